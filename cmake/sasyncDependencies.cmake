@@ -1,0 +1,9 @@
+# Finds what sasync links against, in-tree and for an installed package.
+# Every dependency is a Debian 12 package.
+find_package(Threads REQUIRED)
+find_package(SQLiteCpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(PkgConfig REQUIRED)
+if(NOT TARGET PkgConfig::PQXX)
+  pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+endif()

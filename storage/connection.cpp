@@ -1,0 +1,47 @@
+// Opening connections by dialect, and statement echo.
+#include "storage/connection.hpp"
+
+#include "storage/sqlite_connection.hpp"
+#include "storage/storage_failure.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace sasync {
+
+connection::~connection() = default;
+
+std::unique_ptr<connection> open_connection(const engine_config& cfg,
+                                            access_mode mode) {
+  switch (cfg.dialect) {
+  case dialect_kind::sqlite:
+    return open_sqlite(cfg, mode);
+  case dialect_kind::postgresql:
+    break;
+  }
+  throw storage_failure(failure_kind::connection,
+                        "no backend for " + cfg.display_url());
+}
+
+void echo_statement(std::string_view sql, const std::vector<value>& params) {
+  static auto logger = [] {
+    auto existing = spdlog::get("sasync.echo");
+    return existing ? existing : spdlog::stderr_logger_mt("sasync.echo");
+  }();
+  std::string text{sql};
+  if (!params.empty()) {
+    text += "  -- [";
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (i > 0)
+        text += ", ";
+      auto shown = to_display(params[i]);
+      if (params[i].type() == value::kind::text)
+        shown = "'" + shown + "'";
+      text += shown;
+    }
+    text += ']';
+  }
+  logger->info("{}", text);
+}
+
+} // namespace sasync

@@ -1,0 +1,66 @@
+// The backend interface: one open database connection and what it can do.
+#pragma once
+
+#include "storage/engine_config.hpp"
+#include "storage/value.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sasync {
+
+/// What a transaction intends to do; SQLite readers are opened read-only and
+/// writers take the write lock when their transaction begins.
+enum class access_mode : unsigned char { read, write };
+
+/// One database connection. It belongs to exactly one owner at a time (in
+/// sasync, one connection actor) and is not thread-safe. Every member that
+/// talks to the database throws storage_failure on failure.
+class connection {
+public:
+  virtual ~connection();
+
+  virtual dialect_kind dialect() const noexcept = 0;
+
+  /// Starts a transaction.
+  virtual void begin(access_mode mode) = 0;
+  virtual void commit() = 0;
+  /// Ends the open transaction, if any, without its changes. Never throws: a
+  /// connection too broken to roll back is marked broken instead.
+  virtual void rollback() noexcept = 0;
+
+  virtual void savepoint(const std::string& name) = 0;
+  virtual void release(const std::string& name) = 0;
+  virtual void rollback_to(const std::string& name) = 0;
+
+  /// Runs one statement with bound parameters. `?` placeholders work on every
+  /// backend. The statement is prepared once per connection and reused.
+  virtual result_set execute(std::string_view sql,
+                             const std::vector<value>& params = {}) = 0;
+
+  /// Runs statements without parameters or results (DDL, pragmas).
+  virtual void execute_script(std::string_view sql) = 0;
+
+  /// True while a transaction is open.
+  virtual bool in_transaction() const noexcept = 0;
+
+  /// False once the connection has failed in a way that needs a reconnect.
+  virtual bool usable() const noexcept = 0;
+
+  /// How many statements this connection has prepared (cache misses).
+  virtual std::size_t prepare_count() const noexcept = 0;
+};
+
+/// Opens a connection as `cfg` says; `mode` read opens SQLite files
+/// read-only. Throws storage_failure naming the database (never the
+/// password).
+std::unique_ptr<connection> open_connection(const engine_config& cfg,
+                                            access_mode mode);
+
+/// Logs one statement with its parameters (the engine's `echo` option).
+void echo_statement(std::string_view sql, const std::vector<value>& params);
+
+} // namespace sasync

@@ -1,0 +1,288 @@
+// The SQLite backend: SQLiteCpp underneath, errors translated at the edge.
+#include "storage/sqlite_connection.hpp"
+
+#include "storage/dialect.hpp"
+#include "storage/storage_failure.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+namespace sasync {
+
+namespace {
+
+/// Prepared statements kept per connection before the cache starts over.
+constexpr size_t statement_cache_capacity = 256;
+
+std::string snippet(std::string_view sql) {
+  constexpr size_t max_len = 200;
+  if (sql.size() <= max_len)
+    return std::string{sql};
+  return std::string{sql.substr(0, max_len)} + "...";
+}
+
+failure_kind classify(int primary_code) {
+  switch (primary_code) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+    return failure_kind::busy;
+  case SQLITE_RANGE:
+  case SQLITE_TOOBIG:
+  case SQLITE_MISMATCH:
+    return failure_kind::invalid_argument;
+  case SQLITE_CANTOPEN:
+  case SQLITE_NOTADB:
+    return failure_kind::connection;
+  default:
+    return failure_kind::database;
+  }
+}
+
+/// Keeps SQLite's own words and extended code in the failure.
+[[noreturn]] void rethrow(const SQLite::Exception& e, std::string_view sql) {
+  auto ext = e.getExtendedErrorCode();
+  auto primary = ext >= 0 ? (ext & 0xff) : e.getErrorCode();
+  std::string what = "SQLite: ";
+  what += e.what();
+  if (!sql.empty()) {
+    what += " [in: ";
+    what += snippet(sql);
+    what += ']';
+  }
+  throw storage_failure(classify(primary), what,
+                        "SQLITE_" + std::to_string(ext < 0 ? primary : ext));
+}
+
+value column_value(const SQLite::Column& col) {
+  switch (col.getType()) {
+  case SQLITE_INTEGER:
+    return value{static_cast<std::int64_t>(col.getInt64())};
+  case SQLITE_FLOAT:
+    return value{col.getDouble()};
+  case SQLITE_TEXT:
+    return value{col.getString()};
+  case SQLITE_BLOB: {
+    auto data = static_cast<const std::uint8_t*>(col.getBlob());
+    return value{blob(data, data + col.getBytes())};
+  }
+  default:
+    return value{};
+  }
+}
+
+void bind(SQLite::Statement& stmt, int index, const value& x) {
+  static const std::uint8_t empty_blob = 0;
+  switch (x.type()) {
+  case value::kind::null:
+    stmt.bind(index);
+    break;
+  case value::kind::integer:
+    stmt.bind(index, static_cast<int64_t>(x.as_integer()));
+    break;
+  case value::kind::real:
+    stmt.bind(index, x.as_real());
+    break;
+  case value::kind::text:
+    stmt.bindNoCopy(index, x.as_text());
+    break;
+  case value::kind::blob: {
+    auto& b = x.as_blob();
+    if (b.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+      throw_invalid("blob parameter " + std::to_string(index) +
+                    " is too large for SQLite");
+    // A null pointer would bind NULL; an empty blob is not NULL.
+    stmt.bindNoCopy(index, b.empty() ? &empty_blob : b.data(),
+                    static_cast<int>(b.size()));
+    break;
+  }
+  }
+}
+
+class sqlite_connection final : public connection {
+public:
+  sqlite_connection(const engine_config& cfg, access_mode mode)
+      : echo_(cfg.echo), mode_(cfg.in_memory() ? access_mode::write : mode),
+        db_(open(cfg, mode_)) {
+    if (cfg.in_memory())
+      return;
+    if (mode_ == access_mode::write) {
+      // journal_mode is stored in the file; the writer sets it for all.
+      auto got = query_text("PRAGMA journal_mode=" + cfg.journal_mode);
+      std::transform(got.begin(), got.end(), got.begin(), ::toupper);
+      if (got != cfg.journal_mode)
+        throw storage_failure(
+            failure_kind::connection,
+            "SQLite: cannot set journal_mode=" + cfg.journal_mode + " on " +
+                cfg.path + " (still " + got + ")");
+    }
+    run("PRAGMA synchronous=" + cfg.synchronous);
+  }
+
+  dialect_kind dialect() const noexcept override {
+    return dialect_kind::sqlite;
+  }
+
+  void begin(access_mode mode) override {
+    // IMMEDIATE takes the write lock up front, so a writer never fails
+    // half-way through with a lock upgrade conflict.
+    run(mode == access_mode::write && mode_ == access_mode::write
+            ? "BEGIN IMMEDIATE"
+            : "BEGIN");
+  }
+
+  void commit() override {
+    try {
+      run("COMMIT");
+    } catch (...) {
+      rollback();
+      throw;
+    }
+  }
+
+  void rollback() noexcept override {
+    // SQLite rolls back by itself after some errors (full disk, I/O).
+    if (sqlite3_get_autocommit(db_.getHandle()))
+      return;
+    try {
+      run("ROLLBACK");
+    } catch (...) {
+      broken_ = true;
+    }
+  }
+
+  void savepoint(const std::string& name) override {
+    run("SAVEPOINT " + quote_identifier(name));
+  }
+
+  void release(const std::string& name) override {
+    run("RELEASE SAVEPOINT " + quote_identifier(name));
+  }
+
+  void rollback_to(const std::string& name) override {
+    run("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
+  }
+
+  result_set execute(std::string_view sql,
+                     const std::vector<value>& params) override {
+    if (echo_)
+      echo_statement(sql, params);
+    auto& stmt = prepared(sql);
+    result_set out;
+    try {
+      stmt.tryReset();
+      stmt.clearBindings();
+      if (static_cast<size_t>(stmt.getBindParameterCount()) != params.size())
+        throw_invalid("statement takes " +
+                      std::to_string(stmt.getBindParameterCount()) +
+                      " parameters, got " + std::to_string(params.size()) +
+                      " [in: " + snippet(sql) + "]");
+      for (size_t i = 0; i < params.size(); ++i)
+        bind(stmt, static_cast<int>(i + 1), params[i]);
+      auto cols = stmt.getColumnCount();
+      for (int i = 0; i < cols; ++i)
+        out.columns.emplace_back(stmt.getColumnName(i));
+      while (stmt.executeStep()) {
+        row r;
+        r.reserve(static_cast<size_t>(cols));
+        for (int i = 0; i < cols; ++i)
+          r.emplace_back(column_value(stmt.getColumn(i)));
+        out.rows.emplace_back(std::move(r));
+      }
+      if (cols == 0)
+        out.rows_affected = db_.getChanges();
+      out.last_insert_id = db_.getLastInsertRowid();
+    } catch (const SQLite::Exception& e) {
+      stmt.tryReset();
+      rethrow(e, sql);
+    }
+    // A reset statement holds no read snapshot, so checkpoints can proceed.
+    stmt.tryReset();
+    return out;
+  }
+
+  void execute_script(std::string_view sql) override {
+    if (echo_)
+      echo_statement(sql, {});
+    run(std::string{sql});
+  }
+
+  bool in_transaction() const noexcept override {
+    return !sqlite3_get_autocommit(db_.getHandle());
+  }
+
+  bool usable() const noexcept override { return !broken_; }
+
+  size_t prepare_count() const noexcept override { return prepare_count_; }
+
+private:
+  static SQLite::Database open(const engine_config& cfg, access_mode mode) {
+    auto flags = SQLite::OPEN_NOMUTEX |
+                 (mode == access_mode::write
+                      ? SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE
+                      : SQLite::OPEN_READONLY);
+    auto timeout = std::min<std::int64_t>(cfg.pool_timeout.count(),
+                                          std::numeric_limits<int>::max());
+    try {
+      return SQLite::Database(cfg.in_memory() ? ":memory:" : cfg.path, flags,
+                              static_cast<int>(timeout));
+    } catch (const SQLite::Exception& e) {
+      throw storage_failure(failure_kind::connection,
+                            "SQLite: cannot open " + cfg.display_url() + ": " +
+                                e.what(),
+                            "SQLITE_" + std::to_string(e.getErrorCode()));
+    }
+  }
+
+  void run(const std::string& sql) {
+    if (echo_)
+      echo_statement(sql, {});
+    try {
+      db_.exec(sql);
+    } catch (const SQLite::Exception& e) {
+      rethrow(e, sql);
+    }
+  }
+
+  std::string query_text(const std::string& sql) {
+    try {
+      return db_.execAndGet(sql).getString();
+    } catch (const SQLite::Exception& e) {
+      rethrow(e, sql);
+    }
+  }
+
+  SQLite::Statement& prepared(std::string_view sql) {
+    std::string key{sql};
+    if (auto i = cache_.find(key); i != cache_.end())
+      return *i->second;
+    if (cache_.size() >= statement_cache_capacity)
+      cache_.clear();
+    try {
+      auto stmt = std::make_unique<SQLite::Statement>(db_, key);
+      ++prepare_count_;
+      return *cache_.emplace(std::move(key), std::move(stmt)).first->second;
+    } catch (const SQLite::Exception& e) {
+      rethrow(e, sql);
+    }
+  }
+
+  bool echo_;
+  access_mode mode_;
+  SQLite::Database db_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+  size_t prepare_count_ = 0;
+  bool broken_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<connection> open_sqlite(const engine_config& cfg,
+                                        access_mode mode) {
+  return std::make_unique<sqlite_connection>(cfg, mode);
+}
+
+} // namespace sasync
