@@ -1,0 +1,293 @@
+// The access broker: lifecycle, startup hooks, and requests turned into jobs
+// on its transaction queue.
+#include "actors/broker.hpp"
+
+#include "actors/connection_actor.hpp"
+#include "actors/detail/deliver.hpp"
+#include "actors/errc.hpp"
+#include "actors/transaction_queue.hpp"
+#include "storage/dialect.hpp"
+#include "storage/storage_failure.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+
+namespace sasync {
+
+namespace {
+
+enum class phase { idle, starting, running, draining, stopped };
+
+const char* to_string(phase x) {
+  switch (x) {
+  case phase::idle:
+    return "idle";
+  case phase::starting:
+    return "starting";
+  case phase::running:
+    return "running";
+  case phase::draining:
+    return "draining";
+  default:
+    return "stopped";
+  }
+}
+
+/// A request that arrived before the broker ran: called with no error to go
+/// ahead, or with the error that ended the startup.
+using held_request = std::function<void(const caf::error&)>;
+
+struct broker_state {
+  broker_config cfg;
+  engine_config engine;
+  transaction_queue queue;
+  phase state = phase::idle;
+  std::vector<held_request> held;
+  std::vector<caf::typed_response_promise<void>> shutdown_waiters;
+  bool shutdown_requested = false;
+  queue_status last_queue_status;
+  static inline const char* name = "sasync.broker";
+};
+
+using broker_ptr = broker::stateful_pointer<broker_state>;
+
+void begin_drain(broker_ptr self);
+
+/// Readers run beside the writer only on SQLite files (WAL); an in-memory
+/// database has a single connection.
+std::size_t reader_count(const engine_config& engine) {
+  if (engine.dialect != dialect_kind::sqlite || engine.in_memory())
+    return 0;
+  return std::max<std::size_t>(engine.pool_size, 2) - 1;
+}
+
+transaction_queue make_queue(caf::actor_system& sys, const broker_config& cfg,
+                             const engine_config& engine) {
+  queue_config qc;
+  qc.capacity = cfg.queue_capacity;
+  qc.max_batch = cfg.max_batch;
+  qc.writers.emplace_back(spawn_connection(
+      sys, connection_config{engine, access_mode::write, cfg.detached}));
+  for (std::size_t i = 0; i < reader_count(engine); ++i)
+    qc.readers.emplace_back(spawn_connection(
+        sys, connection_config{engine, access_mode::read, cfg.detached}));
+  return spawn_transaction_queue(sys, std::move(qc));
+}
+
+/// Queries go to read-only connections; anything else may write.
+access_mode mode_of(const std::string& sql) {
+  auto i = std::find_if_not(sql.begin(), sql.end(),
+                            [](unsigned char c) { return std::isspace(c); });
+  std::string word;
+  for (; i != sql.end() && std::isalpha(static_cast<unsigned char>(*i)); ++i)
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(*i)));
+  return word == "SELECT" || word == "VALUES" ? access_mode::read
+                                              : access_mode::write;
+}
+
+void release_held(broker_ptr self, const caf::error& err) {
+  auto held = std::move(self->state.held);
+  self->state.held.clear();
+  for (auto& request : held)
+    request(err);
+}
+
+void startup_done(broker_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  st.state = err ? phase::idle : phase::running;
+  release_held(self, err);
+  if (st.shutdown_requested)
+    begin_drain(self);
+}
+
+/// Creates the tables, runs the startup hook, then the first transaction.
+void start(broker_ptr self) {
+  auto& st = self->state;
+  st.state = phase::starting;
+  auto tables = st.cfg.tables;
+  auto hook = st.cfg.startup;
+  auto dialect = st.engine.dialect;
+  auto setup = make_job(access_mode::write, [=](connection& conn) {
+    for (auto& def : tables)
+      for (auto& stmt : create_statements(dialect, def))
+        conn.execute_script(stmt);
+    if (hook)
+      hook(conn);
+  });
+  auto on_error = [self](caf::error& err) { startup_done(self, err); };
+  self->request(st.queue, caf::infinite, run_atom::value, job_ptr{setup},
+                do_next)
+      .then(
+          [self, on_error] {
+            auto first = self->state.cfg.first;
+            if (!first)
+              return startup_done(self, caf::error{});
+            self->request(self->state.queue, caf::infinite, run_atom::value,
+                          job_ptr{make_job(access_mode::write, first)}, do_next)
+                .then([self] { startup_done(self, caf::error{}); }, on_error);
+          },
+          on_error);
+}
+
+/// Runs `go` now when running, later when starting, or refuses.
+template <class Promise, class Go>
+void when_running(broker_ptr self, Promise rp, Go go) {
+  auto& st = self->state;
+  switch (st.state) {
+  case phase::running:
+    go(rp);
+    return;
+  case phase::draining:
+  case phase::stopped:
+    rp.deliver(make_error(errc::shutting_down, "broker is shutting down"));
+    return;
+  case phase::idle:
+  case phase::starting:
+    if (st.held.size() >= st.cfg.queue_capacity) {
+      rp.deliver(make_error(errc::overloaded,
+                            "too many requests wait for the startup"));
+      return;
+    }
+    st.held.emplace_back([rp, go](const caf::error& err) mutable {
+      if (err)
+        rp.deliver(err);
+      else
+        go(rp);
+    });
+    if (st.state == phase::idle)
+      start(self);
+  }
+}
+
+/// Submits `work` and delivers `rp` with `result()` once it committed.
+template <class T, class Job, class Result>
+void submit(broker_ptr self, caf::typed_response_promise<T> rp,
+            std::shared_ptr<Job> work, priority prio, Result result) {
+  self->request(self->state.queue, caf::infinite, run_atom::value,
+                job_ptr{work}, prio)
+      .then(
+          [rp, work, result]() mutable {
+            if constexpr (std::is_void_v<T>)
+              detail::deliver_done(rp);
+            else
+              rp.deliver(result(*work));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+}
+
+void begin_drain(broker_ptr self) {
+  auto& st = self->state;
+  st.state = phase::draining;
+  auto finish = [self] {
+    self->state.state = phase::stopped;
+    for (auto& rp : self->state.shutdown_waiters)
+      detail::deliver_done(rp);
+    self->state.shutdown_waiters.clear();
+    self->quit();
+  };
+  auto close = [self, finish] {
+    self->request(self->state.queue, caf::infinite, status_atom::value)
+        .then([self](queue_status& qs) { self->state.last_queue_status = qs; },
+              [](caf::error&) {});
+    self->request(self->state.queue, caf::infinite, close_atom::value)
+        .then([finish] { finish(); }, [finish](caf::error&) { finish(); });
+  };
+  self->request(st.queue, caf::infinite, drain_atom::value)
+      .then([close] { close(); }, [close](caf::error&) { close(); });
+}
+
+broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
+  auto& st = self->state;
+  st.engine = cfg.engine ? *cfg.engine : default_engine();
+  st.cfg = std::move(cfg);
+  st.queue = make_queue(self->system(), st.cfg, st.engine);
+  start(self);
+  return {
+      [=](table_atom, const table_def& def) -> caf::result<void> {
+        try {
+          validate(def);
+        } catch (const storage_failure& f) {
+          return to_error(f);
+        }
+        auto rp = self->make_response_promise<void>();
+        auto dialect = self->state.engine.dialect;
+        when_running(self, rp, [self, def, dialect](auto rp) {
+          auto work =
+              make_job(access_mode::write, [def, dialect](connection& c) {
+                for (auto& stmt : create_statements(dialect, def))
+                  c.execute_script(stmt);
+              });
+          submit(self, rp, work, do_next, [](auto&) {});
+        });
+        return rp;
+      },
+      [=](transact_atom, job_ptr& work, priority prio) -> caf::result<void> {
+        auto rp = self->make_response_promise<void>();
+        when_running(self, rp, [self, work, prio](auto rp) {
+          rp.delegate(self->state.queue, run_atom::value, work, prio);
+        });
+        return rp;
+      },
+      [=](sql_atom, std::string& stmt,
+          std::vector<value>& params) -> caf::result<result_set> {
+        auto rp = self->make_response_promise<result_set>();
+        auto mode = mode_of(stmt);
+        auto work = make_job(mode, [stmt = std::move(stmt),
+                                    params = std::move(params)](connection& c) {
+          return c.execute(stmt, params);
+        });
+        when_running(self, rp, [self, work](auto rp) {
+          submit(self, rp, work, niceness(0), [](auto& j) { return j.take(); });
+        });
+        return rp;
+      },
+      [=](status_atom) -> caf::result<broker_status> {
+        auto& s = self->state;
+        broker_status out{to_string(s.state), s.engine.display_url(),
+                          s.last_queue_status};
+        if (s.state == phase::stopped)
+          return out;
+        auto rp = self->make_response_promise<broker_status>();
+        self->request(s.queue, caf::infinite, status_atom::value)
+            .then(
+                [rp, out](queue_status& qs) mutable {
+                  out.queue = qs;
+                  rp.deliver(out);
+                },
+                [rp, out](caf::error&) mutable { rp.deliver(out); });
+        return rp;
+      },
+      [=](shutdown_atom) -> caf::result<void> {
+        auto& s = self->state;
+        if (s.state == phase::stopped)
+          return caf::unit;
+        auto rp = self->make_response_promise<void>();
+        s.shutdown_waiters.emplace_back(rp);
+        switch (s.state) {
+        case phase::starting:
+          s.shutdown_requested = true;
+          break;
+        case phase::idle:
+        case phase::running:
+          begin_drain(self);
+          break;
+        default:
+          break; // already draining
+        }
+        return rp;
+      },
+  };
+}
+
+} // namespace
+
+broker spawn_broker(caf::actor_system& sys, broker_config cfg) {
+  return sys.spawn(broker_impl, std::move(cfg));
+}
+
+} // namespace sasync

@@ -1,0 +1,119 @@
+// The connection actor: the only place database calls happen, kept off CAF's
+// cooperative scheduler; exceptions stop here and become sasync errors.
+#include "actors/connection_actor.hpp"
+
+#include "actors/errc.hpp"
+#include "storage/storage_failure.hpp"
+#include "storage/transaction.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/spawn_options.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <exception>
+#include <memory>
+#include <string>
+
+namespace sasync {
+
+namespace {
+
+struct connection_state {
+  connection_config cfg;
+  std::unique_ptr<connection> conn;
+  static inline const char* name = "sasync.connection";
+};
+
+using connection_ptr = connection_actor::stateful_pointer<connection_state>;
+
+/// Runs `fn`; whatever it throws comes back as an error, never across the
+/// actor boundary.
+template <class F> caf::error guarded(F&& fn) {
+  try {
+    fn();
+    return {};
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  } catch (const std::exception& e) {
+    return make_error(errc::transaction_error, e.what());
+  } catch (...) {
+    return make_error(errc::transaction_error, "unknown exception");
+  }
+}
+
+access_mode batch_mode(const job_batch& jobs) {
+  for (auto& j : jobs)
+    if (j->mode() == access_mode::write)
+      return access_mode::write;
+  return access_mode::read;
+}
+
+/// Runs the jobs of one batch; a savepoint isolates each job when there are
+/// several, so a failing job takes none of its neighbours with it.
+void run_jobs(connection& conn, const job_batch& jobs,
+              std::vector<caf::error>& errors) {
+  if (jobs.size() == 1) {
+    if (auto err = guarded([&] { jobs[0]->run(conn); }))
+      errors[0] = std::move(err);
+    return;
+  }
+  static const std::string sp = "sasync_job";
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    conn.savepoint(sp);
+    if (auto err = guarded([&] { jobs[i]->run(conn); })) {
+      errors[i] = std::move(err);
+      conn.rollback_to(sp); // throws if the transaction itself is lost
+    }
+    conn.release(sp);
+  }
+}
+
+std::vector<caf::error> run_batch(connection_state& st, const job_batch& jobs) {
+  std::vector<caf::error> errors(jobs.size());
+  auto fail_rest = [&](const caf::error& err) {
+    for (auto& e : errors)
+      if (!e)
+        e = err;
+  };
+  auto err = guarded([&] {
+    if (!st.conn || !st.conn->usable())
+      st.conn = open_connection(st.cfg.engine, st.cfg.mode);
+    transaction tx{*st.conn, batch_mode(jobs)};
+    run_jobs(*st.conn, jobs, errors);
+    if (jobs.size() == 1 && errors[0])
+      return; // rolled back by the transaction's destructor
+    tx.commit();
+  });
+  if (err) {
+    fail_rest(err);
+    if (st.conn && !st.conn->usable())
+      st.conn.reset(); // reopened for the next batch
+  }
+  return errors;
+}
+
+connection_actor::behavior_type connection_impl(connection_ptr self,
+                                                connection_config cfg) {
+  self->state.cfg = std::move(cfg);
+  return {
+      [=](run_atom, const job_batch& jobs) {
+        return run_batch(self->state, jobs);
+      },
+      [=](close_atom) {
+        self->state.conn.reset();
+        self->quit();
+      },
+  };
+}
+
+} // namespace
+
+connection_actor spawn_connection(caf::actor_system& sys,
+                                  connection_config cfg) {
+  auto detached = cfg.detached;
+  if (detached)
+    return sys.spawn<caf::detached>(connection_impl, std::move(cfg));
+  return sys.spawn(connection_impl, std::move(cfg));
+}
+
+} // namespace sasync

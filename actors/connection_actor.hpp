@@ -1,0 +1,39 @@
+// The connection actor: owns one database connection and runs batches of
+// jobs on it, one transaction per batch.
+#pragma once
+
+#include "actors/atoms.hpp"
+#include "actors/job.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <vector>
+
+namespace sasync {
+
+/// run(jobs) -> errors
+///   Runs the jobs in one transaction, each in its own savepoint when there
+///   are several, and commits; answers after the commit with one error per
+///   job (an empty error for success). A job that fails rolls back to its
+///   savepoint and fails alone; a failed commit fails every job. Opens the
+///   connection on first use and again after it broke.
+/// close() -> void
+///   Closes the connection; the actor then quits.
+using connection_actor = caf::typed_actor<
+    caf::replies_to<run_atom, job_batch>::with<std::vector<caf::error>>,
+    caf::replies_to<close_atom>::with<void>>;
+
+struct connection_config {
+  engine_config engine;
+  access_mode mode = access_mode::write;
+  /// Runs the actor on its own thread so database calls never block CAF's
+  /// scheduler; off only under the deterministic test coordinator.
+  bool detached = true;
+};
+
+connection_actor spawn_connection(caf::actor_system& sys,
+                                  connection_config cfg);
+
+} // namespace sasync

@@ -1,0 +1,74 @@
+// A unit of database work run by a connection actor inside a transaction:
+// a local closure (sAsync's @transact) or a built-in operation.
+#pragma once
+
+#include "storage/connection.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace sasync {
+
+/// Work that runs on a connection. run() may throw; the connection actor
+/// turns exceptions into errors. Jobs stay in one process: they hold code.
+class job {
+public:
+  explicit job(access_mode mode) : mode_(mode) {}
+  virtual ~job() = default;
+
+  /// Runs inside an open transaction (or savepoint) on `conn`.
+  virtual void run(connection& conn) = 0;
+
+  access_mode mode() const noexcept { return mode_; }
+
+private:
+  access_mode mode_;
+};
+
+using job_ptr = std::shared_ptr<job>;
+
+/// Jobs committed together in one transaction (group commit).
+using job_batch = std::vector<job_ptr>;
+
+/// A closure as a job; keeps its result for the requester to take after the
+/// reply arrives (the reply orders the write before the read).
+template <class F> class closure_job final : public job {
+public:
+  using result_type = std::invoke_result_t<F&, connection&>;
+
+  closure_job(access_mode mode, F fn) : job(mode), fn_(std::move(fn)) {}
+
+  void run(connection& conn) override {
+    if constexpr (std::is_void_v<result_type>)
+      fn_(conn);
+    else
+      result_.emplace(fn_(conn));
+  }
+
+  /// The result of a successful run.
+  result_type take() {
+    if constexpr (!std::is_void_v<result_type>)
+      return std::move(*result_);
+  }
+
+private:
+  F fn_;
+  std::conditional_t<std::is_void_v<result_type>, bool,
+                     std::optional<result_type>>
+      result_{};
+};
+
+template <class F>
+std::shared_ptr<closure_job<F>> make_job(access_mode mode, F fn) {
+  return std::make_shared<closure_job<F>>(mode, std::move(fn));
+}
+
+} // namespace sasync
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sasync::job_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sasync::job_batch)

@@ -1,0 +1,277 @@
+// The transaction queue: priority order, bounded capacity, and batches
+// dispatched to idle connection actors.
+#include "actors/transaction_queue.hpp"
+
+#include "actors/detail/deliver.hpp"
+#include "actors/errc.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+namespace sasync {
+
+namespace {
+
+using done_promise = caf::typed_response_promise<void>;
+
+struct waiting_job {
+  job_ptr work;
+  done_promise promise;
+};
+
+/// Priority first, then arrival: a map over this key is the queue.
+using order_key = std::tuple<priority::tier, int, std::uint64_t>;
+
+/// Connections serving one kind of job, and those of them without work.
+struct lane {
+  std::vector<connection_actor> members;
+  std::vector<connection_actor> idle;
+  std::map<order_key, waiting_job> waiting;
+};
+
+struct queue_state {
+  std::size_t capacity = 0;
+  std::size_t max_batch = 1;
+  lane writers;
+  lane readers; ///< empty when every job goes to the writers
+  /// The batch each busy connection runs, answered when it reports back or
+  /// when the connection actor goes down.
+  std::map<caf::actor_addr, std::vector<waiting_job>> in_flight;
+  std::uint64_t next_seq = 0;
+  queue_status counters;
+  std::vector<done_promise> drained;
+  static inline const char* name = "sasync.transaction_queue";
+
+  std::size_t waiting() const {
+    return writers.waiting.size() + readers.waiting.size();
+  }
+
+  lane& lane_for(const job& j) {
+    return j.mode() == access_mode::read && !readers.members.empty() ? readers
+                                                                     : writers;
+  }
+};
+
+using queue_ptr = transaction_queue::stateful_pointer<queue_state>;
+
+void notify_drained(queue_state& st) {
+  if (st.waiting() > 0 || st.counters.running > 0)
+    return;
+  for (auto& rp : st.drained)
+    detail::deliver_done(rp);
+  st.drained.clear();
+}
+
+/// Answers one batch's requesters from the connection's per-job errors.
+void finish_batch(queue_state& st, std::vector<waiting_job>& batch,
+                  const std::vector<caf::error>& errors) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i >= errors.size()) {
+      batch[i].promise.deliver(make_error(errc::transaction_error,
+                                          "connection lost a job's result"));
+      ++st.counters.failed;
+    } else if (errors[i]) {
+      batch[i].promise.deliver(errors[i]);
+      ++st.counters.failed;
+    } else {
+      detail::deliver_done(batch[i].promise);
+      ++st.counters.done;
+    }
+  }
+  st.counters.running -= batch.size();
+}
+
+void fail_waiting(queue_state& st, lane& ln, const caf::error& err) {
+  for (auto& [key, w] : ln.waiting) {
+    w.promise.deliver(err);
+    ++st.counters.failed;
+  }
+  ln.waiting.clear();
+}
+
+/// Takes up to max_batch jobs from the front of the lane.
+std::vector<waiting_job> take_batch(queue_state& st, lane& ln) {
+  std::vector<waiting_job> batch;
+  while (!ln.waiting.empty() && batch.size() < st.max_batch) {
+    batch.emplace_back(std::move(ln.waiting.begin()->second));
+    ln.waiting.erase(ln.waiting.begin());
+  }
+  return batch;
+}
+
+void dispatch(queue_ptr self, lane& ln);
+
+/// A connection reported on its batch: answer it and give it more work.
+void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
+                const std::vector<caf::error>& errors) {
+  auto& st = self->state;
+  auto i = st.in_flight.find(conn.address());
+  if (i == st.in_flight.end())
+    return; // already failed when the connection went down
+  finish_batch(st, i->second, errors);
+  st.in_flight.erase(i);
+  auto& ln = is_reader ? st.readers : st.writers;
+  ln.idle.emplace_back(conn);
+  dispatch(self, ln);
+  notify_drained(st);
+}
+
+void dispatch(queue_ptr self, lane& ln) {
+  auto& st = self->state;
+  bool is_reader = &ln == &st.readers;
+  while (!ln.waiting.empty() && !ln.idle.empty()) {
+    auto conn = ln.idle.back();
+    ln.idle.pop_back();
+    auto batch = take_batch(st, ln);
+    job_batch jobs;
+    jobs.reserve(batch.size());
+    for (auto& w : batch)
+      jobs.emplace_back(w.work);
+    auto n = batch.size();
+    st.counters.running += n;
+    ++st.counters.batches;
+    st.in_flight.emplace(conn.address(), std::move(batch));
+    self->request(conn, caf::infinite, run_atom::value, std::move(jobs))
+        .then(
+            [self, conn, is_reader](std::vector<caf::error>& errors) {
+              batch_done(self, conn, is_reader, errors);
+            },
+            [self, conn, is_reader, n](caf::error& err) {
+              // The connection actor failed, not the database: the work may or
+              // may not have committed, so it is not retryable.
+              batch_done(self, conn, is_reader,
+                         std::vector<caf::error>(n, err));
+            });
+  }
+}
+
+/// A connection actor terminated: its batch fails, and a lane left without
+/// connections fails what waits for it.
+void connection_down(queue_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto err =
+      make_error(errc::database_error, "connection actor terminated: " +
+                                           self->system().render(dm.reason));
+  if (auto i = st.in_flight.find(dm.source); i != st.in_flight.end()) {
+    finish_batch(st, i->second, std::vector<caf::error>(i->second.size(), err));
+    st.in_flight.erase(i);
+  }
+  for (auto* ln : {&st.writers, &st.readers}) {
+    auto gone = [&](const connection_actor& c) {
+      return c.address() == dm.source;
+    };
+    auto& m = ln->members;
+    if (std::find_if(m.begin(), m.end(), gone) == m.end())
+      continue;
+    m.erase(std::remove_if(m.begin(), m.end(), gone), m.end());
+    ln->idle.erase(std::remove_if(ln->idle.begin(), ln->idle.end(), gone),
+                   ln->idle.end());
+    if (m.empty())
+      fail_waiting(st, *ln, err);
+  }
+  notify_drained(st);
+}
+
+caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
+  auto& st = self->state;
+  if (!work) {
+    ++st.counters.refused;
+    return make_error(errc::invalid_argument, "empty job");
+  }
+  if (!valid(prio)) {
+    ++st.counters.refused;
+    return make_error(errc::invalid_argument,
+                      "niceness " + std::to_string(int{prio.niceness}) +
+                          " is outside -20..20");
+  }
+  if (st.waiting() >= st.capacity) {
+    ++st.counters.refused;
+    return make_error(errc::overloaded,
+                      std::to_string(st.waiting()) + " jobs already wait");
+  }
+  auto& ln = st.lane_for(*work);
+  if (ln.members.empty()) {
+    ++st.counters.refused;
+    return make_error(errc::database_error, "no connection left");
+  }
+  auto rp = self->make_response_promise<void>();
+  order_key key{prio.level, prio.niceness, st.next_seq++};
+  ln.waiting.emplace(key, waiting_job{std::move(work), rp});
+  dispatch(self, ln);
+  return rp;
+}
+
+/// Fails what still waits, closes every connection, then quits.
+caf::result<void> close_all(queue_ptr self) {
+  auto& st = self->state;
+  for (auto* ln : {&st.writers, &st.readers})
+    fail_waiting(st, *ln, make_error(errc::shutting_down, "queue closed"));
+  std::vector<connection_actor> all = st.writers.members;
+  all.insert(all.end(), st.readers.members.begin(), st.readers.members.end());
+  auto rp = self->make_response_promise<void>();
+  auto remaining = std::make_shared<std::size_t>(all.size());
+  auto one_closed = [self, rp, remaining]() mutable {
+    if (--*remaining == 0) {
+      detail::deliver_done(rp);
+      self->quit();
+    }
+  };
+  if (all.empty()) {
+    detail::deliver_done(rp);
+    self->quit();
+    return rp;
+  }
+  for (auto& conn : all)
+    self->request(conn, caf::infinite, close_atom::value)
+        .then([one_closed]() mutable { one_closed(); },
+              [one_closed](caf::error&) mutable { one_closed(); });
+  return rp;
+}
+
+transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
+  auto& st = self->state;
+  st.capacity = cfg.capacity;
+  st.max_batch = std::max<std::size_t>(cfg.max_batch, 1);
+  st.writers.members = st.writers.idle = std::move(cfg.writers);
+  st.readers.members = st.readers.idle = std::move(cfg.readers);
+  for (auto* ln : {&st.writers, &st.readers})
+    for (auto& conn : ln->members)
+      self->monitor(conn);
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { connection_down(self, dm); });
+  return {
+      [=](run_atom, job_ptr& work, priority prio) -> caf::result<void> {
+        return enqueue(self, std::move(work), prio);
+      },
+      [=](drain_atom) -> caf::result<void> {
+        auto rp = self->make_response_promise<void>();
+        self->state.drained.emplace_back(rp);
+        notify_drained(self->state);
+        return rp;
+      },
+      [=](close_atom) -> caf::result<void> { return close_all(self); },
+      [=](status_atom) {
+        auto& s = self->state;
+        auto out = s.counters;
+        out.waiting = s.waiting();
+        out.capacity = s.capacity;
+        out.connections = s.writers.members.size() + s.readers.members.size();
+        out.idle = s.writers.idle.size() + s.readers.idle.size();
+        return out;
+      },
+  };
+}
+
+} // namespace
+
+transaction_queue spawn_transaction_queue(caf::actor_system& sys,
+                                          queue_config cfg) {
+  return sys.spawn(queue_impl, std::move(cfg));
+}
+
+} // namespace sasync

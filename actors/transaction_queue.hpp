@@ -1,0 +1,51 @@
+// The transaction queue: orders jobs by priority and hands them, in batches,
+// to free connection actors.
+#pragma once
+
+#include "actors/atoms.hpp"
+#include "actors/connection_actor.hpp"
+#include "actors/job.hpp"
+#include "actors/priority.hpp"
+#include "actors/queue_status.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstddef>
+#include <vector>
+
+namespace sasync {
+
+/// run(job, priority) -> void
+///   Answers after the job committed, or with its error. Errors:
+///   invalid_argument (niceness outside -20..20), overloaded (`capacity`
+///   jobs already wait), or what the connection reported.
+/// drain() -> void
+///   Answers once no job waits or runs.
+/// close() -> void
+///   Closes every connection, answers, then quits. Jobs still waiting fail
+///   with shutting_down.
+/// status() -> queue_status
+using transaction_queue =
+    caf::typed_actor<caf::replies_to<run_atom, job_ptr, priority>::with<void>,
+                     caf::replies_to<drain_atom>::with<void>,
+                     caf::replies_to<close_atom>::with<void>,
+                     caf::replies_to<status_atom>::with<queue_status>>;
+
+struct queue_config {
+  std::size_t capacity = 10'000;
+  /// Jobs committed together in one transaction (group commit); 1 turns
+  /// batching off.
+  std::size_t max_batch = 64;
+  /// Connections that take write jobs (and read jobs when there are no
+  /// readers).
+  std::vector<connection_actor> writers;
+  /// Connections that take read jobs only (SQLite WAL readers).
+  std::vector<connection_actor> readers;
+};
+
+transaction_queue spawn_transaction_queue(caf::actor_system& sys,
+                                          queue_config cfg);
+
+} // namespace sasync
