@@ -1,0 +1,141 @@
+// sasync-example: a broker on a database file, a table, and transactions at
+// several priorities, printed in the order the database ran them.
+#include "actors/broker.hpp"
+#include "actors/errc.hpp"
+#include "actors/system_config.hpp"
+#include "actors/transact.hpp"
+#include "storage/engine_config.hpp"
+#include "storage/storage_failure.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+namespace {
+
+sasync::table_def events_table() {
+  using sasync::column_type;
+  return {"events",
+          {{"id", column_type::integer, false, true, true},
+           {"label", column_type::text, false},
+           {"priority", column_type::text, false},
+           {"payload", column_type::integer, true}},
+          {{"by_label", {"label"}, false}}};
+}
+
+int usage(const char* argv0) {
+  std::cerr << "usage: " << argv0
+            << " [URL]   (default sqlite:///sasync-example.db)\n";
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 2)
+    return usage(argv[0]);
+  std::string url = argc == 2 ? argv[1] : "sqlite:///sasync-example.db";
+  sasync::engine_config engine;
+  try {
+    engine = sasync::engine_config::parse(url);
+  } catch (const sasync::storage_failure& f) {
+    std::cerr << "sasync-example: " << f.what() << '\n';
+    return 1;
+  }
+  sasync::system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  sasync::broker_config bc;
+  bc.engine = engine;
+  bc.tables = {events_table()};
+  bc.first = [](sasync::connection& c) { c.execute("DELETE FROM events"); };
+  auto db = sasync::spawn_broker(sys, bc);
+  std::cout << "broker on " << engine.display_url() << '\n';
+
+  // A long transaction occupies the writer while the others queue up; they
+  // then run by priority, not in the order they were sent.
+  auto warm_up =
+      sasync::make_job(sasync::access_mode::write, [](sasync::connection& c) {
+        for (int i = 0; i < 20'000; ++i)
+          c.execute("INSERT INTO events (label, "
+                    "priority, payload) VALUES "
+                    "(?, ?, ?)",
+                    {"warm-up", "niceness(0)", i});
+      });
+  struct step {
+    const char* label;
+    sasync::priority prio;
+  };
+  std::vector<step> steps{{"cleanup", sasync::do_last},
+                          {"report", sasync::niceness(10)},
+                          {"update", sasync::niceness(0)},
+                          {"urgent", sasync::niceness(-10)},
+                          {"schema-check", sasync::do_next}};
+  auto sent = self->request(db, caf::infinite, sasync::transact_atom::value,
+                            sasync::job_ptr{warm_up}, sasync::niceness(0));
+  std::vector<decltype(sent)> pending;
+  for (auto& s : steps) {
+    auto work = sasync::make_job(sasync::access_mode::write,
+                                 [s](sasync::connection& c) {
+                                   c.execute("INSERT INTO events (label, "
+                                             "priority) VALUES (?, ?)",
+                                             {s.label, to_string(s.prio)});
+                                 });
+    std::cout << "sent " << s.label << " at " << to_string(s.prio) << '\n';
+    pending.emplace_back(self->request(db, caf::infinite,
+                                       sasync::transact_atom::value,
+                                       sasync::job_ptr{work}, s.prio));
+  }
+  int rc = 0;
+  auto on_error = [&](caf::error& err) {
+    std::cerr << "sasync-example: " << sys.render(err) << '\n';
+    rc = 4;
+  };
+  sent.receive([] {}, on_error);
+  for (auto& p : pending)
+    p.receive([] {}, on_error);
+
+  // A read through raw SQL with a bound parameter.
+  self->request(db, caf::infinite, sasync::sql_atom::value,
+                std::string{"SELECT id, label, priority FROM events "
+                            "WHERE label <> ? ORDER BY id"},
+                std::vector<sasync::value>{"warm-up"})
+      .receive(
+          [&](sasync::result_set& rs) {
+            std::cout << "committed in this order:\n";
+            for (auto& r : rs.rows)
+              std::cout << "  " << to_display(r[0]) << '\t' << to_display(r[1])
+                        << '\t' << to_display(r[2]) << '\n';
+          },
+          on_error);
+
+  // A typed result from a local closure.
+  auto count =
+      sasync::transact(self, db,
+                       [](sasync::connection& c) {
+                         return c.execute("SELECT count(*) FROM events")
+                             .rows.at(0)
+                             .at(0)
+                             .as_integer();
+                       },
+                       {sasync::niceness(0), sasync::access_mode::read});
+  if (count)
+    std::cout << "rows in events: " << *count << '\n';
+  else
+    on_error(count.error());
+
+  self->request(db, caf::infinite, sasync::status_atom::value)
+      .receive(
+          [&](sasync::broker_status& st) {
+            std::cout << "status: " << st.state << ", jobs done "
+                      << st.queue.done << ", failed " << st.queue.failed
+                      << ", transactions " << st.queue.batches << '\n';
+          },
+          on_error);
+  self->request(db, caf::infinite, sasync::shutdown_atom::value)
+      .receive([] { std::cout << "shut down cleanly\n"; }, on_error);
+  return rc;
+}

@@ -1,0 +1,185 @@
+// The SQLite backend on real files and in memory: durability settings,
+// values, transactions, savepoints and the statement cache.
+#define CAF_SUITE storage.sqlite_connection
+
+#include "storage/connection.hpp"
+
+#include "storage/storage_failure.hpp"
+#include "storage/transaction.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <filesystem>
+#include <functional>
+
+#include <unistd.h>
+
+using namespace sasync;
+
+namespace {
+
+struct temp_db {
+  std::filesystem::path dir;
+  engine_config cfg;
+  explicit temp_db(const std::string& query = {}) {
+    dir = std::filesystem::temp_directory_path() /
+          ("sasync-sqlite-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    cfg = engine_config::parse("sqlite:///" + (dir / "t.db").string() + query);
+  }
+  ~temp_db() { std::filesystem::remove_all(dir); }
+};
+
+/// The first column of the first row, by value (the result set is gone after
+/// the call).
+value scalar(connection& conn, const std::string& sql) {
+  return conn.execute(sql).rows.at(0).at(0);
+}
+
+std::string failure_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const storage_failure& f) {
+    return f.what();
+  }
+  return {};
+}
+
+} // namespace
+
+CAF_TEST(files_default_to_wal_and_synchronous_full) {
+  temp_db db;
+  auto conn = open_connection(db.cfg, access_mode::write);
+  CAF_CHECK_EQUAL(scalar(*conn, "PRAGMA journal_mode").as_text(), "wal");
+  CAF_CHECK_EQUAL(scalar(*conn, "PRAGMA synchronous").as_integer(),
+                  2); // FULL
+}
+
+CAF_TEST(synchronous_can_be_chosen_in_the_url) {
+  temp_db db{"?synchronous=NORMAL"};
+  auto conn = open_connection(db.cfg, access_mode::write);
+  CAF_CHECK_EQUAL(scalar(*conn, "PRAGMA synchronous").as_integer(), 1);
+}
+
+CAF_TEST(values_of_every_kind_round_trip) {
+  auto conn =
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  conn->execute_script("CREATE TABLE v (a, b, c, d, e)");
+  blob bytes{0, 1, 2, 255};
+  conn->execute("INSERT INTO v VALUES (?, ?, ?, ?, ?)",
+                {value{}, std::int64_t{-9'000'000'000}, 2.5, "text", bytes});
+  conn->execute("INSERT INTO v VALUES (?, ?, ?, ?, ?)",
+                {blob{}, 0, 0.0, "", value{}});
+  auto rs = conn->execute("SELECT a, b, c, d, e FROM v ORDER BY rowid");
+  CAF_REQUIRE_EQUAL(rs.rows.size(), 2u);
+  CAF_CHECK_EQUAL(rs.columns,
+                  (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  auto& r = rs.rows[0];
+  CAF_CHECK(r[0].is_null());
+  CAF_CHECK_EQUAL(r[1].as_integer(), -9'000'000'000);
+  CAF_CHECK_EQUAL(r[2].as_real(), 2.5);
+  CAF_CHECK_EQUAL(r[3].as_text(), "text");
+  CAF_CHECK(r[4].as_blob() == bytes);
+  // An empty blob is a blob, not NULL.
+  CAF_CHECK(rs.rows[1][0].type() == value::kind::blob);
+  CAF_CHECK(rs.rows[1][0].as_blob().empty());
+}
+
+CAF_TEST(reading_a_value_as_another_kind_names_both) {
+  value v{"text"};
+  auto msg = failure_of([&] { v.as_integer(); });
+  CAF_CHECK_NOT_EQUAL(msg.find("integer"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(msg.find("text"), std::string::npos);
+}
+
+CAF_TEST(uncommitted_transaction_rolls_back_when_it_ends) {
+  auto conn =
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  conn->execute_script("CREATE TABLE t (x)");
+  {
+    transaction tx{*conn, access_mode::write};
+    conn->execute("INSERT INTO t VALUES (1)");
+  }
+  CAF_CHECK(!conn->in_transaction());
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT count(*) FROM t").as_integer(), 0);
+  {
+    transaction tx{*conn, access_mode::write};
+    conn->execute("INSERT INTO t VALUES (1)");
+    tx.commit();
+  }
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT count(*) FROM t").as_integer(), 1);
+}
+
+CAF_TEST(rollback_to_savepoint_keeps_the_rest_of_the_transaction) {
+  auto conn =
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  conn->execute_script("CREATE TABLE t (x)");
+  transaction tx{*conn, access_mode::write};
+  conn->execute("INSERT INTO t VALUES (1)");
+  conn->savepoint("s");
+  conn->execute("INSERT INTO t VALUES (2)");
+  conn->rollback_to("s");
+  conn->release("s");
+  conn->execute("INSERT INTO t VALUES (3)");
+  tx.commit();
+  auto rs = conn->execute("SELECT x FROM t ORDER BY x");
+  CAF_REQUIRE_EQUAL(rs.rows.size(), 2u);
+  CAF_CHECK_EQUAL(rs.rows[0][0].as_integer(), 1);
+  CAF_CHECK_EQUAL(rs.rows[1][0].as_integer(), 3);
+}
+
+CAF_TEST(statements_are_prepared_once_per_connection) {
+  auto conn =
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  auto before = conn->prepare_count();
+  for (int i = 0; i < 10; ++i)
+    conn->execute("SELECT ?", {i});
+  CAF_CHECK_EQUAL(conn->prepare_count(), before + 1);
+}
+
+CAF_TEST(readers_cannot_write) {
+  temp_db db;
+  auto writer = open_connection(db.cfg, access_mode::write);
+  writer->execute_script("CREATE TABLE t (x)");
+  auto reader = open_connection(db.cfg, access_mode::read);
+  auto msg = failure_of([&] { reader->execute("INSERT INTO t VALUES (1)"); });
+  CAF_CHECK_NOT_EQUAL(msg.find("readonly"), std::string::npos);
+}
+
+CAF_TEST(a_reader_sees_the_last_commit_while_a_write_is_open) {
+  temp_db db;
+  auto writer = open_connection(db.cfg, access_mode::write);
+  writer->execute_script("CREATE TABLE t (x)");
+  writer->execute("INSERT INTO t VALUES (1)");
+  auto reader = open_connection(db.cfg, access_mode::read);
+  transaction tx{*writer, access_mode::write};
+  writer->execute("INSERT INTO t VALUES (2)");
+  // WAL: the reader neither blocks nor sees the uncommitted row.
+  CAF_CHECK_EQUAL(scalar(*reader, "SELECT count(*) FROM t").as_integer(), 1);
+  tx.commit();
+  CAF_CHECK_EQUAL(scalar(*reader, "SELECT count(*) FROM t").as_integer(), 2);
+}
+
+CAF_TEST(errors_keep_sqlite_words_and_code) {
+  auto conn =
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  conn->execute_script("CREATE TABLE t (x PRIMARY KEY)");
+  conn->execute("INSERT INTO t VALUES (1)");
+  try {
+    conn->execute("INSERT INTO t VALUES (1)");
+    CAF_FAIL("duplicate key accepted");
+  } catch (const storage_failure& f) {
+    CAF_CHECK(f.kind() == failure_kind::database);
+    CAF_CHECK_EQUAL(f.code(), "SQLITE_1555"); // SQLITE_CONSTRAINT_PRIMARYKEY
+    CAF_CHECK_NOT_EQUAL(std::string{f.what()}.find("UNIQUE constraint failed"),
+                        std::string::npos);
+  }
+}
+
+CAF_TEST(opening_a_missing_directory_fails_naming_the_file) {
+  auto cfg = engine_config::parse("sqlite:////nonexistent-sasync-dir/x.db");
+  auto msg = failure_of([&] { open_connection(cfg, access_mode::write); });
+  CAF_CHECK_NOT_EQUAL(msg.find("/nonexistent-sasync-dir/x.db"),
+                      std::string::npos);
+}

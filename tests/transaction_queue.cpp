@@ -1,0 +1,301 @@
+// The queue's scheduling, deterministic: fake connection actors hold each
+// batch until the test completes it.
+#define CAF_SUITE actors.transaction_queue
+
+#include "actors/transaction_queue.hpp"
+
+#include "actors/errc.hpp"
+#include "actors/system_config.hpp"
+
+#include "ask.hpp"
+
+#include <caf/test/dsl.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+using namespace sasync;
+
+namespace {
+
+/// A job that only carries a number, so tests can see the order of runs.
+struct tagged_job : job {
+  tagged_job(int id, access_mode mode) : job(mode), id(id) {}
+  void run(connection&) override {}
+  int id;
+};
+
+using reply_promise = caf::typed_response_promise<std::vector<caf::error>>;
+
+/// What a fake connection saw, shared with the test (one thread only).
+struct fake_log {
+  std::vector<std::vector<int>> batches;
+  std::vector<reply_promise> open;
+  bool closed = false;
+};
+
+using complete_atom = caf::atom_constant<caf::atom("complete")>;
+
+/// Speaks connection_actor's protocol and holds each batch until the test
+/// sends `complete`, which it answers in its own context.
+caf::behavior fake_connection(caf::event_based_actor* self,
+                              std::shared_ptr<fake_log> log) {
+  return {
+      [=](run_atom, const job_batch& jobs) {
+        std::vector<int> ids;
+        for (auto& j : jobs)
+          ids.emplace_back(static_cast<tagged_job&>(*j).id);
+        log->batches.emplace_back(std::move(ids));
+        auto rp = self->make_response_promise<std::vector<caf::error>>();
+        log->open.emplace_back(rp);
+        return rp;
+      },
+      [=](complete_atom, std::vector<caf::error>& errors) {
+        auto rp = log->open.front();
+        log->open.erase(log->open.begin());
+        rp.deliver(std::move(errors));
+      },
+      [=](close_atom) {
+        log->closed = true;
+        self->quit();
+      },
+  };
+}
+
+struct fixture : test_coordinator_fixture<system_config> {
+  std::shared_ptr<fake_log> writer_log = std::make_shared<fake_log>();
+  std::shared_ptr<fake_log> reader_log = std::make_shared<fake_log>();
+  caf::actor writer_fake = sys.spawn(fake_connection, writer_log);
+  caf::actor reader_fake = sys.spawn(fake_connection, reader_log);
+  connection_actor writer = caf::actor_cast<connection_actor>(writer_fake);
+  connection_actor reader = caf::actor_cast<connection_actor>(reader_fake);
+  /// Outcome of each submitted job: none (no answer yet), or the error
+  /// (empty for success).
+  std::map<int, std::optional<caf::error>> outcome;
+
+  ~fixture() {
+    // Open promises keep the fakes alive; drop them so the system can stop.
+    writer_log->open.clear();
+    reader_log->open.clear();
+    caf::anon_send_exit(writer_fake, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(reader_fake, caf::exit_reason::user_shutdown);
+  }
+
+  transaction_queue make_queue(std::size_t capacity, std::size_t max_batch,
+                               bool with_reader = false) {
+    queue_config cfg;
+    cfg.capacity = capacity;
+    cfg.max_batch = max_batch;
+    cfg.writers = {writer};
+    if (with_reader)
+      cfg.readers = {reader};
+    auto q = spawn_transaction_queue(sys, std::move(cfg));
+    run();
+    return q;
+  }
+
+  void submit(transaction_queue& q, int id, priority prio,
+              access_mode mode = access_mode::write) {
+    outcome[id] = std::nullopt;
+    test::ask(
+        sys, q, [this, id] { outcome[id] = caf::error{}; },
+        [this, id](caf::error& err) { outcome[id] = err; }, run_atom::value,
+        job_ptr{std::make_shared<tagged_job>(id, mode)}, prio);
+    run();
+  }
+
+  /// Completes the oldest open batch of `log` with `errors` (all succeed
+  /// when empty).
+  void complete(fake_log& log, std::vector<caf::error> errors = {}) {
+    CAF_REQUIRE(!log.open.empty());
+    if (errors.empty()) // the oldest open batch succeeds as a whole
+      errors.resize(
+          log.batches.at(log.batches.size() - log.open.size()).size());
+    auto& fake = &log == writer_log.get() ? writer_fake : reader_fake;
+    self->send(fake, complete_atom::value, std::move(errors));
+    run();
+  }
+
+  bool succeeded(int id) { return outcome[id].has_value() && !*outcome[id]; }
+
+  bool failed_with(int id, errc code) {
+    return outcome[id].has_value() && is(*outcome[id], code);
+  }
+
+  std::vector<int> flat(const fake_log& log) {
+    std::vector<int> out;
+    for (auto& b : log.batches)
+      out.insert(out.end(), b.begin(), b.end());
+    return out;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(transaction_queue_tests, fixture)
+
+CAF_TEST(jobs_run_by_priority_then_in_arrival_order) {
+  auto q = make_queue(100, 1);
+  submit(q, 0, niceness(0)); // occupies the writer
+  submit(q, 1, do_last);
+  submit(q, 2, niceness(10));
+  submit(q, 3, niceness(0));
+  submit(q, 4, niceness(-10));
+  submit(q, 5, do_next);
+  submit(q, 6, niceness(0));
+  submit(q, 7, niceness(-20));
+  submit(q, 8, niceness(20));
+  submit(q, 9, do_next);
+  for (int i = 0; i < 10; ++i)
+    complete(*writer_log);
+  CAF_CHECK_EQUAL(flat(*writer_log),
+                  (std::vector<int>{0, 5, 9, 7, 4, 3, 6, 2, 8, 1}));
+  for (int i = 0; i < 10; ++i)
+    CAF_CHECK(succeeded(i));
+}
+
+CAF_TEST(no_answer_before_the_connection_reports_the_commit) {
+  auto q = make_queue(100, 1);
+  submit(q, 0, niceness(0));
+  CAF_CHECK(!outcome[0].has_value());
+  complete(*writer_log);
+  CAF_CHECK(succeeded(0));
+}
+
+CAF_TEST(waiting_jobs_are_batched_in_priority_order) {
+  auto q = make_queue(100, 3);
+  submit(q, 0, niceness(0));
+  submit(q, 1, do_last);
+  submit(q, 2, niceness(5));
+  submit(q, 3, do_next);
+  submit(q, 4, niceness(-5));
+  complete(*writer_log);
+  CAF_REQUIRE_EQUAL(writer_log->batches.size(), 2u);
+  CAF_CHECK_EQUAL(writer_log->batches[1], (std::vector<int>{3, 4, 2}));
+  complete(*writer_log);
+  CAF_CHECK_EQUAL(writer_log->batches.at(2), (std::vector<int>{1}));
+  complete(*writer_log);
+  for (int i = 0; i < 5; ++i)
+    CAF_CHECK(succeeded(i));
+}
+
+CAF_TEST(failing_request_in_batch_fails_alone) {
+  auto q = make_queue(100, 8);
+  submit(q, 0, niceness(0));
+  submit(q, 1, niceness(0));
+  submit(q, 2, niceness(0));
+  submit(q, 3, niceness(0));
+  complete(*writer_log);
+  CAF_REQUIRE_EQUAL(writer_log->batches.at(1), (std::vector<int>{1, 2, 3}));
+  complete(*writer_log,
+           {caf::error{}, make_error(errc::database_error, "constraint"),
+            caf::error{}});
+  CAF_CHECK(succeeded(1));
+  CAF_CHECK(failed_with(2, errc::database_error));
+  CAF_CHECK(succeeded(3));
+}
+
+CAF_TEST(excess_work_is_refused_at_once_as_overloaded) {
+  auto q = make_queue(3, 1);
+  submit(q, 0, niceness(0)); // running, not waiting
+  submit(q, 1, niceness(0));
+  submit(q, 2, niceness(0));
+  submit(q, 3, niceness(0));
+  submit(q, 4, niceness(0));
+  CAF_CHECK(failed_with(4, errc::overloaded));
+  CAF_CHECK(!outcome[3].has_value());
+  for (int i = 0; i < 4; ++i)
+    complete(*writer_log);
+  for (int i = 0; i < 4; ++i)
+    CAF_CHECK(succeeded(i));
+  submit(q, 5, niceness(0)); // room again
+  complete(*writer_log);
+  CAF_CHECK(succeeded(5));
+}
+
+CAF_TEST(niceness_outside_range_is_invalid) {
+  auto q = make_queue(10, 1);
+  submit(q, 0, niceness(21));
+  submit(q, 1, niceness(-21));
+  CAF_CHECK(failed_with(0, errc::invalid_argument));
+  CAF_CHECK(failed_with(1, errc::invalid_argument));
+  CAF_CHECK(writer_log->batches.empty());
+}
+
+CAF_TEST(reads_do_not_wait_behind_writes) {
+  auto q = make_queue(10, 1, true);
+  submit(q, 0, niceness(0), access_mode::write);
+  submit(q, 1, niceness(0), access_mode::write);
+  submit(q, 2, niceness(0), access_mode::read);
+  CAF_CHECK_EQUAL(flat(*reader_log), (std::vector<int>{2}));
+  complete(*reader_log);
+  CAF_CHECK(succeeded(2));
+  CAF_CHECK(!outcome[1].has_value());
+  complete(*writer_log);
+  complete(*writer_log);
+  CAF_CHECK(succeeded(1));
+}
+
+CAF_TEST(drain_answers_once_nothing_waits_or_runs) {
+  auto q = make_queue(10, 1);
+  submit(q, 0, niceness(0));
+  submit(q, 1, niceness(0));
+  bool drained = false;
+  test::ask(
+      sys, q, [&] { drained = true; }, [](caf::error&) {}, drain_atom::value);
+  run();
+  CAF_CHECK(!drained);
+  complete(*writer_log);
+  CAF_CHECK(!drained);
+  complete(*writer_log);
+  CAF_CHECK(drained);
+}
+
+CAF_TEST(close_fails_waiting_jobs_and_closes_connections) {
+  auto q = make_queue(10, 1, true);
+  submit(q, 0, niceness(0));
+  submit(q, 1, niceness(0));
+  bool closed = false;
+  test::ask(
+      sys, q, [&] { closed = true; }, [](caf::error&) {}, close_atom::value);
+  run();
+  CAF_CHECK(failed_with(1, errc::shutting_down));
+  CAF_CHECK(writer_log->closed);
+  CAF_CHECK(reader_log->closed);
+  CAF_CHECK(closed);
+}
+
+CAF_TEST(a_connection_actor_going_down_fails_its_batch_and_lane) {
+  auto q = make_queue(10, 1);
+  submit(q, 0, niceness(0));
+  submit(q, 1, niceness(0));
+  caf::anon_send_exit(writer, caf::exit_reason::kill);
+  run();
+  CAF_CHECK(failed_with(0, errc::database_error));
+  CAF_CHECK(failed_with(1, errc::database_error));
+  submit(q, 2, niceness(0));
+  CAF_CHECK(failed_with(2, errc::database_error));
+}
+
+CAF_TEST(status_counts_jobs) {
+  auto q = make_queue(2, 1);
+  submit(q, 0, niceness(0));
+  submit(q, 1, niceness(0));
+  submit(q, 2, niceness(0));
+  submit(q, 3, niceness(0));
+  complete(*writer_log, {make_error(errc::database_error, "x")});
+  queue_status st;
+  test::ask(
+      sys, q, [&](queue_status& x) { st = x; }, [](caf::error&) {},
+      status_atom::value);
+  run();
+  CAF_CHECK_EQUAL(st.waiting, 1u);
+  CAF_CHECK_EQUAL(st.running, 1u);
+  CAF_CHECK_EQUAL(st.failed, 1u);
+  CAF_CHECK_EQUAL(st.refused, 1u);
+  CAF_CHECK_EQUAL(st.connections, 1u);
+  CAF_CHECK_EQUAL(st.capacity, 2u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
