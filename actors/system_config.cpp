@@ -8,6 +8,7 @@
 #include "storage/value.hpp"
 
 #include <caf/atom.hpp>
+#include <caf/config_option_adder.hpp>
 #include <caf/message.hpp>
 
 namespace sasync {
@@ -30,6 +31,41 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<queue_status>("sasync::queue_status");
   cfg.add_message_type<broker_status>("sasync::broker_status");
   cfg.add_message_type<std::vector<caf::error>>("std::vector<caf::error>");
+}
+
+void add_sasync_options(caf::config_option_set& opts) {
+  caf::config_option_adder{opts, "sasync"}
+      .add<std::string>("url", "database URL (default sqlite:///sasync.db)")
+      .add<std::size_t>("pool-size", "connections kept open (5)")
+      .add<std::size_t>("max-overflow", "extra connections under load (10)")
+      .add<double>("pool-timeout",
+                   "seconds work may wait for a connection (30)")
+      .add<bool>("echo", "log every statement with its parameters")
+      .add<std::string>("synchronous",
+                        "SQLite: OFF, NORMAL, FULL, EXTRA (FULL)")
+      .add<std::string>("journal-mode", "SQLite: WAL, DELETE, ... (WAL)")
+      .add<std::size_t>("queue-capacity", "jobs waiting before 'overloaded'");
+}
+
+engine_config engine_from(const caf::actor_system_config& cfg) {
+  auto url = caf::get_if<std::string>(&cfg, "sasync.url");
+  auto out = url ? engine_config::parse(*url) : default_engine();
+  // Options go through set_option so that they are checked in one place.
+  for (auto name : {"pool-size", "max-overflow"})
+    if (auto x = caf::get_if<std::size_t>(&cfg, std::string{"sasync."} + name))
+      out.set_option(name, std::to_string(*x));
+  if (auto x = caf::get_if<double>(&cfg, "sasync.pool-timeout"))
+    out.set_option("pool-timeout", std::to_string(*x));
+  if (auto x = caf::get_if<bool>(&cfg, "sasync.echo"))
+    out.set_option("echo", *x ? "true" : "false");
+  for (auto name : {"synchronous", "journal-mode"})
+    if (auto x = caf::get_if<std::string>(&cfg, std::string{"sasync."} + name))
+      out.set_option(name, *x);
+  return out;
+}
+
+std::size_t queue_capacity_from(const caf::actor_system_config& cfg) {
+  return caf::get_or(cfg, "sasync.queue-capacity", std::size_t{10'000});
 }
 
 } // namespace sasync

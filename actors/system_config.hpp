@@ -2,7 +2,11 @@
 // and a scheduler tuned for short database round trips.
 #pragma once
 
+#include "storage/engine_config.hpp"
+
 #include <caf/actor_system_config.hpp>
+
+#include <cstddef>
 
 namespace sasync {
 
@@ -12,9 +16,26 @@ namespace sasync {
 /// Call from the constructor of an application's own config class.
 void configure(caf::actor_system_config& cfg);
 
-/// A ready-made configuration for programs with nothing else to add.
+/// Declares the `[sasync]` options of config files and command lines:
+/// url, pool-size, max-overflow, pool-timeout (seconds), echo, synchronous,
+/// journal-mode, queue-capacity.
+void add_sasync_options(caf::config_option_set& opts);
+
+/// The engine the `[sasync]` options describe: `url` (or the default engine)
+/// with every option that was set applied on top. Throws storage_failure
+/// naming the bad option.
+engine_config engine_from(const caf::actor_system_config& cfg);
+
+/// `sasync.queue-capacity`, or the default of 10,000.
+std::size_t queue_capacity_from(const caf::actor_system_config& cfg);
+
+/// A ready-made configuration with sasync's options, for programs with
+/// nothing else to add.
 struct system_config : caf::actor_system_config {
-  system_config() { configure(*this); }
+  system_config() {
+    configure(*this);
+    add_sasync_options(custom_options_);
+  }
 };
 
 } // namespace sasync

@@ -28,28 +28,40 @@ sasync::table_def events_table() {
 
 int usage(const char* argv0) {
   std::cerr << "usage: " << argv0
-            << " [URL]   (default sqlite:///sasync-example.db)\n";
+            << " [URL] [--config-file=FILE] [--sasync.KEY=VALUE ...]"
+               "   (default sqlite:///sasync-example.db)\n";
   return 1;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 2)
+  sasync::system_config cfg;
+  if (auto err = cfg.parse(argc, argv)) {
+    std::cerr << "sasync-example: " << to_string(err) << '\n';
     return usage(argv[0]);
-  std::string url = argc == 2 ? argv[1] : "sqlite:///sasync-example.db";
+  }
+  if (cfg.cli_helptext_printed)
+    return 0;
+  if (cfg.remainder.size() > 1)
+    return usage(argv[0]);
+  // A URL given as argument wins over the config file.
+  if (!cfg.remainder.empty())
+    cfg.set("sasync.url", cfg.remainder.front());
+  else if (!caf::get_if<std::string>(&cfg, "sasync.url"))
+    cfg.set("sasync.url", "sqlite:///sasync-example.db");
   sasync::engine_config engine;
   try {
-    engine = sasync::engine_config::parse(url);
+    engine = sasync::engine_from(cfg);
   } catch (const sasync::storage_failure& f) {
     std::cerr << "sasync-example: " << f.what() << '\n';
     return 1;
   }
-  sasync::system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   sasync::broker_config bc;
   bc.engine = engine;
+  bc.queue_capacity = sasync::queue_capacity_from(cfg);
   bc.tables = {events_table()};
   bc.first = [](sasync::connection& c) { c.execute("DELETE FROM events"); };
   auto db = sasync::spawn_broker(sys, bc);

@@ -204,11 +204,7 @@ public:
     return out;
   }
 
-  void execute_script(std::string_view sql) override {
-    if (echo_)
-      echo_statement(sql, {});
-    run(std::string{sql});
-  }
+  void execute_script(std::string_view sql) override { run(std::string{sql}); }
 
   bool in_transaction() const noexcept override {
     return !sqlite3_get_autocommit(db_.getHandle());

@@ -26,6 +26,10 @@ table_def notes_table() {
 }
 
 struct fixture : test_coordinator_fixture<system_config> {
+  ~fixture() {
+    run(); // late answers still find `rs` and `err`
+  }
+
   broker_config memory_config() {
     broker_config cfg;
     cfg.engine = engine_config::parse("sqlite:///:memory:");

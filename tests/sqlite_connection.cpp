@@ -8,9 +8,12 @@
 #include "storage/transaction.hpp"
 
 #include <caf/test/unit_test.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <functional>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -51,7 +54,7 @@ std::string failure_of(const std::function<void()>& fn) {
 CAF_TEST(files_default_to_wal_and_synchronous_full) {
   temp_db db;
   auto conn = open_connection(db.cfg, access_mode::write);
-  CAF_CHECK_EQUAL(scalar(*conn, "PRAGMA journal_mode").as_text(), "wal");
+  CAF_CHECK_EQUAL(scalar(*conn, "PRAGMA journal_mode"), value{"wal"});
   CAF_CHECK_EQUAL(scalar(*conn, "PRAGMA synchronous").as_integer(),
                   2); // FULL
 }
@@ -182,4 +185,22 @@ CAF_TEST(opening_a_missing_directory_fails_naming_the_file) {
   auto msg = failure_of([&] { open_connection(cfg, access_mode::write); });
   CAF_CHECK_NOT_EQUAL(msg.find("/nonexistent-sasync-dir/x.db"),
                       std::string::npos);
+}
+
+CAF_TEST(echo_logs_each_statement_with_its_parameters) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::drop("sasync.echo");
+  spdlog::register_logger(
+      std::make_shared<spdlog::logger>("sasync.echo", sink));
+  auto conn = open_connection(engine_config::parse("sqlite://?echo=true"),
+                              access_mode::write);
+  conn->execute("SELECT ?, ?, ?", {42, "it's", value{}});
+  auto text = out.str();
+  CAF_CHECK_NOT_EQUAL(text.find("SELECT ?, ?, ?  -- [42, 'it's', NULL]"),
+                      std::string::npos);
+  auto quiet =
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  quiet->execute("SELECT 'not logged'");
+  CAF_CHECK_EQUAL(out.str().find("not logged"), std::string::npos);
 }

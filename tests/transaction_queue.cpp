@@ -80,6 +80,7 @@ struct fixture : test_coordinator_fixture<system_config> {
     reader_log->open.clear();
     caf::anon_send_exit(writer_fake, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(reader_fake, caf::exit_reason::user_shutdown);
+    run(); // while `outcome` still exists for the answers this causes
   }
 
   transaction_queue make_queue(std::size_t capacity, std::size_t max_batch,
