@@ -66,13 +66,19 @@ std::size_t reader_count(const engine_config& engine) {
   return std::max<std::size_t>(engine.pool_size, 2) - 1;
 }
 
+/// SQLite has one writer; on PostgreSQL every pooled connection writes.
+std::size_t writer_count(const engine_config& engine) {
+  return engine.dialect == dialect_kind::sqlite ? 1 : engine.pool_size;
+}
+
 transaction_queue make_queue(caf::actor_system& sys, const broker_config& cfg,
                              const engine_config& engine) {
   queue_config qc;
   qc.capacity = cfg.queue_capacity;
   qc.max_batch = cfg.max_batch;
-  qc.writers.emplace_back(spawn_connection(
-      sys, connection_config{engine, access_mode::write, cfg.detached}));
+  for (std::size_t i = 0; i < writer_count(engine); ++i)
+    qc.writers.emplace_back(spawn_connection(
+        sys, connection_config{engine, access_mode::write, cfg.detached}));
   for (std::size_t i = 0; i < reader_count(engine); ++i)
     qc.readers.emplace_back(spawn_connection(
         sys, connection_config{engine, access_mode::read, cfg.detached}));

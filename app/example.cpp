@@ -10,7 +10,9 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <atomic>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,16 +69,23 @@ int main(int argc, char** argv) {
   auto db = sasync::spawn_broker(sys, bc);
   std::cout << "broker on " << engine.display_url() << '\n';
 
-  // A long transaction occupies the writer while the others queue up; they
-  // then run by priority, not in the order they were sent.
-  auto warm_up =
-      sasync::make_job(sasync::access_mode::write, [](sasync::connection& c) {
-        for (int i = 0; i < 20'000; ++i)
-          c.execute("INSERT INTO events (label, "
-                    "priority, payload) VALUES "
-                    "(?, ?, ?)",
-                    {"warm-up", "niceness(0)", i});
-      });
+  // Long transactions occupy every writing connection (SQLite has one, a
+  // PostgreSQL pool `pool_size`) while the others queue up; those then start
+  // by priority, not in the order they were sent. Each records when it
+  // started.
+  auto writers = engine.dialect == sasync::dialect_kind::sqlite
+                     ? std::size_t{1}
+                     : engine.pool_size;
+  auto started = std::make_shared<std::atomic<int>>(0);
+  std::vector<sasync::job_ptr> warm_ups;
+  for (std::size_t w = 0; w < writers; ++w)
+    warm_ups.emplace_back(
+        sasync::make_job(sasync::access_mode::write, [](sasync::connection& c) {
+          for (int i = 0; i < 20'000; ++i)
+            c.execute("INSERT INTO events (label, priority, payload) "
+                      "VALUES (?, ?, ?)",
+                      {"warm-up", "niceness(0)", i});
+        }));
   struct step {
     const char* label;
     sasync::priority prio;
@@ -86,16 +95,22 @@ int main(int argc, char** argv) {
                           {"update", sasync::niceness(0)},
                           {"urgent", sasync::niceness(-10)},
                           {"schema-check", sasync::do_next}};
-  auto sent = self->request(db, caf::infinite, sasync::transact_atom::value,
-                            sasync::job_ptr{warm_up}, sasync::niceness(0));
-  std::vector<decltype(sent)> pending;
+  using handle =
+      decltype(self->request(db, caf::infinite, sasync::transact_atom::value,
+                             sasync::job_ptr{}, sasync::do_next));
+  std::vector<handle> pending;
+  for (auto& job : warm_ups)
+    pending.emplace_back(self->request(db, caf::infinite,
+                                       sasync::transact_atom::value, job,
+                                       sasync::niceness(0)));
   for (auto& s : steps) {
-    auto work = sasync::make_job(sasync::access_mode::write,
-                                 [s](sasync::connection& c) {
-                                   c.execute("INSERT INTO events (label, "
-                                             "priority) VALUES (?, ?)",
-                                             {s.label, to_string(s.prio)});
-                                 });
+    auto work = sasync::make_job(
+        sasync::access_mode::write, [s, started](sasync::connection& c) {
+          c.execute("INSERT INTO events (label, "
+                    "priority, payload) VALUES "
+                    "(?, ?, ?)",
+                    {s.label, to_string(s.prio), ++*started});
+        });
     std::cout << "sent " << s.label << " at " << to_string(s.prio) << '\n';
     pending.emplace_back(self->request(db, caf::infinite,
                                        sasync::transact_atom::value,
@@ -106,18 +121,17 @@ int main(int argc, char** argv) {
     std::cerr << "sasync-example: " << sys.render(err) << '\n';
     rc = 4;
   };
-  sent.receive([] {}, on_error);
   for (auto& p : pending)
     p.receive([] {}, on_error);
 
   // A read through raw SQL with a bound parameter.
   self->request(db, caf::infinite, sasync::sql_atom::value,
-                std::string{"SELECT id, label, priority FROM events "
-                            "WHERE label <> ? ORDER BY id"},
+                std::string{"SELECT payload, label, priority FROM events "
+                            "WHERE label <> ? ORDER BY payload"},
                 std::vector<sasync::value>{"warm-up"})
       .receive(
           [&](sasync::result_set& rs) {
-            std::cout << "committed in this order:\n";
+            std::cout << "started in this order:\n";
             for (auto& r : rs.rows)
               std::cout << "  " << to_display(r[0]) << '\t' << to_display(r[1])
                         << '\t' << to_display(r[2]) << '\n';

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (builds first). With --sanitize: the unit and
-# SQLite suites under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Runs the whole test suite (builds first and starts the local PostgreSQL 15
+# cluster). With --sanitize: the unit and SQLite suites under
+# AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -11,5 +12,8 @@ if [[ ${1:-} == --sanitize ]]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 dir=$(bash scripts/build.sh "$@" | tail -n 1)
+if [[ ${1:-} != --sanitize ]]; then
+  bash scripts/postgres.sh # the postgres suites need a running server
+fi
 cd "$dir"
 exec ctest --output-on-failure -j"$(nproc)" "${labels[@]}"

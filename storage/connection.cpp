@@ -1,6 +1,7 @@
 // Opening connections by dialect, and statement echo.
 #include "storage/connection.hpp"
 
+#include "storage/postgresql_connection.hpp"
 #include "storage/sqlite_connection.hpp"
 #include "storage/storage_failure.hpp"
 
@@ -17,9 +18,9 @@ std::unique_ptr<connection> open_connection(const engine_config& cfg,
   case dialect_kind::sqlite:
     return open_sqlite(cfg, mode);
   case dialect_kind::postgresql:
-    break;
+    return open_postgresql(cfg, mode);
   }
-  throw storage_failure(failure_kind::connection,
+  throw storage_failure(failure_kind::invalid_argument,
                         "no backend for " + cfg.display_url());
 }
 

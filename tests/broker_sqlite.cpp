@@ -1,232 +1,36 @@
-// The broker on real SQLite files with real threads: connection actors are
-// detached, every wait is bounded.
+// The broker on real SQLite files (see broker_backend.ipp).
 #define CAF_SUITE actors.broker_sqlite
 
-#include "actors/broker.hpp"
-
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "actors/transact.hpp"
-
-#include <caf/actor_system.hpp>
-#include <caf/scoped_actor.hpp>
-#include <caf/test/unit_test.hpp>
-
-#include <chrono>
 #include <filesystem>
-#include <future>
+#include <string>
 
 #include <unistd.h>
 
-using namespace sasync;
-using namespace std::chrono_literals;
-
 namespace {
 
-/// Every wait in this suite gives up after this long instead of hanging.
-constexpr auto bound = std::chrono::seconds(30);
+/// A fresh database file per fixture, removed afterwards.
+struct backend {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("sasync-broker-" + std::to_string(::getpid()));
 
-table_def orders_table() {
-  return {"orders",
-          {{"id", column_type::integer, false, true, true},
-           {"customer", column_type::text, false},
-           {"amount", column_type::real, false}},
-          {{"by_customer", {"customer"}, false},
-           {"unique_pair", {"customer", "amount"}, true}}};
-}
-
-struct fixture {
-  system_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  std::filesystem::path dir;
-  std::string url;
-
-  fixture() {
-    dir = std::filesystem::temp_directory_path() /
-          ("sasync-broker-sqlite-" + std::to_string(::getpid()));
+  backend() {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    url = "sqlite:///" + (dir / "broker.db").string();
+  }
+  ~backend() { std::filesystem::remove_all(dir); }
+
+  std::string url() const {
+    return "sqlite:///" + (dir / "broker.db").string();
   }
 
-  ~fixture() { std::filesystem::remove_all(dir); }
-
-  broker start(std::size_t max_batch = 64) {
-    broker_config bc;
-    bc.engine = engine_config::parse(url);
-    bc.tables = {orders_table()};
-    bc.max_batch = max_batch;
-    return spawn_broker(sys, bc);
-  }
-
-  caf::expected<result_set> sql(const broker& db, std::string stmt,
-                                std::vector<value> params = {}) {
-    caf::expected<result_set> out{result_set{}};
-    self->request(db, bound, sql_atom::value, std::move(stmt),
-                  std::move(params))
-        .receive([&](result_set& rs) { out = std::move(rs); },
-                 [&](caf::error& err) { out = std::move(err); });
-    return out;
-  }
-
-  std::int64_t count(const broker& db, const std::string& table) {
-    auto rs = sql(db, "SELECT count(*) FROM " + table);
-    CAF_REQUIRE(rs);
-    return rs->rows.at(0).at(0).as_integer();
-  }
-
-  bool shutdown(const broker& db) {
-    bool ok = false;
-    self->request(db, bound, shutdown_atom::value)
-        .receive([&] { ok = true; }, [](caf::error&) {});
-    return ok;
-  }
+  static constexpr const char* index_query =
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+      "'orders' AND sql IS NOT NULL ORDER BY name";
+  static constexpr const char* unreachable_url =
+      "sqlite:////nonexistent-sasync-dir/x.db";
+  static constexpr const char* unreachable_part = "nonexistent-sasync-dir";
 };
 
 } // namespace
 
-CAF_TEST_FIXTURE_SCOPE(broker_sqlite_tests, fixture)
-
-CAF_TEST(tables_and_indexes_are_created_once_and_reused_across_a_restart) {
-  auto db = start();
-  CAF_REQUIRE(sql(db, "INSERT INTO orders (customer, amount) VALUES (?, ?)",
-                  {"ada", 12.5}));
-  CAF_REQUIRE(shutdown(db));
-  auto again = start();
-  CAF_CHECK_EQUAL(count(again, "orders"), 1);
-  auto idx = sql(again, "SELECT name FROM sqlite_master WHERE type = 'index' "
-                        "AND tbl_name = 'orders' AND sql IS NOT NULL "
-                        "ORDER BY name");
-  CAF_REQUIRE(idx);
-  CAF_REQUIRE_EQUAL(idx->rows.size(), 2u);
-  CAF_CHECK_EQUAL(idx->rows[0][0].as_text(), "orders_by_customer");
-  CAF_CHECK_EQUAL(idx->rows[1][0].as_text(), "orders_unique_pair");
-  auto dup = sql(again, "INSERT INTO orders (customer, amount) VALUES (?, ?)",
-                 {"ada", 12.5});
-  CAF_REQUIRE(!dup);
-  CAF_CHECK(is(dup.error(), errc::database_error));
-  CAF_CHECK(shutdown(again));
-}
-
-CAF_TEST(failing_transaction_rolls_back_and_later_ones_still_run) {
-  auto db = start();
-  auto failed = transact(self, db, [](connection& c) {
-    c.execute("INSERT INTO orders (customer, amount) VALUES ('bob', 1)");
-    c.execute("INSERT INTO orders (no_such_column) VALUES (1)");
-  });
-  CAF_REQUIRE(!failed);
-  CAF_CHECK(is(failed.error(), errc::database_error));
-  auto ok = transact(self, db, [](connection& c) {
-    return c.execute("INSERT INTO orders (customer, amount) VALUES ('eve', 2)")
-        .rows_affected;
-  });
-  CAF_REQUIRE(ok);
-  CAF_CHECK_EQUAL(*ok, 1);
-  auto names = sql(db, "SELECT customer FROM orders");
-  CAF_REQUIRE(names);
-  CAF_REQUIRE_EQUAL(names->rows.size(), 1u);
-  CAF_CHECK_EQUAL(names->rows[0][0].as_text(), "eve");
-  CAF_CHECK(shutdown(db));
-}
-
-CAF_TEST(shutdown_with_1000_queued_transactions_completes_them_all) {
-  auto db = start();
-  using handle = decltype(self->request(db, bound, transact_atom::value,
-                                        job_ptr{}, niceness(0)));
-  std::vector<handle> pending;
-  for (int i = 0; i < 1000; ++i) {
-    auto work = make_job(access_mode::write, [i](connection& c) {
-      c.execute("INSERT INTO orders (customer, amount) VALUES (?, ?)",
-                {"c" + std::to_string(i), i});
-    });
-    pending.emplace_back(self->request(db, bound, transact_atom::value,
-                                       job_ptr{work}, niceness(i % 41 - 20)));
-  }
-  auto stopping = self->request(db, bound, shutdown_atom::value);
-  int ok = 0;
-  int failed = 0;
-  for (auto& p : pending)
-    p.receive([&] { ++ok; }, [&](caf::error&) { ++failed; });
-  bool stopped = false;
-  stopping.receive([&] { stopped = true; }, [](caf::error&) {});
-  CAF_CHECK_EQUAL(ok, 1000);
-  CAF_CHECK_EQUAL(failed, 0);
-  CAF_CHECK(stopped);
-  // A new broker on the same file sees every acknowledged row.
-  auto again = start();
-  CAF_CHECK_EQUAL(count(again, "orders"), 1000);
-  CAF_CHECK(shutdown(again));
-}
-
-CAF_TEST(queued_writes_commit_together_in_fewer_transactions) {
-  auto db = start(64);
-  std::vector<decltype(self->request(db, bound, transact_atom::value, job_ptr{},
-                                     niceness(0)))>
-      pending;
-  for (int i = 0; i < 256; ++i)
-    pending.emplace_back(self->request(
-        db, bound, transact_atom::value,
-        job_ptr{make_job(access_mode::write,
-                         [i](connection& c) {
-                           c.execute("INSERT INTO orders (customer, amount) "
-                                     "VALUES (?, ?)",
-                                     {"g" + std::to_string(i), 1.0});
-                         })},
-        niceness(0)));
-  int ok = 0;
-  for (auto& p : pending)
-    p.receive([&] { ++ok; }, [](caf::error&) {});
-  CAF_CHECK_EQUAL(ok, 256);
-  broker_status st;
-  self->request(db, bound, status_atom::value)
-      .receive([&](broker_status& x) { st = x; }, [](caf::error&) {});
-  CAF_MESSAGE("256 writes ran in " << st.queue.batches << " transactions");
-  CAF_CHECK_LESS(st.queue.batches, 256u);
-  CAF_CHECK_EQUAL(count(db, "orders"), 256);
-  CAF_CHECK(shutdown(db));
-}
-
-CAF_TEST(reads_run_while_a_long_write_holds_the_writer) {
-  auto db = start();
-  CAF_REQUIRE(sql(db, "INSERT INTO orders (customer, amount) VALUES ('r', 1)"));
-  std::promise<void> read_done;
-  auto read_seen = read_done.get_future();
-  // The write waits (bounded) for the read to finish: it can only succeed if
-  // the read did not queue behind it.
-  auto writer = self->request(
-      db, bound, transact_atom::value,
-      job_ptr{make_job(access_mode::write,
-                       [&read_seen](connection& c) {
-                         c.execute("INSERT INTO orders (customer, amount) "
-                                   "VALUES ('w', 2)");
-                         if (read_seen.wait_for(bound) !=
-                             std::future_status::ready)
-                           throw std::runtime_error("read never ran");
-                       })},
-      niceness(0));
-  auto rs = sql(db, "SELECT count(*) FROM orders");
-  CAF_REQUIRE(rs);
-  CAF_CHECK_EQUAL(rs->rows[0][0].as_integer(), 1); // the write is not visible
-  read_done.set_value();
-  bool wrote = false;
-  writer.receive([&] { wrote = true; },
-                 [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
-  CAF_CHECK(wrote);
-  CAF_CHECK_EQUAL(count(db, "orders"), 2);
-  CAF_CHECK(shutdown(db));
-}
-
-CAF_TEST(an_unreachable_database_answers_with_a_clear_error) {
-  broker_config bc;
-  bc.engine = engine_config::parse("sqlite:////nonexistent-sasync-dir/x.db");
-  auto db = spawn_broker(sys, bc);
-  auto rs = sql(db, "SELECT 1");
-  CAF_REQUIRE(!rs);
-  CAF_CHECK(is(rs.error(), errc::database_error));
-  CAF_CHECK_NOT_EQUAL(sys.render(rs.error()).find("nonexistent-sasync-dir"),
-                      std::string::npos);
-  CAF_CHECK(shutdown(db));
-}
-
-CAF_TEST_FIXTURE_SCOPE_END()
+#include "broker_backend.ipp"

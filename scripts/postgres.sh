@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Starts the local PostgreSQL 15 cluster and creates the role and database
+# the postgres suites use (SASYNC_PG_URL, default below). Idempotent.
+set -euo pipefail
+if ! pg_lsclusters -h 2>/dev/null | grep -q '^15 *main'; then
+  pg_createcluster 15 main >/dev/null
+fi
+pg_ctlcluster 15 main start 2>/dev/null || true
+for _ in $(seq 1 60); do
+  pg_isready -q -h 127.0.0.1 -p 5432 && break
+  sleep 0.5
+done
+pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL did not start" >&2; exit 1; }
+as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+as_postgres psql -qtAX -c "DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sasync') THEN
+    CREATE ROLE sasync LOGIN PASSWORD 'sasync';
+  END IF; END \$\$;" >/dev/null
+if [[ -z $(as_postgres psql -qtAX -c "SELECT 1 FROM pg_database WHERE datname = 'sasync_test'") ]]; then
+  as_postgres createdb -O sasync sasync_test
+fi

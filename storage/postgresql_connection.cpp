@@ -1,0 +1,299 @@
+// The PostgreSQL backend: libpqxx underneath, prepared statements cached per
+// connection, errors classified by SQLSTATE at the edge.
+#include "storage/postgresql_connection.hpp"
+
+#include "storage/dialect.hpp"
+#include "storage/storage_failure.hpp"
+
+#include <pqxx/pqxx>
+
+#include <unordered_map>
+
+namespace sasync {
+
+namespace {
+
+// PostgreSQL type OIDs (pg_type.dat) that map to sasync's value kinds.
+constexpr pqxx::oid bool_oid = 16;
+constexpr pqxx::oid bytea_oid = 17;
+constexpr pqxx::oid int8_oid = 20;
+constexpr pqxx::oid int2_oid = 21;
+constexpr pqxx::oid int4_oid = 23;
+constexpr pqxx::oid float4_oid = 700;
+constexpr pqxx::oid float8_oid = 701;
+
+std::string snippet(std::string_view sql) {
+  constexpr size_t max_len = 200;
+  return sql.size() <= max_len ? std::string{sql}
+                               : std::string{sql.substr(0, max_len)} + "...";
+}
+
+failure_kind classify(const std::string& sqlstate) {
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03")
+    return failure_kind::busy; // serialization, deadlock, lock not available
+  if (sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0)
+    return failure_kind::connection;
+  if (sqlstate.rfind("22", 0) == 0)
+    return failure_kind::invalid_argument; // data exception
+  return failure_kind::database;
+}
+
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+value field_value(const pqxx::field& f) {
+  if (f.is_null())
+    return value{};
+  switch (f.type()) {
+  case bool_oid:
+    return value{std::int64_t{f.c_str()[0] == 't' ? 1 : 0}};
+  case int2_oid:
+  case int4_oid:
+  case int8_oid:
+    return value{f.as<std::int64_t>()};
+  case float4_oid:
+  case float8_oid:
+    return value{f.as<double>()};
+  case bytea_oid: {
+    pqxx::binarystring bytes{f};
+    return value{blob(bytes.data(), bytes.data() + bytes.size())};
+  }
+  default:
+    return value{std::string{f.c_str(), f.size()}};
+  }
+}
+
+class postgresql_connection final : public connection {
+public:
+  postgresql_connection(const engine_config& cfg, access_mode mode)
+      : echo_(cfg.echo), mode_(mode), conn_(connect(cfg)) {
+    // nop
+  }
+
+  dialect_kind dialect() const noexcept override {
+    return dialect_kind::postgresql;
+  }
+
+  void begin(access_mode mode) override {
+    if (echo_)
+      echo_statement("BEGIN", {});
+    guarded("BEGIN", [&] {
+      if (mode == access_mode::read && mode_ == access_mode::read)
+        tx_ = std::make_unique<pqxx::read_transaction>(conn_);
+      else
+        tx_ = std::make_unique<pqxx::work>(conn_);
+    });
+  }
+
+  void commit() override {
+    if (echo_)
+      echo_statement("COMMIT", {});
+    auto tx = std::move(tx_);
+    try {
+      tx->commit();
+    } catch (const pqxx::in_doubt_error& e) {
+      broken_ = true;
+      // The commit may have happened: never safe to run again blindly.
+      throw storage_failure(
+          failure_kind::connection,
+          std::string{"PostgreSQL: commit outcome unknown: "} + e.what());
+    } catch (const pqxx::broken_connection& e) {
+      broken_ = true;
+      throw storage_failure(failure_kind::connection,
+                            std::string{"PostgreSQL: connection lost at "
+                                        "commit, outcome unknown: "} +
+                                trimmed(e.what()));
+    } catch (const pqxx::sql_error& e) {
+      rethrow(e, "COMMIT");
+    }
+  }
+
+  void rollback() noexcept override {
+    if (!tx_)
+      return;
+    if (echo_)
+      echo_statement("ROLLBACK", {});
+    try {
+      tx_->abort();
+    } catch (...) {
+      broken_ = true;
+    }
+    tx_.reset();
+  }
+
+  void savepoint(const std::string& name) override {
+    run("SAVEPOINT " + quote_identifier(name));
+  }
+
+  void release(const std::string& name) override {
+    run("RELEASE SAVEPOINT " + quote_identifier(name));
+  }
+
+  void rollback_to(const std::string& name) override {
+    run("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
+  }
+
+  result_set execute(std::string_view sql,
+                     const std::vector<value>& params) override {
+    if (echo_)
+      echo_statement(sql, params);
+    result_set out;
+    guarded(sql, [&] {
+      auto& name = prepared(sql);
+      auto run_in = [&](pqxx::transaction_base& tx) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        // libpqxx 6 has no other way to bind a runtime mix of NULL, text
+        // and binary parameters.
+        auto call = tx.prepared(name);
+        for (auto& p : params)
+          bind(call, p);
+        return call.exec();
+#pragma GCC diagnostic pop
+      };
+      pqxx::result res;
+      if (tx_) {
+        res = run_in(*tx_);
+      } else {
+        pqxx::nontransaction auto_commit{conn_};
+        res = run_in(auto_commit);
+      }
+      for (pqxx::row_size_type i = 0; i < res.columns(); ++i)
+        out.columns.emplace_back(res.column_name(i));
+      out.rows.reserve(res.size());
+      for (const auto& r : res) {
+        row values;
+        values.reserve(r.size());
+        for (const auto& f : r)
+          values.emplace_back(field_value(f));
+        out.rows.emplace_back(std::move(values));
+      }
+      out.rows_affected = static_cast<std::int64_t>(res.affected_rows());
+    });
+    return out;
+  }
+
+  void execute_script(std::string_view sql) override {
+    run(std::string{sql});
+  }
+
+  bool in_transaction() const noexcept override {
+    return tx_ != nullptr;
+  }
+
+  bool usable() const noexcept override {
+    return !broken_ && conn_.is_open();
+  }
+
+  size_t prepare_count() const noexcept override {
+    return cache_.size();
+  }
+
+private:
+  static pqxx::connection connect(const engine_config& cfg) {
+    try {
+      return pqxx::connection{cfg.libpq_conninfo()};
+    } catch (const std::exception& e) {
+      // libpq's words name the host; the URL shown masks the password.
+      throw storage_failure(failure_kind::connection,
+                            "PostgreSQL: cannot connect to " +
+                                cfg.display_url() + ": " + trimmed(e.what()));
+    }
+  }
+
+  template <class Invocation>
+  static void bind(Invocation& call, const value& x) {
+    switch (x.type()) {
+    case value::kind::null:
+      call();
+      break;
+    case value::kind::integer:
+      call(x.as_integer());
+      break;
+    case value::kind::real:
+      call(x.as_real());
+      break;
+    case value::kind::text:
+      call(x.as_text());
+      break;
+    case value::kind::blob: {
+      auto& b = x.as_blob();
+      call(pqxx::binarystring{b.data(), b.size()});
+      break;
+    }
+    }
+  }
+
+  [[noreturn]] void rethrow(const pqxx::sql_error& e, std::string_view sql) {
+    auto state = e.sqlstate();
+    auto kind = classify(state);
+    if (kind == failure_kind::connection)
+      broken_ = true;
+    throw storage_failure(kind,
+                          "PostgreSQL: " + trimmed(e.what()) +
+                              " [in: " + snippet(sql) + "]",
+                          state);
+  }
+
+  template <class F> void guarded(std::string_view sql, F&& fn) {
+    try {
+      fn();
+    } catch (const pqxx::broken_connection& e) {
+      broken_ = true;
+      tx_.reset();
+      // Nothing of an open transaction committed: safe to run again.
+      throw storage_failure(failure_kind::connection,
+                            "PostgreSQL: connection lost: " + trimmed(e.what()),
+                            "08006", true);
+    } catch (const pqxx::sql_error& e) {
+      rethrow(e, sql);
+    } catch (const pqxx::usage_error& e) {
+      throw storage_failure(failure_kind::invalid_argument,
+                            "PostgreSQL: " + trimmed(e.what()));
+    } catch (const pqxx::conversion_error& e) {
+      throw storage_failure(failure_kind::invalid_argument,
+                            "PostgreSQL: " + trimmed(e.what()));
+    }
+  }
+
+  void run(const std::string& sql) {
+    if (echo_)
+      echo_statement(sql, {});
+    guarded(sql, [&] {
+      if (tx_) {
+        tx_->exec(sql);
+      } else {
+        pqxx::nontransaction auto_commit{conn_};
+        auto_commit.exec(sql);
+      }
+    });
+  }
+
+  const std::string& prepared(std::string_view sql) {
+    std::string key{sql};
+    if (auto i = cache_.find(key); i != cache_.end())
+      return i->second;
+    auto name = "sasync_" + std::to_string(cache_.size() + 1);
+    conn_.prepare(name, native_placeholders(dialect_kind::postgresql, sql));
+    return cache_.emplace(std::move(key), std::move(name)).first->second;
+  }
+
+  bool echo_;
+  access_mode mode_;
+  pqxx::connection conn_;
+  std::unique_ptr<pqxx::transaction_base> tx_;
+  std::unordered_map<std::string, std::string> cache_;
+  bool broken_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<connection> open_postgresql(const engine_config& cfg,
+                                            access_mode mode) {
+  return std::make_unique<postgresql_connection>(cfg, mode);
+}
+
+} // namespace sasync

@@ -1,0 +1,38 @@
+// The broker on the real PostgreSQL server (see broker_backend.ipp);
+// SASYNC_PG_URL names the database.
+#define CAF_SUITE actors.broker_postgresql
+
+#include "storage/connection.hpp"
+
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+/// Drops the suite's table before and after each test.
+struct backend {
+  backend() { drop(); }
+  ~backend() { drop(); }
+
+  static std::string url() {
+    auto env = std::getenv("SASYNC_PG_URL");
+    return env ? env : "postgresql://sasync:sasync@127.0.0.1:5432/sasync_test";
+  }
+
+  static void drop() {
+    auto conn = sasync::open_connection(sasync::engine_config::parse(url()),
+                                        sasync::access_mode::write);
+    conn->execute_script("DROP TABLE IF EXISTS orders");
+  }
+
+  static constexpr const char* index_query =
+      "SELECT indexname FROM pg_indexes WHERE tablename = 'orders' AND "
+      "indexname <> 'orders_pkey' ORDER BY indexname";
+  static constexpr const char* unreachable_url =
+      "postgresql://sasync:sasync@127.0.0.1:1/sasync_test?connect_timeout=2";
+  static constexpr const char* unreachable_part = "127.0.0.1:1";
+};
+
+} // namespace
+
+#include "broker_backend.ipp"
