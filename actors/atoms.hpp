@@ -8,6 +8,7 @@ namespace sasync {
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using table_atom = caf::atom_constant<caf::atom("table")>;
 using transact_atom = caf::atom_constant<caf::atom("transact")>;

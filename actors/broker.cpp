@@ -76,6 +76,7 @@ transaction_queue make_queue(caf::actor_system& sys, const broker_config& cfg,
   queue_config qc;
   qc.capacity = cfg.queue_capacity;
   qc.max_batch = cfg.max_batch;
+  qc.wait_timeout = engine.pool_timeout;
   for (std::size_t i = 0; i < writer_count(engine); ++i)
     qc.writers.emplace_back(spawn_connection(
         sys, connection_config{engine, access_mode::write, cfg.detached}));

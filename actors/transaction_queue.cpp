@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <tuple>
 
 namespace sasync {
@@ -42,6 +43,9 @@ struct queue_state {
   /// The batch each busy connection runs, answered when it reports back or
   /// when the connection actor goes down.
   std::map<caf::actor_addr, std::vector<waiting_job>> in_flight;
+  std::chrono::milliseconds wait_timeout{0};
+  /// Where each waiting job is, by sequence number, for its timer.
+  std::unordered_map<std::uint64_t, std::pair<lane*, order_key>> by_seq;
   std::uint64_t next_seq = 0;
   queue_status counters;
   std::vector<done_promise> drained;
@@ -88,6 +92,7 @@ void finish_batch(queue_state& st, std::vector<waiting_job>& batch,
 
 void fail_waiting(queue_state& st, lane& ln, const caf::error& err) {
   for (auto& [key, w] : ln.waiting) {
+    st.by_seq.erase(std::get<2>(key));
     w.promise.deliver(err);
     ++st.counters.failed;
   }
@@ -98,6 +103,7 @@ void fail_waiting(queue_state& st, lane& ln, const caf::error& err) {
 std::vector<waiting_job> take_batch(queue_state& st, lane& ln) {
   std::vector<waiting_job> batch;
   while (!ln.waiting.empty() && batch.size() < st.max_batch) {
+    st.by_seq.erase(std::get<2>(ln.waiting.begin()->first));
     batch.emplace_back(std::move(ln.waiting.begin()->second));
     ln.waiting.erase(ln.waiting.begin());
   }
@@ -200,10 +206,32 @@ caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
     return make_error(errc::database_error, "no connection left");
   }
   auto rp = self->make_response_promise<void>();
-  order_key key{prio.level, prio.niceness, st.next_seq++};
+  auto seq = st.next_seq++;
+  order_key key{prio.level, prio.niceness, seq};
   ln.waiting.emplace(key, waiting_job{std::move(work), rp});
+  if (st.wait_timeout.count() > 0) {
+    st.by_seq.emplace(seq, std::make_pair(&ln, key));
+    self->delayed_send(self, st.wait_timeout, expire_atom::value, seq);
+  }
   dispatch(self, ln);
   return rp;
+}
+
+/// A job's wait for a connection ran out: it fails, unless it already runs.
+void expire(queue_ptr self, std::uint64_t seq) {
+  auto& st = self->state;
+  auto i = st.by_seq.find(seq);
+  if (i == st.by_seq.end())
+    return;
+  auto [ln, key] = i->second;
+  st.by_seq.erase(i);
+  auto j = ln->waiting.find(key);
+  j->second.promise.deliver(make_error(
+      errc::timeout, "no connection within pool_timeout (" +
+                         std::to_string(st.wait_timeout.count()) + " ms)"));
+  ln->waiting.erase(j);
+  ++st.counters.failed;
+  notify_drained(st);
 }
 
 /// Fails what still waits, closes every connection, then quits.
@@ -237,6 +265,7 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
   auto& st = self->state;
   st.capacity = cfg.capacity;
   st.max_batch = std::max<std::size_t>(cfg.max_batch, 1);
+  st.wait_timeout = cfg.wait_timeout;
   st.writers.members = st.writers.idle = std::move(cfg.writers);
   st.readers.members = st.readers.idle = std::move(cfg.readers);
   for (auto* ln : {&st.writers, &st.readers})
@@ -255,6 +284,7 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
         return rp;
       },
       [=](close_atom) -> caf::result<void> { return close_all(self); },
+      [=](expire_atom, std::uint64_t seq) { expire(self, seq); },
       [=](status_atom) {
         auto& s = self->state;
         auto out = s.counters;

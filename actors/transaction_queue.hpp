@@ -12,7 +12,9 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace sasync {
@@ -20,24 +22,31 @@ namespace sasync {
 /// run(job, priority) -> void
 ///   Answers after the job committed, or with its error. Errors:
 ///   invalid_argument (niceness outside -20..20), overloaded (`capacity`
-///   jobs already wait), or what the connection reported.
+///   jobs already wait), timeout (waited `wait_timeout` for a connection),
+///   or what the connection reported.
 /// drain() -> void
 ///   Answers once no job waits or runs.
 /// close() -> void
 ///   Closes every connection, answers, then quits. Jobs still waiting fail
 ///   with shutting_down.
 /// status() -> queue_status
+/// expire(seq)
+///   The queue's own timer: fails job `seq` with timeout if it still waits.
 using transaction_queue =
     caf::typed_actor<caf::replies_to<run_atom, job_ptr, priority>::with<void>,
                      caf::replies_to<drain_atom>::with<void>,
                      caf::replies_to<close_atom>::with<void>,
-                     caf::replies_to<status_atom>::with<queue_status>>;
+                     caf::replies_to<status_atom>::with<queue_status>,
+                     caf::reacts_to<expire_atom, std::uint64_t>>;
 
 struct queue_config {
   std::size_t capacity = 10'000;
   /// Jobs committed together in one transaction (group commit); 1 turns
   /// batching off.
   std::size_t max_batch = 64;
+  /// How long a job may wait for a connection before it fails with timeout
+  /// (the engine's pool_timeout); zero waits forever.
+  std::chrono::milliseconds wait_timeout{0};
   /// Connections that take write jobs (and read jobs when there are no
   /// readers).
   std::vector<connection_actor> writers;

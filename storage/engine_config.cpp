@@ -324,6 +324,12 @@ std::string engine_config::libpq_conninfo() const {
   add("password", password);
   if (!extra_params.empty())
     out += (out.empty() ? "" : " ") + extra_params;
+  // Without it libpq may wait forever for an unreachable server.
+  if (extra_params.find("connect_timeout=") == std::string::npos) {
+    auto secs = (pool_timeout.count() + 999) / 1000;
+    out += (out.empty() ? "" : " ") + std::string{"connect_timeout='"} +
+           std::to_string(secs < 2 ? 2 : secs) + "'";
+  }
   return out;
 }
 

@@ -116,7 +116,7 @@ CAF_TEST(password_is_masked_and_quoted_for_libpq) {
   CAF_CHECK_EQUAL(cfg.display_url(), "postgresql://bob:***@h:5432/d");
   CAF_CHECK_EQUAL(cfg.libpq_conninfo(),
                   "host='h' port='5432' dbname='d' user='bob' "
-                  "password='s3cr\\'t'");
+                  "password='s3cr\\'t' connect_timeout='30'");
 }
 
 CAF_TEST(malformed_urls_are_rejected_naming_the_bad_part) {

@@ -74,6 +74,10 @@ struct fixture : test_coordinator_fixture<system_config> {
   /// (empty for success).
   std::map<int, std::optional<caf::error>> outcome;
 
+  /// Runs every pending message but fires no timer before its time (the
+  /// fixture's run() would fire them all).
+  void settle() { sched.run(); }
+
   ~fixture() {
     // Open promises keep the fakes alive; drop them so the system can stop.
     writer_log->open.clear();
@@ -84,15 +88,17 @@ struct fixture : test_coordinator_fixture<system_config> {
   }
 
   transaction_queue make_queue(std::size_t capacity, std::size_t max_batch,
-                               bool with_reader = false) {
+                               bool with_reader = false,
+                               std::chrono::milliseconds wait_timeout = {}) {
     queue_config cfg;
+    cfg.wait_timeout = wait_timeout;
     cfg.capacity = capacity;
     cfg.max_batch = max_batch;
     cfg.writers = {writer};
     if (with_reader)
       cfg.readers = {reader};
     auto q = spawn_transaction_queue(sys, std::move(cfg));
-    run();
+    settle();
     return q;
   }
 
@@ -103,7 +109,7 @@ struct fixture : test_coordinator_fixture<system_config> {
         sys, q, [this, id] { outcome[id] = caf::error{}; },
         [this, id](caf::error& err) { outcome[id] = err; }, run_atom::value,
         job_ptr{std::make_shared<tagged_job>(id, mode)}, prio);
-    run();
+    settle();
   }
 
   /// Completes the oldest open batch of `log` with `errors` (all succeed
@@ -115,7 +121,7 @@ struct fixture : test_coordinator_fixture<system_config> {
           log.batches.at(log.batches.size() - log.open.size()).size());
     auto& fake = &log == writer_log.get() ? writer_fake : reader_fake;
     self->send(fake, complete_atom::value, std::move(errors));
-    run();
+    settle();
   }
 
   bool succeeded(int id) { return outcome[id].has_value() && !*outcome[id]; }
@@ -245,7 +251,7 @@ CAF_TEST(drain_answers_once_nothing_waits_or_runs) {
   bool drained = false;
   test::ask(
       sys, q, [&] { drained = true; }, [](caf::error&) {}, drain_atom::value);
-  run();
+  settle();
   CAF_CHECK(!drained);
   complete(*writer_log);
   CAF_CHECK(!drained);
@@ -260,7 +266,7 @@ CAF_TEST(close_fails_waiting_jobs_and_closes_connections) {
   bool closed = false;
   test::ask(
       sys, q, [&] { closed = true; }, [](caf::error&) {}, close_atom::value);
-  run();
+  settle();
   CAF_CHECK(failed_with(1, errc::shutting_down));
   CAF_CHECK(writer_log->closed);
   CAF_CHECK(reader_log->closed);
@@ -272,7 +278,7 @@ CAF_TEST(a_connection_actor_going_down_fails_its_batch_and_lane) {
   submit(q, 0, niceness(0));
   submit(q, 1, niceness(0));
   caf::anon_send_exit(writer, caf::exit_reason::kill);
-  run();
+  settle();
   CAF_CHECK(failed_with(0, errc::database_error));
   CAF_CHECK(failed_with(1, errc::database_error));
   submit(q, 2, niceness(0));
@@ -290,13 +296,35 @@ CAF_TEST(status_counts_jobs) {
   test::ask(
       sys, q, [&](queue_status& x) { st = x; }, [](caf::error&) {},
       status_atom::value);
-  run();
+  settle();
   CAF_CHECK_EQUAL(st.waiting, 1u);
   CAF_CHECK_EQUAL(st.running, 1u);
   CAF_CHECK_EQUAL(st.failed, 1u);
   CAF_CHECK_EQUAL(st.refused, 1u);
   CAF_CHECK_EQUAL(st.connections, 1u);
   CAF_CHECK_EQUAL(st.capacity, 2u);
+}
+
+CAF_TEST(work_waiting_longer_than_pool_timeout_fails_with_timeout) {
+  auto q = make_queue(10, 1, false, std::chrono::seconds(30));
+  submit(q, 0, niceness(0)); // runs: never times out while it runs
+  submit(q, 1, niceness(0));
+  advance_time(std::chrono::seconds(29));
+  settle();
+  CAF_CHECK(!outcome[1].has_value());
+  submit(q, 2, niceness(0));
+  advance_time(std::chrono::seconds(1));
+  settle();
+  CAF_CHECK(failed_with(1, errc::timeout));
+  CAF_CHECK(!outcome[0].has_value());
+  CAF_CHECK(!outcome[2].has_value());
+  complete(*writer_log);
+  CAF_CHECK(succeeded(0));
+  CAF_CHECK_EQUAL(flat(*writer_log), (std::vector<int>{0, 2}));
+  advance_time(std::chrono::seconds(30)); // 2's timer: it already ran
+  settle();
+  complete(*writer_log);
+  CAF_CHECK(succeeded(2));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
