@@ -8,6 +8,8 @@ namespace sasync {
 using run_atom = caf::atom_constant<caf::atom("run")>;
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using table_atom = caf::atom_constant<caf::atom("table")>;

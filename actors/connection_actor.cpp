@@ -10,6 +10,7 @@
 #include <caf/spawn_options.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <string>
@@ -68,28 +69,53 @@ void run_jobs(connection& conn, const job_batch& jobs,
   }
 }
 
-std::vector<caf::error> run_batch(connection_state& st, const job_batch& jobs) {
-  std::vector<caf::error> errors(jobs.size());
-  auto fail_rest = [&](const caf::error& err) {
-    for (auto& e : errors)
+/// Opens the connection if it is not usable.
+void ensure_open(connection_state& st) {
+  if (st.conn && st.conn->usable())
+    return;
+  st.conn.reset();
+  st.conn = open_connection(st.cfg.engine, st.cfg.mode);
+}
+
+/// Begins a transaction. A connection found dead at BEGIN ran nothing (a
+/// server restart leaves every pooled connection so), hence one reopen.
+std::unique_ptr<transaction> begin(connection_state& st, access_mode mode) {
+  ensure_open(st);
+  try {
+    return std::make_unique<transaction>(*st.conn, mode);
+  } catch (const storage_failure& f) {
+    if (f.kind() != failure_kind::connection)
+      throw;
+    st.conn.reset();
+    ensure_open(st);
+    return std::make_unique<transaction>(*st.conn, mode);
+  }
+}
+
+batch_report run_batch(connection_state& st, const job_batch& jobs) {
+  batch_report out;
+  out.errors.resize(jobs.size());
+  std::unique_ptr<transaction> tx;
+  if (auto err = guarded([&] { tx = begin(st, batch_mode(jobs)); })) {
+    st.conn.reset(); // whatever is left of it gets reopened next time
+    std::fill(out.errors.begin(), out.errors.end(), err);
+    return out;
+  }
+  out.started = true;
+  auto err = guarded([&] {
+    run_jobs(*st.conn, jobs, out.errors);
+    if (jobs.size() == 1 && out.errors[0])
+      return; // rolled back below
+    tx->commit();
+  });
+  tx.reset(); // rolls back unless committed
+  if (err)
+    for (auto& e : out.errors)
       if (!e)
         e = err;
-  };
-  auto err = guarded([&] {
-    if (!st.conn || !st.conn->usable())
-      st.conn = open_connection(st.cfg.engine, st.cfg.mode);
-    transaction tx{*st.conn, batch_mode(jobs)};
-    run_jobs(*st.conn, jobs, errors);
-    if (jobs.size() == 1 && errors[0])
-      return; // rolled back by the transaction's destructor
-    tx.commit();
-  });
-  if (err) {
-    fail_rest(err);
-    if (st.conn && !st.conn->usable())
-      st.conn.reset(); // reopened for the next batch
-  }
-  return errors;
+  if (st.conn && !st.conn->usable())
+    st.conn.reset(); // reopened for the next batch
+  return out;
 }
 
 connection_actor::behavior_type connection_impl(connection_ptr self,
@@ -98,6 +124,11 @@ connection_actor::behavior_type connection_impl(connection_ptr self,
   return {
       [=](run_atom, const job_batch& jobs) {
         return run_batch(self->state, jobs);
+      },
+      [=](connect_atom) -> caf::result<void> {
+        if (auto err = guarded([&] { ensure_open(self->state); }))
+          return err;
+        return caf::unit;
       },
       [=](close_atom) {
         self->state.conn.reset();

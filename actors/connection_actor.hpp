@@ -13,17 +13,35 @@
 
 namespace sasync {
 
-/// run(jobs) -> errors
+/// What became of a batch.
+struct batch_report {
+  /// False when no job ran because the connection could not be opened:
+  /// the batch may then run elsewhere or later.
+  bool started = false;
+  /// One per job, empty for success; when not started, why.
+  std::vector<caf::error> errors;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, batch_report& x) {
+  return f(x.started, x.errors);
+}
+
+/// run(jobs) -> batch_report
 ///   Runs the jobs in one transaction, each in its own savepoint when there
 ///   are several, and commits; answers after the commit with one error per
-///   job (an empty error for success). A job that fails rolls back to its
-///   savepoint and fails alone; a failed commit fails every job. Opens the
-///   connection on first use and again after it broke.
+///   job. A job that fails rolls back to its savepoint and fails alone; a
+///   failed commit fails every job. Opens the connection on first use and
+///   again after it broke; a connection found dead at BEGIN is reopened once
+///   (nothing had run on it).
+/// connect() -> void
+///   Opens the connection unless it is open; the error says why not.
 /// close() -> void
 ///   Closes the connection; the actor then quits.
-using connection_actor = caf::typed_actor<
-    caf::replies_to<run_atom, job_batch>::with<std::vector<caf::error>>,
-    caf::replies_to<close_atom>::with<void>>;
+using connection_actor =
+    caf::typed_actor<caf::replies_to<run_atom, job_batch>::with<batch_report>,
+                     caf::replies_to<connect_atom>::with<void>,
+                     caf::replies_to<close_atom>::with<void>>;
 
 struct connection_config {
   engine_config engine;

@@ -20,13 +20,14 @@ namespace {
 
 using done_promise = caf::typed_response_promise<void>;
 
+/// Priority first, then arrival: a map over this key is the queue.
+using order_key = std::tuple<priority::tier, int, std::uint64_t>;
+
 struct waiting_job {
+  order_key key; ///< kept so that work put back keeps its place
   job_ptr work;
   done_promise promise;
 };
-
-/// Priority first, then arrival: a map over this key is the queue.
-using order_key = std::tuple<priority::tier, int, std::uint64_t>;
 
 /// Connections serving one kind of job, and those of them without work.
 struct lane {
@@ -47,6 +48,11 @@ struct queue_state {
   /// Where each waiting job is, by sequence number, for its timer.
   std::unordered_map<std::uint64_t, std::pair<lane*, order_key>> by_seq;
   std::uint64_t next_seq = 0;
+  /// Connections that could not open wait this long before trying again.
+  std::map<caf::actor_addr, std::chrono::milliseconds> backoff;
+  /// Why the last connection attempt failed, for timeout messages.
+  caf::error last_connect_error;
+  bool closing = false;
   queue_status counters;
   std::vector<done_promise> drained;
   static inline const char* name = "sasync.transaction_queue";
@@ -112,19 +118,77 @@ std::vector<waiting_job> take_batch(queue_state& st, lane& ln) {
 
 void dispatch(queue_ptr self, lane& ln);
 
-/// A connection reported on its batch: answer it and give it more work.
+constexpr auto first_backoff = std::chrono::milliseconds{50};
+constexpr auto max_backoff = std::chrono::milliseconds{5'000};
+
+/// Puts a batch that never started back in its place in the lane.
+void put_back(queue_state& st, lane& ln, std::vector<waiting_job>& batch) {
+  for (auto& w : batch) {
+    auto seq = std::get<2>(w.key);
+    if (st.wait_timeout.count() > 0) // its timer is still armed
+      st.by_seq.emplace(seq, std::make_pair(&ln, w.key));
+    ln.waiting.emplace(w.key, std::move(w));
+  }
+  st.counters.running -= batch.size();
+}
+
+/// Tries the connection again after its backoff, doubling it each time.
+void schedule_retry(queue_ptr self, const connection_actor& conn) {
+  auto& delay = self->state.backoff[conn.address()];
+  delay = delay.count() == 0 ? first_backoff : std::min(delay * 2, max_backoff);
+  self->delayed_send(self, delay, retry_atom::value, conn);
+}
+
+/// A connection reported on its batch: answer it and give it more work, or,
+/// when it could not connect, keep the work and try the connection later.
 void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
-                const std::vector<caf::error>& errors) {
+                batch_report& report) {
   auto& st = self->state;
   auto i = st.in_flight.find(conn.address());
   if (i == st.in_flight.end())
     return; // already failed when the connection went down
-  finish_batch(st, i->second, errors);
-  st.in_flight.erase(i);
   auto& ln = is_reader ? st.readers : st.writers;
-  ln.idle.emplace_back(conn);
+  auto batch = std::move(i->second);
+  st.in_flight.erase(i);
+  if (!report.started && !report.errors.empty() &&
+      is_retryable(report.errors.front()) && !st.closing) {
+    st.last_connect_error = report.errors.front();
+    put_back(st, ln, batch);
+    schedule_retry(self, conn);
+  } else {
+    finish_batch(st, batch, report.errors);
+    ln.idle.emplace_back(conn);
+  }
   dispatch(self, ln);
   notify_drained(st);
+}
+
+/// The backoff of a connection that could not open is over: reconnect it.
+void retry(queue_ptr self, const connection_actor& conn) {
+  auto& st = self->state;
+  auto is_member = [&](lane& ln) {
+    return std::find(ln.members.begin(), ln.members.end(), conn) !=
+           ln.members.end();
+  };
+  if (st.closing || !(is_member(st.writers) || is_member(st.readers)))
+    return;
+  self->request(conn, caf::infinite, connect_atom::value)
+      .then(
+          [self, conn] {
+            auto& s = self->state;
+            s.backoff.erase(conn.address());
+            auto& ln =
+                std::find(s.readers.members.begin(), s.readers.members.end(),
+                          conn) != s.readers.members.end()
+                    ? s.readers
+                    : s.writers;
+            ln.idle.emplace_back(conn);
+            dispatch(self, ln);
+          },
+          [self, conn](caf::error& err) {
+            self->state.last_connect_error = err;
+            schedule_retry(self, conn);
+          });
 }
 
 void dispatch(queue_ptr self, lane& ln) {
@@ -144,14 +208,14 @@ void dispatch(queue_ptr self, lane& ln) {
     st.in_flight.emplace(conn.address(), std::move(batch));
     self->request(conn, caf::infinite, run_atom::value, std::move(jobs))
         .then(
-            [self, conn, is_reader](std::vector<caf::error>& errors) {
-              batch_done(self, conn, is_reader, errors);
+            [self, conn, is_reader](batch_report& report) {
+              batch_done(self, conn, is_reader, report);
             },
             [self, conn, is_reader, n](caf::error& err) {
               // The connection actor failed, not the database: the work may or
-              // may not have committed, so it is not retryable.
-              batch_done(self, conn, is_reader,
-                         std::vector<caf::error>(n, err));
+              // may not have committed, so it counts as started.
+              batch_report report{true, std::vector<caf::error>(n, err)};
+              batch_done(self, conn, is_reader, report);
             });
   }
 }
@@ -208,7 +272,7 @@ caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
   auto rp = self->make_response_promise<void>();
   auto seq = st.next_seq++;
   order_key key{prio.level, prio.niceness, seq};
-  ln.waiting.emplace(key, waiting_job{std::move(work), rp});
+  ln.waiting.emplace(key, waiting_job{key, std::move(work), rp});
   if (st.wait_timeout.count() > 0) {
     st.by_seq.emplace(seq, std::make_pair(&ln, key));
     self->delayed_send(self, st.wait_timeout, expire_atom::value, seq);
@@ -226,9 +290,11 @@ void expire(queue_ptr self, std::uint64_t seq) {
   auto [ln, key] = i->second;
   st.by_seq.erase(i);
   auto j = ln->waiting.find(key);
-  j->second.promise.deliver(make_error(
-      errc::timeout, "no connection within pool_timeout (" +
-                         std::to_string(st.wait_timeout.count()) + " ms)"));
+  std::string why = "no connection within pool_timeout (" +
+                    std::to_string(st.wait_timeout.count()) + " ms)";
+  if (st.last_connect_error)
+    why += "; last attempt: " + self->system().render(st.last_connect_error);
+  j->second.promise.deliver(make_error(errc::timeout, std::move(why)));
   ln->waiting.erase(j);
   ++st.counters.failed;
   notify_drained(st);
@@ -237,6 +303,7 @@ void expire(queue_ptr self, std::uint64_t seq) {
 /// Fails what still waits, closes every connection, then quits.
 caf::result<void> close_all(queue_ptr self) {
   auto& st = self->state;
+  st.closing = true;
   for (auto* ln : {&st.writers, &st.readers})
     fail_waiting(st, *ln, make_error(errc::shutting_down, "queue closed"));
   std::vector<connection_actor> all = st.writers.members;
@@ -285,6 +352,7 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
       },
       [=](close_atom) -> caf::result<void> { return close_all(self); },
       [=](expire_atom, std::uint64_t seq) { expire(self, seq); },
+      [=](retry_atom, const connection_actor& conn) { retry(self, conn); },
       [=](status_atom) {
         auto& s = self->state;
         auto out = s.counters;

@@ -30,14 +30,17 @@ namespace sasync {
 ///   Closes every connection, answers, then quits. Jobs still waiting fail
 ///   with shutting_down.
 /// status() -> queue_status
-/// expire(seq)
-///   The queue's own timer: fails job `seq` with timeout if it still waits.
+/// expire(seq), retry(connection)
+///   The queue's own timers: fail job `seq` with timeout if it still waits;
+///   reconnect a connection that could not open (backoff 50 ms doubling to
+///   5 s). Work that never started waits for it, up to wait_timeout.
 using transaction_queue =
     caf::typed_actor<caf::replies_to<run_atom, job_ptr, priority>::with<void>,
                      caf::replies_to<drain_atom>::with<void>,
                      caf::replies_to<close_atom>::with<void>,
                      caf::replies_to<status_atom>::with<queue_status>,
-                     caf::reacts_to<expire_atom, std::uint64_t>>;
+                     caf::reacts_to<expire_atom, std::uint64_t>,
+                     caf::reacts_to<retry_atom, connection_actor>>;
 
 struct queue_config {
   std::size_t capacity = 10'000;

@@ -200,7 +200,8 @@ private:
       // libpq's words name the host; the URL shown masks the password.
       throw storage_failure(failure_kind::connection,
                             "PostgreSQL: cannot connect to " +
-                                cfg.display_url() + ": " + trimmed(e.what()));
+                                cfg.display_url() + ": " + trimmed(e.what()),
+                            "08001", true); // the server may come back
     }
   }
 

@@ -1,6 +1,8 @@
 // The broker on real SQLite files (see broker_backend.ipp).
 #define CAF_SUITE actors.broker_sqlite
 
+#include "actors/errc.hpp"
+
 #include <filesystem>
 #include <string>
 
@@ -29,6 +31,8 @@ struct backend {
   static constexpr const char* unreachable_url =
       "sqlite:////nonexistent-sasync-dir/x.db";
   static constexpr const char* unreachable_part = "nonexistent-sasync-dir";
+  /// A file that cannot open fails at once.
+  static constexpr sasync::errc unreachable_errc = sasync::errc::database_error;
 };
 
 } // namespace

@@ -26,13 +26,15 @@ struct tagged_job : job {
   int id;
 };
 
-using reply_promise = caf::typed_response_promise<std::vector<caf::error>>;
+using reply_promise = caf::typed_response_promise<batch_report>;
 
 /// What a fake connection saw, shared with the test (one thread only).
 struct fake_log {
   std::vector<std::vector<int>> batches;
   std::vector<reply_promise> open;
   bool closed = false;
+  int connects = 0;
+  caf::error connect_error; ///< what connect() answers
 };
 
 using complete_atom = caf::atom_constant<caf::atom("complete")>;
@@ -47,14 +49,20 @@ caf::behavior fake_connection(caf::event_based_actor* self,
         for (auto& j : jobs)
           ids.emplace_back(static_cast<tagged_job&>(*j).id);
         log->batches.emplace_back(std::move(ids));
-        auto rp = self->make_response_promise<std::vector<caf::error>>();
+        auto rp = self->make_response_promise<batch_report>();
         log->open.emplace_back(rp);
         return rp;
       },
-      [=](complete_atom, std::vector<caf::error>& errors) {
+      [=](complete_atom, bool started, std::vector<caf::error>& errors) {
         auto rp = log->open.front();
         log->open.erase(log->open.begin());
-        rp.deliver(std::move(errors));
+        rp.deliver(batch_report{started, std::move(errors)});
+      },
+      [=](connect_atom) -> caf::result<void> {
+        ++log->connects;
+        if (log->connect_error)
+          return log->connect_error;
+        return caf::unit;
       },
       [=](close_atom) {
         log->closed = true;
@@ -114,13 +122,14 @@ struct fixture : test_coordinator_fixture<system_config> {
 
   /// Completes the oldest open batch of `log` with `errors` (all succeed
   /// when empty).
-  void complete(fake_log& log, std::vector<caf::error> errors = {}) {
+  void complete(fake_log& log, std::vector<caf::error> errors = {},
+                bool started = true) {
     CAF_REQUIRE(!log.open.empty());
     if (errors.empty()) // the oldest open batch succeeds as a whole
       errors.resize(
           log.batches.at(log.batches.size() - log.open.size()).size());
     auto& fake = &log == writer_log.get() ? writer_fake : reader_fake;
-    self->send(fake, complete_atom::value, std::move(errors));
+    self->send(fake, complete_atom::value, started, std::move(errors));
     settle();
   }
 
@@ -325,6 +334,50 @@ CAF_TEST(work_waiting_longer_than_pool_timeout_fails_with_timeout) {
   settle();
   complete(*writer_log);
   CAF_CHECK(succeeded(2));
+}
+
+CAF_TEST(work_that_found_no_connection_waits_for_the_reconnect) {
+  auto q = make_queue(10, 4, false, std::chrono::seconds(30));
+  submit(q, 0, niceness(0));
+  submit(q, 1, niceness(0));
+  auto down = make_retryable_error(errc::database_error, "server is down");
+  complete(*writer_log, {down}, false); // 0 never started
+  CAF_CHECK(!outcome[0].has_value());
+  writer_log->connect_error = down;
+  advance_time(std::chrono::milliseconds(50)); // first retry fails
+  settle();
+  CAF_CHECK_EQUAL(writer_log->connects, 1);
+  writer_log->connect_error = caf::error{};
+  advance_time(std::chrono::milliseconds(100)); // second retry connects
+  settle();
+  CAF_CHECK_EQUAL(writer_log->connects, 2);
+  // Both jobs run, in their original order, after the reconnect.
+  CAF_REQUIRE_EQUAL(writer_log->batches.size(), 2u);
+  CAF_CHECK_EQUAL(writer_log->batches[1], (std::vector<int>{0, 1}));
+  complete(*writer_log);
+  CAF_CHECK(succeeded(0));
+  CAF_CHECK(succeeded(1));
+}
+
+CAF_TEST(no_connection_until_pool_timeout_fails_with_the_last_reason) {
+  auto q = make_queue(10, 1, false, std::chrono::seconds(1));
+  submit(q, 0, niceness(0));
+  auto down = make_retryable_error(errc::database_error, "server is down");
+  writer_log->connect_error = down;
+  complete(*writer_log, {down}, false);
+  advance_time(std::chrono::seconds(1));
+  settle();
+  CAF_REQUIRE(failed_with(0, errc::timeout));
+  CAF_CHECK_NOT_EQUAL(sys.render(*outcome[0]).find("server is down"),
+                      std::string::npos);
+}
+
+CAF_TEST(a_connection_that_cannot_open_for_good_fails_the_batch_at_once) {
+  auto q = make_queue(10, 1, false, std::chrono::seconds(30));
+  submit(q, 0, niceness(0));
+  complete(*writer_log, {make_error(errc::database_error, "no such file")},
+           false);
+  CAF_CHECK(failed_with(0, errc::database_error));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,145 @@
+// The broker through real PostgreSQL faults: killed connections, a killed
+// running transaction, and a server stopped and started again. Runs alone
+// (it restarts the local cluster); waits are bounded.
+#define CAF_SUITE actors.postgresql_faults
+
+#include "actors/broker.hpp"
+
+#include "actors/errc.hpp"
+#include "actors/system_config.hpp"
+#include "actors/transact.hpp"
+#include "storage/connection.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/test/unit_test.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+using namespace sasync;
+
+namespace {
+
+constexpr auto bound = std::chrono::seconds(60);
+
+/// Connections of the broker under test carry this name, so terminating
+/// them spares every other client of the server.
+constexpr const char* app_name = "sasync_fault_test";
+
+std::string pg_url() {
+  auto env = std::getenv("SASYNC_PG_URL");
+  return env ? env : "postgresql://sasync:sasync@127.0.0.1:5432/sasync_test";
+}
+
+/// Terminating other backends needs a superuser; this runs as postgres.
+int kill_broker_backends() {
+  auto cmd = std::string{"cd / && runuser -u postgres -- psql -qtAX -c "
+                         "\"SELECT count(pg_terminate_backend(pid)) FROM "
+                         "pg_stat_activity WHERE application_name = '"} +
+             app_name + "'\" >/dev/null";
+  return std::system(cmd.c_str());
+}
+
+int cluster(const char* verb) {
+  return std::system(
+      (std::string{"pg_ctlcluster 15 main "} + verb + " >/dev/null 2>&1")
+          .c_str());
+}
+
+struct fixture {
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  broker db;
+
+  fixture() {
+    broker_config bc;
+    auto sep = pg_url().find('?') == std::string::npos ? "?" : "&";
+    bc.engine = engine_config::parse(
+        pg_url() + sep + "application_name=" + app_name + "&pool_size=2");
+    db = spawn_broker(sys, bc);
+  }
+
+  ~fixture() {
+    cluster("start"); // whatever a test did, leave the server running
+    self->request(db, bound, shutdown_atom::value)
+        .receive([] {}, [](caf::error&) {});
+  }
+
+  caf::expected<std::int64_t> select_one() {
+    caf::expected<std::int64_t> out{0};
+    self->request(db, bound, sql_atom::value, std::string{"SELECT 1::bigint"},
+                  std::vector<value>{})
+        .receive(
+            [&](result_set& rs) { out = rs.rows.at(0).at(0).as_integer(); },
+            [&](caf::error& err) { out = std::move(err); });
+    return out;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(postgresql_fault_tests, fixture)
+
+CAF_TEST(killed_idle_connections_are_reopened_without_failing_work) {
+  CAF_REQUIRE(select_one());
+  CAF_REQUIRE_EQUAL(kill_broker_backends(), 0);
+  for (int i = 0; i < 4; ++i) {
+    auto one = select_one();
+    CAF_CHECK(one);
+    if (!one)
+      CAF_MESSAGE(sys.render(one.error()));
+  }
+}
+
+CAF_TEST(a_transaction_whose_connection_dies_fails_as_retryable) {
+  CAF_REQUIRE(select_one());
+  std::promise<void> sleeping;
+  auto asleep = sleeping.get_future();
+  auto handle =
+      self->request(db, bound, transact_atom::value,
+                    job_ptr{make_job(access_mode::write,
+                                     [&sleeping](connection& c) {
+                                       c.execute("SELECT 1");
+                                       sleeping.set_value();
+                                       c.execute("SELECT pg_sleep(30)");
+                                     })},
+                    niceness(0));
+  CAF_REQUIRE(asleep.wait_for(bound) == std::future_status::ready);
+  CAF_REQUIRE_EQUAL(kill_broker_backends(), 0);
+  caf::error failure;
+  handle.receive([] {}, [&](caf::error& err) { failure = err; });
+  CAF_REQUIRE(failure);
+  CAF_CHECK(is(failure, errc::database_error));
+  CAF_CHECK(is_retryable(failure));
+  CAF_MESSAGE(sys.render(failure));
+  CAF_CHECK(select_one()); // and the broker carries on
+}
+
+CAF_TEST(work_sent_while_the_server_is_down_runs_once_it_is_back) {
+  CAF_REQUIRE(select_one());
+  CAF_REQUIRE_EQUAL(cluster("stop"), 0);
+  auto pending =
+      self->request(db, bound, sql_atom::value, std::string{"SELECT 2::bigint"},
+                    std::vector<value>{});
+  // The request waits (pool_timeout is 30 s) while the server is away.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CAF_REQUIRE_EQUAL(cluster("start"), 0);
+  std::int64_t got = 0;
+  pending.receive(
+      [&](result_set& rs) { got = rs.rows.at(0).at(0).as_integer(); },
+      [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_CHECK_EQUAL(got, 2);
+}
+
+CAF_TEST(a_restarted_server_is_used_again) {
+  CAF_REQUIRE(select_one());
+  CAF_REQUIRE_EQUAL(cluster("restart"), 0);
+  CAF_CHECK(select_one());
+  CAF_CHECK(select_one());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
