@@ -77,6 +77,13 @@ transaction_queue make_queue(caf::actor_system& sys, const broker_config& cfg,
   qc.capacity = cfg.queue_capacity;
   qc.max_batch = cfg.max_batch;
   qc.wait_timeout = engine.pool_timeout;
+  if (engine.dialect == dialect_kind::postgresql) {
+    qc.max_overflow = engine.max_overflow;
+    qc.open_overflow = [&sys, engine, detached = cfg.detached] {
+      return spawn_connection(
+          sys, connection_config{engine, access_mode::write, detached});
+    };
+  }
   for (std::size_t i = 0; i < writer_count(engine); ++i)
     qc.writers.emplace_back(spawn_connection(
         sys, connection_config{engine, access_mode::write, cfg.detached}));
@@ -112,6 +119,20 @@ void startup_done(broker_ptr self, const caf::error& err) {
     begin_drain(self);
 }
 
+/// Creates missing tables and indexes. PostgreSQL's IF NOT EXISTS is not
+/// safe against a concurrent CREATE (a unique violation on pg_type), so
+/// brokers starting at once take turns under a transaction-scoped lock.
+void create_tables(connection& conn, dialect_kind dialect,
+                   const std::vector<table_def>& defs) {
+  if (defs.empty())
+    return;
+  if (dialect == dialect_kind::postgresql)
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('sasync.ddl'))");
+  for (auto& def : defs)
+    for (auto& stmt : create_statements(dialect, def))
+      conn.execute_script(stmt);
+}
+
 /// Creates the tables, runs the startup hook, then the first transaction.
 void start(broker_ptr self) {
   auto& st = self->state;
@@ -120,9 +141,7 @@ void start(broker_ptr self) {
   auto hook = st.cfg.startup;
   auto dialect = st.engine.dialect;
   auto setup = make_job(access_mode::write, [=](connection& conn) {
-    for (auto& def : tables)
-      for (auto& stmt : create_statements(dialect, def))
-        conn.execute_script(stmt);
+    create_tables(conn, dialect, tables);
     if (hook)
       hook(conn);
   });
@@ -226,8 +245,7 @@ broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
         when_running(self, rp, [self, def, dialect](auto rp) {
           auto work =
               make_job(access_mode::write, [def, dialect](connection& c) {
-                for (auto& stmt : create_statements(dialect, def))
-                  c.execute_script(stmt);
+                create_tables(c, dialect, {def});
               });
           submit(self, rp, work, do_next, [](auto&) {});
         });

@@ -53,6 +53,10 @@ struct queue_state {
   /// Why the last connection attempt failed, for timeout messages.
   caf::error last_connect_error;
   bool closing = false;
+  std::size_t max_overflow = 0;
+  std::function<connection_actor()> open_overflow;
+  /// Extra writers open now; they close when they find nothing to do.
+  std::vector<connection_actor> overflow;
   queue_status counters;
   std::vector<done_promise> drained;
   static inline const char* name = "sasync.transaction_queue";
@@ -139,6 +143,45 @@ void schedule_retry(queue_ptr self, const connection_actor& conn) {
   self->delayed_send(self, delay, retry_atom::value, conn);
 }
 
+bool is_overflow(queue_state& st, const connection_actor& conn) {
+  return std::find(st.overflow.begin(), st.overflow.end(), conn) !=
+         st.overflow.end();
+}
+
+void forget(std::vector<connection_actor>& xs, const connection_actor& x) {
+  xs.erase(std::remove(xs.begin(), xs.end(), x), xs.end());
+}
+
+/// Closes an extra writer that has nothing to do (as SQLAlchemy's pool does
+/// with overflow connections); false for the regular pool.
+bool close_if_overflow(queue_ptr self, const connection_actor& conn) {
+  auto& st = self->state;
+  if (!is_overflow(st, conn))
+    return false;
+  forget(st.overflow, conn);
+  forget(st.writers.members, conn);
+  self->demonitor(conn.address());
+  self->request(conn, caf::infinite, close_atom::value)
+      .then([] {}, [](caf::error&) {});
+  return true;
+}
+
+/// Opens an extra writer when work waits, every writer is busy working (none
+/// is waiting to reconnect), and the overflow allows one more.
+void maybe_overflow(queue_ptr self) {
+  auto& st = self->state;
+  if (st.closing || !st.open_overflow || st.writers.waiting.empty() ||
+      !st.writers.idle.empty() || st.overflow.size() >= st.max_overflow)
+    return;
+  if (!st.backoff.empty())
+    return; // connections fail to open: more of them would not help
+  auto conn = st.open_overflow();
+  self->monitor(conn);
+  st.overflow.emplace_back(conn);
+  st.writers.members.emplace_back(conn);
+  st.writers.idle.emplace_back(conn);
+}
+
 /// A connection reported on its batch: answer it and give it more work, or,
 /// when it could not connect, keep the work and try the connection later.
 void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
@@ -154,9 +197,12 @@ void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
       is_retryable(report.errors.front()) && !st.closing) {
     st.last_connect_error = report.errors.front();
     put_back(st, ln, batch);
-    schedule_retry(self, conn);
+    if (!close_if_overflow(self, conn)) // only the pool keeps trying
+      schedule_retry(self, conn);
   } else {
     finish_batch(st, batch, report.errors);
+    if (ln.waiting.empty() && close_if_overflow(self, conn))
+      return notify_drained(st);
     ln.idle.emplace_back(conn);
   }
   dispatch(self, ln);
@@ -194,6 +240,8 @@ void retry(queue_ptr self, const connection_actor& conn) {
 void dispatch(queue_ptr self, lane& ln) {
   auto& st = self->state;
   bool is_reader = &ln == &st.readers;
+  if (!is_reader)
+    maybe_overflow(self);
   while (!ln.waiting.empty() && !ln.idle.empty()) {
     auto conn = ln.idle.back();
     ln.idle.pop_back();
@@ -217,6 +265,8 @@ void dispatch(queue_ptr self, lane& ln) {
               batch_report report{true, std::vector<caf::error>(n, err)};
               batch_done(self, conn, is_reader, report);
             });
+    if (!is_reader)
+      maybe_overflow(self);
   }
 }
 
@@ -239,6 +289,9 @@ void connection_down(queue_ptr self, const caf::down_msg& dm) {
     if (std::find_if(m.begin(), m.end(), gone) == m.end())
       continue;
     m.erase(std::remove_if(m.begin(), m.end(), gone), m.end());
+    st.overflow.erase(
+        std::remove_if(st.overflow.begin(), st.overflow.end(), gone),
+        st.overflow.end());
     ln->idle.erase(std::remove_if(ln->idle.begin(), ln->idle.end(), gone),
                    ln->idle.end());
     if (m.empty())
@@ -333,6 +386,8 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
   st.capacity = cfg.capacity;
   st.max_batch = std::max<std::size_t>(cfg.max_batch, 1);
   st.wait_timeout = cfg.wait_timeout;
+  st.max_overflow = cfg.max_overflow;
+  st.open_overflow = std::move(cfg.open_overflow);
   st.writers.members = st.writers.idle = std::move(cfg.writers);
   st.readers.members = st.readers.idle = std::move(cfg.readers);
   for (auto* ln : {&st.writers, &st.readers})

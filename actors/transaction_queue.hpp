@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace sasync {
@@ -55,6 +56,12 @@ struct queue_config {
   std::vector<connection_actor> writers;
   /// Connections that take read jobs only (SQLite WAL readers).
   std::vector<connection_actor> readers;
+  /// Up to this many extra writers are opened while work waits and every
+  /// writer is busy (the engine's max_overflow); each is closed as soon as
+  /// it finds nothing waiting.
+  std::size_t max_overflow = 0;
+  /// Makes an extra writer; without it there is no overflow.
+  std::function<connection_actor()> open_overflow;
 };
 
 transaction_queue spawn_transaction_queue(caf::actor_system& sys,

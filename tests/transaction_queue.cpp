@@ -86,20 +86,37 @@ struct fixture : test_coordinator_fixture<system_config> {
   /// fixture's run() would fire them all).
   void settle() { sched.run(); }
 
+  std::vector<caf::actor> overflow_fakes;
+
   ~fixture() {
     // Open promises keep the fakes alive; drop them so the system can stop.
     writer_log->open.clear();
     reader_log->open.clear();
+    for (auto& log : overflow_logs)
+      log->open.clear();
+    for (auto& fake : overflow_fakes)
+      caf::anon_send_exit(fake, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(writer_fake, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(reader_fake, caf::exit_reason::user_shutdown);
     run(); // while `outcome` still exists for the answers this causes
   }
 
+  /// Logs of the extra writers the queue opened, in opening order.
+  std::vector<std::shared_ptr<fake_log>> overflow_logs;
+
   transaction_queue make_queue(std::size_t capacity, std::size_t max_batch,
                                bool with_reader = false,
-                               std::chrono::milliseconds wait_timeout = {}) {
+                               std::chrono::milliseconds wait_timeout = {},
+                               std::size_t max_overflow = 0) {
     queue_config cfg;
     cfg.wait_timeout = wait_timeout;
+    cfg.max_overflow = max_overflow;
+    cfg.open_overflow = [this] {
+      overflow_logs.emplace_back(std::make_shared<fake_log>());
+      auto fake = sys.spawn(fake_connection, overflow_logs.back());
+      overflow_fakes.emplace_back(fake);
+      return caf::actor_cast<connection_actor>(fake);
+    };
     cfg.capacity = capacity;
     cfg.max_batch = max_batch;
     cfg.writers = {writer};
@@ -128,7 +145,10 @@ struct fixture : test_coordinator_fixture<system_config> {
     if (errors.empty()) // the oldest open batch succeeds as a whole
       errors.resize(
           log.batches.at(log.batches.size() - log.open.size()).size());
-    auto& fake = &log == writer_log.get() ? writer_fake : reader_fake;
+    auto fake = &log == writer_log.get() ? writer_fake : reader_fake;
+    for (size_t i = 0; i < overflow_logs.size(); ++i)
+      if (&log == overflow_logs[i].get())
+        fake = overflow_fakes[i];
     self->send(fake, complete_atom::value, started, std::move(errors));
     settle();
   }
@@ -378,6 +398,37 @@ CAF_TEST(a_connection_that_cannot_open_for_good_fails_the_batch_at_once) {
   complete(*writer_log, {make_error(errc::database_error, "no such file")},
            false);
   CAF_CHECK(failed_with(0, errc::database_error));
+}
+
+CAF_TEST(busy_pool_opens_overflow_connections_and_closes_them_when_idle) {
+  auto q = make_queue(10, 1, false, {}, 2);
+  submit(q, 0, niceness(0)); // the pool's writer
+  CAF_CHECK(overflow_logs.empty());
+  submit(q, 1, niceness(0)); // first extra writer
+  submit(q, 2, niceness(0)); // second extra writer
+  submit(q, 3, niceness(0)); // waits: max_overflow reached
+  CAF_REQUIRE_EQUAL(overflow_logs.size(), 2u);
+  CAF_CHECK_EQUAL(flat(*overflow_logs[0]), (std::vector<int>{1}));
+  CAF_CHECK_EQUAL(flat(*overflow_logs[1]), (std::vector<int>{2}));
+  CAF_CHECK(!outcome[3].has_value());
+  complete(*overflow_logs[0]); // 3 still waits: this one takes it
+  CAF_CHECK(succeeded(1));
+  CAF_CHECK_EQUAL(flat(*overflow_logs[0]), (std::vector<int>{1, 3}));
+  complete(*overflow_logs[1]); // nothing waits: closed
+  CAF_CHECK(succeeded(2));
+  CAF_CHECK(overflow_logs[1]->closed);
+  complete(*overflow_logs[0]);
+  CAF_CHECK(succeeded(3));
+  CAF_CHECK(overflow_logs[0]->closed);
+  complete(*writer_log);
+  CAF_CHECK(succeeded(0));
+  CAF_CHECK(!writer_log->closed); // the pool stays open
+  queue_status st;
+  test::ask(
+      sys, q, [&](queue_status& x) { st = x; }, [](caf::error&) {},
+      status_atom::value);
+  settle();
+  CAF_CHECK_EQUAL(st.connections, 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,158 @@
+// The PostgreSQL pool on the real server: parallel transactions (timed by
+// the database's own clock), overflow connections, and concurrent table
+// setup by two brokers.
+#define CAF_SUITE actors.postgresql_pool
+
+#include "actors/broker.hpp"
+
+#include "actors/errc.hpp"
+#include "actors/system_config.hpp"
+#include "actors/transact.hpp"
+#include "storage/connection.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/test/unit_test.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <utility>
+
+#include <unistd.h>
+
+using namespace sasync;
+
+namespace {
+
+constexpr auto bound = std::chrono::seconds(60);
+
+std::string pg_url(const std::string& options) {
+  auto env = std::getenv("SASYNC_PG_URL");
+  std::string url = env ? env
+                        : "postgresql://sasync:sasync@127.0.0.1:5432/"
+                          "sasync_test";
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + options;
+}
+
+/// Start and end of one transaction by the server's clock, in seconds.
+using span = std::pair<double, double>;
+
+struct fixture {
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+
+  broker start(const std::string& options, std::vector<table_def> tables = {}) {
+    broker_config bc;
+    bc.engine = engine_config::parse(pg_url(options));
+    bc.tables = std::move(tables);
+    return spawn_broker(sys, bc);
+  }
+
+  void stop(const broker& db) {
+    self->request(db, bound, shutdown_atom::value)
+        .receive([] {}, [](caf::error&) {});
+  }
+
+  /// Runs `n` transactions that each sleep `secs` on the server at once;
+  /// returns the time from the first start to the last end.
+  double run_sleepers(const broker& db, int n, double secs) {
+    using handle = decltype(self->request(db, bound, transact_atom::value,
+                                          job_ptr{}, niceness(0)));
+    std::vector<std::shared_ptr<closure_job<std::function<span(connection&)>>>>
+        jobs;
+    std::vector<handle> pending;
+    for (int i = 0; i < n; ++i) {
+      std::function<span(connection&)> fn = [secs](connection& c) {
+        auto clock = "SELECT extract(epoch FROM clock_timestamp())::float8";
+        auto begin = c.execute(clock).rows.at(0).at(0).as_real();
+        c.execute("SELECT pg_sleep(?::float8)", {secs});
+        auto end = c.execute(clock).rows.at(0).at(0).as_real();
+        return span{begin, end};
+      };
+      jobs.emplace_back(make_job(access_mode::write, std::move(fn)));
+      pending.emplace_back(self->request(db, bound, transact_atom::value,
+                                         job_ptr{jobs.back()}, niceness(0)));
+    }
+    double first = 1e300;
+    double last = 0;
+    for (size_t i = 0; i < pending.size(); ++i)
+      pending[i].receive(
+          [&] {
+            auto s = jobs[i]->take();
+            first = std::min(first, s.first);
+            last = std::max(last, s.second);
+          },
+          [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return last - first;
+  }
+
+  queue_status status(const broker& db) {
+    queue_status out;
+    self->request(db, bound, status_atom::value)
+        .receive([&](broker_status& st) { out = st.queue; },
+                 [](caf::error&) {});
+    return out;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(postgresql_pool_tests, fixture)
+
+CAF_TEST(four_slow_transactions_run_in_parallel_on_the_pool) {
+  auto db = start("pool_size=4&max_overflow=0");
+  auto took = run_sleepers(db, 4, 0.5);
+  CAF_MESSAGE("4 x 0.5 s transactions took " << took << " s (server clock)");
+  CAF_CHECK_GREATER_OR_EQUAL(took, 0.5);
+  CAF_CHECK_LESS(took, 1.0); // one after another would take 2 s
+  stop(db);
+}
+
+CAF_TEST(one_connection_runs_them_one_after_another) {
+  auto db = start("pool_size=1&max_overflow=0");
+  auto took = run_sleepers(db, 3, 0.2);
+  CAF_MESSAGE("3 x 0.2 s transactions took " << took << " s (server clock)");
+  CAF_CHECK_GREATER_OR_EQUAL(took, 0.6);
+  stop(db);
+}
+
+CAF_TEST(overflow_connections_serve_a_burst_and_close_afterwards) {
+  auto db = start("pool_size=1&max_overflow=3");
+  auto took = run_sleepers(db, 4, 0.5);
+  CAF_MESSAGE("4 x 0.5 s on 1 + 3 overflow took " << took << " s");
+  CAF_CHECK_LESS(took, 1.0);
+  CAF_CHECK_EQUAL(status(db).connections, 1u);
+  stop(db);
+}
+
+CAF_TEST(two_brokers_creating_the_same_tables_at_once_both_succeed) {
+  auto name = "race_" + std::to_string(::getpid());
+  table_def def{name,
+                {{"id", column_type::integer, false, true, true},
+                 {"v", column_type::text}},
+                {{"by_v", {"v"}, true}}};
+  auto drop = [&] {
+    open_connection(engine_config::parse(pg_url("pool_size=1")),
+                    access_mode::write)
+        ->execute_script("DROP TABLE IF EXISTS " + name);
+  };
+  for (int round = 0; round < 3; ++round) {
+    drop();
+    auto a = start("pool_size=1", {def});
+    auto b = start("pool_size=1", {def});
+    int ok = 0;
+    for (auto* db : {&a, &b})
+      self->request(*db, bound, sql_atom::value, "SELECT count(*) FROM " + name,
+                    std::vector<value>{})
+          .receive([&](result_set&) { ++ok; },
+                   [&](caf::error& err) { CAF_MESSAGE(sys.render(err)); });
+    CAF_CHECK_EQUAL(ok, 2);
+    stop(a);
+    stop(b);
+  }
+  drop();
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
