@@ -70,18 +70,19 @@ int main(int argc, char** argv) {
   std::cout << "broker on " << engine.display_url() << '\n';
 
   // Long transactions occupy every writing connection (SQLite has one, a
-  // PostgreSQL pool `pool_size`) while the others queue up; those then start
-  // by priority, not in the order they were sent. Each records when it
-  // started.
+  // PostgreSQL pool `pool_size` plus `max_overflow`) while the others queue up;
+  // those then start by priority, not in the order they were sent. Each records
+  // when it started.
   auto writers = engine.dialect == sasync::dialect_kind::sqlite
                      ? std::size_t{1}
-                     : engine.pool_size;
+                     : engine.pool_size + engine.max_overflow;
+  auto rows_each = static_cast<int>(20'000 / writers);
   auto started = std::make_shared<std::atomic<int>>(0);
   std::vector<sasync::job_ptr> warm_ups;
   for (std::size_t w = 0; w < writers; ++w)
-    warm_ups.emplace_back(
-        sasync::make_job(sasync::access_mode::write, [](sasync::connection& c) {
-          for (int i = 0; i < 20'000; ++i)
+    warm_ups.emplace_back(sasync::make_job(
+        sasync::access_mode::write, [rows_each](sasync::connection& c) {
+          for (int i = 0; i < rows_each; ++i)
             c.execute("INSERT INTO events (label, priority, payload) "
                       "VALUES (?, ?, ?)",
                       {"warm-up", "niceness(0)", i});

@@ -8,9 +8,12 @@
 #include "storage/transaction.hpp"
 
 #include <caf/test/unit_test.hpp>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <functional>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -159,6 +162,22 @@ CAF_TEST(missing_database_is_a_clear_error) {
   cfg.database = "sasync_no_such_db";
   auto msg = failure_of([&] { open_connection(cfg, access_mode::write); });
   CAF_CHECK_NOT_EQUAL(msg.find("sasync_no_such_db"), std::string::npos);
+}
+
+CAF_TEST(echo_logs_each_statement_with_its_parameters) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::drop("sasync.echo");
+  spdlog::register_logger(
+      std::make_shared<spdlog::logger>("sasync.echo", sink));
+  auto cfg = engine_config::parse(pg_url());
+  cfg.echo = true;
+  auto loud = open_connection(cfg, access_mode::write);
+  loud->execute("SELECT ?::bigint, ?::text", {7, "x"});
+  CAF_CHECK_NOT_EQUAL(out.str().find("SELECT ?::bigint, ?::text  -- [7, 'x']"),
+                      std::string::npos);
+  conn->execute("SELECT 'not logged'");
+  CAF_CHECK_EQUAL(out.str().find("not logged"), std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
