@@ -155,4 +155,29 @@ CAF_TEST(two_brokers_creating_the_same_tables_at_once_both_succeed) {
   drop();
 }
 
+CAF_TEST(wrong_password_fails_within_pool_timeout_without_showing_it) {
+  auto url = engine_config::parse(pg_url("pool_timeout=1"));
+  url.password = "wrong-secret";
+  broker_config bc;
+  bc.engine = url;
+  auto db = spawn_broker(sys, bc);
+  caf::error failure;
+  auto t0 = std::chrono::steady_clock::now();
+  self->request(db, bound, sql_atom::value, std::string{"SELECT 1"},
+                std::vector<value>{})
+      .receive([](result_set&) {}, [&](caf::error& err) { failure = err; });
+  auto waited = std::chrono::steady_clock::now() - t0;
+  CAF_REQUIRE(failure);
+  auto text = sys.render(failure);
+  CAF_MESSAGE(text);
+  CAF_CHECK(is(failure, errc::timeout));
+  CAF_CHECK_NOT_EQUAL(text.find("password authentication failed"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(text.find(url.host), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(text.find(url.database), std::string::npos);
+  CAF_CHECK_EQUAL(text.find("wrong-secret"), std::string::npos);
+  CAF_CHECK_LESS(waited, std::chrono::seconds(10));
+  stop(db);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
