@@ -1,6 +1,7 @@
 // Opening connections by dialect, and statement echo.
 #include "storage/connection.hpp"
 
+#include "storage/dialect.hpp"
 #include "storage/postgresql_connection.hpp"
 #include "storage/sqlite_connection.hpp"
 #include "storage/storage_failure.hpp"
@@ -11,6 +12,24 @@
 namespace sasync {
 
 connection::~connection() = default;
+
+void connection::savepoint(const std::string& name) {
+  execute_script("SAVEPOINT " + quote_identifier(name));
+}
+
+void connection::release(const std::string& name) {
+  execute_script("RELEASE SAVEPOINT " + quote_identifier(name));
+}
+
+void connection::rollback_to(const std::string& name) {
+  execute_script("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
+}
+
+std::string statement_excerpt(std::string_view sql) {
+  constexpr size_t max_len = 200;
+  return sql.size() <= max_len ? std::string{sql}
+                               : std::string{sql.substr(0, max_len)} + "...";
+}
 
 std::unique_ptr<connection> open_connection(const engine_config& cfg,
                                             access_mode mode) {

@@ -32,9 +32,10 @@ public:
   /// connection too broken to roll back is marked broken instead.
   virtual void rollback() noexcept = 0;
 
-  virtual void savepoint(const std::string& name) = 0;
-  virtual void release(const std::string& name) = 0;
-  virtual void rollback_to(const std::string& name) = 0;
+  /// Savepoints: the same SQL on every backend.
+  void savepoint(const std::string& name);
+  void release(const std::string& name);
+  void rollback_to(const std::string& name);
 
   /// Runs one statement with bound parameters. `?` placeholders work on every
   /// backend. The statement is prepared once per connection and reused.
@@ -59,6 +60,9 @@ public:
 /// password).
 std::unique_ptr<connection> open_connection(const engine_config& cfg,
                                             access_mode mode);
+
+/// The start of a statement, short enough for an error message.
+std::string statement_excerpt(std::string_view sql);
 
 /// Logs one statement with its parameters (the engine's `echo` option).
 void echo_statement(std::string_view sql, const std::vector<value>& params);

@@ -22,12 +22,6 @@ constexpr pqxx::oid int4_oid = 23;
 constexpr pqxx::oid float4_oid = 700;
 constexpr pqxx::oid float8_oid = 701;
 
-std::string snippet(std::string_view sql) {
-  constexpr size_t max_len = 200;
-  return sql.size() <= max_len ? std::string{sql}
-                               : std::string{sql.substr(0, max_len)} + "...";
-}
-
 failure_kind classify(const std::string& sqlstate) {
   if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03")
     return failure_kind::busy; // serialization, deadlock, lock not available
@@ -122,18 +116,6 @@ public:
       broken_ = true;
     }
     tx_.reset();
-  }
-
-  void savepoint(const std::string& name) override {
-    run("SAVEPOINT " + quote_identifier(name));
-  }
-
-  void release(const std::string& name) override {
-    run("RELEASE SAVEPOINT " + quote_identifier(name));
-  }
-
-  void rollback_to(const std::string& name) override {
-    run("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
   }
 
   result_set execute(std::string_view sql,
@@ -235,7 +217,7 @@ private:
       broken_ = true;
     throw storage_failure(kind,
                           "PostgreSQL: " + trimmed(e.what()) +
-                              " [in: " + snippet(sql) + "]",
+                              " [in: " + statement_excerpt(sql) + "]",
                           state);
   }
 

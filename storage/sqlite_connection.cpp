@@ -18,13 +18,6 @@ namespace {
 /// Prepared statements kept per connection before the cache starts over.
 constexpr size_t statement_cache_capacity = 256;
 
-std::string snippet(std::string_view sql) {
-  constexpr size_t max_len = 200;
-  if (sql.size() <= max_len)
-    return std::string{sql};
-  return std::string{sql.substr(0, max_len)} + "...";
-}
-
 failure_kind classify(int primary_code) {
   switch (primary_code) {
   case SQLITE_BUSY:
@@ -50,7 +43,7 @@ failure_kind classify(int primary_code) {
   what += e.what();
   if (!sql.empty()) {
     what += " [in: ";
-    what += snippet(sql);
+    what += statement_excerpt(sql);
     what += ']';
   }
   throw storage_failure(classify(primary), what,
@@ -154,18 +147,6 @@ public:
     }
   }
 
-  void savepoint(const std::string& name) override {
-    run("SAVEPOINT " + quote_identifier(name));
-  }
-
-  void release(const std::string& name) override {
-    run("RELEASE SAVEPOINT " + quote_identifier(name));
-  }
-
-  void rollback_to(const std::string& name) override {
-    run("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
-  }
-
   result_set execute(std::string_view sql,
                      const std::vector<value>& params) override {
     if (echo_)
@@ -179,7 +160,7 @@ public:
         throw_invalid("statement takes " +
                       std::to_string(stmt.getBindParameterCount()) +
                       " parameters, got " + std::to_string(params.size()) +
-                      " [in: " + snippet(sql) + "]");
+                      " [in: " + statement_excerpt(sql) + "]");
       for (size_t i = 0; i < params.size(); ++i)
         bind(stmt, static_cast<int>(i + 1), params[i]);
       auto cols = stmt.getColumnCount();
