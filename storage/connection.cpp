@@ -43,11 +43,24 @@ std::unique_ptr<connection> open_connection(const engine_config& cfg,
                         "no backend for " + cfg.display_url());
 }
 
+namespace {
+
+/// The "sasync.echo" logger: one an application registered (to send echo
+/// elsewhere), or else one on stderr.
+std::shared_ptr<spdlog::logger> echo_logger() {
+  if (auto existing = spdlog::get("sasync.echo"))
+    return existing;
+  try {
+    return spdlog::stderr_logger_mt("sasync.echo");
+  } catch (const spdlog::spdlog_ex&) {
+    return spdlog::get("sasync.echo"); // another thread made it first
+  }
+}
+
+} // namespace
+
 void echo_statement(std::string_view sql, const std::vector<value>& params) {
-  static auto logger = [] {
-    auto existing = spdlog::get("sasync.echo");
-    return existing ? existing : spdlog::stderr_logger_mt("sasync.echo");
-  }();
+  auto logger = echo_logger();
   std::string text{sql};
   if (!params.empty()) {
     text += "  -- [";

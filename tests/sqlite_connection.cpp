@@ -4,16 +4,15 @@
 
 #include "storage/connection.hpp"
 
+#include "echo_capture.hpp"
+
 #include "storage/storage_failure.hpp"
 #include "storage/transaction.hpp"
 
 #include <caf/test/unit_test.hpp>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <functional>
-#include <sstream>
 
 #include <unistd.h>
 
@@ -188,19 +187,13 @@ CAF_TEST(opening_a_missing_directory_fails_naming_the_file) {
 }
 
 CAF_TEST(echo_logs_each_statement_with_its_parameters) {
-  std::ostringstream out;
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
-  spdlog::drop("sasync.echo");
-  spdlog::register_logger(
-      std::make_shared<spdlog::logger>("sasync.echo", sink));
+  test::echo_capture echo;
   auto conn = open_connection(engine_config::parse("sqlite://?echo=true"),
                               access_mode::write);
   conn->execute("SELECT ?, ?, ?", {42, "it's", value{}});
-  auto text = out.str();
-  CAF_CHECK_NOT_EQUAL(text.find("SELECT ?, ?, ?  -- [42, 'it's', NULL]"),
-                      std::string::npos);
+  CAF_CHECK(echo.logged("SELECT ?, ?, ?  -- [42, 'it's', NULL]"));
   auto quiet =
       open_connection(engine_config::parse("sqlite://"), access_mode::write);
   quiet->execute("SELECT 'not logged'");
-  CAF_CHECK_EQUAL(out.str().find("not logged"), std::string::npos);
+  CAF_CHECK(!echo.logged("not logged"));
 }

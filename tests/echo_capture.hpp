@@ -1,0 +1,32 @@
+// Captures what the engine's `echo` option logs, for checks.
+#pragma once
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <sstream>
+#include <string>
+
+namespace sasync::test {
+
+/// Registers the "sasync.echo" logger on a string for its lifetime.
+class echo_capture {
+public:
+  echo_capture() {
+    spdlog::drop("sasync.echo");
+    spdlog::register_logger(std::make_shared<spdlog::logger>(
+        "sasync.echo", std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)));
+  }
+
+  ~echo_capture() { spdlog::drop("sasync.echo"); }
+
+  bool logged(const std::string& text) const {
+    return out_.str().find(text) != std::string::npos;
+  }
+
+private:
+  std::ostringstream out_;
+};
+
+} // namespace sasync::test
