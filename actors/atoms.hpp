@@ -16,5 +16,19 @@ using table_atom = caf::atom_constant<caf::atom("table")>;
 using transact_atom = caf::atom_constant<caf::atom("transact")>;
 using sql_atom = caf::atom_constant<caf::atom("sql")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+
+// Persistent objects: the broker hands out one actor per group.
+using items_atom = caf::atom_constant<caf::atom("items")>;
+using dict_atom = caf::atom_constant<caf::atom("dict")>;
+using array_atom = caf::atom_constant<caf::atom("array")>;
+using get_atom = caf::atom_constant<caf::atom("get")>;
+using set_atom = caf::atom_constant<caf::atom("set")>;
+using delete_atom = caf::atom_constant<caf::atom("delete")>;
+using names_atom = caf::atom_constant<caf::atom("names")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
+using preload_atom = caf::atom_constant<caf::atom("preload")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using clear_atom = caf::atom_constant<caf::atom("clear")>;
 
 } // namespace sasync

@@ -4,9 +4,12 @@
 
 #include "actors/connection_actor.hpp"
 #include "actors/detail/deliver.hpp"
+#include "actors/detail/group_actors.hpp"
 #include "actors/errc.hpp"
 #include "actors/transaction_queue.hpp"
+#include "storage/array_store.hpp"
 #include "storage/dialect.hpp"
+#include "storage/item_store.hpp"
 #include "storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
@@ -16,6 +19,8 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <map>
+#include <memory>
 
 namespace sasync {
 
@@ -42,6 +47,23 @@ const char* to_string(phase x) {
 /// ahead, or with the error that ended the startup.
 using held_request = std::function<void(const caf::error&)>;
 
+/// The broker keeps a group's actor while it is asked for; after an idle
+/// period only a weak reference stays, and the actor lives on as long as
+/// some client holds it or its work runs.
+template <class Handle> struct group_entry {
+  Handle held;
+  caf::weak_actor_ptr weak;
+  bool asked = true; ///< since the last sweep
+};
+
+template <class Handle>
+using group_map = std::map<std::int64_t, group_entry<Handle>>;
+
+/// What the broker needs of every group actor at shutdown.
+using closable = caf::typed_actor<caf::replies_to<close_atom>::with<void>>;
+
+enum class object_tables { absent, creating, ready };
+
 struct broker_state {
   broker_config cfg;
   engine_config engine;
@@ -51,6 +73,14 @@ struct broker_state {
   std::vector<caf::typed_response_promise<void>> shutdown_waiters;
   bool shutdown_requested = false;
   queue_status last_queue_status;
+  group_map<items> items_groups;
+  group_map<dict> dict_groups;
+  group_map<array> array_groups;
+  bool sweep_scheduled = false;
+  object_tables tables = object_tables::absent;
+  std::vector<held_request> waiting_for_tables;
+  /// The first error a group actor reported when it closed.
+  caf::error close_error;
   static inline const char* name = "sasync.broker";
 };
 
@@ -206,14 +236,54 @@ void submit(broker_ptr self, caf::typed_response_promise<T> rp,
           [rp](caf::error& err) mutable { rp.deliver(err); });
 }
 
+template <class Handle>
+void take_all(group_map<Handle>& groups, std::vector<closable>& out) {
+  for (auto& [group, entry] : groups) {
+    if (entry.held)
+      out.emplace_back(entry.held);
+    else if (auto alive = entry.weak.lock())
+      out.emplace_back(caf::actor_cast<closable>(std::move(alive)));
+  }
+  groups.clear();
+}
+
+/// Closes every group actor (dicts flush) and then calls `then`.
+void close_groups(broker_ptr self, std::function<void()> then) {
+  auto& st = self->state;
+  std::vector<closable> open;
+  take_all(st.items_groups, open);
+  take_all(st.dict_groups, open);
+  take_all(st.array_groups, open);
+  if (open.empty())
+    return then();
+  auto left = std::make_shared<std::size_t>(open.size());
+  auto one_closed = [left, then] {
+    if (--*left == 0)
+      then();
+  };
+  for (auto& group : open)
+    self->request(group, caf::infinite, close_atom::value)
+        .then(one_closed, [self, one_closed](caf::error& err) {
+          // An actor that ended on its own had nothing left to lose.
+          if (err != caf::sec::request_receiver_down &&
+              !self->state.close_error)
+            self->state.close_error = std::move(err);
+          one_closed();
+        });
+}
+
 void begin_drain(broker_ptr self) {
   auto& st = self->state;
   st.state = phase::draining;
   auto finish = [self] {
-    self->state.state = phase::stopped;
-    for (auto& rp : self->state.shutdown_waiters)
-      detail::deliver_done(rp);
-    self->state.shutdown_waiters.clear();
+    auto& st = self->state;
+    st.state = phase::stopped;
+    for (auto& rp : st.shutdown_waiters)
+      if (st.close_error)
+        rp.deliver(st.close_error);
+      else
+        detail::deliver_done(rp);
+    st.shutdown_waiters.clear();
     self->quit();
   };
   auto close = [self, finish] {
@@ -223,8 +293,101 @@ void begin_drain(broker_ptr self) {
     self->request(self->state.queue, caf::infinite, close_atom::value)
         .then([finish] { finish(); }, [finish](caf::error&) { finish(); });
   };
-  self->request(st.queue, caf::infinite, drain_atom::value)
-      .then([close] { close(); }, [close](caf::error&) { close(); });
+  close_groups(self, [self, close] {
+    self->request(self->state.queue, caf::infinite, drain_atom::value)
+        .then([close] { close(); }, [close](caf::error&) { close(); });
+  });
+}
+
+void schedule_sweep(broker_ptr self) {
+  auto& st = self->state;
+  if (st.sweep_scheduled)
+    return;
+  st.sweep_scheduled = true;
+  self->delayed_send(self, st.cfg.idle_timeout, sweep_atom::value);
+}
+
+/// Lets go of actors not asked for since the last sweep and forgets those
+/// that have stopped.
+template <class Handle> void sweep(group_map<Handle>& groups) {
+  for (auto i = groups.begin(); i != groups.end();) {
+    auto& entry = i->second;
+    if (!entry.asked)
+      entry.held = Handle{};
+    entry.asked = false;
+    if (!entry.held && !entry.weak.lock())
+      i = groups.erase(i);
+    else
+      ++i;
+  }
+}
+
+/// The actor of `group`: the one still alive, or a new one.
+template <class Handle, class Spawn>
+Handle group_actor(broker_ptr self, group_map<Handle>& groups,
+                   std::int64_t group, Spawn spawn) {
+  auto& entry = groups[group];
+  entry.asked = true;
+  if (!entry.held) {
+    if (auto alive = entry.weak.lock()) {
+      entry.held = caf::actor_cast<Handle>(std::move(alive));
+    } else {
+      detail::group_config gc;
+      gc.queue = self->state.queue;
+      gc.group = group;
+      entry.held = spawn(self->system(), std::move(gc));
+      entry.weak = caf::actor_cast<caf::weak_actor_ptr>(entry.held);
+    }
+  }
+  schedule_sweep(self);
+  return entry.held;
+}
+
+/// Runs `go` once sasync_items and sasync_array exist.
+void with_object_tables(broker_ptr self, held_request go) {
+  auto& st = self->state;
+  if (st.tables == object_tables::ready)
+    return go(caf::error{});
+  st.waiting_for_tables.emplace_back(std::move(go));
+  if (st.tables == object_tables::creating)
+    return;
+  st.tables = object_tables::creating;
+  auto dialect = st.engine.dialect;
+  auto work = make_job(access_mode::write, [dialect](connection& c) {
+    create_tables(c, dialect, {items_table(), array_table()});
+  });
+  auto done = [self](const caf::error& err) {
+    auto& st = self->state;
+    st.tables = err ? object_tables::absent : object_tables::ready;
+    auto waiting = std::move(st.waiting_for_tables);
+    st.waiting_for_tables.clear();
+    for (auto& request : waiting)
+      request(err);
+  };
+  self->request(st.queue, caf::infinite, run_atom::value, job_ptr{work},
+                do_next)
+      .then([done] { done(caf::error{}); },
+            [done](caf::error& err) { done(err); });
+}
+
+/// Answers a request for the actor of a group.
+template <class Handle, class Spawn>
+caf::result<Handle> lookup(broker_ptr self,
+                           group_map<Handle> broker_state::*groups,
+                           std::int64_t group, Spawn spawn) {
+  auto rp = self->make_response_promise<Handle>();
+  when_running(self, rp, [self, groups, group, spawn](auto rp) {
+    with_object_tables(self, [self, rp, groups, group,
+                              spawn](const caf::error& err) mutable {
+      if (err)
+        rp.deliver(err);
+      else if (self->state.state != phase::running)
+        rp.deliver(make_error(errc::shutting_down, "broker is shutting down"));
+      else
+        rp.deliver(group_actor(self, self->state.*groups, group, spawn));
+    });
+  });
+  return rp;
 }
 
 broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
@@ -270,6 +433,28 @@ broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
           submit(self, rp, work, niceness(0), [](auto& j) { return j.take(); });
         });
         return rp;
+      },
+      [=](items_atom, std::int64_t group) {
+        return lookup(self, &broker_state::items_groups, group,
+                      detail::spawn_items);
+      },
+      [=](dict_atom, std::int64_t group) {
+        return lookup(self, &broker_state::dict_groups, group,
+                      detail::spawn_dict);
+      },
+      [=](array_atom, std::int64_t group) {
+        return lookup(self, &broker_state::array_groups, group,
+                      detail::spawn_array);
+      },
+      [=](sweep_atom) {
+        auto& st = self->state;
+        st.sweep_scheduled = false;
+        sweep(st.items_groups);
+        sweep(st.dict_groups);
+        sweep(st.array_groups);
+        if (!st.items_groups.empty() || !st.dict_groups.empty() ||
+            !st.array_groups.empty())
+          schedule_sweep(self);
       },
       [=](status_atom) -> caf::result<broker_status> {
         auto& s = self->state;

@@ -2,8 +2,11 @@
 // transaction queue and its lifecycle.
 #pragma once
 
+#include "actors/array.hpp"
 #include "actors/atoms.hpp"
 #include "actors/broker_status.hpp"
+#include "actors/dict.hpp"
+#include "actors/items.hpp"
 #include "actors/job.hpp"
 #include "actors/priority.hpp"
 #include "storage/engine_config.hpp"
@@ -14,6 +17,8 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,17 +36,28 @@ namespace sasync {
 ///                               runs a local closure (see transact.hpp)
 /// sql(statement, params) -> result_set
 ///                               one statement, `?` parameters bound
+/// items(group) -> items, dict(group) -> dict, array(group) -> array
+///                               the group's actor: one per group and kind,
+///                               made on first use (with the tables
+///                               sasync_items and sasync_array); see
+///                               items.hpp, dict.hpp, array.hpp
 /// status() -> broker_status
-/// shutdown() -> void            refuses new work (shutting_down), answers
+/// shutdown() -> void            refuses new work (shutting_down), closes
+///                               the group actors (dicts flush), answers
 ///                               after every accepted job finished and the
-///                               connections closed; the broker then quits
+///                               connections closed; the broker then quits.
+///                               An error says which dict writes were lost.
+/// sweep                         its own timer: releases idle group actors
 using broker = caf::typed_actor<
     caf::replies_to<table_atom, table_def>::with<void>,
     caf::replies_to<transact_atom, job_ptr, priority>::with<void>,
     caf::replies_to<sql_atom, std::string,
                     std::vector<value>>::with<result_set>,
+    caf::replies_to<items_atom, std::int64_t>::with<items>,
+    caf::replies_to<dict_atom, std::int64_t>::with<dict>,
+    caf::replies_to<array_atom, std::int64_t>::with<array>,
     caf::replies_to<status_atom>::with<broker_status>,
-    caf::replies_to<shutdown_atom>::with<void>>;
+    caf::replies_to<shutdown_atom>::with<void>, caf::reacts_to<sweep_atom>>;
 
 struct broker_config {
   /// The database; the process-wide default_engine() when empty.
@@ -54,6 +70,9 @@ struct broker_config {
   std::function<void(connection&)> first;
   std::size_t queue_capacity = 10'000;
   std::size_t max_batch = 64;
+  /// A group actor nobody asked the broker for during this long is let go:
+  /// it stops once no handle to it is left and its work is done.
+  std::chrono::milliseconds idle_timeout{60'000};
   /// Connection actors on their own threads; off only under the
   /// deterministic test coordinator.
   bool detached = true;

@@ -28,6 +28,8 @@ std::string to_string(errc x) {
     return "missing";
   case errc::type_mismatch:
     return "type_mismatch";
+  case errc::corrupt_value:
+    return "corrupt_value";
   }
   return "unknown(" + std::to_string(static_cast<int>(x)) + ")";
 }
@@ -55,9 +57,20 @@ bool is_retryable(const caf::error& err) {
 }
 
 caf::error to_error(const storage_failure& failure) {
-  auto code = failure.kind() == failure_kind::invalid_argument
-                  ? errc::invalid_argument
-                  : errc::database_error;
+  auto code = errc::database_error;
+  switch (failure.kind()) {
+  case failure_kind::invalid_argument:
+    code = errc::invalid_argument;
+    break;
+  case failure_kind::type_mismatch:
+    code = errc::type_mismatch;
+    break;
+  case failure_kind::corrupt_value:
+    code = errc::corrupt_value;
+    break;
+  default:
+    break;
+  }
   std::string what = failure.what();
   if (!failure.code().empty())
     what += " (" + failure.code() + ")";

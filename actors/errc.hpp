@@ -20,6 +20,7 @@ enum class errc : std::uint8_t {
   timeout,           ///< no connection or answer in time
   missing,           ///< no value under that name
   type_mismatch,     ///< a stored value is of another type than asked for
+  corrupt_value,     ///< a stored value's bytes do not decode as its type
 };
 
 /// The category's atom, as it appears in `caf::error::category()`.
@@ -40,7 +41,8 @@ bool is_retryable(const caf::error& err);
 /// True when `err` is `code` of sasync's category.
 bool is(const caf::error& err, errc code);
 
-/// A storage failure as a sasync error (invalid_argument or database_error).
+/// A storage failure as a sasync error: invalid_argument, type_mismatch,
+/// corrupt_value or database_error.
 caf::error to_error(const storage_failure& failure);
 
 /// Renders a sasync error as `sasync::NAME: what [(retryable)]`.

@@ -1,9 +1,11 @@
 // Registers sasync's error category and message types with CAF.
 #include "actors/system_config.hpp"
 
+#include "actors/broker.hpp"
 #include "actors/broker_status.hpp"
 #include "actors/errc.hpp"
 #include "actors/priority.hpp"
+#include "storage/stored_value.hpp"
 #include "storage/table_def.hpp"
 #include "storage/value.hpp"
 
@@ -31,6 +33,15 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<queue_status>("sasync::queue_status");
   cfg.add_message_type<broker_status>("sasync::broker_status");
   cfg.add_message_type<std::vector<caf::error>>("std::vector<caf::error>");
+  cfg.add_message_type<stored_value>("sasync::stored_value");
+  cfg.add_message_type<caf::optional<stored_value>>(
+      "caf::optional<sasync::stored_value>");
+  cfg.add_message_type<std::map<std::string, stored_value>>(
+      "std::map<std::string,sasync::stored_value>");
+  cfg.add_message_type<std::vector<std::string>>("std::vector<std::string>");
+  cfg.add_message_type<items>("sasync::items");
+  cfg.add_message_type<dict>("sasync::dict");
+  cfg.add_message_type<array>("sasync::array");
 }
 
 void add_sasync_options(caf::config_option_set& opts) {

@@ -12,6 +12,8 @@ enum class failure_kind : unsigned char {
   database,         ///< the database refused the statement
   connection,       ///< no connection, or it broke
   busy,             ///< locked or serialisation conflict; may succeed later
+  type_mismatch,    ///< a stored value is of another type than asked for
+  corrupt_value,    ///< a stored value's bytes do not decode as its type
 };
 
 class storage_failure : public std::runtime_error {

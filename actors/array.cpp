@@ -1,0 +1,75 @@
+// The array actor: each request becomes a job on the broker's queue;
+// operations on one cell keep their order and clear is a barrier.
+#include "actors/array.hpp"
+
+#include "actors/detail/group_request.hpp"
+#include "storage/array_store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace sasync {
+
+namespace {
+
+struct array_state {
+  detail::group_config cfg;
+  detail::op_sequencer<coordinates> order;
+  detail::open_requests requests;
+  static inline const char* name = "sasync.array";
+};
+
+using array_ptr = array::stateful_pointer<array_state>;
+
+constexpr const char* kind = "array";
+
+array::behavior_type array_impl(array_ptr self, detail::group_config cfg) {
+  using cells = std::vector<coordinates>;
+  using detail::ordered_request;
+  self->state.cfg = std::move(cfg);
+  auto group = self->state.cfg.group;
+  return {
+      [=](set_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          stored_value& v) {
+        coordinates at{x, y, z};
+        return ordered_request<void>(
+            self, kind, cells{at}, access_mode::write,
+            [=](connection& c) { put_cell(c, group, at, v); });
+      },
+      [=](get_atom, std::int64_t x, std::int64_t y, std::int64_t z) {
+        coordinates at{x, y, z};
+        return ordered_request<caf::optional<stored_value>>(
+            self, kind, cells{at}, access_mode::read,
+            [=](connection& c) -> caf::optional<stored_value> {
+              if (auto v = find_cell(c, group, at))
+                return std::move(*v);
+              return caf::none;
+            });
+      },
+      [=](delete_atom, std::int64_t x, std::int64_t y, std::int64_t z) {
+        coordinates at{x, y, z};
+        return ordered_request<bool>(
+            self, kind, cells{at}, access_mode::write,
+            [=](connection& c) { return erase_cell(c, group, at); });
+      },
+      // No cells named: it waits for everything before it.
+      [=](clear_atom) {
+        return ordered_request<std::uint64_t>(
+            self, kind, cells{}, access_mode::write,
+            [=](connection& c) { return clear_cells(c, group); });
+      },
+      [=](close_atom) { return detail::close_request(self); },
+  };
+}
+
+} // namespace
+
+namespace detail {
+
+array spawn_array(caf::actor_system& sys, group_config cfg) {
+  return sys.spawn(array_impl, std::move(cfg));
+}
+
+} // namespace detail
+
+} // namespace sasync

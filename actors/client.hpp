@@ -1,0 +1,241 @@
+// Client-side helpers: the actor of a group from a broker, and set/get of
+// any CAF-inspectable T on items, dict and array actors, from scoped and
+// event-based actors alike. Values are encoded and decoded here, on the
+// client's side, so a remote node's actors never need the user's types.
+#pragma once
+
+#include "actors/array.hpp"
+#include "actors/broker.hpp"
+#include "actors/dict.hpp"
+#include "actors/errc.hpp"
+#include "actors/items.hpp"
+#include "storage/array_store.hpp"
+#include "storage/value_codec.hpp"
+
+#include <caf/duration.hpp>
+#include <caf/expected.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace sasync {
+
+namespace detail {
+
+/// A request from a scoped actor, its answer as caf::expected.
+template <class R, class Handle, class... Ts>
+caf::expected<R> ask(caf::scoped_actor& self, const Handle& dest,
+                     caf::duration timeout, Ts&&... xs) {
+  caf::error failure;
+  std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> result{};
+  auto on_error = [&](caf::error& err) { failure = std::move(err); };
+  if constexpr (std::is_void_v<R>)
+    self->request(dest, timeout, std::forward<Ts>(xs)...)
+        .receive([] {}, on_error);
+  else
+    self->request(dest, timeout, std::forward<Ts>(xs)...)
+        .receive([&](R& x) { result.emplace(std::move(x)); }, on_error);
+  if (failure)
+    return failure;
+  if constexpr (std::is_void_v<R>)
+    return caf::expected<void>{};
+  else
+    return std::move(*result);
+}
+
+/// Encodes, with a failure as an error value.
+template <class T> caf::expected<stored_value> try_encode(const T& x) {
+  try {
+    return encode(x);
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+}
+
+/// Decodes a lookup: none stays none; a failure becomes an error value.
+template <class T>
+caf::expected<std::optional<T>>
+try_decode(const caf::optional<stored_value>& x) {
+  if (!x)
+    return std::optional<T>{};
+  try {
+    return std::optional<T>{decode<T>(*x)};
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+}
+
+template <class T>
+caf::expected<std::map<std::string, T>>
+try_decode_all(const std::map<std::string, stored_value>& xs) {
+  std::map<std::string, T> out;
+  for (auto& [name, x] : xs) {
+    try {
+      out.emplace(name, decode<T>(x));
+    } catch (const storage_failure& f) {
+      return make_error(f.kind() == failure_kind::type_mismatch
+                            ? errc::type_mismatch
+                            : errc::corrupt_value,
+                        "'" + name + "': " + f.what());
+    }
+  }
+  return out;
+}
+
+template <class Handle>
+constexpr bool is_named_store =
+    std::is_same_v<Handle, items> || std::is_same_v<Handle, dict>;
+
+} // namespace detail
+
+// -- the actor of a group -----------------------------------------------------
+
+/// The items actor of `group` on `db` (made on first use).
+caf::expected<items> items_of(caf::scoped_actor& self, const broker& db,
+                              std::int64_t group,
+                              caf::duration timeout = caf::infinite);
+/// The dict actor of `group` on `db`.
+caf::expected<dict> dict_of(caf::scoped_actor& self, const broker& db,
+                            std::int64_t group,
+                            caf::duration timeout = caf::infinite);
+/// The array actor of `group` on `db`.
+caf::expected<array> array_of(caf::scoped_actor& self, const broker& db,
+                              std::int64_t group,
+                              caf::duration timeout = caf::infinite);
+
+// -- scoped actors: items and dict --------------------------------------------
+
+/// Stores `x` under `name` (on items: answered after the commit).
+template <class T, class Handle,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+caf::expected<void> set(caf::scoped_actor& self, const Handle& store,
+                        const std::string& name, const T& x,
+                        caf::duration timeout = caf::infinite) {
+  auto encoded = detail::try_encode(x);
+  if (!encoded)
+    return encoded.error();
+  return detail::ask<void>(self, store, timeout, set_atom::value, name,
+                           std::move(*encoded));
+}
+
+/// The T under `name`; none when missing; type_mismatch when it is stored
+/// as another type.
+template <class T, class Handle,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+caf::expected<std::optional<T>>
+get(caf::scoped_actor& self, const Handle& store, const std::string& name,
+    caf::duration timeout = caf::infinite) {
+  auto found = detail::ask<caf::optional<stored_value>>(self, store, timeout,
+                                                        get_atom::value, name);
+  if (!found)
+    return found.error();
+  return detail::try_decode<T>(*found);
+}
+
+/// Every value of the group as a T (sAsync's loadAll); type_mismatch names
+/// the first value of another type.
+template <class T, class Handle,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+caf::expected<std::map<std::string, T>>
+load_all(caf::scoped_actor& self, const Handle& store,
+         caf::duration timeout = caf::infinite) {
+  auto all = detail::ask<std::map<std::string, stored_value>>(
+      self, store, timeout, load_atom::value);
+  if (!all)
+    return all.error();
+  return detail::try_decode_all<T>(*all);
+}
+
+// -- scoped actors: array -----------------------------------------------------
+
+template <class T>
+caf::expected<void> set(caf::scoped_actor& self, const array& cells,
+                        const coordinates& at, const T& x,
+                        caf::duration timeout = caf::infinite) {
+  auto encoded = detail::try_encode(x);
+  if (!encoded)
+    return encoded.error();
+  return detail::ask<void>(self, cells, timeout, set_atom::value, at.x, at.y,
+                           at.z, std::move(*encoded));
+}
+
+template <class T>
+caf::expected<std::optional<T>> get(caf::scoped_actor& self, const array& cells,
+                                    const coordinates& at,
+                                    caf::duration timeout = caf::infinite) {
+  auto found = detail::ask<caf::optional<stored_value>>(
+      self, cells, timeout, get_atom::value, at.x, at.y, at.z);
+  if (!found)
+    return found.error();
+  return detail::try_decode<T>(*found);
+}
+
+// -- event-based actors -------------------------------------------------------
+// `on_error(caf::error&)` also gets encoding and decoding failures; an
+// encoding failure calls it before set() returns.
+
+/// Stores `x` under `name` and calls `on_done()`.
+template <class T, class Self, class Handle, class OnDone, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void set(Self* self, const Handle& store, const std::string& name, const T& x,
+         OnDone on_done, OnError on_error,
+         caf::duration timeout = caf::infinite) {
+  auto encoded = detail::try_encode(x);
+  if (!encoded)
+    return on_error(encoded.error());
+  self->request(store, timeout, set_atom::value, name, std::move(*encoded))
+      .then(std::move(on_done), std::move(on_error));
+}
+
+/// Calls `on_result(std::optional<T>)`: none when `name` is missing.
+template <class T, class Self, class Handle, class OnResult, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void get(Self* self, const Handle& store, const std::string& name,
+         OnResult on_result, OnError on_error,
+         caf::duration timeout = caf::infinite) {
+  self->request(store, timeout, get_atom::value, name)
+      .then(
+          [on_result, on_error](caf::optional<stored_value>& found) mutable {
+            auto decoded = detail::try_decode<T>(found);
+            if (decoded)
+              on_result(std::move(*decoded));
+            else
+              on_error(decoded.error());
+          },
+          on_error);
+}
+
+template <class T, class Self, class OnDone, class OnError>
+void set(Self* self, const array& cells, const coordinates& at, const T& x,
+         OnDone on_done, OnError on_error,
+         caf::duration timeout = caf::infinite) {
+  auto encoded = detail::try_encode(x);
+  if (!encoded)
+    return on_error(encoded.error());
+  self->request(cells, timeout, set_atom::value, at.x, at.y, at.z,
+                std::move(*encoded))
+      .then(std::move(on_done), std::move(on_error));
+}
+
+template <class T, class Self, class OnResult, class OnError>
+void get(Self* self, const array& cells, const coordinates& at,
+         OnResult on_result, OnError on_error,
+         caf::duration timeout = caf::infinite) {
+  self->request(cells, timeout, get_atom::value, at.x, at.y, at.z)
+      .then(
+          [on_result, on_error](caf::optional<stored_value>& found) mutable {
+            auto decoded = detail::try_decode<T>(found);
+            if (decoded)
+              on_result(std::move(*decoded));
+            else
+              on_error(decoded.error());
+          },
+          on_error);
+}
+
+} // namespace sasync

@@ -1,0 +1,379 @@
+// The dict actor: a cache answers at once; writes follow behind, one in
+// flight per name, and flush waits for them.
+#include "actors/dict.hpp"
+
+#include "actors/detail/group_actors.hpp"
+#include "actors/detail/run_job.hpp"
+#include "actors/errc.hpp"
+#include "storage/item_store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+namespace sasync {
+
+namespace {
+
+/// A value to store, or none to delete the name.
+using write_op = std::optional<stored_value>;
+
+/// The writes of one name: at most one in flight, and the newest one waiting
+/// behind it (it makes every write between them redundant).
+struct name_writes {
+  bool in_flight = false;
+  std::vector<std::uint64_t> flight_seqs; ///< writes the one in flight settles
+  std::optional<write_op> next;
+  std::vector<std::uint64_t> next_seqs; ///< writes `next` settles
+};
+
+struct flush_waiter {
+  std::uint64_t seq; ///< every write up to this one must commit
+  caf::typed_response_promise<void> rp;
+};
+
+struct dict_state {
+  detail::group_config cfg;
+  /// What the dict knows; none means the name is known to be missing.
+  std::map<std::string, std::optional<stored_value>> cache;
+  /// After preload the cache holds the whole group.
+  bool preloaded = false;
+  std::map<std::string, name_writes> writes;
+  std::uint64_t last_seq = 0;
+  /// Writes not committed yet, and the errors of those that failed.
+  std::set<std::uint64_t> unwritten;
+  std::map<std::uint64_t, caf::error> failures;
+  std::vector<flush_waiter> flush_waiters;
+  std::chrono::milliseconds retry_delay{0};
+  bool retry_scheduled = false;
+  std::size_t reads = 0; ///< reads not answered yet
+  bool closing = false;
+  std::vector<caf::typed_response_promise<void>> close_waiters;
+  static inline const char* name = "sasync.dict";
+};
+
+using dict_ptr = dict::stateful_pointer<dict_state>;
+
+caf::error closed_error(const dict_state& st) {
+  return make_error(errc::shutting_down, "dict of group " +
+                                             std::to_string(st.cfg.group) +
+                                             " is closed");
+}
+
+void send_next(dict_ptr self, const std::string& name);
+
+/// Answers close() once no write or read is in flight; writes that never
+/// committed make it an error.
+void maybe_finish_close(dict_ptr self) {
+  auto& st = self->state;
+  if (!st.closing || st.reads > 0)
+    return;
+  for (auto& [name, w] : st.writes)
+    if (w.in_flight)
+      return;
+  caf::error err;
+  if (!st.unwritten.empty()) {
+    auto why = st.failures.empty() ? caf::error{} : st.failures.begin()->second;
+    err =
+        make_error(errc::database_error,
+                   std::to_string(st.unwritten.size()) +
+                       " writes of dict group " + std::to_string(st.cfg.group) +
+                       " did not commit: " + self->system().render(why));
+  }
+  for (auto& rp : st.close_waiters)
+    if (err)
+      rp.deliver(err);
+    else
+      detail::deliver_done(rp);
+  st.close_waiters.clear();
+  for (auto& w : st.flush_waiters)
+    w.rp.deliver(err ? err : closed_error(st));
+  st.flush_waiters.clear();
+  self->quit();
+}
+
+/// Answers the flushes whose writes have all committed, and fails those of
+/// which a write failed.
+void settle_flushes(dict_ptr self) {
+  auto& st = self->state;
+  auto first_unwritten =
+      st.unwritten.empty() ? UINT64_MAX : *st.unwritten.begin();
+  auto first_failed =
+      st.failures.empty() ? UINT64_MAX : st.failures.begin()->first;
+  auto& waiters = st.flush_waiters;
+  auto i = std::remove_if(waiters.begin(), waiters.end(), [&](auto& w) {
+    if (w.seq < first_unwritten) {
+      detail::deliver_done(w.rp);
+      return true;
+    }
+    if (first_failed <= w.seq) {
+      w.rp.deliver(st.failures.begin()->second);
+      return true;
+    }
+    return false;
+  });
+  waiters.erase(i, waiters.end());
+}
+
+void schedule_retry(dict_ptr self) {
+  auto& st = self->state;
+  if (st.retry_scheduled || st.closing)
+    return;
+  st.retry_scheduled = true;
+  st.retry_delay = st.retry_delay.count() == 0
+                       ? st.cfg.retry_delay
+                       : std::min(st.retry_delay * 2, st.cfg.max_retry_delay);
+  self->delayed_send(self, st.retry_delay, retry_atom::value);
+}
+
+/// Sends every write that waits and has nothing in flight before it.
+void send_waiting(dict_ptr self) {
+  std::vector<std::string> names;
+  for (auto& [name, w] : self->state.writes)
+    if (!w.in_flight && w.next)
+      names.push_back(name);
+  for (auto& name : names)
+    send_next(self, name);
+}
+
+void write_done(dict_ptr self, const std::string& name, write_op op,
+                caf::error err) {
+  auto& st = self->state;
+  auto& w = st.writes[name];
+  w.in_flight = false;
+  auto newer = w.next.has_value();
+  if (!err) {
+    for (auto seq : w.flight_seqs) {
+      st.unwritten.erase(seq);
+      st.failures.erase(seq);
+    }
+    st.retry_delay = std::chrono::milliseconds{0};
+  } else {
+    for (auto seq : w.flight_seqs)
+      st.failures[seq] = err;
+    // Whatever goes next for this name settles the failed writes too.
+    w.next_seqs.insert(w.next_seqs.end(), w.flight_seqs.begin(),
+                       w.flight_seqs.end());
+    if (!newer)
+      w.next = std::move(op);
+  }
+  w.flight_seqs.clear();
+  settle_flushes(self);
+  if (!err || newer)
+    send_next(self, name);
+  else
+    schedule_retry(self);
+  maybe_finish_close(self);
+}
+
+void send_next(dict_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.writes.find(name);
+  if (i == st.writes.end() || i->second.in_flight)
+    return;
+  auto& w = i->second;
+  if (!w.next) {
+    st.writes.erase(i);
+    return;
+  }
+  auto op = std::move(*w.next);
+  w.next.reset();
+  w.flight_seqs = std::move(w.next_seqs);
+  w.next_seqs.clear();
+  w.in_flight = true;
+  auto group = st.cfg.group;
+  detail::run_job(
+      self, st.cfg.queue, access_mode::write,
+      [group, name, op](connection& c) {
+        if (op)
+          put_item(c, group, name, *op);
+        else
+          erase_items(c, group, {name});
+      },
+      [self, name, op](caf::expected<void> x) {
+        write_done(self, name, op, x ? caf::error{} : x.error());
+      });
+}
+
+/// Records a write in the cache and queues it behind the name's writes.
+void write(dict_ptr self, const std::string& name, write_op op) {
+  auto& st = self->state;
+  if (op || !st.preloaded)
+    st.cache[name] = op;
+  else
+    st.cache.erase(name); // after preload, absence says "missing" already
+  auto seq = ++st.last_seq;
+  st.unwritten.insert(seq);
+  auto& w = st.writes[name];
+  w.next = std::move(op);
+  w.next_seqs.push_back(seq);
+  send_next(self, name);
+}
+
+/// Runs a read on the database; `done` sees the result after the cache took
+/// what it needed from it.
+template <class T, class F, class Done>
+caf::result<T> read(dict_ptr self, F fn, Done done) {
+  auto& st = self->state;
+  if (st.closing)
+    return closed_error(st);
+  auto rp = self->make_response_promise<T>();
+  ++st.reads;
+  detail::run_job(self, st.cfg.queue, access_mode::read, std::move(fn),
+                  [self, rp, done](auto x) mutable {
+                    --self->state.reads;
+                    if (!x)
+                      rp.deliver(x.error());
+                    else
+                      done(rp, *x);
+                    maybe_finish_close(self);
+                  });
+  return rp;
+}
+
+/// The names the database holds with the cache's newer writes applied.
+std::map<std::string, stored_value>
+merged(const dict_state& st, std::map<std::string, stored_value> stored) {
+  for (auto& [name, x] : st.cache)
+    if (x)
+      stored[name] = *x;
+    else
+      stored.erase(name);
+  return stored;
+}
+
+std::vector<std::string>
+names_of(const std::map<std::string, stored_value>& m) {
+  std::vector<std::string> out;
+  out.reserve(m.size());
+  for (auto& kvp : m)
+    out.push_back(kvp.first);
+  return out;
+}
+
+dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
+  self->state.cfg = std::move(cfg);
+  auto group = self->state.cfg.group;
+  return {
+      [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
+        if (self->state.closing)
+          return closed_error(self->state);
+        write(self, name, std::move(x));
+        return caf::unit;
+      },
+      [=](delete_atom, std::vector<std::string>& names) -> caf::result<void> {
+        if (self->state.closing)
+          return closed_error(self->state);
+        for (auto& name : names)
+          write(self, name, std::nullopt);
+        return caf::unit;
+      },
+      [=](get_atom,
+          std::string& name) -> caf::result<caf::optional<stored_value>> {
+        auto& st = self->state;
+        if (st.closing)
+          return closed_error(st);
+        auto i = st.cache.find(name);
+        if (i != st.cache.end()) {
+          if (i->second)
+            return caf::optional<stored_value>{*i->second};
+          return caf::optional<stored_value>{};
+        }
+        if (st.preloaded)
+          return caf::optional<stored_value>{};
+        return read<caf::optional<stored_value>>(
+            self, [=](connection& c) { return find_item(c, group, name); },
+            [self, name](auto& rp, std::optional<stored_value>& found) {
+              // A write since the read began is newer than what it found.
+              auto& entry = self->state.cache.emplace(name, std::move(found))
+                                .first->second;
+              rp.deliver(entry ? caf::optional<stored_value>{*entry}
+                               : caf::optional<stored_value>{});
+            });
+      },
+      [=](names_atom) -> caf::result<std::vector<std::string>> {
+        auto& st = self->state;
+        if (st.closing)
+          return closed_error(st);
+        if (st.preloaded)
+          return names_of(merged(st, {}));
+        return read<std::vector<std::string>>(
+            self, [=](connection& c) { return load_items(c, group); },
+            [self](auto& rp, std::map<std::string, stored_value>& stored) {
+              rp.deliver(names_of(merged(self->state, std::move(stored))));
+            });
+      },
+      [=](load_atom) -> caf::result<std::map<std::string, stored_value>> {
+        auto& st = self->state;
+        if (st.closing)
+          return closed_error(st);
+        if (st.preloaded)
+          return merged(st, {});
+        return read<std::map<std::string, stored_value>>(
+            self, [=](connection& c) { return load_items(c, group); },
+            [self](auto& rp, std::map<std::string, stored_value>& stored) {
+              rp.deliver(merged(self->state, std::move(stored)));
+            });
+      },
+      [=](preload_atom) -> caf::result<void> {
+        auto& st = self->state;
+        if (st.closing)
+          return closed_error(st);
+        if (st.preloaded)
+          return caf::unit;
+        return read<void>(
+            self, [=](connection& c) { return load_items(c, group); },
+            [self](auto& rp, std::map<std::string, stored_value>& stored) {
+              auto& st = self->state;
+              // Names written since the load began keep the cache's value.
+              for (auto& [name, x] : stored)
+                st.cache.emplace(name, std::move(x));
+              for (auto i = st.cache.begin(); i != st.cache.end();)
+                i = i->second ? std::next(i) : st.cache.erase(i);
+              st.preloaded = true;
+              detail::deliver_done(rp);
+            });
+      },
+      [=](flush_atom) -> caf::result<void> {
+        auto& st = self->state;
+        if (st.closing)
+          return closed_error(st);
+        if (st.unwritten.empty())
+          return caf::unit;
+        auto rp = self->make_response_promise<void>();
+        st.flush_waiters.push_back({st.last_seq, rp});
+        send_waiting(self); // failed writes get their next try now
+        return rp;
+      },
+      [=](retry_atom) {
+        self->state.retry_scheduled = false;
+        send_waiting(self);
+      },
+      [=](close_atom) -> caf::result<void> {
+        auto& st = self->state;
+        auto rp = self->make_response_promise<void>();
+        st.close_waiters.push_back(rp);
+        if (!st.closing) {
+          st.closing = true;
+          send_waiting(self); // one last try for writes that failed
+        }
+        maybe_finish_close(self);
+        return rp;
+      },
+  };
+}
+
+} // namespace
+
+namespace detail {
+
+dict spawn_dict(caf::actor_system& sys, group_config cfg) {
+  return sys.spawn(dict_impl, std::move(cfg));
+}
+
+} // namespace detail
+
+} // namespace sasync

@@ -1,0 +1,46 @@
+// The dict actor (sAsync's pdict.PersistentDict): an in-memory cache over an
+// items group with write-behind.
+#pragma once
+
+#include "actors/atoms.hpp"
+#include "storage/stored_value.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/optional.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sasync {
+
+/// set(name, value) -> void        updates the cache and answers at once; the
+///                                 write follows, in order per name
+/// delete(names) -> void           the same, for removals
+/// get(name) -> optional<value>    from the cache, else loaded and cached
+/// names() -> vector<string>, load() -> map<string, value>
+///                                 the database's view with the cache's
+///                                 newer writes applied
+/// preload() -> void               loads the group; from then on reads never
+///                                 touch the database
+/// flush() -> void                 answers when every earlier write has
+///                                 committed, or with the error of one that
+///                                 failed (it is tried again; see README)
+/// close() -> void                 the broker's, at shutdown: flushes, then
+///                                 quits; the error says what was lost
+/// retry                           its own timer: failed writes go again
+/// The dict owns its group while it lives: writes to the same group through
+/// an items actor do not reach names it has cached.
+using dict = caf::typed_actor<
+    caf::replies_to<set_atom, std::string, stored_value>::with<void>,
+    caf::replies_to<get_atom, std::string>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::vector<std::string>>::with<void>,
+    caf::replies_to<names_atom>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<preload_atom>::with<void>,
+    caf::replies_to<flush_atom>::with<void>,
+    caf::replies_to<close_atom>::with<void>, caf::reacts_to<retry_atom>>;
+
+} // namespace sasync

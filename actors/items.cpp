@@ -1,0 +1,73 @@
+// The items actor: each request becomes a job on the broker's queue;
+// operations on one name keep their order.
+#include "actors/items.hpp"
+
+#include "actors/detail/group_request.hpp"
+#include "storage/item_store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace sasync {
+
+namespace {
+
+struct items_state {
+  detail::group_config cfg;
+  detail::op_sequencer<std::string> order;
+  detail::open_requests requests;
+  static inline const char* name = "sasync.items";
+};
+
+using items_ptr = items::stateful_pointer<items_state>;
+
+constexpr const char* kind = "items";
+
+items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
+  using detail::ordered_request;
+  using detail::unordered_read;
+  self->state.cfg = std::move(cfg);
+  auto group = self->state.cfg.group;
+  return {
+      [=](set_atom, std::string& name, stored_value& x) {
+        return ordered_request<void>(
+            self, kind, std::vector<std::string>{name}, access_mode::write,
+            [=](connection& c) { put_item(c, group, name, x); });
+      },
+      [=](get_atom, std::string& name) {
+        return ordered_request<caf::optional<stored_value>>(
+            self, kind, std::vector<std::string>{name}, access_mode::read,
+            [=](connection& c) -> caf::optional<stored_value> {
+              if (auto x = find_item(c, group, name))
+                return std::move(*x);
+              return caf::none;
+            });
+      },
+      [=](delete_atom, std::vector<std::string>& names) {
+        return ordered_request<std::uint64_t>(
+            self, kind, names, access_mode::write,
+            [=](connection& c) { return erase_items(c, group, names); });
+      },
+      [=](names_atom) {
+        return unordered_read<std::vector<std::string>>(
+            self, kind, [=](connection& c) { return item_names(c, group); });
+      },
+      [=](load_atom) {
+        return unordered_read<std::map<std::string, stored_value>>(
+            self, kind, [=](connection& c) { return load_items(c, group); });
+      },
+      [=](close_atom) { return detail::close_request(self); },
+  };
+}
+
+} // namespace
+
+namespace detail {
+
+items spawn_items(caf::actor_system& sys, group_config cfg) {
+  return sys.spawn(items_impl, std::move(cfg));
+}
+
+} // namespace detail
+
+} // namespace sasync

@@ -1,0 +1,41 @@
+// The items actor (sAsync's items.Items): named values of one integer group,
+// each write acknowledged only after its commit.
+#pragma once
+
+#include "actors/atoms.hpp"
+#include "storage/stored_value.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/optional.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sasync {
+
+/// set(name, value) -> void        inserts or replaces; answers after commit
+/// get(name) -> optional<value>    none when the name is missing (a value,
+///                                 not an error)
+/// delete(names) -> uint64         how many of the names existed
+/// names() -> vector<string>       sorted bytewise
+/// load() -> map<string, value>    the whole group (sAsync's loadAll)
+/// close() -> void                 the broker's, at shutdown: answers once
+///                                 every accepted request is answered, then
+///                                 quits; later requests get shutting_down
+/// Operations on one name (set, get, delete) run in the order they arrived,
+/// so the value that stays is the one acknowledged last; names and load read
+/// what has committed. Errors: what the database or queue
+/// reported (database_error, overloaded, timeout, shutting_down, ...).
+using items = caf::typed_actor<
+    caf::replies_to<set_atom, std::string, stored_value>::with<void>,
+    caf::replies_to<get_atom, std::string>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::vector<std::string>>::with<std::uint64_t>,
+    caf::replies_to<names_atom>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<close_atom>::with<void>>;
+
+} // namespace sasync

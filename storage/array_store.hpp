@@ -1,0 +1,46 @@
+// SQL for sAsync's persistent arrays: values at (x, y, z) per group in
+// `sasync_array`.
+#pragma once
+
+#include "storage/fwd.hpp"
+#include "storage/stored_value.hpp"
+#include "storage/table_def.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <tuple>
+
+namespace sasync {
+
+/// One cell's coordinates.
+struct coordinates {
+  std::int64_t x = 0;
+  std::int64_t y = 0;
+  std::int64_t z = 0;
+
+  friend bool operator<(const coordinates& a, const coordinates& b) {
+    return std::tie(a.x, a.y, a.z) < std::tie(b.x, b.y, b.z);
+  }
+  friend bool operator==(const coordinates& a, const coordinates& b) {
+    return a.x == b.x && a.y == b.y && a.z == b.z;
+  }
+};
+
+/// sasync_array(group_id, x, y, z, type, value), keyed by (group_id, x, y, z).
+table_def array_table();
+
+/// Inserts or replaces the value at `at`.
+void put_cell(connection& conn, std::int64_t group, const coordinates& at,
+              const stored_value& x);
+
+/// The value at `at`, or none.
+std::optional<stored_value> find_cell(connection& conn, std::int64_t group,
+                                      const coordinates& at);
+
+/// Deletes the value at `at`; true if there was one.
+bool erase_cell(connection& conn, std::int64_t group, const coordinates& at);
+
+/// Deletes every value of the group; returns how many there were.
+std::uint64_t clear_cells(connection& conn, std::int64_t group);
+
+} // namespace sasync

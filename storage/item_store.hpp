@@ -1,0 +1,43 @@
+// SQL for sAsync's items: named values per integer group in `sasync_items`.
+#pragma once
+
+#include "storage/fwd.hpp"
+#include "storage/stored_value.hpp"
+#include "storage/table_def.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sasync {
+
+/// sasync_items(group_id, name, type, value), keyed by (group_id, name).
+table_def items_table();
+
+/// Inserts or replaces the value under `name`.
+void put_item(connection& conn, std::int64_t group, const std::string& name,
+              const stored_value& x);
+
+/// The value under `name`, or none.
+std::optional<stored_value> find_item(connection& conn, std::int64_t group,
+                                      const std::string& name);
+
+/// Deletes the names; returns how many existed.
+std::uint64_t erase_items(connection& conn, std::int64_t group,
+                          const std::vector<std::string>& names);
+
+/// The group's names, sorted bytewise.
+std::vector<std::string> item_names(connection& conn, std::int64_t group);
+
+/// Every name and value of the group.
+std::map<std::string, stored_value> load_items(connection& conn,
+                                               std::int64_t group);
+
+/// A row's (type, value) columns as a stored_value; throws
+/// storage_failure(corrupt_value) for a row some other program wrote with
+/// other column types.
+stored_value stored_value_from(const value& type, const value& bytes);
+
+} // namespace sasync

@@ -1,0 +1,201 @@
+// The broker's group actors, deterministic: the test coordinator runs every
+// actor on a real in-memory SQLite database; timers fire only when a test
+// advances the clock.
+#define CAF_SUITE actors.objects
+
+#include "actors/broker.hpp"
+
+#include "actors/errc.hpp"
+#include "actors/system_config.hpp"
+#include "storage/item_store.hpp"
+#include "storage/value_codec.hpp"
+
+#include "ask.hpp"
+
+#include <caf/test/dsl.hpp>
+
+#include <memory>
+#include <optional>
+
+using namespace sasync;
+using namespace std::chrono_literals;
+
+namespace {
+
+using lookup = caf::optional<stored_value>;
+
+struct fixture : test_coordinator_fixture<system_config> {
+  broker db;
+
+  fixture() {
+    broker_config cfg;
+    cfg.engine = engine_config::parse("sqlite:///:memory:");
+    cfg.detached = false; // the test coordinator runs the connections
+    cfg.idle_timeout = 10s;
+    db = spawn_broker(sys, cfg);
+  }
+
+  ~fixture() {
+    sched.run(); // late answers still find their lambdas' state
+  }
+
+  /// Sends a request, runs every message (no timers) and returns the answer.
+  template <class R, class Handle, class... Ts>
+  caf::expected<R> call(const Handle& dest, Ts... xs) {
+    auto out = std::make_shared<std::optional<caf::expected<R>>>();
+    auto on_error = [out](caf::error& e) { *out = std::move(e); };
+    if constexpr (std::is_void_v<R>)
+      test::ask(
+          sys, dest, [out] { *out = caf::expected<void>{}; }, on_error, xs...);
+    else
+      test::ask(
+          sys, dest, [out](R& x) { *out = std::move(x); }, on_error, xs...);
+    sched.run();
+    CAF_REQUIRE(out->has_value());
+    return std::move(**out);
+  }
+
+  items items_of(std::int64_t group) {
+    auto x = call<items>(db, items_atom::value, group);
+    CAF_REQUIRE(x);
+    return *x;
+  }
+
+  dict dict_of(std::int64_t group) {
+    auto x = call<dict>(db, dict_atom::value, group);
+    CAF_REQUIRE(x);
+    return *x;
+  }
+
+  /// Lets one idle period pass and the broker sweep.
+  void idle_period() {
+    advance_time(10s);
+    sched.run();
+  }
+
+  std::string text_under(const items& store, const std::string& name) {
+    auto x = call<lookup>(store, get_atom::value, name);
+    if (!x)
+      return "error: " + sys.render(x.error());
+    if (!*x)
+      return "missing";
+    return decode<std::string>(**x);
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(objects_tests, fixture)
+
+CAF_TEST(each_group_has_one_actor_per_kind) {
+  auto first = items_of(1);
+  CAF_CHECK_EQUAL(first, items_of(1));
+  CAF_CHECK_NOT_EQUAL(first, items_of(2));
+  CAF_CHECK_NOT_EQUAL(first.address(), dict_of(1).address());
+}
+
+CAF_TEST(items_answer_set_get_delete_names_and_load) {
+  auto store = items_of(7);
+  CAF_CHECK(call<void>(store, set_atom::value, "b", encode("bee")));
+  CAF_CHECK(call<void>(store, set_atom::value, "a", encode("ay")));
+  CAF_CHECK(call<void>(store, set_atom::value, "a", encode("ay again")));
+  CAF_CHECK_EQUAL(text_under(store, "a"), "ay again");
+  CAF_CHECK_EQUAL(text_under(store, "nobody"), "missing");
+  auto erased = call<std::uint64_t>(store, delete_atom::value,
+                                    std::vector<std::string>{"a", "nobody"});
+  CAF_REQUIRE(erased);
+  CAF_CHECK_EQUAL(*erased, 1u);
+  auto names = call<std::vector<std::string>>(store, names_atom::value);
+  CAF_REQUIRE(names);
+  CAF_CHECK_EQUAL(*names, std::vector<std::string>{"b"});
+  auto all = call<std::map<std::string, stored_value>>(store, load_atom::value);
+  CAF_REQUIRE(all);
+  CAF_REQUIRE_EQUAL(all->size(), 1u);
+  CAF_CHECK_EQUAL(decode<std::string>(all->at("b")), "bee");
+  // Another group sees none of it.
+  CAF_CHECK_EQUAL(text_under(items_of(8), "b"), "missing");
+}
+
+CAF_TEST(an_idle_actor_is_let_go_and_stops_once_no_handle_is_left) {
+  auto store = items_of(1);
+  CAF_CHECK(call<void>(store, set_atom::value, "kept", encode("yes")));
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(store);
+  store = items{};
+  idle_period();
+  CAF_CHECK(weak.lock() != nullptr); // asked for during this period
+  idle_period();
+  CAF_CHECK(weak.lock() == nullptr);
+  auto again = items_of(1);
+  CAF_CHECK_EQUAL(text_under(again, "kept"), "yes");
+}
+
+CAF_TEST(a_held_handle_keeps_working_past_the_idle_timeout) {
+  auto store = items_of(1);
+  idle_period();
+  idle_period();
+  idle_period();
+  CAF_CHECK(call<void>(store, set_atom::value, "late", encode("fine")));
+  CAF_CHECK_EQUAL(text_under(store, "late"), "fine");
+  CAF_CHECK_EQUAL(items_of(1), store); // the same actor, not a second one
+}
+
+CAF_TEST(a_dict_write_that_fails_fails_flush_and_goes_again_later) {
+  auto cache = dict_of(3);
+  CAF_REQUIRE(call<result_set>(db, sql_atom::value,
+                               std::string{"DROP TABLE sasync_items"},
+                               std::vector<value>{}));
+  CAF_CHECK(call<void>(cache, set_atom::value, "x", encode("one")));
+  auto flushed = call<void>(cache, flush_atom::value);
+  CAF_REQUIRE(!flushed);
+  CAF_CHECK(is(flushed.error(), errc::database_error));
+  CAF_CHECK_NOT_EQUAL(sys.render(flushed.error()).find("sasync_items"),
+                      std::string::npos);
+  auto cached = call<lookup>(cache, get_atom::value, "x");
+  CAF_REQUIRE(cached && *cached);
+  CAF_CHECK_EQUAL(decode<std::string>(**cached), "one");
+  CAF_REQUIRE(call<void>(db, table_atom::value, items_table()));
+  CAF_CHECK(call<void>(cache, flush_atom::value));
+  CAF_CHECK_EQUAL(text_under(items_of(3), "x"), "one");
+}
+
+CAF_TEST(the_retry_timer_writes_a_failed_write_without_a_flush) {
+  auto cache = dict_of(3);
+  CAF_REQUIRE(call<result_set>(db, sql_atom::value,
+                               std::string{"DROP TABLE sasync_items"},
+                               std::vector<value>{}));
+  CAF_CHECK(call<void>(cache, set_atom::value, "x", encode("two")));
+  CAF_REQUIRE(call<void>(db, table_atom::value, items_table()));
+  CAF_CHECK_EQUAL(text_under(items_of(3), "x"), "missing");
+  advance_time(100ms); // the first retry delay
+  sched.run();
+  CAF_CHECK_EQUAL(text_under(items_of(3), "x"), "two");
+}
+
+CAF_TEST(shutdown_answers_accepted_requests_then_closes_the_groups) {
+  auto store = items_of(1);
+  auto cache = dict_of(2);
+  auto set_done = std::make_shared<bool>(false);
+  test::ask(
+      sys, store, [set_done] { *set_done = true; }, [](caf::error&) {},
+      set_atom::value, "a", encode("ay"));
+  CAF_CHECK(call<void>(cache, set_atom::value, "b", encode("bee")));
+  CAF_CHECK(call<void>(db, shutdown_atom::value));
+  CAF_CHECK(*set_done);
+  auto late = call<void>(store, set_atom::value, "c", encode("see"));
+  CAF_CHECK(!late);
+}
+
+CAF_TEST(shutdown_says_which_dict_writes_could_not_commit) {
+  auto cache = dict_of(4);
+  CAF_REQUIRE(call<result_set>(db, sql_atom::value,
+                               std::string{"DROP TABLE sasync_items"},
+                               std::vector<value>{}));
+  CAF_CHECK(call<void>(cache, set_atom::value, "lost", encode("value")));
+  auto down = call<void>(db, shutdown_atom::value);
+  CAF_REQUIRE(!down);
+  CAF_CHECK(is(down.error(), errc::database_error));
+  CAF_CHECK_NOT_EQUAL(sys.render(down.error()).find("did not commit"),
+                      std::string::npos);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,171 @@
+// The value codec: names, round trips, text as text, and bad bytes.
+#define CAF_SUITE storage.value_codec
+
+#include "storage/value_codec.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace sasync;
+
+namespace {
+
+struct address {
+  std::string street;
+  std::vector<std::int32_t> numbers;
+  friend bool operator==(const address& x, const address& y) {
+    return x.street == y.street && x.numbers == y.numbers;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, address& x) {
+  return f(caf::meta::type_name("test.address"), x.street, x.numbers);
+}
+
+struct person {
+  std::string name;
+  std::vector<std::string> tags;
+  address home;
+  std::map<std::string, double> scores;
+  friend bool operator==(const person& x, const person& y) {
+    return x.name == y.name && x.tags == y.tags && x.home == y.home &&
+           x.scores == y.scores;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, person& x) {
+  return f(caf::meta::type_name("test.person"), x.name, x.tags, x.home,
+           x.scores);
+}
+
+/// No type_name annotation: its C++ name is used.
+struct unnamed {
+  std::int64_t a = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unnamed& x) {
+  return f(x.a);
+}
+
+person ada() {
+  return {"Ada",
+          {"math", "engines"},
+          {"St James's Sq", {12, 14}},
+          {{"analysis", 9.5}, {"poetry", 7.25}}};
+}
+
+/// Runs `fn` and returns what it threw: its kind and message.
+template <class F> std::pair<failure_kind, std::string> failure_of(F fn) {
+  try {
+    fn();
+  } catch (const storage_failure& f) {
+    return {f.kind(), f.what()};
+  }
+  return {failure_kind::invalid_argument, "nothing thrown"};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+CAF_TEST(builtin_and_container_types_have_fixed_names) {
+  CAF_CHECK_EQUAL(type_name_of<std::int64_t>(), "int64");
+  CAF_CHECK_EQUAL(type_name_of<std::uint8_t>(), "uint8");
+  CAF_CHECK_EQUAL(type_name_of<bool>(), "bool");
+  CAF_CHECK_EQUAL(type_name_of<double>(), "double");
+  CAF_CHECK_EQUAL(type_name_of<std::string>(), "string");
+  CAF_CHECK_EQUAL((type_name_of<std::map<std::string, std::vector<double>>>()),
+                  "map<string, vector<double>>");
+  CAF_CHECK_EQUAL((type_name_of<std::tuple<int, std::string>>()),
+                  "tuple<int32, string>");
+  CAF_CHECK_EQUAL((type_name_of<std::pair<bool, float>>()),
+                  "pair<bool, float>");
+  CAF_CHECK_EQUAL(type_name_of<caf::optional<std::int16_t>>(),
+                  "optional<int16>");
+}
+
+CAF_TEST(user_types_are_named_by_their_inspect_annotation) {
+  CAF_CHECK_EQUAL(type_name_of<person>(), "test.person");
+  CAF_CHECK_EQUAL(type_name_of<std::vector<person>>(), "vector<test.person>");
+  CAF_CHECK(contains(type_name_of<unnamed>(), "unnamed"));
+}
+
+CAF_TEST(user_types_round_trip) {
+  auto stored = encode(ada());
+  CAF_CHECK_EQUAL(stored.type, "test.person");
+  CAF_CHECK(decode<person>(stored) == ada());
+  std::map<std::string, std::vector<person>> teams{
+      {"analytical", {ada(), person{"Charles", {}, {}, {}}}}, {"empty", {}}};
+  CAF_CHECK(decode<decltype(teams)>(encode(teams)) == teams);
+  CAF_CHECK_EQUAL(decode<unnamed>(encode(unnamed{-7})).a, -7);
+  CAF_CHECK_EQUAL(decode<std::int64_t>(encode(std::int64_t{1} << 62)),
+                  std::int64_t{1} << 62);
+  CAF_CHECK_EQUAL(
+      decode<std::vector<bool>>(encode(std::vector<bool>(100, true))).size(),
+      100u);
+}
+
+CAF_TEST(text_is_stored_as_its_own_bytes) {
+  auto stored = encode("héllo\twörld");
+  CAF_CHECK_EQUAL(stored.type, "string");
+  CAF_CHECK_EQUAL(std::string(stored.bytes.begin(), stored.bytes.end()),
+                  "héllo\twörld");
+  CAF_CHECK_EQUAL(decode<std::string>(stored), "héllo\twörld");
+  CAF_CHECK_EQUAL(decode<std::string>(encode(std::string{})), "");
+}
+
+CAF_TEST(reading_as_another_type_names_both_types) {
+  auto [kind, what] = failure_of([] { decode<std::int64_t>(encode(ada())); });
+  CAF_CHECK(kind == failure_kind::type_mismatch);
+  CAF_CHECK(contains(what, "test.person"));
+  CAF_CHECK(contains(what, "int64"));
+  auto [kind2, what2] = failure_of([] { decode<person>(encode("text")); });
+  CAF_CHECK(kind2 == failure_kind::type_mismatch);
+  CAF_CHECK(contains(what2, "string"));
+}
+
+CAF_TEST(truncated_or_padded_bytes_are_corrupt) {
+  auto stored = encode(ada());
+  auto truncated = stored;
+  truncated.bytes.resize(stored.bytes.size() / 2);
+  auto [kind, what] = failure_of([&] { decode<person>(truncated); });
+  CAF_CHECK(kind == failure_kind::corrupt_value);
+  CAF_CHECK(contains(what, "test.person"));
+  auto padded = stored;
+  padded.bytes.push_back(0);
+  auto [kind2, what2] = failure_of([&] { decode<person>(padded); });
+  CAF_CHECK(kind2 == failure_kind::corrupt_value);
+  CAF_CHECK(contains(what2, "1 bytes left over"));
+  stored_value empty{"test.person", {}};
+  CAF_CHECK(failure_of([&] { decode<person>(empty); }).first ==
+            failure_kind::corrupt_value);
+}
+
+CAF_TEST(a_huge_length_is_corrupt_not_an_allocation) {
+  // A length of 2^40 in CAF's variable-length encoding.
+  blob huge{0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 1, 2, 3};
+  auto [kind, what] = failure_of([&] {
+    decode<std::vector<std::uint8_t>>({"vector<uint8>", huge});
+  });
+  CAF_CHECK(kind == failure_kind::corrupt_value);
+  // One string whose length claims 2^40 bytes.
+  blob inner{0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 'a'};
+  auto [kind2, what2] = failure_of([&] {
+    decode<std::vector<std::string>>({"vector<string>", inner});
+  });
+  CAF_CHECK(kind2 == failure_kind::corrupt_value);
+  blob many{0x80, 0x80, 0x80, 0x80, 0x80, 0x20};
+  auto [kind3, what3] = failure_of([&] {
+    decode<std::vector<person>>({"vector<test.person>", many});
+  });
+  CAF_CHECK(kind3 == failure_kind::corrupt_value);
+}
