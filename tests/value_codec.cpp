@@ -3,6 +3,8 @@
 
 #include "storage/value_codec.hpp"
 
+#include "user_types.hpp"
+
 #include <caf/test/unit_test.hpp>
 
 #include <cstdint>
@@ -14,52 +16,7 @@ using namespace sasync;
 
 namespace {
 
-struct address {
-  std::string street;
-  std::vector<std::int32_t> numbers;
-  friend bool operator==(const address& x, const address& y) {
-    return x.street == y.street && x.numbers == y.numbers;
-  }
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, address& x) {
-  return f(caf::meta::type_name("test.address"), x.street, x.numbers);
-}
-
-struct person {
-  std::string name;
-  std::vector<std::string> tags;
-  address home;
-  std::map<std::string, double> scores;
-  friend bool operator==(const person& x, const person& y) {
-    return x.name == y.name && x.tags == y.tags && x.home == y.home &&
-           x.scores == y.scores;
-  }
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, person& x) {
-  return f(caf::meta::type_name("test.person"), x.name, x.tags, x.home,
-           x.scores);
-}
-
-/// No type_name annotation: its C++ name is used.
-struct unnamed {
-  std::int64_t a = 0;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, unnamed& x) {
-  return f(x.a);
-}
-
-person ada() {
-  return {"Ada",
-          {"math", "engines"},
-          {"St James's Sq", {12, 14}},
-          {{"analysis", 9.5}, {"poetry", 7.25}}};
-}
+using namespace sasync::test;
 
 /// Runs `fn` and returns what it threw: its kind and message.
 template <class F> std::pair<failure_kind, std::string> failure_of(F fn) {
