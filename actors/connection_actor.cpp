@@ -58,14 +58,17 @@ void run_jobs(connection& conn, const job_batch& jobs,
       errors[0] = std::move(err);
     return;
   }
+  // Between jobs one round trip releases the last savepoint and sets the
+  // next; COMMIT releases the last one.
   static const std::string sp = "sasync_job";
+  conn.savepoint(sp);
   for (size_t i = 0; i < jobs.size(); ++i) {
-    conn.savepoint(sp);
+    if (i > 0)
+      conn.renew_savepoint(sp);
     if (auto err = guarded([&] { jobs[i]->run(conn); })) {
       errors[i] = std::move(err);
       conn.rollback_to(sp); // throws if the transaction itself is lost
     }
-    conn.release(sp);
   }
 }
 

@@ -109,10 +109,15 @@ void fail_waiting(queue_state& st, lane& ln, const caf::error& err) {
   ln.waiting.clear();
 }
 
-/// Takes up to max_batch jobs from the front of the lane.
+/// Takes jobs from the front of the lane: a fair share of what waits among
+/// the lane's connections, up to max_batch. One connection taking everything
+/// would run in series what its idle neighbours could run beside it.
 std::vector<waiting_job> take_batch(queue_state& st, lane& ln) {
+  auto connections = std::max<std::size_t>(ln.members.size(), 1);
+  auto share = (ln.waiting.size() + connections - 1) / connections;
+  auto size = std::min(std::max<std::size_t>(share, 1), st.max_batch);
   std::vector<waiting_job> batch;
-  while (!ln.waiting.empty() && batch.size() < st.max_batch) {
+  while (!ln.waiting.empty() && batch.size() < size) {
     st.by_seq.erase(std::get<2>(ln.waiting.begin()->first));
     batch.emplace_back(std::move(ln.waiting.begin()->second));
     ln.waiting.erase(ln.waiting.begin());

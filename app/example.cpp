@@ -10,6 +10,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <memory>
@@ -39,6 +40,9 @@ int usage(const char* argv0) {
 
 int main(int argc, char** argv) {
   sasync::system_config cfg;
+  // CAF reads options only before the first positional argument.
+  std::stable_partition(argv + 1, argv + argc,
+                        [](const char* arg) { return arg[0] == '-'; });
   if (auto err = cfg.parse(argc, argv)) {
     std::cerr << "sasync-example: " << to_string(err) << '\n';
     return usage(argv[0]);

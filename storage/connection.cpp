@@ -25,6 +25,11 @@ void connection::rollback_to(const std::string& name) {
   execute_script("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
 }
 
+void connection::renew_savepoint(const std::string& name) {
+  auto quoted = quote_identifier(name);
+  execute_script("RELEASE SAVEPOINT " + quoted + "; SAVEPOINT " + quoted);
+}
+
 std::string statement_excerpt(std::string_view sql) {
   constexpr size_t max_len = 200;
   return sql.size() <= max_len ? std::string{sql}

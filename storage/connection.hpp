@@ -36,6 +36,8 @@ public:
   void savepoint(const std::string& name);
   void release(const std::string& name);
   void rollback_to(const std::string& name);
+  /// Releases `name` and sets it again, in one round trip.
+  void renew_savepoint(const std::string& name);
 
   /// Runs one statement with bound parameters. `?` placeholders work on every
   /// backend. The statement is prepared once per connection and reused.

@@ -232,6 +232,22 @@ CAF_TEST(failing_request_in_batch_fails_alone) {
   CAF_CHECK(succeeded(3));
 }
 
+CAF_TEST(a_connection_takes_a_fair_share_of_what_waits) {
+  auto q = make_queue(100, 64, false, {}, 1);
+  submit(q, 0, niceness(0)); // the pool's writer
+  submit(q, 1, niceness(0)); // the extra writer
+  for (int i = 2; i < 12; ++i)
+    submit(q, i, niceness(0));
+  CAF_REQUIRE_EQUAL(overflow_logs.size(), 1u);
+  // Ten wait for two connections: the first one free takes five, not all.
+  complete(*writer_log);
+  CAF_CHECK_EQUAL(writer_log->batches.at(1), (std::vector<int>{2, 3, 4, 5, 6}));
+  complete(*overflow_logs[0]); // five wait: it takes three
+  CAF_CHECK_EQUAL(overflow_logs[0]->batches.at(1), (std::vector<int>{7, 8, 9}));
+  complete(*writer_log);
+  CAF_CHECK_EQUAL(writer_log->batches.at(2), (std::vector<int>{10}));
+}
+
 CAF_TEST(excess_work_is_refused_at_once_as_overloaded) {
   auto q = make_queue(3, 1);
   submit(q, 0, niceness(0)); // running, not waiting
