@@ -87,6 +87,18 @@ try_decode_all(const std::map<std::string, stored_value>& xs) {
   return out;
 }
 
+/// A handler for a lookup's answer that passes on the decoded T.
+template <class T, class OnResult, class OnError>
+auto decoding(OnResult on_result, OnError on_error) {
+  return [on_result, on_error](caf::optional<stored_value>& found) mutable {
+    auto decoded = try_decode<T>(found);
+    if (decoded)
+      on_result(std::move(*decoded));
+    else
+      on_error(decoded.error());
+  };
+}
+
 template <class Handle>
 constexpr bool is_named_store =
     std::is_same_v<Handle, items> || std::is_same_v<Handle, dict>;
@@ -199,15 +211,7 @@ void get(Self* self, const Handle& store, const std::string& name,
          OnResult on_result, OnError on_error,
          caf::duration timeout = caf::infinite) {
   self->request(store, timeout, get_atom::value, name)
-      .then(
-          [on_result, on_error](caf::optional<stored_value>& found) mutable {
-            auto decoded = detail::try_decode<T>(found);
-            if (decoded)
-              on_result(std::move(*decoded));
-            else
-              on_error(decoded.error());
-          },
-          on_error);
+      .then(detail::decoding<T>(on_result, on_error), on_error);
 }
 
 template <class T, class Self, class OnDone, class OnError>
@@ -227,15 +231,7 @@ void get(Self* self, const array& cells, const coordinates& at,
          OnResult on_result, OnError on_error,
          caf::duration timeout = caf::infinite) {
   self->request(cells, timeout, get_atom::value, at.x, at.y, at.z)
-      .then(
-          [on_result, on_error](caf::optional<stored_value>& found) mutable {
-            auto decoded = detail::try_decode<T>(found);
-            if (decoded)
-              on_result(std::move(*decoded));
-            else
-              on_error(decoded.error());
-          },
-          on_error);
+      .then(detail::decoding<T>(on_result, on_error), on_error);
 }
 
 } // namespace sasync

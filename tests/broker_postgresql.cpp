@@ -3,28 +3,17 @@
 #define CAF_SUITE actors.broker_postgresql
 
 #include "actors/errc.hpp"
-#include "storage/connection.hpp"
 
-#include <cstdlib>
-#include <string>
+#include "backends.hpp"
 
 namespace {
 
 /// Drops the suite's table before and after each test.
 struct backend {
-  backend() { drop(); }
-  ~backend() { drop(); }
+  backend() { sasync::test::drop_postgresql_tables("orders"); }
+  ~backend() { sasync::test::drop_postgresql_tables("orders"); }
 
-  static std::string url() {
-    auto env = std::getenv("SASYNC_PG_URL");
-    return env ? env : "postgresql://sasync:sasync@127.0.0.1:5432/sasync_test";
-  }
-
-  static void drop() {
-    auto conn = sasync::open_connection(sasync::engine_config::parse(url()),
-                                        sasync::access_mode::write);
-    conn->execute_script("DROP TABLE IF EXISTS orders");
-  }
+  static std::string url() { return sasync::test::postgresql_url(); }
 
   static constexpr const char* index_query =
       "SELECT indexname FROM pg_indexes WHERE tablename = 'orders' AND "

@@ -3,27 +3,13 @@
 
 #include "actors/errc.hpp"
 
-#include <filesystem>
-#include <string>
-
-#include <unistd.h>
+#include "backends.hpp"
 
 namespace {
 
 /// A fresh database file per fixture, removed afterwards.
-struct backend {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("sasync-broker-" + std::to_string(::getpid()));
-
-  backend() {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  ~backend() { std::filesystem::remove_all(dir); }
-
-  std::string url() const {
-    return "sqlite:///" + (dir / "broker.db").string();
-  }
+struct backend : sasync::test::sqlite_file {
+  backend() : sqlite_file("broker") {}
 
   static constexpr const char* index_query =
       "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "

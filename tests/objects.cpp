@@ -67,6 +67,13 @@ struct fixture : test_coordinator_fixture<system_config> {
     return *x;
   }
 
+  /// Makes every write to sasync_items fail until the table is back.
+  void drop_items_table() {
+    CAF_REQUIRE(call<result_set>(db, sql_atom::value,
+                                 std::string{"DROP TABLE sasync_items"},
+                                 std::vector<value>{}));
+  }
+
   /// Lets one idle period pass and the broker sweep.
   void idle_period() {
     advance_time(10s);
@@ -141,9 +148,7 @@ CAF_TEST(a_held_handle_keeps_working_past_the_idle_timeout) {
 
 CAF_TEST(a_dict_write_that_fails_fails_flush_and_goes_again_later) {
   auto cache = dict_of(3);
-  CAF_REQUIRE(call<result_set>(db, sql_atom::value,
-                               std::string{"DROP TABLE sasync_items"},
-                               std::vector<value>{}));
+  drop_items_table();
   CAF_CHECK(call<void>(cache, set_atom::value, "x", encode("one")));
   auto flushed = call<void>(cache, flush_atom::value);
   CAF_REQUIRE(!flushed);
@@ -160,9 +165,7 @@ CAF_TEST(a_dict_write_that_fails_fails_flush_and_goes_again_later) {
 
 CAF_TEST(the_retry_timer_writes_a_failed_write_without_a_flush) {
   auto cache = dict_of(3);
-  CAF_REQUIRE(call<result_set>(db, sql_atom::value,
-                               std::string{"DROP TABLE sasync_items"},
-                               std::vector<value>{}));
+  drop_items_table();
   CAF_CHECK(call<void>(cache, set_atom::value, "x", encode("two")));
   CAF_REQUIRE(call<void>(db, table_atom::value, items_table()));
   CAF_CHECK_EQUAL(text_under(items_of(3), "x"), "missing");
@@ -187,9 +190,7 @@ CAF_TEST(shutdown_answers_accepted_requests_then_closes_the_groups) {
 
 CAF_TEST(shutdown_says_which_dict_writes_could_not_commit) {
   auto cache = dict_of(4);
-  CAF_REQUIRE(call<result_set>(db, sql_atom::value,
-                               std::string{"DROP TABLE sasync_items"},
-                               std::vector<value>{}));
+  drop_items_table();
   CAF_CHECK(call<void>(cache, set_atom::value, "lost", encode("value")));
   auto down = call<void>(db, shutdown_atom::value);
   CAF_REQUIRE(!down);

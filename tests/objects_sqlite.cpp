@@ -1,27 +1,12 @@
 // Items, dict and array on real SQLite files (see objects_backend.ipp).
 #define CAF_SUITE actors.objects_sqlite
 
-#include <filesystem>
-#include <string>
-
-#include <unistd.h>
+#include "backends.hpp"
 
 namespace {
 
-/// A fresh database file per fixture, removed afterwards.
-struct backend {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("sasync-objects-" + std::to_string(::getpid()));
-
-  backend() {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  ~backend() { std::filesystem::remove_all(dir); }
-
-  std::string url() const {
-    return "sqlite:///" + (dir / "objects.db").string();
-  }
+struct backend : sasync::test::sqlite_file {
+  backend() : sqlite_file("objects") {}
 };
 
 } // namespace

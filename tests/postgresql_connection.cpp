@@ -9,6 +9,8 @@
 #include "storage/storage_failure.hpp"
 #include "storage/transaction.hpp"
 
+#include "backends.hpp"
+
 #include <caf/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -21,8 +23,7 @@ using namespace sasync;
 namespace {
 
 std::string pg_url() {
-  auto env = std::getenv("SASYNC_PG_URL");
-  return env ? env : "postgresql://sasync:sasync@127.0.0.1:5432/sasync_test";
+  return sasync::test::postgresql_url();
 }
 
 /// A connection and a table of its own, dropped at the end.

@@ -10,6 +10,8 @@
 #include "actors/transact.hpp"
 #include "storage/connection.hpp"
 
+#include "backends.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/test/unit_test.hpp>
@@ -30,8 +32,7 @@ constexpr auto bound = std::chrono::seconds(60);
 constexpr const char* app_name = "sasync_fault_test";
 
 std::string pg_url() {
-  auto env = std::getenv("SASYNC_PG_URL");
-  return env ? env : "postgresql://sasync:sasync@127.0.0.1:5432/sasync_test";
+  return sasync::test::postgresql_url();
 }
 
 /// Terminating other backends needs a superuser; this runs as postgres.

@@ -10,6 +10,8 @@
 #include "actors/transact.hpp"
 #include "storage/connection.hpp"
 
+#include "backends.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/test/unit_test.hpp>
@@ -28,10 +30,7 @@ namespace {
 constexpr auto bound = std::chrono::seconds(60);
 
 std::string pg_url(const std::string& options) {
-  auto env = std::getenv("SASYNC_PG_URL");
-  std::string url = env ? env
-                        : "postgresql://sasync:sasync@127.0.0.1:5432/"
-                          "sasync_test";
+  auto url = sasync::test::postgresql_url();
   return url + (url.find('?') == std::string::npos ? "?" : "&") + options;
 }
 
