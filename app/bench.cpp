@@ -61,27 +61,29 @@ struct run_result {
 };
 
 /// One writer: `count` sets, each sent after the previous one's answer.
-void writer(caf::event_based_actor* self, sasync::items store, std::size_t id,
-            std::size_t count, std::shared_ptr<std::atomic<std::size_t>> left,
-            std::shared_ptr<std::atomic<std::size_t>> failed,
-            std::shared_ptr<std::promise<void>> all_done) {
-  auto next = std::make_shared<std::function<void(std::size_t)>>();
-  auto finish_one = [=](std::size_t n) {
+caf::behavior writer(caf::event_based_actor* self, sasync::items store,
+                     std::size_t id, std::size_t count,
+                     std::shared_ptr<std::atomic<std::size_t>> left,
+                     std::shared_ptr<std::atomic<std::size_t>> failed,
+                     std::shared_ptr<std::promise<void>> all_done) {
+  auto name = "writer-" + std::to_string(id);
+  auto answered = [=](std::size_t n) {
     if (left->fetch_sub(1) == 1)
       all_done->set_value();
     if (n + 1 < count)
-      (*next)(n + 1);
+      self->send(self, n + 1);
+    else
+      self->quit();
   };
-  *next = [=](std::size_t n) {
+  self->send(self, std::size_t{0});
+  return {[=](std::size_t n) {
     sasync::set(
-        self, store, "writer-" + std::to_string(id),
-        static_cast<std::int64_t>(n), [=] { finish_one(n); },
+        self, store, name, static_cast<std::int64_t>(n), [=] { answered(n); },
         [=](caf::error&) {
           ++*failed;
-          finish_one(n);
+          answered(n);
         });
-  };
-  (*next)(0);
+  }};
 }
 
 run_result run(caf::actor_system& sys, const sasync::engine_config& engine,

@@ -184,26 +184,30 @@ CAF_TEST(concurrent_writers_to_one_name_end_with_the_last_acknowledged_value) {
     writers.push_back(sys.spawn(writer, store));
   std::promise<std::vector<std::string>> acked;
   auto acked_order = acked.get_future();
-  sys.spawn([&acked, writers](caf::event_based_actor* me) {
-    auto order = std::make_shared<std::vector<std::string>>();
-    auto total = writers.size() * 40;
-    for (std::size_t n = 0; n < 40; ++n)
-      for (std::size_t i = 0; i < writers.size(); ++i) {
-        auto x = "w" + std::to_string(i) + "-" + std::to_string(n);
-        me->request(writers[i], caf::infinite, x)
-            .then(
-                [=, &acked] {
-                  order->push_back(x);
-                  if (order->size() == total)
-                    acked.set_value(*order);
-                },
-                [=, &acked](caf::error&) {
-                  order->push_back("error");
-                  if (order->size() == total)
-                    acked.set_value(*order);
-                });
-      }
-  });
+  // `writers` goes in as a spawn argument: CAF 0.17 dereferences a null
+  // tuple for argument-less spawns.
+  sys.spawn(
+      [&acked](caf::event_based_actor* me, std::vector<caf::actor> writers) {
+        auto order = std::make_shared<std::vector<std::string>>();
+        auto total = writers.size() * 40;
+        for (std::size_t n = 0; n < 40; ++n)
+          for (std::size_t i = 0; i < writers.size(); ++i) {
+            auto x = "w" + std::to_string(i) + "-" + std::to_string(n);
+            me->request(writers[i], caf::infinite, x)
+                .then(
+                    [=, &acked] {
+                      order->push_back(x);
+                      if (order->size() == total)
+                        acked.set_value(*order);
+                    },
+                    [=, &acked](caf::error&) {
+                      order->push_back("error");
+                      if (order->size() == total)
+                        acked.set_value(*order);
+                    });
+          }
+      },
+      writers);
   CAF_REQUIRE(acked_order.wait_for(bound) == std::future_status::ready);
   auto order = acked_order.get();
   CAF_CHECK_EQUAL(std::count(order.begin(), order.end(), "error"), 0);
