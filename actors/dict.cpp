@@ -3,6 +3,7 @@
 #include "actors/dict.hpp"
 
 #include "actors/detail/group_actors.hpp"
+#include "actors/detail/open_requests.hpp"
 #include "actors/detail/run_job.hpp"
 #include "actors/errc.hpp"
 #include "storage/item_store.hpp"
@@ -49,18 +50,18 @@ struct dict_state {
   std::vector<flush_waiter> flush_waiters;
   std::chrono::milliseconds retry_delay{0};
   bool retry_scheduled = false;
-  std::size_t reads = 0; ///< reads not answered yet
-  bool closing = false;
-  std::vector<caf::typed_response_promise<void>> close_waiters;
+  /// Reads not answered yet, and close().
+  detail::open_requests requests;
   static inline const char* name = "sasync.dict";
 };
 
 using dict_ptr = dict::stateful_pointer<dict_state>;
 
-caf::error closed_error(const dict_state& st) {
-  return make_error(errc::shutting_down, "dict of group " +
-                                             std::to_string(st.cfg.group) +
-                                             " is closed");
+constexpr const char* kind = "dict";
+
+/// shutting_down once close() began, else none.
+caf::error refusal(const dict_state& st) {
+  return st.requests.refusal(kind, st.cfg.group);
 }
 
 void send_next(dict_ptr self, const std::string& name);
@@ -69,7 +70,7 @@ void send_next(dict_ptr self, const std::string& name);
 /// committed make it an error.
 void maybe_finish_close(dict_ptr self) {
   auto& st = self->state;
-  if (!st.closing || st.reads > 0)
+  if (!st.requests.closing() || st.requests.open() > 0)
     return;
   for (auto& [name, w] : st.writes)
     if (w.in_flight)
@@ -83,14 +84,9 @@ void maybe_finish_close(dict_ptr self) {
                        " writes of dict group " + std::to_string(st.cfg.group) +
                        " did not commit: " + self->system().render(why));
   }
-  for (auto& rp : st.close_waiters)
-    if (err)
-      rp.deliver(err);
-    else
-      detail::deliver_done(rp);
-  st.close_waiters.clear();
+  st.requests.finish(err);
   for (auto& w : st.flush_waiters)
-    w.rp.deliver(err ? err : closed_error(st));
+    w.rp.deliver(err ? err : refusal(st));
   st.flush_waiters.clear();
   self->quit();
 }
@@ -120,7 +116,7 @@ void settle_flushes(dict_ptr self) {
 
 void schedule_retry(dict_ptr self) {
   auto& st = self->state;
-  if (st.retry_scheduled || st.closing)
+  if (st.retry_scheduled || st.requests.closing())
     return;
   st.retry_scheduled = true;
   st.retry_delay = st.retry_delay.count() == 0
@@ -218,13 +214,13 @@ void write(dict_ptr self, const std::string& name, write_op op) {
 template <class T, class F, class Done>
 caf::result<T> read(dict_ptr self, F fn, Done done) {
   auto& st = self->state;
-  if (st.closing)
-    return closed_error(st);
+  if (auto err = refusal(st))
+    return err;
   auto rp = self->make_response_promise<T>();
-  ++st.reads;
+  st.requests.opened();
   detail::run_job(self, st.cfg.queue, access_mode::read, std::move(fn),
                   [self, rp, done](auto x) mutable {
-                    --self->state.reads;
+                    self->state.requests.answered();
                     if (!x)
                       rp.deliver(x.error());
                     else
@@ -259,14 +255,14 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
-        if (self->state.closing)
-          return closed_error(self->state);
+        if (auto err = refusal(self->state))
+          return err;
         write(self, name, std::move(x));
         return caf::unit;
       },
       [=](delete_atom, std::vector<std::string>& names) -> caf::result<void> {
-        if (self->state.closing)
-          return closed_error(self->state);
+        if (auto err = refusal(self->state))
+          return err;
         for (auto& name : names)
           write(self, name, std::nullopt);
         return caf::unit;
@@ -274,8 +270,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
       [=](get_atom,
           std::string& name) -> caf::result<caf::optional<stored_value>> {
         auto& st = self->state;
-        if (st.closing)
-          return closed_error(st);
+        if (auto err = refusal(st))
+          return err;
         auto i = st.cache.find(name);
         if (i != st.cache.end()) {
           if (i->second)
@@ -296,8 +292,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
       },
       [=](names_atom) -> caf::result<std::vector<std::string>> {
         auto& st = self->state;
-        if (st.closing)
-          return closed_error(st);
+        if (auto err = refusal(st))
+          return err;
         if (st.preloaded)
           return names_of(merged(st, {}));
         return read<std::vector<std::string>>(
@@ -308,8 +304,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
       },
       [=](load_atom) -> caf::result<std::map<std::string, stored_value>> {
         auto& st = self->state;
-        if (st.closing)
-          return closed_error(st);
+        if (auto err = refusal(st))
+          return err;
         if (st.preloaded)
           return merged(st, {});
         return read<std::map<std::string, stored_value>>(
@@ -320,8 +316,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
       },
       [=](preload_atom) -> caf::result<void> {
         auto& st = self->state;
-        if (st.closing)
-          return closed_error(st);
+        if (auto err = refusal(st))
+          return err;
         if (st.preloaded)
           return caf::unit;
         return read<void>(
@@ -339,8 +335,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
       },
       [=](flush_atom) -> caf::result<void> {
         auto& st = self->state;
-        if (st.closing)
-          return closed_error(st);
+        if (auto err = refusal(st))
+          return err;
         if (st.unwritten.empty())
           return caf::unit;
         auto rp = self->make_response_promise<void>();
@@ -355,11 +351,10 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
       [=](close_atom) -> caf::result<void> {
         auto& st = self->state;
         auto rp = self->make_response_promise<void>();
-        st.close_waiters.push_back(rp);
-        if (!st.closing) {
-          st.closing = true;
+        auto first = !st.requests.closing();
+        st.requests.close(rp);
+        if (first)
           send_waiting(self); // one last try for writes that failed
-        }
         maybe_finish_close(self);
         return rp;
       },

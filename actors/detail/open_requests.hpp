@@ -39,6 +39,9 @@ public:
 
   bool closing() const noexcept { return closing_; }
 
+  /// Requests accepted and not answered yet.
+  std::size_t open() const noexcept { return count_; }
+
   /// Answers close() with `err`, or done when there is none.
   void finish(const caf::error& err = {}) {
     for (auto& rp : waiters_)
