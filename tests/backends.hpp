@@ -38,11 +38,25 @@ inline std::string postgresql_url() {
   return env ? env : "postgresql://sasync:sasync@127.0.0.1:5432/sasync_test";
 }
 
-/// Drops the tables (a comma-separated list) if they exist.
-inline void drop_postgresql_tables(const std::string& tables) {
-  auto conn = open_connection(engine_config::parse(postgresql_url()),
-                              access_mode::write);
-  conn->execute_script("DROP TABLE IF EXISTS " + tables);
-}
+/// A suite's tables in the PostgreSQL test database (a comma-separated
+/// list), dropped before and after each fixture.
+class postgresql_tables {
+public:
+  explicit postgresql_tables(std::string tables) : tables_(std::move(tables)) {
+    drop();
+  }
+  ~postgresql_tables() { drop(); }
+
+  static std::string url() { return postgresql_url(); }
+
+private:
+  void drop() {
+    auto conn = open_connection(engine_config::parse(postgresql_url()),
+                                access_mode::write);
+    conn->execute_script("DROP TABLE IF EXISTS " + tables_);
+  }
+
+  std::string tables_;
+};
 
 } // namespace sasync::test

@@ -9,11 +9,8 @@
 namespace {
 
 /// Drops the suite's table before and after each test.
-struct backend {
-  backend() { sasync::test::drop_postgresql_tables("orders"); }
-  ~backend() { sasync::test::drop_postgresql_tables("orders"); }
-
-  static std::string url() { return sasync::test::postgresql_url(); }
+struct backend : sasync::test::postgresql_tables {
+  backend() : postgresql_tables("orders") {}
 
   static constexpr const char* index_query =
       "SELECT indexname FROM pg_indexes WHERE tablename = 'orders' AND "

@@ -7,12 +7,8 @@
 namespace {
 
 /// Drops the suite's tables before and after each test.
-struct backend {
-  static constexpr const char* tables =
-      "sasync_items, sasync_array, batch_rows";
-  backend() { sasync::test::drop_postgresql_tables(tables); }
-  ~backend() { sasync::test::drop_postgresql_tables(tables); }
-  static std::string url() { return sasync::test::postgresql_url(); }
+struct backend : sasync::test::postgresql_tables {
+  backend() : postgresql_tables("sasync_items, sasync_array, batch_rows") {}
 };
 
 } // namespace
