@@ -134,17 +134,19 @@ access_mode mode_of(const std::string& sql) {
                                               : access_mode::write;
 }
 
-void release_held(broker_ptr self, const caf::error& err) {
-  auto held = std::move(self->state.held);
-  self->state.held.clear();
-  for (auto& request : held)
+/// Lets waiting requests go on (or fail with `err`); a request may add new
+/// waiters meanwhile.
+void release(std::vector<held_request>& waiting, const caf::error& err) {
+  auto released = std::move(waiting);
+  waiting.clear();
+  for (auto& request : released)
     request(err);
 }
 
 void startup_done(broker_ptr self, const caf::error& err) {
   auto& st = self->state;
   st.state = err ? phase::idle : phase::running;
-  release_held(self, err);
+  release(st.held, err);
   if (st.shutdown_requested)
     begin_drain(self);
 }
@@ -359,10 +361,7 @@ void with_object_tables(broker_ptr self, held_request go) {
   auto done = [self](const caf::error& err) {
     auto& st = self->state;
     st.tables = err ? object_tables::absent : object_tables::ready;
-    auto waiting = std::move(st.waiting_for_tables);
-    st.waiting_for_tables.clear();
-    for (auto& request : waiting)
-      request(err);
+    release(st.waiting_for_tables, err);
   };
   self->request(st.queue, caf::infinite, run_atom::value, job_ptr{work},
                 do_next)
