@@ -13,6 +13,8 @@ namespace sasync {
 
 connection::~connection() = default;
 
+row_cursor::~row_cursor() = default;
+
 void connection::savepoint(const std::string& name) {
   execute_script("SAVEPOINT " + quote_identifier(name));
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "storage/engine_config.hpp"
+#include "storage/row_cursor.hpp"
 #include "storage/value.hpp"
 
 #include <cstddef>
@@ -43,6 +44,12 @@ public:
   /// backend. The statement is prepared once per connection and reused.
   virtual result_set execute(std::string_view sql,
                              const std::vector<value>& params = {}) = 0;
+
+  /// Opens a query whose rows are read in batches (see row_cursor). Needs
+  /// an open transaction: it throws storage_failure(invalid_argument)
+  /// outside one. PostgreSQL takes only SELECT and VALUES here.
+  virtual std::unique_ptr<row_cursor>
+  open_cursor(std::string_view sql, const std::vector<value>& params = {}) = 0;
 
   /// Runs statements without parameters or results (DDL, pragmas).
   virtual void execute_script(std::string_view sql) = 0;

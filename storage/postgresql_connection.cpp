@@ -60,7 +60,36 @@ value field_value(const pqxx::field& f) {
   }
 }
 
+class postgresql_connection;
+
+/// A server-side cursor (DECLARE … NO SCROLL CURSOR) in the connection's
+/// open transaction; each fetch is one FETCH FORWARD round trip.
+class postgresql_cursor final : public row_cursor {
+public:
+  postgresql_cursor(postgresql_connection& conn, pqxx::transaction_base& tx,
+                    std::string name, std::string_view sql,
+                    const std::vector<value>& params);
+  ~postgresql_cursor() override;
+
+  const std::vector<std::string>& columns() const noexcept override {
+    return columns_;
+  }
+
+  bool fetch(size_t n, std::vector<row>& out) override;
+
+private:
+  postgresql_connection& conn_;
+  pqxx::transaction_base& tx_;
+  std::string name_;
+  std::string sql_;
+  std::vector<std::string> columns_;
+  bool done_ = false;
+  bool failed_ = false;
+};
+
 class postgresql_connection final : public connection {
+  friend class postgresql_cursor;
+
 public:
   postgresql_connection(const engine_config& cfg, access_mode mode)
       : echo_(cfg.echo), mode_(mode), conn_(connect(cfg)) {
@@ -124,7 +153,9 @@ public:
       echo_statement(sql, params);
     result_set out;
     guarded(sql, [&] {
-      auto& name = prepared(sql);
+      auto& stmt = prepared(sql);
+      check_parameter_count(sql, stmt.parameters, params.size());
+      auto& name = stmt.name;
       auto run_in = [&](pqxx::transaction_base& tx) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -156,6 +187,19 @@ public:
       out.rows_affected = static_cast<std::int64_t>(res.affected_rows());
     });
     return out;
+  }
+
+  std::unique_ptr<row_cursor>
+  open_cursor(std::string_view sql,
+              const std::vector<value>& params) override {
+    if (!tx_)
+      throw_invalid("a cursor needs an open transaction [in: " +
+                    statement_excerpt(sql) + "]");
+    if (echo_)
+      echo_statement(sql, params);
+    auto name = "sasync_cursor_" + std::to_string(++cursors_opened_);
+    return std::make_unique<postgresql_cursor>(*this, *tx_, std::move(name),
+                                               sql, params);
   }
 
   void execute_script(std::string_view sql) override {
@@ -255,22 +299,101 @@ private:
     });
   }
 
-  const std::string& prepared(std::string_view sql) {
+  struct prepared_statement {
+    std::string name;
+    size_t parameters;
+  };
+
+  const prepared_statement& prepared(std::string_view sql) {
     std::string key{sql};
     if (auto i = cache_.find(key); i != cache_.end())
       return i->second;
-    auto name = "sasync_" + std::to_string(cache_.size() + 1);
-    conn_.prepare(name, native_placeholders(dialect_kind::postgresql, sql));
-    return cache_.emplace(std::move(key), std::move(name)).first->second;
+    prepared_statement stmt{"sasync_" + std::to_string(cache_.size() + 1), 0};
+    conn_.prepare(stmt.name, native_placeholders(dialect_kind::postgresql, sql,
+                                                 &stmt.parameters));
+    return cache_.emplace(std::move(key), std::move(stmt)).first->second;
+  }
+
+  /// The server answers a wrong count with a protocol error that libpqxx
+  /// reports as a lost connection: catch it here, as SQLite does.
+  static void check_parameter_count(std::string_view sql, size_t expected,
+                                    size_t got) {
+    if (expected != got)
+      throw_invalid("statement takes " + std::to_string(expected) +
+                    " parameters, got " + std::to_string(got) + " [in: " +
+                    statement_excerpt(sql) + "]");
   }
 
   bool echo_;
   access_mode mode_;
   pqxx::connection conn_;
   std::unique_ptr<pqxx::transaction_base> tx_;
-  std::unordered_map<std::string, std::string> cache_;
+  std::unordered_map<std::string, prepared_statement> cache_;
+  size_t cursors_opened_ = 0;
   bool broken_ = false;
 };
+
+postgresql_cursor::postgresql_cursor(postgresql_connection& conn,
+                                     pqxx::transaction_base& tx,
+                                     std::string name, std::string_view sql,
+                                     const std::vector<value>& params)
+    : conn_(conn), tx_(tx), name_(std::move(name)), sql_(sql) {
+  size_t parameters = 0;
+  auto declare = "DECLARE " + name_ + " NO SCROLL CURSOR FOR " +
+                 native_placeholders(dialect_kind::postgresql, sql,
+                                     &parameters);
+  postgresql_connection::check_parameter_count(sql, parameters, params.size());
+  conn_.guarded(sql_, [&] {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    // As in execute(): the only runtime binding libpqxx 6 offers.
+    auto call = tx_.parameterized(declare);
+    for (auto& p : params)
+      postgresql_connection::bind(call, p);
+    call.exec();
+#pragma GCC diagnostic pop
+    // FORWARD 0 before the first row moves nothing and returns no row, but
+    // describes the columns, even of an empty result.
+    auto head = tx_.exec("FETCH FORWARD 0 FROM " + name_);
+    for (pqxx::row_size_type i = 0; i < head.columns(); ++i)
+      columns_.emplace_back(head.column_name(i));
+  });
+}
+
+postgresql_cursor::~postgresql_cursor() {
+  // The transaction's end closes the cursor anyway; closing early frees the
+  // server's resources if the transaction goes on.
+  if (failed_ || !conn_.usable())
+    return;
+  try {
+    tx_.exec("CLOSE " + name_);
+  } catch (...) {
+    // Best effort only.
+  }
+}
+
+bool postgresql_cursor::fetch(size_t n, std::vector<row>& out) {
+  if (done_)
+    return false;
+  try {
+    conn_.guarded(sql_, [&] {
+      auto res = tx_.exec("FETCH FORWARD " + std::to_string(n) + " FROM " +
+                          name_);
+      for (const auto& r : res) {
+        row values;
+        values.reserve(r.size());
+        for (const auto& f : r)
+          values.emplace_back(field_value(f));
+        out.emplace_back(std::move(values));
+      }
+      done_ = res.size() < n;
+    });
+  } catch (...) {
+    done_ = failed_ = true;
+    throw;
+  }
+  return !done_;
+}
 
 } // namespace
 

@@ -95,6 +95,64 @@ void bind(SQLite::Statement& stmt, int index, const value& x) {
   }
 }
 
+/// Steps one statement of its own, so the cursor never disturbs the
+/// connection's statement cache; it keeps its parameters, which SQLite
+/// reads in place.
+class sqlite_cursor final : public row_cursor {
+public:
+  sqlite_cursor(SQLite::Database& db, std::string_view sql,
+                std::vector<value> params)
+      : sql_(sql), params_(std::move(params)), stmt_(db, sql_) {
+    if (static_cast<size_t>(stmt_.getBindParameterCount()) != params_.size())
+      throw_invalid("statement takes " +
+                    std::to_string(stmt_.getBindParameterCount()) +
+                    " parameters, got " + std::to_string(params_.size()) +
+                    " [in: " + statement_excerpt(sql_) + "]");
+    for (size_t i = 0; i < params_.size(); ++i)
+      bind(stmt_, static_cast<int>(i + 1), params_[i]);
+    auto cols = stmt_.getColumnCount();
+    for (int i = 0; i < cols; ++i)
+      columns_.emplace_back(stmt_.getColumnName(i));
+  }
+
+  const std::vector<std::string>& columns() const noexcept override {
+    return columns_;
+  }
+
+  bool fetch(size_t n, std::vector<row>& out) override {
+    if (done_)
+      return false;
+    auto cols = static_cast<int>(columns_.size());
+    try {
+      for (size_t got = 0; got < n; ++got) {
+        if (!stmt_.executeStep()) {
+          done_ = true;
+          // A reset statement holds no read snapshot.
+          stmt_.tryReset();
+          return false;
+        }
+        row r;
+        r.reserve(columns_.size());
+        for (int i = 0; i < cols; ++i)
+          r.emplace_back(column_value(stmt_.getColumn(i)));
+        out.emplace_back(std::move(r));
+      }
+    } catch (const SQLite::Exception& e) {
+      done_ = true;
+      stmt_.tryReset();
+      rethrow(e, sql_);
+    }
+    return true;
+  }
+
+private:
+  std::string sql_;
+  std::vector<value> params_;
+  SQLite::Statement stmt_;
+  std::vector<std::string> columns_;
+  bool done_ = false;
+};
+
 class sqlite_connection final : public connection {
 public:
   sqlite_connection(const engine_config& cfg, access_mode mode)
@@ -183,6 +241,23 @@ public:
     // A reset statement holds no read snapshot, so checkpoints can proceed.
     stmt.tryReset();
     return out;
+  }
+
+  std::unique_ptr<row_cursor>
+  open_cursor(std::string_view sql,
+              const std::vector<value>& params) override {
+    if (!in_transaction())
+      throw_invalid("a cursor needs an open transaction [in: " +
+                    statement_excerpt(sql) + "]");
+    if (echo_)
+      echo_statement(sql, params);
+    try {
+      auto cursor = std::make_unique<sqlite_cursor>(db_, sql, params);
+      ++prepare_count_;
+      return cursor;
+    } catch (const SQLite::Exception& e) {
+      rethrow(e, sql);
+    }
   }
 
   void execute_script(std::string_view sql) override { run(std::string{sql}); }

@@ -176,3 +176,91 @@ CAF_TEST(echo_logs_each_statement_with_its_parameters) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+const char* count_to_n = "SELECT x, 'row ' || x AS label "
+                         "FROM generate_series(1, ?::int) AS x";
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(postgresql_cursor_tests, fixture)
+
+CAF_TEST(a_cursor_reads_a_result_in_batches_of_at_most_n) {
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor(count_to_n, {2500});
+  CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"x", "label"}));
+  std::vector<size_t> sizes;
+  std::vector<row> rows;
+  for (bool more = true; more;) {
+    auto before = rows.size();
+    more = cur->fetch(1000, rows);
+    sizes.push_back(rows.size() - before);
+  }
+  CAF_CHECK_EQUAL(sizes, (std::vector<size_t>{1000, 1000, 500}));
+  CAF_REQUIRE_EQUAL(rows.size(), 2500u);
+  CAF_CHECK_EQUAL(rows[2499], (row{2500, "row 2500"}));
+  CAF_CHECK(!cur->fetch(10, rows));
+}
+
+CAF_TEST(a_cursor_over_an_empty_result_knows_its_columns) {
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor("SELECT k, i, t FROM " + table +
+                               " WHERE k > ?", {0});
+  CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"k", "i", "t"}));
+  std::vector<row> rows;
+  CAF_CHECK(!cur->fetch(100, rows));
+  CAF_CHECK(rows.empty());
+}
+
+CAF_TEST(an_error_in_a_later_row_reaches_the_fetch_that_meets_it) {
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor(
+    "SELECT x, 1 / (x - 500) FROM generate_series(1, 1000) AS x");
+  std::vector<row> rows;
+  CAF_CHECK(cur->fetch(400, rows));
+  std::string code;
+  auto msg = failure_of([&] { cur->fetch(400, rows); }, &code);
+  CAF_CHECK_EQUAL(code, "22012");
+  CAF_CHECK_NOT_EQUAL(msg.find("division by zero"), std::string::npos);
+  CAF_CHECK_EQUAL(rows.size(), 400u); // the failed batch adds nothing
+  CAF_CHECK(!cur->fetch(400, rows));
+  CAF_CHECK(conn->usable());
+}
+
+CAF_TEST(a_cursor_needs_a_transaction_and_the_right_parameters) {
+  auto msg = failure_of([&] { conn->open_cursor("SELECT 1"); });
+  CAF_CHECK_NOT_EQUAL(msg.find("needs an open transaction"),
+                      std::string::npos);
+  {
+    transaction tx{*conn, access_mode::read};
+    msg = failure_of([&] { conn->open_cursor("SELECT ?::int, ?::int", {1}); });
+    CAF_CHECK_NOT_EQUAL(msg.find("takes 2 parameters, got 1"),
+                        std::string::npos);
+    msg = failure_of([&] { conn->execute("SELECT ?::int", {1, 2}); });
+    CAF_CHECK_NOT_EQUAL(msg.find("takes 1 parameters, got 2"),
+                        std::string::npos);
+    CAF_CHECK(conn->usable());
+  }
+  transaction tx{*conn, access_mode::read};
+  std::string code;
+  msg = failure_of([&] { conn->open_cursor("SELEKT 1"); }, &code);
+  CAF_CHECK_EQUAL(code, "42601");
+  CAF_CHECK(conn->usable());
+}
+
+CAF_TEST(two_cursors_on_one_transaction_interleave) {
+  transaction tx{*conn, access_mode::read};
+  auto first = conn->open_cursor(count_to_n, {30});
+  auto second = conn->open_cursor(count_to_n, {30});
+  std::vector<row> a;
+  std::vector<row> b;
+  for (int i = 0; i < 3; ++i) {
+    first->fetch(10, a);
+    second->fetch(10, b);
+  }
+  CAF_CHECK_EQUAL(a.size(), 30u);
+  CAF_CHECK_EQUAL(a, b);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

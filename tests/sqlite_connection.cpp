@@ -197,3 +197,99 @@ CAF_TEST(echo_logs_each_statement_with_its_parameters) {
   quiet->execute("SELECT 'not logged'");
   CAF_CHECK(!echo.logged("not logged"));
 }
+
+namespace {
+
+/// Reads a whole cursor in batches of `n`, recording each batch's size.
+std::vector<row> drain(row_cursor& cur, size_t n, std::vector<size_t>& sizes) {
+  std::vector<row> all;
+  for (bool more = true; more;) {
+    auto before = all.size();
+    more = cur.fetch(n, all);
+    sizes.push_back(all.size() - before);
+  }
+  return all;
+}
+
+const char* count_to_2500 =
+  "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+  "WHERE x < ?) SELECT x, 'row ' || x AS label FROM n";
+
+} // namespace
+
+CAF_TEST(a_cursor_reads_a_result_in_batches_of_at_most_n) {
+  auto conn =
+    open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor(count_to_2500, {2500});
+  CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"x", "label"}));
+  std::vector<size_t> sizes;
+  auto rows = drain(*cur, 1000, sizes);
+  CAF_CHECK_EQUAL(sizes, (std::vector<size_t>{1000, 1000, 500}));
+  CAF_REQUIRE_EQUAL(rows.size(), 2500u);
+  CAF_CHECK_EQUAL(rows[2499], (row{2500, "row 2500"}));
+  std::vector<row> more;
+  CAF_CHECK(!cur->fetch(10, more));
+  CAF_CHECK(more.empty());
+}
+
+CAF_TEST(a_cursor_over_an_empty_result_knows_its_columns) {
+  auto conn =
+    open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  conn->execute_script("CREATE TABLE t (a, b, c)");
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor("SELECT a, b, c FROM t WHERE a > ?", {0});
+  CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"a", "b", "c"}));
+  std::vector<row> rows;
+  CAF_CHECK(!cur->fetch(100, rows));
+  CAF_CHECK(rows.empty());
+}
+
+CAF_TEST(an_error_in_a_later_row_reaches_the_fetch_that_meets_it) {
+  auto conn =
+    open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  transaction tx{*conn, access_mode::read};
+  // abs() of the smallest integer overflows: row 500 fails, 1..499 do not.
+  auto cur = conn->open_cursor(
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+    "WHERE x < 1000) SELECT x, abs(CASE WHEN x = 500 THEN "
+    "-9223372036854775807 - 1 ELSE x END) FROM n");
+  std::vector<row> rows;
+  CAF_CHECK(cur->fetch(400, rows));
+  auto msg = failure_of([&] { cur->fetch(400, rows); });
+  CAF_CHECK_NOT_EQUAL(msg.find("integer overflow"), std::string::npos);
+  CAF_CHECK_EQUAL(rows.size(), 499u);
+  CAF_CHECK(!cur->fetch(400, rows));
+}
+
+CAF_TEST(a_cursor_needs_a_transaction_and_the_right_parameters) {
+  auto conn =
+    open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  auto msg = failure_of([&] { conn->open_cursor("SELECT 1"); });
+  CAF_CHECK_NOT_EQUAL(msg.find("needs an open transaction"),
+                      std::string::npos);
+  transaction tx{*conn, access_mode::read};
+  msg = failure_of([&] { conn->open_cursor("SELECT ?, ?", {1}); });
+  CAF_CHECK_NOT_EQUAL(msg.find("takes 2 parameters, got 1"),
+                      std::string::npos);
+  msg = failure_of([&] { conn->open_cursor("SELEKT 1"); });
+  CAF_CHECK_NOT_EQUAL(msg.find("syntax error"), std::string::npos);
+}
+
+CAF_TEST(a_cursor_keeps_its_snapshot_while_a_writer_commits) {
+  temp_db db;
+  auto writer = open_connection(db.cfg, access_mode::write);
+  writer->execute_script("CREATE TABLE t (x)");
+  for (int i = 0; i < 10; ++i)
+    writer->execute("INSERT INTO t VALUES (?)", {i});
+  auto reader = open_connection(db.cfg, access_mode::read);
+  transaction tx{*reader, access_mode::read};
+  auto cur = reader->open_cursor("SELECT x FROM t ORDER BY x");
+  std::vector<row> rows;
+  CAF_CHECK(cur->fetch(5, rows));
+  // WAL: the writer is not blocked by the open cursor and the cursor does
+  // not see the new row.
+  writer->execute("INSERT INTO t VALUES (100)");
+  CAF_CHECK(!cur->fetch(100, rows));
+  CAF_CHECK_EQUAL(rows.size(), 10u);
+}
