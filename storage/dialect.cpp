@@ -356,6 +356,12 @@ std::size_t skip_token(std::string_view sql, std::size_t pos) {
 
 } // namespace
 
+void validate_identifier(std::string_view what, std::string_view name) {
+  if (auto why = name_problem(name))
+    throw_invalid(std::string{what} + " name '" + std::string{name} + "' " +
+                  why);
+}
+
 void validate(const table_def& def) {
   check_table_name(def);
   check_columns(def);
@@ -389,7 +395,8 @@ std::string quote_identifier(std::string_view name) {
   return out;
 }
 
-std::string native_placeholders(dialect_kind dialect, std::string_view sql) {
+std::string native_placeholders(dialect_kind dialect, std::string_view sql,
+                                std::size_t* count) {
   if (dialect == dialect_kind::sqlite)
     return std::string{sql};
   // A `?` outside quotes and comments is always ours: PostgreSQL's jsonb
@@ -397,12 +404,12 @@ std::string native_placeholders(dialect_kind dialect, std::string_view sql) {
   // (use jsonb_exists() and friends instead).
   std::string out;
   out.reserve(sql.size() + 8);
-  std::size_t count = 0;
+  std::size_t n = 0;
   std::size_t pos = 0;
   while (pos < sql.size()) {
     if (sql[pos] == '?') {
       out += '$';
-      out += std::to_string(++count);
+      out += std::to_string(++n);
       ++pos;
     } else {
       auto next = skip_token(sql, pos);
@@ -410,6 +417,8 @@ std::string native_placeholders(dialect_kind dialect, std::string_view sql) {
       pos = next;
     }
   }
+  if (count)
+    *count = n;
   return out;
 }
 

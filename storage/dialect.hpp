@@ -20,12 +20,18 @@ void validate(const table_def& def);
 std::vector<std::string> create_statements(dialect_kind dialect,
                                            const table_def& def);
 
+/// Throws storage_failure(invalid_argument) unless `name` is a portable
+/// identifier (a letter or '_', then letters, digits and '_'; at most 63
+/// bytes); `what` names it in the message, e.g. "column".
+void validate_identifier(std::string_view what, std::string_view name);
+
 /// `name` quoted as an SQL identifier ("..." with inner quotes doubled).
 std::string quote_identifier(std::string_view name);
 
 /// Rewrites the portable `?` placeholders of `sql` (outside quotes and
 /// comments) into the dialect's own: unchanged for SQLite, `$1, $2, ...` for
-/// PostgreSQL.
-std::string native_placeholders(dialect_kind dialect, std::string_view sql);
+/// PostgreSQL. Counts them in `*count` if given.
+std::string native_placeholders(dialect_kind dialect, std::string_view sql,
+                                std::size_t* count = nullptr);
 
 } // namespace sasync

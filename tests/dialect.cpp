@@ -3,6 +3,7 @@
 #define CAF_SUITE storage.dialect
 
 #include "storage/dialect.hpp"
+#include "storage/row_insert.hpp"
 
 #include "storage/storage_failure.hpp"
 
@@ -451,4 +452,54 @@ CAF_TEST(sqlite_enforces_keys_and_unique_indexes) {
   CAF_CHECK_EQUAL(db.execAndGet("SELECT max(id) FROM users").getInt(), 2);
   CAF_CHECK(refuses(
       db, "INSERT INTO users (mail, active) VALUES ('a@example.org', 0)"));
+}
+
+namespace {
+
+std::string insert_problem(const insert_spec& spec) {
+  try {
+    validate(spec);
+  } catch (const storage_failure& f) {
+    return f.what();
+  }
+  return {};
+}
+
+} // namespace
+
+CAF_TEST(bulk_insert_statements_quote_names_and_bind_every_value) {
+  insert_spec spec{"items", {"name", "size"}, "id", 10};
+  CAF_CHECK_EQUAL(insert_problem(spec), "");
+  CAF_CHECK_EQUAL(insert_statement(spec),
+                  R"(INSERT INTO "items" ("name", "size") VALUES (?, ?) )"
+                  R"(RETURNING "id")");
+  spec.key.clear();
+  CAF_CHECK_EQUAL(insert_statement(spec),
+                  R"(INSERT INTO "items" ("name", "size") VALUES (?, ?))");
+}
+
+CAF_TEST(bulk_insert_specs_name_their_first_problem) {
+  auto problem = [](insert_spec spec) { return insert_problem(spec); };
+  CAF_CHECK_NOT_EQUAL(problem({"t; DROP TABLE x", {"a"}, "", 10})
+                        .find("table name 't; DROP TABLE x'"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(problem({"t", {}, "", 10}).find("names no columns"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(problem({"t", {"a", "a"}, "", 10}).find("twice"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(problem({"t", {"a"}, "k\"", 10}).find("key column"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(problem({"t", {"a"}, "", 0}).find("outside 1..100000"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(problem({"t", {"a"}, "", max_insert_batch + 1})
+                        .find("outside"),
+                      std::string::npos);
+  insert_spec spec{"t", {"a", "b"}, "", 10};
+  try {
+    check_widths(spec, {{1, 2}, {3}});
+    CAF_FAIL("a short row passed");
+  } catch (const storage_failure& f) {
+    CAF_CHECK_EQUAL(std::string{f.what()},
+                    "row 1 has 1 values; the insert into 't' names 2 columns");
+  }
 }
