@@ -22,6 +22,9 @@ namespace {
 struct connection_state {
   connection_config cfg;
   std::unique_ptr<connection> conn;
+  /// An open cursor and its read transaction; the cursor goes first.
+  std::unique_ptr<transaction> cursor_tx;
+  std::unique_ptr<row_cursor> cursor;
   static inline const char* name = "sasync.connection";
 };
 
@@ -95,7 +98,16 @@ std::unique_ptr<transaction> begin(connection_state& st, access_mode mode) {
   }
 }
 
+/// Ends the open cursor, if any, and its transaction.
+void end_cursor(connection_state& st) {
+  st.cursor.reset();
+  st.cursor_tx.reset(); // rolls back: a cursor only read
+  if (st.conn && !st.conn->usable())
+    st.conn.reset();
+}
+
 batch_report run_batch(connection_state& st, const job_batch& jobs) {
+  end_cursor(st); // a lessee that died left it open
   batch_report out;
   out.errors.resize(jobs.size());
   std::unique_ptr<transaction> tx;
@@ -105,6 +117,8 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
     return out;
   }
   out.started = true;
+  auto* conn = st.conn.get();
+  auto prepared_before = conn->prepare_count();
   auto err = guarded([&] {
     run_jobs(*st.conn, jobs, out.errors);
     if (jobs.size() == 1 && out.errors[0])
@@ -116,8 +130,37 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
     for (auto& e : out.errors)
       if (!e)
         e = err;
+  if (st.conn.get() == conn)
+    out.prepared = conn->prepare_count() - prepared_before;
   if (st.conn && !st.conn->usable())
     st.conn.reset(); // reopened for the next batch
+  return out;
+}
+
+caf::result<std::vector<std::string>>
+open_query(connection_state& st, const std::string& sql,
+           const std::vector<value>& params) {
+  end_cursor(st);
+  auto err = guarded([&] {
+    st.cursor_tx = begin(st, access_mode::read);
+    st.cursor = st.conn->open_cursor(sql, params);
+  });
+  if (err) {
+    end_cursor(st);
+    return err;
+  }
+  return st.cursor->columns();
+}
+
+caf::result<row_batch> fetch_rows(connection_state& st, std::uint32_t n) {
+  if (!st.cursor)
+    return make_error(errc::invalid_argument, "no cursor is open");
+  row_batch out;
+  auto err = guarded([&] { out.done = !st.cursor->fetch(n, out.rows); });
+  if (err || out.done)
+    end_cursor(st);
+  if (err)
+    return err;
   return out;
 }
 
@@ -128,12 +171,21 @@ connection_actor::behavior_type connection_impl(connection_ptr self,
       [=](run_atom, const job_batch& jobs) {
         return run_batch(self->state, jobs);
       },
+      [=](query_atom, const std::string& sql,
+          const std::vector<value>& params) {
+        return open_query(self->state, sql, params);
+      },
+      [=](fetch_atom, std::uint32_t n) {
+        return fetch_rows(self->state, n);
+      },
+      [=](cancel_atom) { end_cursor(self->state); },
       [=](connect_atom) -> caf::result<void> {
         if (auto err = guarded([&] { ensure_open(self->state); }))
           return err;
         return caf::unit;
       },
       [=](close_atom) {
+        end_cursor(self->state);
         self->state.conn.reset();
         self->quit();
       },

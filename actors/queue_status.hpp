@@ -15,12 +15,14 @@ struct queue_status {
   std::uint64_t failed = 0;      ///< jobs answered with an error
   std::uint64_t refused = 0;     ///< jobs refused as overloaded or invalid
   std::uint64_t batches = 0;     ///< transactions run
+  std::uint64_t leased = 0;      ///< connections lent to cursors now
+  std::uint64_t prepared = 0;    ///< statements prepared (cache misses)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_status& x) {
   return f(x.waiting, x.running, x.capacity, x.connections, x.idle, x.done,
-           x.failed, x.refused, x.batches);
+           x.failed, x.refused, x.batches, x.leased, x.prepared);
 }
 
 } // namespace sasync

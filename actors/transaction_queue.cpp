@@ -19,14 +19,34 @@ namespace sasync {
 namespace {
 
 using done_promise = caf::typed_response_promise<void>;
+using lease_promise = caf::typed_response_promise<connection_actor>;
 
 /// Priority first, then arrival: a map over this key is the queue.
 using order_key = std::tuple<priority::tier, int, std::uint64_t>;
 
+/// A job, or a lease when it has no work.
 struct waiting_job {
   order_key key; ///< kept so that work put back keeps its place
   job_ptr work;
   done_promise promise;
+  lease_promise lease;
+  caf::actor_addr lessee;
+
+  bool is_lease() const noexcept { return work == nullptr; }
+
+  void fail(const caf::error& err) {
+    if (is_lease())
+      lease.deliver(err);
+    else
+      promise.deliver(err);
+  }
+};
+
+/// A connection lent out, and to whom.
+struct lease_entry {
+  connection_actor conn;
+  bool is_reader = false;
+  caf::actor_addr lessee;
 };
 
 /// Connections serving one kind of job, and those of them without work.
@@ -44,6 +64,8 @@ struct queue_state {
   /// The batch each busy connection runs, answered when it reports back or
   /// when the connection actor goes down.
   std::map<caf::actor_addr, std::vector<waiting_job>> in_flight;
+  /// Connections lent out, by connection.
+  std::map<caf::actor_addr, lease_entry> leases;
   std::chrono::milliseconds wait_timeout{0};
   /// Where each waiting job is, by sequence number, for its timer.
   std::unordered_map<std::uint64_t, std::pair<lane*, order_key>> by_seq;
@@ -65,9 +87,9 @@ struct queue_state {
     return writers.waiting.size() + readers.waiting.size();
   }
 
-  lane& lane_for(const job& j) {
-    return j.mode() == access_mode::read && !readers.members.empty() ? readers
-                                                                     : writers;
+  lane& lane_for(access_mode mode) {
+    return mode == access_mode::read && !readers.members.empty() ? readers
+                                                                 : writers;
   }
 };
 
@@ -103,21 +125,23 @@ void finish_batch(queue_state& st, std::vector<waiting_job>& batch,
 void fail_waiting(queue_state& st, lane& ln, const caf::error& err) {
   for (auto& [key, w] : ln.waiting) {
     st.by_seq.erase(std::get<2>(key));
-    w.promise.deliver(err);
+    w.fail(err);
     ++st.counters.failed;
   }
   ln.waiting.clear();
 }
 
 /// Takes jobs from the front of the lane: a fair share of what waits among
-/// the lane's connections, up to max_batch. One connection taking everything
-/// would run in series what its idle neighbours could run beside it.
+/// the lane's connections, up to max_batch, and never past a lease. One
+/// connection taking everything would run in series what its idle
+/// neighbours could run beside it.
 std::vector<waiting_job> take_batch(queue_state& st, lane& ln) {
   auto connections = std::max<std::size_t>(ln.members.size(), 1);
   auto share = (ln.waiting.size() + connections - 1) / connections;
   auto size = std::min(std::max<std::size_t>(share, 1), st.max_batch);
   std::vector<waiting_job> batch;
-  while (!ln.waiting.empty() && batch.size() < size) {
+  while (!ln.waiting.empty() && batch.size() < size &&
+         !ln.waiting.begin()->second.is_lease()) {
     st.by_seq.erase(std::get<2>(ln.waiting.begin()->first));
     batch.emplace_back(std::move(ln.waiting.begin()->second));
     ln.waiting.erase(ln.waiting.begin());
@@ -192,6 +216,7 @@ void maybe_overflow(queue_ptr self) {
 void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
                 batch_report& report) {
   auto& st = self->state;
+  st.counters.prepared += report.prepared;
   auto i = st.in_flight.find(conn.address());
   if (i == st.in_flight.end())
     return; // already failed when the connection went down
@@ -242,6 +267,16 @@ void retry(queue_ptr self, const connection_actor& conn) {
           });
 }
 
+/// Gives `conn` to the lease at the front of `ln`.
+void lend(queue_state& st, lane& ln, const connection_actor& conn) {
+  auto w = std::move(ln.waiting.begin()->second);
+  ln.waiting.erase(ln.waiting.begin());
+  st.by_seq.erase(std::get<2>(w.key));
+  st.leases.emplace(conn.address(),
+                    lease_entry{conn, &ln == &st.readers, w.lessee});
+  w.lease.deliver(conn);
+}
+
 void dispatch(queue_ptr self, lane& ln) {
   auto& st = self->state;
   bool is_reader = &ln == &st.readers;
@@ -250,6 +285,10 @@ void dispatch(queue_ptr self, lane& ln) {
   while (!ln.waiting.empty() && !ln.idle.empty()) {
     auto conn = ln.idle.back();
     ln.idle.pop_back();
+    if (ln.waiting.begin()->second.is_lease()) {
+      lend(st, ln, conn);
+      continue;
+    }
     auto batch = take_batch(st, ln);
     job_batch jobs;
     jobs.reserve(batch.size());
@@ -286,6 +325,7 @@ void connection_down(queue_ptr self, const caf::down_msg& dm) {
     finish_batch(st, i->second, std::vector<caf::error>(i->second.size(), err));
     st.in_flight.erase(i);
   }
+  st.leases.erase(dm.source); // its lessee learns from its own requests
   for (auto* ln : {&st.writers, &st.readers}) {
     auto gone = [&](const connection_actor& c) {
       return c.address() == dm.source;
@@ -305,38 +345,97 @@ void connection_down(queue_ptr self, const caf::down_msg& dm) {
   notify_drained(st);
 }
 
+/// Why a job or lease for `ln` at `prio` cannot wait, or no error.
+caf::error refusal(queue_state& st, lane& ln, priority prio) {
+  if (!valid(prio))
+    return make_error(errc::invalid_argument,
+                      "niceness " + std::to_string(int{prio.niceness}) +
+                          " is outside -20..20");
+  if (st.waiting() >= st.capacity)
+    return make_error(errc::overloaded,
+                      std::to_string(st.waiting()) + " jobs already wait");
+  if (ln.members.empty())
+    return make_error(errc::database_error, "no connection left");
+  return {};
+}
+
+/// Puts `w` in line, with its timer, and dispatches.
+void wait_in_line(queue_ptr self, lane& ln, priority prio, waiting_job w) {
+  auto& st = self->state;
+  auto seq = st.next_seq++;
+  order_key key{prio.level, prio.niceness, seq};
+  w.key = key;
+  ln.waiting.emplace(key, std::move(w));
+  if (st.wait_timeout.count() > 0) {
+    st.by_seq.emplace(seq, std::make_pair(&ln, key));
+    self->delayed_send(self, st.wait_timeout, expire_atom::value, seq);
+  }
+  dispatch(self, ln);
+}
+
 caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
   auto& st = self->state;
   if (!work) {
     ++st.counters.refused;
     return make_error(errc::invalid_argument, "empty job");
   }
-  if (!valid(prio)) {
+  auto& ln = st.lane_for(work->mode());
+  if (auto err = refusal(st, ln, prio)) {
     ++st.counters.refused;
-    return make_error(errc::invalid_argument,
-                      "niceness " + std::to_string(int{prio.niceness}) +
-                          " is outside -20..20");
+    return err;
   }
-  if (st.waiting() >= st.capacity) {
-    ++st.counters.refused;
-    return make_error(errc::overloaded,
-                      std::to_string(st.waiting()) + " jobs already wait");
-  }
-  auto& ln = st.lane_for(*work);
-  if (ln.members.empty()) {
-    ++st.counters.refused;
-    return make_error(errc::database_error, "no connection left");
-  }
-  auto rp = self->make_response_promise<void>();
-  auto seq = st.next_seq++;
-  order_key key{prio.level, prio.niceness, seq};
-  ln.waiting.emplace(key, waiting_job{key, std::move(work), rp});
-  if (st.wait_timeout.count() > 0) {
-    st.by_seq.emplace(seq, std::make_pair(&ln, key));
-    self->delayed_send(self, st.wait_timeout, expire_atom::value, seq);
-  }
-  dispatch(self, ln);
+  waiting_job w;
+  w.work = std::move(work);
+  w.promise = self->make_response_promise<void>();
+  auto rp = w.promise;
+  wait_in_line(self, ln, prio, std::move(w));
   return rp;
+}
+
+caf::result<connection_actor> enqueue_lease(queue_ptr self, priority prio) {
+  auto& st = self->state;
+  auto lessee = self->current_sender();
+  if (!lessee)
+    return make_error(errc::invalid_argument, "a lease needs a sender");
+  auto& ln = st.lane_for(access_mode::read);
+  if (auto err = refusal(st, ln, prio)) {
+    ++st.counters.refused;
+    return err;
+  }
+  self->monitor(lessee);
+  waiting_job w;
+  w.lease = self->make_response_promise<connection_actor>();
+  w.lessee = caf::actor_cast<caf::actor_addr>(lessee);
+  auto rp = w.lease;
+  wait_in_line(self, ln, prio, std::move(w));
+  return rp;
+}
+
+/// A lease ended: the connection serves the queue again.
+void end_lease(queue_ptr self, const caf::actor_addr& conn) {
+  auto& st = self->state;
+  auto i = st.leases.find(conn);
+  if (i == st.leases.end())
+    return;
+  auto entry = std::move(i->second);
+  st.leases.erase(i);
+  auto& ln = entry.is_reader ? st.readers : st.writers;
+  if (st.closing)
+    return;
+  if (ln.waiting.empty() && close_if_overflow(self, entry.conn))
+    return notify_drained(st);
+  ln.idle.emplace_back(entry.conn);
+  dispatch(self, ln);
+}
+
+/// Ends the leases of a lessee that terminated.
+void lessee_down(queue_ptr self, const caf::actor_addr& lessee) {
+  std::vector<caf::actor_addr> lent;
+  for (auto& [conn, entry] : self->state.leases)
+    if (entry.lessee == lessee)
+      lent.emplace_back(conn);
+  for (auto& conn : lent)
+    end_lease(self, conn);
 }
 
 /// A job's wait for a connection ran out: it fails, unless it already runs.
@@ -352,7 +451,7 @@ void expire(queue_ptr self, std::uint64_t seq) {
                     std::to_string(st.wait_timeout.count()) + " ms)";
   if (st.last_connect_error)
     why += "; last attempt: " + self->system().render(st.last_connect_error);
-  j->second.promise.deliver(make_error(errc::timeout, std::move(why)));
+  j->second.fail(make_error(errc::timeout, std::move(why)));
   ln->waiting.erase(j);
   ++st.counters.failed;
   notify_drained(st);
@@ -398,11 +497,18 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
   for (auto* ln : {&st.writers, &st.readers})
     for (auto& conn : ln->members)
       self->monitor(conn);
-  self->set_down_handler(
-      [self](caf::down_msg& dm) { connection_down(self, dm); });
+  // Connections and lessees are monitored; each handler ignores the other.
+  self->set_down_handler([self](caf::down_msg& dm) {
+    lessee_down(self, dm.source);
+    connection_down(self, dm);
+  });
   return {
       [=](run_atom, job_ptr& work, priority prio) -> caf::result<void> {
         return enqueue(self, std::move(work), prio);
+      },
+      [=](lease_atom, priority prio) { return enqueue_lease(self, prio); },
+      [=](release_atom, const connection_actor& conn) {
+        end_lease(self, conn.address());
       },
       [=](drain_atom) -> caf::result<void> {
         auto rp = self->make_response_promise<void>();
@@ -420,6 +526,7 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
         out.capacity = s.capacity;
         out.connections = s.writers.members.size() + s.readers.members.size();
         out.idle = s.writers.idle.size() + s.readers.idle.size();
+        out.leased = s.leases.size();
         return out;
       },
   };

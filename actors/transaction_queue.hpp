@@ -25,6 +25,13 @@ namespace sasync {
 ///   invalid_argument (niceness outside -20..20), overloaded (`capacity`
 ///   jobs already wait), timeout (waited `wait_timeout` for a connection),
 ///   or what the connection reported.
+/// lease(priority) -> connection_actor
+///   A connection for the requester alone (a cursor's), from the readers when
+///   there are any. It waits in line with the jobs and fails like them
+///   (overloaded, timeout); the connection comes back with release, or when
+///   the requester terminates.
+/// release(connection)
+///   Ends a lease.
 /// drain() -> void
 ///   Answers once no job waits or runs.
 /// close() -> void
@@ -37,6 +44,8 @@ namespace sasync {
 ///   5 s). Work that never started waits for it, up to wait_timeout.
 using transaction_queue =
     caf::typed_actor<caf::replies_to<run_atom, job_ptr, priority>::with<void>,
+                     caf::replies_to<lease_atom, priority>::with<connection_actor>,
+                     caf::reacts_to<release_atom, connection_actor>,
                      caf::replies_to<drain_atom>::with<void>,
                      caf::replies_to<close_atom>::with<void>,
                      caf::replies_to<status_atom>::with<queue_status>,
