@@ -31,4 +31,21 @@ using preload_atom = caf::atom_constant<caf::atom("preload")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using clear_atom = caf::atom_constant<caf::atom("clear")>;
 
+// Cursors and bulk inserts.
+using lease_atom = caf::atom_constant<caf::atom("lease")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using query_atom = caf::atom_constant<caf::atom("query")>;
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using fetch_atom = caf::atom_constant<caf::atom("fetch")>;
+using credit_atom = caf::atom_constant<caf::atom("credit")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using rows_atom = caf::atom_constant<caf::atom("rows")>;
+using insert_atom = caf::atom_constant<caf::atom("insert")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+
+// Named statements (sAsync's s()).
+using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
+using execute_atom = caf::atom_constant<caf::atom("execute")>;
+
 } // namespace sasync

@@ -3,6 +3,8 @@
 #include "actors/broker.hpp"
 
 #include "actors/connection_actor.hpp"
+#include "actors/detail/bulk_insert_actor.hpp"
+#include "actors/detail/cursor_actor.hpp"
 #include "actors/detail/deliver.hpp"
 #include "actors/detail/group_actors.hpp"
 #include "actors/errc.hpp"
@@ -81,6 +83,10 @@ struct broker_state {
   std::vector<held_request> waiting_for_tables;
   /// The first error a group actor reported when it closed.
   caf::error close_error;
+  /// Open cursors and bulk inserts, closed at shutdown.
+  std::vector<caf::weak_actor_ptr> workers;
+  /// Named statements: name -> SQL.
+  std::map<std::string, std::string> statements;
   static inline const char* name = "sasync.broker";
 };
 
@@ -249,13 +255,18 @@ void take_all(group_map<Handle>& groups, std::vector<closable>& out) {
   groups.clear();
 }
 
-/// Closes every group actor (dicts flush) and then calls `then`.
+/// Closes every group actor (dicts flush), bulk insert and cursor, then
+/// calls `then`.
 void close_groups(broker_ptr self, std::function<void()> then) {
   auto& st = self->state;
   std::vector<closable> open;
   take_all(st.items_groups, open);
   take_all(st.dict_groups, open);
   take_all(st.array_groups, open);
+  for (auto& weak : st.workers)
+    if (auto alive = weak.lock())
+      open.emplace_back(caf::actor_cast<closable>(std::move(alive)));
+  st.workers.clear();
   if (open.empty())
     return then();
   auto left = std::make_shared<std::size_t>(open.size());
@@ -345,6 +356,88 @@ Handle group_actor(broker_ptr self, group_map<Handle>& groups,
   return entry.held;
 }
 
+/// Keeps a weak reference to a cursor or bulk insert for the shutdown.
+template <class Handle> void track(broker_ptr self, const Handle& worker) {
+  auto& workers = self->state.workers;
+  workers.erase(std::remove_if(workers.begin(), workers.end(),
+                               [](auto& w) { return !w.lock(); }),
+                workers.end());
+  workers.emplace_back(caf::actor_cast<caf::weak_actor_ptr>(worker));
+}
+
+/// Answers a query with a cursor once it has a connection and its columns.
+caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
+                                     std::vector<value> params,
+                                     row_consumer consumer,
+                                     std::uint32_t credit) {
+  auto rp = self->make_response_promise<cursor_info>();
+  detail::cursor_config cc;
+  cc.sql = std::move(sql);
+  cc.params = std::move(params);
+  cc.owner = consumer ? caf::actor_cast<caf::strong_actor_ptr>(consumer)
+                      : self->current_sender();
+  cc.consumer = std::move(consumer);
+  cc.credit = credit;
+  cc.idle_timeout = self->state.cfg.cursor_idle_timeout;
+  when_running(self, rp, [self, cc](auto rp) mutable {
+    cc.queue = self->state.queue;
+    auto rows = detail::spawn_cursor(self->system(), std::move(cc));
+    track(self, rows);
+    self->request(rows, caf::infinite, open_atom::value)
+        .then(
+            [rp, rows](std::vector<std::string>& columns) mutable {
+              rp.deliver(cursor_info{rows, std::move(columns)});
+            },
+            [rp](caf::error& err) mutable { rp.deliver(err); });
+  });
+  return rp;
+}
+
+/// Runs one statement as a job and answers its result.
+caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
+                                std::vector<value> params) {
+  auto rp = self->make_response_promise<result_set>();
+  auto mode = mode_of(stmt);
+  auto work = make_job(mode, [stmt = std::move(stmt),
+                              params = std::move(params)](connection& c) {
+    return c.execute(stmt, params);
+  });
+  when_running(self, rp, [self, work](auto rp) {
+    submit(self, rp, work, niceness(0), [](auto& j) { return j.take(); });
+  });
+  return rp;
+}
+
+/// Named statements beyond this many are refused: each one may hold a
+/// prepared statement on every connection.
+constexpr std::size_t max_statements = 1'000;
+
+caf::result<void> name_statement(broker_state& st, const std::string& name,
+                                 std::string sql) {
+  try {
+    validate_identifier("statement", name);
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+  if (sql.empty())
+    return make_error(errc::invalid_argument,
+                      "statement '" + name + "' is empty");
+  auto i = st.statements.find(name);
+  if (i != st.statements.end()) {
+    if (i->second == sql)
+      return caf::unit;
+    return make_error(errc::invalid_argument,
+                      "statement '" + name + "' is already defined as: " +
+                          statement_excerpt(i->second));
+  }
+  if (st.statements.size() >= max_statements)
+    return make_error(errc::invalid_argument,
+                      "more than " + std::to_string(max_statements) +
+                          " named statements");
+  st.statements.emplace(name, std::move(sql));
+  return caf::unit;
+}
+
 /// Runs `go` once sasync_items and sasync_array exist.
 void with_object_tables(broker_ptr self, held_request go) {
   auto& st = self->state;
@@ -420,16 +513,44 @@ broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
         });
         return rp;
       },
-      [=](sql_atom, std::string& stmt,
+      [=](sql_atom, std::string& stmt, std::vector<value>& params) {
+        return run_sql(self, std::move(stmt), std::move(params));
+      },
+      [=](prepare_atom, const std::string& name, std::string& stmt) {
+        return name_statement(self->state, name, std::move(stmt));
+      },
+      [=](execute_atom, const std::string& name,
           std::vector<value>& params) -> caf::result<result_set> {
-        auto rp = self->make_response_promise<result_set>();
-        auto mode = mode_of(stmt);
-        auto work = make_job(mode, [stmt = std::move(stmt),
-                                    params = std::move(params)](connection& c) {
-          return c.execute(stmt, params);
-        });
-        when_running(self, rp, [self, work](auto rp) {
-          submit(self, rp, work, niceness(0), [](auto& j) { return j.take(); });
+        auto& stmts = self->state.statements;
+        auto i = stmts.find(name);
+        if (i == stmts.end())
+          return make_error(errc::missing, "no statement named '" + name + "'");
+        return run_sql(self, i->second, std::move(params));
+      },
+      [=](query_atom, std::string& stmt, std::vector<value>& params) {
+        return open_cursor(self, std::move(stmt), std::move(params),
+                           row_consumer{}, 0);
+      },
+      [=](query_atom, std::string& stmt, std::vector<value>& params,
+          row_consumer& consumer,
+          std::uint32_t credit) -> caf::result<cursor_info> {
+        if (!consumer)
+          return make_error(errc::invalid_argument, "no consumer");
+        return open_cursor(self, std::move(stmt), std::move(params),
+                           std::move(consumer), credit);
+      },
+      [=](insert_atom, const insert_spec& spec) -> caf::result<bulk_insert> {
+        try {
+          validate(spec);
+        } catch (const storage_failure& f) {
+          return to_error(f);
+        }
+        auto rp = self->make_response_promise<bulk_insert>();
+        when_running(self, rp, [self, spec](auto rp) {
+          auto inserter = detail::spawn_bulk_insert(
+              self->system(), self->state.queue, spec);
+          track(self, inserter);
+          rp.deliver(inserter);
         });
         return rp;
       },

@@ -5,11 +5,15 @@
 #include "actors/array.hpp"
 #include "actors/atoms.hpp"
 #include "actors/broker_status.hpp"
+#include "actors/bulk_insert.hpp"
+#include "actors/cursor.hpp"
 #include "actors/dict.hpp"
 #include "actors/items.hpp"
 #include "actors/job.hpp"
 #include "actors/priority.hpp"
+#include "actors/row_consumer.hpp"
 #include "storage/engine_config.hpp"
+#include "storage/row_insert.hpp"
 #include "storage/table_def.hpp"
 #include "storage/value.hpp"
 
@@ -36,6 +40,19 @@ namespace sasync {
 ///                               runs a local closure (see transact.hpp)
 /// sql(statement, params) -> result_set
 ///                               one statement, `?` parameters bound
+/// prepare(name, statement) -> void
+///                               names a statement (sAsync's s()); each
+///                               connection prepares it once, on first use
+/// execute(name, params) -> result_set
+///                               runs a named statement; missing when no
+///                               statement has that name
+/// query(statement, params) -> cursor_info
+///                               a cursor over the rows (cursor.hpp), pulled
+///                               with fetch; it holds a connection until done
+/// query(statement, params, consumer, credit) -> cursor_info
+///                               the same, pushed to `consumer` (credit rows
+///                               now, more as it grants them)
+/// insert(spec) -> bulk_insert   an ordered bulk insert (bulk_insert.hpp)
 /// items(group) -> items, dict(group) -> dict, array(group) -> array
 ///                               the group's actor: one per group and kind,
 ///                               made on first use (with the tables
@@ -43,7 +60,9 @@ namespace sasync {
 ///                               items.hpp, dict.hpp, array.hpp
 /// status() -> broker_status
 /// shutdown() -> void            refuses new work (shutting_down), closes
-///                               the group actors (dicts flush), answers
+///                               the group actors (dicts flush), bulk
+///                               inserts (after their writes) and cursors
+///                               (ended with shutting_down), answers
 ///                               after every accepted job finished and the
 ///                               connections closed; the broker then quits.
 ///                               An error says which dict writes were lost.
@@ -53,6 +72,14 @@ using broker = caf::typed_actor<
     caf::replies_to<transact_atom, job_ptr, priority>::with<void>,
     caf::replies_to<sql_atom, std::string,
                     std::vector<value>>::with<result_set>,
+    caf::replies_to<prepare_atom, std::string, std::string>::with<void>,
+    caf::replies_to<execute_atom, std::string,
+                    std::vector<value>>::with<result_set>,
+    caf::replies_to<query_atom, std::string,
+                    std::vector<value>>::with<cursor_info>,
+    caf::replies_to<query_atom, std::string, std::vector<value>, row_consumer,
+                    std::uint32_t>::with<cursor_info>,
+    caf::replies_to<insert_atom, insert_spec>::with<bulk_insert>,
     caf::replies_to<items_atom, std::int64_t>::with<items>,
     caf::replies_to<dict_atom, std::int64_t>::with<dict>,
     caf::replies_to<array_atom, std::int64_t>::with<array>,
@@ -73,6 +100,9 @@ struct broker_config {
   /// A group actor nobody asked the broker for during this long is let go:
   /// it stops once no handle to it is left and its work is done.
   std::chrono::milliseconds idle_timeout{60'000};
+  /// A cursor nobody asked for rows during this long ends and gives its
+  /// connection back.
+  std::chrono::milliseconds cursor_idle_timeout{60'000};
   /// Connection actors on their own threads; off only under the
   /// deterministic test coordinator.
   bool detached = true;

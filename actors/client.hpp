@@ -17,6 +17,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -186,6 +187,54 @@ caf::expected<std::optional<T>> get(caf::scoped_actor& self, const array& cells,
     return found.error();
   return detail::try_decode<T>(*found);
 }
+
+// -- scoped actors: queries and bulk inserts ---------------------------------
+
+/// A cursor over the rows of `statement` (`?` parameters bound); pull its
+/// rows with fetch.
+caf::expected<cursor_info> query(caf::scoped_actor& self, const broker& db,
+                                 std::string statement,
+                                 std::vector<value> params = {},
+                                 caf::duration timeout = caf::infinite);
+
+/// The cursor's next rows, at most `n`; `done` on the last batch.
+caf::expected<row_batch> fetch(caf::scoped_actor& self, const cursor& rows,
+                               std::uint32_t n,
+                               caf::duration timeout = caf::infinite);
+
+/// Calls `on_row` for every row of `statement`, `batch` rows per fetch, and
+/// returns how many rows there were. The cursor reads one batch ahead, so
+/// memory holds about two batches whatever the result's size. If `on_row`
+/// throws, the cursor is cancelled and the exception passes on.
+caf::expected<std::uint64_t>
+for_each_row(caf::scoped_actor& self, const broker& db, std::string statement,
+             std::vector<value> params,
+             const std::function<void(const row&)>& on_row,
+             std::uint32_t batch = 1000, caf::duration timeout = caf::infinite);
+
+/// An ordered bulk insert into `spec.table`.
+caf::expected<bulk_insert> insert_into(caf::scoped_actor& self,
+                                       const broker& db, insert_spec spec,
+                                       caf::duration timeout = caf::infinite);
+
+/// What insert_rows reports as it goes.
+struct insert_callbacks {
+  /// Each write's keys, in input order (when the spec names a key).
+  std::function<void(std::vector<value>&)> on_keys;
+  /// Rows committed so far.
+  std::function<void(std::uint64_t)> on_progress;
+};
+
+/// Writes the rows `next()` yields (none ends them) through `inserter`, in
+/// input order, `batch` rows per write with two writes in flight, so memory
+/// holds about two batches however many rows come. Returns the rows
+/// written; on an error, the rows written before it are those reported by
+/// on_progress.
+caf::expected<std::uint64_t>
+insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
+            std::uint32_t batch, const std::function<std::optional<row>()>& next,
+            const insert_callbacks& callbacks = {},
+            caf::duration timeout = caf::infinite);
 
 // -- event-based actors -------------------------------------------------------
 // `on_error(caf::error&)` also gets encoding and decoding failures; an

@@ -42,6 +42,14 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<items>("sasync::items");
   cfg.add_message_type<dict>("sasync::dict");
   cfg.add_message_type<array>("sasync::array");
+  cfg.add_message_type<std::vector<row>>("std::vector<sasync::row>");
+  cfg.add_message_type<row_batch>("sasync::row_batch");
+  cfg.add_message_type<cursor>("sasync::cursor");
+  cfg.add_message_type<cursor_info>("sasync::cursor_info");
+  cfg.add_message_type<row_consumer>("sasync::row_consumer");
+  cfg.add_message_type<insert_spec>("sasync::insert_spec");
+  cfg.add_message_type<insert_progress>("sasync::insert_progress");
+  cfg.add_message_type<bulk_insert>("sasync::bulk_insert");
 }
 
 void add_sasync_options(caf::config_option_set& opts) {

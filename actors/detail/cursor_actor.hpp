@@ -1,0 +1,34 @@
+// How the broker spawns a cursor; users get cursors from the broker.
+#pragma once
+
+#include "actors/cursor.hpp"
+#include "actors/priority.hpp"
+#include "actors/row_consumer.hpp"
+#include "actors/transaction_queue.hpp"
+#include "storage/value.hpp"
+
+#include <caf/actor_control_block.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sasync::detail {
+
+struct cursor_config {
+  transaction_queue queue;
+  std::string sql;
+  std::vector<value> params;
+  priority prio = niceness(0);
+  /// Monitored: the cursor ends when it terminates.
+  caf::strong_actor_ptr owner;
+  /// When set, rows are pushed to it (and it is the owner).
+  row_consumer consumer;
+  std::uint32_t credit = 0;
+  std::chrono::milliseconds idle_timeout{60'000};
+};
+
+cursor spawn_cursor(caf::actor_system& sys, cursor_config cfg);
+
+} // namespace sasync::detail
