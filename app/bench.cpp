@@ -1,6 +1,9 @@
-// sasync-bench: measured figures for sasync's claims, printed as tables.
+// sasync-bench: measured figures for sasync's claims.
 // group-commit: many concurrent writers on an items group, with the queue's
 // group commit on, then forced to one transaction per request, same run.
+// scan: a large result through a cursor vs the raw library (bench_scan.cpp).
+#include "bench_scan.hpp"
+
 #include "actors/client.hpp"
 #include "actors/system_config.hpp"
 #include "storage/connection.hpp"
@@ -26,16 +29,23 @@ namespace {
 struct bench_config : sasync::system_config {
   std::size_t writers = 64;
   std::size_t requests = 40;
+  std::uint64_t rows = 10'000'000;
+  std::uint32_t batch = 1000;
   bench_config() {
     caf::config_option_adder{custom_options_, "bench"}
-        .add(writers, "writers", "concurrent writing actors (64)")
-        .add(requests, "requests", "sets per writer, one after another (40)");
+        .add(writers, "writers", "group-commit: concurrent writers (64)")
+        .add(requests, "requests",
+             "group-commit: sets per writer, one after another (40)")
+        .add(rows, "rows", "scan: rows in the table read (10000000)")
+        .add(batch, "batch", "scan: rows per fetch (1000)");
   }
 };
 
 int usage() {
   std::cerr << "usage: sasync-bench group-commit [URL] [--bench.writers=N] "
                "[--bench.requests=N] [--sasync.KEY=VALUE ...]\n"
+               "       sasync-bench scan [URL] [--bench.rows=N] "
+               "[--bench.batch=N]\n"
                "  URL defaults to sqlite:///sasync-bench.db (removed first)\n";
   return 1;
 }
@@ -174,8 +184,10 @@ int main(int argc, char** argv) {
   if (cfg.cli_helptext_printed)
     return 0;
   auto& args = cfg.remainder;
-  if (args.empty() || args.size() > 2 || args[0] != "group-commit" ||
-      cfg.writers == 0 || cfg.requests == 0)
+  if (args.empty() || args.size() > 2 ||
+      (args[0] != "group-commit" && args[0] != "scan") || cfg.writers == 0 ||
+      cfg.requests == 0 || cfg.rows == 0 || cfg.batch == 0 ||
+      cfg.batch > sasync::max_fetch_rows)
     return usage();
   cfg.set("sasync.url", args.size() == 2
                             ? args[1]
@@ -183,6 +195,10 @@ int main(int argc, char** argv) {
   try {
     auto engine = sasync::engine_from(cfg);
     caf::actor_system sys{cfg};
+    if (args[0] == "scan") {
+      reset(engine);
+      return sasync::bench::scan(sys, engine, cfg.rows, cfg.batch);
+    }
     return group_commit(sys, engine, cfg);
   } catch (const std::exception& e) {
     std::cerr << "sasync-bench: " << e.what() << '\n';
