@@ -398,10 +398,9 @@ caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
                                 std::vector<value> params) {
   auto rp = self->make_response_promise<result_set>();
   auto mode = mode_of(stmt);
-  auto work = make_job(mode, [stmt = std::move(stmt),
-                              params = std::move(params)](connection& c) {
-    return c.execute(stmt, params);
-  });
+  auto work =
+      make_job(mode, [stmt = std::move(stmt), params = std::move(params)](
+                         connection& c) { return c.execute(stmt, params); });
   when_running(self, rp, [self, work](auto rp) {
     submit(self, rp, work, niceness(0), [](auto& j) { return j.take(); });
   });
@@ -426,9 +425,9 @@ caf::result<void> name_statement(broker_state& st, const std::string& name,
   if (i != st.statements.end()) {
     if (i->second == sql)
       return caf::unit;
-    return make_error(errc::invalid_argument,
-                      "statement '" + name + "' is already defined as: " +
-                          statement_excerpt(i->second));
+    return make_error(errc::invalid_argument, "statement '" + name +
+                                                  "' is already defined as: " +
+                                                  statement_excerpt(i->second));
   }
   if (st.statements.size() >= max_statements)
     return make_error(errc::invalid_argument,
@@ -547,8 +546,8 @@ broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
         }
         auto rp = self->make_response_promise<bulk_insert>();
         when_running(self, rp, [self, spec](auto rp) {
-          auto inserter = detail::spawn_bulk_insert(
-              self->system(), self->state.queue, spec);
+          auto inserter = detail::spawn_bulk_insert(self->system(),
+                                                    self->state.queue, spec);
           track(self, inserter);
           rp.deliver(inserter);
         });

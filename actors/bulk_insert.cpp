@@ -82,8 +82,7 @@ std::vector<piece_result> run_pieces(connection& conn, const insert_spec& spec,
     if (isolated)
       conn.savepoint(sp);
     try {
-      insert_rows(conn, spec, statement, *p.rows, p.first, p.last,
-                  out[i].keys);
+      insert_rows(conn, spec, statement, *p.rows, p.first, p.last, out[i].keys);
     } catch (const storage_failure& f) {
       if (!isolated)
         throw; // the whole transaction rolls back
@@ -115,10 +114,10 @@ caf::error write_error(insert_ptr self, const write_entry& w,
     return err;
   auto code = err.category() == errc_category ? static_cast<errc>(err.code())
                                               : errc::database_error;
-  return make_error(code, "the first " + std::to_string(w.committed) + " of " +
-                              std::to_string(w.rows->size()) +
-                              " rows committed; then: " +
-                              self->system().render(err));
+  return make_error(code,
+                    "the first " + std::to_string(w.committed) + " of " +
+                        std::to_string(w.rows->size()) +
+                        " rows committed; then: " + self->system().render(err));
 }
 
 void submit(insert_ptr self);
@@ -195,8 +194,7 @@ void submit(insert_ptr self) {
       });
 }
 
-caf::result<std::vector<value>> write(insert_ptr self,
-                                      std::vector<row>& rows) {
+caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows) {
   auto& st = self->state;
   if (st.closing)
     return make_error(errc::shutting_down, "the bulk insert is closing");
@@ -209,9 +207,8 @@ caf::result<std::vector<value>> write(insert_ptr self,
     return std::vector<value>{};
   auto limit = pending_batches * st.spec.batch_size;
   if (st.progress.pending > 0 && st.progress.pending + rows.size() > limit)
-    return make_error(errc::overloaded,
-                      std::to_string(st.progress.pending) +
-                          " rows already wait to be written");
+    return make_error(errc::overloaded, std::to_string(st.progress.pending) +
+                                            " rows already wait to be written");
   auto w = std::make_shared<write_entry>();
   w->rp = self->make_response_promise<std::vector<value>>();
   w->rows = std::make_shared<const std::vector<row>>(std::move(rows));
@@ -221,8 +218,7 @@ caf::result<std::vector<value>> write(insert_ptr self,
   return w->rp;
 }
 
-bulk_insert::behavior_type insert_impl(insert_ptr self,
-                                       transaction_queue queue,
+bulk_insert::behavior_type insert_impl(insert_ptr self, transaction_queue queue,
                                        insert_spec spec) {
   auto& st = self->state;
   st.queue = std::move(queue);

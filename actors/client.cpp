@@ -41,8 +41,8 @@ caf::expected<row_batch> fetch(caf::scoped_actor& self, const cursor& rows,
 caf::expected<std::uint64_t>
 for_each_row(caf::scoped_actor& self, const broker& db, std::string statement,
              std::vector<value> params,
-             const std::function<void(const row&)>& on_row,
-             std::uint32_t batch, caf::duration timeout) {
+             const std::function<void(const row&)>& on_row, std::uint32_t batch,
+             caf::duration timeout) {
   auto opened =
       query(self, db, std::move(statement), std::move(params), timeout);
   if (!opened)
@@ -77,7 +77,8 @@ caf::expected<bulk_insert> insert_into(caf::scoped_actor& self,
 
 caf::expected<std::uint64_t>
 insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
-            std::uint32_t batch, const std::function<std::optional<row>()>& next,
+            std::uint32_t batch,
+            const std::function<std::optional<row>()>& next,
             const insert_callbacks& callbacks, caf::duration timeout) {
   if (batch == 0)
     return make_error(errc::invalid_argument, "insert_rows needs batch >= 1");
@@ -116,9 +117,9 @@ insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
     }
     if (!rows.empty()) {
       auto n = rows.size();
-      in_flight.emplace_back(self->request(inserter, timeout,
-                                           write_atom::value, std::move(rows)),
-                             n);
+      in_flight.emplace_back(
+          self->request(inserter, timeout, write_atom::value, std::move(rows)),
+          n);
     }
     if (in_flight.size() >= 2 || (!more && !in_flight.empty()))
       await_oldest();

@@ -232,7 +232,8 @@ struct insert_callbacks {
 /// on_progress.
 caf::expected<std::uint64_t>
 insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
-            std::uint32_t batch, const std::function<std::optional<row>()>& next,
+            std::uint32_t batch,
+            const std::function<std::optional<row>()>& next,
             const insert_callbacks& callbacks = {},
             caf::duration timeout = caf::infinite);
 

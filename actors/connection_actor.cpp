@@ -175,9 +175,7 @@ connection_actor::behavior_type connection_impl(connection_ptr self,
           const std::vector<value>& params) {
         return open_query(self->state, sql, params);
       },
-      [=](fetch_atom, std::uint32_t n) {
-        return fetch_rows(self->state, n);
-      },
+      [=](fetch_atom, std::uint32_t n) { return fetch_rows(self->state, n); },
       [=](cancel_atom) { end_cursor(self->state); },
       [=](connect_atom) -> caf::result<void> {
         if (auto err = guarded([&] { ensure_open(self->state); }))

@@ -53,14 +53,14 @@ typename Inspector::result_type inspect(Inspector& f, batch_report& x) {
 ///   Opens the connection unless it is open; the error says why not.
 /// close() -> void
 ///   Closes the connection; the actor then quits.
-using connection_actor =
-    caf::typed_actor<caf::replies_to<run_atom, job_batch>::with<batch_report>,
-                     caf::replies_to<query_atom, std::string,
-                                     std::vector<value>>::with<std::vector<std::string>>,
-                     caf::replies_to<fetch_atom, std::uint32_t>::with<row_batch>,
-                     caf::replies_to<cancel_atom>::with<void>,
-                     caf::replies_to<connect_atom>::with<void>,
-                     caf::replies_to<close_atom>::with<void>>;
+using connection_actor = caf::typed_actor<
+    caf::replies_to<run_atom, job_batch>::with<batch_report>,
+    caf::replies_to<query_atom, std::string,
+                    std::vector<value>>::with<std::vector<std::string>>,
+    caf::replies_to<fetch_atom, std::uint32_t>::with<row_batch>,
+    caf::replies_to<cancel_atom>::with<void>,
+    caf::replies_to<connect_atom>::with<void>,
+    caf::replies_to<close_atom>::with<void>>;
 
 struct connection_config {
   engine_config engine;

@@ -98,8 +98,8 @@ void end(cursor_ptr self, caf::error why, bool tell_consumer = true) {
     f.rp.deliver(st.end_reason);
   st.fetches.clear();
   if (st.pushing() && tell_consumer)
-    self->send(st.cfg.consumer, rows_atom::value,
-               caf::actor_cast<cursor>(self), st.end_reason);
+    self->send(st.cfg.consumer, rows_atom::value, caf::actor_cast<cursor>(self),
+               st.end_reason);
   self->quit();
 }
 
@@ -111,9 +111,9 @@ row_batch take(cursor_state& st, std::uint32_t n) {
     out.rows = std::move(st.ahead);
   } else {
     auto first = st.ahead.begin() + static_cast<std::ptrdiff_t>(st.ahead_pos);
-    out.rows.assign(std::make_move_iterator(first),
-                    std::make_move_iterator(first +
-                                            static_cast<std::ptrdiff_t>(k)));
+    out.rows.assign(
+        std::make_move_iterator(first),
+        std::make_move_iterator(first + static_cast<std::ptrdiff_t>(k)));
     st.ahead_pos += k;
   }
   if (st.rows_ahead() == 0) {
@@ -128,8 +128,8 @@ void deliver(cursor_ptr self, row_batch batch) {
   auto& st = self->state;
   if (st.pushing()) {
     st.credit -= batch.rows.size();
-    self->send(st.cfg.consumer, rows_atom::value,
-               caf::actor_cast<cursor>(self), std::move(batch));
+    self->send(st.cfg.consumer, rows_atom::value, caf::actor_cast<cursor>(self),
+               std::move(batch));
     return;
   }
   st.fetches.front().rp.deliver(std::move(batch));
@@ -290,7 +290,8 @@ cursor::behavior_type cursor_impl(cursor_ptr self, cursor_config cfg) {
         serve(self);
       },
       [=](cancel_atom) {
-        end(self, make_error(errc::invalid_argument, "the cursor was cancelled"),
+        end(self,
+            make_error(errc::invalid_argument, "the cursor was cancelled"),
             false);
       },
       [=](close_atom) {

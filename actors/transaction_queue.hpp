@@ -42,15 +42,15 @@ namespace sasync {
 ///   The queue's own timers: fail job `seq` with timeout if it still waits;
 ///   reconnect a connection that could not open (backoff 50 ms doubling to
 ///   5 s). Work that never started waits for it, up to wait_timeout.
-using transaction_queue =
-    caf::typed_actor<caf::replies_to<run_atom, job_ptr, priority>::with<void>,
-                     caf::replies_to<lease_atom, priority>::with<connection_actor>,
-                     caf::reacts_to<release_atom, connection_actor>,
-                     caf::replies_to<drain_atom>::with<void>,
-                     caf::replies_to<close_atom>::with<void>,
-                     caf::replies_to<status_atom>::with<queue_status>,
-                     caf::reacts_to<expire_atom, std::uint64_t>,
-                     caf::reacts_to<retry_atom, connection_actor>>;
+using transaction_queue = caf::typed_actor<
+    caf::replies_to<run_atom, job_ptr, priority>::with<void>,
+    caf::replies_to<lease_atom, priority>::with<connection_actor>,
+    caf::reacts_to<release_atom, connection_actor>,
+    caf::replies_to<drain_atom>::with<void>,
+    caf::replies_to<close_atom>::with<void>,
+    caf::replies_to<status_atom>::with<queue_status>,
+    caf::reacts_to<expire_atom, std::uint64_t>,
+    caf::reacts_to<retry_atom, connection_actor>>;
 
 struct queue_config {
   std::size_t capacity = 10'000;

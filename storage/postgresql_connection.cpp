@@ -190,8 +190,7 @@ public:
   }
 
   std::unique_ptr<row_cursor>
-  open_cursor(std::string_view sql,
-              const std::vector<value>& params) override {
+  open_cursor(std::string_view sql, const std::vector<value>& params) override {
     if (!tx_)
       throw_invalid("a cursor needs an open transaction [in: " +
                     statement_excerpt(sql) + "]");
@@ -320,8 +319,8 @@ private:
                                     size_t got) {
     if (expected != got)
       throw_invalid("statement takes " + std::to_string(expected) +
-                    " parameters, got " + std::to_string(got) + " [in: " +
-                    statement_excerpt(sql) + "]");
+                    " parameters, got " + std::to_string(got) +
+                    " [in: " + statement_excerpt(sql) + "]");
   }
 
   bool echo_;
@@ -339,9 +338,9 @@ postgresql_cursor::postgresql_cursor(postgresql_connection& conn,
                                      const std::vector<value>& params)
     : conn_(conn), tx_(tx), name_(std::move(name)), sql_(sql) {
   size_t parameters = 0;
-  auto declare = "DECLARE " + name_ + " NO SCROLL CURSOR FOR " +
-                 native_placeholders(dialect_kind::postgresql, sql,
-                                     &parameters);
+  auto declare =
+      "DECLARE " + name_ + " NO SCROLL CURSOR FOR " +
+      native_placeholders(dialect_kind::postgresql, sql, &parameters);
   postgresql_connection::check_parameter_count(sql, parameters, params.size());
   conn_.guarded(sql_, [&] {
 #pragma GCC diagnostic push
@@ -377,8 +376,8 @@ bool postgresql_cursor::fetch(size_t n, std::vector<row>& out) {
     return false;
   try {
     conn_.guarded(sql_, [&] {
-      auto res = tx_.exec("FETCH FORWARD " + std::to_string(n) + " FROM " +
-                          name_);
+      auto res =
+          tx_.exec("FETCH FORWARD " + std::to_string(n) + " FROM " + name_);
       for (const auto& r : res) {
         row values;
         values.reserve(r.size());

@@ -244,8 +244,7 @@ public:
   }
 
   std::unique_ptr<row_cursor>
-  open_cursor(std::string_view sql,
-              const std::vector<value>& params) override {
+  open_cursor(std::string_view sql, const std::vector<value>& params) override {
     if (!in_transaction())
       throw_invalid("a cursor needs an open transaction [in: " +
                     statement_excerpt(sql) + "]");

@@ -106,12 +106,12 @@ struct fixture {
     if (!pool_timeout.empty())
       bc.engine->set_option("pool-timeout", pool_timeout);
     bc.cursor_idle_timeout = cursor_idle;
-    bc.tables.push_back(table_def{"cursor_rows",
-                                  {{"id", column_type::integer, false, true,
-                                    true},
-                                   {"name", column_type::text, false},
-                                   {"score", column_type::real}},
-                                  {{"by_name", {"name"}, true}}});
+    bc.tables.push_back(
+        table_def{"cursor_rows",
+                  {{"id", column_type::integer, false, true, true},
+                   {"name", column_type::text, false},
+                   {"score", column_type::real}},
+                  {{"by_name", {"name"}, true}}});
     return spawn_broker(sys, bc);
   }
 
@@ -164,15 +164,14 @@ struct fixture {
     cb.on_keys = [&](std::vector<value>& ks) {
       keys.insert(keys.end(), ks.begin(), ks.end());
     };
-    CAF_REQUIRE_EQUAL(require(insert_rows(self, inserter, batch, next, cb,
-                                          limit)),
-                      n);
+    CAF_REQUIRE_EQUAL(
+        require(insert_rows(self, inserter, batch, next, cb, limit)), n);
     return keys;
   }
 
   std::uint64_t leased(const broker& db) {
-    auto st = require(detail::ask<broker_status>(self, db, limit,
-                                                 status_atom::value));
+    auto st = require(
+        detail::ask<broker_status>(self, db, limit, status_atom::value));
     return st.queue.leased;
   }
 
@@ -298,8 +297,8 @@ CAF_TEST(a_consumer_that_dies_mid_stream_frees_the_connection) {
   fill(db, 500);
   auto log = std::make_shared<consumer_log>();
   consumer_config cc{log, false, true, 10};
-  auto info = push_query(db, "SELECT id FROM cursor_rows", {}, consumer(cc),
-                         10);
+  auto info =
+      push_query(db, "SELECT id FROM cursor_rows", {}, consumer(cc), 10);
   CAF_REQUIRE(await(log, [](auto& l) { return !l.batches.empty(); }));
   // The only reader comes back once the cursor saw its consumer go.
   auto count = require(sql(db, "SELECT count(*) FROM cursor_rows"));
@@ -361,12 +360,12 @@ CAF_TEST(a_malformed_query_fails_and_keeps_no_connection) {
   auto db = start(where.one_reader_pool(), "2");
   auto bad = query(self, db, "SELEC id FROM cursor_rows", {}, limit);
   CAF_CHECK(is(error_of(bad), errc::database_error));
-  auto wrong_params = query(self, db, "SELECT id FROM cursor_rows WHERE id = ?",
-                            {1, 2}, limit);
+  auto wrong_params =
+      query(self, db, "SELECT id FROM cursor_rows WHERE id = ?", {1, 2}, limit);
   CAF_CHECK(is(error_of(wrong_params), errc::invalid_argument));
   auto zero = require(query(self, db, "SELECT id FROM cursor_rows", {}, limit));
-  CAF_CHECK(is(error_of(fetch(self, zero.rows, 0, limit)),
-               errc::invalid_argument));
+  CAF_CHECK(
+      is(error_of(fetch(self, zero.rows, 0, limit)), errc::invalid_argument));
   require(detail::ask<void>(self, zero.rows, limit, cancel_atom::value));
   CAF_CHECK_EQUAL(require(sql(db, "SELECT 1")).rows.size(), 1u);
   CAF_CHECK(shutdown(db));
@@ -375,11 +374,10 @@ CAF_TEST(a_malformed_query_fails_and_keeps_no_connection) {
 CAF_TEST(two_cursors_and_transactions_run_side_by_side) {
   auto db = start(3, "5");
   fill(db, 1000);
-  auto a = require(query(self, db, "SELECT id FROM cursor_rows ORDER BY id", {},
-                         limit));
-  auto b = require(query(self, db,
-                         "SELECT id FROM cursor_rows ORDER BY id DESC", {},
-                         limit));
+  auto a = require(
+      query(self, db, "SELECT id FROM cursor_rows ORDER BY id", {}, limit));
+  auto b = require(query(
+      self, db, "SELECT id FROM cursor_rows ORDER BY id DESC", {}, limit));
   std::int64_t next_a = 1;
   std::int64_t next_b = 1000;
   bool done_a = false;
@@ -413,7 +411,8 @@ CAF_TEST(shutdown_ends_open_cursors_with_shutting_down) {
   push_query(db, "SELECT id FROM cursor_rows", {},
              consumer({log, false, false, 10}), 10);
   CAF_REQUIRE(await(log, [](auto& l) { return !l.batches.empty(); }));
-  auto pulled = require(query(self, db, "SELECT id FROM cursor_rows", {}, limit));
+  auto pulled =
+      require(query(self, db, "SELECT id FROM cursor_rows", {}, limit));
   CAF_CHECK(shutdown(db));
   CAF_REQUIRE(await(log, [](auto& l) { return l.ended; }));
   CAF_CHECK(is(log->error, errc::shutting_down));
@@ -424,8 +423,8 @@ CAF_TEST(shutdown_ends_open_cursors_with_shutting_down) {
 
 CAF_TEST(bulk_insert_keeps_input_order_and_answers_keys_in_it) {
   auto db = start();
-  auto before = require(detail::ask<broker_status>(self, db, limit,
-                                                   status_atom::value));
+  auto before =
+      require(detail::ask<broker_status>(self, db, limit, status_atom::value));
   auto inserter = require(insert_into(
       self, db, insert_spec{"cursor_rows", {"name", "score"}, "id", 1000},
       limit));
@@ -450,7 +449,8 @@ CAF_TEST(bulk_insert_keeps_input_order_and_answers_keys_in_it) {
   CAF_CHECK_EQUAL(progress.size(), 10u);
   CAF_CHECK_EQUAL(progress.back(), 10'000u);
   // Key order is input order.
-  auto stored = require(sql(db, "SELECT id, name FROM cursor_rows ORDER BY id"));
+  auto stored =
+      require(sql(db, "SELECT id, name FROM cursor_rows ORDER BY id"));
   CAF_REQUIRE_EQUAL(stored.rows.size(), 10'000u);
   for (std::size_t k = 0; k < stored.rows.size(); ++k) {
     CAF_CHECK_EQUAL(stored.rows[k][0], keys[k]);
@@ -463,8 +463,8 @@ CAF_TEST(bulk_insert_keeps_input_order_and_answers_keys_in_it) {
   CAF_CHECK_EQUAL(seen.written, 10'000u);
   CAF_CHECK_EQUAL(seen.pending, 0u);
   CAF_CHECK_EQUAL(seen.transactions, 10u);
-  auto after = require(detail::ask<broker_status>(self, db, limit,
-                                                  status_atom::value));
+  auto after =
+      require(detail::ask<broker_status>(self, db, limit, status_atom::value));
   CAF_CHECK_EQUAL(after.queue.batches - before.queue.batches, 10u + 1u);
   CAF_CHECK(shutdown(db));
 }
@@ -500,8 +500,8 @@ CAF_TEST(a_failing_write_fails_alone_and_a_long_one_says_what_committed) {
   // commit, the write fails saying so.
   std::vector<row> long_write;
   for (int k = 0; k < 250; ++k)
-    long_write.push_back(row{k == 180 ? std::string{"x5"}
-                                      : "x" + std::to_string(k)});
+    long_write.push_back(
+        row{k == 180 ? std::string{"x5"} : "x" + std::to_string(k)});
   auto failed = detail::ask<std::vector<value>>(self, inserter, limit,
                                                 write_atom::value, long_write);
   auto text = sys.render(error_of(failed));
@@ -534,24 +534,24 @@ CAF_TEST(a_named_statement_is_prepared_once_per_connection) {
   // Naming it again the same way is fine; otherwise it is refused.
   require(detail::ask<void>(self, db, limit, prepare_atom::value,
                             std::string{"by_name"}, by_name));
-  auto redefined = detail::ask<void>(self, db, limit, prepare_atom::value,
-                                     std::string{"by_name"},
-                                     std::string{"SELECT 1"});
+  auto redefined =
+      detail::ask<void>(self, db, limit, prepare_atom::value,
+                        std::string{"by_name"}, std::string{"SELECT 1"});
   CAF_CHECK(is(error_of(redefined), errc::invalid_argument));
-  auto unknown = detail::ask<result_set>(self, db, limit, execute_atom::value,
-                                         std::string{"nope"},
-                                         std::vector<value>{});
+  auto unknown =
+      detail::ask<result_set>(self, db, limit, execute_atom::value,
+                              std::string{"nope"}, std::vector<value>{});
   CAF_CHECK(is(error_of(unknown), errc::missing));
-  auto before = require(detail::ask<broker_status>(self, db, limit,
-                                                   status_atom::value));
+  auto before =
+      require(detail::ask<broker_status>(self, db, limit, status_atom::value));
   for (int k = 1; k <= 200; ++k) {
     auto res = require(detail::ask<result_set>(
         self, db, limit, execute_atom::value, std::string{"by_name"},
         std::vector<value>{"row-" + std::to_string(k % 10 + 1)}));
     CAF_REQUIRE_EQUAL(res.rows.size(), 1u);
   }
-  auto after = require(detail::ask<broker_status>(self, db, limit,
-                                                  status_atom::value));
+  auto after =
+      require(detail::ask<broker_status>(self, db, limit, status_atom::value));
   auto prepared = after.queue.prepared - before.queue.prepared;
   CAF_MESSAGE("200 executions prepared " << prepared << " times on "
                                          << after.queue.connections

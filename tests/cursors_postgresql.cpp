@@ -13,9 +13,7 @@ struct backend : sasync::test::postgresql_tables {
   backend() : postgresql_tables("sasync_items, sasync_array, cursor_rows") {}
 
   /// Every PostgreSQL connection reads.
-  static std::size_t one_reader_pool() {
-    return 1;
-  }
+  static std::size_t one_reader_pool() { return 1; }
 
   /// Division by zero at run time, in row 500.
   static std::string failing_query() {

@@ -12,9 +12,7 @@ struct backend : sasync::test::sqlite_file {
   backend() : sqlite_file("cursors") {}
 
   /// A file has one writer and pool-size - 1 readers.
-  static std::size_t one_reader_pool() {
-    return 2;
-  }
+  static std::size_t one_reader_pool() { return 2; }
 
   /// abs() of the smallest integer overflows at run time, in row 500.
   static std::string failing_query() {

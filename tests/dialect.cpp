@@ -481,7 +481,7 @@ CAF_TEST(bulk_insert_statements_quote_names_and_bind_every_value) {
 CAF_TEST(bulk_insert_specs_name_their_first_problem) {
   auto problem = [](insert_spec spec) { return insert_problem(spec); };
   CAF_CHECK_NOT_EQUAL(problem({"t; DROP TABLE x", {"a"}, "", 10})
-                        .find("table name 't; DROP TABLE x'"),
+                          .find("table name 't; DROP TABLE x'"),
                       std::string::npos);
   CAF_CHECK_NOT_EQUAL(problem({"t", {}, "", 10}).find("names no columns"),
                       std::string::npos);
@@ -491,9 +491,9 @@ CAF_TEST(bulk_insert_specs_name_their_first_problem) {
                       std::string::npos);
   CAF_CHECK_NOT_EQUAL(problem({"t", {"a"}, "", 0}).find("outside 1..100000"),
                       std::string::npos);
-  CAF_CHECK_NOT_EQUAL(problem({"t", {"a"}, "", max_insert_batch + 1})
-                        .find("outside"),
-                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(
+      problem({"t", {"a"}, "", max_insert_batch + 1}).find("outside"),
+      std::string::npos);
   insert_spec spec{"t", {"a", "b"}, "", 10};
   try {
     check_widths(spec, {{1, 2}, {3}});

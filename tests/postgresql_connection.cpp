@@ -205,8 +205,8 @@ CAF_TEST(a_cursor_reads_a_result_in_batches_of_at_most_n) {
 
 CAF_TEST(a_cursor_over_an_empty_result_knows_its_columns) {
   transaction tx{*conn, access_mode::read};
-  auto cur = conn->open_cursor("SELECT k, i, t FROM " + table +
-                               " WHERE k > ?", {0});
+  auto cur =
+      conn->open_cursor("SELECT k, i, t FROM " + table + " WHERE k > ?", {0});
   CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"k", "i", "t"}));
   std::vector<row> rows;
   CAF_CHECK(!cur->fetch(100, rows));
@@ -216,7 +216,7 @@ CAF_TEST(a_cursor_over_an_empty_result_knows_its_columns) {
 CAF_TEST(an_error_in_a_later_row_reaches_the_fetch_that_meets_it) {
   transaction tx{*conn, access_mode::read};
   auto cur = conn->open_cursor(
-    "SELECT x, 1 / (x - 500) FROM generate_series(1, 1000) AS x");
+      "SELECT x, 1 / (x - 500) FROM generate_series(1, 1000) AS x");
   std::vector<row> rows;
   CAF_CHECK(cur->fetch(400, rows));
   std::string code;
@@ -230,8 +230,7 @@ CAF_TEST(an_error_in_a_later_row_reaches_the_fetch_that_meets_it) {
 
 CAF_TEST(a_cursor_needs_a_transaction_and_the_right_parameters) {
   auto msg = failure_of([&] { conn->open_cursor("SELECT 1"); });
-  CAF_CHECK_NOT_EQUAL(msg.find("needs an open transaction"),
-                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(msg.find("needs an open transaction"), std::string::npos);
   {
     transaction tx{*conn, access_mode::read};
     msg = failure_of([&] { conn->open_cursor("SELECT ?::int, ?::int", {1}); });

@@ -212,14 +212,14 @@ std::vector<row> drain(row_cursor& cur, size_t n, std::vector<size_t>& sizes) {
 }
 
 const char* count_to_2500 =
-  "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
-  "WHERE x < ?) SELECT x, 'row ' || x AS label FROM n";
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+    "WHERE x < ?) SELECT x, 'row ' || x AS label FROM n";
 
 } // namespace
 
 CAF_TEST(a_cursor_reads_a_result_in_batches_of_at_most_n) {
   auto conn =
-    open_connection(engine_config::parse("sqlite://"), access_mode::write);
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
   transaction tx{*conn, access_mode::read};
   auto cur = conn->open_cursor(count_to_2500, {2500});
   CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"x", "label"}));
@@ -235,7 +235,7 @@ CAF_TEST(a_cursor_reads_a_result_in_batches_of_at_most_n) {
 
 CAF_TEST(a_cursor_over_an_empty_result_knows_its_columns) {
   auto conn =
-    open_connection(engine_config::parse("sqlite://"), access_mode::write);
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
   conn->execute_script("CREATE TABLE t (a, b, c)");
   transaction tx{*conn, access_mode::read};
   auto cur = conn->open_cursor("SELECT a, b, c FROM t WHERE a > ?", {0});
@@ -247,13 +247,13 @@ CAF_TEST(a_cursor_over_an_empty_result_knows_its_columns) {
 
 CAF_TEST(an_error_in_a_later_row_reaches_the_fetch_that_meets_it) {
   auto conn =
-    open_connection(engine_config::parse("sqlite://"), access_mode::write);
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
   transaction tx{*conn, access_mode::read};
   // abs() of the smallest integer overflows: row 500 fails, 1..499 do not.
   auto cur = conn->open_cursor(
-    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
-    "WHERE x < 1000) SELECT x, abs(CASE WHEN x = 500 THEN "
-    "-9223372036854775807 - 1 ELSE x END) FROM n");
+      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+      "WHERE x < 1000) SELECT x, abs(CASE WHEN x = 500 THEN "
+      "-9223372036854775807 - 1 ELSE x END) FROM n");
   std::vector<row> rows;
   CAF_CHECK(cur->fetch(400, rows));
   auto msg = failure_of([&] { cur->fetch(400, rows); });
@@ -264,14 +264,12 @@ CAF_TEST(an_error_in_a_later_row_reaches_the_fetch_that_meets_it) {
 
 CAF_TEST(a_cursor_needs_a_transaction_and_the_right_parameters) {
   auto conn =
-    open_connection(engine_config::parse("sqlite://"), access_mode::write);
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
   auto msg = failure_of([&] { conn->open_cursor("SELECT 1"); });
-  CAF_CHECK_NOT_EQUAL(msg.find("needs an open transaction"),
-                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(msg.find("needs an open transaction"), std::string::npos);
   transaction tx{*conn, access_mode::read};
   msg = failure_of([&] { conn->open_cursor("SELECT ?, ?", {1}); });
-  CAF_CHECK_NOT_EQUAL(msg.find("takes 2 parameters, got 1"),
-                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(msg.find("takes 2 parameters, got 1"), std::string::npos);
   msg = failure_of([&] { conn->open_cursor("SELEKT 1"); });
   CAF_CHECK_NOT_EQUAL(msg.find("syntax error"), std::string::npos);
 }
