@@ -54,6 +54,12 @@ struct cursor_state {
 
   std::size_t rows_ahead() const { return ahead.size() - ahead_pos; }
 
+  /// Push mode: every row went out and only the empty last batch is left;
+  /// it carries no rows, so it needs no credit.
+  bool only_end_left() const {
+    return pushing() && source_done && rows_ahead() == 0;
+  }
+
   /// Rows wanted now: the oldest fetch's, or the consumer's credit.
   std::uint32_t demand() const {
     if (pushing())
@@ -167,7 +173,7 @@ void serve(cursor_ptr self) {
   auto& st = self->state;
   if (st.state != phase::open)
     return;
-  for (auto n = st.demand(); n > 0; n = st.demand()) {
+  for (auto n = st.demand(); n > 0 || st.only_end_left(); n = st.demand()) {
     if (st.rows_ahead() == 0 && !st.source_done)
       break;
     auto batch = take(st, n);
