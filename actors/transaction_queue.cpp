@@ -428,8 +428,21 @@ void end_lease(queue_ptr self, const caf::actor_addr& conn) {
   dispatch(self, ln);
 }
 
-/// Ends the leases of a lessee that terminated.
+/// Ends the leases of a lessee that terminated, and drops those it still
+/// waits for: a connection lent to it later would never come back.
 void lessee_down(queue_ptr self, const caf::actor_addr& lessee) {
+  auto& st = self->state;
+  for (auto* ln : {&st.writers, &st.readers}) {
+    for (auto i = ln->waiting.begin(); i != ln->waiting.end();) {
+      if (i->second.is_lease() && i->second.lessee == lessee) {
+        st.by_seq.erase(std::get<2>(i->first));
+        i = ln->waiting.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+  notify_drained(st);
   std::vector<caf::actor_addr> lent;
   for (auto& [conn, entry] : self->state.leases)
     if (entry.lessee == lessee)
