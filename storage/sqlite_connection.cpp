@@ -95,6 +95,18 @@ void bind(SQLite::Statement& stmt, int index, const value& x) {
   }
 }
 
+/// Binds `params` to `stmt`'s placeholders, one each, or throws.
+void bind_all(SQLite::Statement& stmt, const std::vector<value>& params,
+              std::string_view sql) {
+  if (static_cast<size_t>(stmt.getBindParameterCount()) != params.size())
+    throw_invalid("statement takes " +
+                  std::to_string(stmt.getBindParameterCount()) +
+                  " parameters, got " + std::to_string(params.size()) +
+                  " [in: " + statement_excerpt(sql) + "]");
+  for (size_t i = 0; i < params.size(); ++i)
+    bind(stmt, static_cast<int>(i + 1), params[i]);
+}
+
 /// Steps one statement of its own, so the cursor never disturbs the
 /// connection's statement cache; it keeps its parameters, which SQLite
 /// reads in place.
@@ -103,13 +115,7 @@ public:
   sqlite_cursor(SQLite::Database& db, std::string_view sql,
                 std::vector<value> params)
       : sql_(sql), params_(std::move(params)), stmt_(db, sql_) {
-    if (static_cast<size_t>(stmt_.getBindParameterCount()) != params_.size())
-      throw_invalid("statement takes " +
-                    std::to_string(stmt_.getBindParameterCount()) +
-                    " parameters, got " + std::to_string(params_.size()) +
-                    " [in: " + statement_excerpt(sql_) + "]");
-    for (size_t i = 0; i < params_.size(); ++i)
-      bind(stmt_, static_cast<int>(i + 1), params_[i]);
+    bind_all(stmt_, params_, sql_);
     auto cols = stmt_.getColumnCount();
     for (int i = 0; i < cols; ++i)
       columns_.emplace_back(stmt_.getColumnName(i));
@@ -214,13 +220,7 @@ public:
     try {
       stmt.tryReset();
       stmt.clearBindings();
-      if (static_cast<size_t>(stmt.getBindParameterCount()) != params.size())
-        throw_invalid("statement takes " +
-                      std::to_string(stmt.getBindParameterCount()) +
-                      " parameters, got " + std::to_string(params.size()) +
-                      " [in: " + statement_excerpt(sql) + "]");
-      for (size_t i = 0; i < params.size(); ++i)
-        bind(stmt, static_cast<int>(i + 1), params[i]);
+      bind_all(stmt, params, sql);
       auto cols = stmt.getColumnCount();
       for (int i = 0; i < cols; ++i)
         out.columns.emplace_back(stmt.getColumnName(i));

@@ -10,7 +10,7 @@ namespace {
 
 /// Drops the suite's tables before and after each test.
 struct backend : sasync::test::postgresql_tables {
-  backend() : postgresql_tables("sasync_items, sasync_array, cursor_rows") {}
+  backend() : postgresql_tables("cursor_rows") {}
 
   /// Every PostgreSQL connection reads.
   static std::size_t one_reader_pool() { return 1; }
