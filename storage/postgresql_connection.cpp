@@ -32,10 +32,23 @@ failure_kind classify(const std::string& sqlstate) {
   return failure_kind::database;
 }
 
+/// libpq's message on one line: its line breaks and hint indents become
+/// single spaces.
 std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-    text.pop_back();
-  return text;
+  std::string out;
+  out.reserve(text.size());
+  bool gap = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r' || (c == ' ' && gap)) {
+      gap = true;
+      continue;
+    }
+    if (gap && !out.empty())
+      out += ' ';
+    gap = false;
+    out += c;
+  }
+  return out;
 }
 
 value field_value(const pqxx::field& f) {
