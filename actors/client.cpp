@@ -5,22 +5,22 @@
 
 namespace sasync {
 
-caf::expected<items> items_of(caf::scoped_actor& self, const broker& db,
+caf::expected<items> items_of(caf::scoped_actor& self, const node& db,
                               std::int64_t group, caf::duration timeout) {
   return detail::ask<items>(self, db, timeout, items_atom::value, group);
 }
 
-caf::expected<dict> dict_of(caf::scoped_actor& self, const broker& db,
+caf::expected<dict> dict_of(caf::scoped_actor& self, const node& db,
                             std::int64_t group, caf::duration timeout) {
   return detail::ask<dict>(self, db, timeout, dict_atom::value, group);
 }
 
-caf::expected<array> array_of(caf::scoped_actor& self, const broker& db,
+caf::expected<array> array_of(caf::scoped_actor& self, const node& db,
                               std::int64_t group, caf::duration timeout) {
   return detail::ask<array>(self, db, timeout, array_atom::value, group);
 }
 
-caf::expected<cursor_info> query(caf::scoped_actor& self, const broker& db,
+caf::expected<cursor_info> query(caf::scoped_actor& self, const node& db,
                                  std::string statement,
                                  std::vector<value> params,
                                  caf::duration timeout) {
@@ -39,7 +39,7 @@ caf::expected<row_batch> fetch(caf::scoped_actor& self, const cursor& rows,
 }
 
 caf::expected<std::uint64_t>
-for_each_row(caf::scoped_actor& self, const broker& db, std::string statement,
+for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
              std::vector<value> params,
              const std::function<void(const row&)>& on_row, std::uint32_t batch,
              caf::duration timeout) {
@@ -68,8 +68,8 @@ for_each_row(caf::scoped_actor& self, const broker& db, std::string statement,
   }
 }
 
-caf::expected<bulk_insert> insert_into(caf::scoped_actor& self,
-                                       const broker& db, insert_spec spec,
+caf::expected<bulk_insert> insert_into(caf::scoped_actor& self, const node& db,
+                                       insert_spec spec,
                                        caf::duration timeout) {
   return detail::ask<bulk_insert>(self, db, timeout, insert_atom::value,
                                   std::move(spec));

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "actors/array.hpp"
-#include "actors/broker.hpp"
+#include "actors/node.hpp"
 #include "actors/dict.hpp"
 #include "actors/errc.hpp"
 #include "actors/items.hpp"
@@ -109,15 +109,15 @@ constexpr bool is_named_store =
 // -- the actor of a group -----------------------------------------------------
 
 /// The items actor of `group` on `db` (made on first use).
-caf::expected<items> items_of(caf::scoped_actor& self, const broker& db,
+caf::expected<items> items_of(caf::scoped_actor& self, const node& db,
                               std::int64_t group,
                               caf::duration timeout = caf::infinite);
 /// The dict actor of `group` on `db`.
-caf::expected<dict> dict_of(caf::scoped_actor& self, const broker& db,
+caf::expected<dict> dict_of(caf::scoped_actor& self, const node& db,
                             std::int64_t group,
                             caf::duration timeout = caf::infinite);
 /// The array actor of `group` on `db`.
-caf::expected<array> array_of(caf::scoped_actor& self, const broker& db,
+caf::expected<array> array_of(caf::scoped_actor& self, const node& db,
                               std::int64_t group,
                               caf::duration timeout = caf::infinite);
 
@@ -192,7 +192,7 @@ caf::expected<std::optional<T>> get(caf::scoped_actor& self, const array& cells,
 
 /// A cursor over the rows of `statement` (`?` parameters bound); pull its
 /// rows with fetch.
-caf::expected<cursor_info> query(caf::scoped_actor& self, const broker& db,
+caf::expected<cursor_info> query(caf::scoped_actor& self, const node& db,
                                  std::string statement,
                                  std::vector<value> params = {},
                                  caf::duration timeout = caf::infinite);
@@ -207,14 +207,14 @@ caf::expected<row_batch> fetch(caf::scoped_actor& self, const cursor& rows,
 /// memory holds about two batches whatever the result's size. If `on_row`
 /// throws, the cursor is cancelled and the exception passes on.
 caf::expected<std::uint64_t>
-for_each_row(caf::scoped_actor& self, const broker& db, std::string statement,
+for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
              std::vector<value> params,
              const std::function<void(const row&)>& on_row,
              std::uint32_t batch = 1000, caf::duration timeout = caf::infinite);
 
 /// An ordered bulk insert into `spec.table`.
-caf::expected<bulk_insert> insert_into(caf::scoped_actor& self,
-                                       const broker& db, insert_spec spec,
+caf::expected<bulk_insert> insert_into(caf::scoped_actor& self, const node& db,
+                                       insert_spec spec,
                                        caf::duration timeout = caf::infinite);
 
 /// What insert_rows reports as it goes.

@@ -1,0 +1,113 @@
+// The entry actor: size checks, then delegation to the broker.
+#include "actors/node.hpp"
+
+#include "actors/errc.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace sasync {
+
+namespace {
+
+struct node_state {
+  broker db;
+  node_limits limits;
+  static inline const char* name = "sasync.node";
+};
+
+using node_ptr = node::stateful_pointer<node_state>;
+
+caf::error too_large(const std::string& what, std::size_t size,
+                     std::size_t limit) {
+  return make_error(errc::invalid_argument,
+                    what + " of " + std::to_string(size) +
+                        " bytes is larger than the node's limit of " +
+                        std::to_string(limit));
+}
+
+/// Why a statement and its parameters are refused, if they are.
+caf::error check(const node_limits& limits, const std::string& statement,
+                 const std::vector<value>& params) {
+  if (statement.size() > limits.statement_bytes)
+    return too_large("a statement", statement.size(), limits.statement_bytes);
+  if (params.size() > limits.parameters)
+    return make_error(errc::invalid_argument,
+                      std::to_string(params.size()) +
+                          " parameters are more than the node's limit of " +
+                          std::to_string(limits.parameters));
+  for (auto& p : params) {
+    auto size = p.type() == value::kind::text   ? p.as_text().size()
+                : p.type() == value::kind::blob ? p.as_blob().size()
+                                                : 0;
+    if (size > limits.value_bytes)
+      return too_large("a parameter", size, limits.value_bytes);
+  }
+  return {};
+}
+
+node::behavior_type node_impl(node_ptr self, broker db, node_limits limits) {
+  self->state.db = std::move(db);
+  self->state.limits = limits;
+  return {
+      [=](table_atom a, table_def& def) {
+        return self->delegate(self->state.db, a, std::move(def));
+      },
+      [=](sql_atom a, std::string& stmt,
+          std::vector<value>& params) -> caf::result<result_set> {
+        if (auto err = check(self->state.limits, stmt, params))
+          return err;
+        return self->delegate(self->state.db, a, std::move(stmt),
+                              std::move(params));
+      },
+      [=](prepare_atom a, std::string& name,
+          std::string& stmt) -> caf::result<void> {
+        if (auto err = check(self->state.limits, stmt, {}))
+          return err;
+        return self->delegate(self->state.db, a, std::move(name),
+                              std::move(stmt));
+      },
+      [=](execute_atom a, std::string& name,
+          std::vector<value>& params) -> caf::result<result_set> {
+        if (auto err = check(self->state.limits, name, params))
+          return err;
+        return self->delegate(self->state.db, a, std::move(name),
+                              std::move(params));
+      },
+      [=](query_atom a, std::string& stmt,
+          std::vector<value>& params) -> caf::result<cursor_info> {
+        if (auto err = check(self->state.limits, stmt, params))
+          return err;
+        return self->delegate(self->state.db, a, std::move(stmt),
+                              std::move(params));
+      },
+      [=](query_atom a, std::string& stmt, std::vector<value>& params,
+          row_consumer& to, std::uint32_t credit) -> caf::result<cursor_info> {
+        if (auto err = check(self->state.limits, stmt, params))
+          return err;
+        return self->delegate(self->state.db, a, std::move(stmt),
+                              std::move(params), std::move(to), credit);
+      },
+      [=](insert_atom a, insert_spec& spec) {
+        return self->delegate(self->state.db, a, std::move(spec));
+      },
+      [=](items_atom a, std::int64_t group) {
+        return self->delegate(self->state.db, a, group);
+      },
+      [=](dict_atom a, std::int64_t group) {
+        return self->delegate(self->state.db, a, group);
+      },
+      [=](array_atom a, std::int64_t group) {
+        return self->delegate(self->state.db, a, group);
+      },
+      [=](status_atom a) { return self->delegate(self->state.db, a); },
+  };
+}
+
+} // namespace
+
+node spawn_node(caf::actor_system& sys, broker db, node_limits limits) {
+  return sys.spawn(node_impl, std::move(db), limits);
+}
+
+} // namespace sasync

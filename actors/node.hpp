@@ -1,0 +1,54 @@
+// The node's entry actor: what a sasyncd node publishes. It offers the
+// broker's data-only operations (no closures, no shutdown) and checks what
+// remote peers send before the broker sees it.
+#pragma once
+
+#include "actors/broker.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sasync {
+
+/// The broker's messages of the same names and answers (see broker.hpp),
+/// minus transact (closures never cross the network) and shutdown (the
+/// node's operator stops it with a signal). A broker handle converts to a
+/// node, so code written against `node` runs in-process too.
+using node = caf::typed_actor<
+    caf::replies_to<table_atom, table_def>::with<void>,
+    caf::replies_to<sql_atom, std::string,
+                    std::vector<value>>::with<result_set>,
+    caf::replies_to<prepare_atom, std::string, std::string>::with<void>,
+    caf::replies_to<execute_atom, std::string,
+                    std::vector<value>>::with<result_set>,
+    caf::replies_to<query_atom, std::string,
+                    std::vector<value>>::with<cursor_info>,
+    caf::replies_to<query_atom, std::string, std::vector<value>, row_consumer,
+                    std::uint32_t>::with<cursor_info>,
+    caf::replies_to<insert_atom, insert_spec>::with<bulk_insert>,
+    caf::replies_to<items_atom, std::int64_t>::with<items>,
+    caf::replies_to<dict_atom, std::int64_t>::with<dict>,
+    caf::replies_to<array_atom, std::int64_t>::with<array>,
+    caf::replies_to<status_atom>::with<broker_status>>;
+
+/// What one request from a peer may carry; more is invalid_argument.
+struct node_limits {
+  std::size_t statement_bytes = 1 << 20;
+  /// SQLite's default limit of bound parameters.
+  std::size_t parameters = 32'766;
+  /// One text or blob parameter.
+  std::size_t value_bytes = 16 << 20;
+};
+
+/// The entry actor in front of `db`: checks each request against `limits`
+/// and delegates it, so the answer (or the broker's shutting_down once it
+/// drains) goes straight back to the peer.
+node spawn_node(caf::actor_system& sys, broker db, node_limits limits = {});
+
+} // namespace sasync
