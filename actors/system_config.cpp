@@ -87,4 +87,19 @@ std::size_t queue_capacity_from(const caf::actor_system_config& cfg) {
   return caf::get_or(cfg, "sasync.queue-capacity", std::size_t{10'000});
 }
 
+std::string system_config::unknown_option() const {
+  for (auto& [group, entries] : content) {
+    auto keys = caf::get_if<caf::settings>(&entries);
+    if (keys == nullptr) {
+      if (custom_options_.qualified_name_lookup("global", group) == nullptr)
+        return group;
+      continue;
+    }
+    for (auto& [key, x] : *keys)
+      if (custom_options_.qualified_name_lookup(group, key) == nullptr)
+        return group + "." + key;
+  }
+  return {};
+}
+
 } // namespace sasync

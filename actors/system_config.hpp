@@ -7,6 +7,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include <cstddef>
+#include <string>
 
 namespace sasync {
 
@@ -36,6 +37,10 @@ struct system_config : caf::actor_system_config {
     configure(*this);
     add_sasync_options(custom_options_);
   }
+
+  /// After parse(): the first `group.key` of the config file that no
+  /// option declares (CAF keeps such keys without a word), or empty.
+  std::string unknown_option() const;
 };
 
 } // namespace sasync

@@ -1,0 +1,152 @@
+// sasyncd: a node that hosts one broker and publishes its entry actor.
+// Started from a config file; SIGTERM or SIGINT drains and exits 0.
+//
+// Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
+// 4 database unreachable or the drain failed.
+#include "actors/node.hpp"
+#include "actors/system_config.hpp"
+#include "storage/connection.hpp"
+#include "storage/storage_failure.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/config_option_adder.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+namespace {
+
+struct daemon_config : sasync::system_config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 4242;
+  bool insecure = false;
+
+  daemon_config() {
+    caf::config_option_adder{custom_options_, "node"}
+        .add(host, "host", "address to listen on (127.0.0.1)")
+        .add(port, "port", "port to listen on; 0 picks a free one (4242)")
+        .add(insecure, "insecure",
+             "listen on a non-loopback address without TLS");
+    load<caf::io::middleman>();
+    load<caf::openssl::manager>();
+  }
+};
+
+int fail(int code, const std::string& line) {
+  std::cerr << "sasyncd: " << line << '\n';
+  return code;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost";
+}
+
+/// TLS is configured when a certificate, its key and a CA file are set.
+bool tls_configured(const caf::actor_system_config& cfg) {
+  for (auto key : {"openssl.certificate", "openssl.key", "openssl.cafile"}) {
+    auto x = caf::get_if<std::string>(&cfg, key);
+    if (!x || x->empty())
+      return false;
+  }
+  return true;
+}
+
+/// Blocks until SIGTERM or SIGINT; returns its name.
+const char* await_stop_signal(const sigset_t& stop) {
+  int sig = 0;
+  sigwait(&stop, &sig);
+  return sig == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+int run(daemon_config& cfg) {
+  sasync::engine_config engine;
+  try {
+    engine = sasync::engine_from(cfg);
+  } catch (const sasync::storage_failure& f) {
+    return fail(1, std::string{"bad [sasync] option: "} + f.what());
+  }
+  auto tls = tls_configured(cfg);
+  if (!is_loopback(cfg.host) && !tls && !cfg.insecure)
+    return fail(1, "listening on " + cfg.host +
+                       " needs TLS: set openssl.certificate, openssl.key "
+                       "and openssl.cafile (or pass --node.insecure)");
+  try {
+    // Refuse to listen for work the database cannot take.
+    sasync::open_connection(engine, sasync::access_mode::write);
+  } catch (const sasync::storage_failure& f) {
+    return fail(4, f.what());
+  }
+  caf::actor_system sys{cfg};
+  sasync::broker_config bc;
+  bc.engine = engine;
+  bc.queue_capacity = sasync::queue_capacity_from(cfg);
+  auto db = sasync::spawn_broker(sys, bc);
+  auto entry = sasync::spawn_node(sys, db);
+  auto published =
+      tls ? caf::openssl::publish(entry, cfg.port, cfg.host.c_str())
+          : sys.middleman().publish(entry, cfg.port, cfg.host.c_str());
+  if (!published) {
+    caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+    caf::anon_send(db, sasync::shutdown_atom::value);
+    return fail(2, "cannot listen on " + cfg.host + ":" +
+                       std::to_string(cfg.port) + ": " +
+                       sys.render(published.error()));
+  }
+  std::printf("listening on %s:%u\n", cfg.host.c_str(), *published);
+  std::fflush(stdout);
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  auto why = await_stop_signal(stop);
+  std::cerr << "sasyncd: " << why << ": draining\n";
+  // New peers are refused; the broker answers later work shutting_down
+  // and commits everything it accepted before it answers.
+  sys.middleman().unpublish(entry, *published);
+  caf::error drained;
+  {
+    caf::scoped_actor self{sys};
+    self->request(db, caf::infinite, sasync::shutdown_atom::value)
+        .receive([] {}, [&](caf::error& err) { drained = std::move(err); });
+  }
+  caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+  if (drained)
+    return fail(4, "drain failed: " + sys.render(drained));
+  std::cerr << "sasyncd: stopped\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Blocked before any thread starts, so only sigwait() sees them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  daemon_config cfg;
+  auto has_config_file = false;
+  for (int i = 1; i < argc; ++i)
+    if (std::string{argv[i]}.rfind("--config-file=", 0) == 0)
+      has_config_file = true;
+  if (auto err = cfg.parse(argc, argv))
+    return fail(1, to_string(err));
+  if (cfg.cli_helptext_printed)
+    return 0;
+  if (!cfg.remainder.empty())
+    return fail(1, "unexpected argument '" + cfg.remainder.front() + "'");
+  if (!has_config_file)
+    return fail(1, "usage: sasyncd --config-file=FILE [--GROUP.KEY=VALUE...] "
+                   "(--help lists the keys)");
+  if (auto unknown = cfg.unknown_option(); !unknown.empty())
+    return fail(1, "unknown key '" + unknown + "' in " + cfg.config_file_path);
+  return run(cfg);
+}
