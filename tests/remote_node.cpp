@@ -1,0 +1,302 @@
+// sasyncd as a real process on a free loopback port, started from a config
+// file, and a client node in this process talking to it over CAF's
+// middleman. Every wait is bounded.
+#define CAF_SUITE remote.node
+
+#include "actors/client.hpp"
+
+#include "actors/errc.hpp"
+#include "actors/system_config.hpp"
+
+#include "backends.hpp"
+#include "child_process.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/test/unit_test.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+
+using namespace sasync;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto bound = std::chrono::seconds(30);
+const caf::duration limit{bound};
+
+struct client_config : system_config {
+  client_config() { load<caf::io::middleman>(); }
+};
+
+/// A daemon from a config file in a directory of its own.
+class daemon_process {
+public:
+  daemon_process(const std::filesystem::path& config)
+      : proc_({SASYNCD_PATH, "--config-file=" + config.string()}) {
+    auto line = proc_.read_line(bound);
+    const std::string prefix = "listening on 127.0.0.1:";
+    if (!line || line->rfind(prefix, 0) != 0)
+      CAF_FAIL("sasyncd did not start: " << (line ? *line : "(no line)") << " "
+                                         << proc_.errors());
+    port_ = static_cast<std::uint16_t>(std::stoi(line->substr(prefix.size())));
+  }
+
+  std::uint16_t port() const { return port_; }
+  test::child_process& process() { return proc_; }
+
+  /// SIGTERM, then the exit code (-1 if it did not exit in time).
+  int stop() {
+    proc_.signal(SIGTERM);
+    auto code = proc_.wait(bound);
+    return code ? *code : -1;
+  }
+
+private:
+  test::child_process proc_;
+  std::uint16_t port_ = 0;
+};
+
+struct fixture {
+  test::sqlite_file where{"remote"};
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("sasync-remote-" + std::to_string(::getpid()));
+  client_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+
+  fixture() {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+
+  ~fixture() { std::filesystem::remove_all(dir); }
+
+  /// A config file with `extra` lines appended to its [sasync] group.
+  std::filesystem::path config(const std::string& extra = {},
+                               const std::string& node = "port=0") {
+    auto path = dir / "sasyncd.ini";
+    std::ofstream out{path};
+    out << "[sasync]\nurl=\"" << where.url() << "\"\n"
+        << extra << "\n[node]\n"
+        << node << "\n";
+    return path;
+  }
+
+  node connect(std::uint16_t port) {
+    auto h = sys.middleman().remote_actor<node>("127.0.0.1", port);
+    if (!h)
+      CAF_FAIL("cannot connect: " << sys.render(h.error()));
+    return *h;
+  }
+
+  template <class T> T require(caf::expected<T> x) {
+    if (!x)
+      CAF_FAIL(sys.render(x.error()));
+    return std::move(*x);
+  }
+
+  void require(caf::expected<void> x) {
+    if (!x)
+      CAF_FAIL(sys.render(x.error()));
+  }
+
+  /// The exit code and stderr of sasyncd run with `args`.
+  test::run_result daemon_run(std::vector<std::string> args) {
+    args.insert(args.begin(), SASYNCD_PATH);
+    return test::run_to_end(std::move(args), bound);
+  }
+};
+
+/// What the writers of the load test saw, shared with the test thread.
+struct write_log {
+  std::mutex mtx;
+  std::condition_variable changed;
+  std::set<std::string> acks;
+  int stopped = 0;
+
+  template <class Pred> bool await(Pred pred) {
+    std::unique_lock<std::mutex> guard{mtx};
+    return changed.wait_for(guard, bound, [&] { return pred(*this); });
+  }
+
+  template <class F> void update(F fn) {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      fn(*this);
+    }
+    changed.notify_all();
+  }
+};
+
+/// Sets `prefix`0, `prefix`1, ... one after another until a set fails.
+void writer(caf::event_based_actor* self, items store, std::string prefix,
+            std::shared_ptr<write_log> log) {
+  auto next = std::make_shared<std::function<void(std::int64_t)>>();
+  *next = [=](std::int64_t n) {
+    auto name = prefix + std::to_string(n);
+    set(
+        self, store, name, n,
+        [=] {
+          log->update([&](write_log& l) { l.acks.insert(name); });
+          (*next)(n + 1);
+        },
+        [=](caf::error&) {
+          log->update([](write_log& l) { ++l.stopped; });
+          self->quit();
+        },
+        limit);
+  };
+  (*next)(0);
+}
+
+/// One line, naming the problem, prefixed with the program's name.
+bool one_clear_line(const std::string& errors, const std::string& needle) {
+  return errors.rfind("sasyncd: ", 0) == 0 &&
+         errors.find('\n') == errors.size() - 1 &&
+         errors.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(remote_node_tests, fixture)
+
+CAF_TEST(a_client_node_uses_items_sql_and_cursors_of_a_daemon) {
+  daemon_process daemon{config()};
+  auto db = connect(daemon.port());
+  auto store = require(items_of(self, db, 7, limit));
+  require(set(self, store, "greeting", std::string{"hello"}, limit));
+  auto got = require(get<std::string>(self, store, "greeting", limit));
+  CAF_CHECK_EQUAL(got, std::optional<std::string>{"hello"});
+  require(detail::ask<void>(
+      self, db, limit, table_atom::value,
+      table_def{"notes",
+                {{"id", column_type::integer, false, true, true},
+                 {"body", column_type::text, false}},
+                {}}));
+  auto inserter = require(
+      insert_into(self, db, insert_spec{"notes", {"body"}, "id", 100}, limit));
+  std::size_t i = 0;
+  auto next = [&]() -> std::optional<row> {
+    if (i == 250)
+      return std::nullopt;
+    return row{"note " + std::to_string(++i)};
+  };
+  CAF_CHECK_EQUAL(require(insert_rows(self, inserter, 100, next, {}, limit)),
+                  250u);
+  // A cursor on the daemon, pulled from here.
+  std::uint64_t seen = 0;
+  auto rows = for_each_row(
+      self, db, "SELECT id, body FROM notes WHERE id > ? ORDER BY id", {0},
+      [&](const row& r) {
+        CAF_CHECK_EQUAL(r.at(1).as_text(), "note " + std::to_string(++seen));
+      },
+      64, limit);
+  CAF_CHECK_EQUAL(require(std::move(rows)), 250u);
+  auto st =
+      require(detail::ask<broker_status>(self, db, limit, status_atom::value));
+  CAF_CHECK_EQUAL(st.state, "running");
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+  CAF_CHECK_NOT_EQUAL(daemon.process().errors().find("SIGTERM: draining"),
+                      std::string::npos);
+}
+
+CAF_TEST(oversized_requests_from_a_peer_are_refused) {
+  daemon_process daemon{config()};
+  auto db = connect(daemon.port());
+  std::string huge(17 << 20, 'x');
+  auto res = detail::ask<result_set>(self, db, limit, sql_atom::value,
+                                     "SELECT ?", std::vector<value>{huge});
+  CAF_REQUIRE(!res);
+  CAF_CHECK(is(res.error(), errc::invalid_argument) ||
+            res.error() == caf::sec::request_timeout);
+  CAF_MESSAGE(sys.render(res.error()));
+  auto long_statement = "SELECT '" + std::string(2 << 20, 'y') + "'";
+  auto res2 = detail::ask<result_set>(self, db, limit, sql_atom::value,
+                                      long_statement, std::vector<value>{});
+  CAF_REQUIRE(!res2);
+  CAF_CHECK(is(res2.error(), errc::invalid_argument));
+  // The node still serves.
+  auto ok =
+      detail::ask<result_set>(self, db, limit, sql_atom::value,
+                              std::string{"SELECT 1"}, std::vector<value>{});
+  CAF_CHECK(ok);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
+  std::set<std::string> acknowledged;
+  {
+    daemon_process daemon{config()};
+    auto db = connect(daemon.port());
+    auto store = require(items_of(self, db, 1, limit));
+    // Writers keep sets in flight; every acknowledged name is recorded.
+    auto log = std::make_shared<write_log>();
+    constexpr int writers = 8;
+    for (int w = 0; w < writers; ++w)
+      sys.spawn(writer, store, "w" + std::to_string(w) + "-", log);
+    CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 400; }));
+    CAF_CHECK_EQUAL(daemon.stop(), 0);
+    CAF_CHECK(log->await([](auto& l) { return l.stopped == writers; }));
+    std::lock_guard<std::mutex> guard{log->mtx};
+    acknowledged = log->acks;
+  }
+  CAF_MESSAGE(acknowledged.size() << " writes acknowledged before SIGTERM");
+  daemon_process again{config()};
+  auto db = connect(again.port());
+  auto store = require(items_of(self, db, 1, limit));
+  auto stored = require(detail::ask<std::vector<std::string>>(
+      self, store, limit, names_atom::value));
+  std::set<std::string> present(stored.begin(), stored.end());
+  std::size_t lost = 0;
+  for (auto& name : acknowledged)
+    if (present.count(name) == 0)
+      ++lost;
+  CAF_CHECK_EQUAL(lost, 0u);
+  CAF_CHECK_EQUAL(again.stop(), 0);
+}
+
+CAF_TEST(bad_configs_exit_with_one_clear_line) {
+  auto unknown = daemon_run({"--config-file=" + config("bogus=1").string()});
+  CAF_CHECK_EQUAL(unknown.code, 1);
+  CAF_CHECK(one_clear_line(unknown.errors, "unknown key 'sasync.bogus'"));
+  auto bad_url = daemon_run(
+      {"--config-file=" + config().string(), "--sasync.url=nope://x"});
+  CAF_CHECK_EQUAL(bad_url.code, 1);
+  CAF_CHECK(one_clear_line(bad_url.errors, "unsupported URL scheme 'nope'"));
+  auto no_file = daemon_run({"--sasync.url=sqlite://"});
+  CAF_CHECK_EQUAL(no_file.code, 1);
+  CAF_CHECK(one_clear_line(no_file.errors, "--config-file=FILE"));
+  auto missing = daemon_run({"--config-file=" + (dir / "none.ini").string()});
+  CAF_CHECK_EQUAL(missing.code, 1);
+  CAF_CHECK(one_clear_line(missing.errors, "none.ini"));
+  auto open_port =
+      daemon_run({"--config-file=" + config().string(), "--node.host=0.0.0.0"});
+  CAF_CHECK_EQUAL(open_port.code, 1);
+  CAF_CHECK(one_clear_line(open_port.errors, "needs TLS"));
+  auto unreachable =
+      daemon_run({"--config-file=" + config().string(),
+                  "--sasync.url=postgresql://nobody@127.0.0.1:1/none"});
+  CAF_CHECK_EQUAL(unreachable.code, 4);
+  CAF_CHECK(one_clear_line(unreachable.errors, "127.0.0.1"));
+  // A port in use: the first daemon holds it.
+  daemon_process first{config()};
+  auto in_use = daemon_run({"--config-file=" + config().string(),
+                            "--node.port=" + std::to_string(first.port())});
+  CAF_CHECK_EQUAL(in_use.code, 2);
+  CAF_CHECK(one_clear_line(in_use.errors, "cannot listen on 127.0.0.1:" +
+                                              std::to_string(first.port())));
+  CAF_CHECK_EQUAL(first.stop(), 0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
