@@ -30,6 +30,8 @@ std::string to_string(errc x) {
     return "type_mismatch";
   case errc::corrupt_value:
     return "corrupt_value";
+  case errc::unreachable:
+    return "unreachable";
   }
   return "unknown(" + std::to_string(static_cast<int>(x)) + ")";
 }

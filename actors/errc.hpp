@@ -21,6 +21,7 @@ enum class errc : std::uint8_t {
   missing,           ///< no value under that name
   type_mismatch,     ///< a stored value is of another type than asked for
   corrupt_value,     ///< a stored value's bytes do not decode as its type
+  unreachable,       ///< the node cannot be reached or went away
 };
 
 /// The category's atom, as it appears in `caf::error::category()`.

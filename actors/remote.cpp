@@ -1,0 +1,166 @@
+// The stand-in actor: an untyped forwarder that keeps every request it
+// forwarded until the answer comes, so it can fail them when the node's
+// proxy goes down (CAF 0.17 would leave them to their timeouts).
+#include "actors/remote.hpp"
+
+#include "actors/errc.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/others.hpp>
+
+#include <map>
+
+namespace sasync {
+
+namespace {
+
+struct stand_in_state {
+  caf::actor target;
+  std::string where;
+  std::map<std::uint64_t, caf::response_promise> pending;
+  std::uint64_t next_id = 0;
+  static inline const char* name = "sasync.remote";
+};
+
+using stand_in_ptr = caf::stateful_actor<stand_in_state>*;
+
+caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
+                          std::string where);
+
+/// Handles in an answer become stand-ins too, so requests to them are kept
+/// and failed the same way.
+caf::message wrap_handles(stand_in_ptr self, caf::message msg) {
+  auto& sys = self->system();
+  auto& where = self->state.where;
+  auto wrap = [&](const auto& handle) {
+    using handle_type = std::decay_t<decltype(handle)>;
+    auto sub = spawn_stand_in(sys, caf::actor_cast<caf::actor>(handle), where);
+    self->link_to(sub);
+    return caf::actor_cast<handle_type>(sub);
+  };
+  if (msg.match_elements<items>())
+    return caf::make_message(wrap(msg.get_as<items>(0)));
+  if (msg.match_elements<dict>())
+    return caf::make_message(wrap(msg.get_as<dict>(0)));
+  if (msg.match_elements<array>())
+    return caf::make_message(wrap(msg.get_as<array>(0)));
+  if (msg.match_elements<bulk_insert>())
+    return caf::make_message(wrap(msg.get_as<bulk_insert>(0)));
+  if (msg.match_elements<cursor_info>()) {
+    auto info = msg.get_as<cursor_info>(0);
+    info.rows = wrap(info.rows);
+    return caf::make_message(std::move(info));
+  }
+  return msg;
+}
+
+/// Hands the answer to request `id` to its requester.
+void settle(stand_in_ptr self, std::uint64_t id, caf::message answer) {
+  auto& pending = self->state.pending;
+  if (auto i = pending.find(id); i != pending.end()) {
+    i->second.deliver(std::move(answer));
+    pending.erase(i);
+  }
+}
+
+/// A response handler for each answer type; CAF 0.17 has no catch-all for
+/// responses.
+template <class... Answers>
+caf::behavior answers(stand_in_ptr self, std::uint64_t id) {
+  return caf::behavior{
+      [self, id]() { settle(self, id, caf::message{}); }, // void
+      [self, id](caf::error& err) {
+        settle(self, id, caf::make_message(std::move(err)));
+      },
+      [self, id](Answers& x) {
+        settle(self, id, wrap_handles(self, caf::make_message(std::move(x))));
+      }...};
+}
+
+/// Every answer type of node, items, dict, array, cursor and bulk_insert.
+caf::behavior answers_of_node(stand_in_ptr self, std::uint64_t id) {
+  return answers<result_set, cursor_info, bulk_insert, items, dict, array,
+                 broker_status, caf::optional<stored_value>, bool,
+                 std::uint64_t, std::vector<std::string>,
+                 std::map<std::string, stored_value>, row_batch,
+                 std::vector<value>, insert_progress>(self, id);
+}
+
+/// Fails every request still waiting with unreachable, then quits.
+void fail_and_quit(stand_in_ptr self, const caf::error& reason) {
+  auto& st = self->state;
+  auto gone = make_error(errc::unreachable,
+                         "node " + st.where +
+                             " went away: " + self->system().render(reason));
+  for (auto& [id, rp] : st.pending)
+    rp.deliver(gone);
+  st.pending.clear();
+  // Peers know this actor by id, so CAF keeps it registered until it
+  // quits; the stand-ins handed out through it are linked and go too.
+  self->quit(reason);
+}
+
+caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
+                            std::string where) {
+  auto& st = self->state;
+  st.target = std::move(target);
+  st.where = std::move(where);
+  self->monitor(st.target);
+  // The target ended: a cursor that is done (normal), or the node went
+  // away (remote_link_unreachable, which the linked stand-ins follow).
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { fail_and_quit(self, dm.reason); });
+  // A linked stand-in whose target ended normally is no reason to go;
+  // one that lost the node, or disconnect_node, is.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    if (em.reason != caf::exit_reason::normal)
+      fail_and_quit(self, em.reason);
+  });
+  self->set_default_handler(
+      [self](caf::scheduled_actor*,
+             caf::message_view& x) -> caf::result<caf::message> {
+        auto& st = self->state;
+        auto msg = x.move_content_to_message();
+        if (!self->current_message_id().is_request()) {
+          // A plain send (credit, cancel): passed on, nothing to answer.
+          self->send(st.target, std::move(msg));
+          return caf::delegated<caf::message>{};
+        }
+        auto rp = self->make_response_promise();
+        auto id = st.next_id++;
+        st.pending.emplace(id, rp);
+        auto sent = self->request(st.target, caf::infinite, std::move(msg));
+        self->add_multiplexed_response_handler(sent.id(),
+                                               answers_of_node(self, id));
+        return rp;
+      });
+  // An actor without a behavior quits; everything real goes through the
+  // default handler above.
+  return {[](sweep_atom) {}};
+}
+
+caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
+                          std::string where) {
+  return sys.spawn(stand_in_impl, std::move(target), std::move(where));
+}
+
+} // namespace
+
+caf::expected<node> connect_node(caf::actor_system& sys,
+                                 const std::string& host, std::uint16_t port) {
+  auto where = host + ":" + std::to_string(port);
+  auto remote = sys.middleman().remote_actor<node>(host, port);
+  if (!remote)
+    return make_error(errc::unreachable, "cannot reach node " + where + ": " +
+                                             sys.render(remote.error()));
+  return caf::actor_cast<node>(
+      spawn_stand_in(sys, caf::actor_cast<caf::actor>(*remote), where));
+}
+
+void disconnect_node(const node& remote) {
+  caf::anon_send_exit(remote, caf::exit_reason::user_shutdown);
+}
+
+} // namespace sasync
