@@ -14,6 +14,7 @@ namespace sasync::test {
 class child_process {
 public:
   /// Starts `argv[0]` with `argv`; stdout and stderr are read through pipes.
+  /// It gets SIGKILL if the test process dies first.
   explicit child_process(std::vector<std::string> argv);
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;

@@ -4,6 +4,7 @@
 #define CAF_SUITE remote.node
 
 #include "actors/client.hpp"
+#include "actors/remote.hpp"
 
 #include "actors/errc.hpp"
 #include "actors/system_config.hpp"
@@ -94,10 +95,18 @@ struct fixture {
   }
 
   node connect(std::uint16_t port) {
-    auto h = sys.middleman().remote_actor<node>("127.0.0.1", port);
+    auto h = connect_node(sys, "127.0.0.1", port);
     if (!h)
       CAF_FAIL("cannot connect: " << sys.render(h.error()));
     return *h;
+  }
+
+  /// Names stored in items group 1.
+  std::set<std::string> stored_names(const node& db) {
+    auto store = require(items_of(self, db, 1, limit));
+    auto names = require(detail::ask<std::vector<std::string>>(
+        self, store, limit, names_atom::value));
+    return {names.begin(), names.end()};
   }
 
   template <class T> T require(caf::expected<T> x) {
@@ -124,6 +133,8 @@ struct write_log {
   std::condition_variable changed;
   std::set<std::string> acks;
   int stopped = 0;
+  int unreachable = 0;
+  int timeouts = 0;
 
   template <class Pred> bool await(Pred pred) {
     std::unique_lock<std::mutex> guard{mtx};
@@ -151,8 +162,12 @@ void writer(caf::event_based_actor* self, items store, std::string prefix,
           log->update([&](write_log& l) { l.acks.insert(name); });
           (*next)(n + 1);
         },
-        [=](caf::error&) {
-          log->update([](write_log& l) { ++l.stopped; });
+        [=](caf::error& err) {
+          log->update([&](write_log& l) {
+            ++l.stopped;
+            l.unreachable += is(err, errc::unreachable) ? 1 : 0;
+            l.timeouts += err == caf::sec::request_timeout ? 1 : 0;
+          });
           self->quit();
         },
         limit);
@@ -231,6 +246,16 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
       detail::ask<result_set>(self, db, limit, sql_atom::value,
                               std::string{"SELECT 1"}, std::vector<value>{});
   CAF_CHECK(ok);
+  // Disconnected, the handle and those handed out through it are gone.
+  auto store = require(items_of(self, db, 1, limit));
+  self->monitor(store);
+  disconnect_node(db);
+  auto ended = false;
+  self->receive([&](caf::down_msg&) { ended = true; },
+                caf::after(std::chrono::seconds(30)) >> [] {});
+  CAF_CHECK(ended);
+  auto after = get<std::int64_t>(self, store, "x", limit);
+  CAF_CHECK(!after && after.error() == caf::sec::request_receiver_down);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
@@ -253,17 +278,80 @@ CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
   }
   CAF_MESSAGE(acknowledged.size() << " writes acknowledged before SIGTERM");
   daemon_process again{config()};
-  auto db = connect(again.port());
-  auto store = require(items_of(self, db, 1, limit));
-  auto stored = require(detail::ask<std::vector<std::string>>(
-      self, store, limit, names_atom::value));
-  std::set<std::string> present(stored.begin(), stored.end());
+  auto present = stored_names(connect(again.port()));
   std::size_t lost = 0;
   for (auto& name : acknowledged)
     if (present.count(name) == 0)
       ++lost;
   CAF_CHECK_EQUAL(lost, 0u);
   CAF_CHECK_EQUAL(again.stop(), 0);
+}
+
+CAF_TEST(kill_9_under_load_loses_no_acknowledged_write) {
+  std::set<std::string> acknowledged;
+  {
+    daemon_process daemon{config()};
+    auto db = connect(daemon.port());
+    auto store = require(items_of(self, db, 1, limit));
+    auto log = std::make_shared<write_log>();
+    constexpr int writers = 8;
+    for (int w = 0; w < writers; ++w)
+      sys.spawn(writer, store, "k" + std::to_string(w) + "-", log);
+    CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 400; }));
+    daemon.process().signal(SIGKILL);
+    CAF_CHECK_EQUAL(daemon.process().wait(bound), 128 + SIGKILL);
+    // Every writer hears of it at once: a set in flight fails unreachable,
+    // one sent just after finds its stand-in gone; none waits to time out.
+    CAF_CHECK(log->await([](auto& l) { return l.stopped == writers; }));
+    std::lock_guard<std::mutex> guard{log->mtx};
+    acknowledged = log->acks;
+    CAF_CHECK_GREATER(log->unreachable, 0);
+    CAF_CHECK_EQUAL(log->timeouts, 0);
+  }
+  CAF_MESSAGE(acknowledged.size() << " writes acknowledged before SIGKILL");
+  daemon_process again{config()};
+  auto present = stored_names(connect(again.port()));
+  std::size_t lost = 0;
+  for (auto& name : acknowledged)
+    if (present.count(name) == 0)
+      ++lost;
+  CAF_CHECK_EQUAL(lost, 0u);
+  CAF_CHECK_EQUAL(again.stop(), 0);
+}
+
+CAF_TEST(a_dead_node_fails_pending_requests_at_once_and_can_be_reconnected) {
+  auto first = std::make_unique<daemon_process>(config());
+  auto db = connect(first->port());
+  auto store = require(items_of(self, db, 1, limit));
+  require(set(self, store, "kept", std::int64_t{1}, limit));
+  // A statement that runs for many seconds is pending when the node dies.
+  auto slow = self->request(
+      db, limit, sql_atom::value,
+      std::string{"WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+                  "FROM n WHERE x < 1000000000) SELECT count(*) FROM n"},
+      std::vector<value>{});
+  first->process().signal(SIGKILL);
+  caf::error err;
+  slow.receive([](result_set&) { CAF_FAIL("the statement finished"); },
+               [&](caf::error& e) { err = std::move(e); });
+  CAF_CHECK(is(err, errc::unreachable));
+  CAF_MESSAGE(sys.render(err));
+  // Later requests, to the node and to its group actors, fail at once too.
+  auto gone = [](const caf::error& e) {
+    return e == caf::sec::request_receiver_down;
+  };
+  auto later = detail::ask<broker_status>(self, db, limit, status_atom::value);
+  CAF_CHECK(!later && gone(later.error()));
+  auto read = get<std::int64_t>(self, store, "kept", limit);
+  CAF_CHECK(!read && gone(read.error()));
+  first.reset();
+  // The node comes back on the same database: connect again.
+  daemon_process second{config()};
+  auto again = connect(second.port());
+  auto back = require(items_of(self, again, 1, limit));
+  CAF_CHECK_EQUAL(require(get<std::int64_t>(self, back, "kept", limit)),
+                  std::optional<std::int64_t>{1});
+  CAF_CHECK_EQUAL(second.stop(), 0);
 }
 
 CAF_TEST(bad_configs_exit_with_one_clear_line) {
