@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libsqlitecpp-dev libsqlite3-dev libpqxx-dev libpq-dev
-  libspdlog-dev libfmt-dev libssl-dev
+  libspdlog-dev libfmt-dev libssl-dev libcli11-dev
   postgresql-15 postgresql-client-15
 )
 missing=()

@@ -1,0 +1,137 @@
+// TSV escapes and value rendering for the sasync CLI.
+#include "cli_text.hpp"
+
+#include "storage/storage_failure.hpp"
+#include "storage/value_codec.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+namespace sasync::cli {
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out += text[i];
+      continue;
+    }
+    if (++i == text.size())
+      return std::nullopt;
+    switch (text[i]) {
+    case '\\':
+      out += '\\';
+      break;
+    case 't':
+      out += '\t';
+      break;
+    case 'n':
+      out += '\n';
+      break;
+    case 'r':
+      out += '\r';
+      break;
+    default:
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string real_text(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
+}
+
+} // namespace
+
+std::string field(const value& x) {
+  switch (x.type()) {
+  case value::kind::null:
+    return "\\N";
+  case value::kind::integer:
+    return std::to_string(x.as_integer());
+  case value::kind::real:
+    return real_text(x.as_real());
+  case value::kind::text:
+    return escape(x.as_text());
+  case value::kind::blob: {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out = "\\\\x";
+    for (auto byte : x.as_blob()) {
+      out += digits[byte >> 4];
+      out += digits[byte & 0xf];
+    }
+    return out;
+  }
+  }
+  return {};
+}
+
+std::string shown(const stored_value& x) {
+  try {
+    if (x.type == "string")
+      return escape(decode<std::string>(x));
+    if (x.type == "int64")
+      return std::to_string(decode<std::int64_t>(x));
+    if (x.type == "int32")
+      return std::to_string(decode<std::int32_t>(x));
+    if (x.type == "uint64")
+      return std::to_string(decode<std::uint64_t>(x));
+    if (x.type == "double")
+      return real_text(decode<double>(x));
+    if (x.type == "bool")
+      return decode<bool>(x) ? "true" : "false";
+  } catch (const storage_failure&) {
+    // Shown by type and size below, like any other type.
+  }
+  return "<" + x.type + ", " + std::to_string(x.bytes.size()) + " bytes>";
+}
+
+value parameter(const std::string& arg) {
+  if (arg.empty())
+    return value{arg};
+  char* end = nullptr;
+  errno = 0;
+  auto whole = std::strtoll(arg.c_str(), &end, 10);
+  if (errno == 0 && *end == '\0')
+    return value{static_cast<std::int64_t>(whole)};
+  errno = 0;
+  auto real = std::strtod(arg.c_str(), &end);
+  if (errno == 0 && *end == '\0' &&
+      arg.find_first_of(".eE") != std::string::npos &&
+      arg.find_first_of("nN") == std::string::npos) // not nan, inf
+    return value{real};
+  return value{arg};
+}
+
+} // namespace sasync::cli
