@@ -11,6 +11,7 @@
 
 #include "backends.hpp"
 #include "child_process.hpp"
+#include "daemon_process.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -38,34 +39,6 @@ const caf::duration limit{bound};
 
 struct client_config : system_config {
   client_config() { load<caf::io::middleman>(); }
-};
-
-/// A daemon from a config file in a directory of its own.
-class daemon_process {
-public:
-  daemon_process(const std::filesystem::path& config)
-      : proc_({SASYNCD_PATH, "--config-file=" + config.string()}) {
-    auto line = proc_.read_line(bound);
-    const std::string prefix = "listening on 127.0.0.1:";
-    if (!line || line->rfind(prefix, 0) != 0)
-      CAF_FAIL("sasyncd did not start: " << (line ? *line : "(no line)") << " "
-                                         << proc_.errors());
-    port_ = static_cast<std::uint16_t>(std::stoi(line->substr(prefix.size())));
-  }
-
-  std::uint16_t port() const { return port_; }
-  test::child_process& process() { return proc_; }
-
-  /// SIGTERM, then the exit code (-1 if it did not exit in time).
-  int stop() {
-    proc_.signal(SIGTERM);
-    auto code = proc_.wait(bound);
-    return code ? *code : -1;
-  }
-
-private:
-  test::child_process proc_;
-  std::uint16_t port_ = 0;
 };
 
 struct fixture {
@@ -187,7 +160,7 @@ bool one_clear_line(const std::string& errors, const std::string& needle) {
 CAF_TEST_FIXTURE_SCOPE(remote_node_tests, fixture)
 
 CAF_TEST(a_client_node_uses_items_sql_and_cursors_of_a_daemon) {
-  daemon_process daemon{config()};
+  test::daemon_process daemon{config()};
   auto db = connect(daemon.port());
   auto store = require(items_of(self, db, 7, limit));
   require(set(self, store, "greeting", std::string{"hello"}, limit));
@@ -227,7 +200,7 @@ CAF_TEST(a_client_node_uses_items_sql_and_cursors_of_a_daemon) {
 }
 
 CAF_TEST(oversized_requests_from_a_peer_are_refused) {
-  daemon_process daemon{config()};
+  test::daemon_process daemon{config()};
   auto db = connect(daemon.port());
   std::string huge(17 << 20, 'x');
   auto res = detail::ask<result_set>(self, db, limit, sql_atom::value,
@@ -262,7 +235,7 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
 CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
   std::set<std::string> acknowledged;
   {
-    daemon_process daemon{config()};
+    test::daemon_process daemon{config()};
     auto db = connect(daemon.port());
     auto store = require(items_of(self, db, 1, limit));
     // Writers keep sets in flight; every acknowledged name is recorded.
@@ -277,7 +250,7 @@ CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
     acknowledged = log->acks;
   }
   CAF_MESSAGE(acknowledged.size() << " writes acknowledged before SIGTERM");
-  daemon_process again{config()};
+  test::daemon_process again{config()};
   auto present = stored_names(connect(again.port()));
   std::size_t lost = 0;
   for (auto& name : acknowledged)
@@ -290,7 +263,7 @@ CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
 CAF_TEST(kill_9_under_load_loses_no_acknowledged_write) {
   std::set<std::string> acknowledged;
   {
-    daemon_process daemon{config()};
+    test::daemon_process daemon{config()};
     auto db = connect(daemon.port());
     auto store = require(items_of(self, db, 1, limit));
     auto log = std::make_shared<write_log>();
@@ -309,7 +282,7 @@ CAF_TEST(kill_9_under_load_loses_no_acknowledged_write) {
     CAF_CHECK_EQUAL(log->timeouts, 0);
   }
   CAF_MESSAGE(acknowledged.size() << " writes acknowledged before SIGKILL");
-  daemon_process again{config()};
+  test::daemon_process again{config()};
   auto present = stored_names(connect(again.port()));
   std::size_t lost = 0;
   for (auto& name : acknowledged)
@@ -320,7 +293,7 @@ CAF_TEST(kill_9_under_load_loses_no_acknowledged_write) {
 }
 
 CAF_TEST(a_dead_node_fails_pending_requests_at_once_and_can_be_reconnected) {
-  auto first = std::make_unique<daemon_process>(config());
+  auto first = std::make_unique<test::daemon_process>(config());
   auto db = connect(first->port());
   auto store = require(items_of(self, db, 1, limit));
   require(set(self, store, "kept", std::int64_t{1}, limit));
@@ -346,7 +319,7 @@ CAF_TEST(a_dead_node_fails_pending_requests_at_once_and_can_be_reconnected) {
   CAF_CHECK(!read && gone(read.error()));
   first.reset();
   // The node comes back on the same database: connect again.
-  daemon_process second{config()};
+  test::daemon_process second{config()};
   auto again = connect(second.port());
   auto back = require(items_of(self, again, 1, limit));
   CAF_CHECK_EQUAL(require(get<std::int64_t>(self, back, "kept", limit)),
@@ -378,7 +351,7 @@ CAF_TEST(bad_configs_exit_with_one_clear_line) {
   CAF_CHECK_EQUAL(unreachable.code, 4);
   CAF_CHECK(one_clear_line(unreachable.errors, "127.0.0.1"));
   // A port in use: the first daemon holds it.
-  daemon_process first{config()};
+  test::daemon_process first{config()};
   auto in_use = daemon_run({"--config-file=" + config().string(),
                             "--node.port=" + std::to_string(first.port())});
   CAF_CHECK_EQUAL(in_use.code, 2);

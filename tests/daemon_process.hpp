@@ -1,0 +1,45 @@
+// sasyncd as a child process of a test: started from a config file, its
+// port read from the line it prints when ready.
+#pragma once
+
+#include "child_process.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace sasync::test {
+
+/// A daemon from a config file in a directory of its own.
+class daemon_process {
+public:
+  explicit daemon_process(const std::filesystem::path& config)
+      : proc_({SASYNCD_PATH, "--config-file=" + config.string()}) {
+    auto line = proc_.read_line(std::chrono::seconds(30));
+    const std::string prefix = "listening on 127.0.0.1:";
+    if (!line || line->rfind(prefix, 0) != 0)
+      CAF_FAIL("sasyncd did not start: " << (line ? *line : "(no line)") << " "
+                                         << proc_.errors());
+    port_ = static_cast<std::uint16_t>(std::stoi(line->substr(prefix.size())));
+  }
+
+  std::uint16_t port() const { return port_; }
+  child_process& process() { return proc_; }
+
+  /// SIGTERM, then the exit code (-1 if it did not exit in time).
+  int stop() {
+    proc_.signal(SIGTERM);
+    auto code = proc_.wait(std::chrono::seconds(30));
+    return code ? *code : -1;
+  }
+
+private:
+  child_process proc_;
+  std::uint16_t port_ = 0;
+};
+
+} // namespace sasync::test
