@@ -2,18 +2,11 @@
 // transaction queue and its lifecycle.
 #pragma once
 
-#include "actors/array.hpp"
 #include "actors/atoms.hpp"
-#include "actors/broker_status.hpp"
-#include "actors/bulk_insert.hpp"
-#include "actors/cursor.hpp"
-#include "actors/dict.hpp"
-#include "actors/items.hpp"
 #include "actors/job.hpp"
+#include "actors/node.hpp"
 #include "actors/priority.hpp"
-#include "actors/row_consumer.hpp"
 #include "storage/engine_config.hpp"
-#include "storage/row_insert.hpp"
 #include "storage/table_def.hpp"
 #include "storage/value.hpp"
 
@@ -67,24 +60,10 @@ namespace sasync {
 ///                               connections closed; the broker then quits.
 ///                               An error says which dict writes were lost.
 /// sweep                         its own timer: releases idle group actors
-using broker = caf::typed_actor<
-    caf::replies_to<table_atom, table_def>::with<void>,
-    caf::replies_to<transact_atom, job_ptr, priority>::with<void>,
-    caf::replies_to<sql_atom, std::string,
-                    std::vector<value>>::with<result_set>,
-    caf::replies_to<prepare_atom, std::string, std::string>::with<void>,
-    caf::replies_to<execute_atom, std::string,
-                    std::vector<value>>::with<result_set>,
-    caf::replies_to<query_atom, std::string,
-                    std::vector<value>>::with<cursor_info>,
-    caf::replies_to<query_atom, std::string, std::vector<value>, row_consumer,
-                    std::uint32_t>::with<cursor_info>,
-    caf::replies_to<insert_atom, insert_spec>::with<bulk_insert>,
-    caf::replies_to<items_atom, std::int64_t>::with<items>,
-    caf::replies_to<dict_atom, std::int64_t>::with<dict>,
-    caf::replies_to<array_atom, std::int64_t>::with<array>,
-    caf::replies_to<status_atom>::with<broker_status>,
-    caf::replies_to<shutdown_atom>::with<void>, caf::reacts_to<sweep_atom>>;
+using broker =
+    node::extend<caf::replies_to<transact_atom, job_ptr, priority>::with<void>,
+                 caf::replies_to<shutdown_atom>::with<void>,
+                 caf::reacts_to<sweep_atom>>;
 
 struct broker_config {
   /// The database; the process-wide default_engine() when empty.

@@ -11,7 +11,7 @@ namespace sasync {
 namespace {
 
 struct node_state {
-  broker db;
+  node db;
   node_limits limits;
   static inline const char* name = "sasync.node";
 };
@@ -46,7 +46,7 @@ caf::error check(const node_limits& limits, const std::string& statement,
   return {};
 }
 
-node::behavior_type node_impl(node_ptr self, broker db, node_limits limits) {
+node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
   self->state.db = std::move(db);
   self->state.limits = limits;
   return {
@@ -106,7 +106,7 @@ node::behavior_type node_impl(node_ptr self, broker db, node_limits limits) {
 
 } // namespace
 
-node spawn_node(caf::actor_system& sys, broker db, node_limits limits) {
+node spawn_node(caf::actor_system& sys, node db, node_limits limits) {
   return sys.spawn(node_impl, std::move(db), limits);
 }
 

@@ -3,7 +3,17 @@
 // remote peers send before the broker sees it.
 #pragma once
 
-#include "actors/broker.hpp"
+#include "actors/array.hpp"
+#include "actors/atoms.hpp"
+#include "actors/broker_status.hpp"
+#include "actors/bulk_insert.hpp"
+#include "actors/cursor.hpp"
+#include "actors/dict.hpp"
+#include "actors/items.hpp"
+#include "actors/row_consumer.hpp"
+#include "storage/row_insert.hpp"
+#include "storage/table_def.hpp"
+#include "storage/value.hpp"
 
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
@@ -16,10 +26,11 @@
 
 namespace sasync {
 
-/// The broker's messages of the same names and answers (see broker.hpp),
-/// minus transact (closures never cross the network) and shutdown (the
-/// node's operator stops it with a signal). A broker handle converts to a
-/// node, so code written against `node` runs in-process too.
+/// The data-only operations of a broker (broker.hpp documents them): what
+/// a node publishes. The broker extends it with transact (closures never
+/// cross the network) and shutdown (a node's operator stops it with a
+/// signal), so a broker handle converts to a node and code written against
+/// `node` runs in-process too.
 using node = caf::typed_actor<
     caf::replies_to<table_atom, table_def>::with<void>,
     caf::replies_to<sql_atom, std::string,
@@ -46,9 +57,9 @@ struct node_limits {
   std::size_t value_bytes = 16 << 20;
 };
 
-/// The entry actor in front of `db`: checks each request against `limits`
-/// and delegates it, so the answer (or the broker's shutting_down once it
-/// drains) goes straight back to the peer.
-node spawn_node(caf::actor_system& sys, broker db, node_limits limits = {});
+/// The entry actor in front of `db` (a broker): checks each request against
+/// `limits` and delegates it, so the answer (or the broker's shutting_down
+/// once it drains) goes straight back to the peer.
+node spawn_node(caf::actor_system& sys, node db, node_limits limits = {});
 
 } // namespace sasync

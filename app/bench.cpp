@@ -4,6 +4,7 @@
 // scan: a large result through a cursor vs the raw library (bench_scan.cpp).
 #include "bench_scan.hpp"
 
+#include "actors/broker.hpp"
 #include "actors/client.hpp"
 #include "actors/system_config.hpp"
 #include "storage/connection.hpp"

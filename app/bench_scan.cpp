@@ -3,6 +3,7 @@
 // a sasync cursor, so the ratio and the memory each needs come from one run.
 #include "bench_scan.hpp"
 
+#include "actors/broker.hpp"
 #include "actors/client.hpp"
 #include "storage/connection.hpp"
 

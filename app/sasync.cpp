@@ -5,6 +5,7 @@
 // 4 database or transaction error, 5 overloaded.
 #include "cli_text.hpp"
 
+#include "actors/broker.hpp"
 #include "actors/client.hpp"
 #include "actors/errc.hpp"
 #include "actors/remote.hpp"

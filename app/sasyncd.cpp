@@ -3,6 +3,7 @@
 //
 // Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
 // 4 database unreachable or the drain failed.
+#include "actors/broker.hpp"
 #include "actors/node.hpp"
 #include "actors/system_config.hpp"
 #include "storage/connection.hpp"

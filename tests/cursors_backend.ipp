@@ -4,6 +4,7 @@
 // failing_query(): rows 1..1000 whose row 500 fails at run time) and
 // CAF_SUITE first.
 
+#include "actors/broker.hpp"
 #include "actors/client.hpp"
 
 #include "actors/errc.hpp"

@@ -3,6 +3,7 @@
 // backend, each defining `struct backend` (url(), clean()) and CAF_SUITE
 // first.
 
+#include "actors/broker.hpp"
 #include "actors/client.hpp"
 
 #include "actors/errc.hpp"
