@@ -4,10 +4,13 @@
 #include "actors/remote.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <caf/others.hpp>
 
 #include <map>
@@ -151,7 +154,9 @@ caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
 caf::expected<node> connect_node(caf::actor_system& sys,
                                  const std::string& host, std::uint16_t port) {
   auto where = host + ":" + std::to_string(port);
-  auto remote = sys.middleman().remote_actor<node>(host, port);
+  auto tls = sys.has_openssl_manager() && tls_configured(sys.config());
+  auto remote = tls ? caf::openssl::remote_actor<node>(sys, host, port)
+                    : sys.middleman().remote_actor<node>(host, port);
   if (!remote)
     return make_error(errc::unreachable, "cannot reach node " + where + ": " +
                                              sys.render(remote.error()));

@@ -87,6 +87,11 @@ std::size_t queue_capacity_from(const caf::actor_system_config& cfg) {
   return caf::get_or(cfg, "sasync.queue-capacity", std::size_t{10'000});
 }
 
+bool tls_configured(const caf::actor_system_config& cfg) {
+  return !cfg.openssl_certificate.empty() && !cfg.openssl_key.empty() &&
+         !cfg.openssl_cafile.empty();
+}
+
 std::string system_config::unknown_option() const {
   for (auto& [group, entries] : content) {
     auto keys = caf::get_if<caf::settings>(&entries);

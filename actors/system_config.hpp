@@ -30,6 +30,11 @@ engine_config engine_from(const caf::actor_system_config& cfg);
 /// `sasync.queue-capacity`, or the default of 10,000.
 std::size_t queue_capacity_from(const caf::actor_system_config& cfg);
 
+/// True when `cfg` names a certificate, its key and a CA file
+/// (openssl.certificate, openssl.key, openssl.cafile): nodes then talk TLS
+/// with mutual authentication.
+bool tls_configured(const caf::actor_system_config& cfg);
+
 /// A ready-made configuration with sasync's options, for programs with
 /// nothing else to add.
 struct system_config : caf::actor_system_config {

@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <chrono>
@@ -59,6 +60,9 @@ struct options {
   std::vector<std::string> args;
   std::int64_t x = 0, y = 0, z = 0;
   std::string file = "-";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 int code_of(const caf::error& err) {
@@ -315,12 +319,18 @@ void status(session& s, const options&) {
 using command = void (*)(session&, const options&);
 
 struct cli_config : system_config {
-  cli_config() { load<caf::io::middleman>(); }
+  explicit cli_config(const options& o) {
+    load<caf::io::middleman>();
+    load<caf::openssl::manager>();
+    openssl_certificate = o.tls_cert;
+    openssl_key = o.tls_key;
+    openssl_cafile = o.tls_ca;
+  }
 };
 
 /// Connects as the options say and runs `cmd`.
 int run(const options& o, command cmd) {
-  cli_config cfg;
+  cli_config cfg{o};
   caf::actor_system sys{cfg};
   auto timeout = caf::duration{
       std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout * 1000))};
@@ -386,6 +396,18 @@ int main(int argc, char** argv) {
   url->excludes(host)->excludes(port);
   app.add_option("--timeout", o.timeout, "seconds per request (30)")
       ->check(CLI::PositiveNumber);
+  // A node that listens beyond loopback talks TLS and wants all three.
+  auto cert = app.add_option("--tls-cert", o.tls_cert,
+                             "this client's certificate (PEM)")
+                  ->check(CLI::ExistingFile);
+  auto key = app.add_option("--tls-key", o.tls_key, "its private key (PEM)")
+                 ->check(CLI::ExistingFile);
+  auto ca = app.add_option("--tls-ca", o.tls_ca,
+                           "the CA that signed the node's certificate")
+                ->check(CLI::ExistingFile);
+  cert->needs(key)->needs(ca);
+  key->needs(cert);
+  ca->needs(cert);
   app.require_subcommand(1);
   command chosen = nullptr;
   auto on = [&](CLI::App* sub, command cmd) {

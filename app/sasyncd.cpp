@@ -48,16 +48,6 @@ bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
-/// TLS is configured when a certificate, its key and a CA file are set.
-bool tls_configured(const caf::actor_system_config& cfg) {
-  for (auto key : {"openssl.certificate", "openssl.key", "openssl.cafile"}) {
-    auto x = caf::get_if<std::string>(&cfg, key);
-    if (!x || x->empty())
-      return false;
-  }
-  return true;
-}
-
 /// Blocks until SIGTERM or SIGINT; returns its name.
 const char* await_stop_signal(const sigset_t& stop) {
   int sig = 0;
@@ -72,7 +62,7 @@ int run(daemon_config& cfg) {
   } catch (const sasync::storage_failure& f) {
     return fail(1, std::string{"bad [sasync] option: "} + f.what());
   }
-  auto tls = tls_configured(cfg);
+  auto tls = sasync::tls_configured(cfg);
   if (!is_loopback(cfg.host) && !tls && !cfg.insecure)
     return fail(1, "listening on " + cfg.host +
                        " needs TLS: set openssl.certificate, openssl.key "

@@ -1,6 +1,7 @@
 # Finds what sasync links against, in-tree and for an installed package.
 # Every dependency is a Debian 12 package.
 find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED) # CAF's TLS module between nodes
 find_package(SQLiteCpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(PkgConfig REQUIRED)
