@@ -16,6 +16,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/test/unit_test.hpp>
 
@@ -39,6 +40,18 @@ const caf::duration limit{bound};
 
 struct client_config : system_config {
   client_config() { load<caf::io::middleman>(); }
+};
+
+/// A client that talks TLS with this certificate, key and CA.
+struct tls_client_config : system_config {
+  tls_client_config(const std::filesystem::path& dir, const std::string& who,
+                    const std::string& ca) {
+    load<caf::io::middleman>();
+    load<caf::openssl::manager>();
+    openssl_certificate = (dir / (who + ".pem")).string();
+    openssl_key = (dir / (who + ".key")).string();
+    openssl_cafile = (dir / (ca + ".pem")).string();
+  }
 };
 
 struct fixture {
@@ -91,6 +104,36 @@ struct fixture {
   void require(caf::expected<void> x) {
     if (!x)
       CAF_FAIL(sys.render(x.error()));
+  }
+
+  /// Makes `name`.pem and `name`.key, signed by `ca` (self-signed when
+  /// `ca` is empty), with the openssl command line.
+  void make_certificate(const std::string& name, const std::string& ca) {
+    auto at = [&](const std::string& file) { return (dir / file).string(); };
+    auto run = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), "/usr/bin/openssl");
+      auto res = test::run_to_end(std::move(args), bound);
+      if (res.code != 0)
+        CAF_FAIL("openssl failed: " << res.errors);
+    };
+    std::vector<std::string> key = {
+        "-newkey",         "ec",
+        "-pkeyopt",        "ec_paramgen_curve:prime256v1",
+        "-nodes",          "-keyout",
+        at(name + ".key"), "-subj",
+        "/CN=" + name};
+    if (ca.empty()) {
+      key.insert(key.begin(), {"req", "-x509", "-days", "1"});
+      key.insert(key.end(), {"-out", at(name + ".pem")});
+      run(key);
+      return;
+    }
+    key.insert(key.begin(), "req");
+    key.insert(key.end(), {"-out", at(name + ".csr")});
+    run(key);
+    run({"x509", "-req", "-in", at(name + ".csr"), "-CA", at(ca + ".pem"),
+         "-CAkey", at(ca + ".key"), "-CAcreateserial", "-days", "1", "-out",
+         at(name + ".pem")});
   }
 
   /// The exit code and stderr of sasyncd run with `args`.
@@ -325,6 +368,50 @@ CAF_TEST(a_dead_node_fails_pending_requests_at_once_and_can_be_reconnected) {
   CAF_CHECK_EQUAL(require(get<std::int64_t>(self, back, "kept", limit)),
                   std::optional<std::int64_t>{1});
   CAF_CHECK_EQUAL(second.stop(), 0);
+}
+
+CAF_TEST(tls_serves_a_known_peer_and_refuses_others) {
+  make_certificate("ca", "");
+  make_certificate("node", "ca");
+  make_certificate("client", "ca");
+  make_certificate("rogue-ca", "");
+  make_certificate("rogue", "rogue-ca");
+  auto at = [&](const std::string& file) { return (dir / file).string(); };
+  // With TLS the node may listen beyond loopback.
+  test::daemon_process daemon{
+      config(),
+      {"--node.host=0.0.0.0", "--openssl.certificate=" + at("node.pem"),
+       "--openssl.key=" + at("node.key"), "--openssl.cafile=" + at("ca.pem")}};
+  CAF_CHECK_EQUAL(daemon.host(), "0.0.0.0");
+  {
+    tls_client_config known_cfg{dir, "client", "ca"};
+    caf::actor_system known{known_cfg};
+    caf::scoped_actor me{known};
+    auto db = connect_node(known, "127.0.0.1", daemon.port());
+    CAF_REQUIRE(db);
+    auto store = items_of(me, *db, 1, limit);
+    CAF_REQUIRE(store);
+    CAF_CHECK(set(me, *store, "secret", std::string{"kept"}, limit));
+    auto got = get<std::string>(me, *store, "secret", limit);
+    if (!got)
+      CAF_FAIL(known.render(got.error()));
+    CAF_CHECK_EQUAL(*got, std::optional<std::string>{"kept"});
+    disconnect_node(*db);
+  }
+  {
+    // A certificate from another CA is refused.
+    tls_client_config rogue_cfg{dir, "rogue", "rogue-ca"};
+    caf::actor_system rogue{rogue_cfg};
+    auto db = connect_node(rogue, "127.0.0.1", daemon.port());
+    CAF_REQUIRE(!db);
+    CAF_CHECK(is(db.error(), errc::unreachable));
+    CAF_MESSAGE(rogue.render(db.error()));
+  }
+  // A peer without TLS is refused too.
+  auto plain = connect_node(sys, "127.0.0.1", daemon.port());
+  CAF_REQUIRE(!plain);
+  CAF_CHECK(is(plain.error(), errc::unreachable));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
 CAF_TEST(bad_configs_exit_with_one_clear_line) {
