@@ -2,6 +2,7 @@
 // operations on one cell keep their order and clear is a barrier.
 #include "actors/array.hpp"
 
+#include "actors/detail/value_limits.hpp"
 #include "actors/detail/group_request.hpp"
 #include "storage/array_store.hpp"
 
@@ -30,7 +31,9 @@ array::behavior_type array_impl(array_ptr self, detail::group_config cfg) {
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::int64_t x, std::int64_t y, std::int64_t z,
-          stored_value& v) {
+          stored_value& v) -> caf::result<void> {
+        if (auto err = detail::check_stored(nullptr, v))
+          return err;
         coordinates at{x, y, z};
         return ordered_request<void>(
             self, kind, cells{at}, access_mode::write,

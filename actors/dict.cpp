@@ -2,6 +2,7 @@
 // flight per name, and flush waits for them.
 #include "actors/dict.hpp"
 
+#include "actors/detail/value_limits.hpp"
 #include "actors/detail/group_actors.hpp"
 #include "actors/detail/open_requests.hpp"
 #include "actors/detail/run_job.hpp"
@@ -256,6 +257,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
         if (auto err = refusal(self->state))
+          return err;
+        if (auto err = detail::check_stored(&name, x))
           return err;
         write(self, name, std::move(x));
         return caf::unit;

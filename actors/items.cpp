@@ -3,6 +3,7 @@
 #include "actors/items.hpp"
 
 #include "actors/detail/group_request.hpp"
+#include "actors/detail/value_limits.hpp"
 #include "storage/item_store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -29,7 +30,9 @@ items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
   self->state.cfg = std::move(cfg);
   auto group = self->state.cfg.group;
   return {
-      [=](set_atom, std::string& name, stored_value& x) {
+      [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
+        if (auto err = detail::check_stored(&name, x))
+          return err;
         return ordered_request<void>(
             self, kind, std::vector<std::string>{name}, access_mode::write,
             [=](connection& c) { put_item(c, group, name, x); });

@@ -234,6 +234,16 @@ CAF_TEST(a_client_node_uses_items_sql_and_cursors_of_a_daemon) {
       },
       64, limit);
   CAF_CHECK_EQUAL(require(std::move(rows)), 250u);
+  // A dict and an array of the node, from here.
+  auto words = require(dict_of(self, db, 7, limit));
+  require(set(self, words, "pi", 3.25, limit));
+  CAF_CHECK_EQUAL(require(get<double>(self, words, "pi", limit)),
+                  std::optional<double>{3.25});
+  auto cells = require(array_of(self, db, 7, limit));
+  require(set(self, cells, coordinates{1, -2, 3}, std::string{"cell"}, limit));
+  CAF_CHECK_EQUAL(
+      require(get<std::string>(self, cells, coordinates{1, -2, 3}, limit)),
+      std::optional<std::string>{"cell"});
   auto st =
       require(detail::ask<broker_status>(self, db, limit, status_atom::value));
   CAF_CHECK_EQUAL(st.state, "running");
@@ -262,8 +272,21 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
       detail::ask<result_set>(self, db, limit, sql_atom::value,
                               std::string{"SELECT 1"}, std::vector<value>{});
   CAF_CHECK(ok);
-  // Disconnected, the handle and those handed out through it are gone.
+  // Names and stored values over the limits, to the group actors.
   auto store = require(items_of(self, db, 1, limit));
+  auto long_name =
+      set(self, store, std::string(5000, 'n'), std::int64_t{1}, limit);
+  CAF_CHECK(!long_name && is(long_name.error(), errc::invalid_argument));
+  auto words = require(dict_of(self, db, 1, limit));
+  auto long_key =
+      set(self, words, std::string(5000, 'k'), std::int64_t{1}, limit);
+  CAF_CHECK(!long_key && is(long_key.error(), errc::invalid_argument));
+  auto cells = require(array_of(self, db, 1, limit));
+  auto odd_type = detail::ask<void>(
+      self, cells, limit, set_atom::value, std::int64_t{0}, std::int64_t{0},
+      std::int64_t{0}, stored_value{std::string(2000, 't'), {}});
+  CAF_CHECK(!odd_type && is(odd_type.error(), errc::invalid_argument));
+  // Disconnected, the handle and those handed out through it are gone.
   self->monitor(store);
   disconnect_node(db);
   auto ended = false;
