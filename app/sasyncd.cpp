@@ -125,9 +125,15 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   daemon_config cfg;
   auto has_config_file = false;
-  for (int i = 1; i < argc; ++i)
-    if (std::string{argv[i]}.rfind("--config-file=", 0) == 0)
+  static char long_help[] = "--long-help";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--config-file=", 0) == 0)
       has_config_file = true;
+    // CAF's --help shows only its global options; ours are in the groups.
+    if (arg == "--help" || arg == "-h")
+      argv[i] = long_help;
+  }
   if (auto err = cfg.parse(argc, argv))
     return fail(1, to_string(err));
   if (cfg.cli_helptext_printed)

@@ -438,6 +438,11 @@ CAF_TEST(tls_serves_a_known_peer_and_refuses_others) {
 }
 
 CAF_TEST(bad_configs_exit_with_one_clear_line) {
+  auto help = daemon_run({"--help"});
+  CAF_CHECK_EQUAL(help.code, 0);
+  for (auto key : {"--sasync.url", "--sasync.queue-capacity", "--node.host",
+                   "--node.port", "--node.insecure", "--openssl.certificate"})
+    CAF_CHECK_NOT_EQUAL(help.output.find(key), std::string::npos);
   auto unknown = daemon_run({"--config-file=" + config("bogus=1").string()});
   CAF_CHECK_EQUAL(unknown.code, 1);
   CAF_CHECK(one_clear_line(unknown.errors, "unknown key 'sasync.bogus'"));
