@@ -54,6 +54,54 @@ struct tls_client_config : system_config {
   }
 };
 
+/// What the writers of the load test saw, shared with the test thread.
+struct write_log {
+  std::mutex mtx;
+  std::condition_variable changed;
+  std::set<std::string> acks;
+  int stopped = 0;
+  int unreachable = 0;
+  int timeouts = 0;
+
+  template <class Pred> bool await(Pred pred) {
+    std::unique_lock<std::mutex> guard{mtx};
+    return changed.wait_for(guard, bound, [&] { return pred(*this); });
+  }
+
+  template <class F> void update(F fn) {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      fn(*this);
+    }
+    changed.notify_all();
+  }
+};
+
+/// Sets `prefix`0, `prefix`1, ... one after another until a set fails.
+void writer(caf::event_based_actor* self, items store, std::string prefix,
+            std::shared_ptr<write_log> log) {
+  auto next = std::make_shared<std::function<void(std::int64_t)>>();
+  *next = [=](std::int64_t n) {
+    auto name = prefix + std::to_string(n);
+    set(
+        self, store, name, n,
+        [=] {
+          log->update([&](write_log& l) { l.acks.insert(name); });
+          (*next)(n + 1);
+        },
+        [=](caf::error& err) {
+          log->update([&](write_log& l) {
+            ++l.stopped;
+            l.unreachable += is(err, errc::unreachable) ? 1 : 0;
+            l.timeouts += err == caf::sec::request_timeout ? 1 : 0;
+          });
+          self->quit();
+        },
+        limit);
+  };
+  (*next)(0);
+}
+
 struct fixture {
   test::sqlite_file where{"remote"};
   std::filesystem::path dir = std::filesystem::temp_directory_path() /
@@ -85,6 +133,38 @@ struct fixture {
     if (!h)
       CAF_FAIL("cannot connect: " << sys.render(h.error()));
     return *h;
+  }
+
+  /// Eight writers keep sets to items group 1 of a new node in flight; once
+  /// 400 are acknowledged, `stop` ends the node. Returns, after every
+  /// writer has seen a set fail, what they saw.
+  std::shared_ptr<write_log>
+  write_then(const std::function<void(test::daemon_process&)>& stop) {
+    constexpr int writers = 8;
+    test::daemon_process daemon{config()};
+    auto db = connect(daemon.port());
+    auto store = require(items_of(self, db, 1, limit));
+    auto log = std::make_shared<write_log>();
+    for (int w = 0; w < writers; ++w)
+      sys.spawn(writer, store, "w" + std::to_string(w) + "-", log);
+    CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 400; }));
+    stop(daemon);
+    CAF_CHECK(log->await([](auto& l) { return l.stopped == writers; }));
+    return log;
+  }
+
+  /// How many acknowledged writes a node restarted on the same database
+  /// does not have.
+  std::size_t lost_after_restart(write_log& log) {
+    std::lock_guard<std::mutex> guard{log.mtx};
+    test::daemon_process again{config()};
+    auto present = stored_names(connect(again.port()));
+    std::size_t lost = 0;
+    for (auto& name : log.acks)
+      if (present.count(name) == 0)
+        ++lost;
+    CAF_CHECK_EQUAL(again.stop(), 0);
+    return lost;
   }
 
   /// Names stored in items group 1.
@@ -142,54 +222,6 @@ struct fixture {
     return test::run_to_end(std::move(args), bound);
   }
 };
-
-/// What the writers of the load test saw, shared with the test thread.
-struct write_log {
-  std::mutex mtx;
-  std::condition_variable changed;
-  std::set<std::string> acks;
-  int stopped = 0;
-  int unreachable = 0;
-  int timeouts = 0;
-
-  template <class Pred> bool await(Pred pred) {
-    std::unique_lock<std::mutex> guard{mtx};
-    return changed.wait_for(guard, bound, [&] { return pred(*this); });
-  }
-
-  template <class F> void update(F fn) {
-    {
-      std::lock_guard<std::mutex> guard{mtx};
-      fn(*this);
-    }
-    changed.notify_all();
-  }
-};
-
-/// Sets `prefix`0, `prefix`1, ... one after another until a set fails.
-void writer(caf::event_based_actor* self, items store, std::string prefix,
-            std::shared_ptr<write_log> log) {
-  auto next = std::make_shared<std::function<void(std::int64_t)>>();
-  *next = [=](std::int64_t n) {
-    auto name = prefix + std::to_string(n);
-    set(
-        self, store, name, n,
-        [=] {
-          log->update([&](write_log& l) { l.acks.insert(name); });
-          (*next)(n + 1);
-        },
-        [=](caf::error& err) {
-          log->update([&](write_log& l) {
-            ++l.stopped;
-            l.unreachable += is(err, errc::unreachable) ? 1 : 0;
-            l.timeouts += err == caf::sec::request_timeout ? 1 : 0;
-          });
-          self->quit();
-        },
-        limit);
-  };
-  (*next)(0);
-}
 
 /// One line, naming the problem, prefixed with the program's name.
 bool one_clear_line(const std::string& errors, const std::string& needle) {
@@ -299,63 +331,23 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
 }
 
 CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
-  std::set<std::string> acknowledged;
-  {
-    test::daemon_process daemon{config()};
-    auto db = connect(daemon.port());
-    auto store = require(items_of(self, db, 1, limit));
-    // Writers keep sets in flight; every acknowledged name is recorded.
-    auto log = std::make_shared<write_log>();
-    constexpr int writers = 8;
-    for (int w = 0; w < writers; ++w)
-      sys.spawn(writer, store, "w" + std::to_string(w) + "-", log);
-    CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 400; }));
-    CAF_CHECK_EQUAL(daemon.stop(), 0);
-    CAF_CHECK(log->await([](auto& l) { return l.stopped == writers; }));
-    std::lock_guard<std::mutex> guard{log->mtx};
-    acknowledged = log->acks;
-  }
-  CAF_MESSAGE(acknowledged.size() << " writes acknowledged before SIGTERM");
-  test::daemon_process again{config()};
-  auto present = stored_names(connect(again.port()));
-  std::size_t lost = 0;
-  for (auto& name : acknowledged)
-    if (present.count(name) == 0)
-      ++lost;
-  CAF_CHECK_EQUAL(lost, 0u);
-  CAF_CHECK_EQUAL(again.stop(), 0);
+  auto log = write_then(
+      [](test::daemon_process& daemon) { CAF_CHECK_EQUAL(daemon.stop(), 0); });
+  CAF_MESSAGE(log->acks.size() << " writes acknowledged before SIGTERM");
+  CAF_CHECK_EQUAL(lost_after_restart(*log), 0u);
 }
 
 CAF_TEST(kill_9_under_load_loses_no_acknowledged_write) {
-  std::set<std::string> acknowledged;
-  {
-    test::daemon_process daemon{config()};
-    auto db = connect(daemon.port());
-    auto store = require(items_of(self, db, 1, limit));
-    auto log = std::make_shared<write_log>();
-    constexpr int writers = 8;
-    for (int w = 0; w < writers; ++w)
-      sys.spawn(writer, store, "k" + std::to_string(w) + "-", log);
-    CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 400; }));
+  auto log = write_then([](test::daemon_process& daemon) {
     daemon.process().signal(SIGKILL);
     CAF_CHECK_EQUAL(daemon.process().wait(bound), 128 + SIGKILL);
-    // Every writer hears of it at once: a set in flight fails unreachable,
-    // one sent just after finds its stand-in gone; none waits to time out.
-    CAF_CHECK(log->await([](auto& l) { return l.stopped == writers; }));
-    std::lock_guard<std::mutex> guard{log->mtx};
-    acknowledged = log->acks;
-    CAF_CHECK_GREATER(log->unreachable, 0);
-    CAF_CHECK_EQUAL(log->timeouts, 0);
-  }
-  CAF_MESSAGE(acknowledged.size() << " writes acknowledged before SIGKILL");
-  test::daemon_process again{config()};
-  auto present = stored_names(connect(again.port()));
-  std::size_t lost = 0;
-  for (auto& name : acknowledged)
-    if (present.count(name) == 0)
-      ++lost;
-  CAF_CHECK_EQUAL(lost, 0u);
-  CAF_CHECK_EQUAL(again.stop(), 0);
+  });
+  CAF_MESSAGE(log->acks.size() << " writes acknowledged before SIGKILL");
+  // Every writer heard of it at once: a set in flight failed unreachable,
+  // one sent just after found its stand-in gone; none waited to time out.
+  CAF_CHECK_GREATER(log->unreachable, 0);
+  CAF_CHECK_EQUAL(log->timeouts, 0);
+  CAF_CHECK_EQUAL(lost_after_restart(*log), 0u);
 }
 
 CAF_TEST(a_dead_node_fails_pending_requests_at_once_and_can_be_reconnected) {
