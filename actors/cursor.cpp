@@ -42,8 +42,6 @@ struct cursor_state {
   std::deque<pending_fetch> fetches;
   /// Push mode: rows the consumer may still take.
   std::uint64_t credit = 0;
-  /// Why the cursor ended; empty when its rows were done.
-  caf::error end_reason;
   /// Answers the open request.
   caf::typed_response_promise<std::vector<std::string>> opened;
   caf::actor_clock::time_point last_activity;
@@ -94,18 +92,15 @@ void end(cursor_ptr self, caf::error why, bool tell_consumer = true) {
   if (st.state == phase::ended)
     return;
   st.state = phase::ended;
-  st.end_reason = std::move(why);
   give_back(self);
-  st.ahead.clear();
-  st.ahead_pos = 0;
   if (st.opened.pending())
-    st.opened.deliver(st.end_reason);
+    st.opened.deliver(why);
   for (auto& f : st.fetches)
-    f.rp.deliver(st.end_reason);
+    f.rp.deliver(why);
   st.fetches.clear();
   if (st.pushing() && tell_consumer)
     self->send(st.cfg.consumer, rows_atom::value, caf::actor_cast<cursor>(self),
-               st.end_reason);
+               std::move(why));
   self->quit();
 }
 
