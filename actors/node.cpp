@@ -46,6 +46,16 @@ caf::error check(const node_limits& limits, const std::string& statement,
   return {};
 }
 
+/// Delegates `msg` to the broker unless `text` and `params` are over the
+/// limits. The message is moved only after the check.
+template <class Answer, class... Ts>
+caf::result<Answer> checked(node_ptr self, const std::string& text,
+                            const std::vector<value>& params, Ts&&... msg) {
+  if (auto err = check(self->state.limits, text, params))
+    return err;
+  return self->delegate(self->state.db, std::forward<Ts>(msg)...);
+}
+
 node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
   self->state.db = std::move(db);
   self->state.limits = limits;
@@ -53,40 +63,26 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
       [=](table_atom a, table_def& def) {
         return self->delegate(self->state.db, a, std::move(def));
       },
-      [=](sql_atom a, std::string& stmt,
-          std::vector<value>& params) -> caf::result<result_set> {
-        if (auto err = check(self->state.limits, stmt, params))
-          return err;
-        return self->delegate(self->state.db, a, std::move(stmt),
-                              std::move(params));
+      [=](sql_atom a, std::string& stmt, std::vector<value>& params) {
+        return checked<result_set>(self, stmt, params, a, std::move(stmt),
+                                   std::move(params));
       },
-      [=](prepare_atom a, std::string& name,
-          std::string& stmt) -> caf::result<void> {
-        if (auto err = check(self->state.limits, stmt, {}))
-          return err;
-        return self->delegate(self->state.db, a, std::move(name),
-                              std::move(stmt));
+      [=](prepare_atom a, std::string& name, std::string& stmt) {
+        return checked<void>(self, stmt, {}, a, std::move(name),
+                             std::move(stmt));
       },
-      [=](execute_atom a, std::string& name,
-          std::vector<value>& params) -> caf::result<result_set> {
-        if (auto err = check(self->state.limits, name, params))
-          return err;
-        return self->delegate(self->state.db, a, std::move(name),
-                              std::move(params));
+      [=](execute_atom a, std::string& name, std::vector<value>& params) {
+        return checked<result_set>(self, name, params, a, std::move(name),
+                                   std::move(params));
       },
-      [=](query_atom a, std::string& stmt,
-          std::vector<value>& params) -> caf::result<cursor_info> {
-        if (auto err = check(self->state.limits, stmt, params))
-          return err;
-        return self->delegate(self->state.db, a, std::move(stmt),
-                              std::move(params));
+      [=](query_atom a, std::string& stmt, std::vector<value>& params) {
+        return checked<cursor_info>(self, stmt, params, a, std::move(stmt),
+                                    std::move(params));
       },
       [=](query_atom a, std::string& stmt, std::vector<value>& params,
-          row_consumer& to, std::uint32_t credit) -> caf::result<cursor_info> {
-        if (auto err = check(self->state.limits, stmt, params))
-          return err;
-        return self->delegate(self->state.db, a, std::move(stmt),
-                              std::move(params), std::move(to), credit);
+          row_consumer& to, std::uint32_t credit) {
+        return checked<cursor_info>(self, stmt, params, a, std::move(stmt),
+                                    std::move(params), std::move(to), credit);
       },
       [=](insert_atom a, insert_spec& spec) {
         return self->delegate(self->state.db, a, std::move(spec));
