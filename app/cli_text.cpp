@@ -5,7 +5,6 @@
 #include "storage/value_codec.hpp"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 
 namespace sasync::cli {
@@ -64,24 +63,13 @@ std::optional<std::string> unescape(std::string_view text) {
   return out;
 }
 
-namespace {
-
-std::string real_text(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
-} // namespace
-
 std::string field(const value& x) {
   switch (x.type()) {
   case value::kind::null:
     return "\\N";
   case value::kind::integer:
-    return std::to_string(x.as_integer());
   case value::kind::real:
-    return real_text(x.as_real());
+    return to_display(x);
   case value::kind::text:
     return escape(x.as_text());
   case value::kind::blob: {
@@ -108,7 +96,7 @@ std::string shown(const stored_value& x) {
     if (x.type == "uint64")
       return std::to_string(decode<std::uint64_t>(x));
     if (x.type == "double")
-      return real_text(decode<double>(x));
+      return to_display(value{decode<double>(x)});
     if (x.type == "bool")
       return decode<bool>(x) ? "true" : "false";
   } catch (const storage_failure&) {
