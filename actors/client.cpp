@@ -47,7 +47,13 @@ for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
       query(self, db, std::move(statement), std::move(params), timeout);
   if (!opened)
     return opened.error();
-  auto rows = opened->rows;
+  return for_each_row(self, opened->rows, on_row, batch, timeout);
+}
+
+caf::expected<std::uint64_t>
+for_each_row(caf::scoped_actor& self, const cursor& rows,
+             const std::function<void(const row&)>& on_row, std::uint32_t batch,
+             caf::duration timeout) {
   std::uint64_t count = 0;
   for (;;) {
     auto got = fetch(self, rows, batch, timeout);

@@ -212,6 +212,12 @@ for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
              const std::function<void(const row&)>& on_row,
              std::uint32_t batch = 1000, caf::duration timeout = caf::infinite);
 
+/// The same for a cursor already open (say, after printing its columns).
+caf::expected<std::uint64_t>
+for_each_row(caf::scoped_actor& self, const cursor& rows,
+             const std::function<void(const row&)>& on_row,
+             std::uint32_t batch = 1000, caf::duration timeout = caf::infinite);
+
 /// An ordered bulk insert into `spec.table`.
 caf::expected<bulk_insert> insert_into(caf::scoped_actor& self, const node& db,
                                        insert_spec spec,

@@ -285,17 +285,7 @@ void sql(session& s, const options& o) {
   auto info =
       s.require(query(s.self(), s.db(), statement, params, s.timeout()));
   print_header(info.columns);
-  for (;;) {
-    auto batch = fetch(s.self(), info.rows, 1000, s.timeout());
-    if (!batch) {
-      s.self()->send(info.rows, cancel_atom::value);
-      s.require(std::move(batch));
-    }
-    for (auto& r : batch->rows)
-      print_row(r);
-    if (batch->done)
-      break;
-  }
+  s.require(for_each_row(s.self(), info.rows, print_row, 1000, s.timeout()));
   std::cout.flush();
 }
 
