@@ -11,7 +11,6 @@
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/remote_actor.hpp>
-#include <caf/others.hpp>
 
 #include <map>
 

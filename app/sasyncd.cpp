@@ -48,8 +48,18 @@ bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
 
+/// SIGTERM and SIGINT: blocked in every thread, taken by sigwait().
+sigset_t stop_signals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  return stop;
+}
+
 /// Blocks until SIGTERM or SIGINT; returns its name.
-const char* await_stop_signal(const sigset_t& stop) {
+const char* await_stop_signal() {
+  auto stop = stop_signals();
   int sig = 0;
   sigwait(&stop, &sig);
   return sig == SIGTERM ? "SIGTERM" : "SIGINT";
@@ -91,11 +101,7 @@ int run(daemon_config& cfg) {
   }
   std::printf("listening on %s:%u\n", cfg.host.c_str(), *published);
   std::fflush(stdout);
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  auto why = await_stop_signal(stop);
+  auto why = await_stop_signal();
   std::cerr << "sasyncd: " << why << ": draining\n";
   // New peers are refused; the broker answers later work shutting_down
   // and commits everything it accepted before it answers.
@@ -117,10 +123,7 @@ int run(daemon_config& cfg) {
 
 int main(int argc, char** argv) {
   // Blocked before any thread starts, so only sigwait() sees them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
+  auto stop = stop_signals();
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   daemon_config cfg;
