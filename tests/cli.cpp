@@ -146,6 +146,26 @@ CAF_TEST(bad_arguments_exit_1_and_an_unreachable_node_exits_2) {
                       std::string::npos);
 }
 
+CAF_TEST(items_load_shows_progress_on_a_terminal_only) {
+  auto file = dir / "in.tsv";
+  {
+    std::ofstream out{file};
+    for (int i = 0; i < 500; ++i)
+      out << "n" << i << "\tv\n";
+  }
+  // script(1) gives the CLI a terminal; stdout and stderr both reach it.
+  auto command = std::string{SASYNC_CLI_PATH} + " --url " + where.url() +
+                 " items load 1 " + file.string();
+  auto on_tty = test::run_to_end(
+      {"/usr/bin/script", "-q", "-e", "-c", command, "/dev/null"}, bound);
+  CAF_CHECK_EQUAL(on_tty.code, 0);
+  CAF_CHECK_NOT_EQUAL(on_tty.output.find("\rloaded "), std::string::npos);
+  auto piped = embedded({"items", "load", "1", file.string()});
+  CAF_CHECK_EQUAL(piped.code, 0);
+  CAF_CHECK_EQUAL(piped.output, "500\n");
+  CAF_CHECK_EQUAL(piped.errors.find("loaded"), std::string::npos);
+}
+
 CAF_TEST(against_a_node_and_after_kill_9_every_exit_0_write_is_there) {
   std::vector<std::string> written;
   {

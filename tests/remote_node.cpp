@@ -429,6 +429,25 @@ CAF_TEST(tls_serves_a_known_peer_and_refuses_others) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
+CAF_TEST(the_config_reaches_the_broker_and_sigint_drains_too) {
+  // --node.insecure: the operator's explicit choice to skip TLS.
+  test::daemon_process daemon{config("queue-capacity=77\necho=true"),
+                              {"--node.host=0.0.0.0", "--node.insecure"}};
+  CAF_CHECK_EQUAL(daemon.host(), "0.0.0.0");
+  auto db = connect(daemon.port());
+  auto st =
+      require(detail::ask<broker_status>(self, db, limit, status_atom::value));
+  CAF_CHECK_EQUAL(st.queue.capacity, 77u);
+  require(detail::ask<result_set>(self, db, limit, sql_atom::value,
+                                  std::string{"SELECT 'echoed'"},
+                                  std::vector<value>{}));
+  daemon.process().signal(SIGINT);
+  CAF_CHECK_EQUAL(daemon.process().wait(bound), 0);
+  auto log = daemon.process().errors();
+  CAF_CHECK_NOT_EQUAL(log.find("SELECT 'echoed'"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(log.find("SIGINT: draining"), std::string::npos);
+}
+
 CAF_TEST(bad_configs_exit_with_one_clear_line) {
   auto help = daemon_run({"--help"});
   CAF_CHECK_EQUAL(help.code, 0);
