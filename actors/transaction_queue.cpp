@@ -5,13 +5,13 @@
 #include "actors/detail/deliver.hpp"
 #include "actors/errc.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include <algorithm>
 #include <map>
-#include <unordered_map>
 #include <tuple>
 
 namespace sasync {
@@ -24,9 +24,12 @@ using lease_promise = caf::typed_response_promise<connection_actor>;
 /// Priority first, then arrival: a map over this key is the queue.
 using order_key = std::tuple<priority::tier, int, std::uint64_t>;
 
+using clock_type = caf::actor_clock::clock_type;
+
 /// A job, or a lease when it has no work.
 struct waiting_job {
   order_key key; ///< kept so that work put back keeps its place
+  clock_type::time_point deadline; ///< when waiting fails with timeout
   job_ptr work;
   done_promise promise;
   lease_promise lease;
@@ -49,6 +52,15 @@ struct lease_entry {
   caf::actor_addr lessee;
 };
 
+struct lane;
+
+/// A waiting job's place, for its deadline.
+struct timed_entry {
+  lane* in;
+  order_key key;
+  clock_type::time_point deadline;
+};
+
 /// Connections serving one kind of job, and those of them without work.
 struct lane {
   std::vector<connection_actor> members;
@@ -67,8 +79,11 @@ struct queue_state {
   /// Connections lent out, by connection.
   std::map<caf::actor_addr, lease_entry> leases;
   std::chrono::milliseconds wait_timeout{0};
-  /// Where each waiting job is, by sequence number, for its timer.
-  std::unordered_map<std::uint64_t, std::pair<lane*, order_key>> by_seq;
+  /// Where each waiting job is, by sequence number. Every job waits equally
+  /// long, so sequence order is deadline order: one timer, set for the
+  /// first deadline, serves them all.
+  std::map<std::uint64_t, timed_entry> by_seq;
+  bool timer_set = false;
   std::uint64_t next_seq = 0;
   /// Connections that could not open wait this long before trying again.
   std::map<caf::actor_addr, std::chrono::milliseconds> backoff;
@@ -154,15 +169,29 @@ void dispatch(queue_ptr self, lane& ln);
 constexpr auto first_backoff = std::chrono::milliseconds{50};
 constexpr auto max_backoff = std::chrono::milliseconds{5'000};
 
-/// Puts a batch that never started back in its place in the lane.
-void put_back(queue_state& st, lane& ln, std::vector<waiting_job>& batch) {
+/// Sets the timer for the first deadline unless it is set.
+void arm_timer(queue_ptr self) {
+  auto& st = self->state;
+  if (st.timer_set || st.by_seq.empty())
+    return;
+  st.timer_set = true;
+  auto wait = st.by_seq.begin()->second.deadline - self->clock().now();
+  self->delayed_send(self, std::max(wait, clock_type::duration::zero()),
+                     expire_atom::value);
+}
+
+/// Puts a batch that never started back in its place in the lane, keeping
+/// its deadline.
+void put_back(queue_ptr self, lane& ln, std::vector<waiting_job>& batch) {
+  auto& st = self->state;
   for (auto& w : batch) {
-    auto seq = std::get<2>(w.key);
-    if (st.wait_timeout.count() > 0) // its timer is still armed
-      st.by_seq.emplace(seq, std::make_pair(&ln, w.key));
+    if (st.wait_timeout.count() > 0)
+      st.by_seq.emplace(std::get<2>(w.key),
+                        timed_entry{&ln, w.key, w.deadline});
     ln.waiting.emplace(w.key, std::move(w));
   }
   st.counters.running -= batch.size();
+  arm_timer(self);
 }
 
 /// Tries the connection again after its backoff, doubling it each time.
@@ -226,7 +255,7 @@ void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
   if (!report.started && !report.errors.empty() &&
       is_retryable(report.errors.front()) && !st.closing) {
     st.last_connect_error = report.errors.front();
-    put_back(st, ln, batch);
+    put_back(self, ln, batch);
     if (!close_if_overflow(self, conn)) // only the pool keeps trying
       schedule_retry(self, conn);
   } else {
@@ -365,11 +394,12 @@ void wait_in_line(queue_ptr self, lane& ln, priority prio, waiting_job w) {
   auto seq = st.next_seq++;
   order_key key{prio.level, prio.niceness, seq};
   w.key = key;
-  ln.waiting.emplace(key, std::move(w));
   if (st.wait_timeout.count() > 0) {
-    st.by_seq.emplace(seq, std::make_pair(&ln, key));
-    self->delayed_send(self, st.wait_timeout, expire_atom::value, seq);
+    w.deadline = self->clock().now() + st.wait_timeout;
+    st.by_seq.emplace(seq, timed_entry{&ln, key, w.deadline});
+    arm_timer(self);
   }
+  ln.waiting.emplace(key, std::move(w));
   dispatch(self, ln);
 }
 
@@ -451,23 +481,29 @@ void lessee_down(queue_ptr self, const caf::actor_addr& lessee) {
     end_lease(self, conn);
 }
 
-/// A job's wait for a connection ran out: it fails, unless it already runs.
-void expire(queue_ptr self, std::uint64_t seq) {
+/// The timer went off: every job whose deadline has passed fails, unless
+/// it already runs (then it left by_seq).
+void expire(queue_ptr self) {
   auto& st = self->state;
-  auto i = st.by_seq.find(seq);
-  if (i == st.by_seq.end())
-    return;
-  auto [ln, key] = i->second;
-  st.by_seq.erase(i);
-  auto j = ln->waiting.find(key);
+  st.timer_set = false;
+  auto now = self->clock().now();
   std::string why = "no connection within pool_timeout (" +
                     std::to_string(st.wait_timeout.count()) + " ms)";
   if (st.last_connect_error)
     why += "; last attempt: " + self->system().render(st.last_connect_error);
-  j->second.fail(make_error(errc::timeout, std::move(why)));
-  ln->waiting.erase(j);
-  ++st.counters.failed;
-  notify_drained(st);
+  auto expired = false;
+  while (!st.by_seq.empty() && st.by_seq.begin()->second.deadline <= now) {
+    auto [ln, key, deadline] = st.by_seq.begin()->second;
+    st.by_seq.erase(st.by_seq.begin());
+    auto j = ln->waiting.find(key);
+    j->second.fail(make_error(errc::timeout, why));
+    ln->waiting.erase(j);
+    ++st.counters.failed;
+    expired = true;
+  }
+  arm_timer(self);
+  if (expired)
+    notify_drained(st);
 }
 
 /// Fails what still waits, closes every connection, then quits.
@@ -530,7 +566,7 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
         return rp;
       },
       [=](close_atom) -> caf::result<void> { return close_all(self); },
-      [=](expire_atom, std::uint64_t seq) { expire(self, seq); },
+      [=](expire_atom) { expire(self); },
       [=](retry_atom, const connection_actor& conn) { retry(self, conn); },
       [=](status_atom) {
         auto& s = self->state;

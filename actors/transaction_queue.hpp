@@ -49,8 +49,7 @@ using transaction_queue = caf::typed_actor<
     caf::replies_to<drain_atom>::with<void>,
     caf::replies_to<close_atom>::with<void>,
     caf::replies_to<status_atom>::with<queue_status>,
-    caf::reacts_to<expire_atom, std::uint64_t>,
-    caf::reacts_to<retry_atom, connection_actor>>;
+    caf::reacts_to<expire_atom>, caf::reacts_to<retry_atom, connection_actor>>;
 
 struct queue_config {
   std::size_t capacity = 10'000;
