@@ -16,20 +16,28 @@ connection::~connection() = default;
 row_cursor::~row_cursor() = default;
 
 void connection::savepoint(const std::string& name) {
-  execute_script("SAVEPOINT " + quote_identifier(name));
+  run_savepoint_statements({"SAVEPOINT " + quote_identifier(name)});
 }
 
 void connection::release(const std::string& name) {
-  execute_script("RELEASE SAVEPOINT " + quote_identifier(name));
+  run_savepoint_statements({"RELEASE SAVEPOINT " + quote_identifier(name)});
 }
 
 void connection::rollback_to(const std::string& name) {
-  execute_script("ROLLBACK TO SAVEPOINT " + quote_identifier(name));
+  run_savepoint_statements({"ROLLBACK TO SAVEPOINT " + quote_identifier(name)});
 }
 
 void connection::renew_savepoint(const std::string& name) {
   auto quoted = quote_identifier(name);
-  execute_script("RELEASE SAVEPOINT " + quoted + "; SAVEPOINT " + quoted);
+  run_savepoint_statements(
+      {"RELEASE SAVEPOINT " + quoted, "SAVEPOINT " + quoted});
+}
+
+void connection::run_savepoint_statements(const std::vector<std::string>& sql) {
+  std::string script;
+  for (auto& stmt : sql)
+    script += (script.empty() ? "" : "; ") + stmt;
+  execute_script(script);
 }
 
 std::string statement_excerpt(std::string_view sql) {

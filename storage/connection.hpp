@@ -62,6 +62,12 @@ public:
 
   /// How many statements this connection has prepared (cache misses).
   virtual std::size_t prepare_count() const noexcept = 0;
+
+protected:
+  /// Runs savepoint statements in order, in one round trip where the
+  /// backend has them. SQLite runs them as cached prepared statements,
+  /// since a batch of group commit sets a savepoint per job.
+  virtual void run_savepoint_statements(const std::vector<std::string>& sql);
 };
 
 /// Opens a connection as `cfg` says; `mode` read opens SQLite files

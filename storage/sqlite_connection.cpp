@@ -186,14 +186,17 @@ public:
   void begin(access_mode mode) override {
     // IMMEDIATE takes the write lock up front, so a writer never fails
     // half-way through with a lock upgrade conflict.
-    run(mode == access_mode::write && mode_ == access_mode::write
-            ? "BEGIN IMMEDIATE"
-            : "BEGIN");
+    static const std::string immediate = "BEGIN IMMEDIATE";
+    static const std::string deferred = "BEGIN";
+    run_cached(mode == access_mode::write && mode_ == access_mode::write
+                   ? immediate
+                   : deferred);
   }
 
   void commit() override {
+    static const std::string commit = "COMMIT";
     try {
-      run("COMMIT");
+      run_cached(commit);
     } catch (...) {
       rollback();
       throw;
@@ -285,6 +288,26 @@ private:
                             "SQLite: cannot open " + cfg.display_url() + ": " +
                                 e.what(),
                             "SQLITE_" + std::to_string(e.getErrorCode()));
+    }
+  }
+
+  void run_savepoint_statements(const std::vector<std::string>& sql) override {
+    for (auto& text : sql)
+      run_cached(text);
+  }
+
+  /// Runs a statement without results, prepared once: transaction control
+  /// runs once or twice per job.
+  void run_cached(const std::string& sql) {
+    if (echo_)
+      echo_statement(sql, {});
+    auto& stmt = prepared(sql);
+    try {
+      stmt.tryReset();
+      stmt.exec();
+    } catch (const SQLite::Exception& e) {
+      stmt.tryReset();
+      rethrow(e, sql);
     }
   }
 
