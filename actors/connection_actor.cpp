@@ -52,26 +52,75 @@ access_mode batch_mode(const job_batch& jobs) {
   return access_mode::read;
 }
 
+/// The runner every job of the batch shares, if they all share one.
+merged_runner common_merger(const job_batch& jobs) {
+  auto merge = jobs.front()->merger();
+  for (auto& j : jobs)
+    if (j->merger() != merge)
+      return nullptr;
+  return merge;
+}
+
 /// Runs the jobs of one batch; a savepoint isolates each job when there are
 /// several, so a failing job takes none of its neighbours with it.
-void run_jobs(connection& conn, const job_batch& jobs,
+/// Neighbours that can run as one statement do so, in one savepoint; if
+/// that fails, each of them runs again alone in its own. A batch that is
+/// one such run (many sets, say) needs no savepoint: if its statement
+/// fails, the transaction starts over and the jobs run alone.
+void run_jobs(connection& conn, const job_batch& jobs, access_mode mode,
               std::vector<caf::error>& errors) {
   if (jobs.size() == 1) {
     if (auto err = guarded([&] { jobs[0]->run(conn); }))
       errors[0] = std::move(err);
     return;
   }
-  // Between jobs one round trip releases the last savepoint and sets the
+  auto may_merge = true;
+  if (auto merge = common_merger(jobs)) {
+    std::vector<job*> all;
+    for (auto& j : jobs)
+      all.emplace_back(j.get());
+    if (!guarded([&] { merge(conn, all); }))
+      return;
+    conn.rollback(); // PostgreSQL has aborted it anyway
+    conn.begin(mode);
+    may_merge = false;
+  }
+  // Between units one round trip releases the last savepoint and sets the
   // next; COMMIT releases the last one.
   static const std::string sp = "sasync_job";
   conn.savepoint(sp);
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    if (i > 0)
+  auto fresh = true;
+  auto next_savepoint = [&] {
+    if (!fresh)
       conn.renew_savepoint(sp);
+    fresh = false;
+  };
+  auto run_alone = [&](std::size_t i) {
+    next_savepoint();
     if (auto err = guarded([&] { jobs[i]->run(conn); })) {
       errors[i] = std::move(err);
       conn.rollback_to(sp); // throws if the transaction itself is lost
     }
+  };
+  for (std::size_t i = 0; i < jobs.size();) {
+    auto merge = may_merge ? jobs[i]->merger() : nullptr;
+    auto end = i + 1;
+    while (merge && end < jobs.size() && jobs[end]->merger() == merge)
+      ++end;
+    if (end - i == 1) {
+      run_alone(i++);
+      continue;
+    }
+    std::vector<job*> run;
+    for (auto j = i; j < end; ++j)
+      run.emplace_back(jobs[j].get());
+    next_savepoint();
+    if (guarded([&] { merge(conn, run); })) {
+      conn.rollback_to(sp);
+      for (auto j = i; j < end; ++j)
+        run_alone(j);
+    }
+    i = end;
   }
 }
 
@@ -111,7 +160,8 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
   batch_report out;
   out.errors.resize(jobs.size());
   std::unique_ptr<transaction> tx;
-  if (auto err = guarded([&] { tx = begin(st, batch_mode(jobs)); })) {
+  auto mode = batch_mode(jobs);
+  if (auto err = guarded([&] { tx = begin(st, mode); })) {
     st.conn.reset(); // whatever is left of it gets reopened next time
     std::fill(out.errors.begin(), out.errors.end(), err);
     return out;
@@ -120,7 +170,7 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
   auto* conn = st.conn.get();
   auto prepared_before = conn->prepare_count();
   auto err = guarded([&] {
-    run_jobs(*st.conn, jobs, out.errors);
+    run_jobs(*st.conn, jobs, mode, out.errors);
     if (jobs.size() == 1 && out.errors[0])
       return; // rolled back below
     tx->commit();

@@ -3,6 +3,7 @@
 #include "actors/items.hpp"
 
 #include "actors/detail/group_request.hpp"
+#include "actors/detail/item_jobs.hpp"
 #include "actors/detail/value_limits.hpp"
 #include "storage/item_store.hpp"
 
@@ -33,18 +34,17 @@ items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
         if (auto err = detail::check_stored(&name, x))
           return err;
-        return ordered_request<void>(
-            self, kind, std::vector<std::string>{name}, access_mode::write,
-            [=](connection& c) { put_item(c, group, name, x); });
+        std::vector<std::string> keys{name};
+        return detail::ordered_job<void>(
+            self, kind, std::move(keys),
+            std::make_shared<detail::item_set_job>(group, std::move(name),
+                                                   std::move(x)));
       },
       [=](get_atom, std::string& name) {
-        return ordered_request<caf::optional<stored_value>>(
-            self, kind, std::vector<std::string>{name}, access_mode::read,
-            [=](connection& c) -> caf::optional<stored_value> {
-              if (auto x = find_item(c, group, name))
-                return std::move(*x);
-              return caf::none;
-            });
+        std::vector<std::string> keys{name};
+        return detail::ordered_job<caf::optional<stored_value>>(
+            self, kind, std::move(keys),
+            std::make_shared<detail::item_get_job>(group, std::move(name)));
       },
       [=](delete_atom, std::vector<std::string>& names) {
         return ordered_request<std::uint64_t>(

@@ -14,6 +14,12 @@
 
 namespace sasync {
 
+class job;
+
+/// Runs neighbouring jobs of one kind together, in one statement: all of
+/// them, or it throws and leaves them to run one by one.
+using merged_runner = void (*)(connection& conn, const std::vector<job*>& jobs);
+
 /// Work that runs on a connection. run() may throw; the connection actor
 /// turns exceptions into errors. Jobs stay in one process: they hold code.
 class job {
@@ -23,6 +29,10 @@ public:
 
   /// Runs inside an open transaction (or savepoint) on `conn`.
   virtual void run(connection& conn) = 0;
+
+  /// Jobs of a batch that follow each other with the same runner run
+  /// together (one round trip instead of one per job); none by default.
+  virtual merged_runner merger() const noexcept { return nullptr; }
 
   access_mode mode() const noexcept { return mode_; }
 

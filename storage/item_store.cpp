@@ -5,6 +5,8 @@
 #include "storage/storage_failure.hpp"
 
 #include <algorithm>
+#include <map>
+#include <string_view>
 
 namespace sasync {
 
@@ -43,6 +45,69 @@ std::optional<stored_value> find_item(connection& conn, std::int64_t group,
   if (rs.rows.empty())
     return std::nullopt;
   return stored_value_from(rs.rows[0][0], rs.rows[0][1]);
+}
+
+namespace {
+
+/// "head (?, ?), (?, ?) tail" for `rows` rows of `width` placeholders.
+std::string values_list(const char* head, std::size_t rows, std::size_t width,
+                        const char* tail) {
+  std::string row = "(?";
+  for (std::size_t i = 1; i < width; ++i)
+    row += ", ?";
+  row += ")";
+  std::string out = head;
+  for (std::size_t i = 0; i < rows; ++i)
+    out += (i == 0 ? "" : ", ") + row;
+  return out + tail;
+}
+
+} // namespace
+
+void put_items(
+    connection& conn,
+    const std::vector<std::pair<item_key, const stored_value*>>& xs) {
+  if (xs.empty())
+    return;
+  std::vector<value> params;
+  params.reserve(xs.size() * 4);
+  for (auto& [key, x] : xs) {
+    params.emplace_back(key.group);
+    params.emplace_back(*key.name);
+    params.emplace_back(x->type);
+    params.emplace_back(x->bytes);
+  }
+  conn.execute(values_list("INSERT INTO sasync_items (group_id, name, type, "
+                           "value) VALUES ",
+                           xs.size(), 4,
+                           " ON CONFLICT (group_id, name) DO UPDATE SET type "
+                           "= excluded.type, value = excluded.value"),
+               params);
+}
+
+std::vector<std::optional<stored_value>>
+find_items(connection& conn, const std::vector<item_key>& keys) {
+  std::vector<std::optional<stored_value>> out(keys.size());
+  // Positions of each group's keys, by name.
+  std::map<std::int64_t, std::multimap<std::string_view, std::size_t>> groups;
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    groups[keys[i].group].emplace(*keys[i].name, i);
+  for (auto& [group, names] : groups) {
+    std::vector<value> params{group};
+    for (auto& entry : names)
+      params.emplace_back(std::string{entry.first});
+    std::string sql = "SELECT name, type, value FROM sasync_items WHERE "
+                      "group_id = ? AND name IN (?";
+    for (std::size_t i = 1; i < names.size(); ++i)
+      sql += ", ?";
+    auto rs = conn.execute(sql + ")", params);
+    for (auto& r : rs.rows) {
+      auto [first, last] = names.equal_range(r[0].as_text());
+      for (auto i = first; i != last; ++i)
+        out[i->second] = stored_value_from(r[1], r[2]);
+    }
+  }
+  return out;
 }
 
 std::uint64_t erase_items(connection& conn, std::int64_t group,

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sasync {
@@ -23,6 +24,23 @@ void put_item(connection& conn, std::int64_t group, const std::string& name,
 /// The value under `name`, or none.
 std::optional<stored_value> find_item(connection& conn, std::int64_t group,
                                       const std::string& name);
+
+/// One name of one group.
+struct item_key {
+  std::int64_t group = 0;
+  const std::string* name = nullptr;
+};
+
+/// Inserts or replaces many values in one statement, one round trip: what
+/// group commit does with the sets that share a batch. A name given twice
+/// fails on PostgreSQL (the caller then writes them one by one).
+void put_items(connection& conn,
+               const std::vector<std::pair<item_key, const stored_value*>>& xs);
+
+/// Looks up many names in one statement per group; the answers are in the
+/// order of `keys`.
+std::vector<std::optional<stored_value>>
+find_items(connection& conn, const std::vector<item_key>& keys);
 
 /// Deletes the names; returns how many existed.
 std::uint64_t erase_items(connection& conn, std::int64_t group,

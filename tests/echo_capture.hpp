@@ -25,6 +25,16 @@ public:
     return out_.str().find(text) != std::string::npos;
   }
 
+  /// How many times `text` was logged.
+  std::size_t count(const std::string& text) const {
+    auto all = out_.str();
+    std::size_t n = 0;
+    for (auto i = all.find(text); i != std::string::npos;
+         i = all.find(text, i + text.size()))
+      ++n;
+    return n;
+  }
+
 private:
   std::ostringstream out_;
 };

@@ -5,12 +5,16 @@
 
 #include "actors/broker.hpp"
 #include "actors/client.hpp"
+#include "actors/connection_actor.hpp"
+#include "actors/detail/item_jobs.hpp"
 
 #include "actors/errc.hpp"
 #include "actors/system_config.hpp"
 #include "actors/transact.hpp"
+#include "storage/dialect.hpp"
 #include "storage/item_store.hpp"
 
+#include "echo_capture.hpp"
 #include "user_types.hpp"
 
 #include <caf/actor_system.hpp>
@@ -62,6 +66,32 @@ struct fixture {
     if (err)
       CAF_MESSAGE("shutdown: " << sys.render(err));
     return !err;
+  }
+
+  /// A connection actor of its own with `echo` on, on a database that has
+  /// the items table.
+  connection_actor echoing_connection() {
+    auto engine = engine_config::parse(where.url());
+    engine.set_option("echo", "true");
+    auto conn = open_connection(engine, access_mode::write);
+    for (auto& stmt : create_statements(engine.dialect, items_table()))
+      conn->execute_script(stmt);
+    return spawn_connection(sys, connection_config{engine});
+  }
+
+  /// Runs `jobs` as one group-commit batch: each job's error, or none.
+  std::vector<caf::error> run_batch(const connection_actor& conn,
+                                    job_batch jobs) {
+    std::vector<caf::error> out;
+    self->request(conn, bound, run_atom::value, std::move(jobs))
+        .receive([&](batch_report& r) { out = std::move(r.errors); },
+                 [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+    return out;
+  }
+
+  void close(const connection_actor& conn) {
+    self->request(conn, bound, close_atom::value)
+        .receive([] {}, [](caf::error&) {});
   }
 
   template <class T>
@@ -499,6 +529,117 @@ CAF_TEST(a_broker_restart_in_a_stream_of_writes_loses_no_acknowledged_one) {
     CAF_CHECK(i != stored.end() && i->second == x);
   }
   CAF_CHECK(shutdown(again));
+}
+
+namespace {
+
+using detail::item_get_job;
+using detail::item_set_job;
+
+std::size_t failures(const std::vector<caf::error>& errors) {
+  return static_cast<std::size_t>(
+      std::count_if(errors.begin(), errors.end(),
+                    [](const caf::error& e) { return bool{e}; }));
+}
+
+} // namespace
+
+CAF_TEST(sets_and_gets_sharing_a_batch_run_as_one_statement) {
+  echo_capture echo;
+  auto conn = echoing_connection();
+  job_batch sets;
+  for (int i = 0; i < 10; ++i)
+    sets.emplace_back(std::make_shared<item_set_job>(7, "n" + std::to_string(i),
+                                                     encode(std::int64_t{i})));
+  auto set_errors = run_batch(conn, sets);
+  CAF_REQUIRE_EQUAL(set_errors.size(), 10u);
+  CAF_CHECK_EQUAL(failures(set_errors), 0u);
+  CAF_CHECK_EQUAL(echo.count("INSERT INTO sasync_items"), 1u);
+  CAF_CHECK_EQUAL(echo.count("SAVEPOINT"), 0u);
+  std::vector<std::shared_ptr<item_get_job>> gets;
+  job_batch get_jobs;
+  for (int i : {3, 11, 0, 9, 3}) { // n11 is missing; n3 asked twice
+    gets.emplace_back(
+        std::make_shared<item_get_job>(7, "n" + std::to_string(i)));
+    get_jobs.emplace_back(gets.back());
+  }
+  CAF_CHECK_EQUAL(failures(run_batch(conn, get_jobs)), 0u);
+  CAF_CHECK_EQUAL(echo.count("FROM sasync_items WHERE group_id = "), 1u);
+  std::vector<std::optional<std::int64_t>> got;
+  for (auto& g : gets) {
+    auto x = g->take();
+    got.emplace_back(x ? std::optional<std::int64_t>{decode<std::int64_t>(*x)}
+                       : std::nullopt);
+  }
+  CAF_CHECK(got == (std::vector<std::optional<std::int64_t>>{3, std::nullopt, 0,
+                                                             9, 3}));
+  close(conn);
+}
+
+CAF_TEST(a_set_that_fails_in_a_merged_statement_fails_alone) {
+  auto conn = echoing_connection();
+  // The database refuses one name, so the merged insert fails as a whole
+  // and each set runs again on its own.
+  auto refuse =
+      open_connection(engine_config::parse(where.url()), access_mode::write);
+  if (refuse->dialect() == dialect_kind::sqlite)
+    refuse->execute_script(
+        "CREATE TRIGGER refuse_name BEFORE INSERT ON sasync_items WHEN "
+        "NEW.name = 'refused' BEGIN SELECT RAISE(ABORT, 'refused name'); "
+        "END");
+  else
+    refuse->execute_script(
+        "CREATE OR REPLACE FUNCTION sasync_refuse_name() RETURNS trigger AS "
+        "$$ BEGIN IF NEW.name = 'refused' THEN RAISE EXCEPTION 'refused "
+        "name'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER "
+        "refuse_name BEFORE INSERT ON sasync_items FOR EACH ROW EXECUTE "
+        "FUNCTION sasync_refuse_name()");
+  job_batch sets;
+  for (auto name : {"a", "refused", "b", "c"})
+    sets.emplace_back(std::make_shared<item_set_job>(7, name, encode(name)));
+  auto errors = run_batch(conn, sets);
+  CAF_REQUIRE_EQUAL(errors.size(), 4u);
+  CAF_CHECK(!errors[0] && !errors[2] && !errors[3]);
+  CAF_CHECK(is(errors[1], errc::database_error));
+  CAF_CHECK_NOT_EQUAL(sys.render(errors[1]).find("refused name"),
+                      std::string::npos);
+  refuse->begin(access_mode::read);
+  CAF_CHECK_EQUAL(item_names(*refuse, 7),
+                  (std::vector<std::string>{"a", "b", "c"}));
+  refuse->rollback();
+  if (refuse->dialect() == dialect_kind::postgresql)
+    refuse->execute_script("DROP TABLE sasync_items; DROP FUNCTION "
+                           "sasync_refuse_name()");
+  close(conn);
+}
+
+CAF_TEST(a_corrupt_row_among_merged_gets_fails_alone) {
+  auto conn = echoing_connection();
+  auto raw =
+      open_connection(engine_config::parse(where.url()), access_mode::write);
+  if (raw->dialect() != dialect_kind::sqlite) {
+    // PostgreSQL's typed columns cannot hold a row of the wrong types.
+    close(conn);
+    return;
+  }
+  CAF_CHECK_EQUAL(
+      failures(run_batch(
+          conn, {std::make_shared<item_set_job>(7, "ok", encode(1)),
+                 std::make_shared<item_set_job>(7, "ok2", encode(2))})),
+      0u);
+  raw->execute_script("INSERT INTO sasync_items VALUES (7, 'bad', 12, 'x')");
+  auto ok = std::make_shared<item_get_job>(7, "ok");
+  auto bad = std::make_shared<item_get_job>(7, "bad");
+  auto ok2 = std::make_shared<item_get_job>(7, "ok2");
+  auto errors = run_batch(conn, {ok, bad, ok2});
+  CAF_REQUIRE_EQUAL(errors.size(), 3u);
+  CAF_CHECK(!errors[0] && !errors[2]);
+  CAF_CHECK(is(errors[1], errc::corrupt_value));
+  auto first = ok->take();
+  auto second = ok2->take();
+  CAF_CHECK(first && decode<int>(*first) == 1);
+  CAF_CHECK(second && decode<int>(*second) == 2);
+  close(conn);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

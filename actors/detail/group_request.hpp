@@ -12,6 +12,7 @@
 
 #include <caf/result.hpp>
 
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -24,18 +25,18 @@ template <class Self> void request_answered(Self* self) {
   }
 }
 
-/// Runs `fn(connection&)` once every earlier operation on `keys` is done (on
-/// any key when `keys` is empty) and answers with its result.
-template <class T, class Self, class Key, class F>
-caf::result<T> ordered_request(Self* self, const char* kind,
-                               std::vector<Key> keys, access_mode mode, F fn) {
+/// Runs `work` once every earlier operation on `keys` is done (on any key
+/// when `keys` is empty) and answers with what `work->take()` gives.
+template <class T, class Self, class Key, class Job>
+caf::result<T> ordered_job(Self* self, const char* kind, std::vector<Key> keys,
+                           std::shared_ptr<Job> work) {
   auto& st = self->state;
   if (auto err = st.requests.refusal(kind, st.cfg.group))
     return err;
   auto rp = self->template make_response_promise<T>();
   st.requests.opened();
-  st.order.submit(std::move(keys), [self, rp, mode, fn](auto ticket) {
-    run_job(self, self->state.cfg.queue, mode, fn,
+  st.order.submit(std::move(keys), [self, rp, work](auto ticket) {
+    run_job(self, self->state.cfg.queue, work,
             [self, rp, ticket](caf::expected<T> x) mutable {
               deliver(rp, x);
               self->state.order.finish(ticket);
@@ -43,6 +44,15 @@ caf::result<T> ordered_request(Self* self, const char* kind,
             });
   });
   return rp;
+}
+
+/// Runs `fn(connection&)` once every earlier operation on `keys` is done (on
+/// any key when `keys` is empty) and answers with its result.
+template <class T, class Self, class Key, class F>
+caf::result<T> ordered_request(Self* self, const char* kind,
+                               std::vector<Key> keys, access_mode mode, F fn) {
+  return ordered_job<T>(self, kind, std::move(keys),
+                        make_job(mode, std::move(fn)));
 }
 
 /// Runs `fn(connection&)` as a read now and answers with its result.

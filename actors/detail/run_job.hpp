@@ -10,17 +10,18 @@
 #include <caf/expected.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include <memory>
 #include <type_traits>
 #include <utility>
 
 namespace sasync::detail {
 
-/// Runs `fn(connection&)` on `queue` and calls `done(caf::expected<R>)`.
-template <class Self, class F, class Done>
-void run_job(Self* self, const transaction_queue& queue, access_mode mode, F fn,
-             Done done) {
-  using result_type = std::invoke_result_t<F&, connection&>;
-  auto work = make_job(mode, std::move(fn));
+/// Runs `work` on `queue` and calls `done(caf::expected<R>)` with what
+/// `work->take()` gives.
+template <class Self, class Job, class Done>
+void run_job(Self* self, const transaction_queue& queue,
+             std::shared_ptr<Job> work, Done done) {
+  using result_type = decltype(work->take());
   self->request(queue, caf::infinite, run_atom::value, job_ptr{work},
                 niceness(0))
       .then(
@@ -33,6 +34,13 @@ void run_job(Self* self, const transaction_queue& queue, access_mode mode, F fn,
           [done](caf::error& err) mutable {
             done(caf::expected<result_type>{std::move(err)});
           });
+}
+
+/// Runs `fn(connection&)` on `queue` and calls `done(caf::expected<R>)`.
+template <class Self, class F, class Done>
+void run_job(Self* self, const transaction_queue& queue, access_mode mode, F fn,
+             Done done) {
+  run_job(self, queue, make_job(mode, std::move(fn)), std::move(done));
 }
 
 /// Delivers a result or its error.
