@@ -1,174 +1,219 @@
-// sasync-bench: measured figures for sasync's claims.
-// group-commit: many concurrent writers on an items group, with the queue's
-// group commit on, then forced to one transaction per request, same run.
-// scan: a large result through a cursor vs the raw library (bench_scan.cpp).
+// sasync-bench: sasync's speed and memory beside the raw libraries, in one
+// process run. One figure a line, `name: value unit`; the operation's own
+// throughput is always `sasync: N ops/s`.
+#include "bench_load.hpp"
+#include "bench_node.hpp"
+#include "bench_raw.hpp"
+#include "bench_report.hpp"
 #include "bench_scan.hpp"
 
 #include "actors/broker.hpp"
 #include "actors/client.hpp"
+#include "actors/remote.hpp"
 #include "actors/system_config.hpp"
 #include "storage/connection.hpp"
-#include "storage/engine_config.hpp"
-#include "storage/storage_failure.hpp"
+#include "storage/value_codec.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/config_option_adder.hpp>
-#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <iostream>
+#include <optional>
 #include <string>
 
 namespace {
 
+using namespace sasync::bench;
+
 struct bench_config : sasync::system_config {
-  std::size_t writers = 64;
-  std::size_t requests = 40;
+  std::uint64_t ops = 100'000;
+  std::size_t concurrency = 64;
+  std::size_t value_size = 100;
+  bool remote = false;
   std::uint64_t rows = 10'000'000;
   std::uint32_t batch = 1000;
   bench_config() {
-    caf::config_option_adder{custom_options_, "bench"}
-        .add(writers, "writers", "group-commit: concurrent writers (64)")
-        .add(requests, "requests",
-             "group-commit: sets per writer, one after another (40)")
+    caf::config_option_adder{custom_options_, "global"}
+        .add(ops, "ops", "set, get, mixed: operations (100000)")
+        .add(concurrency, "concurrency",
+             "client actors, each with one request in flight (64)")
+        .add(value_size, "value-size", "bytes of each stored string (100)")
+        .add(remote, "remote",
+             "also run through a sasyncd node on loopback; `sasync:` is then "
+             "the remote figure")
         .add(rows, "rows", "scan: rows in the table read (10000000)")
         .add(batch, "batch", "scan: rows per fetch (1000)");
+    load<caf::io::middleman>(); // --remote
   }
 };
 
 int usage() {
-  std::cerr << "usage: sasync-bench group-commit [URL] [--bench.writers=N] "
-               "[--bench.requests=N] [--sasync.KEY=VALUE ...]\n"
-               "       sasync-bench scan [URL] [--bench.rows=N] "
-               "[--bench.batch=N]\n"
+  std::cerr << "usage: sasync-bench set|get|mixed|scan [URL] [--ops=N] "
+               "[--concurrency=N] [--value-size=N] [--remote] [--rows=N] "
+               "[--batch=N] [--sasync.KEY=VALUE ...]\n"
                "  URL defaults to sqlite:///sasync-bench.db (removed first)\n";
   return 1;
 }
 
-/// Starts from an empty items table.
+/// Starts from an empty database: the SQLite file goes, PostgreSQL's
+/// tables are dropped.
 void reset(const sasync::engine_config& engine) {
   if (engine.dialect == sasync::dialect_kind::sqlite) {
     if (engine.in_memory())
       return;
     for (auto suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(engine.database + suffix);
+      std::filesystem::remove(engine.path + suffix);
     return;
   }
   auto conn = sasync::open_connection(engine, sasync::access_mode::write);
   conn->execute_script("DROP TABLE IF EXISTS sasync_items");
+  conn->execute_script("DROP TABLE IF EXISTS sasync_scan");
 }
 
-struct run_result {
-  std::size_t requests = 0;
-  std::size_t failed = 0;
-  double seconds = 0;
-  std::uint64_t transactions = 0;
-};
-
-/// One writer: `count` sets, each sent after the previous one's answer.
-caf::behavior writer(caf::event_based_actor* self, sasync::items store,
-                     std::size_t id, std::size_t count,
-                     std::shared_ptr<std::atomic<std::size_t>> left,
-                     std::shared_ptr<std::atomic<std::size_t>> failed,
-                     std::shared_ptr<std::promise<void>> all_done) {
-  auto name = "writer-" + std::to_string(id);
-  auto answered = [=](std::size_t n) {
-    if (left->fetch_sub(1) == 1)
-      all_done->set_value();
-    if (n + 1 < count)
-      self->send(self, n + 1);
-    else
-      self->quit();
-  };
-  self->send(self, std::size_t{0});
-  return {[=](std::size_t n) {
-    sasync::set(
-        self, store, name, static_cast<std::int64_t>(n), [=] { answered(n); },
-        [=](caf::error&) {
-          ++*failed;
-          answered(n);
-        });
-  }};
+void print_settings(const sasync::engine_config& engine,
+                    const bench_config& cfg, const char* op) {
+  setting("operation", op);
+  setting("url", engine.display_url());
+  if (engine.dialect == sasync::dialect_kind::sqlite) {
+    setting("synchronous", engine.synchronous);
+    setting("journal_mode", engine.journal_mode);
+  }
+  figure("pool_size", static_cast<double>(engine.pool_size), "connections");
+  if (engine.dialect == sasync::dialect_kind::postgresql)
+    figure("max_overflow", static_cast<double>(engine.max_overflow),
+           "connections");
+  setting("remote", cfg.remote ? "yes (sasyncd on 127.0.0.1)" : "no");
 }
 
-run_result run(caf::actor_system& sys, const sasync::engine_config& engine,
-               std::size_t max_batch, std::size_t writers,
-               std::size_t requests) {
-  reset(engine);
-  caf::scoped_actor self{sys};
-  sasync::broker_config bc;
-  bc.engine = engine;
-  bc.max_batch = max_batch;
-  auto db = sasync::spawn_broker(sys, bc);
-  auto store = sasync::items_of(self, db, 1);
-  if (!store)
-    throw std::runtime_error(sys.render(store.error()));
-  sasync::broker_status before;
-  self->request(db, caf::infinite, sasync::status_atom::value)
-      .receive([&](sasync::broker_status& x) { before = x; },
-               [](caf::error&) {});
-  auto left = std::make_shared<std::atomic<std::size_t>>(writers * requests);
-  auto failed = std::make_shared<std::atomic<std::size_t>>(0);
-  auto all_done = std::make_shared<std::promise<void>>();
-  auto done = all_done->get_future();
-  auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < writers; ++i)
-    sys.spawn(writer, *store, i, requests, left, failed, all_done);
-  done.wait();
-  auto t1 = std::chrono::steady_clock::now();
-  run_result out;
-  out.requests = writers * requests;
-  out.failed = *failed;
-  out.seconds = std::chrono::duration<double>(t1 - t0).count();
-  self->request(db, caf::infinite, sasync::status_atom::value)
-      .receive(
-          [&](sasync::broker_status& x) {
-            out.transactions = x.queue.batches - before.queue.batches;
-          },
-          [](caf::error&) {});
-  self->request(db, caf::infinite, sasync::shutdown_atom::value)
-      .receive([] {}, [](caf::error&) {});
+/// The options a --remote node gets: the benchmark's own database options.
+std::vector<std::string> node_options(int argc, char** argv,
+                                      const std::string& url) {
+  std::vector<std::string> out{"--sasync.url=" + url};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--sasync.", 0) == 0 && arg.rfind("--sasync.url", 0) != 0)
+      out.emplace_back(arg);
+    if (arg.rfind("--work-stealing.", 0) == 0 ||
+        arg.rfind("--scheduler.", 0) == 0)
+      out.emplace_back(arg);
+  }
   return out;
 }
 
-void print_row(const char* mode, const run_result& r) {
-  std::printf("%-22s %9zu %7zu %9.3f %12.0f %13llu %10.1f\n", mode, r.requests,
-              r.failed, r.seconds, r.requests / r.seconds,
-              static_cast<unsigned long long>(r.transactions),
-              r.transactions ? double(r.requests) / r.transactions : 0.0);
+void print_load(const std::string& name, load_result& r) {
+  figure(name, r.rate.per_second(), "ops/s");
+  figure(name + "_p50", r.lat.percentile_us(50), "us", 1);
+  figure(name + "_p99", r.lat.percentile_us(99), "us", 1);
+  // Where the time goes: CPU per operation, and how many of the machine's
+  // cores the process kept busy.
+  figure(name + "_cpu_per_op",
+         r.rate.cpu_seconds * 1e6 / static_cast<double>(r.rate.ops), "us", 1);
+  figure(name + "_cores_busy", r.rate.cpu_seconds / r.rate.seconds, "cores", 2);
+  if (r.failed > 0)
+    figure(name + "_failed", static_cast<double>(r.failed), "ops");
 }
 
-int group_commit(caf::actor_system& sys, const sasync::engine_config& engine,
-                 const bench_config& cfg) {
-  std::cout << "group commit: " << cfg.writers << " writers x " << cfg.requests
-            << " sets each (one in flight per writer) on "
-            << engine.display_url() << "\n";
-  if (engine.dialect == sasync::dialect_kind::sqlite)
-    std::cout << "sqlite synchronous=" << engine.synchronous
-              << " journal_mode=" << engine.journal_mode << "\n";
-  else
-    std::cout << "postgresql pool_size=" << engine.pool_size
-              << " max_overflow=" << engine.max_overflow << "\n";
-  std::cout << "scheduler: work-stealing.moderate-poll-attempts="
-            << caf::get_or(cfg, "work-stealing.moderate-poll-attempts",
-                           std::size_t{0})
-            << "\n\n";
-  std::printf("%-22s %9s %7s %9s %12s %13s %10s\n", "mode", "requests",
-              "failed", "seconds", "requests/s", "transactions", "per tx");
-  auto batched = run(sys, engine, 64, cfg.writers, cfg.requests);
-  print_row("group commit (64)", batched);
-  auto single = run(sys, engine, 1, cfg.writers, cfg.requests);
-  print_row("one tx per request", single);
-  std::printf("\ngroup commit / one tx per request: %.1fx requests/s\n",
-              (batched.requests / batched.seconds) /
-                  (single.requests / single.seconds));
-  return batched.failed + single.failed == 0 ? 0 : 4;
+/// The workload through the items actor of `group` on `db`.
+load_result through(caf::actor_system& sys, const sasync::node& db,
+                    std::int64_t group, const workload& w,
+                    std::size_t clients) {
+  caf::scoped_actor self{sys};
+  auto store = sasync::items_of(self, db, group);
+  if (!store)
+    throw std::runtime_error("items_of: " + sys.render(store.error()));
+  return run_load(sys, *store, w, clients);
+}
+
+int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
+                  const bench_config& cfg, operation op,
+                  const std::vector<std::string>& node_opts) {
+  workload w;
+  w.op = op;
+  w.ops = cfg.ops;
+  w.keys = std::min<std::uint64_t>(cfg.ops, 100'000);
+  w.payload.assign(cfg.value_size, 'v');
+  w.encoded = sasync::encode(w.payload);
+  w.durable_ops = std::min<std::uint64_t>(cfg.ops, 5'000);
+  print_settings(engine, cfg, to_string(op));
+  figure("ops", static_cast<double>(w.ops), "ops");
+  figure("concurrency", static_cast<double>(cfg.concurrency), "clients");
+  figure("value_size", static_cast<double>(cfg.value_size), "bytes");
+  reset(engine);
+  prepare_items(engine, w);
+  // Raw first, while no broker holds the database.
+  auto baselines = engine.dialect == sasync::dialect_kind::sqlite
+                       ? sqlite_baselines(engine, w)
+                       : postgresql_baselines(engine, w);
+  for (auto& b : baselines) {
+    figure(b.name, b.rate.per_second(), "ops/s");
+    if (b.rate.ops != w.ops)
+      figure(b.name + "_ops", static_cast<double>(b.rate.ops), "ops");
+    if (b.lat.size() > 0) {
+      figure(b.name + "_p50", b.lat.percentile_us(50), "us", 1);
+      figure(b.name + "_p99", b.lat.percentile_us(99), "us", 1);
+    }
+  }
+  sasync::broker_config bc;
+  bc.engine = engine;
+  bc.queue_capacity = sasync::queue_capacity_from(sys.config());
+  auto db = sasync::spawn_broker(sys, bc);
+  caf::scoped_actor self{sys};
+  auto batches = [&] {
+    std::uint64_t n = 0;
+    self->request(db, caf::infinite, sasync::status_atom::value)
+        .receive([&](sasync::broker_status& x) { n = x.queue.batches; },
+                 [](caf::error&) {});
+    return n;
+  };
+  auto before = batches();
+  auto local =
+      through(sys, db, sasync::bench::sasync_group, w, cfg.concurrency);
+  auto transactions = batches() - before;
+  self->request(db, caf::infinite, sasync::shutdown_atom::value)
+      .receive([] {}, [](caf::error&) {});
+  std::optional<load_result> remote;
+  double node_rss = 0;
+  if (cfg.remote) {
+    local_node daemon{node_opts};
+    auto node = sasync::connect_node(sys, "127.0.0.1", daemon.port());
+    if (!node)
+      throw std::runtime_error("connect_node: " + sys.render(node.error()));
+    remote =
+        through(sys, *node, op == operation::set ? remote_group : sasync_group,
+                w, cfg.concurrency);
+    sasync::disconnect_node(*node);
+    node_rss = daemon.peak_rss_mb();
+    if (auto code = daemon.stop(); code != 0)
+      throw std::runtime_error("sasyncd exited with " + std::to_string(code));
+  }
+  if (remote)
+    print_load("in_process", local);
+  auto& ours = remote ? *remote : local;
+  print_load("sasync", ours);
+  if (!remote && w.writes(0) + w.writes(4) > 0 && transactions > 0)
+    figure("sasync_ops_per_transaction",
+           static_cast<double>(w.ops) / static_cast<double>(transactions),
+           "ops", 1);
+  for (auto& b : baselines)
+    ratio("sasync_vs_" + b.name, ours.rate.per_second(), b.rate.per_second());
+  if (remote)
+    ratio("sasync_vs_in_process", ours.rate.per_second(),
+          local.rate.per_second());
+  figure("peak_rss", peak_rss_mb(), "MB", 1);
+  if (remote)
+    figure("node_peak_rss", node_rss, "MB", 1);
+  for (auto* r : {&local, remote ? &*remote : nullptr})
+    if (r && r->failed > 0) {
+      std::cerr << "sasync-bench: " << r->failed
+                << " operations failed; the first: " << r->first_error << '\n';
+      return 4;
+    }
+  return 0;
 }
 
 } // namespace
@@ -185,22 +230,44 @@ int main(int argc, char** argv) {
   if (cfg.cli_helptext_printed)
     return 0;
   auto& args = cfg.remainder;
+  static const std::vector<std::string> ops{"set", "get", "mixed", "scan"};
   if (args.empty() || args.size() > 2 ||
-      (args[0] != "group-commit" && args[0] != "scan") || cfg.writers == 0 ||
-      cfg.requests == 0 || cfg.rows == 0 || cfg.batch == 0 ||
-      cfg.batch > sasync::max_fetch_rows)
+      std::find(ops.begin(), ops.end(), args[0]) == ops.end() || cfg.ops == 0 ||
+      cfg.concurrency == 0 || cfg.rows == 0 || cfg.batch == 0 ||
+      cfg.batch > sasync::max_fetch_rows || cfg.value_size > 1'000'000)
     return usage();
-  cfg.set("sasync.url", args.size() == 2
-                            ? args[1]
-                            : std::string{"sqlite:///sasync-bench.db"});
+  auto url =
+      args.size() == 2 ? args[1] : std::string{"sqlite:///sasync-bench.db"};
+  cfg.set("sasync.url", url);
   try {
     auto engine = sasync::engine_from(cfg);
+    auto node_opts = node_options(argc, argv, url);
     caf::actor_system sys{cfg};
     if (args[0] == "scan") {
+      print_settings(engine, cfg, "scan");
       reset(engine);
-      return sasync::bench::scan(sys, engine, cfg.rows, cfg.batch);
+      std::optional<local_node> daemon;
+      std::optional<sasync::node> node;
+      if (cfg.remote) {
+        daemon.emplace(node_opts);
+        auto x = sasync::connect_node(sys, "127.0.0.1", daemon->port());
+        if (!x)
+          throw std::runtime_error("connect_node: " + sys.render(x.error()));
+        node = *x;
+      }
+      auto code =
+          scan(sys, engine, cfg.rows, cfg.batch, node ? &*node : nullptr);
+      if (node) {
+        sasync::disconnect_node(*node);
+        figure("node_peak_rss", daemon->peak_rss_mb(), "MB", 1);
+        daemon->stop();
+      }
+      return code;
     }
-    return group_commit(sys, engine, cfg);
+    auto op = args[0] == "set"   ? operation::set
+              : args[0] == "get" ? operation::get
+                                 : operation::mixed;
+    return operation_run(sys, engine, cfg, op, node_opts);
   } catch (const std::exception& e) {
     std::cerr << "sasync-bench: " << e.what() << '\n';
     return 4;

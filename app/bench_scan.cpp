@@ -3,6 +3,8 @@
 // a sasync cursor, so the ratio and the memory each needs come from one run.
 #include "bench_scan.hpp"
 
+#include "bench_report.hpp"
+
 #include "actors/broker.hpp"
 #include "actors/client.hpp"
 #include "storage/connection.hpp"
@@ -13,12 +15,9 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <stdexcept>
 #include <cstdio>
-#include <fstream>
 #include <string>
-
-#include <sys/resource.h>
-#include <unistd.h>
 
 namespace sasync::bench {
 
@@ -26,21 +25,6 @@ namespace {
 
 constexpr auto table = "sasync_scan";
 constexpr auto select_all = "SELECT id, name, score FROM sasync_scan";
-
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0; // KiB on Linux
-}
-
-double current_rss_mb() {
-  std::ifstream statm{"/proc/self/statm"};
-  long pages = 0;
-  long resident = 0;
-  statm >> pages >> resident;
-  return static_cast<double>(resident) *
-         static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
-}
 
 /// What each reader computes from every row, so no reader can skip work
 /// and all must agree.
@@ -112,11 +96,8 @@ tally raw_postgresql(const engine_config& engine, std::uint32_t batch) {
   }
 }
 
-tally through_sasync(caf::actor_system& sys, const engine_config& engine,
-                     std::uint32_t batch) {
-  broker_config bc;
-  bc.engine = engine;
-  auto db = spawn_broker(sys, bc);
+/// Reads every row through a cursor of `db`.
+tally through(caf::actor_system& sys, const node& db, std::uint32_t batch) {
   caf::scoped_actor self{sys};
   tally out;
   auto read = for_each_row(
@@ -125,59 +106,70 @@ tally through_sasync(caf::actor_system& sys, const engine_config& engine,
         out.add(r[0].as_integer(), r[1].as_text().size(), r[2].as_real());
       },
       batch);
-  self->request(db, caf::infinite, shutdown_atom::value)
-      .receive([] {}, [](caf::error&) {});
   if (!read)
     throw std::runtime_error(sys.render(read.error()));
   return out;
 }
 
-template <class F> double seconds_of(F&& fn) {
-  auto t0 = std::chrono::steady_clock::now();
-  fn();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-      .count();
+tally through_broker(caf::actor_system& sys, const engine_config& engine,
+                     std::uint32_t batch) {
+  broker_config bc;
+  bc.engine = engine;
+  auto db = spawn_broker(sys, bc);
+  auto out = through(sys, db, batch);
+  caf::scoped_actor self{sys};
+  self->request(db, caf::infinite, shutdown_atom::value)
+      .receive([] {}, [](caf::error&) {});
+  return out;
+}
+
+bool agree(const tally& ours, const tally& raw, std::uint64_t rows) {
+  if (ours == raw && ours.rows == rows)
+    return true;
+  std::fprintf(stderr,
+               "sasync-bench: the scans disagree: raw read %llu rows, "
+               "sasync %llu\n",
+               static_cast<unsigned long long>(raw.rows),
+               static_cast<unsigned long long>(ours.rows));
+  return false;
 }
 
 } // namespace
 
 int scan(caf::actor_system& sys, const engine_config& engine,
-         std::uint64_t rows, std::uint32_t batch) {
+         std::uint64_t rows, std::uint32_t batch, const node* remote) {
   auto sqlite = engine.dialect == dialect_kind::sqlite;
-  std::printf("scan: %llu rows of (id, name, score) on %s\n",
-              static_cast<unsigned long long>(rows),
-              engine.display_url().c_str());
-  if (sqlite)
-    std::printf("sqlite synchronous=%s journal_mode=%s\n",
-                engine.synchronous.c_str(), engine.journal_mode.c_str());
-  std::printf("batch: %u rows\n", batch);
-  auto fill_s = seconds_of([&] { fill(engine, rows); });
-  std::printf("fill: %.1f s\n", fill_s);
-  auto raw_name = sqlite ? "raw sqlitecpp step loop" : "raw libpqxx cursor";
+  figure("ops", static_cast<double>(rows), "rows");
+  figure("batch", batch, "rows");
+  figure("fill", seconds_of([&] { fill(engine, rows); }), "s", 1);
+  auto raw_name = sqlite ? "raw_step_loop" : "raw_libpqxx_cursor";
   tally raw;
   auto raw_s = seconds_of([&] {
     raw = sqlite ? raw_sqlite(engine) : raw_postgresql(engine, batch);
   });
-  std::printf("peak RSS after fill and raw scan: %.1f MB\n", peak_rss_mb());
+  figure(raw_name, static_cast<double>(rows) / raw_s, "ops/s");
+  figure("peak_rss_before_sasync", peak_rss_mb(), "MB", 1);
   auto before = current_rss_mb();
   tally ours;
-  auto ours_s = seconds_of([&] { ours = through_sasync(sys, engine, batch); });
-  if (!(ours == raw) || ours.rows != rows) {
-    std::fprintf(stderr,
-                 "sasync-bench: the scans disagree: raw read %llu rows, "
-                 "sasync %llu\n",
-                 static_cast<unsigned long long>(raw.rows),
-                 static_cast<unsigned long long>(ours.rows));
+  auto ours_s = seconds_of([&] { ours = through_broker(sys, engine, batch); });
+  if (!agree(ours, raw, rows))
     return 4;
+  auto local_rate = static_cast<double>(rows) / ours_s;
+  auto rate = local_rate;
+  if (remote) {
+    figure("in_process", local_rate, "ops/s");
+    auto remote_s = seconds_of([&] { ours = through(sys, *remote, batch); });
+    if (!agree(ours, raw, rows))
+      return 4;
+    rate = static_cast<double>(rows) / remote_s;
   }
-  auto raw_rate = static_cast<double>(rows) / raw_s;
-  auto ours_rate = static_cast<double>(rows) / ours_s;
-  std::printf("%s: %.0f rows/s\n", raw_name, raw_rate);
-  std::printf("sasync: %.0f rows/s\n", ours_rate);
-  std::printf("sasync / %s: %.2fx\n", raw_name, ours_rate / raw_rate);
-  std::printf("RSS growth during sasync scan: %.1f MB\n",
-              current_rss_mb() - before);
-  std::printf("peak RSS: %.1f MB\n", peak_rss_mb());
+  figure("sasync", rate, "ops/s");
+  ratio(std::string{"sasync_vs_"} + raw_name, rate,
+        static_cast<double>(rows) / raw_s);
+  if (remote)
+    ratio("sasync_vs_in_process", rate, local_rate);
+  figure("rss_growth_during_sasync", current_rss_mb() - before, "MB", 1);
+  figure("peak_rss", peak_rss_mb(), "MB", 1);
   if (!sqlite) // a SQLite file goes with the next run; keep the server tidy
     open_connection(engine, access_mode::write)
         ->execute_script(std::string{"DROP TABLE "} + table);

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace sasync::test {
+namespace sasync {
 
 namespace {
 
@@ -156,4 +156,4 @@ run_result run_to_end(std::vector<std::string> argv,
   return out;
 }
 
-} // namespace sasync::test
+} // namespace sasync

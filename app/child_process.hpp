@@ -9,7 +9,7 @@
 
 #include <sys/types.h>
 
-namespace sasync::test {
+namespace sasync {
 
 class child_process {
 public:
@@ -56,4 +56,4 @@ struct run_result {
 run_result run_to_end(std::vector<std::string> argv,
                       std::chrono::milliseconds timeout);
 
-} // namespace sasync::test
+} // namespace sasync

@@ -16,6 +16,10 @@ as_postgres psql -qtAX -c "DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sasync') THEN
     CREATE ROLE sasync LOGIN PASSWORD 'sasync';
   END IF; END \$\$;" >/dev/null
-if [[ -z $(as_postgres psql -qtAX -c "SELECT 1 FROM pg_database WHERE datname = 'sasync_test'") ]]; then
-  as_postgres createdb -O sasync sasync_test
-fi
+# sasync_test for the suites; sasync_bench for the benchmarks, which drop
+# their tables first.
+for db in sasync_test sasync_bench; do
+  if [[ -z $(as_postgres psql -qtAX -c "SELECT 1 FROM pg_database WHERE datname = '$db'") ]]; then
+    as_postgres createdb -O sasync "$db"
+  fi
+done

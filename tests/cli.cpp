@@ -37,17 +37,17 @@ struct fixture {
   ~fixture() { std::filesystem::remove_all(dir); }
 
   /// sasync with `args`, embedded on the fixture's database.
-  test::run_result embedded(std::vector<std::string> args) {
+  run_result embedded(std::vector<std::string> args) {
     args.insert(args.begin(), {SASYNC_CLI_PATH, "--url", where.url()});
-    return test::run_to_end(std::move(args), bound);
+    return run_to_end(std::move(args), bound);
   }
 
   /// sasync with `args` against the node on `port`.
-  static test::run_result remote(std::uint16_t port,
+  static run_result remote(std::uint16_t port,
                                  std::vector<std::string> args) {
     args.insert(args.begin(), {SASYNC_CLI_PATH, "--port", std::to_string(port),
                                "--timeout", "10"});
-    return test::run_to_end(std::move(args), bound);
+    return run_to_end(std::move(args), bound);
   }
 
   std::filesystem::path config() {
@@ -132,12 +132,12 @@ CAF_TEST(bad_arguments_exit_1_and_an_unreachable_node_exits_2) {
            {"--url", "sqlite:///x.db", "--host", "h", "status"},
        }) {
     args.insert(args.begin(), SASYNC_CLI_PATH);
-    auto res = test::run_to_end(args, bound);
+    auto res = run_to_end(args, bound);
     CAF_CHECK_EQUAL(res.code, 1);
     CAF_CHECK(res.errors.rfind("sasync: ", 0) == 0);
   }
   auto bad_url =
-      test::run_to_end({SASYNC_CLI_PATH, "--url", "nope://x", "status"}, bound);
+      run_to_end({SASYNC_CLI_PATH, "--url", "nope://x", "status"}, bound);
   CAF_CHECK_EQUAL(bad_url.code, 1);
   // Port 1 on loopback: nobody listens.
   auto nobody = remote(1, {"status"});
@@ -156,7 +156,7 @@ CAF_TEST(items_load_shows_progress_on_a_terminal_only) {
   // script(1) gives the CLI a terminal; stdout and stderr both reach it.
   auto command = std::string{SASYNC_CLI_PATH} + " --url " + where.url() +
                  " items load 1 " + file.string();
-  auto on_tty = test::run_to_end(
+  auto on_tty = run_to_end(
       {"/usr/bin/script", "-q", "-e", "-c", command, "/dev/null"}, bound);
   CAF_CHECK_EQUAL(on_tty.code, 0);
   CAF_CHECK_NOT_EQUAL(on_tty.output.find("\rloaded "), std::string::npos);
@@ -175,10 +175,10 @@ CAF_TEST(against_a_node_and_after_kill_9_every_exit_0_write_is_there) {
     CAF_CHECK_NOT_EQUAL(st.output.find("state: running"), std::string::npos);
     // Four CLI writers at a time; the daemon dies after the first 40.
     for (int round = 0; round < 1000; ++round) {
-      std::vector<std::unique_ptr<test::child_process>> batch;
+      std::vector<std::unique_ptr<child_process>> batch;
       for (int k = 0; k < 4; ++k) {
         auto name = "r" + std::to_string(round) + "-" + std::to_string(k);
-        batch.push_back(std::make_unique<test::child_process>(
+        batch.push_back(std::make_unique<child_process>(
             std::vector<std::string>{SASYNC_CLI_PATH, "--port",
                                      std::to_string(daemon.port()), "--timeout",
                                      "10", "items", "set", "1", name, "v"}));

@@ -192,7 +192,7 @@ struct fixture {
     auto at = [&](const std::string& file) { return (dir / file).string(); };
     auto run = [&](std::vector<std::string> args) {
       args.insert(args.begin(), "/usr/bin/openssl");
-      auto res = test::run_to_end(std::move(args), bound);
+      auto res = run_to_end(std::move(args), bound);
       if (res.code != 0)
         CAF_FAIL("openssl failed: " << res.errors);
     };
@@ -217,9 +217,9 @@ struct fixture {
   }
 
   /// The exit code and stderr of sasyncd run with `args`.
-  test::run_result daemon_run(std::vector<std::string> args) {
+  run_result daemon_run(std::vector<std::string> args) {
     args.insert(args.begin(), SASYNCD_PATH);
-    return test::run_to_end(std::move(args), bound);
+    return run_to_end(std::move(args), bound);
   }
 };
 
