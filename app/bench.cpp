@@ -129,6 +129,33 @@ load_result through(caf::actor_system& sys, const sasync::node& db,
   return run_load(sys, *store, w, clients);
 }
 
+struct remote_result {
+  load_result load;
+  double node_cpu_per_op = 0; ///< the daemon's CPU per operation, us
+  double node_peak_rss = 0;   ///< MB
+};
+
+/// The workload through a sasyncd started for it, on loopback.
+remote_result through_node(caf::actor_system& sys,
+                           const std::vector<std::string>& node_opts,
+                           std::int64_t group, const workload& w,
+                           std::size_t clients) {
+  local_node daemon{node_opts};
+  auto node = sasync::connect_node(sys, "127.0.0.1", daemon.port());
+  if (!node)
+    throw std::runtime_error("connect_node: " + sys.render(node.error()));
+  remote_result out;
+  auto cpu_before = daemon.cpu_seconds();
+  out.load = through(sys, *node, group, w, clients);
+  out.node_cpu_per_op =
+      (daemon.cpu_seconds() - cpu_before) * 1e6 / static_cast<double>(w.ops);
+  sasync::disconnect_node(*node);
+  out.node_peak_rss = daemon.peak_rss_mb();
+  if (auto code = daemon.stop(); code != 0)
+    throw std::runtime_error("sasyncd exited with " + std::to_string(code));
+  return out;
+}
+
 int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
                   const bench_config& cfg, operation op,
                   const std::vector<std::string>& node_opts) {
@@ -176,24 +203,14 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   auto transactions = batches() - before;
   self->request(db, caf::infinite, sasync::shutdown_atom::value)
       .receive([] {}, [](caf::error&) {});
-  std::optional<load_result> remote;
-  double node_rss = 0;
-  if (cfg.remote) {
-    local_node daemon{node_opts};
-    auto node = sasync::connect_node(sys, "127.0.0.1", daemon.port());
-    if (!node)
-      throw std::runtime_error("connect_node: " + sys.render(node.error()));
-    remote =
-        through(sys, *node, op == operation::set ? remote_group : sasync_group,
-                w, cfg.concurrency);
-    sasync::disconnect_node(*node);
-    node_rss = daemon.peak_rss_mb();
-    if (auto code = daemon.stop(); code != 0)
-      throw std::runtime_error("sasyncd exited with " + std::to_string(code));
-  }
+  std::optional<remote_result> remote;
+  if (cfg.remote)
+    remote = through_node(sys, node_opts,
+                          op == operation::set ? remote_group : sasync_group, w,
+                          cfg.concurrency);
   if (remote)
     print_load("in_process", local);
-  auto& ours = remote ? *remote : local;
+  auto& ours = remote ? remote->load : local;
   print_load("sasync", ours);
   if (!remote && w.writes(0) + w.writes(4) > 0 && transactions > 0)
     figure("sasync_ops_per_transaction",
@@ -205,9 +222,11 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
     ratio("sasync_vs_in_process", ours.rate.per_second(),
           local.rate.per_second());
   figure("peak_rss", peak_rss_mb(), "MB", 1);
-  if (remote)
-    figure("node_peak_rss", node_rss, "MB", 1);
-  for (auto* r : {&local, remote ? &*remote : nullptr})
+  if (remote) {
+    figure("node_cpu_per_op", remote->node_cpu_per_op, "us", 1);
+    figure("node_peak_rss", remote->node_peak_rss, "MB", 1);
+  }
+  for (auto* r : {&local, remote ? &remote->load : nullptr})
     if (r && r->failed > 0) {
       std::cerr << "sasync-bench: " << r->failed
                 << " operations failed; the first: " << r->first_error << '\n';

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -62,6 +64,20 @@ double local_node::peak_rss_mb() const {
     status.ignore(4096, '\n');
   }
   return 0;
+}
+
+double local_node::cpu_seconds() const {
+  std::ifstream stat{"/proc/" + std::to_string(proc_.pid()) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{stat}, {}};
+  // Fields after the command name, which is in parentheses: utime and
+  // stime are the 12th and 13th of them.
+  std::istringstream rest{text.substr(text.rfind(')') + 2)};
+  std::string field;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && rest >> field; ++i)
+    if (i >= 12)
+      ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 int local_node::stop() {

@@ -23,6 +23,9 @@ public:
   /// The daemon's peak resident set so far, in MB.
   double peak_rss_mb() const;
 
+  /// CPU seconds (user and system) the daemon has used so far.
+  double cpu_seconds() const;
+
   /// SIGTERM, then its exit code (-1 if it did not exit in time).
   int stop();
 
