@@ -92,8 +92,12 @@ struct queue_state {
   bool closing = false;
   std::size_t max_overflow = 0;
   std::function<connection_actor()> open_overflow;
-  /// Extra writers open now; they close when they find nothing to do.
+  /// Extra writers open now; they close after overflow_idle without work.
   std::vector<connection_actor> overflow;
+  std::chrono::milliseconds overflow_idle{0};
+  /// When each idle extra writer became idle (a mark its timer names).
+  std::map<caf::actor_addr, std::uint64_t> idle_marks;
+  std::uint64_t next_mark = 0;
   queue_status counters;
   std::vector<done_promise> drained;
   static inline const char* name = "sasync.transaction_queue";
@@ -218,6 +222,8 @@ bool close_if_overflow(queue_ptr self, const connection_actor& conn) {
     return false;
   forget(st.overflow, conn);
   forget(st.writers.members, conn);
+  forget(st.writers.idle, conn);
+  st.idle_marks.erase(conn.address());
   self->demonitor(conn.address());
   self->request(conn, caf::infinite, close_atom::value)
       .then([] {}, [](caf::error&) {});
@@ -240,6 +246,31 @@ void maybe_overflow(queue_ptr self) {
   st.writers.idle.emplace_back(conn);
 }
 
+/// An extra writer found nothing waiting: it closes after overflow_idle
+/// unless work comes first.
+void overflow_idle(queue_ptr self, const connection_actor& conn) {
+  auto& st = self->state;
+  if (!is_overflow(st, conn))
+    return;
+  if (st.overflow_idle.count() == 0) {
+    close_if_overflow(self, conn);
+    return;
+  }
+  auto mark = ++st.next_mark;
+  st.idle_marks[conn.address()] = mark;
+  self->delayed_send(self, st.overflow_idle, retire_atom::value, conn, mark);
+}
+
+/// An extra writer's idle time is up: it closes if it has had no work since.
+void retire(queue_ptr self, const connection_actor& conn, std::uint64_t mark) {
+  auto& st = self->state;
+  auto i = st.idle_marks.find(conn.address());
+  if (i == st.idle_marks.end() || i->second != mark)
+    return; // it worked since
+  close_if_overflow(self, conn);
+  notify_drained(st);
+}
+
 /// A connection reported on its batch: answer it and give it more work, or,
 /// when it could not connect, keep the work and try the connection later.
 void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
@@ -260,9 +291,9 @@ void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
       schedule_retry(self, conn);
   } else {
     finish_batch(st, batch, report.errors);
-    if (ln.waiting.empty() && close_if_overflow(self, conn))
-      return notify_drained(st);
     ln.idle.emplace_back(conn);
+    if (ln.waiting.empty())
+      overflow_idle(self, conn);
   }
   dispatch(self, ln);
   notify_drained(st);
@@ -314,6 +345,7 @@ void dispatch(queue_ptr self, lane& ln) {
   while (!ln.waiting.empty() && !ln.idle.empty()) {
     auto conn = ln.idle.back();
     ln.idle.pop_back();
+    st.idle_marks.erase(conn.address()); // busy again: its timer is void
     if (ln.waiting.begin()->second.is_lease()) {
       lend(st, ln, conn);
       continue;
@@ -452,10 +484,11 @@ void end_lease(queue_ptr self, const caf::actor_addr& conn) {
   auto& ln = entry.is_reader ? st.readers : st.writers;
   if (st.closing)
     return;
-  if (ln.waiting.empty() && close_if_overflow(self, entry.conn))
-    return notify_drained(st);
   ln.idle.emplace_back(entry.conn);
+  if (ln.waiting.empty())
+    overflow_idle(self, entry.conn);
   dispatch(self, ln);
+  notify_drained(st);
 }
 
 /// Ends the leases of a lessee that terminated, and drops those it still
@@ -540,6 +573,7 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
   st.max_batch = std::max<std::size_t>(cfg.max_batch, 1);
   st.wait_timeout = cfg.wait_timeout;
   st.max_overflow = cfg.max_overflow;
+  st.overflow_idle = cfg.overflow_idle;
   st.open_overflow = std::move(cfg.open_overflow);
   st.writers.members = st.writers.idle = std::move(cfg.writers);
   st.readers.members = st.readers.idle = std::move(cfg.readers);
@@ -568,6 +602,9 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
       [=](close_atom) -> caf::result<void> { return close_all(self); },
       [=](expire_atom) { expire(self); },
       [=](retry_atom, const connection_actor& conn) { retry(self, conn); },
+      [=](retire_atom, const connection_actor& conn, std::uint64_t mark) {
+        retire(self, conn, mark);
+      },
       [=](status_atom) {
         auto& s = self->state;
         auto out = s.counters;

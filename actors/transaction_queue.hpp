@@ -38,10 +38,11 @@ namespace sasync {
 ///   Closes every connection, answers, then quits. Jobs still waiting fail
 ///   with shutting_down.
 /// status() -> queue_status
-/// expire(seq), retry(connection)
-///   The queue's own timers: fail job `seq` with timeout if it still waits;
+/// expire(), retry(connection), retire(connection, mark)
+///   The queue's own timers: fail the jobs whose wait_timeout has passed;
 ///   reconnect a connection that could not open (backoff 50 ms doubling to
-///   5 s). Work that never started waits for it, up to wait_timeout.
+///   5 s; work that never started waits for it, up to wait_timeout); close
+///   an extra writer that has had no work since `mark`.
 using transaction_queue = caf::typed_actor<
     caf::replies_to<run_atom, job_ptr, priority>::with<void>,
     caf::replies_to<lease_atom, priority>::with<connection_actor>,
@@ -49,7 +50,8 @@ using transaction_queue = caf::typed_actor<
     caf::replies_to<drain_atom>::with<void>,
     caf::replies_to<close_atom>::with<void>,
     caf::replies_to<status_atom>::with<queue_status>,
-    caf::reacts_to<expire_atom>, caf::reacts_to<retry_atom, connection_actor>>;
+    caf::reacts_to<expire_atom>, caf::reacts_to<retry_atom, connection_actor>,
+    caf::reacts_to<retire_atom, connection_actor, std::uint64_t>>;
 
 struct queue_config {
   std::size_t capacity = 10'000;
@@ -65,9 +67,13 @@ struct queue_config {
   /// Connections that take read jobs only (SQLite WAL readers).
   std::vector<connection_actor> readers;
   /// Up to this many extra writers are opened while work waits and every
-  /// writer is busy (the engine's max_overflow); each is closed as soon as
-  /// it finds nothing waiting.
+  /// writer is busy (the engine's max_overflow); each is closed once it has
+  /// found nothing to do for `overflow_idle`.
   std::size_t max_overflow = 0;
+  /// How long an extra writer stays open without work. Under steady load
+  /// the pool is busy again within a batch; closing at once would open a
+  /// new connection (a server process, on PostgreSQL) every few batches.
+  std::chrono::milliseconds overflow_idle{1000};
   /// Makes an extra writer; without it there is no overflow.
   std::function<connection_actor()> open_overflow;
 };

@@ -232,6 +232,28 @@ CAF_TEST(failing_request_in_batch_fails_alone) {
   CAF_CHECK(succeeded(3));
 }
 
+CAF_TEST(an_idle_extra_writer_that_gets_work_again_stays_open) {
+  auto q = make_queue(10, 1, false, {}, 1);
+  submit(q, 0, niceness(0)); // the pool's writer
+  submit(q, 1, niceness(0)); // the extra writer
+  CAF_REQUIRE_EQUAL(overflow_logs.size(), 1u);
+  complete(*overflow_logs[0]); // idle from now
+  advance_time(std::chrono::milliseconds(600));
+  settle();
+  submit(q, 2, niceness(0)); // the idle extra writer takes it
+  CAF_CHECK_EQUAL(flat(*overflow_logs[0]), (std::vector<int>{1, 2}));
+  advance_time(std::chrono::milliseconds(600)); // its first timer: void
+  settle();
+  CAF_CHECK(!overflow_logs[0]->closed);
+  complete(*overflow_logs[0]); // idle again
+  advance_time(std::chrono::seconds(1));
+  settle();
+  CAF_CHECK(overflow_logs[0]->closed);
+  CAF_CHECK_EQUAL(overflow_logs.size(), 1u); // none opened meanwhile
+  complete(*writer_log);
+  CAF_CHECK(succeeded(0) && succeeded(1) && succeeded(2));
+}
+
 CAF_TEST(a_connection_takes_a_fair_share_of_what_waits) {
   auto q = make_queue(100, 64, false, {}, 1);
   submit(q, 0, niceness(0)); // the pool's writer
@@ -430,14 +452,22 @@ CAF_TEST(busy_pool_opens_overflow_connections_and_closes_them_when_idle) {
   complete(*overflow_logs[0]); // 3 still waits: this one takes it
   CAF_CHECK(succeeded(1));
   CAF_CHECK_EQUAL(flat(*overflow_logs[0]), (std::vector<int>{1, 3}));
-  complete(*overflow_logs[1]); // nothing waits: closed
+  complete(*overflow_logs[1]); // nothing waits: idle, still open
   CAF_CHECK(succeeded(2));
+  CAF_CHECK(!overflow_logs[1]->closed);
+  advance_time(std::chrono::milliseconds(999));
+  settle();
+  CAF_CHECK(!overflow_logs[1]->closed);
+  advance_time(std::chrono::milliseconds(1)); // a second without work
+  settle();
   CAF_CHECK(overflow_logs[1]->closed);
   complete(*overflow_logs[0]);
   CAF_CHECK(succeeded(3));
-  CAF_CHECK(overflow_logs[0]->closed);
   complete(*writer_log);
   CAF_CHECK(succeeded(0));
+  advance_time(std::chrono::seconds(1));
+  settle();
+  CAF_CHECK(overflow_logs[0]->closed);
   CAF_CHECK(!writer_log->closed); // the pool stays open
   queue_status st;
   test::ask(
