@@ -56,7 +56,8 @@ int usage() {
   std::cerr << "usage: sasync-bench set|get|mixed|scan [URL] [--ops=N] "
                "[--concurrency=N] [--value-size=N] [--remote] [--rows=N] "
                "[--batch=N] [--sasync.KEY=VALUE ...]\n"
-               "  URL defaults to sqlite:///sasync-bench.db (removed first)\n";
+               "  URL defaults to sqlite:///sasync-bench.db (removed first)\n"
+               "  exit codes: 0 figures printed, 1 usage, 4 a run failed\n";
   return 1;
 }
 
@@ -258,8 +259,14 @@ int main(int argc, char** argv) {
   auto url =
       args.size() == 2 ? args[1] : std::string{"sqlite:///sasync-bench.db"};
   cfg.set("sasync.url", url);
+  sasync::engine_config engine;
   try {
-    auto engine = sasync::engine_from(cfg);
+    engine = sasync::engine_from(cfg);
+  } catch (const std::exception& e) { // a malformed URL or option
+    std::cerr << "sasync-bench: " << e.what() << '\n';
+    return 1;
+  }
+  try {
     auto node_opts = node_options(argc, argv, url);
     caf::actor_system sys{cfg};
     if (args[0] == "scan") {
