@@ -28,6 +28,7 @@ array::behavior_type array_impl(array_ptr self, detail::group_config cfg) {
   using cells = std::vector<coordinates>;
   using detail::ordered_request;
   self->state.cfg = std::move(cfg);
+  self->state.requests = detail::open_requests{self->state.cfg.capacity};
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::int64_t x, std::int64_t y, std::int64_t z,

@@ -253,6 +253,7 @@ names_of(const std::map<std::string, stored_value>& m) {
 
 dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.requests = detail::open_requests{self->state.cfg.capacity};
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {

@@ -29,6 +29,7 @@ items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
   using detail::ordered_request;
   using detail::unordered_read;
   self->state.cfg = std::move(cfg);
+  self->state.requests = detail::open_requests{self->state.cfg.capacity};
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {

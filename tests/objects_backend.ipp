@@ -28,6 +28,8 @@
 #include <mutex>
 #include <random>
 
+#include <sys/resource.h>
+
 using namespace sasync;
 using namespace sasync::test;
 
@@ -640,6 +642,96 @@ CAF_TEST(a_corrupt_row_among_merged_gets_fails_alone) {
   CAF_CHECK(first && decode<int>(*first) == 1);
   CAF_CHECK(second && decode<int>(*second) == 2);
   close(conn);
+}
+
+namespace {
+
+/// What a flood of sets came back with.
+struct flood_result {
+  std::vector<std::string> acked; ///< sorted
+  std::size_t overloaded = 0;
+  std::vector<std::string> other_errors;
+};
+
+/// Sends a set for every name at once and answers with how they went,
+/// once every one is answered.
+caf::behavior flood(caf::event_based_actor* self, items store,
+                    std::shared_ptr<std::promise<flood_result>> out) {
+  return {[=](const std::vector<std::string>& names) {
+    auto result = std::make_shared<flood_result>();
+    auto left = std::make_shared<std::size_t>(names.size());
+    auto answered = [=] {
+      if (--*left == 0) {
+        std::sort(result->acked.begin(), result->acked.end());
+        out->set_value(std::move(*result));
+        self->quit();
+      }
+    };
+    for (auto& name : names)
+      set(
+          self, store, name, std::string(100, 'v'),
+          [=] {
+            result->acked.push_back(name);
+            answered();
+          },
+          [=](caf::error& err) {
+            if (is(err, errc::overloaded))
+              ++result->overloaded;
+            else
+              result->other_errors.push_back(self->system().render(err));
+            answered();
+          });
+  }};
+}
+
+long peak_rss_kb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+} // namespace
+
+CAF_TEST(
+    ten_times_the_capacity_at_once_refuses_the_excess_and_finishes_the_rest) {
+  broker_config bc;
+  bc.engine = engine_config::parse(where.url());
+  bc.queue_capacity = 500;
+  auto db = spawn_broker(sys, bc);
+  auto store = require(items_of(self, db, 3, limit));
+  // Half on names of their own (they wait in the queue), half on one name
+  // (they wait in the items actor, behind each other).
+  std::vector<std::string> names;
+  for (int i = 0; i < 2500; ++i)
+    names.push_back("own-" + std::to_string(i));
+  for (int i = 0; i < 2500; ++i)
+    names.push_back("hot");
+  auto rss_before = peak_rss_kb();
+  auto done = std::make_shared<std::promise<flood_result>>();
+  auto result = done->get_future();
+  caf::anon_send(sys.spawn(flood, store, done), names);
+  CAF_REQUIRE(result.wait_for(bound) == std::future_status::ready);
+  auto r = result.get();
+  CAF_MESSAGE(r.acked.size() << " of 5000 accepted and committed, "
+                             << r.overloaded << " refused with overloaded; "
+                             << "peak RSS grew by "
+                             << (peak_rss_kb() - rss_before) / 1024 << " MB");
+  CAF_CHECK(r.other_errors.empty());
+  if (!r.other_errors.empty())
+    CAF_MESSAGE("first other error: " << r.other_errors.front());
+  CAF_CHECK_GREATER(r.overloaded, 0u);
+  CAF_CHECK_EQUAL(r.acked.size() + r.overloaded, 5000u);
+  // Every accepted set committed: the stored names are exactly those of
+  // the acknowledged sets.
+  auto acked_names = r.acked;
+  acked_names.erase(std::unique(acked_names.begin(), acked_names.end()),
+                    acked_names.end());
+  auto stored = stored_in<std::string>(db, 3);
+  std::vector<std::string> stored_names;
+  for (auto& entry : stored)
+    stored_names.push_back(entry.first);
+  CAF_CHECK_EQUAL(stored_names, acked_names);
+  CAF_CHECK(shutdown(db));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

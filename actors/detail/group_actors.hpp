@@ -17,6 +17,9 @@ struct group_config {
   /// still run while the broker drains.
   transaction_queue queue;
   std::int64_t group = 0;
+  /// Requests the actor keeps waiting before it refuses more with
+  /// overloaded (the broker's queue_capacity).
+  std::size_t capacity = 10'000;
   /// The dict's first wait before it tries a failed write again; it doubles
   /// up to `max_retry_delay`.
   std::chrono::milliseconds retry_delay{100};

@@ -16,13 +16,20 @@ namespace sasync::detail {
 
 class open_requests {
 public:
-  /// An error for a request that arrives after close(), else none.
+  /// At most `capacity` requests wait for their answers (0: no bound).
+  explicit open_requests(std::size_t capacity = 0) : capacity_(capacity) {}
+
+  /// An error for a request that arrives after close(), or while
+  /// `capacity` requests wait (requests on one name wait here for each
+  /// other, out of the queue's sight), else none.
   caf::error refusal(const char* kind, std::int64_t group) const {
-    if (!closing_)
-      return {};
-    return make_error(errc::shutting_down, std::string{kind} + " of group " +
-                                               std::to_string(group) +
-                                               " is closed");
+    auto what = std::string{kind} + " of group " + std::to_string(group);
+    if (closing_)
+      return make_error(errc::shutting_down, what + " is closed");
+    if (capacity_ > 0 && count_ >= capacity_)
+      return make_error(errc::overloaded, what + ": " + std::to_string(count_) +
+                                              " requests already wait");
+    return {};
   }
 
   void opened() noexcept { ++count_; }
@@ -53,6 +60,7 @@ public:
   }
 
 private:
+  std::size_t capacity_;
   std::size_t count_ = 0;
   bool closing_ = false;
   std::vector<caf::typed_response_promise<void>> waiters_;
