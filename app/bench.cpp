@@ -35,6 +35,7 @@ struct bench_config : sasync::system_config {
   std::size_t concurrency = 64;
   std::size_t value_size = 100;
   bool remote = false;
+  std::string node;
   std::uint64_t rows = 10'000'000;
   std::uint32_t batch = 1000;
   bench_config() {
@@ -46,6 +47,9 @@ struct bench_config : sasync::system_config {
         .add(remote, "remote",
              "also run through a sasyncd node on loopback; `sasync:` is then "
              "the remote figure")
+        .add(node, "node",
+             "HOST:PORT: only through this running sasyncd (no baselines, "
+             "nothing removed)")
         .add(rows, "rows", "scan: rows in the table read (10000000)")
         .add(batch, "batch", "scan: rows per fetch (1000)");
     load<caf::io::middleman>(); // --remote
@@ -56,6 +60,8 @@ int usage() {
   std::cerr << "usage: sasync-bench set|get|mixed|scan [URL] [--ops=N] "
                "[--concurrency=N] [--value-size=N] [--remote] [--rows=N] "
                "[--batch=N] [--sasync.KEY=VALUE ...]\n"
+               "       sasync-bench set|get|mixed --node=HOST:PORT [--ops=N] "
+               "[--concurrency=N] [--value-size=N]\n"
                "  URL defaults to sqlite:///sasync-bench.db (removed first)\n"
                "  exit codes: 0 figures printed, 1 usage, 4 a run failed\n";
   return 1;
@@ -157,9 +163,7 @@ remote_result through_node(caf::actor_system& sys,
   return out;
 }
 
-int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
-                  const bench_config& cfg, operation op,
-                  const std::vector<std::string>& node_opts) {
+workload make_workload(const bench_config& cfg, operation op) {
   workload w;
   w.op = op;
   w.ops = cfg.ops;
@@ -167,6 +171,44 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   w.payload.assign(cfg.value_size, 'v');
   w.encoded = sasync::encode(w.payload);
   w.durable_ops = std::min<std::uint64_t>(cfg.ops, 5'000);
+  return w;
+}
+
+/// The workload against a node that runs already (a deployment, or the
+/// soak script's): no baselines, nothing removed; gets and mixed runs set
+/// the names they read first.
+int node_run(caf::actor_system& sys, const bench_config& cfg, operation op,
+             const std::string& host, std::uint16_t port) {
+  auto w = make_workload(cfg, op);
+  setting("operation", to_string(op));
+  setting("node", host + ":" + std::to_string(port));
+  figure("ops", static_cast<double>(w.ops), "ops");
+  figure("concurrency", static_cast<double>(cfg.concurrency), "clients");
+  figure("value_size", static_cast<double>(cfg.value_size), "bytes");
+  auto node = sasync::connect_node(sys, host, port);
+  if (!node)
+    throw std::runtime_error("connect_node: " + sys.render(node.error()));
+  if (op != operation::set) {
+    auto fill = w;
+    fill.op = operation::set;
+    fill.ops = w.keys;
+    through(sys, *node, sasync_group, fill, cfg.concurrency);
+  }
+  auto r = through(sys, *node, sasync_group, w, cfg.concurrency);
+  sasync::disconnect_node(*node);
+  print_load("sasync", r);
+  figure("peak_rss", peak_rss_mb(), "MB", 1);
+  if (r.failed == 0)
+    return 0;
+  std::cerr << "sasync-bench: " << r.failed
+            << " operations failed; the first: " << r.first_error << '\n';
+  return 4;
+}
+
+int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
+                  const bench_config& cfg, operation op,
+                  const std::vector<std::string>& node_opts) {
+  auto w = make_workload(cfg, op);
   print_settings(engine, cfg, to_string(op));
   figure("ops", static_cast<double>(w.ops), "ops");
   figure("concurrency", static_cast<double>(cfg.concurrency), "clients");
@@ -256,6 +298,26 @@ int main(int argc, char** argv) {
       cfg.concurrency == 0 || cfg.rows == 0 || cfg.batch == 0 ||
       cfg.batch > sasync::max_fetch_rows || cfg.value_size > 1'000'000)
     return usage();
+  if (!cfg.node.empty()) {
+    auto colon = cfg.node.rfind(':');
+    int port = 0;
+    if (colon == std::string::npos || colon == 0 || args.size() != 1 ||
+        args[0] == "scan" ||
+        std::sscanf(cfg.node.c_str() + colon + 1, "%d", &port) != 1 ||
+        port <= 0 || port > 65535)
+      return usage();
+    try {
+      caf::actor_system sys{cfg};
+      auto op = args[0] == "set"   ? operation::set
+                : args[0] == "get" ? operation::get
+                                   : operation::mixed;
+      return node_run(sys, cfg, op, cfg.node.substr(0, colon),
+                      static_cast<std::uint16_t>(port));
+    } catch (const std::exception& e) {
+      std::cerr << "sasync-bench: " << e.what() << '\n';
+      return 4;
+    }
+  }
   auto url =
       args.size() == 2 ? args[1] : std::string{"sqlite:///sasync-bench.db"};
   cfg.set("sasync.url", url);
