@@ -1,0 +1,202 @@
+// sasyncd on PostgreSQL through real server faults, with clients on another
+// node: the server restarted under 64 writers. Runs alone (it restarts the
+// local cluster); every wait is bounded.
+#define CAF_SUITE remote.postgresql_faults
+
+#include "actors/client.hpp"
+#include "actors/errc.hpp"
+#include "actors/remote.hpp"
+#include "actors/system_config.hpp"
+#include "storage/connection.hpp"
+#include "storage/item_store.hpp"
+
+#include "backends.hpp"
+#include "daemon_process.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/test/unit_test.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace sasync;
+
+namespace {
+
+constexpr auto bound = std::chrono::seconds(60);
+const caf::duration limit{bound};
+/// The daemon's pool_timeout: no request may wait longer for an answer.
+constexpr auto pool_timeout = std::chrono::seconds(5);
+
+struct client_config : system_config {
+  client_config() { load<caf::io::middleman>(); }
+};
+
+using clock_type = std::chrono::steady_clock;
+
+/// What the writers saw, shared with the test thread.
+struct write_log {
+  std::mutex mtx;
+  std::condition_variable changed;
+  std::set<std::string> acks;
+  std::map<std::string, int> errors; ///< by rendered errc
+  clock_type::duration slowest_error{0};
+  int stopped = 0;
+  std::atomic<bool> stop{false};
+
+  template <class Pred> bool await(Pred pred) {
+    std::unique_lock<std::mutex> guard{mtx};
+    return changed.wait_for(guard, bound, [&] { return pred(*this); });
+  }
+
+  template <class F> void update(F fn) {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      fn(*this);
+    }
+    changed.notify_all();
+  }
+};
+
+/// Sets `prefix`0, `prefix`1, ... one after another, through errors too,
+/// until the log says stop.
+void writer(caf::event_based_actor* self, items store, std::string prefix,
+            std::shared_ptr<write_log> log) {
+  auto next = std::make_shared<std::function<void(std::int64_t)>>();
+  *next = [=](std::int64_t n) {
+    if (log->stop) {
+      log->update([](write_log& l) { ++l.stopped; });
+      *next = nullptr;
+      self->quit();
+      return;
+    }
+    auto name = prefix + std::to_string(n);
+    auto sent = clock_type::now();
+    set(
+        self, store, name, n,
+        [=] {
+          log->update([&](write_log& l) { l.acks.insert(name); });
+          (*next)(n + 1);
+        },
+        [=](caf::error& err) {
+          auto waited = clock_type::now() - sent;
+          auto kind = self->system().render(err);
+          kind = kind.substr(0, kind.find(": "));
+          log->update([&](write_log& l) {
+            ++l.errors[kind];
+            l.slowest_error = std::max(l.slowest_error, waited);
+          });
+          (*next)(n + 1);
+        },
+        limit);
+  };
+  (*next)(0);
+}
+
+int cluster(const char* verb) {
+  return std::system(
+      (std::string{"pg_ctlcluster 15 main "} + verb + " >/dev/null 2>&1")
+          .c_str());
+}
+
+struct fixture {
+  test::postgresql_tables tables{"sasync_items, sasync_array"};
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("sasync-remote-pg-" + std::to_string(::getpid()));
+  client_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+
+  fixture() {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+
+  ~fixture() {
+    cluster("start"); // whatever happened, leave the server running
+    std::filesystem::remove_all(dir);
+  }
+
+  std::filesystem::path config() {
+    auto path = dir / "sasyncd.ini";
+    std::ofstream out{path};
+    out << "[sasync]\nurl=\"" << test::postgresql_url() << "\"\n"
+        << "pool-timeout=" << pool_timeout.count() << "\n[node]\nport=0\n";
+    return path;
+  }
+
+  /// The names of items group 1, read straight from the server.
+  std::set<std::string> stored_names() {
+    auto conn = open_connection(engine_config::parse(test::postgresql_url()),
+                                access_mode::write);
+    conn->begin(access_mode::read);
+    auto names = item_names(*conn, 1);
+    conn->rollback();
+    return {names.begin(), names.end()};
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(remote_postgresql_fault_tests, fixture)
+
+CAF_TEST(a_server_restart_under_64_writers_loses_nothing_acknowledged) {
+  test::daemon_process daemon{config()};
+  auto db = connect_node(sys, "127.0.0.1", daemon.port());
+  CAF_REQUIRE(db);
+  auto store = items_of(self, *db, 1, limit);
+  CAF_REQUIRE(store);
+  auto log = std::make_shared<write_log>();
+  constexpr int writers = 64;
+  for (int w = 0; w < writers; ++w)
+    sys.spawn(writer, *store, "w" + std::to_string(w) + "-", log);
+  CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 1000; }));
+  auto t0 = clock_type::now();
+  CAF_REQUIRE_EQUAL(cluster("restart"), 0);
+  CAF_MESSAGE("restart took "
+              << std::chrono::duration<double>(clock_type::now() - t0).count()
+              << " s");
+  std::size_t at_restart = 0;
+  log->update([&](write_log& l) { at_restart = l.acks.size(); });
+  // The same daemon serves again without a restart of its own.
+  CAF_CHECK(
+      log->await([&](auto& l) { return l.acks.size() >= at_restart + 1000; }));
+  log->stop = true;
+  CAF_REQUIRE(log->await([](auto& l) { return l.stopped == writers; }));
+  std::lock_guard<std::mutex> guard{log->mtx};
+  std::string errors;
+  for (auto& [kind, n] : log->errors)
+    errors += " " + kind + " x" + std::to_string(n);
+  CAF_MESSAGE(log->acks.size()
+              << " writes acknowledged; errors:"
+              << (errors.empty() ? " none" : errors)
+              << "; slowest error answer after "
+              << std::chrono::duration<double>(log->slowest_error).count()
+              << " s");
+  // Every unacknowledged request was answered, within pool_timeout.
+  CAF_CHECK_LESS_OR_EQUAL(log->slowest_error,
+                          pool_timeout + std::chrono::seconds(2));
+  auto present = stored_names();
+  std::size_t lost = 0;
+  for (auto& name : log->acks)
+    lost += present.count(name) == 0 ? 1 : 0;
+  CAF_CHECK_EQUAL(lost, 0u);
+  disconnect_node(*db);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
