@@ -12,6 +12,7 @@ using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using retire_atom = caf::atom_constant<caf::atom("retire")>;
+using overrun_atom = caf::atom_constant<caf::atom("overrun")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using table_atom = caf::atom_constant<caf::atom("table")>;
 using transact_atom = caf::atom_constant<caf::atom("transact")>;

@@ -113,6 +113,7 @@ transaction_queue make_queue(caf::actor_system& sys, const broker_config& cfg,
   qc.capacity = cfg.queue_capacity;
   qc.max_batch = cfg.max_batch;
   qc.wait_timeout = engine.pool_timeout;
+  qc.run_timeout = engine.run_timeout;
   if (engine.dialect == dialect_kind::postgresql) {
     qc.max_overflow = engine.max_overflow;
     qc.open_overflow = [&sys, engine, detached = cfg.detached] {

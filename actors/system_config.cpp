@@ -59,6 +59,9 @@ void add_sasync_options(caf::config_option_set& opts) {
       .add<std::size_t>("max-overflow", "extra connections under load (10)")
       .add<double>("pool-timeout",
                    "seconds work may wait for a connection (30)")
+      .add<double>("run-timeout",
+                   "seconds a transaction may run before its requesters get "
+                   "timeout (300)")
       .add<bool>("echo", "log every statement with its parameters")
       .add<std::string>("synchronous",
                         "SQLite: OFF, NORMAL, FULL, EXTRA (FULL)")
@@ -73,8 +76,9 @@ engine_config engine_from(const caf::actor_system_config& cfg) {
   for (auto name : {"pool-size", "max-overflow"})
     if (auto x = caf::get_if<std::size_t>(&cfg, std::string{"sasync."} + name))
       out.set_option(name, std::to_string(*x));
-  if (auto x = caf::get_if<double>(&cfg, "sasync.pool-timeout"))
-    out.set_option("pool-timeout", std::to_string(*x));
+  for (auto name : {"pool-timeout", "run-timeout"})
+    if (auto x = caf::get_if<double>(&cfg, std::string{"sasync."} + name))
+      out.set_option(name, std::to_string(*x));
   if (auto x = caf::get_if<bool>(&cfg, "sasync.echo"))
     out.set_option("echo", *x ? "true" : "false");
   for (auto name : {"synchronous", "journal-mode"})

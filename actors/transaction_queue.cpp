@@ -61,6 +61,13 @@ struct timed_entry {
   clock_type::time_point deadline;
 };
 
+/// A batch a connection runs.
+struct running_batch {
+  std::vector<waiting_job> jobs;
+  std::uint64_t seq = 0;
+  clock_type::time_point deadline;
+};
+
 /// Connections serving one kind of job, and those of them without work.
 struct lane {
   std::vector<connection_actor> members;
@@ -73,9 +80,14 @@ struct queue_state {
   std::size_t max_batch = 1;
   lane writers;
   lane readers; ///< empty when every job goes to the writers
-  /// The batch each busy connection runs, answered when it reports back or
-  /// when the connection actor goes down.
-  std::map<caf::actor_addr, std::vector<waiting_job>> in_flight;
+  /// The batch each busy connection runs, answered when it reports back,
+  /// when the connection actor goes down, or when run_timeout passes.
+  std::map<caf::actor_addr, running_batch> in_flight;
+  /// Running batches by dispatch order, which is deadline order.
+  std::map<std::uint64_t, caf::actor_addr> running_order;
+  std::uint64_t next_batch = 0;
+  std::chrono::milliseconds run_timeout{0};
+  bool run_timer_set = false;
   /// Connections lent out, by connection.
   std::map<caf::actor_addr, lease_entry> leases;
   std::chrono::milliseconds wait_timeout{0};
@@ -271,17 +283,71 @@ void retire(queue_ptr self, const connection_actor& conn, std::uint64_t mark) {
   notify_drained(st);
 }
 
+/// A connection whose batch overran run_timeout answered after all: it
+/// serves again, unless it has left the pool meanwhile.
+void rejoin(queue_ptr self, lane& ln, const connection_actor& conn) {
+  auto& st = self->state;
+  if (st.closing ||
+      std::find(ln.members.begin(), ln.members.end(), conn) == ln.members.end())
+    return;
+  ln.idle.emplace_back(conn);
+  if (ln.waiting.empty())
+    overflow_idle(self, conn);
+  dispatch(self, ln);
+  notify_drained(st);
+}
+
+/// Sets the timer for the first running batch's deadline unless it is set.
+void arm_run_timer(queue_ptr self) {
+  auto& st = self->state;
+  if (st.run_timer_set || st.running_order.empty())
+    return;
+  st.run_timer_set = true;
+  auto& first = st.in_flight.at(st.running_order.begin()->second);
+  auto wait = first.deadline - self->clock().now();
+  self->delayed_send(self, std::max(wait, clock_type::duration::zero()),
+                     overrun_atom::value);
+}
+
+/// The run timer went off: the requesters of every batch past its deadline
+/// get timeout; the connection stays busy until it answers.
+void overrun(queue_ptr self) {
+  auto& st = self->state;
+  st.run_timer_set = false;
+  auto now = self->clock().now();
+  auto failed = false;
+  while (!st.running_order.empty()) {
+    auto addr = st.running_order.begin()->second;
+    auto i = st.in_flight.find(addr);
+    if (i->second.deadline > now)
+      break;
+    auto err = make_error(errc::timeout,
+                          "no answer from the database within run_timeout (" +
+                              std::to_string(st.run_timeout.count()) +
+                              " ms); the work may still commit");
+    finish_batch(st, i->second.jobs,
+                 std::vector<caf::error>(i->second.jobs.size(), err));
+    st.running_order.erase(st.running_order.begin());
+    st.in_flight.erase(i);
+    failed = true;
+  }
+  arm_run_timer(self);
+  if (failed)
+    notify_drained(st);
+}
+
 /// A connection reported on its batch: answer it and give it more work, or,
 /// when it could not connect, keep the work and try the connection later.
 void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
                 batch_report& report) {
   auto& st = self->state;
   st.counters.prepared += report.prepared;
+  auto& ln = is_reader ? st.readers : st.writers;
   auto i = st.in_flight.find(conn.address());
   if (i == st.in_flight.end())
-    return; // already failed when the connection went down
-  auto& ln = is_reader ? st.readers : st.writers;
-  auto batch = std::move(i->second);
+    return rejoin(self, ln, conn); // its requesters already had timeout
+  auto batch = std::move(i->second.jobs);
+  st.running_order.erase(i->second.seq);
   st.in_flight.erase(i);
   if (!report.started && !report.errors.empty() &&
       is_retryable(report.errors.front()) && !st.closing) {
@@ -358,7 +424,14 @@ void dispatch(queue_ptr self, lane& ln) {
     auto n = batch.size();
     st.counters.running += n;
     ++st.counters.batches;
-    st.in_flight.emplace(conn.address(), std::move(batch));
+    auto seq = st.next_batch++;
+    st.in_flight.emplace(conn.address(),
+                         running_batch{std::move(batch), seq,
+                                       self->clock().now() + st.run_timeout});
+    if (st.run_timeout.count() > 0) {
+      st.running_order.emplace(seq, conn.address());
+      arm_run_timer(self);
+    }
     self->request(conn, caf::infinite, run_atom::value, std::move(jobs))
         .then(
             [self, conn, is_reader](batch_report& report) {
@@ -383,7 +456,9 @@ void connection_down(queue_ptr self, const caf::down_msg& dm) {
       make_error(errc::database_error, "connection actor terminated: " +
                                            self->system().render(dm.reason));
   if (auto i = st.in_flight.find(dm.source); i != st.in_flight.end()) {
-    finish_batch(st, i->second, std::vector<caf::error>(i->second.size(), err));
+    auto& jobs = i->second.jobs;
+    finish_batch(st, jobs, std::vector<caf::error>(jobs.size(), err));
+    st.running_order.erase(i->second.seq);
     st.in_flight.erase(i);
   }
   st.leases.erase(dm.source); // its lessee learns from its own requests
@@ -572,6 +647,7 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
   st.capacity = cfg.capacity;
   st.max_batch = std::max<std::size_t>(cfg.max_batch, 1);
   st.wait_timeout = cfg.wait_timeout;
+  st.run_timeout = cfg.run_timeout;
   st.max_overflow = cfg.max_overflow;
   st.overflow_idle = cfg.overflow_idle;
   st.open_overflow = std::move(cfg.open_overflow);
@@ -605,6 +681,7 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
       [=](retire_atom, const connection_actor& conn, std::uint64_t mark) {
         retire(self, conn, mark);
       },
+      [=](overrun_atom) { overrun(self); },
       [=](status_atom) {
         auto& s = self->state;
         auto out = s.counters;

@@ -23,8 +23,9 @@ namespace sasync {
 /// run(job, priority) -> void
 ///   Answers after the job committed, or with its error. Errors:
 ///   invalid_argument (niceness outside -20..20), overloaded (`capacity`
-///   jobs already wait), timeout (waited `wait_timeout` for a connection),
-///   or what the connection reported.
+///   jobs already wait), timeout (waited `wait_timeout` for a connection,
+///   or no answer from the database within `run_timeout`: the work may
+///   still commit), or what the connection reported.
 /// lease(priority) -> connection_actor
 ///   A connection for the requester alone (a cursor's), from the readers when
 ///   there are any. It waits in line with the jobs and fails like them
@@ -38,8 +39,9 @@ namespace sasync {
 ///   Closes every connection, answers, then quits. Jobs still waiting fail
 ///   with shutting_down.
 /// status() -> queue_status
-/// expire(), retry(connection), retire(connection, mark)
+/// expire(), retry(connection), retire(connection, mark), overrun()
 ///   The queue's own timers: fail the jobs whose wait_timeout has passed;
+///   fail the batches that have run longer than run_timeout;
 ///   reconnect a connection that could not open (backoff 50 ms doubling to
 ///   5 s; work that never started waits for it, up to wait_timeout); close
 ///   an extra writer that has had no work since `mark`.
@@ -51,7 +53,8 @@ using transaction_queue = caf::typed_actor<
     caf::replies_to<close_atom>::with<void>,
     caf::replies_to<status_atom>::with<queue_status>,
     caf::reacts_to<expire_atom>, caf::reacts_to<retry_atom, connection_actor>,
-    caf::reacts_to<retire_atom, connection_actor, std::uint64_t>>;
+    caf::reacts_to<retire_atom, connection_actor, std::uint64_t>,
+    caf::reacts_to<overrun_atom>>;
 
 struct queue_config {
   std::size_t capacity = 10'000;
@@ -61,6 +64,11 @@ struct queue_config {
   /// How long a job may wait for a connection before it fails with timeout
   /// (the engine's pool_timeout); zero waits forever.
   std::chrono::milliseconds wait_timeout{0};
+  /// How long a batch may run before its requesters get timeout (zero: no
+  /// limit). A database that stops answering (a frozen server) would
+  /// otherwise keep them waiting for good; the connection rejoins the pool
+  /// when its answer comes after all.
+  std::chrono::milliseconds run_timeout{0};
   /// Connections that take write jobs (and read jobs when there are no
   /// readers).
   std::vector<connection_actor> writers;

@@ -277,6 +277,8 @@ void engine_config::set_option(std::string_view name, std::string_view text) {
     max_overflow = parse_count(name, text, 0, 10'000);
   else if (key == "pool_timeout")
     pool_timeout = parse_seconds(name, text);
+  else if (key == "run_timeout")
+    run_timeout = parse_seconds(name, text);
   else if (key == "echo")
     echo = parse_bool(name, text);
   else if (key == "synchronous")

@@ -44,6 +44,10 @@ struct engine_config {
   std::size_t pool_size = 5;
   std::size_t max_overflow = 10;
   std::chrono::milliseconds pool_timeout{30'000};
+  /// How long a transaction may run before its requesters get timeout (the
+  /// work may still commit): a server that stops answering must not keep
+  /// them waiting for good.
+  std::chrono::milliseconds run_timeout{300'000};
   bool echo = false; ///< log every statement with its parameters
 
   /// Parses `url`; throws storage_failure(invalid_argument) naming the bad

@@ -44,6 +44,13 @@ int kill_broker_backends() {
   return std::system(cmd.c_str());
 }
 
+/// SIGSTOP or SIGCONT to every server process (all of this machine's
+/// clusters: the suite runs alone).
+int signal_server(const char* sig) {
+  return std::system(
+      (std::string{"pkill -"} + sig + " -u postgres >/dev/null 2>&1").c_str());
+}
+
 int cluster(const char* verb) {
   return std::system(
       (std::string{"pg_ctlcluster 15 main "} + verb + " >/dev/null 2>&1")
@@ -134,6 +141,54 @@ CAF_TEST(work_sent_while_the_server_is_down_runs_once_it_is_back) {
       [&](result_set& rs) { got = rs.rows.at(0).at(0).as_integer(); },
       [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
   CAF_CHECK_EQUAL(got, 2);
+}
+
+CAF_TEST(a_frozen_server_fails_requests_with_timeout_and_serves_after) {
+  // A broker of its own that gives up sooner: 2 s to wait for a
+  // connection, 2 s for the database to answer.
+  broker_config bc;
+  bc.engine = engine_config::parse(pg_url() + "?application_name=" + app_name +
+                                   "&pool_size=2&max_overflow=0&pool_timeout="
+                                   "2&run_timeout=2");
+  auto frozen_db = spawn_broker(sys, bc);
+  auto sql = [&](const broker& to, std::string stmt) {
+    return self->request(to, bound, sql_atom::value, std::move(stmt),
+                         std::vector<value>{});
+  };
+  caf::error err;
+  sql(frozen_db, "SELECT 1")
+      .receive([](result_set&) {}, [&](caf::error& e) { err = e; });
+  CAF_REQUIRE(!err);
+  // Whatever happens to this test, the server thaws within a minute.
+  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
+  CAF_REQUIRE_EQUAL(signal_server("STOP"), 0);
+  auto t0 = std::chrono::steady_clock::now();
+  // Two run into the frozen server, four wait for the busy connections.
+  std::vector<decltype(sql(frozen_db, ""))> pending;
+  for (int i = 0; i < 6; ++i)
+    pending.emplace_back(sql(frozen_db, "SELECT " + std::to_string(i)));
+  int timeouts = 0;
+  for (auto& p : pending)
+    p.receive([](result_set&) {},
+              [&](caf::error& e) {
+                timeouts += is(e, errc::timeout) ? 1 : 0;
+                CAF_MESSAGE(sys.render(e));
+              });
+  auto waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  CAF_MESSAGE("all 6 answered after " << waited << " s");
+  CAF_CHECK_EQUAL(timeouts, 6);
+  CAF_CHECK_LESS(waited, 10.0);
+  CAF_REQUIRE_EQUAL(signal_server("CONT"), 0);
+  // Service resumes: the stuck connections answer and serve again.
+  bool served = false;
+  sql(frozen_db, "SELECT 7")
+      .receive([&](result_set&) { served = true; },
+               [&](caf::error& e) { CAF_MESSAGE(sys.render(e)); });
+  CAF_CHECK(served);
+  self->request(frozen_db, bound, shutdown_atom::value)
+      .receive([] {}, [](caf::error&) {});
 }
 
 CAF_TEST(a_restarted_server_is_used_again) {

@@ -107,9 +107,11 @@ struct fixture : test_coordinator_fixture<system_config> {
   transaction_queue make_queue(std::size_t capacity, std::size_t max_batch,
                                bool with_reader = false,
                                std::chrono::milliseconds wait_timeout = {},
-                               std::size_t max_overflow = 0) {
+                               std::size_t max_overflow = 0,
+                               std::chrono::milliseconds run_timeout = {}) {
     queue_config cfg;
     cfg.wait_timeout = wait_timeout;
+    cfg.run_timeout = run_timeout;
     cfg.max_overflow = max_overflow;
     cfg.open_overflow = [this] {
       overflow_logs.emplace_back(std::make_shared<fake_log>());
@@ -428,6 +430,28 @@ CAF_TEST(no_connection_until_pool_timeout_fails_with_the_last_reason) {
   CAF_REQUIRE(failed_with(0, errc::timeout));
   CAF_CHECK_NOT_EQUAL(sys.render(*outcome[0]).find("server is down"),
                       std::string::npos);
+}
+
+CAF_TEST(a_batch_running_longer_than_run_timeout_answers_timeout) {
+  auto q = make_queue(10, 64, false, std::chrono::seconds(30), 0,
+                      std::chrono::seconds(2));
+  submit(q, 0, niceness(0)); // runs, and the database stops answering
+  submit(q, 1, niceness(0)); // waits for the only writer
+  advance_time(std::chrono::milliseconds(1999));
+  settle();
+  CAF_CHECK(!outcome[0].has_value());
+  advance_time(std::chrono::milliseconds(1));
+  settle();
+  CAF_REQUIRE(failed_with(0, errc::timeout));
+  CAF_CHECK_NOT_EQUAL(sys.render(*outcome[0]).find("may still commit"),
+                      std::string::npos);
+  CAF_CHECK(!outcome[1].has_value()); // the writer is still busy
+  // The answer comes after all: the writer serves again and takes job 1.
+  complete(*writer_log);
+  CAF_CHECK(!succeeded(0) && failed_with(0, errc::timeout)); // answered once
+  CAF_CHECK_EQUAL(flat(*writer_log), (std::vector<int>{0, 1}));
+  complete(*writer_log);
+  CAF_CHECK(succeeded(1));
 }
 
 CAF_TEST(a_connection_that_cannot_open_for_good_fails_the_batch_at_once) {
