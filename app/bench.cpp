@@ -278,6 +278,43 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   return 0;
 }
 
+operation operation_of(const std::string& name) {
+  return name == "set"   ? operation::set
+         : name == "get" ? operation::get
+                         : operation::mixed;
+}
+
+/// HOST:PORT, or none when malformed.
+std::optional<std::pair<std::string, std::uint16_t>>
+host_and_port(const std::string& text) {
+  auto colon = text.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      std::sscanf(text.c_str() + colon + 1, "%d", &port) != 1 || port <= 0 ||
+      port > 65535)
+    return std::nullopt;
+  return std::make_pair(text.substr(0, colon),
+                        static_cast<std::uint16_t>(port));
+}
+
+int scan_run(caf::actor_system& sys, const sasync::engine_config& engine,
+             const bench_config& cfg,
+             const std::vector<std::string>& node_opts) {
+  print_settings(engine, cfg, "scan");
+  reset(engine);
+  if (!cfg.remote)
+    return scan(sys, engine, cfg.rows, cfg.batch, nullptr);
+  local_node daemon{node_opts};
+  auto node = sasync::connect_node(sys, "127.0.0.1", daemon.port());
+  if (!node)
+    throw std::runtime_error("connect_node: " + sys.render(node.error()));
+  auto code = scan(sys, engine, cfg.rows, cfg.batch, &*node);
+  sasync::disconnect_node(*node);
+  figure("node_peak_rss", daemon.peak_rss_mb(), "MB", 1);
+  daemon.stop();
+  return code;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -298,26 +335,9 @@ int main(int argc, char** argv) {
       cfg.concurrency == 0 || cfg.rows == 0 || cfg.batch == 0 ||
       cfg.batch > sasync::max_fetch_rows || cfg.value_size > 1'000'000)
     return usage();
-  if (!cfg.node.empty()) {
-    auto colon = cfg.node.rfind(':');
-    int port = 0;
-    if (colon == std::string::npos || colon == 0 || args.size() != 1 ||
-        args[0] == "scan" ||
-        std::sscanf(cfg.node.c_str() + colon + 1, "%d", &port) != 1 ||
-        port <= 0 || port > 65535)
-      return usage();
-    try {
-      caf::actor_system sys{cfg};
-      auto op = args[0] == "set"   ? operation::set
-                : args[0] == "get" ? operation::get
-                                   : operation::mixed;
-      return node_run(sys, cfg, op, cfg.node.substr(0, colon),
-                      static_cast<std::uint16_t>(port));
-    } catch (const std::exception& e) {
-      std::cerr << "sasync-bench: " << e.what() << '\n';
-      return 4;
-    }
-  }
+  auto node = host_and_port(cfg.node);
+  if (!cfg.node.empty() && (!node || args.size() != 1 || args[0] == "scan"))
+    return usage();
   auto url =
       args.size() == 2 ? args[1] : std::string{"sqlite:///sasync-bench.db"};
   cfg.set("sasync.url", url);
@@ -329,33 +349,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    auto node_opts = node_options(argc, argv, url);
     caf::actor_system sys{cfg};
-    if (args[0] == "scan") {
-      print_settings(engine, cfg, "scan");
-      reset(engine);
-      std::optional<local_node> daemon;
-      std::optional<sasync::node> node;
-      if (cfg.remote) {
-        daemon.emplace(node_opts);
-        auto x = sasync::connect_node(sys, "127.0.0.1", daemon->port());
-        if (!x)
-          throw std::runtime_error("connect_node: " + sys.render(x.error()));
-        node = *x;
-      }
-      auto code =
-          scan(sys, engine, cfg.rows, cfg.batch, node ? &*node : nullptr);
-      if (node) {
-        sasync::disconnect_node(*node);
-        figure("node_peak_rss", daemon->peak_rss_mb(), "MB", 1);
-        daemon->stop();
-      }
-      return code;
-    }
-    auto op = args[0] == "set"   ? operation::set
-              : args[0] == "get" ? operation::get
-                                 : operation::mixed;
-    return operation_run(sys, engine, cfg, op, node_opts);
+    if (node)
+      return node_run(sys, cfg, operation_of(args[0]), node->first,
+                      node->second);
+    auto node_opts = node_options(argc, argv, url);
+    if (args[0] == "scan")
+      return scan_run(sys, engine, cfg, node_opts);
+    return operation_run(sys, engine, cfg, operation_of(args[0]), node_opts);
   } catch (const std::exception& e) {
     std::cerr << "sasync-bench: " << e.what() << '\n';
     return 4;
