@@ -12,24 +12,39 @@
 
 namespace sasync::test {
 
+/// An empty directory of the test's own, removed with the fixture.
+class scratch_dir {
+public:
+  explicit scratch_dir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() /
+              ("sasync-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+  ~scratch_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+  std::filesystem::path path_;
+};
+
 /// A database file in a directory of its own, removed with the fixture.
 class sqlite_file {
 public:
-  explicit sqlite_file(const std::string& name)
-      : dir_(std::filesystem::temp_directory_path() /
-             ("sasync-" + name + "-" + std::to_string(::getpid()))),
-        name_(name) {
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  ~sqlite_file() { std::filesystem::remove_all(dir_); }
+  explicit sqlite_file(const std::string& name) : dir_(name), name_(name) {}
 
   std::string url() const {
-    return "sqlite:///" + (dir_ / (name_ + ".db")).string();
+    return "sqlite:///" + (dir_.path() / (name_ + ".db")).string();
   }
 
 private:
-  std::filesystem::path dir_;
+  scratch_dir dir_;
   std::string name_;
 };
 

@@ -12,6 +12,8 @@
 
 #include "backends.hpp"
 #include "daemon_process.hpp"
+#include "sequential_writer.hpp"
+#include "watched.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -20,14 +22,11 @@
 #include <caf/test/unit_test.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,64 +46,16 @@ struct client_config : system_config {
 
 using clock_type = std::chrono::steady_clock;
 
-/// What the writers saw, shared with the test thread.
+/// What the writers saw.
 struct write_log {
-  std::mutex mtx;
-  std::condition_variable changed;
   std::set<std::string> acks;
   std::map<std::string, int> errors; ///< by rendered errc
   clock_type::duration slowest_error{0};
   int stopped = 0;
-  std::atomic<bool> stop{false};
-
-  template <class Pred> bool await(Pred pred) {
-    std::unique_lock<std::mutex> guard{mtx};
-    return changed.wait_for(guard, bound, [&] { return pred(*this); });
-  }
-
-  template <class F> void update(F fn) {
-    {
-      std::lock_guard<std::mutex> guard{mtx};
-      fn(*this);
-    }
-    changed.notify_all();
-  }
+  bool stop = false; ///< set by the test: the writers end
 };
 
-/// Sets `prefix`0, `prefix`1, ... one after another, through errors too,
-/// until the log says stop.
-void writer(caf::event_based_actor* self, items store, std::string prefix,
-            std::shared_ptr<write_log> log) {
-  auto next = std::make_shared<std::function<void(std::int64_t)>>();
-  *next = [=](std::int64_t n) {
-    if (log->stop) {
-      log->update([](write_log& l) { ++l.stopped; });
-      *next = nullptr;
-      self->quit();
-      return;
-    }
-    auto name = prefix + std::to_string(n);
-    auto sent = clock_type::now();
-    set(
-        self, store, name, n,
-        [=] {
-          log->update([&](write_log& l) { l.acks.insert(name); });
-          (*next)(n + 1);
-        },
-        [=](caf::error& err) {
-          auto waited = clock_type::now() - sent;
-          auto kind = self->system().render(err);
-          kind = kind.substr(0, kind.find(": "));
-          log->update([&](write_log& l) {
-            ++l.errors[kind];
-            l.slowest_error = std::max(l.slowest_error, waited);
-          });
-          (*next)(n + 1);
-        },
-        limit);
-  };
-  (*next)(0);
-}
+using shared_log = std::shared_ptr<test::watched<write_log>>;
 
 int cluster(const char* verb) {
   return std::system(
@@ -114,21 +65,14 @@ int cluster(const char* verb) {
 
 struct fixture {
   test::postgresql_tables tables{"sasync_items, sasync_array"};
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("sasync-remote-pg-" + std::to_string(::getpid()));
+  test::scratch_dir scratch{"remote-pg"};
+  std::filesystem::path dir = scratch.path();
   client_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
 
-  fixture() {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-
   ~fixture() {
     cluster("start"); // whatever happened, leave the server running
-    std::filesystem::remove_all(dir);
   }
 
   std::filesystem::path config() {
@@ -160,39 +104,56 @@ CAF_TEST(a_server_restart_under_64_writers_loses_nothing_acknowledged) {
   CAF_REQUIRE(db);
   auto store = items_of(self, *db, 1, limit);
   CAF_REQUIRE(store);
-  auto log = std::make_shared<write_log>();
+  auto log = std::make_shared<test::watched<write_log>>();
   constexpr int writers = 64;
+  // Each writer goes on through errors until the test says stop.
+  auto answered = [log, this](const std::string& name, const caf::error& err,
+                              clock_type::duration waited) {
+    auto kind = err ? sys.render(err) : std::string{};
+    bool stop = false;
+    log->update([&](write_log& l) {
+      if (!err) {
+        l.acks.insert(name);
+      } else {
+        ++l.errors[kind.substr(0, kind.find(": "))];
+        l.slowest_error = std::max(l.slowest_error, waited);
+      }
+      stop = l.stop;
+      l.stopped += stop ? 1 : 0;
+    });
+    return !stop;
+  };
   for (int w = 0; w < writers; ++w)
-    sys.spawn(writer, *store, "w" + std::to_string(w) + "-", log);
-  CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 1000; }));
+    sys.spawn(test::sequential_writer, *store, "w" + std::to_string(w) + "-",
+              test::answer_fn{answered});
+  CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 1000; }, bound));
   auto t0 = clock_type::now();
   CAF_REQUIRE_EQUAL(cluster("restart"), 0);
   CAF_MESSAGE("restart took "
               << std::chrono::duration<double>(clock_type::now() - t0).count()
               << " s");
-  std::size_t at_restart = 0;
-  log->update([&](write_log& l) { at_restart = l.acks.size(); });
+  auto at_restart = log->read([](write_log& l) { return l.acks.size(); });
   // The same daemon serves again without a restart of its own.
-  CAF_CHECK(
-      log->await([&](auto& l) { return l.acks.size() >= at_restart + 1000; }));
-  log->stop = true;
-  CAF_REQUIRE(log->await([](auto& l) { return l.stopped == writers; }));
-  std::lock_guard<std::mutex> guard{log->mtx};
+  CAF_CHECK(log->await(
+      [&](auto& l) { return l.acks.size() >= at_restart + 1000; }, bound));
+  log->update([](write_log& l) { l.stop = true; });
+  CAF_REQUIRE(log->await([](auto& l) { return l.stopped == writers; }, bound));
+  auto seen = log->read([](write_log& l) { return l; });
   std::string errors;
-  for (auto& [kind, n] : log->errors)
+  for (auto& [kind, n] : seen.errors)
     errors += " " + kind + " x" + std::to_string(n);
-  CAF_MESSAGE(log->acks.size()
+  CAF_MESSAGE(seen.acks.size()
               << " writes acknowledged; errors:"
               << (errors.empty() ? " none" : errors)
               << "; slowest error answer after "
-              << std::chrono::duration<double>(log->slowest_error).count()
+              << std::chrono::duration<double>(seen.slowest_error).count()
               << " s");
   // Every unacknowledged request was answered, within pool_timeout.
-  CAF_CHECK_LESS_OR_EQUAL(log->slowest_error,
+  CAF_CHECK_LESS_OR_EQUAL(seen.slowest_error,
                           pool_timeout + std::chrono::seconds(2));
   auto present = stored_names();
   std::size_t lost = 0;
-  for (auto& name : log->acks)
+  for (auto& name : seen.acks)
     lost += present.count(name) == 0 ? 1 : 0;
   CAF_CHECK_EQUAL(lost, 0u);
   disconnect_node(*db);

@@ -12,6 +12,8 @@
 #include "backends.hpp"
 #include "child_process.hpp"
 #include "daemon_process.hpp"
+#include "sequential_writer.hpp"
+#include "watched.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -21,12 +23,10 @@
 #include <caf/test/unit_test.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <set>
 #include <string>
 
@@ -54,68 +54,23 @@ struct tls_client_config : system_config {
   }
 };
 
-/// What the writers of the load test saw, shared with the test thread.
+/// What the writers of the load test saw.
 struct write_log {
-  std::mutex mtx;
-  std::condition_variable changed;
   std::set<std::string> acks;
   int stopped = 0;
   int unreachable = 0;
   int timeouts = 0;
-
-  template <class Pred> bool await(Pred pred) {
-    std::unique_lock<std::mutex> guard{mtx};
-    return changed.wait_for(guard, bound, [&] { return pred(*this); });
-  }
-
-  template <class F> void update(F fn) {
-    {
-      std::lock_guard<std::mutex> guard{mtx};
-      fn(*this);
-    }
-    changed.notify_all();
-  }
 };
 
-/// Sets `prefix`0, `prefix`1, ... one after another until a set fails.
-void writer(caf::event_based_actor* self, items store, std::string prefix,
-            std::shared_ptr<write_log> log) {
-  auto next = std::make_shared<std::function<void(std::int64_t)>>();
-  *next = [=](std::int64_t n) {
-    auto name = prefix + std::to_string(n);
-    set(
-        self, store, name, n,
-        [=] {
-          log->update([&](write_log& l) { l.acks.insert(name); });
-          (*next)(n + 1);
-        },
-        [=](caf::error& err) {
-          log->update([&](write_log& l) {
-            ++l.stopped;
-            l.unreachable += is(err, errc::unreachable) ? 1 : 0;
-            l.timeouts += err == caf::sec::request_timeout ? 1 : 0;
-          });
-          self->quit();
-        },
-        limit);
-  };
-  (*next)(0);
-}
+using shared_log = std::shared_ptr<test::watched<write_log>>;
 
 struct fixture {
   test::sqlite_file where{"remote"};
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("sasync-remote-" + std::to_string(::getpid()));
+  test::scratch_dir scratch{"remote-node"};
+  std::filesystem::path dir = scratch.path();
   client_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
-
-  fixture() {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-
-  ~fixture() { std::filesystem::remove_all(dir); }
 
   /// A config file with `extra` lines appended to its [sasync] group.
   std::filesystem::path config(const std::string& extra = {},
@@ -138,26 +93,41 @@ struct fixture {
   /// Eight writers keep sets to items group 1 of a new node in flight; once
   /// `acks` are acknowledged, `stop` ends the node. Returns, after every
   /// writer has seen a set fail, what they saw. Names start with `prefix`.
-  std::shared_ptr<write_log>
-  write_then(const std::function<void(test::daemon_process&)>& stop,
-             const std::string& prefix = "", std::size_t acks = 400) {
+  write_log write_then(const std::function<void(test::daemon_process&)>& stop,
+                       const std::string& prefix = "", std::size_t acks = 400) {
     constexpr int writers = 8;
     test::daemon_process daemon{config()};
     auto db = connect(daemon.port());
     auto store = require(items_of(self, db, 1, limit));
-    auto log = std::make_shared<write_log>();
+    auto log = std::make_shared<test::watched<write_log>>();
+    // Each writer goes on until a set fails.
+    auto answered = [log](const std::string& name, const caf::error& err,
+                          auto) {
+      log->update([&](write_log& l) {
+        if (!err) {
+          l.acks.insert(name);
+          return;
+        }
+        ++l.stopped;
+        l.unreachable += is(err, errc::unreachable) ? 1 : 0;
+        l.timeouts += err == caf::sec::request_timeout ? 1 : 0;
+      });
+      return !err;
+    };
     for (int w = 0; w < writers; ++w)
-      sys.spawn(writer, store, prefix + "w" + std::to_string(w) + "-", log);
-    CAF_REQUIRE(log->await([=](auto& l) { return l.acks.size() >= acks; }));
+      sys.spawn(test::sequential_writer, store,
+                prefix + "w" + std::to_string(w) + "-",
+                test::answer_fn{answered});
+    CAF_REQUIRE(
+        log->await([=](auto& l) { return l.acks.size() >= acks; }, bound));
     stop(daemon);
-    CAF_CHECK(log->await([](auto& l) { return l.stopped == writers; }));
-    return log;
+    CAF_CHECK(log->await([](auto& l) { return l.stopped == writers; }, bound));
+    return log->read([](write_log& l) { return l; });
   }
 
   /// How many acknowledged writes a node restarted on the same database
   /// does not have.
-  std::size_t lost_after_restart(write_log& log) {
-    std::lock_guard<std::mutex> guard{log.mtx};
+  std::size_t lost_after_restart(const write_log& log) {
     test::daemon_process again{config()};
     auto present = stored_names(connect(again.port()));
     std::size_t lost = 0;
@@ -334,8 +304,8 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
 CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
   auto log = write_then(
       [](test::daemon_process& daemon) { CAF_CHECK_EQUAL(daemon.stop(), 0); });
-  CAF_MESSAGE(log->acks.size() << " writes acknowledged before SIGTERM");
-  CAF_CHECK_EQUAL(lost_after_restart(*log), 0u);
+  CAF_MESSAGE(log.acks.size() << " writes acknowledged before SIGTERM");
+  CAF_CHECK_EQUAL(lost_after_restart(log), 0u);
 }
 
 CAF_TEST(kill_9_under_load_loses_no_acknowledged_write_in_20_trials) {
@@ -353,10 +323,10 @@ CAF_TEST(kill_9_under_load_loses_no_acknowledged_write_in_20_trials) {
     // Every writer heard of it at once: a set in flight failed
     // unreachable, one sent just after found its stand-in gone; none
     // waited to time out.
-    CAF_CHECK_GREATER(log->unreachable, 0);
-    CAF_CHECK_EQUAL(log->timeouts, 0);
-    acked += log->acks.size();
-    lost += lost_after_restart(*log);
+    CAF_CHECK_GREATER(log.unreachable, 0);
+    CAF_CHECK_EQUAL(log.timeouts, 0);
+    acked += log.acks.size();
+    lost += lost_after_restart(log);
   }
   CAF_MESSAGE("kill -9 x 20: " << acked << " writes acknowledged, " << lost
                                << " of them lost");
