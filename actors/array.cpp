@@ -29,6 +29,7 @@ array::behavior_type array_impl(array_ptr self, detail::group_config cfg) {
   using detail::ordered_request;
   self->state.cfg = std::move(cfg);
   self->state.requests = detail::open_requests{self->state.cfg.capacity};
+  self->set_default_handler(caf::drop); // peers may send anything
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::int64_t x, std::int64_t y, std::int64_t z,

@@ -59,6 +59,9 @@ caf::result<Answer> checked(node_ptr self, const std::string& text,
 node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
   self->state.db = std::move(db);
   self->state.limits = limits;
+  // Peers may send anything: a message of another type is refused
+  // (requests get unexpected_message) without a line on stderr for each.
+  self->set_default_handler(caf::drop);
   return {
       [=](table_atom a, table_def& def) {
         return self->delegate(self->state.db, a, std::move(def));

@@ -27,13 +27,20 @@ struct daemon_config : sasync::system_config {
   std::string host = "127.0.0.1";
   std::uint16_t port = 4242;
   bool insecure = false;
+  sasync::node_limits limits;
 
   daemon_config() {
     caf::config_option_adder{custom_options_, "node"}
         .add(host, "host", "address to listen on (127.0.0.1)")
         .add(port, "port", "port to listen on; 0 picks a free one (4242)")
         .add(insecure, "insecure",
-             "listen on a non-loopback address without TLS");
+             "listen on a non-loopback address without TLS")
+        .add(limits.statement_bytes, "max-statement-bytes",
+             "longest SQL statement a peer may send (1048576)")
+        .add(limits.parameters, "max-parameters",
+             "most bound parameters in one statement (32766)")
+        .add(limits.value_bytes, "max-value-bytes",
+             "largest text or blob parameter (16777216)");
     load<caf::io::middleman>();
     load<caf::openssl::manager>();
   }
@@ -72,6 +79,10 @@ int run(daemon_config& cfg) {
   } catch (const sasync::storage_failure& f) {
     return fail(1, std::string{"bad [sasync] option: "} + f.what());
   }
+  auto& lim = cfg.limits;
+  if (lim.statement_bytes == 0 || lim.parameters == 0 || lim.value_bytes == 0)
+    return fail(1, "node.max-statement-bytes, node.max-parameters and "
+                   "node.max-value-bytes must be at least 1");
   auto tls = sasync::tls_configured(cfg);
   if (!is_loopback(cfg.host) && !tls && !cfg.insecure)
     return fail(1, "listening on " + cfg.host +
@@ -88,7 +99,7 @@ int run(daemon_config& cfg) {
   bc.engine = engine;
   bc.queue_capacity = sasync::queue_capacity_from(cfg);
   auto db = sasync::spawn_broker(sys, bc);
-  auto entry = sasync::spawn_node(sys, db);
+  auto entry = sasync::spawn_node(sys, db, cfg.limits);
   auto published =
       tls ? caf::openssl::publish(entry, cfg.port, cfg.host.c_str())
           : sys.middleman().publish(entry, cfg.port, cfg.host.c_str());

@@ -301,6 +301,58 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
+CAF_TEST(wrong_messages_and_a_flood_from_a_raw_peer_leave_the_node_serving) {
+  // Limits come from the node's config; this one allows 1,000-byte values.
+  test::daemon_process daemon{config(), {"--node.max-value-bytes=1000"}};
+  auto rss_kb = [&] {
+    std::ifstream status{"/proc/" + std::to_string(daemon.process().pid()) +
+                         "/status"};
+    std::string key;
+    long kb = 0;
+    while (status >> key)
+      if (key == "VmRSS:" && status >> kb)
+        break;
+    return kb;
+  };
+  // A plain CAF peer, with no sasync stand-in in between, that sends
+  // whatever it likes.
+  auto typed = sys.middleman().remote_actor<node>("127.0.0.1", daemon.port());
+  CAF_REQUIRE(typed);
+  auto raw = caf::actor_cast<caf::actor>(*typed);
+  auto refused = [&](auto... xs) {
+    caf::error err;
+    self->request(raw, bound, xs...)
+        .receive([](const caf::message&) {}, [&](caf::error& e) { err = e; });
+    return err == caf::sec::unexpected_message;
+  };
+  CAF_CHECK(refused(std::string{"hello"}));
+  CAF_CHECK(refused(sql_atom::value, 42));
+  CAF_CHECK(refused(items_atom::value, std::string{"not a group"}));
+  CAF_CHECK(refused(set_atom::value, std::string{"name"}, 1.5));
+  auto before = rss_kb();
+  for (int i = 0; i < 100'000; ++i)
+    self->send(raw, std::string{"junk"}, i);
+  auto status =
+      detail::ask<broker_status>(self, *typed, limit, status_atom::value);
+  CAF_CHECK(status); // answered behind the flood
+  CAF_MESSAGE("a flood of 100,000 unexpected messages grew the node by "
+              << (rss_kb() - before) << " KB");
+  CAF_CHECK_LESS(rss_kb() - before, 64 * 1024);
+  auto db = connect(daemon.port());
+  auto big = detail::ask<result_set>(
+      self, db, limit, sql_atom::value, std::string{"SELECT ?"},
+      std::vector<value>{std::string(2000, 'x')});
+  CAF_REQUIRE(!big);
+  CAF_CHECK(is(big.error(), errc::invalid_argument));
+  CAF_CHECK_NOT_EQUAL(sys.render(big.error()).find("limit of 1000"),
+                      std::string::npos);
+  disconnect_node(db);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+  // Nothing of it reached the node's stderr.
+  CAF_CHECK_EQUAL(daemon.process().errors().find("unexpected"),
+                  std::string::npos);
+}
+
 CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
   auto log = write_then(
       [](test::daemon_process& daemon) { CAF_CHECK_EQUAL(daemon.stop(), 0); });
@@ -434,8 +486,10 @@ CAF_TEST(the_config_reaches_the_broker_and_sigint_drains_too) {
 CAF_TEST(bad_configs_exit_with_one_clear_line) {
   auto help = daemon_run({"--help"});
   CAF_CHECK_EQUAL(help.code, 0);
-  for (auto key : {"--sasync.url", "--sasync.queue-capacity", "--node.host",
-                   "--node.port", "--node.insecure", "--openssl.certificate"})
+  for (auto key :
+       {"--sasync.url", "--sasync.queue-capacity", "--sasync.run-timeout",
+        "--node.host", "--node.port", "--node.insecure",
+        "--node.max-value-bytes", "--openssl.certificate"})
     CAF_CHECK_NOT_EQUAL(help.output.find(key), std::string::npos);
   auto unknown = daemon_run({"--config-file=" + config("bogus=1").string()});
   CAF_CHECK_EQUAL(unknown.code, 1);
@@ -450,6 +504,10 @@ CAF_TEST(bad_configs_exit_with_one_clear_line) {
   auto missing = daemon_run({"--config-file=" + (dir / "none.ini").string()});
   CAF_CHECK_EQUAL(missing.code, 1);
   CAF_CHECK(one_clear_line(missing.errors, "none.ini"));
+  auto no_limit = daemon_run(
+      {"--config-file=" + config().string(), "--node.max-parameters=0"});
+  CAF_CHECK_EQUAL(no_limit.code, 1);
+  CAF_CHECK(one_clear_line(no_limit.errors, "must be at least 1"));
   auto open_port =
       daemon_run({"--config-file=" + config().string(), "--node.host=0.0.0.0"});
   CAF_CHECK_EQUAL(open_port.code, 1);
