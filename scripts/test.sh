@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (builds first and starts the local PostgreSQL 15
-# cluster). With --sanitize: the unit and SQLite suites under
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# Runs the whole test suite (builds first, runs each fuzzer for 30 s and
+# starts the local PostgreSQL 15 cluster). With --sanitize: the unit and
+# SQLite suites under AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -13,6 +13,7 @@ if [[ ${1:-} == --sanitize ]]; then
 fi
 dir=$(bash scripts/build.sh "$@" | tail -n 1)
 if [[ ${1:-} != --sanitize ]]; then
+  bash scripts/fuzz.sh 30  # every parser of outside input, 30 s each
   bash scripts/postgres.sh # the postgres suites need a running server
 fi
 cd "$dir"
