@@ -26,9 +26,11 @@ caf::error too_large(const std::string& what, std::size_t size,
                         std::to_string(limit));
 }
 
-/// Why a statement and its parameters are refused, if they are.
-caf::error check(const node_limits& limits, const std::string& statement,
-                 const std::vector<value>& params) {
+} // namespace
+
+caf::error check_request(const node_limits& limits,
+                         const std::string& statement,
+                         const std::vector<value>& params) {
   if (statement.size() > limits.statement_bytes)
     return too_large("a statement", statement.size(), limits.statement_bytes);
   if (params.size() > limits.parameters)
@@ -46,12 +48,14 @@ caf::error check(const node_limits& limits, const std::string& statement,
   return {};
 }
 
+namespace {
+
 /// Delegates `msg` to the broker unless `text` and `params` are over the
 /// limits. The message is moved only after the check.
 template <class Answer, class... Ts>
 caf::result<Answer> checked(node_ptr self, const std::string& text,
                             const std::vector<value>& params, Ts&&... msg) {
-  if (auto err = check(self->state.limits, text, params))
+  if (auto err = check_request(self->state.limits, text, params))
     return err;
   return self->delegate(self->state.db, std::forward<Ts>(msg)...);
 }

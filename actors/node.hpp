@@ -57,6 +57,12 @@ struct node_limits {
   std::size_t value_bytes = 16 << 20;
 };
 
+/// Why a peer's statement and parameters are refused (invalid_argument
+/// naming the limit), or no error.
+caf::error check_request(const node_limits& limits,
+                         const std::string& statement,
+                         const std::vector<value>& params);
+
 /// The entry actor in front of `db` (a broker): checks each request against
 /// `limits` and delegates it, so the answer (or the broker's shutting_down
 /// once it drains) goes straight back to the peer.

@@ -20,9 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   if (!cfg.unknown_option().empty())
     return 0;
   try {
-    (void) sasync::engine_from(cfg);
-    (void) sasync::queue_capacity_from(cfg);
-    (void) sasync::tls_configured(cfg);
+    (void)sasync::engine_from(cfg);
+    (void)sasync::queue_capacity_from(cfg);
+    (void)sasync::tls_configured(cfg);
   } catch (const sasync::storage_failure&) {
   }
   return 0;

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   auto option = nl == std::string::npos ? std::string{} : text.substr(nl + 1);
   try {
     auto cfg = sasync::engine_config::parse(url);
-    (void) cfg.display_url();
+    (void)cfg.display_url();
     for (auto name : {"pool_size", "max_overflow", "pool_timeout",
                       "run_timeout", "echo", "synchronous", "journal_mode"}) {
       try {
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
       }
     }
     if (cfg.dialect == sasync::dialect_kind::postgresql)
-      (void) cfg.libpq_conninfo();
+      (void)cfg.libpq_conninfo();
   } catch (const sasync::storage_failure&) {
   }
   return 0;

@@ -20,7 +20,7 @@ template <class T> void decode_as(const std::string& bytes) {
   static const auto type = sasync::encode(T{}).type;
   sasync::stored_value x{type, sasync::blob(bytes.begin(), bytes.end())};
   try {
-    (void) sasync::decode<T>(x);
+    (void)sasync::decode<T>(x);
   } catch (const sasync::storage_failure&) {
   }
 }
@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     // A row some other program wrote: its columns, whatever they hold.
     try {
       auto half = bytes.size() / 2;
-      (void) sasync::stored_value_from(
+      (void)sasync::stored_value_from(
           sasync::value{bytes.substr(0, half)},
           sasync::value{sasync::blob(bytes.begin() + half, bytes.end())});
     } catch (const sasync::storage_failure&) {

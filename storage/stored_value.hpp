@@ -23,7 +23,13 @@ struct stored_value {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_value& x) {
-  return f(x.type, x.bytes);
+  if constexpr (Inspector::reads_state) {
+    return f(x.type, x.bytes);
+  } else {
+    if (auto err = f(x.type))
+      return err;
+    return load_blob(f, x.bytes);
+  }
 }
 
 } // namespace sasync

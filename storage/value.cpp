@@ -3,9 +3,18 @@
 
 #include "storage/storage_failure.hpp"
 
+#include <caf/binary_deserializer.hpp>
+#include <caf/deserializer.hpp>
+
 #include <cstdio>
 
 namespace sasync {
+
+std::size_t bytes_left(caf::deserializer& f) {
+  if (auto* binary = dynamic_cast<caf::binary_deserializer*>(&f))
+    return binary->remaining();
+  return 1'000'000'000; // SQLITE_MAX_LENGTH
+}
 
 namespace {
 

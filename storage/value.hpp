@@ -2,6 +2,7 @@
 #pragma once
 
 #include <caf/error.hpp>
+#include <caf/fwd.hpp>
 #include <caf/sec.hpp>
 
 #include <cstdint>
@@ -12,6 +13,29 @@
 namespace sasync {
 
 using blob = std::vector<std::uint8_t>;
+
+/// How many bytes `f` has left to read, when it knows (a binary
+/// deserializer, as BASP and the value codec use), else SQLite's largest
+/// blob.
+std::size_t bytes_left(caf::deserializer& f);
+
+/// Reads a blob without trusting the length the stream claims: CAF 0.17
+/// resizes a byte vector to that length before reading, so a peer's message
+/// or a corrupt row could make it allocate any amount.
+template <class Inspector>
+typename Inspector::result_type load_blob(Inspector& f, blob& x) {
+  std::size_t n = 0;
+  if (auto err = f.begin_sequence(n))
+    return err;
+  if (n > bytes_left(f))
+    return caf::make_error(caf::sec::end_of_stream,
+                           "a blob claims more bytes than the data holds");
+  x.resize(n);
+  if (n > 0)
+    if (auto err = f.apply_raw(n, x.data()))
+      return err;
+  return f.end_sequence();
+}
 
 /// A value bound to a statement or read from a row.
 class value {
@@ -72,8 +96,12 @@ public:
         return load<double>(f, x);
       case kind::text:
         return load<std::string>(f, x);
-      case kind::blob:
-        return load<sasync::blob>(f, x);
+      case kind::blob: {
+        blob tmp;
+        auto res = load_blob(f, tmp);
+        x.data_ = std::move(tmp);
+        return res;
+      }
       }
       // An unknown tag comes from a corrupt or hostile stream.
       x.data_ = std::monostate{};

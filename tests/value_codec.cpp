@@ -5,6 +5,8 @@
 
 #include "user_types.hpp"
 
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
 #include <caf/test/unit_test.hpp>
 
 #include <cstdint>
@@ -125,4 +127,37 @@ CAF_TEST(a_huge_length_is_corrupt_not_an_allocation) {
     decode<std::vector<person>>({"vector<test.person>", many});
   });
   CAF_CHECK(kind3 == failure_kind::corrupt_value);
+}
+
+CAF_TEST(a_peers_blob_longer_than_its_message_is_refused_before_allocating) {
+  // What a node's middleman reads: sasync's types through CAF's binary
+  // deserializer, whose byte vectors would otherwise be resized to the
+  // claimed 2^40 bytes first.
+  std::vector<char> message{0x01,       'x', // type "x"
+                            char(0x80), char(0x80), char(0x80),
+                            char(0x80), char(0x80), 0x20,
+                            1,          2}; // 2^40 bytes?
+  stored_value x;
+  caf::binary_deserializer source{static_cast<caf::execution_unit*>(nullptr),
+                                  message.data(), message.size()};
+  CAF_CHECK_EQUAL(source(x), caf::sec::end_of_stream);
+  std::vector<char> as_value{0x04, // kind::blob
+                             char(0x80), char(0x80), char(0x80), char(0x80),
+                             char(0x80), 0x20,       1};
+  value v;
+  caf::binary_deserializer source2{static_cast<caf::execution_unit*>(nullptr),
+                                   as_value.data(), as_value.size()};
+  CAF_CHECK_EQUAL(source2(v), caf::sec::end_of_stream);
+  // Well-formed ones still read back.
+  std::vector<char> buf;
+  caf::binary_serializer sink{static_cast<caf::execution_unit*>(nullptr), buf};
+  stored_value original{"string", blob{'h', 'i'}};
+  CAF_REQUIRE(!sink(original, value{blob{1, 2, 3}}));
+  stored_value back;
+  value back_value;
+  caf::binary_deserializer source3{static_cast<caf::execution_unit*>(nullptr),
+                                   buf.data(), buf.size()};
+  CAF_REQUIRE(!source3(back, back_value));
+  CAF_CHECK(back == original);
+  CAF_CHECK(back_value == value{blob{1, 2, 3}});
 }

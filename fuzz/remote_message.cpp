@@ -1,0 +1,82 @@
+// Fuzzes what a peer's bytes become at a node: CAF's binary deserializer
+// reading sasync's message types (as BASP does), then the checks the node
+// and the group actors run before any work: the request limits, the
+// stored-value limits, an insert spec's validation and a table's DDL.
+// Malformed bytes are an error, never a crash, a sanitizer report or an
+// allocation beyond the input's size.
+#include "actors/detail/value_limits.hpp"
+#include "actors/node.hpp"
+#include "storage/dialect.hpp"
+#include "storage/row_insert.hpp"
+#include "storage/storage_failure.hpp"
+#include "storage/table_def.hpp"
+
+#include <caf/binary_deserializer.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// Runs `check` on what the bytes deserialise to, unless they do not.
+template <class... Ts, class Check>
+void read_then(const char* data, std::size_t size, Check check) {
+  caf::binary_deserializer source{static_cast<caf::execution_unit*>(nullptr),
+                                  data, size};
+  std::tuple<Ts...> xs;
+  auto err = std::apply([&](auto&... x) { return source(x...); }, xs);
+  if (err)
+    return;
+  try {
+    std::apply(check, xs);
+  } catch (const sasync::storage_failure&) {
+  }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
+  if (size == 0)
+    return 0;
+  auto bytes = reinterpret_cast<const char*>(data) + 1;
+  auto len = size - 1;
+  sasync::node_limits limits;
+  limits.statement_bytes = 4096; // small, so that the fuzzer reaches them
+  limits.parameters = 16;
+  limits.value_bytes = 1024;
+  switch (data[0] % 5) {
+  case 0: // sql, execute, query: a statement and its parameters
+    read_then<std::string, std::vector<sasync::value>>(
+        bytes, len, [&](auto& stmt, auto& params) {
+          (void)sasync::check_request(limits, stmt, params);
+        });
+    break;
+  case 1: // set on items or dict: a name and a stored value
+    read_then<std::string, sasync::stored_value>(
+        bytes, len, [](auto& name, auto& x) {
+          (void)sasync::detail::check_stored(&name, x);
+        });
+    break;
+  case 2: // set on an array: coordinates and a stored value
+    read_then<std::int64_t, std::int64_t, std::int64_t, sasync::stored_value>(
+        bytes, len, [](auto&, auto&, auto&, auto& x) {
+          (void)sasync::detail::check_stored(nullptr, x);
+        });
+    break;
+  case 3: // insert: a bulk insert's spec
+    read_then<sasync::insert_spec>(bytes, len, [](auto& spec) {
+      sasync::validate(spec);
+      (void)sasync::insert_statement(spec);
+    });
+    break;
+  default: // table: a table definition, as DDL for both backends
+    read_then<sasync::table_def>(bytes, len, [](auto& def) {
+      for (auto dialect :
+           {sasync::dialect_kind::sqlite, sasync::dialect_kind::postgresql})
+        (void)sasync::create_statements(dialect, def);
+    });
+  }
+  return 0;
+}
