@@ -185,15 +185,24 @@ void dispatch(queue_ptr self, lane& ln);
 constexpr auto first_backoff = std::chrono::milliseconds{50};
 constexpr auto max_backoff = std::chrono::milliseconds{5'000};
 
-/// Sets the timer for the first deadline unless it is set.
+/// Sends `atom` to the queue at `when`, unless `armed` says that timer is
+/// set already; its handler clears `armed` and sets it for what is next.
+template <class Atom>
+void set_timer(queue_ptr self, bool& armed, clock_type::time_point when,
+               Atom atom) {
+  if (armed)
+    return;
+  armed = true;
+  auto wait = when - self->clock().now();
+  self->delayed_send(self, std::max(wait, clock_type::duration::zero()), atom);
+}
+
+/// Sets the timer for the first waiting job's deadline.
 void arm_timer(queue_ptr self) {
   auto& st = self->state;
-  if (st.timer_set || st.by_seq.empty())
-    return;
-  st.timer_set = true;
-  auto wait = st.by_seq.begin()->second.deadline - self->clock().now();
-  self->delayed_send(self, std::max(wait, clock_type::duration::zero()),
-                     expire_atom::value);
+  if (!st.by_seq.empty())
+    set_timer(self, st.timer_set, st.by_seq.begin()->second.deadline,
+              expire_atom::value);
 }
 
 /// Puts a batch that never started back in its place in the lane, keeping
@@ -260,7 +269,7 @@ void maybe_overflow(queue_ptr self) {
 
 /// An extra writer found nothing waiting: it closes after overflow_idle
 /// unless work comes first.
-void overflow_idle(queue_ptr self, const connection_actor& conn) {
+void close_when_idle(queue_ptr self, const connection_actor& conn) {
   auto& st = self->state;
   if (!is_overflow(st, conn))
     return;
@@ -283,30 +292,32 @@ void retire(queue_ptr self, const connection_actor& conn, std::uint64_t mark) {
   notify_drained(st);
 }
 
+/// A connection free again (its batch answered, its lease ended) takes what
+/// waits; an extra writer with nothing to do starts its idle time.
+void serve_again(queue_ptr self, lane& ln, const connection_actor& conn) {
+  ln.idle.emplace_back(conn);
+  if (ln.waiting.empty())
+    close_when_idle(self, conn);
+  dispatch(self, ln);
+  notify_drained(self->state);
+}
+
 /// A connection whose batch overran run_timeout answered after all: it
 /// serves again, unless it has left the pool meanwhile.
 void rejoin(queue_ptr self, lane& ln, const connection_actor& conn) {
-  auto& st = self->state;
-  if (st.closing ||
+  if (self->state.closing ||
       std::find(ln.members.begin(), ln.members.end(), conn) == ln.members.end())
     return;
-  ln.idle.emplace_back(conn);
-  if (ln.waiting.empty())
-    overflow_idle(self, conn);
-  dispatch(self, ln);
-  notify_drained(st);
+  serve_again(self, ln, conn);
 }
 
-/// Sets the timer for the first running batch's deadline unless it is set.
+/// Sets the timer for the first running batch's deadline.
 void arm_run_timer(queue_ptr self) {
   auto& st = self->state;
-  if (st.run_timer_set || st.running_order.empty())
-    return;
-  st.run_timer_set = true;
-  auto& first = st.in_flight.at(st.running_order.begin()->second);
-  auto wait = first.deadline - self->clock().now();
-  self->delayed_send(self, std::max(wait, clock_type::duration::zero()),
-                     overrun_atom::value);
+  if (!st.running_order.empty())
+    set_timer(self, st.run_timer_set,
+              st.in_flight.at(st.running_order.begin()->second).deadline,
+              overrun_atom::value);
 }
 
 /// The run timer went off: the requesters of every batch past its deadline
@@ -355,14 +366,11 @@ void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
     put_back(self, ln, batch);
     if (!close_if_overflow(self, conn)) // only the pool keeps trying
       schedule_retry(self, conn);
-  } else {
-    finish_batch(st, batch, report.errors);
-    ln.idle.emplace_back(conn);
-    if (ln.waiting.empty())
-      overflow_idle(self, conn);
+    dispatch(self, ln);
+    return notify_drained(st);
   }
-  dispatch(self, ln);
-  notify_drained(st);
+  finish_batch(st, batch, report.errors);
+  serve_again(self, ln, conn);
 }
 
 /// The backoff of a connection that could not open is over: reconnect it.
@@ -557,13 +565,8 @@ void end_lease(queue_ptr self, const caf::actor_addr& conn) {
   auto entry = std::move(i->second);
   st.leases.erase(i);
   auto& ln = entry.is_reader ? st.readers : st.writers;
-  if (st.closing)
-    return;
-  ln.idle.emplace_back(entry.conn);
-  if (ln.waiting.empty())
-    overflow_idle(self, entry.conn);
-  dispatch(self, ln);
-  notify_drained(st);
+  if (!st.closing)
+    serve_again(self, ln, entry.conn);
 }
 
 /// Ends the leases of a lessee that terminated, and drops those it still
