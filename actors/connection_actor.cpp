@@ -61,6 +61,15 @@ merged_runner common_merger(const job_batch& jobs) {
   return merge;
 }
 
+/// Jobs `first` up to `last` of the batch, for a merged runner.
+std::vector<job*> slice(const job_batch& jobs, std::size_t first,
+                        std::size_t last) {
+  std::vector<job*> out;
+  for (auto i = first; i < last; ++i)
+    out.emplace_back(jobs[i].get());
+  return out;
+}
+
 /// Runs the jobs of one batch; a savepoint isolates each job when there are
 /// several, so a failing job takes none of its neighbours with it.
 /// Neighbours that can run as one statement do so, in one savepoint; if
@@ -76,10 +85,7 @@ void run_jobs(connection& conn, const job_batch& jobs, access_mode mode,
   }
   auto may_merge = true;
   if (auto merge = common_merger(jobs)) {
-    std::vector<job*> all;
-    for (auto& j : jobs)
-      all.emplace_back(j.get());
-    if (!guarded([&] { merge(conn, all); }))
+    if (!guarded([&] { merge(conn, slice(jobs, 0, jobs.size())); }))
       return;
     conn.rollback(); // PostgreSQL has aborted it anyway
     conn.begin(mode);
@@ -111,11 +117,8 @@ void run_jobs(connection& conn, const job_batch& jobs, access_mode mode,
       run_alone(i++);
       continue;
     }
-    std::vector<job*> run;
-    for (auto j = i; j < end; ++j)
-      run.emplace_back(jobs[j].get());
     next_savepoint();
-    if (guarded([&] { merge(conn, run); })) {
+    if (guarded([&] { merge(conn, slice(jobs, i, end)); })) {
       conn.rollback_to(sp);
       for (auto j = i; j < end; ++j)
         run_alone(j);

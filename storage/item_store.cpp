@@ -29,14 +29,6 @@ stored_value stored_value_from(const value& type, const value& bytes) {
   return {type.as_text(), bytes.as_blob()};
 }
 
-void put_item(connection& conn, std::int64_t group, const std::string& name,
-              const stored_value& x) {
-  conn.execute("INSERT INTO sasync_items (group_id, name, type, value) "
-               "VALUES (?, ?, ?, ?) ON CONFLICT (group_id, name) DO UPDATE "
-               "SET type = excluded.type, value = excluded.value",
-               {group, name, x.type, x.bytes});
-}
-
 std::optional<stored_value> find_item(connection& conn, std::int64_t group,
                                       const std::string& name) {
   auto rs = conn.execute("SELECT type, value FROM sasync_items "
@@ -85,6 +77,11 @@ void put_items(
                params);
 }
 
+void put_item(connection& conn, std::int64_t group, const std::string& name,
+              const stored_value& x) {
+  put_items(conn, {{item_key{group, &name}, &x}});
+}
+
 std::vector<std::optional<stored_value>>
 find_items(connection& conn, const std::vector<item_key>& keys) {
   std::vector<std::optional<stored_value>> out(keys.size());
@@ -96,11 +93,11 @@ find_items(connection& conn, const std::vector<item_key>& keys) {
     std::vector<value> params{group};
     for (auto& entry : names)
       params.emplace_back(std::string{entry.first});
-    std::string sql = "SELECT name, type, value FROM sasync_items WHERE "
-                      "group_id = ? AND name IN (?";
-    for (std::size_t i = 1; i < names.size(); ++i)
-      sql += ", ?";
-    auto rs = conn.execute(sql + ")", params);
+    auto rs = conn.execute(values_list("SELECT name, type, value FROM "
+                                       "sasync_items WHERE group_id = ? AND "
+                                       "name IN ",
+                                       1, names.size(), ""),
+                           params);
     for (auto& r : rs.rows) {
       auto [first, last] = names.equal_range(r[0].as_text());
       for (auto i = first; i != last; ++i)
