@@ -125,6 +125,29 @@ void print_load(const std::string& name, load_result& r) {
     figure(name + "_failed", static_cast<double>(r.failed), "ops");
 }
 
+void print_workload(const bench_config& cfg, const workload& w) {
+  figure("ops", static_cast<double>(w.ops), "ops");
+  figure("concurrency", static_cast<double>(cfg.concurrency), "clients");
+  figure("value_size", static_cast<double>(cfg.value_size), "bytes");
+}
+
+/// Says on stderr how many operations of `r` failed, if any did.
+bool report_failures(const load_result& r) {
+  if (r.failed == 0)
+    return false;
+  std::cerr << "sasync-bench: " << r.failed
+            << " operations failed; the first: " << r.first_error << '\n';
+  return true;
+}
+
+sasync::node connect_or_throw(caf::actor_system& sys, const std::string& host,
+                              std::uint16_t port) {
+  auto node = sasync::connect_node(sys, host, port);
+  if (!node)
+    throw std::runtime_error("connect_node: " + sys.render(node.error()));
+  return *node;
+}
+
 /// The workload through the items actor of `group` on `db`.
 load_result through(caf::actor_system& sys, const sasync::node& db,
                     std::int64_t group, const workload& w,
@@ -148,15 +171,13 @@ remote_result through_node(caf::actor_system& sys,
                            std::int64_t group, const workload& w,
                            std::size_t clients) {
   local_node daemon{node_opts};
-  auto node = sasync::connect_node(sys, "127.0.0.1", daemon.port());
-  if (!node)
-    throw std::runtime_error("connect_node: " + sys.render(node.error()));
+  auto node = connect_or_throw(sys, "127.0.0.1", daemon.port());
   remote_result out;
   auto cpu_before = daemon.cpu_seconds();
-  out.load = through(sys, *node, group, w, clients);
+  out.load = through(sys, node, group, w, clients);
   out.node_cpu_per_op =
       (daemon.cpu_seconds() - cpu_before) * 1e6 / static_cast<double>(w.ops);
-  sasync::disconnect_node(*node);
+  sasync::disconnect_node(node);
   out.node_peak_rss = daemon.peak_rss_mb();
   if (auto code = daemon.stop(); code != 0)
     throw std::runtime_error("sasyncd exited with " + std::to_string(code));
@@ -182,27 +203,19 @@ int node_run(caf::actor_system& sys, const bench_config& cfg, operation op,
   auto w = make_workload(cfg, op);
   setting("operation", to_string(op));
   setting("node", host + ":" + std::to_string(port));
-  figure("ops", static_cast<double>(w.ops), "ops");
-  figure("concurrency", static_cast<double>(cfg.concurrency), "clients");
-  figure("value_size", static_cast<double>(cfg.value_size), "bytes");
-  auto node = sasync::connect_node(sys, host, port);
-  if (!node)
-    throw std::runtime_error("connect_node: " + sys.render(node.error()));
+  print_workload(cfg, w);
+  auto node = connect_or_throw(sys, host, port);
   if (op != operation::set) {
     auto fill = w;
     fill.op = operation::set;
     fill.ops = w.keys;
-    through(sys, *node, sasync_group, fill, cfg.concurrency);
+    through(sys, node, sasync_group, fill, cfg.concurrency);
   }
-  auto r = through(sys, *node, sasync_group, w, cfg.concurrency);
-  sasync::disconnect_node(*node);
+  auto r = through(sys, node, sasync_group, w, cfg.concurrency);
+  sasync::disconnect_node(node);
   print_load("sasync", r);
   figure("peak_rss", peak_rss_mb(), "MB", 1);
-  if (r.failed == 0)
-    return 0;
-  std::cerr << "sasync-bench: " << r.failed
-            << " operations failed; the first: " << r.first_error << '\n';
-  return 4;
+  return report_failures(r) ? 4 : 0;
 }
 
 int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
@@ -210,9 +223,7 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
                   const std::vector<std::string>& node_opts) {
   auto w = make_workload(cfg, op);
   print_settings(engine, cfg, to_string(op));
-  figure("ops", static_cast<double>(w.ops), "ops");
-  figure("concurrency", static_cast<double>(cfg.concurrency), "clients");
-  figure("value_size", static_cast<double>(cfg.value_size), "bytes");
+  print_workload(cfg, w);
   reset(engine);
   prepare_items(engine, w);
   // Raw first, while no broker holds the database.
@@ -255,7 +266,7 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
     print_load("in_process", local);
   auto& ours = remote ? remote->load : local;
   print_load("sasync", ours);
-  if (!remote && w.writes(0) + w.writes(4) > 0 && transactions > 0)
+  if (!remote && op != operation::get && transactions > 0)
     figure("sasync_ops_per_transaction",
            static_cast<double>(w.ops) / static_cast<double>(transactions),
            "ops", 1);
@@ -269,12 +280,8 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
     figure("node_cpu_per_op", remote->node_cpu_per_op, "us", 1);
     figure("node_peak_rss", remote->node_peak_rss, "MB", 1);
   }
-  for (auto* r : {&local, remote ? &remote->load : nullptr})
-    if (r && r->failed > 0) {
-      std::cerr << "sasync-bench: " << r->failed
-                << " operations failed; the first: " << r->first_error << '\n';
-      return 4;
-    }
+  if (report_failures(local) || (remote && report_failures(remote->load)))
+    return 4;
   return 0;
 }
 
@@ -305,11 +312,9 @@ int scan_run(caf::actor_system& sys, const sasync::engine_config& engine,
   if (!cfg.remote)
     return scan(sys, engine, cfg.rows, cfg.batch, nullptr);
   local_node daemon{node_opts};
-  auto node = sasync::connect_node(sys, "127.0.0.1", daemon.port());
-  if (!node)
-    throw std::runtime_error("connect_node: " + sys.render(node.error()));
-  auto code = scan(sys, engine, cfg.rows, cfg.batch, &*node);
-  sasync::disconnect_node(*node);
+  auto node = connect_or_throw(sys, "127.0.0.1", daemon.port());
+  auto code = scan(sys, engine, cfg.rows, cfg.batch, &node);
+  sasync::disconnect_node(node);
   figure("node_peak_rss", daemon.peak_rss_mb(), "MB", 1);
   daemon.stop();
   return code;
