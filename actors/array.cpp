@@ -27,9 +27,7 @@ constexpr const char* kind = "array";
 array::behavior_type array_impl(array_ptr self, detail::group_config cfg) {
   using cells = std::vector<coordinates>;
   using detail::ordered_request;
-  self->state.cfg = std::move(cfg);
-  self->state.requests = detail::open_requests{self->state.cfg.capacity};
-  self->set_default_handler(caf::drop); // peers may send anything
+  detail::start_group(self, std::move(cfg));
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::int64_t x, std::int64_t y, std::int64_t z,

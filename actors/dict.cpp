@@ -252,9 +252,7 @@ names_of(const std::map<std::string, stored_value>& m) {
 }
 
 dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
-  self->state.cfg = std::move(cfg);
-  self->state.requests = detail::open_requests{self->state.cfg.capacity};
-  self->set_default_handler(caf::drop); // peers may send anything
+  detail::start_group(self, std::move(cfg));
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {

@@ -28,9 +28,7 @@ constexpr const char* kind = "items";
 items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
   using detail::ordered_request;
   using detail::unordered_read;
-  self->state.cfg = std::move(cfg);
-  self->state.requests = detail::open_requests{self->state.cfg.capacity};
-  self->set_default_handler(caf::drop); // peers may send anything
+  detail::start_group(self, std::move(cfg));
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {

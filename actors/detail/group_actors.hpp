@@ -5,10 +5,14 @@
 #include "actors/array.hpp"
 #include "actors/dict.hpp"
 #include "actors/items.hpp"
+#include "actors/detail/open_requests.hpp"
 #include "actors/transaction_queue.hpp"
+
+#include <caf/scheduled_actor.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <utility>
 
 namespace sasync::detail {
 
@@ -25,6 +29,15 @@ struct group_config {
   std::chrono::milliseconds retry_delay{100};
   std::chrono::milliseconds max_retry_delay{5000};
 };
+
+/// A group actor's start: its config, its bound on waiting requests, and no
+/// stderr line for a peer's message of another type (those are dropped;
+/// a request gets unexpected_message).
+template <class Self> void start_group(Self* self, group_config cfg) {
+  self->state.requests = open_requests{cfg.capacity};
+  self->state.cfg = std::move(cfg);
+  self->set_default_handler(caf::drop);
+}
 
 items spawn_items(caf::actor_system& sys, group_config cfg);
 dict spawn_dict(caf::actor_system& sys, group_config cfg);
