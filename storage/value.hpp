@@ -14,9 +14,9 @@ namespace sasync {
 
 using blob = std::vector<std::uint8_t>;
 
-/// How many bytes `f` has left to read, when it knows (a binary
-/// deserializer, as BASP and the value codec use), else SQLite's largest
-/// blob.
+/// How many bytes `f` has left to read, when it knows (CAF's binary
+/// deserializer, as BASP uses), else SQLite's largest blob. The value
+/// codec's own deserializer bounds every sequence by what is left.
 std::size_t bytes_left(caf::deserializer& f);
 
 /// Reads a blob without trusting the length the stream claims: CAF 0.17
