@@ -43,8 +43,7 @@ struct fixture {
   }
 
   /// sasync with `args` against the node on `port`.
-  static run_result remote(std::uint16_t port,
-                                 std::vector<std::string> args) {
+  static run_result remote(std::uint16_t port, std::vector<std::string> args) {
     args.insert(args.begin(), {SASYNC_CLI_PATH, "--port", std::to_string(port),
                                "--timeout", "10"});
     return run_to_end(std::move(args), bound);
@@ -129,6 +128,9 @@ CAF_TEST(bad_arguments_exit_1_and_an_unreachable_node_exits_2) {
            {"items", "get", "notanumber", "x"},
            {"frobnicate"},
            {"--timeout", "-1", "status"},
+           {"--timeout", "1e300", "status"}, // beyond a representable deadline
+           {"--timeout", "nan", "status"},
+           {"--port", "70000", "status"},
            {"--url", "sqlite:///x.db", "--host", "h", "status"},
        }) {
     args.insert(args.begin(), SASYNC_CLI_PATH);

@@ -1,0 +1,535 @@
+// The sasync command line. Embedded (--url: the actors run in this process
+// on that database) or remote (--host/--port: a sasyncd node).
+#include "cli.hpp"
+
+#include "cli_text.hpp"
+
+#include "actors/broker.hpp"
+#include "actors/client.hpp"
+#include "actors/errc.hpp"
+#include "actors/remote.hpp"
+#include "actors/system_config.hpp"
+#include "storage/storage_failure.hpp"
+#include "storage/value_codec.hpp"
+
+#include <CLI/CLI.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace sasync::cli {
+
+namespace {
+
+enum exit_code : int {
+  ok = 0,
+  usage = 1,
+  unreachable = 2,
+  missing = 3,
+  database = 4,
+  overloaded = 5,
+};
+
+/// A failure that ends the program with its exit code and one line.
+struct failure {
+  int code;
+  std::string line;
+};
+
+int code_of(const caf::error& err) {
+  if (err.category() == errc_category) {
+    switch (static_cast<errc>(err.code())) {
+    case errc::missing:
+      return missing;
+    case errc::overloaded:
+      return overloaded;
+    case errc::invalid_argument:
+      return usage;
+    case errc::timeout:
+    case errc::unreachable:
+    case errc::shutting_down:
+      return unreachable;
+    default:
+      return database;
+    }
+  }
+  // CAF's own: request timeouts, a node or actor that went away.
+  return unreachable;
+}
+
+} // namespace
+
+/// A connection to the database, embedded or on a node, and the requests
+/// a command makes through it; failures become exit codes.
+class session {
+public:
+  session(caf::actor_system& sys, node db, caf::duration timeout)
+      : sys_(sys), self_(sys), db_(std::move(db)), timeout_(timeout) {}
+
+  caf::scoped_actor& self() { return self_; }
+  const node& db() const { return db_; }
+  caf::duration timeout() const { return timeout_; }
+
+  template <class T> T require(caf::expected<T> x) {
+    if (!x)
+      throw failure{code_of(x.error()), sys_.render(x.error())};
+    return std::move(*x);
+  }
+
+  void require(caf::expected<void> x) {
+    if (!x)
+      throw failure{code_of(x.error()), sys_.render(x.error())};
+  }
+
+  items items_of(std::int64_t group) {
+    return require(sasync::items_of(self_, db_, group, timeout_));
+  }
+
+  array array_of(std::int64_t group) {
+    return require(sasync::array_of(self_, db_, group, timeout_));
+  }
+
+private:
+  caf::actor_system& sys_;
+  caf::scoped_actor self_;
+  node db_;
+  caf::duration timeout_;
+};
+
+namespace {
+
+// -- items -------------------------------------------------------------------
+
+void items_get(session& s, const options& o) {
+  auto store = s.items_of(o.group);
+  auto& name = o.name;
+  auto found = s.require(detail::ask<caf::optional<stored_value>>(
+      s.self(), store, s.timeout(), get_atom::value, name));
+  if (!found)
+    throw failure{missing,
+                  "no item '" + name + "' in group " + std::to_string(o.group)};
+  std::cout << cli::shown(*found) << '\n';
+}
+
+void items_dump(session& s, const options& o) {
+  auto store = s.items_of(o.group);
+  auto all = s.require(detail::ask<std::map<std::string, stored_value>>(
+      s.self(), store, s.timeout(), load_atom::value));
+  for (auto& [name, x] : all)
+    std::cout << cli::escape(name) << '\t' << cli::shown(x) << '\n';
+}
+
+/// Shows how many items went in, on one terminal line, at most ten times a
+/// second.
+class progress_line {
+public:
+  progress_line() : on_(::isatty(STDERR_FILENO) != 0) {}
+
+  void update(std::uint64_t n) {
+    if (!on_)
+      return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(100))
+      return;
+    last_ = now;
+    std::fprintf(stderr, "\rloaded %llu", static_cast<unsigned long long>(n));
+  }
+
+  void finish() {
+    if (on_)
+      std::fputs("\r\033[K", stderr);
+  }
+
+private:
+  bool on_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+/// NAME<TAB>VALUE lines, many sets in flight so the node commits them in
+/// groups; names keep their order.
+void items_load(session& s, const options& o) {
+  constexpr std::size_t window = 512;
+  auto store = s.items_of(o.group);
+  std::ifstream file;
+  if (o.file != "-") {
+    file.open(o.file);
+    if (!file)
+      throw failure{usage, "cannot read " + o.file};
+  }
+  std::istream& in = o.file == "-" ? std::cin : file;
+  using handle = decltype(s.self()->request(store, s.timeout(), set_atom::value,
+                                            std::string{}, stored_value{}));
+  std::deque<handle> in_flight;
+  std::uint64_t loaded = 0;
+  progress_line progress;
+  auto await_oldest = [&] {
+    auto h = std::move(in_flight.front());
+    in_flight.pop_front();
+    caf::error err;
+    h.receive([] {}, [&](caf::error& e) { err = std::move(e); });
+    if (err)
+      throw failure{code_of(err),
+                    "after " + std::to_string(loaded) +
+                        " items: " + s.self()->system().render(err)};
+    progress.update(++loaded);
+  };
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    auto tab = line.find('\t');
+    auto name = cli::unescape(line.substr(0, tab));
+    auto text = tab == std::string::npos ? std::nullopt
+                                         : cli::unescape(line.substr(tab + 1));
+    if (!name || !text)
+      throw failure{usage, "line " + std::to_string(number) +
+                               ": expected NAME<TAB>VALUE (" +
+                               std::to_string(loaded) + " items loaded)"};
+    if (in_flight.size() == window)
+      await_oldest();
+    in_flight.push_back(s.self()->request(store, s.timeout(), set_atom::value,
+                                          std::move(*name), encode(*text)));
+  }
+  while (!in_flight.empty())
+    await_oldest();
+  progress.finish();
+  std::cout << loaded << '\n';
+}
+
+// -- sql ---------------------------------------------------------------------
+
+/// The statement's words, upper-cased (quotes are not told apart: a
+/// keyword inside a string literal counts too, which only costs streaming).
+std::vector<std::string> words_of(const std::string& statement) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : statement + " ") {
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    } else if (!word.empty()) {
+      out.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  return out;
+}
+
+/// Whether the statement only reads rows, which a cursor can stream: it
+/// starts with SELECT or VALUES, or with WITH and writes nothing.
+bool is_query(const std::string& statement) {
+  auto words = words_of(statement);
+  if (words.empty())
+    return false;
+  if (words.front() == "SELECT" || words.front() == "VALUES")
+    return true;
+  if (words.front() != "WITH")
+    return false;
+  for (auto& w : words)
+    if (w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "REPLACE")
+      return false;
+  return true;
+}
+
+void print_row(const row& r) {
+  for (std::size_t i = 0; i < r.size(); ++i)
+    std::cout << (i ? "\t" : "") << cli::field(r[i]);
+  std::cout << '\n';
+}
+
+void print_header(const std::vector<std::string>& columns) {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    std::cout << (i ? "\t" : "") << cli::escape(columns[i]);
+  std::cout << '\n';
+}
+
+void sql(session& s, const options& o) {
+  auto& statement = o.text;
+  std::vector<value> params;
+  for (auto& arg : o.args)
+    params.push_back(cli::parameter(arg));
+  if (!is_query(statement)) {
+    auto rs = s.require(detail::ask<result_set>(
+        s.self(), s.db(), s.timeout(), sql_atom::value, statement, params));
+    if (!rs.columns.empty()) {
+      print_header(rs.columns);
+      for (auto& r : rs.rows)
+        print_row(r);
+    }
+    return;
+  }
+  // Streamed: a batch at a time, whatever the result's size.
+  auto info =
+      s.require(query(s.self(), s.db(), statement, params, s.timeout()));
+  print_header(info.columns);
+  s.require(for_each_row(s.self(), info.rows, print_row, 1000, s.timeout()));
+  std::cout.flush();
+}
+
+void status(session& s, const options&) {
+  auto st = s.require(detail::ask<broker_status>(s.self(), s.db(), s.timeout(),
+                                                 status_atom::value));
+  auto& q = st.queue;
+  std::cout << "state: " << st.state << '\n'
+            << "backend: " << st.backend << '\n'
+            << "connections: " << q.connections << " (" << q.idle << " idle, "
+            << q.leased << " lent to cursors)\n"
+            << "queue: " << q.waiting << " waiting, " << q.running
+            << " running, capacity " << q.capacity << '\n'
+            << "jobs: " << q.done << " done, " << q.failed << " failed, "
+            << q.refused << " refused\n"
+            << "transactions: " << q.batches << '\n'
+            << "statements prepared: " << q.prepared << '\n';
+}
+
+struct cli_config : system_config {
+  explicit cli_config(const options& o) {
+    load<caf::io::middleman>();
+    load<caf::openssl::manager>();
+    openssl_certificate = o.tls_cert;
+    openssl_key = o.tls_key;
+    openssl_cafile = o.tls_ca;
+  }
+};
+
+/// Connects as the options say and runs `cmd`; a failure is thrown.
+void connect_and_run(const options& o, command cmd) {
+  cli_config cfg{o};
+  caf::actor_system sys{cfg};
+  auto timeout = caf::duration{o.timeout};
+  std::optional<broker> embedded;
+  node db;
+  if (!o.url.empty()) {
+    broker_config bc;
+    try {
+      bc.engine = engine_config::parse(o.url);
+    } catch (const storage_failure& f) {
+      throw failure{usage, f.what()};
+    }
+    embedded = spawn_broker(sys, bc);
+    db = *embedded;
+  } else {
+    auto host = o.host.empty() ? std::string{"127.0.0.1"} : o.host;
+    auto port = o.port == 0 ? std::uint16_t{4242} : o.port;
+    auto remote = connect_node(sys, host, port);
+    if (!remote)
+      throw failure{unreachable, sys.render(remote.error())};
+    db = *remote;
+  }
+  int code = ok;
+  std::string line;
+  try {
+    session s{sys, db, timeout};
+    cmd(s, o);
+  } catch (const failure& f) {
+    code = f.code;
+    line = f.line;
+  }
+  if (embedded) {
+    // Drain: everything acknowledged has committed; close the database.
+    caf::scoped_actor self{sys};
+    self->request(*embedded, timeout, shutdown_atom::value)
+        .receive([] {},
+                 [&](caf::error& err) {
+                   if (code == ok) {
+                     code = code_of(err);
+                     line = sys.render(err);
+                   }
+                 });
+  } else {
+    disconnect_node(db);
+  }
+  if (code != ok)
+    throw failure{code, line};
+}
+
+/// A request timeout in seconds: at least a millisecond, and at most a year
+/// so that the deadlines computed from it stay representable.
+std::string check_timeout(const std::string& text) {
+  double seconds = 0;
+  if (!CLI::detail::lexical_cast(text, seconds) || !(seconds >= 0.001) ||
+      !(seconds <= 365.0 * 24 * 3600))
+    return "a number of seconds from 0.001 to 31536000";
+  return {};
+}
+
+} // namespace
+
+std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
+                         std::ostream& out, std::ostream& err) {
+  auto& o = inv.opts;
+  CLI::App app{"sasync: persistent items, arrays and SQL, embedded or on a "
+               "sasyncd node.\nExit codes: 0 ok, 1 usage, 2 cannot reach "
+               "node / timeout, 3 missing, 4 database or transaction error, "
+               "5 overloaded."};
+  auto url = app.add_option("--url", o.url,
+                            "run embedded on this database (no daemon)");
+  auto host = app.add_option("--host", o.host, "sasyncd node (127.0.0.1)");
+  auto port = app.add_option("--port", o.port, "sasyncd port (4242)");
+  url->excludes(host)->excludes(port);
+  double timeout_seconds = 30;
+  app.add_option("--timeout", timeout_seconds, "seconds per request (30)")
+      ->check(CLI::Validator(check_timeout, "SECONDS"));
+  // A node that listens beyond loopback talks TLS and wants all three.
+  auto cert = app.add_option("--tls-cert", o.tls_cert,
+                             "this client's certificate (PEM)")
+                  ->check(CLI::ExistingFile);
+  auto key = app.add_option("--tls-key", o.tls_key, "its private key (PEM)")
+                 ->check(CLI::ExistingFile);
+  auto ca = app.add_option("--tls-ca", o.tls_ca,
+                           "the CA that signed the node's certificate")
+                ->check(CLI::ExistingFile);
+  cert->needs(key)->needs(ca);
+  key->needs(cert);
+  ca->needs(cert);
+  app.require_subcommand(1);
+  command& chosen = inv.cmd;
+  auto on = [&](CLI::App* sub, command cmd) {
+    sub->callback([&chosen, cmd] { chosen = cmd; });
+  };
+  auto add_group = [&](CLI::App* sub) {
+    sub->add_option("GROUP", o.group, "group id")->required();
+  };
+  auto items = app.add_subcommand("items", "named values of a group");
+  items->require_subcommand(1);
+  {
+    auto set = items->add_subcommand("set", "store VALUE under NAME");
+    add_group(set);
+    set->add_option("NAME", o.name)->required();
+    set->add_option("VALUE", o.text)->required();
+    on(set, [](session& s, const options& o) {
+      auto store = s.items_of(o.group);
+      s.require(sasync::set(s.self(), store, o.name, o.text, s.timeout()));
+    });
+    auto get = items->add_subcommand("get", "print NAME's value (exit 3 if "
+                                            "missing)");
+    add_group(get);
+    get->add_option("NAME", o.name)->required();
+    on(get, items_get);
+    auto del = items->add_subcommand("delete", "delete names; prints how "
+                                               "many existed");
+    add_group(del);
+    del->add_option("NAME", o.args)->required();
+    on(del, [](session& s, const options& o) {
+      auto store = s.items_of(o.group);
+      std::cout << s.require(
+                       detail::ask<std::uint64_t>(s.self(), store, s.timeout(),
+                                                  delete_atom::value, o.args))
+                << '\n';
+    });
+    auto names = items->add_subcommand("names", "one name a line, sorted");
+    add_group(names);
+    on(names, [](session& s, const options& o) {
+      auto store = s.items_of(o.group);
+      for (auto& n : s.require(detail::ask<std::vector<std::string>>(
+               s.self(), store, s.timeout(), names_atom::value)))
+        std::cout << cli::escape(n) << '\n';
+    });
+    auto dump = items->add_subcommand("dump", "NAME<TAB>VALUE lines, sorted");
+    add_group(dump);
+    on(dump, items_dump);
+    auto load = items->add_subcommand(
+        "load", "NAME<TAB>VALUE lines in (FILE or - for stdin); prints the "
+                "count");
+    add_group(load);
+    load->add_option("FILE", o.file, "default: stdin");
+    on(load, items_load);
+  }
+  auto array = app.add_subcommand("array", "values at (x, y, z) of a group");
+  array->require_subcommand(1);
+  {
+    auto add_cell = [&](CLI::App* sub) {
+      add_group(sub);
+      sub->add_option("X", o.x)->required();
+      sub->add_option("Y", o.y)->required();
+      sub->add_option("Z", o.z)->required();
+    };
+    auto set = array->add_subcommand("set", "store VALUE at X Y Z");
+    add_cell(set);
+    set->add_option("VALUE", o.text)->required();
+    on(set, [](session& s, const options& o) {
+      auto cells = s.array_of(o.group);
+      s.require(sasync::set(s.self(), cells, coordinates{o.x, o.y, o.z}, o.text,
+                            s.timeout()));
+    });
+    auto get = array->add_subcommand("get", "print the value at X Y Z (exit "
+                                            "3 if missing)");
+    add_cell(get);
+    on(get, [](session& s, const options& o) {
+      auto cells = s.array_of(o.group);
+      auto found = s.require(detail::ask<caf::optional<stored_value>>(
+          s.self(), cells, s.timeout(), get_atom::value, o.x, o.y, o.z));
+      if (!found)
+        throw failure{missing, "no value at (" + std::to_string(o.x) + ", " +
+                                   std::to_string(o.y) + ", " +
+                                   std::to_string(o.z) + ")"};
+      std::cout << cli::shown(*found) << '\n';
+    });
+    auto del = array->add_subcommand("delete", "delete the value at X Y Z "
+                                               "(exit 3 if there was none)");
+    add_cell(del);
+    on(del, [](session& s, const options& o) {
+      auto cells = s.array_of(o.group);
+      if (!s.require(detail::ask<bool>(s.self(), cells, s.timeout(),
+                                       delete_atom::value, o.x, o.y, o.z)))
+        throw failure{missing, "no value at (" + std::to_string(o.x) + ", " +
+                                   std::to_string(o.y) + ", " +
+                                   std::to_string(o.z) + ")"};
+    });
+    auto clear = array->add_subcommand("clear", "delete every value; prints "
+                                                "how many");
+    add_group(clear);
+    on(clear, [](session& s, const options& o) {
+      auto cells = s.array_of(o.group);
+      std::cout << s.require(detail::ask<std::uint64_t>(
+                       s.self(), cells, s.timeout(), clear_atom::value))
+                << '\n';
+    });
+  }
+  auto sql_cmd = app.add_subcommand(
+      "sql", "rows as TSV with a header line, streamed; whole and decimal "
+             "numbers among the PARAMs bind as numbers");
+  sql_cmd->add_option("STATEMENT", o.text)->required();
+  sql_cmd->add_option("PARAM", o.args);
+  on(sql_cmd, sql);
+  auto status_cmd =
+      app.add_subcommand("status", "backend, pool, queue depth, counters");
+  on(status_cmd, status);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    err << "sasync: " << e.what() << " (--help lists the commands)\n";
+    return usage;
+  }
+  o.timeout = std::chrono::milliseconds{
+      static_cast<std::int64_t>(timeout_seconds * 1000)};
+  return std::nullopt;
+}
+
+int run(const invocation& inv) {
+  try {
+    connect_and_run(inv.opts, inv.cmd);
+    return ok;
+  } catch (const failure& f) {
+    std::cout.flush();
+    std::cerr << "sasync: " << f.line << '\n';
+    return f.code;
+  }
+}
+
+} // namespace sasync::cli

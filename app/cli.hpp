@@ -1,0 +1,54 @@
+// The sasync command line: what the arguments ask for, read apart from
+// running it, so that the reading can be tested and fuzzed on its own.
+//
+// Exit codes: 0 ok, 1 usage, 2 cannot reach node / timeout, 3 missing,
+// 4 database or transaction error, 5 overloaded.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sasync::cli {
+
+struct options {
+  std::string url;
+  std::string host;
+  std::uint16_t port = 0;
+  std::chrono::milliseconds timeout{30'000};
+  std::int64_t group = 0;
+  std::string name;
+  std::string text;
+  std::vector<std::string> args;
+  std::int64_t x = 0, y = 0, z = 0;
+  std::string file = "-";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+};
+
+class session;
+
+/// What a command does once connected.
+using command = void (*)(session&, const options&);
+
+/// A command and its options.
+struct invocation {
+  options opts;
+  command cmd = nullptr;
+};
+
+/// Reads the arguments into `inv`. Returns an exit code when they end the
+/// program instead of naming a command: 0 after writing the help to `out`,
+/// 1 after writing one line to `err`.
+std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
+                         std::ostream& out, std::ostream& err);
+
+/// Connects as the options say and runs the command; returns the exit code
+/// after writing one line to stderr on failure.
+int run(const invocation& inv);
+
+} // namespace sasync::cli
