@@ -381,6 +381,7 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
   cc.consumer = std::move(consumer);
   cc.credit = credit;
   cc.idle_timeout = self->state.cfg.cursor_idle_timeout;
+  cc.run_timeout = self->state.engine.run_timeout;
   when_running(self, rp, [self, cc](auto rp) mutable {
     cc.queue = self->state.queue;
     auto rows = detail::spawn_cursor(self->system(), std::move(cc));

@@ -69,6 +69,25 @@ struct cursor_state {
 
 using cursor_ptr = cursor::stateful_pointer<cursor_state>;
 
+/// How long a query or fetch may wait for the connection: a frozen server
+/// ends the cursor with a timeout instead of leaving its requesters waiting.
+caf::duration database_deadline(const cursor_state& st) {
+  if (st.cfg.run_timeout.count() <= 0)
+    return caf::infinite;
+  return caf::duration{st.cfg.run_timeout};
+}
+
+/// The error for a connection that did not answer in time; others as they
+/// are.
+caf::error database_error(const cursor_state& st, caf::error err) {
+  if (err != caf::sec::request_timeout)
+    return err;
+  return make_error(errc::timeout,
+                    "no answer from the database within run_timeout (" +
+                        std::to_string(st.cfg.run_timeout.count()) +
+                        " ms); the cursor has ended");
+}
+
 void serve(cursor_ptr self);
 
 /// Gives the connection back, ending the database cursor first if it still
@@ -141,7 +160,7 @@ void deliver(cursor_ptr self, row_batch batch) {
 void read(cursor_ptr self, std::uint32_t n) {
   auto& st = self->state;
   st.reading = true;
-  self->request(st.conn, caf::infinite, fetch_atom::value, n)
+  self->request(st.conn, database_deadline(st), fetch_atom::value, n)
       .then(
           [self](row_batch& batch) {
             auto& st = self->state;
@@ -157,8 +176,9 @@ void read(cursor_ptr self, std::uint32_t n) {
             serve(self);
           },
           [self](caf::error& err) {
-            self->state.reading = false;
-            end(self, std::move(err));
+            auto& st = self->state;
+            st.reading = false;
+            end(self, database_error(st, std::move(err)));
           });
 }
 
@@ -235,7 +255,7 @@ caf::result<std::vector<std::string>> open(cursor_ptr self) {
           [self, fail](connection_actor& conn) {
             auto& st = self->state;
             st.conn = std::move(conn);
-            self->request(st.conn, caf::infinite, query_atom::value,
+            self->request(st.conn, database_deadline(st), query_atom::value,
                           std::move(st.cfg.sql), std::move(st.cfg.params))
                 .then(
                     [self](std::vector<std::string>& columns) {
@@ -245,7 +265,10 @@ caf::result<std::vector<std::string>> open(cursor_ptr self) {
                       touch(self);
                       serve(self);
                     },
-                    fail);
+                    [self, fail](caf::error& err) {
+                      auto why = database_error(self->state, std::move(err));
+                      fail(why);
+                    });
           },
           fail);
   return st.opened;

@@ -5,6 +5,7 @@
 
 #include "actors/broker.hpp"
 
+#include "actors/client.hpp"
 #include "actors/errc.hpp"
 #include "actors/system_config.hpp"
 #include "actors/transact.hpp"
@@ -184,6 +185,43 @@ CAF_TEST(a_frozen_server_fails_requests_with_timeout_and_serves_after) {
   // Service resumes: the stuck connections answer and serve again.
   bool served = false;
   sql(frozen_db, "SELECT 7")
+      .receive([&](result_set&) { served = true; },
+               [&](caf::error& e) { CAF_MESSAGE(sys.render(e)); });
+  CAF_CHECK(served);
+  self->request(frozen_db, bound, shutdown_atom::value)
+      .receive([] {}, [](caf::error&) {});
+}
+
+CAF_TEST(a_cursor_on_a_frozen_server_ends_with_timeout_and_serves_after) {
+  broker_config bc;
+  bc.engine = engine_config::parse(pg_url() + "?application_name=" + app_name +
+                                   "&pool_size=2&pool_timeout=2&run_timeout=2");
+  auto frozen_db = spawn_broker(sys, bc);
+  auto wait = caf::duration{bound};
+  auto opened =
+      query(self, frozen_db, "SELECT generate_series(1, 100000)", {}, wait);
+  CAF_REQUIRE(opened);
+  auto first = fetch(self, opened->rows, 10, wait);
+  CAF_REQUIRE(first);
+  CAF_REQUIRE_EQUAL(first->rows.size(), 10u);
+  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
+  CAF_REQUIRE_EQUAL(signal_server("STOP"), 0);
+  auto t0 = std::chrono::steady_clock::now();
+  // The rows read ahead come first; then a fetch waits on the server.
+  caf::error err;
+  for (int i = 0; i < 3 && !err; ++i)
+    if (auto more = fetch(self, opened->rows, 10, wait); !more)
+      err = more.error();
+  auto waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  CAF_MESSAGE("answered after " << waited << " s: " << sys.render(err));
+  CAF_CHECK(is(err, errc::timeout));
+  CAF_CHECK_LESS(waited, 10.0);
+  CAF_REQUIRE_EQUAL(signal_server("CONT"), 0);
+  bool served = false;
+  self->request(frozen_db, bound, sql_atom::value, std::string{"SELECT 7"},
+                std::vector<value>{})
       .receive([&](result_set&) { served = true; },
                [&](caf::error& e) { CAF_MESSAGE(sys.render(e)); });
   CAF_CHECK(served);

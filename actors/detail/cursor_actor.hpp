@@ -27,6 +27,9 @@ struct cursor_config {
   row_consumer consumer;
   std::uint32_t credit = 0;
   std::chrono::milliseconds idle_timeout{60'000};
+  /// How long the connection may take to answer a query or fetch before
+  /// the cursor ends with errc::timeout; zero waits as long as it takes.
+  std::chrono::milliseconds run_timeout{0};
 };
 
 cursor spawn_cursor(caf::actor_system& sys, cursor_config cfg);
