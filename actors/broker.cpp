@@ -305,7 +305,12 @@ void begin_drain(broker_ptr self) {
         .then([self](queue_status& qs) { self->state.last_queue_status = qs; },
               [](caf::error&) {});
     self->request(self->state.queue, caf::infinite, close_atom::value)
-        .then([finish] { finish(); }, [finish](caf::error&) { finish(); });
+        .then([finish] { finish(); },
+              [self, finish](caf::error& err) {
+                if (!self->state.close_error)
+                  self->state.close_error = std::move(err);
+                finish();
+              });
   };
   close_groups(self, [self, close] {
     self->request(self->state.queue, caf::infinite, drain_atom::value)

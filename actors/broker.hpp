@@ -58,7 +58,10 @@ namespace sasync {
 ///                               (ended with shutting_down), answers
 ///                               after every accepted job finished and the
 ///                               connections closed; the broker then quits.
-///                               An error says which dict writes were lost.
+///                               An error says which dict writes were lost,
+///                               or (timeout) that a connection stuck in a
+///                               silent database did not close within
+///                               run_timeout.
 /// sweep                         its own timer: releases idle group actors
 using broker =
     node::extend<caf::replies_to<transact_atom, job_ptr, priority>::with<void>,

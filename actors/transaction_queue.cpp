@@ -617,7 +617,9 @@ void expire(queue_ptr self) {
     notify_drained(st);
 }
 
-/// Fails what still waits, closes every connection, then quits.
+/// Fails what still waits, closes every connection, then quits. A
+/// connection that does not answer within run_timeout (stuck in a silent
+/// database) is left behind and the answer is errc::timeout.
 caf::result<void> close_all(queue_ptr self) {
   auto& st = self->state;
   st.closing = true;
@@ -626,22 +628,39 @@ caf::result<void> close_all(queue_ptr self) {
   std::vector<connection_actor> all = st.writers.members;
   all.insert(all.end(), st.readers.members.begin(), st.readers.members.end());
   auto rp = self->make_response_promise<void>();
-  auto remaining = std::make_shared<std::size_t>(all.size());
-  auto one_closed = [self, rp, remaining]() mutable {
-    if (--*remaining == 0) {
+  struct closing {
+    std::size_t remaining;
+    std::size_t stuck = 0;
+  };
+  auto left = std::make_shared<closing>(closing{all.size()});
+  auto one_closed = [self, rp, left](bool answered) mutable {
+    left->stuck += answered ? 0 : 1;
+    if (--left->remaining > 0)
+      return;
+    if (left->stuck == 0)
       detail::deliver_done(rp);
-      self->quit();
-    }
+    else
+      rp.deliver(
+          make_error(errc::timeout,
+                     std::to_string(left->stuck) +
+                         " connection(s) did not close within run_timeout (" +
+                         std::to_string(self->state.run_timeout.count()) +
+                         " ms); the work they run may still commit"));
+    self->quit();
   };
   if (all.empty()) {
     detail::deliver_done(rp);
     self->quit();
     return rp;
   }
+  auto deadline = st.run_timeout.count() > 0 ? caf::duration{st.run_timeout}
+                                             : caf::infinite;
   for (auto& conn : all)
-    self->request(conn, caf::infinite, close_atom::value)
-        .then([one_closed]() mutable { one_closed(); },
-              [one_closed](caf::error&) mutable { one_closed(); });
+    self->request(conn, deadline, close_atom::value)
+        .then([one_closed]() mutable { one_closed(true); },
+              [one_closed](caf::error& err) mutable {
+                one_closed(err != caf::sec::request_timeout);
+              });
   return rp;
 }
 

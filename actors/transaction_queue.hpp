@@ -37,7 +37,9 @@ namespace sasync {
 ///   Answers once no job waits or runs.
 /// close() -> void
 ///   Closes every connection, answers, then quits. Jobs still waiting fail
-///   with shutting_down.
+///   with shutting_down. A connection that does not close within
+///   run_timeout (stuck in a database that does not answer) is left
+///   behind, and the answer is errc::timeout.
 /// status() -> queue_status
 /// expire(), retry(connection), retire(connection, mark), overrun()
 ///   The queue's own timers: fail the jobs whose wait_timeout has passed;

@@ -229,6 +229,41 @@ CAF_TEST(a_cursor_on_a_frozen_server_ends_with_timeout_and_serves_after) {
       .receive([] {}, [](caf::error&) {});
 }
 
+CAF_TEST(a_broker_on_a_frozen_server_shuts_down_after_run_timeout) {
+  broker_config bc;
+  bc.engine = engine_config::parse(pg_url() + "?application_name=" + app_name +
+                                   "&pool_size=1&max_overflow=0&pool_timeout="
+                                   "2&run_timeout=2");
+  auto frozen_db = spawn_broker(sys, bc);
+  auto sql = [&](std::string stmt) {
+    return self->request(frozen_db, bound, sql_atom::value, std::move(stmt),
+                         std::vector<value>{});
+  };
+  caf::error err;
+  sql("SELECT 1").receive([](result_set&) {}, [&](caf::error& e) { err = e; });
+  CAF_REQUIRE(!err);
+  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
+  CAF_REQUIRE_EQUAL(signal_server("STOP"), 0);
+  auto t0 = std::chrono::steady_clock::now();
+  auto stuck = sql("SELECT 2"); // its connection never answers
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  caf::error stopped;
+  self->request(frozen_db, bound, shutdown_atom::value)
+      .receive([] {}, [&](caf::error& e) { stopped = e; });
+  auto waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  CAF_MESSAGE("shutdown answered after " << waited
+                                         << " s: " << sys.render(stopped));
+  CAF_CHECK(is(stopped, errc::timeout));
+  CAF_CHECK_LESS(waited, 10.0);
+  caf::error first;
+  stuck.receive([](result_set&) {}, [&](caf::error& e) { first = e; });
+  CAF_CHECK(is(first, errc::timeout));
+  CAF_REQUIRE_EQUAL(signal_server("CONT"), 0);
+  CAF_CHECK(select_one()); // the fixture's broker never noticed
+}
+
 CAF_TEST(a_restarted_server_is_used_again) {
   CAF_REQUIRE(select_one());
   CAF_REQUIRE_EQUAL(cluster("restart"), 0);

@@ -29,6 +29,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace sasync;
@@ -158,6 +159,40 @@ CAF_TEST(a_server_restart_under_64_writers_loses_nothing_acknowledged) {
   CAF_CHECK_EQUAL(lost, 0u);
   disconnect_node(*db);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice) {
+  test::daemon_process daemon{config(),
+                              {"--sasync.run-timeout=2", "--sasync.pool-size=1",
+                               "--sasync.max-overflow=0"}};
+  auto db = connect_node(sys, "127.0.0.1", daemon.port());
+  CAF_REQUIRE(db);
+  auto store = items_of(self, *db, 1, limit);
+  CAF_REQUIRE(store);
+  CAF_REQUIRE(set(self, *store, "before", std::string{"x"}, limit));
+  // Whatever happens to this test, the server thaws within a minute.
+  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
+  CAF_REQUIRE_EQUAL(std::system("pkill -STOP -u postgres"), 0);
+  auto stuck = self->request(*store, limit, set_atom::value,
+                             std::string{"during"}, encode(std::string{"y"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto t0 = clock_type::now();
+  auto code = daemon.stop();
+  auto waited = std::chrono::duration<double>(clock_type::now() - t0).count();
+  CAF_MESSAGE("exit " << code << " after " << waited
+                      << " s: " << daemon.process().errors());
+  // The stuck batch answers after run_timeout, its connection is given up
+  // on after another; the daemon does not wait for the thaw.
+  CAF_CHECK_EQUAL(code, 4);
+  CAF_CHECK_LESS(waited, 10.0);
+  CAF_CHECK_NOT_EQUAL(
+      daemon.process().errors().find("did not close within run_timeout"),
+      std::string::npos);
+  caf::error answer;
+  stuck.receive([] {}, [&](caf::error& e) { answer = e; });
+  CAF_CHECK(answer);
+  CAF_REQUIRE_EQUAL(std::system("pkill -CONT -u postgres"), 0);
+  disconnect_node(*db);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
