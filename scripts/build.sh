@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Configures and builds sasync: build/ normally, build-asan/ with --sanitize.
+# Configures and builds sasync: build/ normally, build-asan/ with --sanitize
+# (AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer),
+# build-tsan/ with --thread (ThreadSanitizer, against a CAF built with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build
 flags=()
-if [[ ${1:-} == --sanitize ]]; then
+case ${1:-} in
+--sanitize)
   dir=build-asan
   flags=(-DSASYNC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
-fi
+  ;;
+--thread)
+  dir=build-tsan
+  flags=(-DSASYNC_TSAN=ON -DCMAKE_PREFIX_PATH="$(bash scripts/caf-tsan.sh)")
+  ;;
+esac
 if [[ ! -f $dir/build.ninja ]]; then
   cmake -S . -B "$dir" -G Ninja "${flags[@]}" >&2
 fi

@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (builds first, runs each fuzzer for 30 s and
-# starts the local PostgreSQL 15 cluster). With --sanitize: the unit and
-# SQLite suites under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Runs the whole test suite: builds first, runs each fuzzer for 30 s, starts
+# the local PostgreSQL 15 cluster, then CTest. With --sanitize or --thread:
+# every suite (all but the install check) in the build of scripts/build.sh
+# with that option, under AddressSanitizer + LeakSanitizer +
+# UndefinedBehaviorSanitizer, or ThreadSanitizer; any report fails the test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-labels=()
-if [[ ${1:-} == --sanitize ]]; then
-  labels=(-L '^(unit|sqlite)$')
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+selection=()
+case ${1:-} in
+--sanitize)
+  selection=(-LE '^install$')
+  # Full stacks on every allocation: the fast unwinder stops at libraries
+  # built without frame pointers, and suppressions match by function.
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
+  export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-fi
+  ;;
+--thread)
+  selection=(-LE '^install$')
+  export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+  ;;
+esac
 dir=$(bash scripts/build.sh "$@" | tail -n 1)
-if [[ ${1:-} != --sanitize ]]; then
-  bash scripts/fuzz.sh 30  # every parser of outside input, 30 s each
-  bash scripts/postgres.sh # the postgres suites need a running server
+if [[ -z ${1:-} ]]; then
+  bash scripts/fuzz.sh 30 # every parser of outside input, 30 s each
 fi
+bash scripts/postgres.sh # the postgres suites need a running server
 cd "$dir"
-exec ctest --output-on-failure -j"$(nproc)" "${labels[@]}"
+exec ctest --output-on-failure -j"$(nproc)" "${selection[@]}"

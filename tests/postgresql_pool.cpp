@@ -160,7 +160,9 @@ CAF_TEST(two_brokers_creating_the_same_tables_at_once_both_succeed) {
 }
 
 CAF_TEST(wrong_password_fails_within_pool_timeout_without_showing_it) {
-  auto url = engine_config::parse(pg_url("pool_timeout=1"));
+  // Long enough for the failed login itself under a sanitizer on a busy
+  // machine.
+  auto url = engine_config::parse(pg_url("pool_timeout=4"));
   url.password = "wrong-secret";
   broker_config bc;
   bc.engine = url;
