@@ -2,6 +2,7 @@
 // and a scheduler tuned for short database round trips.
 #pragma once
 
+#include "actors/wire_guard.hpp"
 #include "storage/engine_config.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -46,6 +47,9 @@ struct system_config : caf::actor_system_config {
   /// After parse(): the first `group.key` of the config file that no
   /// option declares (CAF keeps such keys without a word), or empty.
   std::string unknown_option() const;
+
+  /// What load_guarded_middleman() lets peers send.
+  wire_limits wire;
 };
 
 } // namespace sasync

@@ -295,7 +295,7 @@ void status(session& s, const options&) {
 
 struct cli_config : system_config {
   explicit cli_config(const options& o) {
-    load<caf::io::middleman>();
+    load_guarded_middleman(*this);
     load<caf::openssl::manager>();
     openssl_certificate = o.tls_cert;
     openssl_key = o.tls_key;

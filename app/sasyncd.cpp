@@ -41,8 +41,12 @@ struct daemon_config : sasync::system_config {
         .add(limits.parameters, "max-parameters",
              "most bound parameters in one statement (32766)")
         .add(limits.value_bytes, "max-value-bytes",
-             "largest text or blob parameter (16777216)");
-    load<caf::io::middleman>();
+             "largest text or blob parameter (16777216)")
+        .add(wire.message_bytes, "max-message-bytes",
+             "largest message a peer may send over plain TCP (83886080)")
+        .add(wire.connections, "max-connections",
+             "connections open at once over plain TCP (1024)");
+    sasync::load_guarded_middleman(*this);
     load<caf::openssl::manager>();
   }
 };
@@ -84,6 +88,9 @@ int run(daemon_config& cfg) {
   if (lim.statement_bytes == 0 || lim.parameters == 0 || lim.value_bytes == 0)
     return fail(1, "node.max-statement-bytes, node.max-parameters and "
                    "node.max-value-bytes must be at least 1");
+  if (cfg.wire.message_bytes < 4096 || cfg.wire.connections == 0)
+    return fail(1, "node.max-message-bytes must be at least 4096 and "
+                   "node.max-connections at least 1");
   auto tls = sasync::tls_configured(cfg);
   if (!is_loopback(cfg.host) && !tls && !cfg.insecure)
     return fail(1, "listening on " + cfg.host +

@@ -6,6 +6,7 @@
 // allocation beyond the input's size.
 #include "actors/detail/value_limits.hpp"
 #include "actors/node.hpp"
+#include "actors/wire_guard.hpp"
 #include "storage/dialect.hpp"
 #include "storage/row_insert.hpp"
 #include "storage/storage_failure.hpp"
@@ -40,6 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   if (size == 0)
     return 0;
+  // What the node's wire guard looks for comes first, as on the node.
+  (void)sasync::refuse_payload({reinterpret_cast<const char*>(data), size});
   auto bytes = reinterpret_cast<const char*>(data) + 1;
   auto len = size - 1;
   sasync::node_limits limits;

@@ -24,11 +24,18 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
 #include <string>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace sasync;
 using namespace std::chrono_literals;
@@ -64,6 +71,62 @@ struct write_log {
 
 using shared_log = std::shared_ptr<test::watched<write_log>>;
 
+/// The resident memory of process `pid`.
+long resident_kb(pid_t pid) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  std::string key;
+  long kb = 0;
+  while (status >> key)
+    if (key == "VmRSS:" && status >> kb)
+      break;
+  return kb;
+}
+
+/// A TCP connection to the node that speaks no CAF at all.
+class raw_peer {
+public:
+  explicit raw_peer(std::uint16_t port)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+      CAF_FAIL("cannot connect to port " << port);
+  }
+
+  ~raw_peer() { ::close(fd_); }
+
+  /// Sends a BASP header (32 bytes, network order) claiming `payload_len`.
+  void send_header(std::uint8_t operation, std::uint32_t payload_len) {
+    unsigned char hdr[32] = {operation};
+    for (int i = 0; i < 4; ++i)
+      hdr[4 + i] = static_cast<unsigned char>(payload_len >> (24 - 8 * i));
+    CAF_REQUIRE_EQUAL(::send(fd_, hdr, sizeof(hdr), MSG_NOSIGNAL), 32);
+  }
+
+  /// Whether the node closes the connection within `timeout` (what it sent
+  /// before is read and dropped).
+  bool closed_within(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[4096];
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 ||
+          ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        return false;
+      auto n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0)
+        return true;
+    }
+  }
+
+private:
+  int fd_;
+};
+
 struct fixture {
   test::sqlite_file where{"remote"};
   test::scratch_dir scratch{"remote-node"};
@@ -81,6 +144,30 @@ struct fixture {
         << extra << "\n[node]\n"
         << node << "\n";
     return path;
+  }
+
+  /// Whether the node answers a status request over a new connection
+  /// within `bound`. A connection the node closed a moment ago may still
+  /// be in CAF's cache of connections (its requests fail, or get no answer
+  /// until they time out) or still count against max-connections, so this
+  /// tries again until the deadline.
+  bool serves_a_new_connection(std::uint16_t port) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    std::string last;
+    do {
+      if (auto db = connect_node(sys, "127.0.0.1", port)) {
+        auto status = detail::ask<broker_status>(self, *db, caf::duration{5s},
+                                                 status_atom::value);
+        disconnect_node(*db);
+        if (status)
+          return true;
+        last = sys.render(status.error());
+      } else {
+        last = sys.render(db.error());
+      }
+    } while (std::chrono::steady_clock::now() < deadline);
+    CAF_MESSAGE("no new connection served: " << last);
+    return false;
   }
 
   node connect(std::uint16_t port) {
@@ -304,16 +391,7 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
 CAF_TEST(wrong_messages_and_a_flood_from_a_raw_peer_leave_the_node_serving) {
   // Limits come from the node's config; this one allows 1,000-byte values.
   test::daemon_process daemon{config(), {"--node.max-value-bytes=1000"}};
-  auto rss_kb = [&] {
-    std::ifstream status{"/proc/" + std::to_string(daemon.process().pid()) +
-                         "/status"};
-    std::string key;
-    long kb = 0;
-    while (status >> key)
-      if (key == "VmRSS:" && status >> kb)
-        break;
-    return kb;
-  };
+  auto rss_kb = [&] { return resident_kb(daemon.process().pid()); };
   // A plain CAF peer, with no sasync stand-in in between, that sends
   // whatever it likes.
   auto typed = sys.middleman().remote_actor<node>("127.0.0.1", daemon.port());
@@ -353,6 +431,62 @@ CAF_TEST(wrong_messages_and_a_flood_from_a_raw_peer_leave_the_node_serving) {
   // Nothing of it reached the node's stderr.
   CAF_CHECK_EQUAL(daemon.process().errors().find("unexpected"),
                   std::string::npos);
+}
+
+CAF_TEST(a_peer_claiming_a_huge_message_is_disconnected_before_any_allocation) {
+  test::daemon_process daemon{config()};
+  auto before = resident_kb(daemon.process().pid());
+  // Without the guard, CAF reserves (and zero-fills) all 4 GiB the header
+  // claims before reading a byte of it.
+  for (std::uint32_t claim : {0xFFFFFFFFu, (80u << 20) + 1}) {
+    raw_peer peer{daemon.port()};
+    peer.send_header(1, claim); // a client handshake
+    CAF_CHECK(peer.closed_within(10s));
+  }
+  auto grown = resident_kb(daemon.process().pid()) - before;
+  CAF_MESSAGE("two headers claiming 4 GiB and 80 MiB + 1 grew the node by "
+              << grown << " KB");
+  CAF_CHECK_LESS(grown, 64 * 1024);
+  // A plain CAF peer sends what sasync never does: a byte vector, which
+  // CAF would size as the message claims, and messages nested 100 deep.
+  auto send_and_watch = [&](caf::message msg) {
+    // A system of its own: what CAF keeps of a connection the node closed
+    // stays in that system's cache, not in the one checking afterwards.
+    client_config peer_cfg;
+    caf::actor_system peer_sys{peer_cfg};
+    caf::scoped_actor peer{peer_sys};
+    auto typed =
+        peer_sys.middleman().remote_actor<node>("127.0.0.1", daemon.port());
+    CAF_REQUIRE(typed);
+    auto raw = caf::actor_cast<caf::actor>(*typed);
+    peer->monitor(raw);
+    peer->send(raw, std::move(msg));
+    bool gone = false;
+    peer->receive([&](caf::down_msg&) { gone = true; },
+                  caf::after(bound) >> [] {});
+    return gone;
+  };
+  CAF_CHECK(send_and_watch(caf::make_message(std::vector<char>(16, 'x'))));
+  auto nested = caf::make_message(1);
+  for (int i = 0; i < 100; ++i)
+    nested = caf::make_message(nested, i); // one message alone is not wrapped
+  CAF_CHECK(send_and_watch(nested));
+  CAF_CHECK(serves_a_new_connection(daemon.port()));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(connections_beyond_max_connections_are_closed_as_they_come) {
+  test::daemon_process daemon{config(), {"--node.max-connections=3"}};
+  std::vector<std::unique_ptr<raw_peer>> peers;
+  for (int i = 0; i < 3; ++i)
+    peers.push_back(std::make_unique<raw_peer>(daemon.port()));
+  raw_peer fourth{daemon.port()};
+  CAF_CHECK(fourth.closed_within(10s));
+  CAF_CHECK(!peers.front()->closed_within(200ms));
+  // Once one goes, a new one is served.
+  peers.pop_back();
+  CAF_CHECK(serves_a_new_connection(daemon.port()));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
 CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
@@ -491,7 +625,8 @@ CAF_TEST(bad_configs_exit_with_one_clear_line) {
   for (auto key :
        {"--sasync.url", "--sasync.queue-capacity", "--sasync.run-timeout",
         "--node.host", "--node.port", "--node.insecure",
-        "--node.max-value-bytes", "--openssl.certificate"})
+        "--node.max-value-bytes", "--node.max-message-bytes",
+        "--node.max-connections", "--openssl.certificate"})
     CAF_CHECK_NOT_EQUAL(help.output.find(key), std::string::npos);
   auto unknown = daemon_run({"--config-file=" + config("bogus=1").string()});
   CAF_CHECK_EQUAL(unknown.code, 1);
@@ -510,6 +645,10 @@ CAF_TEST(bad_configs_exit_with_one_clear_line) {
       {"--config-file=" + config().string(), "--node.max-parameters=0"});
   CAF_CHECK_EQUAL(no_limit.code, 1);
   CAF_CHECK(one_clear_line(no_limit.errors, "must be at least 1"));
+  auto small_messages = daemon_run(
+      {"--config-file=" + config().string(), "--node.max-message-bytes=100"});
+  CAF_CHECK_EQUAL(small_messages.code, 1);
+  CAF_CHECK(one_clear_line(small_messages.errors, "at least 4096"));
   auto open_port =
       daemon_run({"--config-file=" + config().string(), "--node.host=0.0.0.0"});
   CAF_CHECK_EQUAL(open_port.code, 1);
