@@ -52,6 +52,11 @@ int signal_server(const char* sig) {
       (std::string{"pkill -"} + sig + " -u postgres >/dev/null 2>&1").c_str());
 }
 
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
 int cluster(const char* verb) {
   return std::system(
       (std::string{"pg_ctlcluster 15 main "} + verb + " >/dev/null 2>&1")
@@ -74,6 +79,42 @@ struct fixture {
 
   ~fixture() {
     cluster("start"); // whatever a test did, leave the server running
+    self->request(db, bound, shutdown_atom::value)
+        .receive([] {}, [](caf::error&) {});
+  }
+
+  /// A broker of its own for a frozen server, with `options` (pool and
+  /// timeouts) added to its URL.
+  broker frozen_broker(const std::string& options) {
+    broker_config bc;
+    bc.engine = engine_config::parse(
+        pg_url() + "?application_name=" + app_name + "&" + options);
+    return spawn_broker(sys, bc);
+  }
+
+  auto sql(const broker& to, std::string stmt) {
+    return self->request(to, bound, sql_atom::value, std::move(stmt),
+                         std::vector<value>{});
+  }
+
+  /// SIGSTOP to the server; whatever happens to the test, it thaws within a
+  /// minute.
+  void freeze() {
+    std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
+    CAF_REQUIRE_EQUAL(signal_server("STOP"), 0);
+  }
+
+  /// SIGCONT, then whether `db` serves a statement again.
+  bool thaw_and_serve(const broker& db) {
+    CAF_REQUIRE_EQUAL(signal_server("CONT"), 0);
+    bool served = false;
+    sql(db, "SELECT 7")
+        .receive([&](result_set&) { served = true; },
+                 [&](caf::error& e) { CAF_MESSAGE(sys.render(e)); });
+    return served;
+  }
+
+  void stop(const broker& db) {
     self->request(db, bound, shutdown_atom::value)
         .receive([] {}, [](caf::error&) {});
   }
@@ -145,24 +186,14 @@ CAF_TEST(work_sent_while_the_server_is_down_runs_once_it_is_back) {
 }
 
 CAF_TEST(a_frozen_server_fails_requests_with_timeout_and_serves_after) {
-  // A broker of its own that gives up sooner: 2 s to wait for a
-  // connection, 2 s for the database to answer.
-  broker_config bc;
-  bc.engine = engine_config::parse(pg_url() + "?application_name=" + app_name +
-                                   "&pool_size=2&max_overflow=0&pool_timeout="
-                                   "2&run_timeout=2");
-  auto frozen_db = spawn_broker(sys, bc);
-  auto sql = [&](const broker& to, std::string stmt) {
-    return self->request(to, bound, sql_atom::value, std::move(stmt),
-                         std::vector<value>{});
-  };
+  // 2 s to wait for a connection, 2 s for the database to answer.
+  auto frozen_db =
+      frozen_broker("pool_size=2&max_overflow=0&pool_timeout=2&run_timeout=2");
   caf::error err;
   sql(frozen_db, "SELECT 1")
       .receive([](result_set&) {}, [&](caf::error& e) { err = e; });
   CAF_REQUIRE(!err);
-  // Whatever happens to this test, the server thaws within a minute.
-  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
-  CAF_REQUIRE_EQUAL(signal_server("STOP"), 0);
+  freeze();
   auto t0 = std::chrono::steady_clock::now();
   // Two run into the frozen server, four wait for the busy connections.
   std::vector<decltype(sql(frozen_db, ""))> pending;
@@ -175,28 +206,17 @@ CAF_TEST(a_frozen_server_fails_requests_with_timeout_and_serves_after) {
                 timeouts += is(e, errc::timeout) ? 1 : 0;
                 CAF_MESSAGE(sys.render(e));
               });
-  auto waited =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-          .count();
+  auto waited = seconds_since(t0);
   CAF_MESSAGE("all 6 answered after " << waited << " s");
   CAF_CHECK_EQUAL(timeouts, 6);
   CAF_CHECK_LESS(waited, 10.0);
-  CAF_REQUIRE_EQUAL(signal_server("CONT"), 0);
   // Service resumes: the stuck connections answer and serve again.
-  bool served = false;
-  sql(frozen_db, "SELECT 7")
-      .receive([&](result_set&) { served = true; },
-               [&](caf::error& e) { CAF_MESSAGE(sys.render(e)); });
-  CAF_CHECK(served);
-  self->request(frozen_db, bound, shutdown_atom::value)
-      .receive([] {}, [](caf::error&) {});
+  CAF_CHECK(thaw_and_serve(frozen_db));
+  stop(frozen_db);
 }
 
 CAF_TEST(a_cursor_on_a_frozen_server_ends_with_timeout_and_serves_after) {
-  broker_config bc;
-  bc.engine = engine_config::parse(pg_url() + "?application_name=" + app_name +
-                                   "&pool_size=2&pool_timeout=2&run_timeout=2");
-  auto frozen_db = spawn_broker(sys, bc);
+  auto frozen_db = frozen_broker("pool_size=2&pool_timeout=2&run_timeout=2");
   auto wait = caf::duration{bound};
   auto opened =
       query(self, frozen_db, "SELECT generate_series(1, 100000)", {}, wait);
@@ -204,55 +224,37 @@ CAF_TEST(a_cursor_on_a_frozen_server_ends_with_timeout_and_serves_after) {
   auto first = fetch(self, opened->rows, 10, wait);
   CAF_REQUIRE(first);
   CAF_REQUIRE_EQUAL(first->rows.size(), 10u);
-  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
-  CAF_REQUIRE_EQUAL(signal_server("STOP"), 0);
+  freeze();
   auto t0 = std::chrono::steady_clock::now();
   // The rows read ahead come first; then a fetch waits on the server.
   caf::error err;
   for (int i = 0; i < 3 && !err; ++i)
     if (auto more = fetch(self, opened->rows, 10, wait); !more)
       err = more.error();
-  auto waited =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-          .count();
+  auto waited = seconds_since(t0);
   CAF_MESSAGE("answered after " << waited << " s: " << sys.render(err));
   CAF_CHECK(is(err, errc::timeout));
   CAF_CHECK_LESS(waited, 10.0);
-  CAF_REQUIRE_EQUAL(signal_server("CONT"), 0);
-  bool served = false;
-  self->request(frozen_db, bound, sql_atom::value, std::string{"SELECT 7"},
-                std::vector<value>{})
-      .receive([&](result_set&) { served = true; },
-               [&](caf::error& e) { CAF_MESSAGE(sys.render(e)); });
-  CAF_CHECK(served);
-  self->request(frozen_db, bound, shutdown_atom::value)
-      .receive([] {}, [](caf::error&) {});
+  CAF_CHECK(thaw_and_serve(frozen_db));
+  stop(frozen_db);
 }
 
 CAF_TEST(a_broker_on_a_frozen_server_shuts_down_after_run_timeout) {
-  broker_config bc;
-  bc.engine = engine_config::parse(pg_url() + "?application_name=" + app_name +
-                                   "&pool_size=1&max_overflow=0&pool_timeout="
-                                   "2&run_timeout=2");
-  auto frozen_db = spawn_broker(sys, bc);
-  auto sql = [&](std::string stmt) {
-    return self->request(frozen_db, bound, sql_atom::value, std::move(stmt),
-                         std::vector<value>{});
-  };
+  auto frozen_db =
+      frozen_broker("pool_size=1&max_overflow=0&pool_timeout=2&run_timeout=2");
   caf::error err;
-  sql("SELECT 1").receive([](result_set&) {}, [&](caf::error& e) { err = e; });
+  sql(frozen_db, "SELECT 1")
+      .receive([](result_set&) {}, [&](caf::error& e) { err = e; });
   CAF_REQUIRE(!err);
-  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
-  CAF_REQUIRE_EQUAL(signal_server("STOP"), 0);
+  freeze();
   auto t0 = std::chrono::steady_clock::now();
-  auto stuck = sql("SELECT 2"); // its connection never answers
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Accepted before the shutdown, so the drain waits for it; its
+  // connection never answers.
+  auto stuck = sql(frozen_db, "SELECT 2");
   caf::error stopped;
   self->request(frozen_db, bound, shutdown_atom::value)
       .receive([] {}, [&](caf::error& e) { stopped = e; });
-  auto waited =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-          .count();
+  auto waited = seconds_since(t0);
   CAF_MESSAGE("shutdown answered after " << waited
                                          << " s: " << sys.render(stopped));
   CAF_CHECK(is(stopped, errc::timeout));

@@ -29,7 +29,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace sasync;
@@ -175,7 +174,16 @@ CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice) {
   CAF_REQUIRE_EQUAL(std::system("pkill -STOP -u postgres"), 0);
   auto stuck = self->request(*store, limit, set_atom::value,
                              std::string{"during"}, encode(std::string{"y"}));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // SIGTERM once the set runs (the status comes from the queue, not the
+  // frozen server).
+  auto running = [&] {
+    auto st = detail::ask<broker_status>(self, *db, limit, status_atom::value);
+    return st && st->queue.running > 0;
+  };
+  auto deadline = clock_type::now() + bound;
+  while (!running() && clock_type::now() < deadline)
+    ;
+  CAF_REQUIRE(running());
   auto t0 = clock_type::now();
   auto code = daemon.stop();
   auto waited = std::chrono::duration<double>(clock_type::now() - t0).count();
