@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 
 #include <sys/socket.h>
 
@@ -55,13 +56,14 @@ struct connection_count {
 class guarded_scribe : public caf::io::network::scribe_impl {
 public:
   guarded_scribe(default_multiplexer& mx, native_socket fd,
-                 const wire_limits& limits, connection_count& count)
-      : scribe_impl(mx, fd), limits_(limits), count_(count) {
-    if (++count_.open > limits_.connections)
+                 const wire_limits& limits,
+                 std::shared_ptr<connection_count> count)
+      : scribe_impl(mx, fd), limits_(limits), count_(std::move(count)) {
+    if (++count_->open > limits_.connections)
       refuse();
   }
 
-  ~guarded_scribe() override { --count_.open; }
+  ~guarded_scribe() override { --count_->open; }
 
   void configure_read(caf::io::receive_policy::config config) override {
     // BASP asks for a message's bytes as the header claims them; CAF would
@@ -87,8 +89,9 @@ public:
 private:
   void refuse() { ::shutdown(stream_.fd(), SHUT_RDWR); }
 
-  const wire_limits& limits_;
-  connection_count& count_;
+  wire_limits limits_;
+  // Shared: CAF may release a scribe after its multiplexer.
+  std::shared_ptr<connection_count> count_;
 };
 
 wire_limits limits_of(const caf::actor_system_config& cfg) {
@@ -109,7 +112,8 @@ public:
 
 private:
   wire_limits limits_;
-  connection_count count_;
+  std::shared_ptr<connection_count> count_ =
+      std::make_shared<connection_count>();
 };
 
 } // namespace

@@ -2,12 +2,19 @@
 # Soak (not part of CI): MINUTES of mixed load against one sasyncd on the
 # embedded SQLite default, printing the daemon's resident memory and open
 # file descriptors every INTERVAL seconds; both should stay flat.
-#   bash scripts/soak.sh [MINUTES=10] [INTERVAL=30]
-# The load: sasync-bench mixed runs back to back on long-lived connections
-# (32 clients, a fifth of them writing), and CLI invocations that each
-# connect, set, get, run SQL and disconnect again.
+#   bash scripts/soak.sh [--churn] [MINUTES=10] [INTERVAL=30]
+# The load: sasync-bench mixed runs back to back (32 clients on one
+# long-lived connection per run, a fifth of them writing). --churn adds CLI
+# invocations that each connect, set, get, run SQL and disconnect again:
+# with it RSS grows by about 1 KB per connection, which CAF 0.17.6 keeps for
+# every node that ever connected (see README, Reliability).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+churn=false
+if [[ ${1:-} == --churn ]]; then
+  churn=true
+  shift
+fi
 minutes=${1:-10}
 interval=${2:-30}
 dir=$PWD/$(bash scripts/build.sh | tail -n 1)
@@ -41,7 +48,9 @@ for _ in $(seq 1 100); do
 done
 port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/out")
 [[ -n $port ]] || { echo "soak: sasyncd did not start: $(cat "$work/err")" >&2; exit 1; }
-echo "soak: sasyncd pid $daemon on 127.0.0.1:$port, $minutes min, every $interval s"
+with=""
+$churn && with=", with CLI churn"
+echo "soak: sasyncd pid $daemon on 127.0.0.1:$port, $minutes min, every $interval s$with"
 set -m # each load loop in a process group of its own, to stop it whole
 
 (
@@ -53,7 +62,7 @@ set -m # each load loop in a process group of its own, to stop it whole
   done
 ) &
 loads+=($!)
-(
+cli_rounds() {
   cli=("$dir/app/sasync" --port "$port" --timeout 30)
   i=0
   while :; do
@@ -67,8 +76,11 @@ loads+=($!)
     fi
     i=$((i + 1))
   done
-) &
-loads+=($!)
+}
+if $churn; then
+  cli_rounds &
+  loads+=($!)
+fi
 
 count() { [[ -f $1 ]] && wc -l <"$1" || echo 0; }
 printf '%8s %10s %6s %12s %12s %8s\n' seconds rss_kb fds bench_runs cli_rounds errors
