@@ -53,6 +53,28 @@ inline std::string postgresql_url() {
   return env ? env : "postgresql://sasync:sasync@127.0.0.1:5432/sasync_test";
 }
 
+/// `pg_ctlcluster 15 main VERB` (start, stop, restart) on the local
+/// server; its exit code. Suites that call it run alone.
+inline int postgresql_cluster(const char* verb) {
+  return std::system(
+      (std::string{"pg_ctlcluster 15 main "} + verb + " >/dev/null 2>&1")
+          .c_str());
+}
+
+/// SIGSTOP or SIGCONT to every PostgreSQL server process of this machine;
+/// its exit code. Suites that call it run alone.
+inline int signal_postgresql(const char* sig) {
+  return std::system(
+      (std::string{"pkill -"} + sig + " -u postgres >/dev/null 2>&1").c_str());
+}
+
+/// SIGSTOP to the server, which thaws within a minute whatever happens to
+/// the test; the exit code of the SIGSTOP.
+inline int freeze_postgresql() {
+  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
+  return signal_postgresql("STOP");
+}
+
 /// A suite's tables in the PostgreSQL test database (a comma-separated
 /// list), dropped before and after each fixture.
 class postgresql_tables {

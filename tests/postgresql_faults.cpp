@@ -45,22 +45,9 @@ int kill_broker_backends() {
   return std::system(cmd.c_str());
 }
 
-/// SIGSTOP or SIGCONT to every server process (all of this machine's
-/// clusters: the suite runs alone).
-int signal_server(const char* sig) {
-  return std::system(
-      (std::string{"pkill -"} + sig + " -u postgres >/dev/null 2>&1").c_str());
-}
-
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
       .count();
-}
-
-int cluster(const char* verb) {
-  return std::system(
-      (std::string{"pg_ctlcluster 15 main "} + verb + " >/dev/null 2>&1")
-          .c_str());
 }
 
 struct fixture {
@@ -78,7 +65,8 @@ struct fixture {
   }
 
   ~fixture() {
-    cluster("start"); // whatever a test did, leave the server running
+    test::postgresql_cluster(
+        "start"); // whatever a test did, leave the server running
     self->request(db, bound, shutdown_atom::value)
         .receive([] {}, [](caf::error&) {});
   }
@@ -97,13 +85,6 @@ struct fixture {
                          std::vector<value>{});
   }
 
-  /// SIGSTOP to the server; whatever happens to the test, it thaws within a
-  /// minute.
-  void freeze() {
-    std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
-    CAF_REQUIRE_EQUAL(signal_server("STOP"), 0);
-  }
-
   /// Whether `db` answers a statement.
   bool serves(const broker& db) {
     bool served = false;
@@ -115,7 +96,7 @@ struct fixture {
 
   /// SIGCONT, then whether `db` serves again.
   bool thaw_and_serve(const broker& db) {
-    CAF_REQUIRE_EQUAL(signal_server("CONT"), 0);
+    CAF_REQUIRE_EQUAL(test::signal_postgresql("CONT"), 0);
     return serves(db);
   }
 
@@ -176,13 +157,13 @@ CAF_TEST(a_transaction_whose_connection_dies_fails_as_retryable) {
 
 CAF_TEST(work_sent_while_the_server_is_down_runs_once_it_is_back) {
   CAF_REQUIRE(select_one());
-  CAF_REQUIRE_EQUAL(cluster("stop"), 0);
+  CAF_REQUIRE_EQUAL(test::postgresql_cluster("stop"), 0);
   auto pending =
       self->request(db, bound, sql_atom::value, std::string{"SELECT 2::bigint"},
                     std::vector<value>{});
   // The request waits (pool_timeout is 30 s) while the server is away.
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  CAF_REQUIRE_EQUAL(cluster("start"), 0);
+  CAF_REQUIRE_EQUAL(test::postgresql_cluster("start"), 0);
   std::int64_t got = 0;
   pending.receive(
       [&](result_set& rs) { got = rs.rows.at(0).at(0).as_integer(); },
@@ -195,7 +176,7 @@ CAF_TEST(a_frozen_server_fails_requests_with_timeout_and_serves_after) {
   auto frozen_db =
       frozen_broker("pool_size=2&max_overflow=0&pool_timeout=2&run_timeout=2");
   CAF_REQUIRE(serves(frozen_db)); // its connections are open
-  freeze();
+  CAF_REQUIRE_EQUAL(test::freeze_postgresql(), 0);
   auto t0 = std::chrono::steady_clock::now();
   // Two run into the frozen server, four wait for the busy connections.
   std::vector<decltype(sql(frozen_db, ""))> pending;
@@ -226,7 +207,7 @@ CAF_TEST(a_cursor_on_a_frozen_server_ends_with_timeout_and_serves_after) {
   auto first = fetch(self, opened->rows, 10, wait);
   CAF_REQUIRE(first);
   CAF_REQUIRE_EQUAL(first->rows.size(), 10u);
-  freeze();
+  CAF_REQUIRE_EQUAL(test::freeze_postgresql(), 0);
   auto t0 = std::chrono::steady_clock::now();
   // The rows read ahead come first; then a fetch waits on the server.
   caf::error err;
@@ -245,7 +226,7 @@ CAF_TEST(a_broker_on_a_frozen_server_shuts_down_after_run_timeout) {
   auto frozen_db =
       frozen_broker("pool_size=1&max_overflow=0&pool_timeout=2&run_timeout=2");
   CAF_REQUIRE(serves(frozen_db)); // its connections are open
-  freeze();
+  CAF_REQUIRE_EQUAL(test::freeze_postgresql(), 0);
   auto t0 = std::chrono::steady_clock::now();
   // Accepted before the shutdown, so the drain waits for it; its
   // connection never answers.
@@ -261,13 +242,13 @@ CAF_TEST(a_broker_on_a_frozen_server_shuts_down_after_run_timeout) {
   caf::error first;
   stuck.receive([](result_set&) {}, [&](caf::error& e) { first = e; });
   CAF_CHECK(is(first, errc::timeout));
-  CAF_REQUIRE_EQUAL(signal_server("CONT"), 0);
+  CAF_REQUIRE_EQUAL(test::signal_postgresql("CONT"), 0);
   CAF_CHECK(select_one()); // the fixture's broker never noticed
 }
 
 CAF_TEST(a_restarted_server_is_used_again) {
   CAF_REQUIRE(select_one());
-  CAF_REQUIRE_EQUAL(cluster("restart"), 0);
+  CAF_REQUIRE_EQUAL(test::postgresql_cluster("restart"), 0);
   CAF_CHECK(select_one());
   CAF_CHECK(select_one());
 }

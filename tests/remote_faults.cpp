@@ -57,12 +57,6 @@ struct write_log {
 
 using shared_log = std::shared_ptr<test::watched<write_log>>;
 
-int cluster(const char* verb) {
-  return std::system(
-      (std::string{"pg_ctlcluster 15 main "} + verb + " >/dev/null 2>&1")
-          .c_str());
-}
-
 struct fixture {
   test::postgresql_tables tables{"sasync_items, sasync_array"};
   test::scratch_dir scratch{"remote-pg"};
@@ -72,7 +66,8 @@ struct fixture {
   caf::scoped_actor self{sys};
 
   ~fixture() {
-    cluster("start"); // whatever happened, leave the server running
+    test::postgresql_cluster(
+        "start"); // whatever happened, leave the server running
   }
 
   std::filesystem::path config() {
@@ -128,7 +123,7 @@ CAF_TEST(a_server_restart_under_64_writers_loses_nothing_acknowledged) {
               test::answer_fn{answered});
   CAF_REQUIRE(log->await([](auto& l) { return l.acks.size() >= 1000; }, bound));
   auto t0 = clock_type::now();
-  CAF_REQUIRE_EQUAL(cluster("restart"), 0);
+  CAF_REQUIRE_EQUAL(test::postgresql_cluster("restart"), 0);
   CAF_MESSAGE("restart took "
               << std::chrono::duration<double>(clock_type::now() - t0).count()
               << " s");
@@ -169,9 +164,7 @@ CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice) {
   auto store = items_of(self, *db, 1, limit);
   CAF_REQUIRE(store);
   CAF_REQUIRE(set(self, *store, "before", std::string{"x"}, limit));
-  // Whatever happens to this test, the server thaws within a minute.
-  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
-  CAF_REQUIRE_EQUAL(std::system("pkill -STOP -u postgres"), 0);
+  CAF_REQUIRE_EQUAL(test::freeze_postgresql(), 0);
   auto stuck = self->request(*store, limit, set_atom::value,
                              std::string{"during"}, encode(std::string{"y"}));
   // SIGTERM once the set runs (the status comes from the queue, not the
@@ -199,7 +192,7 @@ CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice) {
   caf::error answer;
   stuck.receive([] {}, [&](caf::error& e) { answer = e; });
   CAF_CHECK(answer);
-  CAF_REQUIRE_EQUAL(std::system("pkill -CONT -u postgres"), 0);
+  CAF_REQUIRE_EQUAL(test::signal_postgresql("CONT"), 0);
   disconnect_node(*db);
 }
 
