@@ -46,13 +46,15 @@ caf::error make_retryable_error(errc code, std::string what) {
           caf::make_message(std::move(what), true)};
 }
 
+// CAF 0.17's error::category() reads through a null pointer on an empty
+// error, so each check asks whether there is an error first.
 bool is(const caf::error& err, errc code) {
-  return err.category() == errc_category &&
+  return err && err.category() == errc_category &&
          err.code() == static_cast<std::uint8_t>(code);
 }
 
 bool is_retryable(const caf::error& err) {
-  if (err.category() != errc_category)
+  if (!err || err.category() != errc_category)
     return false;
   auto& ctx = err.context();
   return ctx.match_elements<std::string, bool>() && ctx.get_as<bool>(1);

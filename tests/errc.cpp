@@ -53,6 +53,11 @@ CAF_TEST(errors_of_other_categories_are_not_sasync_errors) {
   CAF_CHECK(!is_retryable(other));
 }
 
+CAF_TEST(no_error_is_no_sasync_error) {
+  CAF_CHECK(!is(caf::error{}, errc::timeout));
+  CAF_CHECK(!is_retryable(caf::error{}));
+}
+
 CAF_TEST(errors_survive_serialization) {
   auto err = make_retryable_error(errc::database_error, "server closed");
   std::vector<char> buf;
