@@ -4,10 +4,13 @@
 
 #include "storage/connection.hpp"
 
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include <sys/types.h>
 #include <unistd.h>
 
 namespace sasync::test {
@@ -68,12 +71,44 @@ inline int signal_postgresql(const char* sig) {
       (std::string{"pkill -"} + sig + " -u postgres >/dev/null 2>&1").c_str());
 }
 
-/// SIGSTOP to the server, which thaws within a minute whatever happens to
-/// the test; the exit code of the SIGSTOP.
-inline int freeze_postgresql() {
-  std::system("(sleep 60; pkill -CONT -u postgres) >/dev/null 2>&1 &");
-  return signal_postgresql("STOP");
-}
+/// The PostgreSQL server stopped (SIGSTOP) until thaw(), the end of the
+/// scope, or a minute later, whatever happens to the test process. thaw()
+/// calls the minute-later thaw off, so that it cannot thaw a later test's
+/// freeze.
+class frozen_postgresql {
+public:
+  frozen_postgresql() {
+    if (auto out = ::popen("sh -c 'sleep 60 && pkill -CONT -u postgres' "
+                           ">/dev/null 2>&1 & echo $!",
+                           "r")) {
+      if (std::fscanf(out, "%d", &watcher_) != 1)
+        watcher_ = -1;
+      ::pclose(out);
+    }
+    stopped_ = signal_postgresql("STOP") == 0;
+  }
+  frozen_postgresql(const frozen_postgresql&) = delete;
+  frozen_postgresql& operator=(const frozen_postgresql&) = delete;
+  ~frozen_postgresql() { thaw(); }
+
+  /// Whether the SIGSTOP reached the server.
+  bool stopped() const noexcept { return stopped_; }
+
+  /// SIGCONT now; the exit code of the SIGCONT (0 if already thawed).
+  int thaw() {
+    if (watcher_ > 0)
+      ::kill(watcher_, SIGTERM);
+    watcher_ = -1;
+    if (!stopped_)
+      return 0;
+    stopped_ = false;
+    return signal_postgresql("CONT");
+  }
+
+private:
+  pid_t watcher_ = -1;
+  bool stopped_ = false;
+};
 
 /// A suite's tables in the PostgreSQL test database (a comma-separated
 /// list), dropped before and after each fixture.

@@ -95,8 +95,8 @@ struct fixture {
   }
 
   /// SIGCONT, then whether `db` serves again.
-  bool thaw_and_serve(const broker& db) {
-    CAF_REQUIRE_EQUAL(test::signal_postgresql("CONT"), 0);
+  bool thaw_and_serve(test::frozen_postgresql& frozen, const broker& db) {
+    CAF_REQUIRE_EQUAL(frozen.thaw(), 0);
     return serves(db);
   }
 
@@ -176,7 +176,8 @@ CAF_TEST(a_frozen_server_fails_requests_with_timeout_and_serves_after) {
   auto frozen_db =
       frozen_broker("pool_size=2&max_overflow=0&pool_timeout=2&run_timeout=2");
   CAF_REQUIRE(serves(frozen_db)); // its connections are open
-  CAF_REQUIRE_EQUAL(test::freeze_postgresql(), 0);
+  test::frozen_postgresql frozen;
+  CAF_REQUIRE(frozen.stopped());
   auto t0 = std::chrono::steady_clock::now();
   // Two run into the frozen server, four wait for the busy connections.
   std::vector<decltype(sql(frozen_db, ""))> pending;
@@ -194,7 +195,7 @@ CAF_TEST(a_frozen_server_fails_requests_with_timeout_and_serves_after) {
   CAF_CHECK_EQUAL(timeouts, 6);
   CAF_CHECK_LESS(waited, 10.0);
   // Service resumes: the stuck connections answer and serve again.
-  CAF_CHECK(thaw_and_serve(frozen_db));
+  CAF_CHECK(thaw_and_serve(frozen, frozen_db));
   stop(frozen_db);
 }
 
@@ -207,7 +208,8 @@ CAF_TEST(a_cursor_on_a_frozen_server_ends_with_timeout_and_serves_after) {
   auto first = fetch(self, opened->rows, 10, wait);
   CAF_REQUIRE(first);
   CAF_REQUIRE_EQUAL(first->rows.size(), 10u);
-  CAF_REQUIRE_EQUAL(test::freeze_postgresql(), 0);
+  test::frozen_postgresql frozen;
+  CAF_REQUIRE(frozen.stopped());
   auto t0 = std::chrono::steady_clock::now();
   // The rows read ahead come first; then a fetch waits on the server.
   caf::error err;
@@ -218,7 +220,7 @@ CAF_TEST(a_cursor_on_a_frozen_server_ends_with_timeout_and_serves_after) {
   CAF_MESSAGE("answered after " << waited << " s: " << sys.render(err));
   CAF_CHECK(is(err, errc::timeout));
   CAF_CHECK_LESS(waited, 10.0);
-  CAF_CHECK(thaw_and_serve(frozen_db));
+  CAF_CHECK(thaw_and_serve(frozen, frozen_db));
   stop(frozen_db);
 }
 
@@ -226,7 +228,8 @@ CAF_TEST(a_broker_on_a_frozen_server_shuts_down_after_run_timeout) {
   auto frozen_db =
       frozen_broker("pool_size=1&max_overflow=0&pool_timeout=2&run_timeout=2");
   CAF_REQUIRE(serves(frozen_db)); // its connections are open
-  CAF_REQUIRE_EQUAL(test::freeze_postgresql(), 0);
+  test::frozen_postgresql frozen;
+  CAF_REQUIRE(frozen.stopped());
   auto t0 = std::chrono::steady_clock::now();
   // Accepted before the shutdown, so the drain waits for it; its
   // connection never answers.
@@ -242,7 +245,7 @@ CAF_TEST(a_broker_on_a_frozen_server_shuts_down_after_run_timeout) {
   caf::error first;
   stuck.receive([](result_set&) {}, [&](caf::error& e) { first = e; });
   CAF_CHECK(is(first, errc::timeout));
-  CAF_REQUIRE_EQUAL(test::signal_postgresql("CONT"), 0);
+  CAF_REQUIRE_EQUAL(frozen.thaw(), 0);
   CAF_CHECK(select_one()); // the fixture's broker never noticed
 }
 

@@ -164,7 +164,8 @@ CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice) {
   auto store = items_of(self, *db, 1, limit);
   CAF_REQUIRE(store);
   CAF_REQUIRE(set(self, *store, "before", std::string{"x"}, limit));
-  CAF_REQUIRE_EQUAL(test::freeze_postgresql(), 0);
+  test::frozen_postgresql frozen;
+  CAF_REQUIRE(frozen.stopped());
   auto stuck = self->request(*store, limit, set_atom::value,
                              std::string{"during"}, encode(std::string{"y"}));
   // SIGTERM once the set runs (the status comes from the queue, not the
@@ -192,7 +193,7 @@ CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice) {
   caf::error answer;
   stuck.receive([] {}, [&](caf::error& e) { answer = e; });
   CAF_CHECK(answer);
-  CAF_REQUIRE_EQUAL(test::signal_postgresql("CONT"), 0);
+  CAF_REQUIRE_EQUAL(frozen.thaw(), 0);
   disconnect_node(*db);
 }
 
