@@ -2,6 +2,7 @@
 // of its demand, so memory stays bounded whatever the result's size; every
 // database call runs on the connection actor it leased.
 #include "actors/detail/cursor_actor.hpp"
+#include "actors/detail/run_timeout.hpp"
 
 #include "actors/errc.hpp"
 
@@ -72,9 +73,7 @@ using cursor_ptr = cursor::stateful_pointer<cursor_state>;
 /// How long a query or fetch may wait for the connection: a frozen server
 /// ends the cursor with a timeout instead of leaving its requesters waiting.
 caf::duration database_deadline(const cursor_state& st) {
-  if (st.cfg.run_timeout.count() <= 0)
-    return caf::infinite;
-  return caf::duration{st.cfg.run_timeout};
+  return detail::run_deadline(st.cfg.run_timeout);
 }
 
 /// The error for a connection that did not answer in time; others as they
@@ -82,10 +81,9 @@ caf::duration database_deadline(const cursor_state& st) {
 caf::error database_error(const cursor_state& st, caf::error err) {
   if (err != caf::sec::request_timeout)
     return err;
-  return make_error(errc::timeout,
-                    "no answer from the database within run_timeout (" +
-                        std::to_string(st.cfg.run_timeout.count()) +
-                        " ms); the cursor has ended");
+  return detail::run_timeout_error(st.cfg.run_timeout,
+                                   "no answer from the database",
+                                   "the cursor has ended");
 }
 
 void serve(cursor_ptr self);

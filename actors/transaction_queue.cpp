@@ -3,6 +3,7 @@
 #include "actors/transaction_queue.hpp"
 
 #include "actors/detail/deliver.hpp"
+#include "actors/detail/run_timeout.hpp"
 #include "actors/errc.hpp"
 
 #include <caf/actor_clock.hpp>
@@ -332,10 +333,9 @@ void overrun(queue_ptr self) {
     auto i = st.in_flight.find(addr);
     if (i->second.deadline > now)
       break;
-    auto err = make_error(errc::timeout,
-                          "no answer from the database within run_timeout (" +
-                              std::to_string(st.run_timeout.count()) +
-                              " ms); the work may still commit");
+    auto err =
+        detail::run_timeout_error(st.run_timeout, "no answer from the database",
+                                  "the work may still commit");
     finish_batch(st, i->second.jobs,
                  std::vector<caf::error>(i->second.jobs.size(), err));
     st.running_order.erase(st.running_order.begin());
@@ -640,12 +640,10 @@ caf::result<void> close_all(queue_ptr self) {
     if (left->stuck == 0)
       detail::deliver_done(rp);
     else
-      rp.deliver(
-          make_error(errc::timeout,
-                     std::to_string(left->stuck) +
-                         " connection(s) did not close within run_timeout (" +
-                         std::to_string(self->state.run_timeout.count()) +
-                         " ms); the work they run may still commit"));
+      rp.deliver(detail::run_timeout_error(
+          self->state.run_timeout,
+          std::to_string(left->stuck) + " connection(s) did not close",
+          "the work they run may still commit"));
     self->quit();
   };
   if (all.empty()) {
@@ -653,10 +651,8 @@ caf::result<void> close_all(queue_ptr self) {
     self->quit();
     return rp;
   }
-  auto deadline = st.run_timeout.count() > 0 ? caf::duration{st.run_timeout}
-                                             : caf::infinite;
   for (auto& conn : all)
-    self->request(conn, deadline, close_atom::value)
+    self->request(conn, detail::run_deadline(st.run_timeout), close_atom::value)
         .then([one_closed]() mutable { one_closed(true); },
               [one_closed](caf::error& err) mutable {
                 one_closed(err != caf::sec::request_timeout);

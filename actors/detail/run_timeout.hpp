@@ -1,0 +1,31 @@
+// run_timeout, the engine's bound on how long sasync waits for the database
+// to answer: as a request timeout, and as the error its requesters get.
+#pragma once
+
+#include "actors/errc.hpp"
+
+#include <caf/duration.hpp>
+#include <caf/error.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace sasync::detail {
+
+/// `run_timeout` as a request timeout; zero waits as long as it takes.
+inline caf::duration run_deadline(std::chrono::milliseconds run_timeout) {
+  if (run_timeout.count() <= 0)
+    return caf::infinite;
+  return caf::duration{run_timeout};
+}
+
+/// errc::timeout: `what` did not happen within `run_timeout`; `then` says
+/// what that leaves for the work.
+inline caf::error run_timeout_error(std::chrono::milliseconds run_timeout,
+                                    const std::string& what, const char* then) {
+  return make_error(errc::timeout, what + " within run_timeout (" +
+                                       std::to_string(run_timeout.count()) +
+                                       " ms); " + then);
+}
+
+} // namespace sasync::detail
