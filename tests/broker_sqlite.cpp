@@ -6,10 +6,9 @@
 #include "actors/errc.hpp"
 
 #include "backends.hpp"
+#include "set_flood.hpp"
 
-#include <caf/event_based_actor.hpp>
-
-#include <algorithm>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,33 +39,6 @@ struct backend : sasync::test::sqlite_file {
 namespace {
 
 const caf::duration limit{bound};
-
-/// Answers n with the names of n concurrent 4 KB sets that were
-/// acknowledged, once every set is answered.
-caf::behavior concurrent_sets(caf::event_based_actor* self, items store) {
-  return {[=](int n) -> caf::result<std::vector<std::string>> {
-    auto rp = self->make_response_promise<std::vector<std::string>>();
-    auto left = std::make_shared<int>(n);
-    auto acked = std::make_shared<std::vector<std::string>>();
-    auto answered = [=]() mutable {
-      if (--*left == 0) {
-        std::sort(acked->begin(), acked->end());
-        rp.deliver(*acked);
-      }
-    };
-    for (int i = 0; i < n; ++i) {
-      auto name = "big-" + std::to_string(i);
-      set(
-          self, store, name, std::string(4000, 'x'),
-          [=]() mutable {
-            acked->push_back(name);
-            answered();
-          },
-          [=](caf::error&) mutable { answered(); });
-    }
-    return rp;
-  }};
-}
 
 } // namespace
 
@@ -100,10 +72,15 @@ CAF_TEST(a_full_disk_fails_writes_clearly_keeps_the_file_and_recovers) {
   CAF_MESSAGE("full disk: " << sys.render(first));
   CAF_CHECK_NOT_EQUAL(sys.render(first).find("full"), std::string::npos);
   // 64 sets at once, so that group commit runs them together.
-  std::vector<std::string> acked;
-  self->request(sys.spawn(concurrent_sets, *store), bound, 64)
-      .receive([&](std::vector<std::string>& xs) { acked = std::move(xs); },
-               [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  std::vector<std::string> big;
+  for (int i = 0; i < 64; ++i)
+    big.push_back("big-" + std::to_string(i));
+  auto done = std::make_shared<std::promise<test::flood_result>>();
+  auto flooded = done->get_future();
+  caf::anon_send(
+      sys.spawn(test::set_flood, *store, std::string(4000, 'x'), done), big);
+  CAF_REQUIRE(flooded.wait_for(bound) == std::future_status::ready);
+  auto acked = flooded.get().acked;
   CAF_CHECK_LESS(acked.size(), 64u);
   CAF_MESSAGE(acked.size() << " of 64 sets fit before the disk was full");
   auto names = sasync::load_all<std::string>(self, *store, limit);

@@ -15,6 +15,7 @@
 #include "storage/item_store.hpp"
 
 #include "echo_capture.hpp"
+#include "set_flood.hpp"
 #include "user_types.hpp"
 
 #include <caf/actor_system.hpp>
@@ -646,44 +647,6 @@ CAF_TEST(a_corrupt_row_among_merged_gets_fails_alone) {
 
 namespace {
 
-/// What a flood of sets came back with.
-struct flood_result {
-  std::vector<std::string> acked; ///< sorted
-  std::size_t overloaded = 0;
-  std::vector<std::string> other_errors;
-};
-
-/// Sends a set for every name at once and answers with how they went,
-/// once every one is answered.
-caf::behavior flood(caf::event_based_actor* self, items store,
-                    std::shared_ptr<std::promise<flood_result>> out) {
-  return {[=](const std::vector<std::string>& names) {
-    auto result = std::make_shared<flood_result>();
-    auto left = std::make_shared<std::size_t>(names.size());
-    auto answered = [=] {
-      if (--*left == 0) {
-        std::sort(result->acked.begin(), result->acked.end());
-        out->set_value(std::move(*result));
-        self->quit();
-      }
-    };
-    for (auto& name : names)
-      set(
-          self, store, name, std::string(100, 'v'),
-          [=] {
-            result->acked.push_back(name);
-            answered();
-          },
-          [=](caf::error& err) {
-            if (is(err, errc::overloaded))
-              ++result->overloaded;
-            else
-              result->other_errors.push_back(self->system().render(err));
-            answered();
-          });
-  }};
-}
-
 long peak_rss_kb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -709,7 +672,8 @@ CAF_TEST(
   auto rss_before = peak_rss_kb();
   auto done = std::make_shared<std::promise<flood_result>>();
   auto result = done->get_future();
-  caf::anon_send(sys.spawn(flood, store, done), names);
+  caf::anon_send(sys.spawn(set_flood, store, std::string(100, 'v'), done),
+                 names);
   CAF_REQUIRE(result.wait_for(bound) == std::future_status::ready);
   auto r = result.get();
   CAF_MESSAGE(r.acked.size() << " of 5000 accepted and committed, "
