@@ -53,17 +53,7 @@ local_node::~local_node() {
 }
 
 double local_node::peak_rss_mb() const {
-  std::ifstream status{"/proc/" + std::to_string(proc_.pid()) + "/status"};
-  std::string key;
-  while (status >> key) {
-    if (key == "VmHWM:") {
-      double kib = 0;
-      status >> kib;
-      return kib / 1024.0;
-    }
-    status.ignore(4096, '\n');
-  }
-  return 0;
+  return static_cast<double>(proc_.memory_kb("VmHWM")) / 1024.0;
 }
 
 double local_node::cpu_seconds() const {

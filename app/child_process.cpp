@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -129,6 +130,18 @@ std::optional<int> child_process::wait(std::chrono::milliseconds timeout) {
   }
   drain_stderr();
   return status_;
+}
+
+long child_process::memory_kb(const std::string& field) const {
+  std::ifstream status{"/proc/" + std::to_string(pid_) + "/status"};
+  std::string key;
+  while (status >> key) {
+    long kb = 0;
+    if (key == field + ":" && status >> kb)
+      return kb;
+    status.ignore(4096, '\n');
+  }
+  return 0;
 }
 
 std::string child_process::errors() {

@@ -35,6 +35,10 @@ public:
 
   pid_t pid() const noexcept { return pid_; }
 
+  /// A memory figure of the running program from /proc/PID/status, in KiB:
+  /// `VmRSS` (resident now) or `VmHWM` (its peak); 0 once it has gone.
+  long memory_kb(const std::string& field) const;
+
 private:
   void drain_stderr();
 

@@ -71,17 +71,6 @@ struct write_log {
 
 using shared_log = std::shared_ptr<test::watched<write_log>>;
 
-/// The resident memory of process `pid`.
-long resident_kb(pid_t pid) {
-  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
-  std::string key;
-  long kb = 0;
-  while (status >> key)
-    if (key == "VmRSS:" && status >> kb)
-      break;
-  return kb;
-}
-
 /// A TCP connection to the node that speaks no CAF at all.
 class raw_peer {
 public:
@@ -391,7 +380,7 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
 CAF_TEST(wrong_messages_and_a_flood_from_a_raw_peer_leave_the_node_serving) {
   // Limits come from the node's config; this one allows 1,000-byte values.
   test::daemon_process daemon{config(), {"--node.max-value-bytes=1000"}};
-  auto rss_kb = [&] { return resident_kb(daemon.process().pid()); };
+  auto rss_kb = [&] { return daemon.process().memory_kb("VmRSS"); };
   // A plain CAF peer, with no sasync stand-in in between, that sends
   // whatever it likes.
   auto typed = sys.middleman().remote_actor<node>("127.0.0.1", daemon.port());
@@ -435,7 +424,7 @@ CAF_TEST(wrong_messages_and_a_flood_from_a_raw_peer_leave_the_node_serving) {
 
 CAF_TEST(a_peer_claiming_a_huge_message_is_disconnected_before_any_allocation) {
   test::daemon_process daemon{config()};
-  auto before = resident_kb(daemon.process().pid());
+  auto before = daemon.process().memory_kb("VmRSS");
   // Without the guard, CAF reserves (and zero-fills) all 4 GiB the header
   // claims before reading a byte of it.
   for (std::uint32_t claim : {0xFFFFFFFFu, (80u << 20) + 1}) {
@@ -443,7 +432,7 @@ CAF_TEST(a_peer_claiming_a_huge_message_is_disconnected_before_any_allocation) {
     peer.send_header(1, claim); // a client handshake
     CAF_CHECK(peer.closed_within(10s));
   }
-  auto grown = resident_kb(daemon.process().pid()) - before;
+  auto grown = daemon.process().memory_kb("VmRSS") - before;
   CAF_MESSAGE("two headers claiming 4 GiB and 80 MiB + 1 grew the node by "
               << grown << " KB");
   CAF_CHECK_LESS(grown, 64 * 1024);
