@@ -112,8 +112,9 @@ CAF_TEST_FIXTURE_SCOPE(postgresql_pool_tests, fixture)
 
 CAF_TEST(four_slow_transactions_run_in_parallel_on_the_pool) {
   auto db = start("pool_size=4&max_overflow=0");
-  auto run = run_sleepers(db, 4, 1.0);
-  CAF_MESSAGE("4 x 1 s transactions took " << run.took << " s (server clock)");
+  // Long enough to overlap however slowly the pool's connections open.
+  auto run = run_sleepers(db, 4, 3.0);
+  CAF_MESSAGE("4 x 3 s transactions took " << run.took << " s (server clock)");
   CAF_CHECK(run.overlapped); // one after another would not overlap at all
   stop(db);
 }
@@ -130,8 +131,10 @@ CAF_TEST(one_connection_runs_them_one_after_another) {
 
 CAF_TEST(overflow_connections_serve_a_burst_and_close_afterwards) {
   auto db = start("pool_size=1&max_overflow=3");
-  auto run = run_sleepers(db, 4, 1.0);
-  CAF_MESSAGE("4 x 1 s on 1 + 3 overflow took " << run.took << " s");
+  // Long enough to overlap although the extra connections open one after
+  // another (about 0.5 s each under the sanitizers).
+  auto run = run_sleepers(db, 4, 3.0);
+  CAF_MESSAGE("4 x 3 s on 1 + 3 overflow took " << run.took << " s");
   CAF_CHECK(run.overlapped);
   // Extra connections close after a second without work (overflow_idle).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
