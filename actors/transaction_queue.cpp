@@ -321,6 +321,21 @@ void arm_run_timer(queue_ptr self) {
               overrun_atom::value);
 }
 
+/// What a batch past run_timeout leaves: its connection interrupts it (and
+/// never commits interrupted work), but a write whose COMMIT had begun may
+/// still commit.
+caf::error overrun_error(const queue_state& st,
+                         const std::vector<waiting_job>& jobs) {
+  auto writes = std::any_of(jobs.begin(), jobs.end(), [](auto& w) {
+    return w.work->mode() == access_mode::write;
+  });
+  return detail::run_timeout_error(
+      st.run_timeout, "no answer from the database",
+      writes ? "its statement is interrupted; the work may still commit if "
+               "its COMMIT had begun"
+             : "its statement is interrupted; a read commits nothing");
+}
+
 /// The run timer went off: the requesters of every batch past its deadline
 /// get timeout; the connection stays busy until it answers.
 void overrun(queue_ptr self) {
@@ -333,9 +348,7 @@ void overrun(queue_ptr self) {
     auto i = st.in_flight.find(addr);
     if (i->second.deadline > now)
       break;
-    auto err =
-        detail::run_timeout_error(st.run_timeout, "no answer from the database",
-                                  "the work may still commit");
+    auto err = overrun_error(st, i->second.jobs);
     finish_batch(st, i->second.jobs,
                  std::vector<caf::error>(i->second.jobs.size(), err));
     st.running_order.erase(st.running_order.begin());
@@ -345,6 +358,24 @@ void overrun(queue_ptr self) {
   arm_run_timer(self);
   if (failed)
     notify_drained(st);
+}
+
+/// A connection could not open and trying again will not help (a missing
+/// database, a refused login): what waits for the lane would meet the same
+/// refusal, so it gets it now. Later work tries the connection again.
+void refused_for_good(queue_ptr self, lane& ln, const caf::error& err) {
+  auto& st = self->state;
+  st.last_connect_error = err;
+  fail_waiting(st, ln, err);
+}
+
+/// The lane `conn` serves, or null if it has left the pool.
+lane* lane_of(queue_state& st, const connection_actor& conn) {
+  for (auto* ln : {&st.writers, &st.readers})
+    if (std::find(ln->members.begin(), ln->members.end(), conn) !=
+        ln->members.end())
+      return ln;
+  return nullptr;
 }
 
 /// A connection reported on its batch: answer it and give it more work, or,
@@ -370,34 +401,38 @@ void batch_done(queue_ptr self, const connection_actor& conn, bool is_reader,
     return notify_drained(st);
   }
   finish_batch(st, batch, report.errors);
+  if (!report.started && !report.errors.empty())
+    refused_for_good(self, ln, report.errors.front());
   serve_again(self, ln, conn);
 }
 
 /// The backoff of a connection that could not open is over: reconnect it.
+/// A refusal for good ends the retries: the connection waits for new work.
 void retry(queue_ptr self, const connection_actor& conn) {
   auto& st = self->state;
-  auto is_member = [&](lane& ln) {
-    return std::find(ln.members.begin(), ln.members.end(), conn) !=
-           ln.members.end();
-  };
-  if (st.closing || !(is_member(st.writers) || is_member(st.readers)))
+  if (st.closing || !lane_of(st, conn))
     return;
   self->request(conn, caf::infinite, connect_atom::value)
       .then(
           [self, conn] {
             auto& s = self->state;
             s.backoff.erase(conn.address());
-            auto& ln =
-                std::find(s.readers.members.begin(), s.readers.members.end(),
-                          conn) != s.readers.members.end()
-                    ? s.readers
-                    : s.writers;
-            ln.idle.emplace_back(conn);
-            dispatch(self, ln);
+            if (auto* ln = lane_of(s, conn); ln && !s.closing) {
+              ln->idle.emplace_back(conn);
+              dispatch(self, *ln);
+            }
           },
           [self, conn](caf::error& err) {
-            self->state.last_connect_error = err;
-            schedule_retry(self, conn);
+            auto& s = self->state;
+            s.last_connect_error = err;
+            auto* ln = lane_of(s, conn);
+            if (!ln || s.closing)
+              return;
+            if (is_retryable(err))
+              return schedule_retry(self, conn);
+            s.backoff.erase(conn.address());
+            refused_for_good(self, *ln, err);
+            serve_again(self, *ln, conn);
           });
 }
 

@@ -462,6 +462,53 @@ CAF_TEST(a_connection_that_cannot_open_for_good_fails_the_batch_at_once) {
   CAF_CHECK(failed_with(0, errc::database_error));
 }
 
+CAF_TEST(a_connection_that_cannot_open_for_good_fails_what_waits_at_once) {
+  auto q = make_queue(10, 1, false, std::chrono::seconds(30));
+  submit(q, 0, niceness(0));
+  submit(q, 1, niceness(0));
+  submit(q, 2, niceness(5));
+  complete(*writer_log,
+           {make_error(errc::database_error, "database \"x\" does not exist")},
+           false);
+  // Every job would meet the same refusal: none waits for another attempt.
+  for (int i = 0; i < 3; ++i)
+    CAF_CHECK(failed_with(i, errc::database_error));
+  CAF_CHECK_EQUAL(writer_log->batches.size(), 1u);
+  CAF_CHECK_EQUAL(writer_log->connects, 0);
+  // Later work tries the connection again.
+  submit(q, 3, niceness(0));
+  CAF_REQUIRE_EQUAL(writer_log->batches.size(), 2u);
+  complete(*writer_log);
+  CAF_CHECK(succeeded(3));
+}
+
+CAF_TEST(a_permanent_error_while_reconnecting_ends_the_retries) {
+  auto q = make_queue(10, 1, false, std::chrono::seconds(30));
+  submit(q, 0, niceness(0));
+  submit(q, 1, niceness(0));
+  auto down = make_retryable_error(errc::database_error, "server is down");
+  complete(*writer_log, {down}, false); // 0 never started: backoff
+  CAF_CHECK(!outcome[0].has_value());
+  writer_log->connect_error =
+      make_error(errc::database_error, "password authentication failed");
+  advance_time(std::chrono::milliseconds(50)); // the retry is refused
+  settle();
+  CAF_CHECK_EQUAL(writer_log->connects, 1);
+  CAF_CHECK(failed_with(0, errc::database_error));
+  CAF_CHECK(failed_with(1, errc::database_error));
+  CAF_CHECK(outcome[1] && sys.render(*outcome[1]).find("password") !=
+                              std::string::npos);
+  advance_time(std::chrono::seconds(10)); // no further attempts
+  settle();
+  CAF_CHECK_EQUAL(writer_log->connects, 1);
+  // Later work tries the connection again.
+  writer_log->connect_error = caf::error{};
+  submit(q, 2, niceness(0));
+  CAF_REQUIRE_EQUAL(writer_log->batches.size(), 2u);
+  complete(*writer_log);
+  CAF_CHECK(succeeded(2));
+}
+
 CAF_TEST(busy_pool_opens_overflow_connections_and_closes_them_when_idle) {
   auto q = make_queue(10, 1, false, {}, 2);
   submit(q, 0, niceness(0)); // the pool's writer
