@@ -18,8 +18,9 @@ namespace sasync {
 enum class access_mode : unsigned char { read, write };
 
 /// One database connection. It belongs to exactly one owner at a time (in
-/// sasync, one connection actor) and is not thread-safe. Every member that
-/// talks to the database throws storage_failure on failure.
+/// sasync, one connection actor) and is not thread-safe, but for
+/// interrupt(). Every member that talks to the database throws
+/// storage_failure on failure.
 class connection {
 public:
   virtual ~connection();
@@ -62,6 +63,14 @@ public:
 
   /// How many statements this connection has prepared (cache misses).
   virtual std::size_t prepare_count() const noexcept = 0;
+
+  /// Asks the statement running now, if any, to stop; it then throws
+  /// storage_failure. The one member another thread may call while the
+  /// owner runs a statement (SQLite: sqlite3_interrupt; PostgreSQL: a cancel
+  /// request, which waits for the server to take it). It may also stop the
+  /// owner's next statement: the owner decides when it may be called (see
+  /// statement_watchdog).
+  virtual void interrupt() noexcept = 0;
 
 protected:
   /// Runs savepoint statements in order, in one round trip where the

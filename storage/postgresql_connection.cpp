@@ -27,8 +27,8 @@ failure_kind classify(const std::string& sqlstate) {
     return failure_kind::busy; // serialization, deadlock, lock not available
   if (sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0)
     return failure_kind::connection;
-  if (sqlstate.rfind("22", 0) == 0)
-    return failure_kind::invalid_argument; // data exception
+  // Data exceptions (class 22: division by zero, out of range) are the
+  // database refusing the statement, as SQLite's errors are.
   return failure_kind::database;
 }
 
@@ -49,6 +49,31 @@ std::string trimmed(std::string text) {
     out += c;
   }
   return out;
+}
+
+/// The SQLSTATE of a failed connection attempt that trying again will not
+/// mend (a missing database or role, a refused login, a host the resolver
+/// does not know), or null for one that may pass (a server not started or
+/// restarting, too many clients). libpq gives no SQLSTATE for a failed
+/// connection, so its and the server's English words decide.
+const char* refused_for_good(const std::string& words) {
+  auto has = [&](const char* x) { return words.find(x) != std::string::npos; };
+  auto missing = has("FATAL:") && has("\" does not exist");
+  if (missing && has("role \""))
+    return "28000";
+  if (missing && has("database \""))
+    return "3D000";
+  if (has("password authentication failed") || has("no password supplied"))
+    return "28P01";
+  if (has("authentication failed") || has("no pg_hba.conf entry") ||
+      has("is not permitted to log in"))
+    return "28000"; // peer or ident authentication, or no way in at all
+  if (has("permission denied for database"))
+    return "42501";
+  // The resolver's "Temporary failure in name resolution" may pass.
+  if (has("could not translate host name") && !has("Temporary failure"))
+    return "08001";
+  return nullptr;
 }
 
 value field_value(const pqxx::field& f) {
@@ -230,16 +255,30 @@ public:
     return cache_.size();
   }
 
+  void interrupt() noexcept override {
+    // libpqxx's cancel is thread-safe (PQgetCancel, then PQcancel over a
+    // connection of its own). The server ignores it while the connection
+    // waits for its next statement.
+    try {
+      conn_.cancel_query();
+    } catch (...) {
+      // No cancel went out: the statement runs on, as it would anyway.
+    }
+  }
+
 private:
   static pqxx::connection connect(const engine_config& cfg) {
     try {
       return pqxx::connection{cfg.libpq_conninfo()};
     } catch (const std::exception& e) {
       // libpq's words name the host; the URL shown masks the password.
-      throw storage_failure(failure_kind::connection,
-                            "PostgreSQL: cannot connect to " +
-                                cfg.display_url() + ": " + trimmed(e.what()),
-                            "08001", true); // the server may come back
+      auto words = trimmed(e.what());
+      auto refusal = refused_for_good(words);
+      throw storage_failure(
+          failure_kind::connection,
+          "PostgreSQL: cannot connect to " + cfg.display_url() + ": " + words,
+          refusal ? refusal : "08001",
+          refusal == nullptr); // else the server may come back
     }
   }
 

@@ -272,6 +272,13 @@ public:
 
   size_t prepare_count() const noexcept override { return prepare_count_; }
 
+  void interrupt() noexcept override {
+    // Safe from another thread while the handle is open. A statement that
+    // starts while no other runs clears it, so a late interrupt is lost
+    // rather than stopping later work.
+    sqlite3_interrupt(db_.getHandle());
+  }
+
 private:
   static SQLite::Database open(const engine_config& cfg, access_mode mode) {
     auto flags = SQLite::OPEN_NOMUTEX |

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <sys/types.h>
 #include <unistd.h>
@@ -54,6 +55,31 @@ private:
 inline std::string postgresql_url() {
   auto env = std::getenv("SASYNC_PG_URL");
   return env ? env : "postgresql://sasync:sasync@127.0.0.1:5432/sasync_test";
+}
+
+/// A connection the local PostgreSQL server (or the resolver) refuses for
+/// good, and words its refusal carries.
+struct refused_connection {
+  std::string url;
+  std::string words;
+};
+
+/// Missing database, wrong password, unknown role (over TCP, where the
+/// server says only that the password failed; over the socket, where peer
+/// authentication names the role), and a host that does not resolve.
+inline std::vector<refused_connection> refused_connections() {
+  return {
+      {"postgresql://sasync:sasync@127.0.0.1:5432/sasync_no_such_db",
+       "database \"sasync_no_such_db\" does not exist"},
+      {"postgresql://sasync:wrong@127.0.0.1:5432/sasync_test",
+       "password authentication failed for user \"sasync\""},
+      {"postgresql://sasync_no_such_role:x@127.0.0.1:5432/sasync_test",
+       "password authentication failed for user \"sasync_no_such_role\""},
+      {"postgresql://sasync_no_such_role@/sasync_test",
+       "\"sasync_no_such_role\""},
+      {"postgresql://sasync:sasync@no-such-host.invalid:5432/sasync_test",
+       "could not translate host name \"no-such-host.invalid\""},
+  };
 }
 
 /// `pg_ctlcluster 15 main VERB` (start, stop, restart) on the local

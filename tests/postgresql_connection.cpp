@@ -6,6 +6,7 @@
 
 #include "echo_capture.hpp"
 
+#include "storage/statement_watchdog.hpp"
 #include "storage/storage_failure.hpp"
 #include "storage/transaction.hpp"
 
@@ -13,8 +14,10 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <thread>
 
 #include <unistd.h>
 
@@ -260,6 +263,66 @@ CAF_TEST(two_cursors_on_one_transaction_interleave) {
   }
   CAF_CHECK_EQUAL(a.size(), 30u);
   CAF_CHECK_EQUAL(a, b);
+}
+
+CAF_TEST(a_watchdog_cancels_a_runaway_statement_and_the_connection_serves_on) {
+  statement_watchdog watchdog;
+  auto t0 = std::chrono::steady_clock::now();
+  std::string code;
+  watchdog.arm(*conn, std::chrono::milliseconds(300));
+  auto msg = failure_of([&] { conn->execute("SELECT pg_sleep(60)"); }, &code);
+  CAF_CHECK(watchdog.disarm());
+  auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              t0)
+                    .count();
+  CAF_MESSAGE("cancelled after " << waited << " s: " << msg);
+  CAF_CHECK_EQUAL(code, "57014"); // query_canceled
+  CAF_CHECK_LESS(waited, 30.0);
+  // The next statement runs, and a watch that ends in time cancels nothing,
+  // not even what follows it.
+  watchdog.arm(*conn, std::chrono::milliseconds(300));
+  CAF_CHECK_EQUAL(conn->execute("SELECT 7::bigint").rows.at(0).at(0),
+                  value{std::int64_t{7}});
+  CAF_CHECK(!watchdog.disarm());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CAF_CHECK_EQUAL(conn->execute("SELECT pg_sleep(0.5), 8::bigint")
+                      .rows.at(0)
+                      .at(1),
+                  value{std::int64_t{8}});
+  // A cursor's fetch is cancelled the same way.
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor("SELECT pg_sleep(60)");
+  std::vector<row> rows;
+  watchdog.arm(*conn, std::chrono::milliseconds(300));
+  msg = failure_of([&] { cur->fetch(10, rows); }, &code);
+  CAF_CHECK(watchdog.disarm());
+  CAF_CHECK_EQUAL(code, "57014");
+  CAF_CHECK(conn->usable());
+}
+
+CAF_TEST(connections_refused_for_good_are_not_retryable) {
+  for (auto& refused : test::refused_connections()) {
+    bool retryable = true;
+    std::string what;
+    try {
+      open_connection(engine_config::parse(refused.url), access_mode::write);
+    } catch (const storage_failure& f) {
+      retryable = f.retryable();
+      what = std::string{f.what()} + " (" + f.code() + ")";
+    }
+    CAF_MESSAGE(what);
+    CAF_CHECK(!retryable);
+    CAF_CHECK_NOT_EQUAL(what.find(refused.words), std::string::npos);
+  }
+  // A server that is not there (yet) may come: that stays retryable.
+  try {
+    open_connection(
+        engine_config::parse("postgresql://sasync:sasync@127.0.0.1:1/x"),
+        access_mode::write);
+    CAF_FAIL("connected to port 1");
+  } catch (const storage_failure& f) {
+    CAF_CHECK(f.retryable());
+  }
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

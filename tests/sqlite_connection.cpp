@@ -6,13 +6,16 @@
 
 #include "echo_capture.hpp"
 
+#include "storage/statement_watchdog.hpp"
 #include "storage/storage_failure.hpp"
 #include "storage/transaction.hpp"
 
 #include <caf/test/unit_test.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include <unistd.h>
 
@@ -290,4 +293,38 @@ CAF_TEST(a_cursor_keeps_its_snapshot_while_a_writer_commits) {
   writer->execute("INSERT INTO t VALUES (100)");
   CAF_CHECK(!cur->fetch(100, rows));
   CAF_CHECK_EQUAL(rows.size(), 10u);
+}
+
+CAF_TEST(a_watchdog_interrupts_a_runaway_statement_and_the_connection_serves_on) {
+  temp_db db;
+  auto conn = open_connection(db.cfg, access_mode::write);
+  statement_watchdog watchdog;
+  const std::string runaway =
+      "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "
+      "SELECT count(*) FROM r";
+  auto t0 = std::chrono::steady_clock::now();
+  watchdog.arm(*conn, std::chrono::milliseconds(300));
+  auto msg = failure_of([&] { conn->execute(runaway); });
+  CAF_CHECK(watchdog.disarm());
+  auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              t0)
+                    .count();
+  CAF_MESSAGE("interrupted after " << waited << " s: " << msg);
+  CAF_CHECK_NOT_EQUAL(msg.find("interrupted"), std::string::npos);
+  // The next statement runs, and a watch that ends in time interrupts
+  // nothing, not even what follows it.
+  watchdog.arm(*conn, std::chrono::milliseconds(300));
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT 7").as_integer(), 7);
+  CAF_CHECK(!watchdog.disarm());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT 8").as_integer(), 8);
+  // A cursor's fetch is interrupted the same way.
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor(runaway);
+  std::vector<row> rows;
+  watchdog.arm(*conn, std::chrono::milliseconds(300));
+  msg = failure_of([&] { cur->fetch(10, rows); });
+  CAF_CHECK(watchdog.disarm());
+  CAF_CHECK_NOT_EQUAL(msg.find("interrupted"), std::string::npos);
+  CAF_CHECK(conn->usable());
 }
