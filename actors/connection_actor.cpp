@@ -2,7 +2,9 @@
 // cooperative scheduler; exceptions stop here and become sasync errors.
 #include "actors/connection_actor.hpp"
 
+#include "actors/detail/run_timeout.hpp"
 #include "actors/errc.hpp"
+#include "storage/statement_watchdog.hpp"
 #include "storage/storage_failure.hpp"
 #include "storage/transaction.hpp"
 
@@ -21,6 +23,8 @@ namespace {
 
 struct connection_state {
   connection_config cfg;
+  /// Interrupts work on `conn` that runs past run_timeout.
+  statement_watchdog watchdog;
   std::unique_ptr<connection> conn;
   /// An open cursor and its read transaction; the cursor goes first.
   std::unique_ptr<transaction> cursor_tx;
@@ -43,6 +47,17 @@ template <class F> caf::error guarded(F&& fn) {
   } catch (...) {
     return make_error(errc::transaction_error, "unknown exception");
   }
+}
+
+/// Runs `fn` on the open connection, interrupted once run_timeout has
+/// passed; the work's error, or errc::timeout if it was interrupted (then
+/// its transaction must not commit). `fn` must keep the connection open.
+template <class F> caf::error watched(connection_state& st, F&& fn) {
+  st.watchdog.arm(*st.conn, st.cfg.engine.run_timeout);
+  auto err = guarded(std::forward<F>(fn));
+  if (st.watchdog.disarm())
+    return detail::interrupted_error(st.cfg.engine.run_timeout);
+  return err;
 }
 
 access_mode batch_mode(const job_batch& jobs) {
@@ -172,17 +187,14 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
   out.started = true;
   auto* conn = st.conn.get();
   auto prepared_before = conn->prepare_count();
-  auto err = guarded([&] {
-    run_jobs(*st.conn, jobs, mode, out.errors);
-    if (jobs.size() == 1 && out.errors[0])
-      return; // rolled back below
-    tx->commit();
-  });
+  auto err = watched(st, [&] { run_jobs(*st.conn, jobs, mode, out.errors); });
+  auto interrupted = is(err, errc::timeout);
+  if (!err && !(jobs.size() == 1 && out.errors[0]))
+    err = guarded([&] { tx->commit(); });
   tx.reset(); // rolls back unless committed
-  if (err)
-    for (auto& e : out.errors)
-      if (!e)
-        e = err;
+  for (auto& e : out.errors)
+    if (!e || interrupted)
+      e = err;
   if (st.conn.get() == conn)
     out.prepared = conn->prepare_count() - prepared_before;
   if (st.conn && !st.conn->usable())
@@ -194,10 +206,9 @@ caf::result<std::vector<std::string>>
 open_query(connection_state& st, const std::string& sql,
            const std::vector<value>& params) {
   end_cursor(st);
-  auto err = guarded([&] {
-    st.cursor_tx = begin(st, access_mode::read);
-    st.cursor = st.conn->open_cursor(sql, params);
-  });
+  auto err = guarded([&] { st.cursor_tx = begin(st, access_mode::read); });
+  if (!err)
+    err = watched(st, [&] { st.cursor = st.conn->open_cursor(sql, params); });
   if (err) {
     end_cursor(st);
     return err;
@@ -209,7 +220,7 @@ caf::result<row_batch> fetch_rows(connection_state& st, std::uint32_t n) {
   if (!st.cursor)
     return make_error(errc::invalid_argument, "no cursor is open");
   row_batch out;
-  auto err = guarded([&] { out.done = !st.cursor->fetch(n, out.rows); });
+  auto err = watched(st, [&] { out.done = !st.cursor->fetch(n, out.rows); });
   if (err || out.done)
     end_cursor(st);
   if (err)

@@ -81,9 +81,9 @@ caf::duration database_deadline(const cursor_state& st) {
 caf::error database_error(const cursor_state& st, caf::error err) {
   if (err != caf::sec::request_timeout)
     return err;
-  return detail::run_timeout_error(st.cfg.run_timeout,
-                                   "no answer from the database",
-                                   "the cursor has ended");
+  return detail::run_timeout_error(
+      st.cfg.run_timeout, "no answer from the database",
+      "its statement is interrupted and the cursor has ended");
 }
 
 void serve(cursor_ptr self);

@@ -1,10 +1,12 @@
 // The broker's behaviour on a real backend with real threads: connection
 // actors are detached, every wait is bounded. Included by one suite per
 // backend, each defining `struct backend` (url(), index_query,
-// unreachable_url, unreachable_part, unreachable_errc) and CAF_SUITE first.
+// unreachable_url, unreachable_part, unreachable_errc, runaway_read,
+// runaway_query, runaway_options) and CAF_SUITE first.
 
 #include "actors/broker.hpp"
 
+#include "actors/client.hpp"
 #include "actors/errc.hpp"
 #include "actors/system_config.hpp"
 #include "actors/transact.hpp"
@@ -15,6 +17,9 @@
 
 #include <chrono>
 #include <future>
+#include <string>
+#include <thread>
+#include <vector>
 
 using namespace sasync;
 
@@ -22,6 +27,7 @@ namespace {
 
 /// Every wait in this suite gives up after this long instead of hanging.
 constexpr auto bound = std::chrono::seconds(30);
+const caf::duration limit{bound};
 
 table_def orders_table() {
   return {"orders",
@@ -61,6 +67,36 @@ struct fixture {
     auto rs = sql(db, "SELECT count(*) FROM " + table);
     CAF_REQUIRE(rs);
     return rs->rows.at(0).at(0).as_integer();
+  }
+
+  /// A broker whose four read connections run into runaway reads: short
+  /// timeouts so the test sees them pass.
+  broker start_for_runaways() {
+    broker_config bc;
+    auto sep = url.find('?') == std::string::npos ? "?" : "&";
+    bc.engine = engine_config::parse(url + sep + backend::runaway_options +
+                                     "&run_timeout=2&pool_timeout=4");
+    return spawn_broker(sys, bc);
+  }
+
+  /// Seconds since `t0`.
+  static double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+        .count();
+  }
+
+  /// Waits (bounded) until `n` jobs run or `n` connections are lent.
+  bool await_busy(const broker& db, std::uint64_t n) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+      broker_status st;
+      self->request(db, bound, status_atom::value)
+          .receive([&](broker_status& x) { st = x; }, [](caf::error&) {});
+      if (st.queue.running >= n || st.queue.leased >= n)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
 
   bool shutdown(const broker& db) {
@@ -212,6 +248,100 @@ CAF_TEST(an_unreachable_database_answers_with_a_clear_error) {
   CAF_CHECK_NOT_EQUAL(sys.render(rs.error()).find(backend::unreachable_part),
                       std::string::npos);
   CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(runaway_reads_are_interrupted_at_run_timeout_and_serve_again) {
+  auto db = start_for_runaways();
+  CAF_REQUIRE(sql(db, "SELECT 1"));
+  constexpr double run_timeout = 2.0;
+  // Four statements that never end by themselves, one per read connection.
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<decltype(self->request(db, bound, sql_atom::value, std::string{},
+                                     std::vector<value>{}))>
+      runaways;
+  for (int i = 0; i < 4; ++i)
+    runaways.emplace_back(self->request(db, bound, sql_atom::value,
+                                        std::string{backend::runaway_read},
+                                        std::vector<value>{}));
+  double latest = 0;
+  for (auto& r : runaways) {
+    caf::error err;
+    r.receive([](result_set&) {}, [&](caf::error& e) { err = e; });
+    latest = seconds_since(t0);
+    CAF_CHECK(is(err, errc::timeout));
+    CAF_MESSAGE("runaway statement: " << sys.render(err));
+  }
+  CAF_MESSAGE("4 runaway statements answered " << latest - run_timeout
+                                               << " s after run_timeout");
+  // Their connections were given back: a read is served at once.
+  auto t1 = std::chrono::steady_clock::now();
+  auto after = sql(db, "SELECT 1");
+  CAF_MESSAGE("the next read answered after " << seconds_since(t1) << " s");
+  CAF_CHECK(after);
+  if (!after)
+    CAF_MESSAGE(sys.render(after.error()));
+  // The same for cursors whose fetch runs away.
+  std::vector<cursor_info> cursors;
+  for (int i = 0; i < 4; ++i) {
+    auto info = query(self, db, backend::runaway_query, {}, limit);
+    CAF_REQUIRE(info);
+    cursors.emplace_back(*info);
+  }
+  auto t2 = std::chrono::steady_clock::now();
+  std::vector<decltype(self->request(cursors[0].rows, bound, fetch_atom::value,
+                                     std::uint32_t{1}))>
+      fetches;
+  for (auto& c : cursors)
+    fetches.emplace_back(
+        self->request(c.rows, bound, fetch_atom::value, std::uint32_t{10}));
+  for (auto& f : fetches) {
+    caf::error err;
+    f.receive([](row_batch&) {}, [&](caf::error& e) { err = e; });
+    latest = seconds_since(t2);
+    CAF_CHECK(is(err, errc::timeout));
+  }
+  CAF_MESSAGE("4 runaway fetches answered " << latest - run_timeout
+                                            << " s after run_timeout");
+  auto t3 = std::chrono::steady_clock::now();
+  after = sql(db, "SELECT 1");
+  CAF_MESSAGE("the next read answered after " << seconds_since(t3) << " s");
+  CAF_CHECK(after);
+  if (!after)
+    CAF_MESSAGE(sys.render(after.error()));
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(shutdown_with_4_runaway_reads_ends_within_run_timeout) {
+  auto db = start_for_runaways();
+  CAF_REQUIRE(sql(db, "SELECT 1"));
+  std::vector<decltype(self->request(db, bound, sql_atom::value, std::string{},
+                                     std::vector<value>{}))>
+      runaways;
+  for (int i = 0; i < 4; ++i)
+    runaways.emplace_back(self->request(db, bound, sql_atom::value,
+                                        std::string{backend::runaway_read},
+                                        std::vector<value>{}));
+  CAF_REQUIRE(await_busy(db, 4));
+  auto t0 = std::chrono::steady_clock::now();
+  caf::error stopped;
+  bool answered = false;
+  self->request(db, bound, shutdown_atom::value)
+      .receive([&] { answered = true; },
+               [&](caf::error& e) {
+                 answered = true;
+                 stopped = e;
+               });
+  auto waited = seconds_since(t0);
+  CAF_MESSAGE("shutdown answered after " << waited << " s"
+                                         << (stopped ? ": " : "")
+                                         << (stopped ? sys.render(stopped)
+                                                     : std::string{}));
+  CAF_CHECK(answered);
+  CAF_CHECK(!stopped); // every connection closed: nothing left behind
+  for (auto& r : runaways)
+    r.receive([](result_set&) {}, [&](caf::error& e) {
+      CAF_CHECK(is(e, errc::timeout));
+    });
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

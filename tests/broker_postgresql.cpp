@@ -20,8 +20,31 @@ struct backend : sasync::test::postgresql_tables {
   static constexpr const char* unreachable_part = "127.0.0.1:1";
   /// The server may come back: work waits for it up to pool_timeout.
   static constexpr sasync::errc unreachable_errc = sasync::errc::timeout;
+  /// Reads that never end by themselves (within the test's bounds).
+  static constexpr const char* runaway_read = "SELECT pg_sleep(60)";
+  static constexpr const char* runaway_query = "SELECT pg_sleep(60)";
+  /// Four connections, none beyond.
+  static constexpr const char* runaway_options = "pool_size=4&max_overflow=0";
 };
 
 } // namespace
 
 #include "broker_backend.ipp"
+
+// PostgreSQL only: data exceptions (SQLSTATE class 22) are the database's
+// refusal of a statement, as SQLite's errors are, not a malformed request.
+CAF_TEST_FIXTURE_SCOPE(postgresql_only_tests, fixture)
+
+CAF_TEST(data_exceptions_are_database_errors) {
+  auto db = start();
+  for (auto stmt : {"SELECT 1/0", "SELECT 2147483647::int + 1"}) {
+    auto rs = sql(db, stmt);
+    CAF_REQUIRE(!rs);
+    CAF_MESSAGE(stmt << ": " << sys.render(rs.error()));
+    CAF_CHECK(is(rs.error(), errc::database_error));
+    CAF_CHECK_NOT_EQUAL(sys.render(rs.error()).find("(22"), std::string::npos);
+  }
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

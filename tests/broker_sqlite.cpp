@@ -27,6 +27,16 @@ struct backend : sasync::test::sqlite_file {
   static constexpr const char* unreachable_part = "nonexistent-sasync-dir";
   /// A file that cannot open fails at once.
   static constexpr sasync::errc unreachable_errc = sasync::errc::database_error;
+  /// Reads that never end by themselves: as a statement, and as a cursor's
+  /// query (SQLite runs it at the first fetch).
+  static constexpr const char* runaway_read =
+      "SELECT (WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "
+      "SELECT count(*) FROM r)";
+  static constexpr const char* runaway_query =
+      "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "
+      "SELECT count(*) FROM r";
+  /// Four readers beside the writer.
+  static constexpr const char* runaway_options = "pool_size=5";
 };
 
 } // namespace
@@ -36,12 +46,6 @@ struct backend : sasync::test::sqlite_file {
 // SQLite only: a disk that fills up, made with max_page_count on the
 // writer connection (a setting of that connection, which the broker's sql
 // reaches because PRAGMA runs as a write).
-namespace {
-
-const caf::duration limit{bound};
-
-} // namespace
-
 CAF_TEST_FIXTURE_SCOPE(sqlite_only_tests, fixture)
 
 CAF_TEST(a_full_disk_fails_writes_clearly_keeps_the_file_and_recovers) {

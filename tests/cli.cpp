@@ -5,6 +5,7 @@
 #include "backends.hpp"
 #include "child_process.hpp"
 #include "daemon_process.hpp"
+#include "runaway_clients.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -218,6 +219,22 @@ CAF_TEST(against_a_node_and_after_kill_9_every_exit_0_write_is_there) {
       remote(again.port(), {"items", "get", "1", written.front()}).output,
       "v\n");
   CAF_CHECK_EQUAL(again.stop(), 0);
+}
+
+CAF_TEST(runaway_queries_on_a_node_are_interrupted_and_sigterm_exits_in_time) {
+  constexpr double run_timeout = 2;
+  test::daemon_process daemon{
+      config(), {"--sasync.run-timeout=2", "--sasync.pool-size=5"}};
+  auto seen = test::run_runaways(
+      daemon,
+      "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "
+      "SELECT count(*) FROM r",
+      run_timeout, bound);
+  // The get was served once the readers were interrupted: no such item.
+  CAF_CHECK_EQUAL(seen.get_code, 3);
+  CAF_CHECK_LESS(seen.runaways_answered, 10.0);
+  CAF_CHECK_EQUAL(seen.stop_code, 0);
+  CAF_CHECK_LESS(seen.stop_seconds, run_timeout + 5);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

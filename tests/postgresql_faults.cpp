@@ -249,6 +249,43 @@ CAF_TEST(a_broker_on_a_frozen_server_shuts_down_after_run_timeout) {
   CAF_CHECK(select_one()); // the fixture's broker never noticed
 }
 
+CAF_TEST(connections_refused_for_good_fail_every_waiting_request_at_once) {
+  for (auto& refused : test::refused_connections()) {
+    broker_config bc;
+    // A long pool_timeout: waiting for it would show.
+    bc.engine = engine_config::parse(refused.url + "?pool_timeout=20");
+    auto refusing = spawn_broker(sys, bc);
+    auto t0 = std::chrono::steady_clock::now();
+    std::vector<decltype(sql(refusing, ""))> pending;
+    for (int i = 0; i < 5; ++i)
+      pending.emplace_back(sql(refusing, "SELECT " + std::to_string(i)));
+    int refusals = 0;
+    std::string first;
+    for (auto& p : pending)
+      p.receive([](result_set&) {},
+                [&](caf::error& e) {
+                  auto text = sys.render(e);
+                  refusals += is(e, errc::database_error) &&
+                                      text.find(refused.words) !=
+                                          std::string::npos &&
+                                      !is_retryable(e)
+                                  ? 1
+                                  : 0;
+                  if (first.empty())
+                    first = text;
+                });
+    auto waited = seconds_since(t0);
+    CAF_MESSAGE(refused.url << ": 5 answered after " << waited
+                            << " s: " << first);
+    CAF_CHECK_EQUAL(refusals, 5);
+    // The error names the host and the database.
+    auto display = bc.engine->display_url();
+    CAF_CHECK_NOT_EQUAL(first.find(display), std::string::npos);
+    CAF_CHECK_LESS(waited, 5.0);
+    stop(refusing);
+  }
+}
+
 CAF_TEST(a_restarted_server_is_used_again) {
   CAF_REQUIRE(select_one());
   CAF_REQUIRE_EQUAL(test::postgresql_cluster("restart"), 0);

@@ -12,6 +12,7 @@
 
 #include "backends.hpp"
 #include "daemon_process.hpp"
+#include "runaway_clients.hpp"
 #include "sequential_writer.hpp"
 #include "watched.hpp"
 
@@ -195,6 +196,53 @@ CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice) {
   CAF_CHECK(answer);
   CAF_REQUIRE_EQUAL(frozen.thaw(), 0);
   disconnect_node(*db);
+}
+
+CAF_TEST(connections_refused_for_good_fail_the_cli_and_sasyncd_at_once) {
+  for (auto& refused : test::refused_connections()) {
+    auto shown = engine_config::parse(refused.url).display_url();
+    auto t0 = clock_type::now();
+    auto got = run_to_end({SASYNC_CLI_PATH, "--url", refused.url, "items",
+                           "get", "1", "a"},
+                          bound);
+    auto waited = std::chrono::duration<double>(clock_type::now() - t0).count();
+    CAF_MESSAGE("sasync --url " << refused.url << ": exit " << got.code
+                                << " after " << waited << " s: " << got.errors);
+    CAF_CHECK_EQUAL(got.code, 4);
+    CAF_CHECK_LESS(waited, 5.0);
+    CAF_CHECK_EQUAL(std::count(got.errors.begin(), got.errors.end(), '\n'), 1);
+    CAF_CHECK_NOT_EQUAL(got.errors.find(refused.words), std::string::npos);
+    CAF_CHECK_NOT_EQUAL(got.errors.find(shown), std::string::npos);
+    auto path = dir / "refused.ini";
+    {
+      std::ofstream out{path};
+      out << "[sasync]\nurl=\"" << refused.url << "\"\n[node]\nport=0\n";
+    }
+    t0 = clock_type::now();
+    auto daemon =
+        run_to_end({SASYNCD_PATH, "--config-file=" + path.string()}, bound);
+    waited = std::chrono::duration<double>(clock_type::now() - t0).count();
+    CAF_MESSAGE("sasyncd: exit " << daemon.code << " after " << waited
+                                 << " s: " << daemon.errors);
+    CAF_CHECK_EQUAL(daemon.code, 4);
+    CAF_CHECK_LESS(waited, 5.0);
+    CAF_CHECK_EQUAL(
+        std::count(daemon.errors.begin(), daemon.errors.end(), '\n'), 1);
+    CAF_CHECK_NOT_EQUAL(daemon.errors.find(refused.words), std::string::npos);
+  }
+}
+
+CAF_TEST(runaway_queries_on_a_node_are_interrupted_and_sigterm_exits_in_time) {
+  constexpr double run_timeout = 2;
+  test::daemon_process daemon{config(),
+                              {"--sasync.run-timeout=2", "--sasync.pool-size=4",
+                               "--sasync.max-overflow=0"}};
+  auto seen =
+      test::run_runaways(daemon, "SELECT pg_sleep(60)", run_timeout, bound);
+  CAF_CHECK_EQUAL(seen.get_code, 3);
+  CAF_CHECK_LESS(seen.runaways_answered, 10.0);
+  CAF_CHECK_EQUAL(seen.stop_code, 0);
+  CAF_CHECK_LESS(seen.stop_seconds, run_timeout + 5);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

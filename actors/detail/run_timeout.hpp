@@ -28,4 +28,12 @@ inline caf::error run_timeout_error(std::chrono::milliseconds run_timeout,
                                        " ms); " + then);
 }
 
+/// errc::timeout for work its connection interrupted once run_timeout had
+/// passed: it was rolled back, nothing of it committed.
+inline caf::error interrupted_error(std::chrono::milliseconds run_timeout) {
+  return run_timeout_error(run_timeout, "the database did not finish",
+                           "its statement was interrupted and nothing of the "
+                           "work committed");
+}
+
 } // namespace sasync::detail
