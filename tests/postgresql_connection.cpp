@@ -281,14 +281,12 @@ CAF_TEST(a_watchdog_cancels_a_runaway_statement_and_the_connection_serves_on) {
   // The next statement runs, and a watch that ends in time cancels nothing,
   // not even what follows it.
   watchdog.arm(*conn, std::chrono::milliseconds(300));
-  CAF_CHECK_EQUAL(conn->execute("SELECT 7::bigint").rows.at(0).at(0),
-                  value{std::int64_t{7}});
+  auto seven = conn->execute("SELECT 7::bigint").rows.at(0).at(0);
+  CAF_CHECK_EQUAL(seven, value{std::int64_t{7}});
   CAF_CHECK(!watchdog.disarm());
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  CAF_CHECK_EQUAL(conn->execute("SELECT pg_sleep(0.5), 8::bigint")
-                      .rows.at(0)
-                      .at(1),
-                  value{std::int64_t{8}});
+  auto eight = conn->execute("SELECT pg_sleep(0.5), 8::bigint").rows.at(0).at(1);
+  CAF_CHECK_EQUAL(eight, value{std::int64_t{8}});
   // A cursor's fetch is cancelled the same way.
   transaction tx{*conn, access_mode::read};
   auto cur = conn->open_cursor("SELECT pg_sleep(60)");
