@@ -272,9 +272,9 @@ CAF_TEST(a_watchdog_cancels_a_runaway_statement_and_the_connection_serves_on) {
   watchdog.arm(*conn, std::chrono::milliseconds(300));
   auto msg = failure_of([&] { conn->execute("SELECT pg_sleep(60)"); }, &code);
   CAF_CHECK(watchdog.disarm());
-  auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                              t0)
-                    .count();
+  auto waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   CAF_MESSAGE("cancelled after " << waited << " s: " << msg);
   CAF_CHECK_EQUAL(code, "57014"); // query_canceled
   CAF_CHECK_LESS(waited, 30.0);
@@ -285,7 +285,8 @@ CAF_TEST(a_watchdog_cancels_a_runaway_statement_and_the_connection_serves_on) {
   CAF_CHECK_EQUAL(seven, value{std::int64_t{7}});
   CAF_CHECK(!watchdog.disarm());
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
-  auto eight = conn->execute("SELECT pg_sleep(0.5), 8::bigint").rows.at(0).at(1);
+  auto eight =
+      conn->execute("SELECT pg_sleep(0.5), 8::bigint").rows.at(0).at(1);
   CAF_CHECK_EQUAL(eight, value{std::int64_t{8}});
   // A cursor's fetch is cancelled the same way.
   transaction tx{*conn, access_mode::read};

@@ -265,12 +265,12 @@ CAF_TEST(connections_refused_for_good_fail_every_waiting_request_at_once) {
       p.receive([](result_set&) {},
                 [&](caf::error& e) {
                   auto text = sys.render(e);
-                  refusals += is(e, errc::database_error) &&
-                                      text.find(refused.words) !=
-                                          std::string::npos &&
-                                      !is_retryable(e)
-                                  ? 1
-                                  : 0;
+                  refusals +=
+                      is(e, errc::database_error) &&
+                              text.find(refused.words) != std::string::npos &&
+                              !is_retryable(e)
+                          ? 1
+                          : 0;
                   if (first.empty())
                     first = text;
                 });

@@ -202,9 +202,9 @@ CAF_TEST(connections_refused_for_good_fail_the_cli_and_sasyncd_at_once) {
   for (auto& refused : test::refused_connections()) {
     auto shown = engine_config::parse(refused.url).display_url();
     auto t0 = clock_type::now();
-    auto got = run_to_end({SASYNC_CLI_PATH, "--url", refused.url, "items",
-                           "get", "1", "a"},
-                          bound);
+    auto got = run_to_end(
+        {SASYNC_CLI_PATH, "--url", refused.url, "items", "get", "1", "a"},
+        bound);
     auto waited = std::chrono::duration<double>(clock_type::now() - t0).count();
     CAF_MESSAGE("sasync --url " << refused.url << ": exit " << got.code
                                 << " after " << waited << " s: " << got.errors);

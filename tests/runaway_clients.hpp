@@ -86,9 +86,9 @@ inline runaway_outcome run_runaways(daemon_process& daemon,
                         bound);
   out.get_code = get.code;
   out.get_answered = seconds_since(t1);
-  CAF_MESSAGE("items get while 4 runaways ran: exit "
-              << get.code << " after " << out.get_answered
-              << " s: " << get.errors);
+  CAF_MESSAGE("items get while 4 runaways ran: exit " << get.code << " after "
+                                                      << out.get_answered
+                                                      << " s: " << get.errors);
   for (auto& r : runaways) {
     auto code = r->wait(bound);
     CAF_CHECK(code.has_value());

@@ -295,7 +295,8 @@ CAF_TEST(a_cursor_keeps_its_snapshot_while_a_writer_commits) {
   CAF_CHECK_EQUAL(rows.size(), 10u);
 }
 
-CAF_TEST(a_watchdog_interrupts_a_runaway_statement_and_the_connection_serves_on) {
+CAF_TEST(
+    a_watchdog_interrupts_a_runaway_statement_and_the_connection_serves_on) {
   temp_db db;
   auto conn = open_connection(db.cfg, access_mode::write);
   statement_watchdog watchdog;
@@ -306,9 +307,9 @@ CAF_TEST(a_watchdog_interrupts_a_runaway_statement_and_the_connection_serves_on)
   watchdog.arm(*conn, std::chrono::milliseconds(300));
   auto msg = failure_of([&] { conn->execute(runaway); });
   CAF_CHECK(watchdog.disarm());
-  auto waited = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                              t0)
-                    .count();
+  auto waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   CAF_MESSAGE("interrupted after " << waited << " s: " << msg);
   CAF_CHECK_NOT_EQUAL(msg.find("interrupted"), std::string::npos);
   // The next statement runs, and a watch that ends in time interrupts

@@ -496,8 +496,8 @@ CAF_TEST(a_permanent_error_while_reconnecting_ends_the_retries) {
   CAF_CHECK_EQUAL(writer_log->connects, 1);
   CAF_CHECK(failed_with(0, errc::database_error));
   CAF_CHECK(failed_with(1, errc::database_error));
-  CAF_CHECK(outcome[1] && sys.render(*outcome[1]).find("password") !=
-                              std::string::npos);
+  CAF_CHECK(outcome[1] &&
+            sys.render(*outcome[1]).find("password") != std::string::npos);
   advance_time(std::chrono::seconds(10)); // no further attempts
   settle();
   CAF_CHECK_EQUAL(writer_log->connects, 1);
