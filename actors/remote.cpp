@@ -4,6 +4,7 @@
 #include "actors/remote.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/refusal.hpp"
 #include "actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
@@ -156,9 +157,14 @@ caf::expected<node> connect_node(caf::actor_system& sys,
   auto tls = sys.has_openssl_manager() && tls_configured(sys.config());
   auto remote = tls ? caf::openssl::remote_actor<node>(sys, host, port)
                     : sys.middleman().remote_actor<node>(host, port);
-  if (!remote)
-    return make_error(errc::unreachable, "cannot reach node " + where + ": " +
-                                             sys.render(remote.error()));
+  if (!remote) {
+    auto why = remote.error() == caf::sec::disconnect_during_handshake
+                   ? why_refused(host, port, tls)
+                   : std::string{};
+    return make_error(errc::unreachable,
+                      "cannot reach node " + where + ": " +
+                          (why.empty() ? sys.render(remote.error()) : why));
+  }
   return caf::actor_cast<node>(
       spawn_stand_in(sys, caf::actor_cast<caf::actor>(*remote), where));
 }

@@ -9,6 +9,7 @@
 #include "actors/errc.hpp"
 #include "actors/remote.hpp"
 #include "actors/system_config.hpp"
+#include "actors/tls_files.hpp"
 #include "storage/storage_failure.hpp"
 #include "storage/value_codec.hpp"
 
@@ -305,6 +306,11 @@ struct cli_config : system_config {
 
 /// Connects as the options say and runs `cmd`; a failure is thrown.
 void connect_and_run(const options& o, command cmd) {
+  // CAF reads them only at the first connection, and aborts if they are bad.
+  if (!o.tls_cert.empty())
+    if (auto why = check_tls_files(o.tls_cert, o.tls_key, o.tls_ca);
+        !why.empty())
+      throw failure{usage, why};
   cli_config cfg{o};
   caf::actor_system sys{cfg};
   auto timeout = caf::duration{o.timeout};

@@ -6,6 +6,7 @@
 #include "actors/broker.hpp"
 #include "actors/node.hpp"
 #include "actors/system_config.hpp"
+#include "actors/tls_files.hpp"
 #include "storage/connection.hpp"
 #include "storage/storage_failure.hpp"
 
@@ -45,7 +46,14 @@ struct daemon_config : sasync::system_config {
         .add(wire.message_bytes, "max-message-bytes",
              "largest message a peer may send over plain TCP (83886080)")
         .add(wire.connections, "max-connections",
-             "connections open at once over plain TCP (1024)");
+             "connections open at once over plain TCP (1024)")
+        .add(wire.handshake_timeout, "handshake-timeout",
+             "seconds a plain TCP peer has to complete its handshake (5)")
+        .add(wire.handshake_bytes, "max-handshake-bytes",
+             "largest handshake a plain TCP peer may send (65536)")
+        .add(wire.handshake_total_bytes, "max-handshake-total-bytes",
+             "what all peers may claim together before their handshakes "
+             "(8388608)");
     sasync::load_guarded_middleman(*this);
     load<caf::openssl::manager>();
   }
@@ -88,10 +96,16 @@ int run(daemon_config& cfg) {
   if (lim.statement_bytes == 0 || lim.parameters == 0 || lim.value_bytes == 0)
     return fail(1, "node.max-statement-bytes, node.max-parameters and "
                    "node.max-value-bytes must be at least 1");
-  if (cfg.wire.message_bytes < 4096 || cfg.wire.connections == 0)
-    return fail(1, "node.max-message-bytes must be at least 4096 and "
-                   "node.max-connections at least 1");
+  if (auto why = sasync::check_limits(cfg.wire); !why.empty())
+    return fail(1, why);
   auto tls = sasync::tls_configured(cfg);
+  if (tls) {
+    auto why =
+        sasync::check_tls_files(cfg.openssl_certificate, cfg.openssl_key,
+                                cfg.openssl_cafile, cfg.openssl_passphrase);
+    if (!why.empty())
+      return fail(1, why);
+  }
   if (!is_loopback(cfg.host) && !tls && !cfg.insecure)
     return fail(1, "listening on " + cfg.host +
                        " needs TLS: set openssl.certificate, openssl.key "
@@ -108,9 +122,13 @@ int run(daemon_config& cfg) {
   bc.queue_capacity = sasync::queue_capacity_from(cfg);
   auto db = sasync::spawn_broker(sys, bc);
   auto entry = sasync::spawn_node(sys, db, cfg.limits);
-  auto published =
-      tls ? caf::openssl::publish(entry, cfg.port, cfg.host.c_str())
-          : sys.middleman().publish(entry, cfg.port, cfg.host.c_str());
+  // SO_REUSEADDR: a restart need not wait for the connections of the last
+  // run to leave TIME-WAIT. A port another process listens on stays taken.
+  constexpr bool reuse_address = true;
+  auto published = tls ? caf::openssl::publish(entry, cfg.port,
+                                               cfg.host.c_str(), reuse_address)
+                       : sys.middleman().publish(
+                             entry, cfg.port, cfg.host.c_str(), reuse_address);
   if (!published) {
     caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
     caf::anon_send(db, sasync::shutdown_atom::value);

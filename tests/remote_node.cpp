@@ -22,12 +22,14 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <set>
 #include <string>
 
@@ -71,6 +73,22 @@ struct write_log {
 
 using shared_log = std::shared_ptr<test::watched<write_log>>;
 
+/// A BASP header as CAF 0.17 writes it: 32 bytes in network order.
+std::string basp_header(std::uint8_t operation, std::uint8_t flags,
+                        std::uint32_t payload_len, std::uint64_t operation_data,
+                        std::uint64_t source_actor, std::uint64_t dest_actor) {
+  std::string out{static_cast<char>(operation), 0, 0, static_cast<char>(flags)};
+  auto put = [&](std::uint64_t x, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i)
+      out += static_cast<char>((x >> (8 * i)) & 0xFF);
+  };
+  put(payload_len, 4);
+  put(operation_data, 8);
+  put(source_actor, 8);
+  put(dest_actor, 8);
+  return out;
+}
+
 /// A TCP connection to the node that speaks no CAF at all.
 class raw_peer {
 public:
@@ -87,11 +105,26 @@ public:
   ~raw_peer() { ::close(fd_); }
 
   /// Sends a BASP header (32 bytes, network order) claiming `payload_len`.
-  void send_header(std::uint8_t operation, std::uint32_t payload_len) {
-    unsigned char hdr[32] = {operation};
-    for (int i = 0; i < 4; ++i)
-      hdr[4 + i] = static_cast<unsigned char>(payload_len >> (24 - 8 * i));
-    CAF_REQUIRE_EQUAL(::send(fd_, hdr, sizeof(hdr), MSG_NOSIGNAL), 32);
+  void send_header(std::uint8_t operation, std::uint32_t payload_len,
+                   std::uint64_t operation_data = 0) {
+    send_bytes(basp_header(operation, 0, payload_len, operation_data, 0, 0));
+  }
+
+  /// Sends `bytes`; false if the node already closed the connection.
+  bool send_bytes(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+
+  /// No more bytes from here: the node reads the end of the stream.
+  void end_writing() { ::shutdown(fd_, SHUT_WR); }
+
+  /// Whether the node sends anything within `timeout` (its handshake).
+  bool hears_within(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    char byte;
+    return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0 &&
+           ::recv(fd_, &byte, 1, MSG_PEEK) > 0;
   }
 
   /// Whether the node closes the connection within `timeout` (what it sent
@@ -478,6 +511,245 @@ CAF_TEST(connections_beyond_max_connections_are_closed_as_they_come) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
+CAF_TEST(handshake_headers_without_a_payload_are_refused_and_the_node_serves) {
+  test::daemon_process daemon{config()};
+  // CAF 0.17 reads a handshake's payload without checking that one came:
+  // either header claiming 0 bytes made it dereference a null pointer.
+  for (std::uint8_t operation : {0, 1}) {
+    raw_peer peer{daemon.port()};
+    peer.send_header(operation, 0, operation == 0 ? 1 : 0);
+    CAF_CHECK(peer.closed_within(10s));
+  }
+  CAF_REQUIRE(serves_a_new_connection(daemon.port()));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(random_headers_never_crash_the_node) {
+  test::daemon_process daemon{config()};
+  std::mt19937_64 random{20261203};
+  auto pick = [&](std::initializer_list<std::uint64_t> xs) {
+    return *(xs.begin() + random() % xs.size());
+  };
+  constexpr int headers = 300;
+  int died_at = -1;
+  std::string fatal;
+  for (int i = 0; i < headers && died_at < 0; ++i) {
+    // Fields near the values CAF checks (zero or not, small or huge),
+    // operations 0 to 7 (7 is none).
+    auto operation = static_cast<std::uint8_t>(random() % 8);
+    auto payload_len = static_cast<std::uint32_t>(
+        pick({0, 0, 1 + random() % 64, random() % 100'000, random()}));
+    auto hdr = basp_header(operation, static_cast<std::uint8_t>(random() % 4),
+                           payload_len, pick({0, 1, random()}),
+                           pick({0, 0, 1 + random() % 8, random()}),
+                           pick({0, 0, 1 + random() % 8, random()}));
+    raw_peer peer{daemon.port()};
+    auto sent = hdr;
+    if (payload_len <= 64)
+      for (std::uint32_t b = 0; b < payload_len; ++b)
+        sent += static_cast<char>(random());
+    peer.send_bytes(sent);
+    peer.end_writing();
+    CAF_CHECK(peer.closed_within(10s));
+    if (daemon.process().memory_kb("VmRSS") == 0) {
+      died_at = i;
+      for (unsigned char c : hdr)
+        fatal += "0123456789abcdef"[c >> 4],
+            fatal += "0123456789abcdef"[c & 15];
+    }
+  }
+  if (died_at >= 0)
+    CAF_MESSAGE("the node died on header " << died_at << ": " << fatal);
+  else
+    CAF_MESSAGE(headers << " random headers, the node survived them all");
+  CAF_CHECK_EQUAL(died_at, -1);
+  CAF_REQUIRE(serves_a_new_connection(daemon.port()));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(claims_before_a_handshake_are_bounded_per_connection_and_in_total) {
+  {
+    test::daemon_process daemon{config()};
+    auto before = daemon.process().memory_kb("VmRSS");
+    // The largest message a peer may send after its handshake, claimed by
+    // eight peers that never sent one and never send the bytes.
+    constexpr int peers = 8;
+    std::vector<std::unique_ptr<raw_peer>> claims;
+    int closed = 0;
+    for (int i = 0; i < peers; ++i) {
+      claims.push_back(std::make_unique<raw_peer>(daemon.port()));
+      claims.back()->send_header(1, 80u << 20);
+    }
+    for (auto& peer : claims)
+      closed += peer->closed_within(5s) ? 1 : 0;
+    auto grown = daemon.process().memory_kb("VmRSS") - before;
+    CAF_MESSAGE(peers << " connections claiming 80 MiB before a handshake: "
+                      << closed << " closed, the node grew by " << grown
+                      << " KB");
+    CAF_CHECK_EQUAL(closed, peers);
+    CAF_CHECK_LESS(grown, 64 * 1024);
+    CAF_CHECK_EQUAL(daemon.stop(), 0);
+  }
+  // Claims each within the bound of one connection, together over the
+  // bound of all: one of five is closed at once, the others wait.
+  test::daemon_process daemon{config(),
+                              {"--node.max-handshake-bytes=65536",
+                               "--node.max-handshake-total-bytes=262144",
+                               "--node.handshake-timeout=60"}};
+  std::vector<std::unique_ptr<raw_peer>> claims;
+  for (int i = 0; i < 5; ++i) {
+    claims.push_back(std::make_unique<raw_peer>(daemon.port()));
+    claims.back()->send_header(1, 65536);
+  }
+  // Each peer is asked until it is found closed, then no more.
+  std::vector<bool> closed(claims.size(), false);
+  auto count = [&](std::chrono::milliseconds wait) {
+    for (std::size_t i = 0; i < claims.size(); ++i)
+      if (!closed[i])
+        closed[i] = claims[i]->closed_within(wait);
+    return std::count(closed.begin(), closed.end(), true);
+  };
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (count(20ms) == 0 && std::chrono::steady_clock::now() < deadline)
+    continue;
+  CAF_CHECK_EQUAL(count(100ms), 1);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(silent_connections_are_closed_after_the_handshake_timeout) {
+  test::daemon_process daemon{
+      config(), {"--node.max-connections=8", "--node.handshake-timeout=1"}};
+  // Every slot taken by a peer that never completes a handshake: one that
+  // says nothing, one that sends half a header, one that sends a handshake
+  // header but never its payload.
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<raw_peer>> silent;
+  for (int i = 0; i < 8; ++i)
+    silent.push_back(std::make_unique<raw_peer>(daemon.port()));
+  silent[1]->send_bytes(basp_header(1, 0, 100, 0, 0, 0).substr(0, 16));
+  silent[2]->send_header(1, 100);
+  for (auto& peer : silent)
+    CAF_CHECK(peer->closed_within(10s));
+  auto took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+  CAF_MESSAGE("8 silent connections closed " << took.count()
+                                             << " s after they opened");
+  // A client that completed its handshake stays, long past the timeout.
+  auto db = connect(daemon.port());
+  raw_peer late{daemon.port()};
+  CAF_CHECK(late.closed_within(10s));
+  CAF_CHECK(detail::ask<broker_status>(self, db, limit, status_atom::value));
+  disconnect_node(db);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(a_node_killed_with_a_connection_open_restarts_on_its_port_at_once) {
+  auto first = std::make_unique<test::daemon_process>(config());
+  auto port = first->port();
+  double slowest = 0;
+  for (int trial = 0; trial < 6; ++trial) {
+    {
+      // The node's end of an open connection outlives the node
+      // (TIME-WAIT) and holds the port.
+      raw_peer peer{port};
+      CAF_REQUIRE(peer.hears_within(10s));
+      first->process().signal(SIGKILL);
+      CAF_CHECK_EQUAL(first->process().wait(bound), 128 + SIGKILL);
+      CAF_CHECK(peer.closed_within(10s));
+    }
+    auto killed = std::chrono::steady_clock::now();
+    // Fails the test, with sasyncd's line, if it cannot listen.
+    first = std::make_unique<test::daemon_process>(
+        config(),
+        std::vector<std::string>{"--node.port=" + std::to_string(port)});
+    slowest = std::max(slowest, std::chrono::duration<double>(
+                                    std::chrono::steady_clock::now() - killed)
+                                    .count());
+  }
+  CAF_MESSAGE("6 restarts after kill -9 on port "
+              << port << ": the slowest listened " << slowest
+              << " s after the kill");
+  CAF_CHECK_EQUAL(first->stop(), 0);
+}
+
+CAF_TEST(bad_tls_files_are_refused_at_startup_with_one_line) {
+  make_certificate("ca", "");
+  make_certificate("node", "ca");
+  make_certificate("other", "ca");
+  auto at = [&](const std::string& file) { return (dir / file).string(); };
+  {
+    std::ofstream junk{dir / "junk.pem"};
+    junk << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
+            "-----END CERTIFICATE-----\n";
+  }
+  struct bad_case {
+    std::string cert, key, ca, named;
+  };
+  std::vector<bad_case> cases = {
+      {at("node.pem"), at("other.key"), at("ca.pem"), at("other.key")},
+      {at("none.pem"), at("node.key"), at("ca.pem"), at("none.pem")},
+      {at("junk.pem"), at("node.key"), at("ca.pem"), at("junk.pem")},
+      {at("node.pem"), at("junk.pem"), at("ca.pem"), at("junk.pem")},
+      {at("node.pem"), at("node.key"), at("junk.pem"), at("junk.pem")},
+      {at("node.pem"), at("node.key"), at("none.pem"), at("none.pem")},
+  };
+  for (auto& c : cases) {
+    auto res =
+        run_to_end({SASYNCD_PATH, "--config-file=" + config().string(),
+                    "--openssl.certificate=" + c.cert, "--openssl.key=" + c.key,
+                    "--openssl.cafile=" + c.ca},
+                   10s);
+    CAF_CHECK_EQUAL(res.code, 1);
+    CAF_CHECK(one_clear_line(res.errors, c.named));
+    CAF_MESSAGE("sasyncd: " << res.errors);
+    auto cli = run_to_end({SASYNC_CLI_PATH, "--port", "1", "--tls-cert", c.cert,
+                           "--tls-key", c.key, "--tls-ca", c.ca, "status"},
+                          10s);
+    if (c.named.find("none.pem") != std::string::npos)
+      continue; // the CLI's parser names a missing file itself
+    CAF_CHECK_EQUAL(cli.code, 1);
+    CAF_CHECK(cli.errors.rfind("sasync: ", 0) == 0 &&
+              cli.errors.find('\n') == cli.errors.size() - 1 &&
+              cli.errors.find(c.named) != std::string::npos);
+    CAF_MESSAGE("sasync: " << cli.errors);
+  }
+}
+
+CAF_TEST(the_cli_names_tls_and_max_connections_when_a_node_refuses_it) {
+  make_certificate("ca", "");
+  make_certificate("node", "ca");
+  auto at = [&](const std::string& file) { return (dir / file).string(); };
+  auto status = [](std::uint16_t port) {
+    return run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(port),
+                       "--timeout", "10", "status"},
+                      bound);
+  };
+  {
+    test::daemon_process tls{config(),
+                             {"--openssl.certificate=" + at("node.pem"),
+                              "--openssl.key=" + at("node.key"),
+                              "--openssl.cafile=" + at("ca.pem")}};
+    auto res = status(tls.port());
+    CAF_MESSAGE("plain CLI against a TLS node: " << res.errors);
+    CAF_CHECK_EQUAL(res.code, 2);
+    CAF_CHECK_NOT_EQUAL(res.errors.find("TLS"), std::string::npos);
+    CAF_CHECK_EQUAL(res.errors.find("disconnect_during_handshake"),
+                    std::string::npos);
+    CAF_CHECK_EQUAL(tls.stop(), 0);
+  }
+  test::daemon_process full{
+      config(), {"--node.max-connections=1", "--node.handshake-timeout=60"}};
+  raw_peer holder{full.port()};
+  CAF_REQUIRE(holder.hears_within(10s));
+  auto res = status(full.port());
+  CAF_MESSAGE("CLI against a node at max-connections: " << res.errors);
+  CAF_CHECK_EQUAL(res.code, 2);
+  CAF_CHECK_NOT_EQUAL(res.errors.find("max-connections"), std::string::npos);
+  CAF_CHECK_EQUAL(res.errors.find("disconnect_during_handshake"),
+                  std::string::npos);
+  CAF_CHECK_EQUAL(full.stop(), 0);
+}
+
 CAF_TEST(sigterm_under_load_loses_no_acknowledged_write) {
   auto log = write_then(
       [](test::daemon_process& daemon) { CAF_CHECK_EQUAL(daemon.stop(), 0); });
@@ -611,11 +883,12 @@ CAF_TEST(the_config_reaches_the_broker_and_sigint_drains_too) {
 CAF_TEST(bad_configs_exit_with_one_clear_line) {
   auto help = daemon_run({"--help"});
   CAF_CHECK_EQUAL(help.code, 0);
-  for (auto key :
-       {"--sasync.url", "--sasync.queue-capacity", "--sasync.run-timeout",
-        "--node.host", "--node.port", "--node.insecure",
-        "--node.max-value-bytes", "--node.max-message-bytes",
-        "--node.max-connections", "--openssl.certificate"})
+  for (auto key : {"--sasync.url", "--sasync.queue-capacity",
+                   "--sasync.run-timeout", "--node.host", "--node.port",
+                   "--node.insecure", "--node.max-value-bytes",
+                   "--node.max-message-bytes", "--node.max-connections",
+                   "--node.handshake-timeout", "--node.max-handshake-bytes",
+                   "--node.max-handshake-total-bytes", "--openssl.certificate"})
     CAF_CHECK_NOT_EQUAL(help.output.find(key), std::string::npos);
   auto unknown = daemon_run({"--config-file=" + config("bogus=1").string()});
   CAF_CHECK_EQUAL(unknown.code, 1);
@@ -638,6 +911,16 @@ CAF_TEST(bad_configs_exit_with_one_clear_line) {
       {"--config-file=" + config().string(), "--node.max-message-bytes=100"});
   CAF_CHECK_EQUAL(small_messages.code, 1);
   CAF_CHECK(one_clear_line(small_messages.errors, "at least 4096"));
+  for (auto bad_handshake :
+       {"--node.handshake-timeout=0", "--node.handshake-timeout=-1",
+        "--node.max-handshake-bytes=100",
+        "--node.max-handshake-total-bytes=1000"}) {
+    auto refused =
+        daemon_run({"--config-file=" + config().string(), bad_handshake});
+    CAF_CHECK_EQUAL(refused.code, 1);
+    CAF_CHECK(one_clear_line(refused.errors, "node.handshake-timeout") ||
+              one_clear_line(refused.errors, "node.max-handshake"));
+  }
   auto open_port =
       daemon_run({"--config-file=" + config().string(), "--node.host=0.0.0.0"});
   CAF_CHECK_EQUAL(open_port.code, 1);

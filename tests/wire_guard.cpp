@@ -1,12 +1,15 @@
-// The wire guard's check of a message's bytes: the types it refuses and its
-// bound on types that hold messages. The guard itself, on a node's sockets,
+// The wire guard's checks of a message's bytes (the types it refuses and its
+// bound on types that hold messages), of BASP headers, of the bytes claimed
+// before handshakes and of its limits. The guard itself, on a node's sockets,
 // is in remote.node.
 #define CAF_SUITE actors.wire_guard
 
 #include "actors/wire_guard.hpp"
+#include "actors/wire_header.hpp"
 
 #include <caf/test/unit_test.hpp>
 
+#include <cstdint>
 #include <string>
 
 using sasync::refuse_payload;
@@ -44,4 +47,92 @@ CAF_TEST(more_than_64_types_that_hold_messages_are_refused) {
     streams += "@<>+@downstream_msg";
   CAF_CHECK(refuse_payload(streams) != nullptr);
   CAF_CHECK(refuse_payload(streams.substr(0, 32 * 19)) == nullptr);
+}
+
+namespace {
+
+/// A BASP header of CAF 0.17: 32 bytes in network order.
+std::string header(std::uint8_t operation, std::uint32_t payload_len,
+                   std::uint64_t operation_data = 0) {
+  std::string out(32, '\0');
+  out[0] = static_cast<char>(operation);
+  for (int i = 0; i < 4; ++i)
+    out[4 + i] = static_cast<char>(payload_len >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i)
+    out[8 + i] = static_cast<char>(operation_data >> (56 - 8 * i));
+  return out;
+}
+
+const sasync::wire_limits limits;
+
+bool refused(const std::string& hdr, bool handshake_done) {
+  return sasync::refuse_header(hdr, handshake_done, limits) != nullptr;
+}
+
+} // namespace
+
+CAF_TEST(handshakes_without_a_payload_are_refused_before_and_after) {
+  for (bool done : {false, true}) {
+    CAF_CHECK(refused(header(0, 0, 1), done));
+    CAF_CHECK(refused(header(1, 0), done));
+    CAF_CHECK(!refused(header(0, 300, 1), done));
+    CAF_CHECK(!refused(header(1, 40), done));
+  }
+}
+
+CAF_TEST(only_a_handshake_comes_before_the_handshake) {
+  for (std::uint8_t op = 2; op <= 6; ++op) {
+    auto len = op == 6 ? 0u : 100u; // a heartbeat has no payload
+    CAF_CHECK(refused(header(op, len), false));
+    CAF_CHECK(!refused(header(op, len), true));
+  }
+  CAF_CHECK(refused(header(7, 0), true));
+  CAF_CHECK(refused(header(255, 10), true));
+  CAF_CHECK(refused(std::string(31, '\0'), true)); // not a header
+}
+
+CAF_TEST(claims_are_bounded_by_the_handshake_and_message_limits) {
+  CAF_CHECK(!refused(header(1, limits.handshake_bytes), false));
+  CAF_CHECK(refused(header(1, limits.handshake_bytes + 1), false));
+  CAF_CHECK(!refused(header(2, limits.handshake_bytes + 1), true));
+  auto most = static_cast<std::uint32_t>(limits.message_bytes);
+  CAF_CHECK(!refused(header(2, most), true));
+  CAF_CHECK(refused(header(2, most + 1), true));
+  CAF_CHECK(refused(header(2, 0xFFFFFFFFu), true));
+}
+
+CAF_TEST(the_claim_budget_takes_up_to_its_limit_and_gets_back_what_it_gave) {
+  sasync::claim_budget budget{100};
+  CAF_CHECK(budget.try_take(60));
+  CAF_CHECK(budget.try_take(40));
+  CAF_CHECK(!budget.try_take(1));
+  budget.give_back(40);
+  CAF_CHECK(!budget.try_take(41));
+  CAF_CHECK(budget.try_take(40));
+  CAF_CHECK(!budget.try_take(static_cast<std::size_t>(-1)));
+  CAF_CHECK_EQUAL(budget.taken(), 100u);
+}
+
+CAF_TEST(limits_are_checked_with_one_line_naming_the_key) {
+  CAF_CHECK(sasync::check_limits(limits).empty());
+  auto with = [](auto change) {
+    auto x = limits;
+    change(x);
+    return sasync::check_limits(x);
+  };
+  CAF_CHECK_NOT_EQUAL(with([](auto& x) {
+                        x.handshake_timeout = 0;
+                      }).find("node.handshake-timeout"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(with([](auto& x) {
+                        x.handshake_bytes = 10;
+                      }).find("node.max-handshake-bytes"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(with([](auto& x) {
+                        x.handshake_total_bytes = 1024;
+                      }).find("node.max-handshake-total-bytes"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(
+      with([](auto& x) { x.connections = 0; }).find("node.max-connections"),
+      std::string::npos);
 }
