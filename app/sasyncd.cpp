@@ -162,8 +162,10 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h")
       argv[i] = long_help;
   }
-  if (auto err = cfg.parse(argc, argv))
-    return fail(1, to_string(err));
+  // A value its option cannot take is refused, in the file as on the
+  // command line (CAF would drop the file's and keep the default).
+  if (auto line = cfg.parse_checked(argc, argv); !line.empty())
+    return fail(1, line);
   if (cfg.cli_helptext_printed)
     return 0;
   if (!cfg.remainder.empty())
