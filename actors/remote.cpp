@@ -4,6 +4,7 @@
 #include "actors/remote.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/in_words.hpp"
 #include "actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
@@ -95,7 +96,7 @@ void fail_and_quit(stand_in_ptr self, const caf::error& reason) {
   auto& st = self->state;
   auto gone = make_error(errc::unreachable,
                          "node " + st.where +
-                             " went away: " + self->system().render(reason));
+                             " went away: " + in_words(self->system(), reason));
   for (auto& [id, rp] : st.pending)
     rp.deliver(gone);
   st.pending.clear();
@@ -158,7 +159,7 @@ caf::expected<node> connect_node(caf::actor_system& sys,
                     : sys.middleman().remote_actor<node>(host, port);
   if (!remote)
     return make_error(errc::unreachable, "cannot reach node " + where + ": " +
-                                             sys.render(remote.error()));
+                                             in_words(sys, remote.error()));
   return caf::actor_cast<node>(
       spawn_stand_in(sys, caf::actor_cast<caf::actor>(*remote), where));
 }
