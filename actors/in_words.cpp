@@ -39,6 +39,8 @@ std::string system_error_in_words(caf::sec code) {
     return "no route to the node";
   case caf::sec::socket_disconnected:
     return "the connection was closed";
+  case caf::sec::cannot_open_port:
+    return "the port is in use or not allowed";
   case caf::sec::remote_lookup_failed:
   case caf::sec::remote_linking_failed:
     return "the node did not answer the lookup";
@@ -61,6 +63,8 @@ std::string exit_reason_in_words(caf::exit_reason code) {
 } // namespace
 
 std::string in_words(const caf::actor_system& sys, const caf::error& err) {
+  if (!err) // No category to ask for: CAF 0.17 would dereference nothing.
+    return sys.render(err);
   if (err.category() == caf::atom("system"))
     return system_error_in_words(static_cast<caf::sec>(err.code()));
   if (err.category() ==

@@ -4,6 +4,7 @@
 // Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
 // 4 database unreachable or the drain failed.
 #include "actors/broker.hpp"
+#include "actors/in_words.hpp"
 #include "actors/node.hpp"
 #include "actors/system_config.hpp"
 #include "storage/connection.hpp"
@@ -116,7 +117,7 @@ int run(daemon_config& cfg) {
     caf::anon_send(db, sasync::shutdown_atom::value);
     return fail(2, "cannot listen on " + cfg.host + ":" +
                        std::to_string(cfg.port) + ": " +
-                       sys.render(published.error()));
+                       sasync::in_words(sys, published.error()));
   }
   std::printf("listening on %s:%u\n", cfg.host.c_str(), *published);
   std::fflush(stdout);

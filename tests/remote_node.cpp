@@ -655,6 +655,7 @@ CAF_TEST(bad_configs_exit_with_one_clear_line) {
   CAF_CHECK_EQUAL(in_use.code, 2);
   CAF_CHECK(one_clear_line(in_use.errors, "cannot listen on 127.0.0.1:" +
                                               std::to_string(first.port())));
+  CAF_CHECK(one_clear_line(in_use.errors, "in use"));
   CAF_CHECK_EQUAL(first.stop(), 0);
 }
 
