@@ -4,6 +4,7 @@
 #include "actors/remote.hpp"
 
 #include "actors/errc.hpp"
+#include "actors/in_words.hpp"
 #include "actors/refusal.hpp"
 #include "actors/system_config.hpp"
 
@@ -96,7 +97,7 @@ void fail_and_quit(stand_in_ptr self, const caf::error& reason) {
   auto& st = self->state;
   auto gone = make_error(errc::unreachable,
                          "node " + st.where +
-                             " went away: " + self->system().render(reason));
+                             " went away: " + in_words(self->system(), reason));
   for (auto& [id, rp] : st.pending)
     rp.deliver(gone);
   st.pending.clear();
@@ -163,7 +164,7 @@ caf::expected<node> connect_node(caf::actor_system& sys,
                    : std::string{};
     return make_error(errc::unreachable,
                       "cannot reach node " + where + ": " +
-                          (why.empty() ? sys.render(remote.error()) : why));
+                          (why.empty() ? in_words(sys, remote.error()) : why));
   }
   return caf::actor_cast<node>(
       spawn_stand_in(sys, caf::actor_cast<caf::actor>(*remote), where));

@@ -13,6 +13,11 @@
 #include <caf/config_option_adder.hpp>
 #include <caf/message.hpp>
 
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
 namespace sasync {
 
 void configure(caf::actor_system_config& cfg) {
@@ -94,6 +99,47 @@ std::size_t queue_capacity_from(const caf::actor_system_config& cfg) {
 bool tls_configured(const caf::actor_system_config& cfg) {
   return !cfg.openssl_certificate.empty() && !cfg.openssl_key.empty() &&
          !cfg.openssl_cafile.empty();
+}
+
+std::string system_config::parse_checked(string_list args, std::istream& ini) {
+  if (!ini.good()) { // No file: CAF decides whether that is an error.
+    if (auto line = bad_option_value(custom_options_, {}, args, bounds);
+        !line.empty())
+      return line;
+    auto err = parse(std::move(args), ini);
+    return err ? caf::to_string(err) : std::string{};
+  }
+  std::string text{std::istreambuf_iterator<char>{ini}, {}};
+  std::istringstream raw_in{text};
+  auto raw = parse_config(raw_in);
+  // A file CAF cannot read at all is reported by parse() below.
+  auto line = bad_option_value(custom_options_, raw ? *raw : caf::settings{},
+                               args, bounds);
+  if (!line.empty())
+    return line;
+  std::istringstream in{text};
+  if (auto err = parse(std::move(args), in))
+    return caf::to_string(err);
+  if (raw)
+    widen_whole_numbers(custom_options_, *raw, content);
+  return {};
+}
+
+std::string system_config::parse_checked(int argc, char** argv) {
+  string_list args(argv + std::min(argc, 1), argv + argc);
+  auto path = config_file_path;
+  auto named = false;
+  for (auto& arg : args)
+    if (arg.rfind("--config-file=", 0) == 0) {
+      path = arg.substr(14);
+      named = true;
+    }
+  std::ifstream ini{path};
+  if (!ini && named) { // CAF's own error names the file.
+    auto err = parse(argc, argv);
+    return err ? caf::to_string(err) : std::string{};
+  }
+  return parse_checked(std::move(args), ini);
 }
 
 std::string system_config::unknown_option() const {

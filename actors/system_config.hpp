@@ -2,13 +2,16 @@
 // and a scheduler tuned for short database round trips.
 #pragma once
 
+#include "actors/option_check.hpp"
 #include "actors/wire_guard.hpp"
 #include "storage/engine_config.hpp"
 
 #include <caf/actor_system_config.hpp>
 
 #include <cstddef>
+#include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace sasync {
 
@@ -44,9 +47,26 @@ struct system_config : caf::actor_system_config {
     add_sasync_options(custom_options_);
   }
 
+  /// parse() that first checks every value the config file (`ini`) and the
+  /// command line give for a declared option (bad_option_value() with
+  /// `bounds`); a whole number counts as a real one. Returns that check's
+  /// line, CAF's own error as text, or empty.
+  std::string parse_checked(string_list args, std::istream& ini);
+
+  /// The same with the file that `--config-file=FILE` names (CAF's default
+  /// file when none is named), as parse(argc, argv) reads it.
+  std::string parse_checked(int argc, char** argv);
+
   /// After parse(): the first `group.key` of the config file that no
   /// option declares (CAF keeps such keys without a word), or empty.
   std::string unknown_option() const;
+
+  /// Ranges beyond the options' types that parse_checked() enforces.
+  std::vector<option_bounds> bounds{{"sasync.pool-size", 1, 1000},
+                                    {"sasync.max-overflow", 0, 10'000},
+                                    {"sasync.pool-timeout", 0.001, 86'400},
+                                    {"sasync.run-timeout", 0.001, 86'400},
+                                    {"sasync.queue-capacity", 1, 1e12}};
 
   /// What load_guarded_middleman() lets peers send.
   wire_limits wire;

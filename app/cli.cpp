@@ -6,7 +6,9 @@
 
 #include "actors/broker.hpp"
 #include "actors/client.hpp"
+#include "actors/detail/value_limits.hpp"
 #include "actors/errc.hpp"
+#include "actors/in_words.hpp"
 #include "actors/remote.hpp"
 #include "actors/system_config.hpp"
 #include "actors/tls_files.hpp"
@@ -19,11 +21,13 @@
 #include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,28 +74,73 @@ int code_of(const caf::error& err) {
   return unreachable;
 }
 
+/// `timeout` in seconds as a person writes it: 1, 0.5, 30.
+std::string seconds_of(std::chrono::milliseconds timeout) {
+  auto ms = timeout.count();
+  if (ms % 1000 == 0)
+    return std::to_string(ms / 1000);
+  char out[32];
+  std::snprintf(out, sizeof out, "%.3f", ms / 1000.0);
+  std::string text = out;
+  return text.substr(0, text.find_last_not_of('0') + 1);
+}
+
+/// One line a person understands for `err`: never CAF's bare
+/// system_error(...); a timeout of a write says that it may still commit.
+std::string describe(caf::actor_system& sys, const caf::error& err,
+                     std::chrono::milliseconds timeout, bool writes) {
+  if (err == caf::sec::request_timeout)
+    return "no answer within " + seconds_of(timeout) + " s" +
+           (writes ? "; the write may still commit" : "");
+  // Its own words already say which node and why.
+  if (is(err, errc::unreachable) &&
+      err.context().match_elements<std::string, bool>())
+    return err.context().get_as<std::string>(0);
+  return in_words(sys, err);
+}
+
 } // namespace
 
 /// A connection to the database, embedded or on a node, and the requests
 /// a command makes through it; failures become exit codes.
 class session {
 public:
-  session(caf::actor_system& sys, node db, caf::duration timeout)
-      : sys_(sys), self_(sys), db_(std::move(db)), timeout_(timeout) {}
+  session(caf::actor_system& sys, node db, std::chrono::milliseconds timeout,
+          bool writes)
+      : sys_(sys), self_(sys), db_(std::move(db)), timeout_(timeout),
+        limit_(timeout), writes_(writes) {}
 
   caf::scoped_actor& self() { return self_; }
   const node& db() const { return db_; }
   caf::duration timeout() const { return timeout_; }
 
+  /// `err` in one line (see describe()).
+  std::string describe(const caf::error& err) {
+    return cli::describe(sys_, err, limit_, writes_);
+  }
+
   template <class T> T require(caf::expected<T> x) {
     if (!x)
-      throw failure{code_of(x.error()), sys_.render(x.error())};
+      throw failure{code_of(x.error()), describe(x.error())};
     return std::move(*x);
   }
 
   void require(caf::expected<void> x) {
     if (!x)
-      throw failure{code_of(x.error()), sys_.render(x.error())};
+      throw failure{code_of(x.error()), describe(x.error())};
+  }
+
+  /// Refuses a value the group actors would refuse, before it is sent: one
+  /// over a node's message limit would cost the connection instead.
+  stored_value within_limits(const std::string& text,
+                             const std::string& where = {}) {
+    auto x = encode(text);
+    if (x.bytes.size() > detail::max_value_bytes)
+      throw failure{usage,
+                    where + "a value of " + std::to_string(x.bytes.size()) +
+                        " bytes is over the limit of " +
+                        std::to_string(detail::max_value_bytes) + " bytes"};
+    return x;
   }
 
   items items_of(std::int64_t group) {
@@ -107,6 +156,8 @@ private:
   caf::scoped_actor self_;
   node db_;
   caf::duration timeout_;
+  std::chrono::milliseconds limit_; // timeout_ as a number of milliseconds
+  bool writes_;
 };
 
 namespace {
@@ -181,9 +232,8 @@ void items_load(session& s, const options& o) {
     caf::error err;
     h.receive([] {}, [&](caf::error& e) { err = std::move(e); });
     if (err)
-      throw failure{code_of(err),
-                    "after " + std::to_string(loaded) +
-                        " items: " + s.self()->system().render(err)};
+      throw failure{code_of(err), "after " + std::to_string(loaded) +
+                                      " items: " + s.describe(err)};
     progress.update(++loaded);
   };
   std::string line;
@@ -198,10 +248,11 @@ void items_load(session& s, const options& o) {
       throw failure{usage, "line " + std::to_string(number) +
                                ": expected NAME<TAB>VALUE (" +
                                std::to_string(loaded) + " items loaded)"};
+    auto x = s.within_limits(*text, "line " + std::to_string(number) + ": ");
     if (in_flight.size() == window)
       await_oldest();
     in_flight.push_back(s.self()->request(store, s.timeout(), set_atom::value,
-                                          std::move(*name), encode(*text)));
+                                          std::move(*name), std::move(x)));
   }
   while (!in_flight.empty())
     await_oldest();
@@ -304,8 +355,9 @@ struct cli_config : system_config {
   }
 };
 
-/// Connects as the options say and runs `cmd`; a failure is thrown.
-void connect_and_run(const options& o, command cmd) {
+/// Connects as the options say and runs `cmd` (`writes` when it may
+/// write); a failure is thrown.
+void connect_and_run(const options& o, command cmd, bool writes) {
   // CAF reads them only at the first connection, and aborts if they are bad.
   if (!o.tls_cert.empty())
     if (auto why = check_tls_files(o.tls_cert, o.tls_key, o.tls_ca);
@@ -330,13 +382,14 @@ void connect_and_run(const options& o, command cmd) {
     auto port = o.port == 0 ? std::uint16_t{4242} : o.port;
     auto remote = connect_node(sys, host, port);
     if (!remote)
-      throw failure{unreachable, sys.render(remote.error())};
+      throw failure{unreachable,
+                    describe(sys, remote.error(), o.timeout, writes)};
     db = *remote;
   }
   int code = ok;
   std::string line;
   try {
-    session s{sys, db, timeout};
+    session s{sys, db, o.timeout, writes};
     cmd(s, o);
   } catch (const failure& f) {
     code = f.code;
@@ -350,7 +403,7 @@ void connect_and_run(const options& o, command cmd) {
                  [&](caf::error& err) {
                    if (code == ok) {
                      code = code_of(err);
-                     line = sys.render(err);
+                     line = describe(sys, err, o.timeout, writes);
                    }
                  });
   } else {
@@ -370,6 +423,28 @@ std::string check_timeout(const std::string& text) {
   return {};
 }
 
+/// A whole number in int64's range, and nothing else: CLI11 would clamp one
+/// beyond it to the limit.
+std::string check_whole_number(const std::string& text) {
+  std::int64_t x = 0;
+  auto last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(text.data(), last, x);
+  if (text.empty() || ec != std::errc{} || end != last)
+    return text + " is not a whole number from " +
+           std::to_string(std::numeric_limits<std::int64_t>::min()) + " to " +
+           std::to_string(std::numeric_limits<std::int64_t>::max());
+  return {};
+}
+
+std::string check_not_empty(const std::string& text) {
+  return text.empty() ? "must not be empty" : "";
+}
+
+std::string check_statement(const std::string& text) {
+  auto blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
+  return blank ? "an empty statement does nothing" : "";
+}
+
 } // namespace
 
 std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
@@ -379,10 +454,16 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
                "sasyncd node.\nExit codes: 0 ok, 1 usage, 2 cannot reach "
                "node / timeout, 3 missing, 4 database or transaction error, "
                "5 overloaded."};
+  const CLI::Validator not_empty{check_not_empty, "TEXT"};
+  const CLI::Validator whole_number{check_whole_number, "INT64"};
+  // An empty --url or --host, or port 0, would quietly mean the default.
   auto url = app.add_option("--url", o.url,
-                            "run embedded on this database (no daemon)");
-  auto host = app.add_option("--host", o.host, "sasyncd node (127.0.0.1)");
-  auto port = app.add_option("--port", o.port, "sasyncd port (4242)");
+                            "run embedded on this database (no daemon)")
+                 ->check(not_empty);
+  auto host = app.add_option("--host", o.host, "sasyncd node (127.0.0.1)")
+                  ->check(not_empty);
+  auto port = app.add_option("--port", o.port, "sasyncd port (4242)")
+                  ->check(CLI::Range(1, 65535));
   url->excludes(host)->excludes(port);
   double timeout_seconds = 30;
   app.add_option("--timeout", timeout_seconds, "seconds per request (30)")
@@ -405,7 +486,9 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     sub->callback([&chosen, cmd] { chosen = cmd; });
   };
   auto add_group = [&](CLI::App* sub) {
-    sub->add_option("GROUP", o.group, "group id")->required();
+    sub->add_option("GROUP", o.group, "group id")
+        ->required()
+        ->check(whole_number);
   };
   auto items = app.add_subcommand("items", "named values of a group");
   items->require_subcommand(1);
@@ -457,9 +540,9 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   {
     auto add_cell = [&](CLI::App* sub) {
       add_group(sub);
-      sub->add_option("X", o.x)->required();
-      sub->add_option("Y", o.y)->required();
-      sub->add_option("Z", o.z)->required();
+      sub->add_option("X", o.x)->required()->check(whole_number);
+      sub->add_option("Y", o.y)->required()->check(whole_number);
+      sub->add_option("Z", o.z)->required()->check(whole_number);
     };
     auto set = array->add_subcommand("set", "store VALUE at X Y Z");
     add_cell(set);
@@ -506,7 +589,9 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   auto sql_cmd = app.add_subcommand(
       "sql", "rows as TSV with a header line, streamed; whole and decimal "
              "numbers among the PARAMs bind as numbers");
-  sql_cmd->add_option("STATEMENT", o.text)->required();
+  sql_cmd->add_option("STATEMENT", o.text)
+      ->required()
+      ->check(CLI::Validator{check_statement, "SQL"});
   sql_cmd->add_option("PARAM", o.args);
   on(sql_cmd, sql);
   auto status_cmd =
@@ -524,12 +609,18 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   }
   o.timeout = std::chrono::milliseconds{
       static_cast<std::int64_t>(timeout_seconds * 1000)};
+  auto leaf = &app;
+  while (!leaf->get_subcommands().empty())
+    leaf = leaf->get_subcommands().front();
+  auto& name = leaf->get_name();
+  inv.writes = name == "set" || name == "delete" || name == "load" ||
+               name == "clear" || (name == "sql" && !is_query(o.text));
   return std::nullopt;
 }
 
 int run(const invocation& inv) {
   try {
-    connect_and_run(inv.opts, inv.cmd);
+    connect_and_run(inv.opts, inv.cmd, inv.writes);
     return ok;
   } catch (const failure& f) {
     std::cout.flush();

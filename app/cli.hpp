@@ -39,6 +39,8 @@ using command = void (*)(session&, const options&);
 struct invocation {
   options opts;
   command cmd = nullptr;
+  /// The command may write: a timeout then says the write may still commit.
+  bool writes = false;
 };
 
 /// Reads the arguments into `inv`. Returns an exit code when they end the

@@ -4,6 +4,7 @@
 // Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
 // 4 database unreachable or the drain failed.
 #include "actors/broker.hpp"
+#include "actors/in_words.hpp"
 #include "actors/node.hpp"
 #include "actors/system_config.hpp"
 #include "actors/tls_files.hpp"
@@ -134,7 +135,7 @@ int run(daemon_config& cfg) {
     caf::anon_send(db, sasync::shutdown_atom::value);
     return fail(2, "cannot listen on " + cfg.host + ":" +
                        std::to_string(cfg.port) + ": " +
-                       sys.render(published.error()));
+                       sasync::in_words(sys, published.error()));
   }
   std::printf("listening on %s:%u\n", cfg.host.c_str(), *published);
   std::fflush(stdout);
@@ -180,8 +181,10 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h")
       argv[i] = long_help;
   }
-  if (auto err = cfg.parse(argc, argv))
-    return fail(1, to_string(err));
+  // A value its option cannot take is refused, in the file as on the
+  // command line (CAF would drop the file's and keep the default).
+  if (auto line = cfg.parse_checked(argc, argv); !line.empty())
+    return fail(1, line);
   if (cfg.cli_helptext_printed)
     return 0;
   if (!cfg.remainder.empty())

@@ -1,5 +1,6 @@
 // Fuzzes the config file reader as sasyncd uses it: CAF's INI parser with
-// sasync's options, the unknown-key check, then the engine built from the
+// sasync's options and the check of every value against its option, the
+// unknown-key check, then the engine built from the
 // [sasync] group. Any text is refused with an error or a storage_failure,
 // never a crash or a sanitizer report.
 #include "actors/system_config.hpp"
@@ -15,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   std::istringstream ini{
       std::string(reinterpret_cast<const char*>(data), size)};
   sasync::system_config cfg;
-  if (auto err = cfg.parse(std::vector<std::string>{}, ini))
+  if (!cfg.parse_checked({}, ini).empty())
     return 0;
   if (!cfg.unknown_option().empty())
     return 0;

@@ -38,21 +38,25 @@ int hex_digit(char c) {
 }
 
 /// Decodes %XX escapes; `part` names what is decoded in the error message.
+/// A NUL byte is refused: SQLite and libpq would end the name there.
 std::string percent_decode(std::string_view text, std::string_view part) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '%') {
       out += text[i];
-      continue;
+    } else {
+      bool complete = i + 2 < text.size();
+      int hi = complete ? hex_digit(text[i + 1]) : -1;
+      int lo = complete ? hex_digit(text[i + 2]) : -1;
+      if (hi < 0 || lo < 0)
+        throw_invalid("malformed percent escape in URL " + std::string{part});
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
     }
-    bool complete = i + 2 < text.size();
-    int hi = complete ? hex_digit(text[i + 1]) : -1;
-    int lo = complete ? hex_digit(text[i + 2]) : -1;
-    if (hi < 0 || lo < 0)
-      throw_invalid("malformed percent escape in URL " + std::string{part});
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
+    if (out.back() == '\0')
+      throw_invalid("a NUL byte (%00) is not allowed in the URL " +
+                    std::string{part});
   }
   return out;
 }

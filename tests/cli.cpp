@@ -133,20 +133,107 @@ CAF_TEST(bad_arguments_exit_1_and_an_unreachable_node_exits_2) {
            {"--timeout", "nan", "status"},
            {"--port", "70000", "status"},
            {"--url", "sqlite:///x.db", "--host", "h", "status"},
+           {"--port", "0", "status"}, // not 4242
+           {"--url", "", "status"},   // not the node on 4242
+           {"--host", "", "status"},
        }) {
     args.insert(args.begin(), SASYNC_CLI_PATH);
     auto res = run_to_end(args, bound);
     CAF_CHECK_EQUAL(res.code, 1);
     CAF_CHECK(res.errors.rfind("sasync: ", 0) == 0);
   }
+  // Numbers beyond int64 are refused, not clamped to its limit and
+  // stored there; an empty statement is no statement.
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"items", "set", "9223372036854775808", "n", "v"},
+           {"items", "set", "-9223372036854775809", "n", "v"},
+           {"items", "get", "99999999999999999999999", "n"},
+           {"items", "names", "1.5"},
+           {"items", "names", " 1"},
+           {"array", "set", "1", "9223372036854775808", "0", "0", "v"},
+           {"array", "get", "1", "0", "-99999999999999999999", "0"},
+           {"array", "delete", "1", "0", "0", "1e3"},
+           {"sql", ""},
+           {"sql", "  "},
+       }) {
+    auto res = embedded(args);
+    CAF_CHECK_EQUAL(res.code, 1);
+    CAF_CHECK(res.errors.rfind("sasync: ", 0) == 0);
+    CAF_CHECK_EQUAL(std::count(res.errors.begin(), res.errors.end(), '\n'), 1);
+  }
+  CAF_CHECK_EQUAL(embedded({"items", "names", "9223372036854775808"}).errors,
+                  "sasync: GROUP: 9223372036854775808 is not a whole number "
+                  "from -9223372036854775808 to 9223372036854775807 "
+                  "(--help lists the commands)\n");
+  // The extremes themselves are fine.
+  CAF_CHECK_EQUAL(
+      embedded({"items", "set", "-9223372036854775808", "n", "v"}).code, 0);
+  CAF_CHECK_EQUAL(
+      embedded({"items", "get", "-9223372036854775808", "n"}).output, "v\n");
+  CAF_CHECK_EQUAL(embedded({"items", "names", "9223372036854775807"}).code, 0);
+  CAF_CHECK_EQUAL(
+      embedded({"array", "set", "1", "-1", "0", "9223372036854775807", "v"})
+          .code,
+      0);
   auto bad_url =
       run_to_end({SASYNC_CLI_PATH, "--url", "nope://x", "status"}, bound);
   CAF_CHECK_EQUAL(bad_url.code, 1);
+  auto nul = run_to_end(
+      {SASYNC_CLI_PATH, "--url", "sqlite:///%00x.db", "status"}, bound);
+  CAF_CHECK_EQUAL(nul.code, 1);
+  CAF_CHECK_NOT_EQUAL(nul.errors.find("NUL byte"), std::string::npos);
   // Port 1 on loopback: nobody listens.
   auto nobody = remote(1, {"status"});
   CAF_CHECK_EQUAL(nobody.code, 2);
   CAF_CHECK_NOT_EQUAL(nobody.errors.find("cannot reach node 127.0.0.1:1"),
                       std::string::npos);
+  CAF_CHECK_EQUAL(nobody.errors.find("system_error"), std::string::npos);
+  CAF_CHECK_EQUAL(std::count(nobody.errors.begin(), nobody.errors.end(), '\n'),
+                  1);
+}
+
+CAF_TEST(a_write_that_times_out_says_it_may_still_commit) {
+  test::daemon_process daemon{config()};
+  CAF_REQUIRE_EQUAL(remote(daemon.port(), {"items", "set", "1", "a", "1"}).code,
+                    0);
+  {
+    // Another writer holds SQLite's write lock: the node's write waits.
+    auto holder =
+        open_connection(engine_config::parse(where.url()), access_mode::write);
+    holder->begin(access_mode::write);
+    holder->execute("DELETE FROM sasync_items WHERE 0", {});
+    auto res =
+        run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(daemon.port()),
+                    "--timeout", "1", "items", "set", "1", "b", "2"},
+                   bound);
+    CAF_MESSAGE("stderr: " << res.errors);
+    CAF_CHECK_EQUAL(res.code, 2);
+    CAF_CHECK_EQUAL(res.errors, "sasync: no answer within 1 s; the write may "
+                                "still commit\n");
+    holder->rollback();
+  }
+  CAF_CHECK_EQUAL(remote(daemon.port(), {"items", "get", "1", "b"}).output,
+                  "2\n"); // it did commit, once the lock went
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(a_value_over_the_limit_is_refused_before_it_is_sent) {
+  test::daemon_process daemon{config()};
+  auto file = dir / "big.tsv";
+  {
+    std::ofstream out{file};
+    out << "small\tv\nbig\t" << std::string(100 << 20, 'x') << '\n';
+  }
+  auto res = remote(daemon.port(), {"items", "load", "1", file.string()});
+  CAF_MESSAGE("stderr: " << res.errors);
+  CAF_CHECK_EQUAL(res.code, 1);
+  CAF_CHECK_EQUAL(res.errors.rfind("sasync: line 2: a value of 1048576", 0), 0);
+  CAF_CHECK_NOT_EQUAL(res.errors.find("over the limit of 67108864 bytes"),
+                      std::string::npos);
+  CAF_CHECK_EQUAL(std::count(res.errors.begin(), res.errors.end(), '\n'), 1);
+  // The node never saw it and serves on.
+  CAF_CHECK_EQUAL(remote(daemon.port(), {"status"}).code, 0);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
 CAF_TEST(items_load_shows_progress_on_a_terminal_only) {

@@ -130,6 +130,12 @@ CAF_TEST(malformed_urls_are_rejected_naming_the_bad_part) {
   CAF_CHECK(mentions(rejection("postgresql://u@[::1/db"), "["));
   CAF_CHECK(mentions(rejection("sqlite:///a%G1.db"), "percent"));
   CAF_CHECK(mentions(rejection("sqlite:///a%2"), "percent"));
+  // A NUL byte would cut the name short where SQLite or libpq read it.
+  CAF_CHECK(mentions(rejection("sqlite:///%00x.db"), "NUL byte"));
+  CAF_CHECK(mentions(rejection("sqlite:///x.db%00"), "path"));
+  CAF_CHECK(mentions(rejection("postgresql://u:p%00q@h/db"), "NUL byte"));
+  CAF_CHECK(mentions(rejection("postgresql://u@h/db%00"), "database"));
+  CAF_CHECK(mentions(rejection("sqlite:///x.db?synchronous=FULL%00"), "NUL"));
 }
 
 CAF_TEST(bad_options_are_rejected_naming_the_option) {

@@ -937,7 +937,44 @@ CAF_TEST(bad_configs_exit_with_one_clear_line) {
   CAF_CHECK_EQUAL(in_use.code, 2);
   CAF_CHECK(one_clear_line(in_use.errors, "cannot listen on 127.0.0.1:" +
                                               std::to_string(first.port())));
+  CAF_CHECK(one_clear_line(in_use.errors, "in use"));
   CAF_CHECK_EQUAL(first.stop(), 0);
+}
+
+CAF_TEST(config_values_of_the_wrong_type_exit_1_naming_the_key) {
+  struct bad_value {
+    std::string group, key, value;
+  };
+  for (auto& [group, key, value] : std::vector<bad_value>{
+           {"node", "port", "70000"},
+           {"node", "port", "-1"},
+           {"node", "port", "\"abc\""},
+           {"node", "max-connections", "\"many\""},
+           {"node", "insecure", "1"},
+           {"sasync", "pool-size", "-3"},
+           {"sasync", "max-overflow", "2.5"},
+           {"sasync", "echo", "\"yes\""},
+           {"sasync", "run-timeout", "\"soon\""},
+           {"sasync", "queue-capacity", "0"},
+           {"sasync", "run-timeout", "0"}, // a whole number, read as one
+       }) {
+    auto line = key + "=" + value;
+    auto file = group == "node"
+                    ? config({}, key == "port" ? line : "port=0\n" + line)
+                    : config(line);
+    auto from_file = daemon_run({"--config-file=" + file.string()});
+    auto unquoted = value;
+    unquoted.erase(std::remove(unquoted.begin(), unquoted.end(), '"'),
+                   unquoted.end());
+    auto from_command_line =
+        daemon_run({"--config-file=" + config().string(),
+                    "--" + group + "." + key + "=" + unquoted});
+    CAF_MESSAGE(line << ": " << from_file.errors);
+    CAF_CHECK_EQUAL(from_file.code, 1);
+    CAF_CHECK(one_clear_line(from_file.errors, group + "." + key));
+    CAF_CHECK_EQUAL(from_command_line.code, 1);
+    CAF_CHECK_EQUAL(from_command_line.errors, from_file.errors);
+  }
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

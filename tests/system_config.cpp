@@ -19,9 +19,17 @@ parsed(const std::string& ini,
        caf::actor_system_config::string_list args = {}) {
   auto cfg = std::make_unique<system_config>();
   std::istringstream in{ini};
-  auto err = cfg->parse(std::move(args), in);
-  CAF_REQUIRE(!err);
+  auto line = cfg->parse_checked(std::move(args), in);
+  CAF_REQUIRE_EQUAL(line, "");
   return cfg;
+}
+
+/// The line parse_checked() refuses `ini` and `args` with.
+std::string refusal(const std::string& ini,
+                    caf::actor_system_config::string_list args = {}) {
+  system_config cfg;
+  std::istringstream in{ini};
+  return cfg.parse_checked(std::move(args), in);
 }
 
 } // namespace
@@ -65,4 +73,52 @@ CAF_TEST(bad_option_values_are_rejected_by_name) {
     CAF_CHECK_NOT_EQUAL(std::string{f.what()}.find("synchronous"),
                         std::string::npos);
   }
+}
+
+CAF_TEST(a_whole_number_of_seconds_counts_as_that_many_seconds) {
+  // As in the shipped config file: run-timeout=300, not 300.0.
+  auto cfg = parsed("[sasync]\nrun-timeout=2\npool-timeout=3\n");
+  auto engine = engine_from(*cfg);
+  CAF_CHECK_EQUAL(engine.run_timeout.count(), 2000);
+  CAF_CHECK_EQUAL(engine.pool_timeout.count(), 3000);
+  // The command line still wins over the file.
+  cfg = parsed("[sasync]\nrun-timeout=2\n", {"--sasync.run-timeout=4"});
+  CAF_CHECK_EQUAL(engine_from(*cfg).run_timeout.count(), 4000);
+}
+
+CAF_TEST(a_value_its_option_cannot_take_is_refused_alike_from_file_and_args) {
+  struct bad_value {
+    std::string group, key, in_file, on_command_line, line;
+  };
+  for (auto& x : std::vector<bad_value>{
+           {"sasync", "pool-size", "-3", "-3",
+            "bad value for sasync.pool-size: -3 (a whole number, 0 or more)"},
+           {"sasync", "pool-size", "0", "0",
+            "bad value for sasync.pool-size: 0 (from 1 to 1000)"},
+           {"sasync", "echo", "\"yes\"", "yes",
+            "bad value for sasync.echo: \"yes\" (true or false)"},
+           {"sasync", "run-timeout", "1e400", "1e400",
+            "bad value for sasync.run-timeout: inf (from 0.001 to 86400)"},
+           {"sasync", "queue-capacity", "0", "0",
+            "bad value for sasync.queue-capacity: 0 (from 1 to "
+            "1000000000000)"},
+           {"sasync", "url", "5", "", // text on the command line
+            "bad value for sasync.url: 5 (text in double quotes)"},
+           {"work-stealing", "moderate-poll-attempts", "\"x\"", "x",
+            "bad value for work-stealing.moderate-poll-attempts: \"x\" (a "
+            "whole number, 0 or more)"},
+       }) {
+    CAF_MESSAGE(x.group << "." << x.key << "=" << x.in_file);
+    CAF_CHECK_EQUAL(
+        refusal("[" + x.group + "]\n" + x.key + "=" + x.in_file + "\n"),
+        x.line);
+    if (!x.on_command_line.empty())
+      CAF_CHECK_EQUAL(refusal("", {"--" + x.group + "." + x.key + "=" +
+                                   x.on_command_line}),
+                      x.line);
+  }
+  // A good value on the command line does not excuse a bad one in the file.
+  CAF_CHECK_NOT_EQUAL(
+      refusal("[sasync]\npool-size=-3\n", {"--sasync.pool-size=3"}), "");
+  CAF_CHECK_EQUAL(refusal("[sasync]\npool-size=3\nrun-timeout=2\n"), "");
 }
