@@ -9,6 +9,8 @@
 #include <caf/test/unit_test.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -55,7 +57,24 @@ struct fixture {
     out << "[sasync]\nurl=\"" << where.url() << "\"\n[node]\nport=0\n";
     return path;
   }
+
+  /// A file of `n` NAME<TAB>VALUE lines, names in sorted order.
+  std::string items_file(int n, const std::string& file = "many.tsv") {
+    auto path = dir / file;
+    std::ofstream out{path};
+    char line[64];
+    for (int i = 0; i < n; ++i) {
+      auto len = std::snprintf(line, sizeof line, "n%07d\tvalue %d\n", i, i);
+      out.write(line, len);
+    }
+    return path.string();
+  }
 };
+
+/// The number of lines of `text`.
+std::size_t lines_of(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 } // namespace
 
@@ -218,6 +237,120 @@ CAF_TEST(against_a_node_and_after_kill_9_every_exit_0_write_is_there) {
       remote(again.port(), {"items", "get", "1", written.front()}).output,
       "v\n");
   CAF_CHECK_EQUAL(again.stop(), 0);
+}
+
+CAF_TEST(a_load_that_fails_part_way_reports_exactly_what_it_stored) {
+  // Line 10 holds a name over the 4096-byte limit; every other line is good.
+  auto file = dir / "bad.tsv";
+  {
+    std::ofstream out{file};
+    for (int i = 1; i <= 2000; ++i)
+      out << (i == 10 ? std::string(5000, 'x') : "n" + std::to_string(i))
+          << "\tv\n";
+  }
+  auto loaded_count = [](const std::string& errors) {
+    auto at = errors.rfind('(');
+    return at == std::string::npos ? std::string{}
+                                   : errors.substr(at + 1,
+                                                   errors.find(' ', at) - at - 1);
+  };
+  auto check = [&](const run_result& load, const run_result& names) {
+    CAF_MESSAGE("failed load said: " << load.errors);
+    CAF_CHECK_EQUAL(load.code, 1);
+    CAF_CHECK_NOT_EQUAL(load.errors.find("line 10:"), std::string::npos);
+    CAF_CHECK_EQUAL(loaded_count(load.errors),
+                    std::to_string(lines_of(names.output)));
+  };
+  // (The load first: arguments are evaluated in no set order.)
+  auto loaded = embedded({"items", "load", "1", file.string()});
+  check(loaded, embedded({"items", "names", "1"}));
+  {
+    test::daemon_process daemon{config()};
+    auto sent = remote(daemon.port(), {"items", "load", "2", file.string()});
+    check(sent, remote(daemon.port(), {"items", "names", "2"}));
+    // A line that does not parse, after hundreds of sets in flight.
+    {
+      std::ofstream out{file};
+      for (int i = 1; i <= 2000; ++i)
+        out << "m" << i << (i == 700 ? " no tab" : "\tv") << '\n';
+    }
+    auto bad = remote(daemon.port(), {"items", "load", "3", file.string()});
+    auto names = remote(daemon.port(), {"items", "names", "3"});
+    CAF_CHECK_EQUAL(bad.code, 1);
+    CAF_CHECK_NOT_EQUAL(bad.errors.find("line 700:"), std::string::npos);
+    CAF_CHECK_EQUAL(loaded_count(bad.errors), "699");
+    CAF_CHECK_EQUAL(lines_of(names.output), 699u);
+    CAF_CHECK_EQUAL(daemon.stop(), 0);
+  }
+}
+
+CAF_TEST(control_bytes_print_escaped_and_round_trip_through_load) {
+  auto file = dir / "control.tsv";
+  {
+    std::ofstream out{file};
+    out << "plain\tx\\x00y\\x01z\\x7f\\t\\\\\n"
+        << "name\\x02\tv\\x1f\n";
+  }
+  CAF_REQUIRE_EQUAL(embedded({"items", "load", "1", file.string()}).code, 0);
+  auto got = embedded({"items", "get", "1", "plain"});
+  CAF_CHECK_EQUAL(got.code, 0);
+  CAF_CHECK_EQUAL(got.output, "x\\x00y\\x01z\\x7f\\t\\\\\n");
+  // A value with a NUL byte given on the command line cannot be, but one
+  // with other control bytes can.
+  CAF_REQUIRE_EQUAL(embedded({"items", "set", "1", "bell", "a\x07" "b"}).code,
+                    0);
+  CAF_CHECK_EQUAL(embedded({"items", "get", "1", "bell"}).output,
+                  "a\\x07b\n");
+  auto dump = embedded({"items", "dump", "1"});
+  CAF_REQUIRE_EQUAL(dump.code, 0);
+  CAF_CHECK_EQUAL(dump.output, "bell\ta\\x07b\n"
+                               "name\\x02\tv\\x1f\n"
+                               "plain\tx\\x00y\\x01z\\x7f\\t\\\\\n");
+  CAF_CHECK_EQUAL(embedded({"items", "names", "1"}).output,
+                  "bell\nname\\x02\nplain\n");
+  // What dump wrote, load reads back as it was.
+  {
+    std::ofstream out{file};
+    out << dump.output;
+  }
+  CAF_REQUIRE_EQUAL(embedded({"items", "load", "2", file.string()}).code, 0);
+  CAF_CHECK_EQUAL(embedded({"items", "dump", "2"}).output, dump.output);
+  // A broken \x escape is a bad line.
+  {
+    std::ofstream out{file};
+    out << "a\tb\\x4\n";
+  }
+  CAF_CHECK_EQUAL(embedded({"items", "load", "3", file.string()}).code, 1);
+}
+
+CAF_TEST(dump_names_a_bad_row_and_prints_the_rest) {
+  // Enough items that the bad rows share pages with good ones.
+  CAF_REQUIRE_EQUAL(embedded({"items", "load", "1", items_file(2500)}).code, 0);
+  auto raw = [&](const std::string& name, const std::string& type,
+                 const std::string& bytes) {
+    return embedded({"sql",
+                     "INSERT INTO sasync_items (group_id, name, type, value) "
+                     "VALUES (1, ?, " + type + ", " + bytes + ")",
+                     name})
+        .code;
+  };
+  // An int64 whose bytes are cut short, and a row some other program wrote
+  // with a blob for its type.
+  CAF_REQUIRE_EQUAL(raw("n0001000x", "'int64'", "x'01'"), 0);
+  CAF_REQUIRE_EQUAL(raw("n0002000x", "x'35'", "x'00'"), 0);
+  auto dump = embedded({"items", "dump", "1"});
+  CAF_MESSAGE("dump said: " << dump.errors);
+  CAF_CHECK_EQUAL(dump.code, 4);
+  CAF_CHECK_EQUAL(lines_of(dump.output), 2500u);
+  CAF_CHECK_NOT_EQUAL(dump.output.find("n0002499\tvalue 2499\n"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(dump.errors.find("item 'n0001000x'"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(dump.errors.find("item 'n0002000x'"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(dump.errors.find("2 of 2502 items could not be shown"),
+                      std::string::npos);
+  auto get = embedded({"items", "get", "1", "n0001000x"});
+  CAF_CHECK_EQUAL(get.code, 4);
+  CAF_CHECK_NOT_EQUAL(get.errors.find("n0001000x"), std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
