@@ -353,4 +353,49 @@ CAF_TEST(dump_names_a_bad_row_and_prints_the_rest) {
   CAF_CHECK_NOT_EQUAL(get.errors.find("n0001000x"), std::string::npos);
 }
 
+CAF_TEST(a_client_killed_mid_query_gives_its_connection_back_at_once) {
+  test::daemon_process daemon{config()};
+  auto file = dir / "some.tsv";
+  {
+    std::ofstream out{file};
+    for (int i = 0; i < 2000; ++i)
+      out << "n" << i << "\tv\n";
+  }
+  CAF_REQUIRE_EQUAL(remote(daemon.port(), {"items", "load", "1", file.string()})
+                        .code,
+                    0);
+  auto lent = [&] {
+    auto st = remote(daemon.port(), {"status"});
+    auto at = st.output.find(" lent to cursors");
+    auto from = st.output.rfind(' ', at - 1);
+    return at == std::string::npos ? -1
+                                   : std::stoi(st.output.substr(from + 1,
+                                                                at - from - 1));
+  };
+  // Four million rows; the test reads only the header, so the client stops
+  // with its cursor open, holding a connection.
+  child_process client{{SASYNC_CLI_PATH, "--port",
+                        std::to_string(daemon.port()), "sql",
+                        "SELECT a.name, b.name FROM sasync_items a, "
+                        "sasync_items b"}};
+  CAF_REQUIRE(client.read_line(bound));
+  CAF_REQUIRE_EQUAL(lent(), 1);
+  client.signal(SIGKILL);
+  CAF_REQUIRE(client.wait(bound));
+  // Given back when the client's node goes, not after the cursor's idle
+  // timeout (60 s).
+  auto killed = std::chrono::steady_clock::now();
+  auto deadline = killed + std::chrono::seconds(30);
+  int left = lent();
+  while (left != 0 && std::chrono::steady_clock::now() < deadline)
+    left = lent(); // each status is a round trip; no sleep needed
+  CAF_MESSAGE("connections lent before the kill: 1; "
+              << std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - killed)
+                     .count()
+              << " s after it: " << left);
+  CAF_CHECK_EQUAL(left, 0);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
