@@ -377,12 +377,13 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
                                      std::vector<value> params,
                                      row_consumer consumer,
                                      std::uint32_t credit) {
-  auto rp = self->make_response_promise<cursor_info>();
   detail::cursor_config cc;
-  cc.sql = std::move(sql);
-  cc.params = std::move(params);
+  // Before the promise: making it takes the sender out of the message.
   cc.owner = consumer ? caf::actor_cast<caf::strong_actor_ptr>(consumer)
                       : self->current_sender();
+  auto rp = self->make_response_promise<cursor_info>();
+  cc.sql = std::move(sql);
+  cc.params = std::move(params);
   cc.consumer = std::move(consumer);
   cc.credit = credit;
   cc.idle_timeout = self->state.cfg.cursor_idle_timeout;

@@ -109,6 +109,7 @@ insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
           if (!failure)
             failure = std::move(err);
         });
+    detail::forget_timeout(self, h);
   };
   for (bool more = true; more && !failure;) {
     std::vector<row> rows;

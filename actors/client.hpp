@@ -28,6 +28,15 @@ namespace sasync {
 
 namespace detail {
 
+/// Cancels the timeout of a request whose answer has come. A blocking actor
+/// keeps an expired timeout it no longer waits for in its mailbox, and every
+/// later receive scans past it: a long run of requests would slow down and
+/// grow by one message per request once it has run longer than the timeout.
+template <class Handle>
+void forget_timeout(caf::scoped_actor& self, const Handle& answered) {
+  self->clock().cancel_request_timeout(self.ptr(), answered.id());
+}
+
 /// A request from a scoped actor, its answer as caf::expected.
 template <class R, class Handle, class... Ts>
 caf::expected<R> ask(caf::scoped_actor& self, const Handle& dest,
@@ -35,12 +44,12 @@ caf::expected<R> ask(caf::scoped_actor& self, const Handle& dest,
   caf::error failure;
   std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> result{};
   auto on_error = [&](caf::error& err) { failure = std::move(err); };
+  auto h = self->request(dest, timeout, std::forward<Ts>(xs)...);
   if constexpr (std::is_void_v<R>)
-    self->request(dest, timeout, std::forward<Ts>(xs)...)
-        .receive([] {}, on_error);
+    h.receive([] {}, on_error);
   else
-    self->request(dest, timeout, std::forward<Ts>(xs)...)
-        .receive([&](R& x) { result.emplace(std::move(x)); }, on_error);
+    h.receive([&](R& x) { result.emplace(std::move(x)); }, on_error);
+  forget_timeout(self, h);
   if (failure)
     return failure;
   if constexpr (std::is_void_v<R>)

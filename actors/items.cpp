@@ -25,6 +25,15 @@ using items_ptr = items::stateful_pointer<items_state>;
 
 constexpr const char* kind = "items";
 
+caf::error check_page(std::uint32_t limit) {
+  if (limit == 0 || limit > max_item_page)
+    return make_error(errc::invalid_argument,
+                      "a page of " + std::to_string(limit) +
+                          " items: ask for 1 to " +
+                          std::to_string(max_item_page));
+  return {};
+}
+
 items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
   using detail::ordered_request;
   using detail::unordered_read;
@@ -58,6 +67,24 @@ items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
       [=](load_atom) {
         return unordered_read<std::map<std::string, stored_value>>(
             self, kind, [=](connection& c) { return load_items(c, group); });
+      },
+      [=](names_atom, std::string& from, std::uint32_t limit)
+          -> caf::result<std::vector<std::string>> {
+        if (auto err = check_page(limit))
+          return err;
+        return unordered_read<std::vector<std::string>>(
+            self, kind, [=](connection& c) {
+              return item_names_from(c, group, from, limit);
+            });
+      },
+      [=](load_atom, std::string& from, std::uint32_t limit)
+          -> caf::result<std::map<std::string, stored_value>> {
+        if (auto err = check_page(limit))
+          return err;
+        return unordered_read<std::map<std::string, stored_value>>(
+            self, kind, [=](connection& c) {
+              return load_items_from(c, group, from, limit);
+            });
       },
       [=](close_atom) { return detail::close_request(self); },
   };

@@ -17,12 +17,23 @@
 
 namespace sasync {
 
+/// The most names or items one page request may ask for.
+constexpr std::uint32_t max_item_page = 100'000;
+
 /// set(name, value) -> void        inserts or replaces; answers after commit
 /// get(name) -> optional<value>    none when the name is missing (a value,
 ///                                 not an error)
 /// delete(names) -> uint64         how many of the names existed
 /// names() -> vector<string>       sorted bytewise
 /// load() -> map<string, value>    the whole group (sAsync's loadAll)
+/// names(from, n) -> vector<string>
+///                                 a page: at most n names from `from` on
+///                                 (inclusive; "" = from the first), in the
+///                                 database's order (storage/item_store.hpp)
+/// load(from, n) -> map<string, value>
+///                                 a page of names and values, the same way;
+///                                 n from 1 to max_item_page, else
+///                                 invalid_argument
 /// close() -> void                 the broker's, at shutdown: answers once
 ///                                 every accepted request is answered, then
 ///                                 quits; later requests get shutting_down
@@ -36,6 +47,10 @@ using items = caf::typed_actor<
     caf::replies_to<delete_atom, std::vector<std::string>>::with<std::uint64_t>,
     caf::replies_to<names_atom>::with<std::vector<std::string>>,
     caf::replies_to<load_atom>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<names_atom, std::string,
+                    std::uint32_t>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom, std::string, std::uint32_t>::with<
+        std::map<std::string, stored_value>>,
     caf::replies_to<close_atom>::with<void>>;
 
 } // namespace sasync

@@ -17,7 +17,10 @@ namespace sasync {
 
 /// Adds sasync's error category and message types to `cfg` and sends idle
 /// scheduler workers straight to sleep (`work-stealing.moderate-poll-attempts
-/// = 0`: one hop ~15 us instead of ~100 us; a config file may override it).
+/// = 0`: one hop ~15 us instead of ~100 us; a config file may override it)
+/// and decodes remote messages on the middleman's own thread
+/// (`middleman.workers = 0`: CAF's parallel decoding lost answers under many
+/// client connections).
 /// Call from the constructor of an application's own config class.
 void configure(caf::actor_system_config& cfg);
 

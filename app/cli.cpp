@@ -132,15 +132,14 @@ public:
 
   /// Refuses a value the group actors would refuse, before it is sent: one
   /// over a node's message limit would cost the connection instead.
-  stored_value within_limits(const std::string& text,
-                             const std::string& where = {}) {
-    auto x = encode(text);
-    if (x.bytes.size() > detail::max_value_bytes)
-      throw failure{usage,
-                    where + "a value of " + std::to_string(x.bytes.size()) +
-                        " bytes is over the limit of " +
-                        std::to_string(detail::max_value_bytes) + " bytes"};
-    return x;
+  /// Why `x` is over the group actors' value limit, or nothing.
+  static std::optional<std::string> over_limit(const stored_value& x,
+                                               const std::string& where = {}) {
+    if (x.bytes.size() <= detail::max_value_bytes)
+      return std::nullopt;
+    return where + "a value of " + std::to_string(x.bytes.size()) +
+           " bytes is over the limit of " +
+           std::to_string(detail::max_value_bytes) + " bytes";
   }
 
   items items_of(std::int64_t group) {
@@ -172,15 +171,128 @@ void items_get(session& s, const options& o) {
   if (!found)
     throw failure{missing,
                   "no item '" + name + "' in group " + std::to_string(o.group)};
-  std::cout << cli::shown(*found) << '\n';
+  try {
+    std::cout << cli::shown(*found) << '\n';
+  } catch (const storage_failure& f) {
+    throw failure{database, "item '" + cli::escape(name) + "' in group " +
+                                std::to_string(o.group) + ": " + f.what()};
+  }
 }
 
+/// Names or items a page at a time, so memory holds one page on either
+/// side however large the group.
+constexpr std::uint32_t page_size = 1000;
+
+void items_names(session& s, const options& o) {
+  auto store = s.items_of(o.group);
+  std::string from;
+  for (bool first = true;; first = false) {
+    auto page = s.require(detail::ask<std::vector<std::string>>(
+        s.self(), store, s.timeout(), names_atom::value, from, page_size));
+    // A page starts at `from`, which the previous page ended with.
+    for (auto& name : page)
+      if (first || name != from)
+        std::cout << cli::escape(name) << '\n';
+    if (page.size() < page_size)
+      return;
+    from = page.back();
+  }
+}
+
+/// Prints every item it can show; one it cannot (a row whose columns or
+/// bytes do not decode) is named on stderr and the dump goes on.
+class dump_printer {
+public:
+  dump_printer(session& s, const items& store, std::int64_t group)
+      : s_(s), store_(store), group_(group) {}
+
+  void print(const std::string& name, const stored_value& x) {
+    try {
+      auto text = cli::shown(x);
+      std::cout << cli::escape(name) << '\t' << text << '\n';
+      ++shown_;
+    } catch (const storage_failure& f) {
+      bad(name, f.what());
+    }
+  }
+
+  /// A page of names whose items did not load together (one of them is a
+  /// corrupt row): each item on its own, so only the bad ones are left out.
+  void print_one_by_one(const std::vector<std::string>& names) {
+    for (auto& name : names) {
+      auto x = detail::ask<caf::optional<stored_value>>(
+          s_.self(), store_, s_.timeout(), get_atom::value, name);
+      if (!x && !is_corrupt(x.error()))
+        s_.require(std::move(x));
+      if (!x)
+        bad(name, s_.self()->system().render(x.error()));
+      else if (*x) // else deleted since the names were read
+        print(name, **x);
+    }
+  }
+
+  static bool is_corrupt(const caf::error& err) {
+    return err.category() == errc_category &&
+           static_cast<errc>(err.code()) == errc::corrupt_value;
+  }
+
+  void finish() {
+    if (bad_ != 0)
+      throw failure{database, std::to_string(bad_) + " of " +
+                                  std::to_string(shown_ + bad_) +
+                                  " items could not be shown"};
+  }
+
+private:
+  void bad(const std::string& name, const std::string& why) {
+    ++bad_;
+    std::cout.flush();
+    std::cerr << "sasync: item '" << cli::escape(name) << "' in group "
+              << group_ << ": " << why << '\n';
+  }
+
+  session& s_;
+  const items& store_;
+  std::int64_t group_;
+  std::uint64_t shown_ = 0;
+  std::uint64_t bad_ = 0;
+};
+
+/// The group a page at a time; a page that fails on a corrupt row is
+/// printed name by name.
 void items_dump(session& s, const options& o) {
   auto store = s.items_of(o.group);
-  auto all = s.require(detail::ask<std::map<std::string, stored_value>>(
-      s.self(), store, s.timeout(), load_atom::value));
-  for (auto& [name, x] : all)
-    std::cout << cli::escape(name) << '\t' << cli::shown(x) << '\n';
+  dump_printer out{s, store, o.group};
+  std::string from;
+  for (bool first = true;; first = false) {
+    auto page = detail::ask<std::map<std::string, stored_value>>(
+        s.self(), store, s.timeout(), load_atom::value, from, page_size);
+    std::size_t got = 0;
+    std::string last;
+    if (page) {
+      got = page->size();
+      for (auto& [name, x] : *page)
+        if (first || name != from)
+          out.print(name, x);
+      if (got != 0)
+        last = page->rbegin()->first;
+    } else if (dump_printer::is_corrupt(page.error())) {
+      auto names = s.require(detail::ask<std::vector<std::string>>(
+          s.self(), store, s.timeout(), names_atom::value, from, page_size));
+      got = names.size();
+      if (!first && !names.empty() && names.front() == from)
+        names.erase(names.begin());
+      out.print_one_by_one(names);
+      if (!names.empty())
+        last = names.back();
+    } else {
+      s.require(std::move(page));
+    }
+    if (got < page_size)
+      break;
+    from = last;
+  }
+  out.finish();
 }
 
 /// Shows how many items went in, on one terminal line, at most ten times a
@@ -210,7 +322,9 @@ private:
 };
 
 /// NAME<TAB>VALUE lines, many sets in flight so the node commits them in
-/// groups; names keep their order.
+/// groups; names keep their order. At the first bad line or failed set it
+/// sends no more, waits for every set in flight and reports how many
+/// committed.
 void items_load(session& s, const options& o) {
   constexpr std::size_t window = 512;
   auto store = s.items_of(o.group);
@@ -223,40 +337,55 @@ void items_load(session& s, const options& o) {
   std::istream& in = o.file == "-" ? std::cin : file;
   using handle = decltype(s.self()->request(store, s.timeout(), set_atom::value,
                                             std::string{}, stored_value{}));
-  std::deque<handle> in_flight;
+  std::deque<std::pair<handle, std::size_t>> in_flight;
   std::uint64_t loaded = 0;
+  std::optional<failure> failed;
   progress_line progress;
   auto await_oldest = [&] {
-    auto h = std::move(in_flight.front());
+    auto [h, number] = std::move(in_flight.front());
     in_flight.pop_front();
     caf::error err;
     h.receive([] {}, [&](caf::error& e) { err = std::move(e); });
-    if (err)
-      throw failure{code_of(err), "after " + std::to_string(loaded) +
-                                      " items: " + s.describe(err)};
-    progress.update(++loaded);
+    detail::forget_timeout(s.self(), h);
+    if (!err)
+      progress.update(++loaded);
+    else if (!failed)
+      failed = failure{code_of(err), "line " + std::to_string(number) + ": " +
+                                         s.describe(err)};
   };
   std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
+  for (std::size_t number = 1; !failed && std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r')
       line.pop_back();
     auto tab = line.find('\t');
     auto name = cli::unescape(line.substr(0, tab));
     auto text = tab == std::string::npos ? std::nullopt
                                          : cli::unescape(line.substr(tab + 1));
-    if (!name || !text)
-      throw failure{usage, "line " + std::to_string(number) +
-                               ": expected NAME<TAB>VALUE (" +
-                               std::to_string(loaded) + " items loaded)"};
-    auto x = s.within_limits(*text, "line " + std::to_string(number) + ": ");
+    if (!name || !text) {
+      failed = failure{usage, "line " + std::to_string(number) +
+                                  ": expected NAME<TAB>VALUE"};
+      break;
+    }
+    auto where = "line " + std::to_string(number) + ": ";
+    auto x = encode(*text);
+    if (auto why = s.over_limit(x, where)) {
+      failed = failure{usage, *why};
+      break;
+    }
     if (in_flight.size() == window)
       await_oldest();
-    in_flight.push_back(s.self()->request(store, s.timeout(), set_atom::value,
-                                          std::move(*name), std::move(x)));
+    if (!failed)
+      in_flight.emplace_back(s.self()->request(store, s.timeout(),
+                                               set_atom::value,
+                                               std::move(*name), std::move(x)),
+                             number);
   }
   while (!in_flight.empty())
     await_oldest();
   progress.finish();
+  if (failed)
+    throw failure{failed->code, failed->line + " (" + std::to_string(loaded) +
+                                    " items loaded)"};
   std::cout << loaded << '\n';
 }
 
@@ -519,12 +648,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     });
     auto names = items->add_subcommand("names", "one name a line, sorted");
     add_group(names);
-    on(names, [](session& s, const options& o) {
-      auto store = s.items_of(o.group);
-      for (auto& n : s.require(detail::ask<std::vector<std::string>>(
-               s.self(), store, s.timeout(), names_atom::value)))
-        std::cout << cli::escape(n) << '\n';
-    });
+    on(names, items_names);
     auto dump = items->add_subcommand("dump", "NAME<TAB>VALUE lines, sorted");
     add_group(dump);
     on(dump, items_dump);
@@ -563,7 +687,11 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
         throw failure{missing, "no value at (" + std::to_string(o.x) + ", " +
                                    std::to_string(o.y) + ", " +
                                    std::to_string(o.z) + ")"};
-      std::cout << cli::shown(*found) << '\n';
+      try {
+        std::cout << cli::shown(*found) << '\n';
+      } catch (const storage_failure& f) {
+        throw failure{database, f.what()};
+      }
     });
     auto del = array->add_subcommand("delete", "delete the value at X Y Z "
                                                "(exit 3 if there was none)");

@@ -27,11 +27,32 @@ std::string escape(std::string_view text) {
       out += "\\r";
       break;
     default:
-      out += c;
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        static constexpr char digits[] = "0123456789abcdef";
+        out += "\\x";
+        out += digits[static_cast<unsigned char>(c) >> 4];
+        out += digits[c & 0xf];
+      } else {
+        out += c;
+      }
     }
   }
   return out;
 }
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+} // namespace
 
 std::optional<std::string> unescape(std::string_view text) {
   std::string out;
@@ -56,6 +77,15 @@ std::optional<std::string> unescape(std::string_view text) {
     case 'r':
       out += '\r';
       break;
+    case 'x': {
+      auto high = i + 2 < text.size() ? hex_digit(text[i + 1]) : -1;
+      auto low = high < 0 ? -1 : hex_digit(text[i + 2]);
+      if (low < 0)
+        return std::nullopt;
+      out += static_cast<char>(high * 16 + low);
+      i += 2;
+      break;
+    }
     default:
       return std::nullopt;
     }
@@ -86,22 +116,18 @@ std::string field(const value& x) {
 }
 
 std::string shown(const stored_value& x) {
-  try {
-    if (x.type == "string")
-      return escape(decode<std::string>(x));
-    if (x.type == "int64")
-      return std::to_string(decode<std::int64_t>(x));
-    if (x.type == "int32")
-      return std::to_string(decode<std::int32_t>(x));
-    if (x.type == "uint64")
-      return std::to_string(decode<std::uint64_t>(x));
-    if (x.type == "double")
-      return to_display(value{decode<double>(x)});
-    if (x.type == "bool")
-      return decode<bool>(x) ? "true" : "false";
-  } catch (const storage_failure&) {
-    // Shown by type and size below, like any other type.
-  }
+  if (x.type == "string")
+    return escape(decode<std::string>(x));
+  if (x.type == "int64")
+    return std::to_string(decode<std::int64_t>(x));
+  if (x.type == "int32")
+    return std::to_string(decode<std::int32_t>(x));
+  if (x.type == "uint64")
+    return std::to_string(decode<std::uint64_t>(x));
+  if (x.type == "double")
+    return to_display(value{decode<double>(x)});
+  if (x.type == "bool")
+    return decode<bool>(x) ? "true" : "false";
   return "<" + x.type + ", " + std::to_string(x.bytes.size()) + " bytes>";
 }
 

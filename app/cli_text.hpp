@@ -11,7 +11,8 @@
 
 namespace sasync::cli {
 
-/// `\`, tab, newline and carriage return as `\\`, `\t`, `\n`, `\r`.
+/// `\`, tab, newline and carriage return as `\\`, `\t`, `\n`, `\r`, and
+/// the other control bytes (NUL, 0x01-0x1f, 0x7f) as `\xHH`.
 std::string escape(std::string_view text);
 
 /// The inverse of escape(); none for a dangling or unknown escape.
@@ -21,7 +22,8 @@ std::optional<std::string> unescape(std::string_view text);
 std::string field(const value& x);
 
 /// A stored value as text: strings escaped, numbers and booleans as
-/// numbers, other types as `<TYPE, N bytes>`.
+/// numbers, other types as `<TYPE, N bytes>`. Throws storage_failure for a
+/// value of one of these types whose bytes do not decode as it.
 std::string shown(const stored_value& x);
 
 /// A command-line parameter as a bound value: a whole number or a decimal

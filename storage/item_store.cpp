@@ -141,4 +141,30 @@ std::map<std::string, stored_value> load_items(connection& conn,
   return out;
 }
 
+std::vector<std::string> item_names_from(connection& conn, std::int64_t group,
+                                         const std::string& from,
+                                         std::uint32_t limit) {
+  auto rs = conn.execute("SELECT name FROM sasync_items WHERE group_id = ? "
+                         "AND name >= ? ORDER BY name LIMIT ?",
+                         {group, from, static_cast<std::int64_t>(limit)});
+  std::vector<std::string> out;
+  out.reserve(rs.rows.size());
+  for (auto& row : rs.rows)
+    out.emplace_back(row[0].as_text());
+  return out;
+}
+
+std::map<std::string, stored_value> load_items_from(connection& conn,
+                                                    std::int64_t group,
+                                                    const std::string& from,
+                                                    std::uint32_t limit) {
+  auto rs = conn.execute("SELECT name, type, value FROM sasync_items WHERE "
+                         "group_id = ? AND name >= ? ORDER BY name LIMIT ?",
+                         {group, from, static_cast<std::int64_t>(limit)});
+  std::map<std::string, stored_value> out;
+  for (auto& row : rs.rows)
+    out.emplace(row[0].as_text(), stored_value_from(row[1], row[2]));
+  return out;
+}
+
 } // namespace sasync

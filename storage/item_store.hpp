@@ -53,6 +53,20 @@ std::vector<std::string> item_names(connection& conn, std::int64_t group);
 std::map<std::string, stored_value> load_items(connection& conn,
                                                std::int64_t group);
 
+/// At most `limit` of the group's names from `from` on (inclusive), in the
+/// database's order of names: bytewise on SQLite, and on PostgreSQL with a
+/// C or C.UTF-8 collation. The key's index serves each page, so reading a
+/// group page by page costs about what one read of it costs.
+std::vector<std::string> item_names_from(connection& conn, std::int64_t group,
+                                         const std::string& from,
+                                         std::uint32_t limit);
+
+/// At most `limit` names and values from `from` on, as item_names_from.
+std::map<std::string, stored_value> load_items_from(connection& conn,
+                                                    std::int64_t group,
+                                                    const std::string& from,
+                                                    std::uint32_t limit);
+
 /// A row's (type, value) columns as a stored_value; throws
 /// storage_failure(corrupt_value) for a row some other program wrote with
 /// other column types.

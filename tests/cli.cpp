@@ -10,6 +10,8 @@
 #include <caf/test/unit_test.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -56,7 +58,24 @@ struct fixture {
     out << "[sasync]\nurl=\"" << where.url() << "\"\n[node]\nport=0\n";
     return path;
   }
+
+  /// A file of `n` NAME<TAB>VALUE lines, names in sorted order.
+  std::string items_file(int n, const std::string& file = "many.tsv") {
+    auto path = dir / file;
+    std::ofstream out{path};
+    char line[64];
+    for (int i = 0; i < n; ++i) {
+      auto len = std::snprintf(line, sizeof line, "n%07d\tvalue %d\n", i, i);
+      out.write(line, len);
+    }
+    return path.string();
+  }
 };
+
+/// The number of lines of `text`.
+std::size_t lines_of(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 } // namespace
 
@@ -322,6 +341,165 @@ CAF_TEST(runaway_queries_on_a_node_are_interrupted_and_sigterm_exits_in_time) {
   CAF_CHECK_LESS(seen.runaways_answered, 10.0);
   CAF_CHECK_EQUAL(seen.stop_code, 0);
   CAF_CHECK_LESS(seen.stop_seconds, run_timeout + 5);
+}
+
+CAF_TEST(a_load_that_fails_part_way_reports_exactly_what_it_stored) {
+  // Line 10 holds a name over the 4096-byte limit; every other line is good.
+  auto file = dir / "bad.tsv";
+  {
+    std::ofstream out{file};
+    for (int i = 1; i <= 2000; ++i)
+      out << (i == 10 ? std::string(5000, 'x') : "n" + std::to_string(i))
+          << "\tv\n";
+  }
+  auto loaded_count = [](const std::string& errors) {
+    auto at = errors.rfind('(');
+    return at == std::string::npos ? std::string{}
+                                   : errors.substr(at + 1,
+                                                   errors.find(' ', at) - at - 1);
+  };
+  auto check = [&](const run_result& load, const run_result& names) {
+    CAF_MESSAGE("failed load said: " << load.errors);
+    CAF_CHECK_EQUAL(load.code, 1);
+    CAF_CHECK_NOT_EQUAL(load.errors.find("line 10:"), std::string::npos);
+    CAF_CHECK_EQUAL(loaded_count(load.errors),
+                    std::to_string(lines_of(names.output)));
+  };
+  // (The load first: arguments are evaluated in no set order.)
+  auto loaded = embedded({"items", "load", "1", file.string()});
+  check(loaded, embedded({"items", "names", "1"}));
+  {
+    test::daemon_process daemon{config()};
+    auto sent = remote(daemon.port(), {"items", "load", "2", file.string()});
+    check(sent, remote(daemon.port(), {"items", "names", "2"}));
+    // A line that does not parse, after hundreds of sets in flight.
+    {
+      std::ofstream out{file};
+      for (int i = 1; i <= 2000; ++i)
+        out << "m" << i << (i == 700 ? " no tab" : "\tv") << '\n';
+    }
+    auto bad = remote(daemon.port(), {"items", "load", "3", file.string()});
+    auto names = remote(daemon.port(), {"items", "names", "3"});
+    CAF_CHECK_EQUAL(bad.code, 1);
+    CAF_CHECK_NOT_EQUAL(bad.errors.find("line 700:"), std::string::npos);
+    CAF_CHECK_EQUAL(loaded_count(bad.errors), "699");
+    CAF_CHECK_EQUAL(lines_of(names.output), 699u);
+    CAF_CHECK_EQUAL(daemon.stop(), 0);
+  }
+}
+
+CAF_TEST(control_bytes_print_escaped_and_round_trip_through_load) {
+  auto file = dir / "control.tsv";
+  {
+    std::ofstream out{file};
+    out << "plain\tx\\x00y\\x01z\\x7f\\t\\\\\n"
+        << "name\\x02\tv\\x1f\n";
+  }
+  CAF_REQUIRE_EQUAL(embedded({"items", "load", "1", file.string()}).code, 0);
+  auto got = embedded({"items", "get", "1", "plain"});
+  CAF_CHECK_EQUAL(got.code, 0);
+  CAF_CHECK_EQUAL(got.output, "x\\x00y\\x01z\\x7f\\t\\\\\n");
+  // A value with a NUL byte given on the command line cannot be, but one
+  // with other control bytes can.
+  CAF_REQUIRE_EQUAL(embedded({"items", "set", "1", "bell", "a\x07" "b"}).code,
+                    0);
+  CAF_CHECK_EQUAL(embedded({"items", "get", "1", "bell"}).output,
+                  "a\\x07b\n");
+  auto dump = embedded({"items", "dump", "1"});
+  CAF_REQUIRE_EQUAL(dump.code, 0);
+  CAF_CHECK_EQUAL(dump.output, "bell\ta\\x07b\n"
+                               "name\\x02\tv\\x1f\n"
+                               "plain\tx\\x00y\\x01z\\x7f\\t\\\\\n");
+  CAF_CHECK_EQUAL(embedded({"items", "names", "1"}).output,
+                  "bell\nname\\x02\nplain\n");
+  // What dump wrote, load reads back as it was.
+  {
+    std::ofstream out{file};
+    out << dump.output;
+  }
+  CAF_REQUIRE_EQUAL(embedded({"items", "load", "2", file.string()}).code, 0);
+  CAF_CHECK_EQUAL(embedded({"items", "dump", "2"}).output, dump.output);
+  // A broken \x escape is a bad line.
+  {
+    std::ofstream out{file};
+    out << "a\tb\\x4\n";
+  }
+  CAF_CHECK_EQUAL(embedded({"items", "load", "3", file.string()}).code, 1);
+}
+
+CAF_TEST(dump_names_a_bad_row_and_prints_the_rest) {
+  // Enough items that the bad rows share pages with good ones.
+  CAF_REQUIRE_EQUAL(embedded({"items", "load", "1", items_file(2500)}).code, 0);
+  auto raw = [&](const std::string& name, const std::string& type,
+                 const std::string& bytes) {
+    return embedded({"sql",
+                     "INSERT INTO sasync_items (group_id, name, type, value) "
+                     "VALUES (1, ?, " + type + ", " + bytes + ")",
+                     name})
+        .code;
+  };
+  // An int64 whose bytes are cut short, and a row some other program wrote
+  // with a blob for its type.
+  CAF_REQUIRE_EQUAL(raw("n0001000x", "'int64'", "x'01'"), 0);
+  CAF_REQUIRE_EQUAL(raw("n0002000x", "x'35'", "x'00'"), 0);
+  auto dump = embedded({"items", "dump", "1"});
+  CAF_MESSAGE("dump said: " << dump.errors);
+  CAF_CHECK_EQUAL(dump.code, 4);
+  CAF_CHECK_EQUAL(lines_of(dump.output), 2500u);
+  CAF_CHECK_NOT_EQUAL(dump.output.find("n0002499\tvalue 2499\n"),
+                      std::string::npos);
+  CAF_CHECK_NOT_EQUAL(dump.errors.find("item 'n0001000x'"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(dump.errors.find("item 'n0002000x'"), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(dump.errors.find("2 of 2502 items could not be shown"),
+                      std::string::npos);
+  auto get = embedded({"items", "get", "1", "n0001000x"});
+  CAF_CHECK_EQUAL(get.code, 4);
+  CAF_CHECK_NOT_EQUAL(get.errors.find("n0001000x"), std::string::npos);
+}
+
+CAF_TEST(a_client_killed_mid_query_gives_its_connection_back_at_once) {
+  test::daemon_process daemon{config()};
+  auto file = dir / "some.tsv";
+  {
+    std::ofstream out{file};
+    for (int i = 0; i < 2000; ++i)
+      out << "n" << i << "\tv\n";
+  }
+  CAF_REQUIRE_EQUAL(remote(daemon.port(), {"items", "load", "1", file.string()})
+                        .code,
+                    0);
+  auto lent = [&] {
+    auto st = remote(daemon.port(), {"status"});
+    auto at = st.output.find(" lent to cursors");
+    auto from = st.output.rfind(' ', at - 1);
+    return at == std::string::npos ? -1
+                                   : std::stoi(st.output.substr(from + 1,
+                                                                at - from - 1));
+  };
+  // Four million rows; the test reads only the header, so the client stops
+  // with its cursor open, holding a connection.
+  child_process client{{SASYNC_CLI_PATH, "--port",
+                        std::to_string(daemon.port()), "sql",
+                        "SELECT a.name, b.name FROM sasync_items a, "
+                        "sasync_items b"}};
+  CAF_REQUIRE(client.read_line(bound));
+  CAF_REQUIRE_EQUAL(lent(), 1);
+  client.signal(SIGKILL);
+  CAF_REQUIRE(client.wait(bound));
+  // Given back when the client's node goes, not after the cursor's idle
+  // timeout (60 s).
+  auto killed = std::chrono::steady_clock::now();
+  auto deadline = killed + std::chrono::seconds(30);
+  int left = lent();
+  while (left != 0 && std::chrono::steady_clock::now() < deadline)
+    left = lent(); // each status is a round trip; no sleep needed
+  CAF_MESSAGE("connections lent before the kill: 1; "
+              << std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - killed)
+                     .count()
+              << " s after it: " << left);
+  CAF_CHECK_EQUAL(left, 0);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -203,6 +203,52 @@ CAF_TEST(a_corrupt_stored_value_gives_a_clear_error) {
   CAF_CHECK(shutdown(db));
 }
 
+CAF_TEST(names_and_items_come_a_page_at_a_time_in_order) {
+  auto db = start();
+  auto store = require(items_of(self, db, 7, limit));
+  // 25 names, the empty one among them, in an order the pages must find.
+  std::vector<std::string> names{""};
+  for (int i = 0; i < 24; ++i)
+    names.push_back("n" + std::to_string(100 + i * 7 % 24));
+  for (auto& name : names)
+    CAF_REQUIRE(set(self, store, name, "v" + name, limit));
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> paged_names;
+  std::vector<std::string> paged_items;
+  for (std::string from;;) {
+    auto page = require(detail::ask<std::vector<std::string>>(
+        self, store, limit, names_atom::value, from, std::uint32_t{10}));
+    auto items = require(detail::ask<std::map<std::string, stored_value>>(
+        self, store, limit, load_atom::value, from, std::uint32_t{10}));
+    CAF_REQUIRE_LESS_OR_EQUAL(page.size(), 10u);
+    CAF_REQUIRE_EQUAL(items.size(), page.size());
+    // Each page starts at `from` (inclusive): skip the one seen last.
+    auto skip = !paged_names.empty() && !page.empty() && page[0] == from;
+    paged_names.insert(paged_names.end(), page.begin() + skip, page.end());
+    for (auto& [name, x] : items) {
+      if (skip && name == from)
+        continue;
+      CAF_CHECK_EQUAL(decode<std::string>(x), "v" + name);
+      paged_items.push_back(name);
+    }
+    if (page.size() < 10)
+      break;
+    from = page.back();
+  }
+  CAF_CHECK_EQUAL(paged_names, names);
+  CAF_CHECK_EQUAL(paged_items, names);
+  // Past the last name: an empty page. A page of 0 is refused.
+  auto none = require(detail::ask<std::vector<std::string>>(
+      self, store, limit, names_atom::value, std::string{"z"},
+      std::uint32_t{10}));
+  CAF_CHECK(none.empty());
+  auto zero = detail::ask<std::vector<std::string>>(
+      self, store, limit, names_atom::value, std::string{}, std::uint32_t{0});
+  CAF_REQUIRE(!zero);
+  CAF_CHECK(is(zero.error(), errc::invalid_argument));
+  CAF_CHECK(shutdown(db));
+}
+
 CAF_TEST(concurrent_writers_to_one_name_end_with_the_last_acknowledged_value) {
   auto db = start();
   auto store = require(items_of(self, db, 1, limit));
