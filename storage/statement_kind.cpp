@@ -80,9 +80,12 @@ public:
     case ';':
       return {token::semicolon, {}};
     default:
-      // Numbers and parameters (`1e5`, `$1`, `:name`) in one piece.
-      while (pos_ < sql_.size() && is_word_char(sql_[pos_]))
-        ++pos_;
+      // Numbers and parameters (`1e5`, `$1`, `:name`) in one piece; after
+      // an operator such as `.`, a word follows.
+      if ((c >= '0' && c <= '9') || c == '$' || c == ':' || c == '@' ||
+          c == '?')
+        while (pos_ < sql_.size() && is_word_char(sql_[pos_]))
+          ++pos_;
       return {token::other, {}};
     }
   }

@@ -261,7 +261,7 @@ CAF_TEST(a_peer_cannot_break_the_node_for_other_clients) {
   }
   // The operator allows DDL: peers create and drop tables, and sasync's
   // own tables come back when dropped.
-  test::daemon_process daemon{config(), {"--node.allow-ddl=true"}};
+  test::daemon_process daemon{config(), {"--node.allow-ddl"}};
   auto port = daemon.port();
   CAF_CHECK_EQUAL(remote(port, {"sql", "CREATE TABLE t (x INTEGER)"}).code, 0);
   CAF_CHECK_EQUAL(remote(port, {"sql", "INSERT INTO t VALUES (?)", "7"}).code,
