@@ -7,6 +7,7 @@
 #include "actors/detail/cursor_actor.hpp"
 #include "actors/detail/deliver.hpp"
 #include "actors/detail/group_actors.hpp"
+#include "actors/detail/statement_policy.hpp"
 #include "actors/errc.hpp"
 #include "actors/transaction_queue.hpp"
 #include "storage/array_store.hpp"
@@ -377,6 +378,8 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
                                      std::vector<value> params,
                                      row_consumer consumer,
                                      std::uint32_t credit) {
+  if (auto err = detail::check_statement(sql, true))
+    return err;
   detail::cursor_config cc;
   // Before the promise: making it takes the sender out of the message.
   cc.owner = consumer ? caf::actor_cast<caf::strong_actor_ptr>(consumer)
@@ -405,6 +408,9 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
 /// Runs one statement as a job and answers its result.
 caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
                                 std::vector<value> params) {
+  // Its connection and transaction serve other clients' work too.
+  if (auto err = detail::check_statement(stmt, true))
+    return err;
   auto rp = self->make_response_promise<result_set>();
   auto mode = mode_of(stmt);
   auto work =
@@ -430,6 +436,8 @@ caf::result<void> name_statement(broker_state& st, const std::string& name,
   if (sql.empty())
     return make_error(errc::invalid_argument,
                       "statement '" + name + "' is empty");
+  if (auto err = detail::check_statement(sql, true))
+    return err;
   auto i = st.statements.find(name);
   if (i != st.statements.end()) {
     if (i->second == sql)

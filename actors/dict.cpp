@@ -266,6 +266,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
       [=](delete_atom, std::vector<std::string>& names) -> caf::result<void> {
         if (auto err = refusal(self->state))
           return err;
+        if (auto err = detail::check_names(names))
+          return err;
         for (auto& name : names)
           write(self, name, std::nullopt);
         return caf::unit;
@@ -274,6 +276,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
           std::string& name) -> caf::result<caf::optional<stored_value>> {
         auto& st = self->state;
         if (auto err = refusal(st))
+          return err;
+        if (auto err = detail::check_name(name))
           return err;
         auto i = st.cache.find(name);
         if (i != st.cache.end()) {

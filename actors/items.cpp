@@ -49,13 +49,19 @@ items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
             std::make_shared<detail::item_set_job>(group, std::move(name),
                                                    std::move(x)));
       },
-      [=](get_atom, std::string& name) {
+      [=](get_atom,
+          std::string& name) -> caf::result<caf::optional<stored_value>> {
+        if (auto err = detail::check_name(name))
+          return err;
         std::vector<std::string> keys{name};
         return detail::ordered_job<caf::optional<stored_value>>(
             self, kind, std::move(keys),
             std::make_shared<detail::item_get_job>(group, std::move(name)));
       },
-      [=](delete_atom, std::vector<std::string>& names) {
+      [=](delete_atom,
+          std::vector<std::string>& names) -> caf::result<std::uint64_t> {
+        if (auto err = detail::check_names(names))
+          return err;
         return ordered_request<std::uint64_t>(
             self, kind, names, access_mode::write,
             [=](connection& c) { return erase_items(c, group, names); });

@@ -1,6 +1,7 @@
 // The entry actor: size checks, then delegation to the broker.
 #include "actors/node.hpp"
 
+#include "actors/detail/statement_policy.hpp"
 #include "actors/errc.hpp"
 
 #include <caf/actor_system.hpp>
@@ -60,6 +61,19 @@ caf::result<Answer> checked(node_ptr self, const std::string& text,
   return self->delegate(self->state.db, std::forward<Ts>(msg)...);
 }
 
+/// As checked(), for a statement: also refused unless the node lets peers
+/// run it (no DDL without allow_ddl; never what breaks a shared connection).
+template <class Answer, class... Ts>
+caf::result<Answer> checked_statement(node_ptr self, const std::string& stmt,
+                                      const std::vector<value>& params,
+                                      Ts&&... msg) {
+  if (auto err = check_request(self->state.limits, stmt, params))
+    return err;
+  if (auto err = detail::check_statement(stmt, self->state.limits.allow_ddl))
+    return err;
+  return self->delegate(self->state.db, std::forward<Ts>(msg)...);
+}
+
 node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
   self->state.db = std::move(db);
   self->state.limits = limits;
@@ -71,25 +85,29 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
         return self->delegate(self->state.db, a, std::move(def));
       },
       [=](sql_atom a, std::string& stmt, std::vector<value>& params) {
-        return checked<result_set>(self, stmt, params, a, std::move(stmt),
-                                   std::move(params));
+        return checked_statement<result_set>(self, stmt, params, a,
+                                             std::move(stmt),
+                                             std::move(params));
       },
       [=](prepare_atom a, std::string& name, std::string& stmt) {
-        return checked<void>(self, stmt, {}, a, std::move(name),
-                             std::move(stmt));
+        return checked_statement<void>(self, stmt, {}, a, std::move(name),
+                                       std::move(stmt));
       },
       [=](execute_atom a, std::string& name, std::vector<value>& params) {
         return checked<result_set>(self, name, params, a, std::move(name),
                                    std::move(params));
       },
       [=](query_atom a, std::string& stmt, std::vector<value>& params) {
-        return checked<cursor_info>(self, stmt, params, a, std::move(stmt),
-                                    std::move(params));
+        return checked_statement<cursor_info>(self, stmt, params, a,
+                                              std::move(stmt),
+                                              std::move(params));
       },
       [=](query_atom a, std::string& stmt, std::vector<value>& params,
           row_consumer& to, std::uint32_t credit) {
-        return checked<cursor_info>(self, stmt, params, a, std::move(stmt),
-                                    std::move(params), std::move(to), credit);
+        return checked_statement<cursor_info>(self, stmt, params, a,
+                                              std::move(stmt),
+                                              std::move(params), std::move(to),
+                                              credit);
       },
       [=](insert_atom a, insert_spec& spec) {
         return self->delegate(self->state.db, a, std::move(spec));

@@ -55,6 +55,9 @@ struct node_limits {
   std::size_t parameters = 32'766;
   /// One text or blob parameter.
   std::size_t value_bytes = 16 << 20;
+  /// Whether peers may run DDL (CREATE, DROP, ALTER, ...) through sql,
+  /// query and prepare. `table` (create if missing) is always allowed.
+  bool allow_ddl = false;
 };
 
 /// Why a peer's statement and parameters are refused (invalid_argument

@@ -44,6 +44,9 @@ struct daemon_config : sasync::system_config {
              "most bound parameters in one statement (32766)")
         .add(limits.value_bytes, "max-value-bytes",
              "largest text or blob parameter (16777216)")
+        .add(limits.allow_ddl, "allow-ddl",
+             "let peers run DDL (CREATE, DROP, ALTER, ...) through sql "
+             "(false)")
         .add(wire.message_bytes, "max-message-bytes",
              "largest message a peer may send over plain TCP (83886080)")
         .add(wire.connections, "max-connections",

@@ -3,6 +3,7 @@
 #include "storage/postgresql_connection.hpp"
 
 #include "storage/dialect.hpp"
+#include "storage/portable_text.hpp"
 #include "storage/storage_failure.hpp"
 
 #include <pqxx/pqxx>
@@ -189,6 +190,8 @@ public:
                      const std::vector<value>& params) override {
     if (echo_)
       echo_statement(sql, params);
+    // libpq sends text parameters NUL-terminated: a NUL would cut them.
+    check_portable_statement(sql, params);
     result_set out;
     guarded(sql, [&] {
       auto& stmt = prepared(sql);
@@ -234,6 +237,7 @@ public:
                     statement_excerpt(sql) + "]");
     if (echo_)
       echo_statement(sql, params);
+    check_portable_statement(sql, params);
     auto name = "sasync_cursor_" + std::to_string(++cursors_opened_);
     return std::make_unique<postgresql_cursor>(*this, *tx_, std::move(name),
                                                sql, params);

@@ -2,6 +2,7 @@
 #include "storage/sqlite_connection.hpp"
 
 #include "storage/dialect.hpp"
+#include "storage/portable_text.hpp"
 #include "storage/storage_failure.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -95,6 +96,38 @@ void bind(SQLite::Statement& stmt, int index, const value& x) {
   }
 }
 
+/// SQLite prepares the first statement of a string and leaves the rest
+/// unrun without a word; sasync refuses such a string whole, as
+/// PostgreSQL's prepared statements do. Closing semicolons, space and
+/// comments are no statement.
+void check_single_statement(sqlite3* db, const std::string& sql) {
+  if (sql.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    return; // SQLite refuses it when it prepares
+  auto end = sql.c_str() + sql.size();
+  const char* rest = nullptr;
+  sqlite3_stmt* stmt = nullptr;
+  auto rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()),
+                               &stmt, &rest);
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_OK)
+    return; // SQLiteCpp reports the error when it prepares the statement
+  while (rest != nullptr && rest < end) {
+    const char* next = nullptr;
+    stmt = nullptr;
+    rc = sqlite3_prepare_v2(db, rest, static_cast<int>(end - rest), &stmt,
+                            &next);
+    auto another = rc != SQLITE_OK || stmt != nullptr;
+    sqlite3_finalize(stmt);
+    if (another)
+      throw_invalid("SQLite takes one statement at a time; this one has "
+                    "more after its first [in: " +
+                    statement_excerpt(sql) + "]");
+    if (next == rest)
+      break;
+    rest = next;
+  }
+}
+
 /// Binds `params` to `stmt`'s placeholders, one each, or throws.
 void bind_all(SQLite::Statement& stmt, const std::vector<value>& params,
               std::string_view sql) {
@@ -114,7 +147,7 @@ class sqlite_cursor final : public row_cursor {
 public:
   sqlite_cursor(SQLite::Database& db, std::string_view sql,
                 std::vector<value> params)
-      : sql_(sql), params_(std::move(params)), stmt_(db, sql_) {
+      : sql_(checked(db, sql)), params_(std::move(params)), stmt_(db, sql_) {
     bind_all(stmt_, params_, sql_);
     auto cols = stmt_.getColumnCount();
     for (int i = 0; i < cols; ++i)
@@ -152,6 +185,12 @@ public:
   }
 
 private:
+  static std::string checked(SQLite::Database& db, std::string_view sql) {
+    std::string out{sql};
+    check_single_statement(db.getHandle(), out);
+    return out;
+  }
+
   std::string sql_;
   std::vector<value> params_;
   SQLite::Statement stmt_;
@@ -218,6 +257,7 @@ public:
                      const std::vector<value>& params) override {
     if (echo_)
       echo_statement(sql, params);
+    check_portable_statement(sql, params);
     auto& stmt = prepared(sql);
     result_set out;
     try {
@@ -253,6 +293,7 @@ public:
                     statement_excerpt(sql) + "]");
     if (echo_)
       echo_statement(sql, params);
+    check_portable_statement(sql, params);
     try {
       auto cursor = std::make_unique<sqlite_cursor>(db_, sql, params);
       ++prepare_count_;
@@ -342,6 +383,7 @@ private:
       return *i->second;
     if (cache_.size() >= statement_cache_capacity)
       cache_.clear();
+    check_single_statement(db_.getHandle(), key);
     try {
       auto stmt = std::make_unique<SQLite::Statement>(db_, key);
       ++prepare_count_;

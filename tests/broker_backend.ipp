@@ -16,10 +16,13 @@
 #include <caf/test/unit_test.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 using namespace sasync;
 
@@ -342,6 +345,142 @@ CAF_TEST(shutdown_with_4_runaway_reads_ends_within_run_timeout) {
     r.receive([](result_set&) {}, [&](caf::error& e) {
       CAF_CHECK(is(e, errc::timeout));
     });
+}
+
+// Every statement of `sql` runs inside the transaction sasync opens for it,
+// on a connection other clients' work shares. Statements that would end
+// that transaction, change the connection or attach files are refused, on
+// every backend alike.
+CAF_TEST(sql_refuses_statements_that_would_break_shared_connections) {
+  auto db = start();
+  auto file = std::filesystem::temp_directory_path() /
+              ("sasync-attached-" + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(file);
+  std::vector<std::string> refused{
+      "COMMIT",
+      "ROLLBACK",
+      "BEGIN",
+      "END",
+      "SAVEPOINT mine",
+      "RELEASE mine",
+      "START TRANSACTION",
+      "/* why not */ commit",
+      "-- a comment first\n  RollBack",
+      ";COMMIT",
+      "PRAGMA query_only=1",
+      "pragma query_only(1)",
+      "ATTACH DATABASE '" + file.string() + "' AS other",
+      "DETACH other",
+      "VACUUM INTO '" + file.string() + "'",
+      "SET default_transaction_read_only = on",
+      "SET SESSION search_path = nowhere",
+      "RESET ALL",
+      "DISCARD ALL",
+      "DEALLOCATE ALL",
+      "LISTEN news",
+      "LOCK TABLE orders",
+      "SELECT set_config('search_path', 'nowhere', false)",
+      "SELECT pg_advisory_lock(1)",
+  };
+  for (auto& stmt : refused) {
+    auto rs = sql(db, stmt);
+    if (rs)
+      CAF_ERROR("accepted: " << stmt);
+    else
+      CAF_CHECK(is(rs.error(), errc::invalid_argument));
+    if (!rs && !is(rs.error(), errc::invalid_argument))
+      CAF_MESSAGE(stmt << ": " << sys.render(rs.error()));
+  }
+  CAF_CHECK(!std::filesystem::exists(file));
+  std::filesystem::remove(file);
+  // Every connection still writes and reads as before.
+  for (int i = 0; i < 20; ++i)
+    CAF_CHECK(sql(db, "INSERT INTO orders (customer, amount) VALUES (?, ?)",
+                  {"after" + std::to_string(i), 1.0}));
+  CAF_CHECK_EQUAL(count(db, "orders"), 20);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(one_clients_rollback_fails_no_other_clients_write) {
+  auto db = start();
+  using handle = decltype(self->request(db, bound, sql_atom::value,
+                                        std::string{}, std::vector<value>{}));
+  std::vector<handle> writes;
+  std::vector<handle> rollbacks;
+  for (int i = 0; i < 64; ++i) {
+    writes.emplace_back(self->request(
+        db, bound, sql_atom::value,
+        std::string{"INSERT INTO orders (customer, amount) VALUES (?, ?)"},
+        std::vector<value>{"w" + std::to_string(i), 1.0}));
+    if (i % 16 == 8)
+      rollbacks.emplace_back(self->request(db, bound, sql_atom::value,
+                                           std::string{"ROLLBACK"},
+                                           std::vector<value>{}));
+  }
+  int ok = 0;
+  for (auto& w : writes)
+    w.receive([&](result_set&) { ++ok; },
+              [&](caf::error& e) { CAF_MESSAGE(sys.render(e)); });
+  int refused = 0;
+  for (auto& r : rollbacks)
+    r.receive([](result_set&) {},
+              [&](caf::error& e) {
+                refused += is(e, errc::invalid_argument) ? 1 : 0;
+              });
+  CAF_CHECK_EQUAL(ok, 64);
+  CAF_CHECK_EQUAL(refused, 4);
+  CAF_CHECK_EQUAL(count(db, "orders"), 64);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(sql_refuses_more_than_one_statement) {
+  auto db = start();
+  auto two = sql(db, "INSERT INTO orders (customer, amount) VALUES ('x', 1); "
+                     "DROP TABLE orders");
+  CAF_CHECK(!two);
+  if (!two)
+    CAF_MESSAGE(sys.render(two.error()));
+  CAF_CHECK_EQUAL(count(db, "orders"), 0); // neither statement ran
+  caf::error cursor_error;
+  self->request(db, bound, query_atom::value,
+                std::string{"SELECT 1; DROP TABLE orders"},
+                std::vector<value>{})
+      .receive([](cursor_info&) {},
+               [&](caf::error& e) { cursor_error = std::move(e); });
+  CAF_CHECK(cursor_error);
+  CAF_CHECK_EQUAL(count(db, "orders"), 0);
+  // A closing semicolon, space and comments are no second statement.
+  CAF_CHECK(sql(db, "INSERT INTO orders (customer, amount) VALUES ('y', 2); "
+                    " -- done\n"));
+  CAF_CHECK(sql(db, "SELECT 1; /* end */ "));
+  CAF_CHECK_EQUAL(count(db, "orders"), 1);
+  CAF_CHECK(shutdown(db));
+}
+
+// Text that PostgreSQL would cut at a NUL byte or refuse as not UTF-8, as
+// a statement or a parameter, is refused on every backend (blobs carry any
+// bytes).
+CAF_TEST(text_a_backend_cannot_store_exactly_is_refused_on_every_backend) {
+  auto db = start();
+  std::string nul{"a\0b", 3};
+  auto cut = sql(db, "SELECT ?", {nul});
+  if (cut)
+    CAF_MESSAGE("a text parameter of 3 bytes came back as "
+                << cut->rows.at(0).at(0).as_text().size() << " bytes");
+  CAF_CHECK(!cut && is(cut.error(), errc::invalid_argument));
+  auto insert = sql(db, "INSERT INTO orders (customer, amount) VALUES (?, 1)",
+                    {std::string{"caf\xc3"}});
+  CAF_CHECK(!insert && is(insert.error(), errc::invalid_argument));
+  auto stmt = sql(db, std::string{"SELECT 1\0 DROP TABLE orders", 27});
+  CAF_CHECK(!stmt && is(stmt.error(), errc::invalid_argument));
+  CAF_CHECK_EQUAL(count(db, "orders"), 0);
+  std::string utf8 = "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87 \xf0\x9f\x98\x80";
+  CAF_REQUIRE(sql(db, "INSERT INTO orders (customer, amount) VALUES (?, 1)",
+                  {utf8}));
+  auto back = sql(db, "SELECT customer FROM orders");
+  CAF_REQUIRE(back);
+  CAF_CHECK_EQUAL(back->rows.at(0).at(0).as_text(), utf8);
+  CAF_CHECK(shutdown(db));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

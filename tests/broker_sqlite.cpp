@@ -44,8 +44,22 @@ struct backend : sasync::test::sqlite_file {
 #include "broker_backend.ipp"
 
 // SQLite only: a disk that fills up, made with max_page_count on the
-// writer connection (a setting of that connection, which the broker's sql
-// reaches because PRAGMA runs as a write).
+// writer connection (a setting of that connection: a local closure sets it,
+// since sql refuses PRAGMA).
+namespace {
+
+const caf::duration limit{bound};
+
+bool set_max_page_count(caf::scoped_actor& self, const sasync::broker& db,
+                        std::int64_t pages) {
+  return static_cast<bool>(
+      sasync::transact(self, db, [pages](sasync::connection& c) {
+        c.execute("PRAGMA max_page_count = " + std::to_string(pages));
+      }));
+}
+
+} // namespace
+
 CAF_TEST_FIXTURE_SCOPE(sqlite_only_tests, fixture)
 
 CAF_TEST(a_full_disk_fails_writes_clearly_keeps_the_file_and_recovers) {
@@ -58,10 +72,10 @@ CAF_TEST(a_full_disk_fails_writes_clearly_keeps_the_file_and_recovers) {
     CAF_REQUIRE(insert(i));
   auto store = items_of(self, db, 1, limit); // its tables need pages too
   CAF_REQUIRE(store);
-  auto pages = sql(db, "PRAGMA page_count");
+  auto pages = sql(db, "SELECT * FROM pragma_page_count()");
   CAF_REQUIRE(pages);
   auto full = pages->rows.at(0).at(0).as_integer();
-  CAF_REQUIRE(sql(db, "PRAGMA max_page_count = " + std::to_string(full)));
+  CAF_REQUIRE(set_max_page_count(self, db, full));
   // Plain statements and group-committed item sets both meet the full disk.
   int stored = 50;
   caf::error first;
@@ -95,11 +109,11 @@ CAF_TEST(a_full_disk_fails_writes_clearly_keeps_the_file_and_recovers) {
   CAF_CHECK_EQUAL(present, acked); // exactly the acknowledged ones
   // Nothing acknowledged is lost and the file is intact.
   CAF_CHECK_EQUAL(count(db, "orders"), stored);
-  auto check = sql(db, "PRAGMA integrity_check");
+  auto check = sql(db, "SELECT * FROM pragma_integrity_check()");
   CAF_REQUIRE(check);
   CAF_CHECK_EQUAL(check->rows.at(0).at(0).as_text(), "ok");
   // Space comes back: writes succeed again on the same broker.
-  CAF_REQUIRE(sql(db, "PRAGMA max_page_count = 1073741823"));
+  CAF_REQUIRE(set_max_page_count(self, db, 1073741823));
   CAF_CHECK(insert(1000));
   CAF_CHECK_EQUAL(count(db, "orders"), stored + 1);
   CAF_CHECK(set(self, *store, "after", std::string(4000, 'y'), limit));

@@ -502,4 +502,63 @@ CAF_TEST(a_client_killed_mid_query_gives_its_connection_back_at_once) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
+// One client of a shared node cannot break it for the others: statements
+// that end sasync's transactions, change a pooled connection or attach
+// files are refused, and DDL from peers only when the operator allows it
+// ([node] allow-ddl). Refusals exit 1 with one line.
+CAF_TEST(a_peer_cannot_break_the_node_for_other_clients) {
+  auto attached = dir / "attached.db";
+  auto refused = [](const run_result& res, const std::string& word) {
+    CAF_MESSAGE("exit " << res.code << ": " << res.errors);
+    return res.code == 1 && res.errors.rfind("sasync: ", 0) == 0 &&
+           res.errors.find('\n') == res.errors.size() - 1 &&
+           res.errors.find(word) != std::string::npos;
+  };
+  {
+    test::daemon_process daemon{config()};
+    auto port = daemon.port();
+    CAF_REQUIRE_EQUAL(remote(port, {"items", "set", "1", "a", "v"}).code, 0);
+    CAF_CHECK(refused(remote(port, {"sql", "COMMIT"}), "COMMIT"));
+    CAF_CHECK(refused(remote(port, {"sql", "ROLLBACK"}), "ROLLBACK"));
+    CAF_CHECK(refused(remote(port, {"sql", "PRAGMA query_only=1"}), "PRAGMA"));
+    CAF_CHECK_EQUAL(remote(port, {"items", "set", "1", "b", "v"}).code, 0);
+    CAF_CHECK(refused(
+        remote(port, {"sql", "ATTACH DATABASE '" + attached.string() +
+                                 "' AS x"}),
+        "ATTACH"));
+    CAF_CHECK(!std::filesystem::exists(attached));
+    CAF_CHECK(refused(remote(port, {"sql", "DROP TABLE sasync_items"}),
+                      "allow-ddl"));
+    CAF_CHECK(refused(remote(port, {"sql", "CREATE TABLE t (x INTEGER)"}),
+                      "allow-ddl"));
+    CAF_CHECK(refused(remote(port, {"sql", "/* x */ drop table sasync_items"}),
+                      "allow-ddl"));
+    auto a = remote(port, {"items", "get", "1", "a"});
+    CAF_CHECK_EQUAL(a.code, 0);
+    CAF_CHECK_EQUAL(a.output, "v\n");
+    CAF_CHECK_EQUAL(remote(port, {"sql", "SELECT count(*) FROM sasync_items"})
+                        .output,
+                    "count(*)\n2\n");
+    CAF_CHECK_EQUAL(daemon.stop(), 0);
+  }
+  // The operator allows DDL: peers create and drop tables, and sasync's
+  // own tables come back when dropped.
+  test::daemon_process daemon{config(), {"--node.allow-ddl"}};
+  auto port = daemon.port();
+  CAF_CHECK_EQUAL(remote(port, {"sql", "CREATE TABLE t (x INTEGER)"}).code, 0);
+  CAF_CHECK_EQUAL(remote(port, {"sql", "INSERT INTO t VALUES (?)", "7"}).code,
+                  0);
+  CAF_CHECK_EQUAL(remote(port, {"sql", "DROP TABLE sasync_items"}).code, 0);
+  CAF_CHECK_EQUAL(remote(port, {"items", "get", "1", "a"}).code, 3);
+  CAF_CHECK_EQUAL(remote(port, {"items", "set", "1", "c", "v"}).code, 0);
+  CAF_CHECK_EQUAL(remote(port, {"items", "get", "1", "c"}).output, "v\n");
+  // Still refused with DDL allowed: they break the node for everyone.
+  CAF_CHECK(refused(remote(port, {"sql", "COMMIT"}), "COMMIT"));
+  CAF_CHECK(refused(
+      remote(port, {"sql", "ATTACH DATABASE '" + attached.string() + "' AS x"}),
+      "ATTACH"));
+  CAF_CHECK(!std::filesystem::exists(attached));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

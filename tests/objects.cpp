@@ -67,10 +67,20 @@ struct fixture : test_coordinator_fixture<system_config> {
     return *x;
   }
 
-  /// Makes every write to sasync_items fail until the table is back.
-  void drop_items_table() {
+  /// Makes every write to sasync_items fail until allow_item_writes().
+  /// (A dropped table would come back by itself.)
+  void refuse_item_writes() {
+    CAF_REQUIRE(call<result_set>(
+        db, sql_atom::value,
+        std::string{"CREATE TRIGGER refuse_items BEFORE INSERT ON "
+                    "sasync_items BEGIN SELECT RAISE(ABORT, 'sasync_items "
+                    "refuses writes'); END"},
+        std::vector<value>{}));
+  }
+
+  void allow_item_writes() {
     CAF_REQUIRE(call<result_set>(db, sql_atom::value,
-                                 std::string{"DROP TABLE sasync_items"},
+                                 std::string{"DROP TRIGGER refuse_items"},
                                  std::vector<value>{}));
   }
 
@@ -148,7 +158,7 @@ CAF_TEST(a_held_handle_keeps_working_past_the_idle_timeout) {
 
 CAF_TEST(a_dict_write_that_fails_fails_flush_and_goes_again_later) {
   auto cache = dict_of(3);
-  drop_items_table();
+  refuse_item_writes();
   CAF_CHECK(call<void>(cache, set_atom::value, "x", encode("one")));
   auto flushed = call<void>(cache, flush_atom::value);
   CAF_REQUIRE(!flushed);
@@ -158,16 +168,16 @@ CAF_TEST(a_dict_write_that_fails_fails_flush_and_goes_again_later) {
   auto cached = call<lookup>(cache, get_atom::value, "x");
   CAF_REQUIRE(cached && *cached);
   CAF_CHECK_EQUAL(decode<std::string>(**cached), "one");
-  CAF_REQUIRE(call<void>(db, table_atom::value, items_table()));
+  allow_item_writes();
   CAF_CHECK(call<void>(cache, flush_atom::value));
   CAF_CHECK_EQUAL(text_under(items_of(3), "x"), "one");
 }
 
 CAF_TEST(the_retry_timer_writes_a_failed_write_without_a_flush) {
   auto cache = dict_of(3);
-  drop_items_table();
+  refuse_item_writes();
   CAF_CHECK(call<void>(cache, set_atom::value, "x", encode("two")));
-  CAF_REQUIRE(call<void>(db, table_atom::value, items_table()));
+  allow_item_writes();
   CAF_CHECK_EQUAL(text_under(items_of(3), "x"), "missing");
   advance_time(100ms); // the first retry delay
   sched.run();
@@ -190,7 +200,7 @@ CAF_TEST(shutdown_answers_accepted_requests_then_closes_the_groups) {
 
 CAF_TEST(shutdown_says_which_dict_writes_could_not_commit) {
   auto cache = dict_of(4);
-  drop_items_table();
+  refuse_item_writes();
   CAF_CHECK(call<void>(cache, set_atom::value, "lost", encode("value")));
   auto down = call<void>(db, shutdown_atom::value);
   CAF_REQUIRE(!down);

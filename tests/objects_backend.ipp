@@ -744,4 +744,110 @@ CAF_TEST(
   CAF_CHECK(shutdown(db));
 }
 
+// PostgreSQL cuts text at a NUL byte and refuses invalid UTF-8, so
+// `key\0one` and `key\0two` would be one row there: every backend refuses
+// such names (and type names) before anything is written, so a database
+// can move between backends.
+CAF_TEST(names_a_backend_cannot_store_exactly_are_refused_before_any_write) {
+  auto db = start();
+  auto store = require(items_of(self, db, 31, limit));
+  auto invalid = [&](const auto& answer, const char* what) {
+    if (answer) {
+      CAF_ERROR(what << " was accepted");
+      return false;
+    }
+    CAF_MESSAGE(what << ": " << sys.render(answer.error()));
+    return is(answer.error(), errc::invalid_argument);
+  };
+  std::string one{"key\0one", 7};
+  std::string two{"key\0two", 7};
+  CAF_CHECK(invalid(set(self, store, one, std::string{"first"}, limit),
+                    "a name with a NUL byte"));
+  CAF_CHECK(invalid(set(self, store, two, std::string{"second"}, limit),
+                    "another name with a NUL byte"));
+  for (auto bad : {"\xff", "caf\xc3", "\xc0\xaf", "\xed\xa0\x80",
+                   "\xf4\x90\x80\x80"})
+    CAF_CHECK(invalid(set(self, store, bad, std::string{"x"}, limit),
+                      "a name that is not UTF-8"));
+  CAF_CHECK(invalid(detail::ask<void>(self, store, limit, set_atom::value,
+                                      std::string{"typed"},
+                                      stored_value{std::string{"in\0t", 4}, {}}),
+                    "a type name with a NUL byte"));
+  CAF_CHECK(invalid(get<std::string>(self, store, one, limit),
+                    "get of such a name"));
+  CAF_CHECK(invalid(detail::ask<std::uint64_t>(self, store, limit,
+                                               delete_atom::value,
+                                               std::vector<std::string>{one}),
+                    "delete of such a name"));
+  auto words = require(dict_of(self, db, 31, limit));
+  CAF_CHECK(invalid(set(self, words, one, std::string{"first"}, limit),
+                    "a dict key with a NUL byte"));
+  CAF_CHECK(invalid(get<std::string>(self, words, two, limit),
+                    "a dict get of such a key"));
+  CAF_REQUIRE(detail::ask<void>(self, words, limit, flush_atom::value));
+  // Nothing reached the table.
+  auto names = detail::ask<std::vector<std::string>>(self, store, limit,
+                                                     names_atom::value);
+  CAF_REQUIRE(names);
+  CAF_CHECK_EQUAL(names->size(), 0u);
+  for (auto& name : *names)
+    CAF_MESSAGE("stored: " << name.size() << " bytes");
+  // Any valid UTF-8 is kept exactly.
+  std::string cyrillic = "\xd0\xba\xd0\xbb\xd1\x8e\xd1\x87";
+  std::string emoji = "\xf0\x9f\x98\x80 \xe2\x82\xac";
+  CAF_REQUIRE(set(self, store, cyrillic, std::string{"k"}, limit));
+  CAF_REQUIRE(set(self, store, emoji, std::string{"e"}, limit));
+  CAF_CHECK_EQUAL(require(get<std::string>(self, store, emoji, limit)),
+                  std::optional<std::string>{"e"});
+  auto after = detail::ask<std::vector<std::string>>(self, store, limit,
+                                                     names_atom::value);
+  CAF_REQUIRE(after);
+  CAF_CHECK_EQUAL(*after, (std::vector<std::string>{cyrillic, emoji}));
+  CAF_CHECK(shutdown(db));
+}
+
+// sasync's own tables come back when something drops them: the next
+// operation of each kind creates the table again and runs once more.
+CAF_TEST(a_dropped_object_table_comes_back_on_the_next_operation) {
+  auto db = start();
+  auto run_sql = [&](const std::string& stmt) {
+    caf::expected<result_set> out{result_set{}};
+    self->request(db, bound, sql_atom::value, stmt, std::vector<value>{})
+        .receive([&](result_set& rs) { out = std::move(rs); },
+                 [&](caf::error& e) { out = std::move(e); });
+    return out;
+  };
+  auto store = require(items_of(self, db, 32, limit));
+  auto cells = require(array_of(self, db, 32, limit));
+  auto words = require(dict_of(self, db, 33, limit));
+  CAF_REQUIRE(set(self, store, "before", std::string{"gone"}, limit));
+  CAF_REQUIRE(set(self, cells, coordinates{1, 2, 3}, std::string{"gone"},
+                  limit));
+  CAF_REQUIRE(run_sql("DROP TABLE sasync_items"));
+  CAF_REQUIRE(run_sql("DROP TABLE sasync_array"));
+  auto after_set = set(self, store, "after", std::string{"here"}, limit);
+  if (!after_set)
+    CAF_MESSAGE("items set: " << sys.render(after_set.error()));
+  CAF_CHECK(after_set);
+  auto got = get<std::string>(self, store, "after", limit);
+  CAF_CHECK(got && *got == std::optional<std::string>{"here"});
+  auto old = get<std::string>(self, store, "before", limit);
+  CAF_CHECK(old && !*old); // dropped with its table
+  CAF_CHECK(set(self, cells, coordinates{1, 2, 3}, std::string{"cell"}, limit));
+  auto cell = get<std::string>(self, cells, coordinates{1, 2, 3}, limit);
+  CAF_CHECK(cell && *cell == std::optional<std::string>{"cell"});
+  // A read first, a dict's write behind, and names and load.
+  CAF_REQUIRE(run_sql("DROP TABLE sasync_items"));
+  auto empty = get<std::string>(self, store, "after", limit);
+  CAF_CHECK(empty && !*empty);
+  CAF_REQUIRE(run_sql("DROP TABLE sasync_items"));
+  CAF_CHECK(set(self, words, "w", std::string{"dict"}, limit));
+  CAF_CHECK(detail::ask<void>(self, words, limit, flush_atom::value));
+  CAF_REQUIRE(run_sql("DROP TABLE sasync_items"));
+  auto names = detail::ask<std::vector<std::string>>(self, store, limit,
+                                                     names_atom::value);
+  CAF_CHECK(names && names->empty());
+  CAF_CHECK(shutdown(db));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

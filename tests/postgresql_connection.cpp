@@ -178,6 +178,42 @@ CAF_TEST(echo_logs_each_statement_with_its_parameters) {
   CAF_CHECK(!echo.logged("not logged"));
 }
 
+// libpq sends text parameters NUL-terminated: "a\0b" would arrive as "a".
+CAF_TEST(text_postgresql_cannot_store_exactly_is_refused_not_cut) {
+  std::string cut;
+  auto refused = [&](const std::string& sql, std::vector<value> params) {
+    try {
+      auto rs = conn->execute(sql, params);
+      if (!rs.rows.empty() && rs.rows[0][0].type() == value::kind::text)
+        cut = rs.rows[0][0].as_text();
+    } catch (const storage_failure& f) {
+      CAF_MESSAGE(f.what());
+      return f.kind() == failure_kind::invalid_argument;
+    }
+    return false;
+  };
+  CAF_CHECK(refused("SELECT ?::text", {std::string{"a\0b", 3}}));
+  if (!cut.empty())
+    CAF_MESSAGE("3 bytes came back as " << cut.size());
+  CAF_CHECK(refused("INSERT INTO " + table + " (k, t) VALUES (1, ?)",
+                    {std::string{"\xff"}}));
+  CAF_CHECK(
+      refused(std::string{"SELECT 1\0 x", 11}, {}));
+  CAF_CHECK_EQUAL(count(), 0);
+  conn->execute("INSERT INTO " + table + " (k, t, b) VALUES (2, ?, ?)",
+                {std::string{"\xe2\x82\xac"}, blob{0, 0xff}});
+  CAF_CHECK_EQUAL(count(), 1);
+}
+
+CAF_TEST(more_than_one_statement_is_refused) {
+  CAF_CHECK_NOT_EQUAL(failure_of([&] {
+                        conn->execute("INSERT INTO " + table +
+                                      " (k) VALUES (1); DROP TABLE " + table);
+                      }),
+                      "");
+  CAF_CHECK_EQUAL(count(), 0);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 namespace {

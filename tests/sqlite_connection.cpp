@@ -329,3 +329,62 @@ CAF_TEST(
   CAF_CHECK_NOT_EQUAL(msg.find("interrupted"), std::string::npos);
   CAF_CHECK(conn->usable());
 }
+
+// SQLite would run the first statement and skip the rest without a word.
+CAF_TEST(more_than_one_statement_is_refused_before_any_runs) {
+  temp_db db;
+  auto conn = open_connection(db.cfg, access_mode::write);
+  conn->execute_script("CREATE TABLE t (x INTEGER)");
+  auto why =
+      failure_of([&] { conn->execute("INSERT INTO t VALUES (1); DROP TABLE t"); });
+  CAF_MESSAGE(why);
+  CAF_CHECK_NOT_EQUAL(why.find("one statement"), std::string::npos);
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT count(*) FROM t").as_integer(), 0);
+  CAF_CHECK_NOT_EQUAL(
+      failure_of([&] { conn->execute("SELECT 1; SELECT 2"); }).find(
+          "one statement"),
+      std::string::npos);
+  // Closing semicolons, space and comments are no second statement.
+  conn->execute("INSERT INTO t VALUES (2);  -- done\n");
+  conn->execute("INSERT INTO t VALUES (3);; /* end */ ;\n");
+  // A trigger's body has semicolons of its own.
+  conn->execute("CREATE TRIGGER up AFTER INSERT ON t BEGIN "
+                "UPDATE t SET x = x + 1 WHERE x = 100; SELECT 1; END");
+  conn->begin(access_mode::read);
+  CAF_CHECK_NOT_EQUAL(
+      failure_of([&] { conn->open_cursor("SELECT 1; DROP TABLE t"); })
+          .find("one statement"),
+      std::string::npos);
+  conn->rollback();
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT count(*) FROM t").as_integer(), 2);
+}
+
+// What PostgreSQL cannot store exactly is refused here too, so a database
+// moves between backends: a NUL byte or invalid UTF-8 in text.
+CAF_TEST(text_postgresql_cannot_store_exactly_is_refused) {
+  auto conn =
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  conn->execute_script("CREATE TABLE v (a)");
+  auto refused = [&](const std::string& sql, std::vector<value> params) {
+    try {
+      conn->execute(sql, params);
+    } catch (const storage_failure& f) {
+      CAF_MESSAGE(f.what());
+      return f.kind() == failure_kind::invalid_argument;
+    }
+    return false;
+  };
+  CAF_CHECK(refused("INSERT INTO v VALUES (?)", {std::string{"a\0b", 3}}));
+  CAF_CHECK(refused("INSERT INTO v VALUES (?)", {std::string{"\xff"}}));
+  CAF_CHECK(refused(std::string{"INSERT INTO v VALUES (1)\0 x", 27}, {}));
+  conn->begin(access_mode::read);
+  CAF_CHECK_NOT_EQUAL(failure_of([&] {
+                        conn->open_cursor("SELECT ?", {std::string{"a\0b", 3}});
+                      }).find("NUL"),
+                      std::string::npos);
+  conn->rollback();
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT count(*) FROM v").as_integer(), 0);
+  conn->execute("INSERT INTO v VALUES (?)", {blob{0, 0xff}});
+  conn->execute("INSERT INTO v VALUES (?)", {std::string{"\xe2\x82\xac"}});
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT count(*) FROM v").as_integer(), 2);
+}

@@ -2,10 +2,12 @@
 // its result as caf::expected (used by the group actors).
 #pragma once
 
+#include "actors/errc.hpp"
 #include "actors/job.hpp"
 #include "actors/priority.hpp"
 #include "actors/transaction_queue.hpp"
 #include "actors/detail/deliver.hpp"
+#include "storage/object_tables.hpp"
 
 #include <caf/expected.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -16,11 +18,29 @@
 
 namespace sasync::detail {
 
+/// True when `err` is the database saying that sasync_items or
+/// sasync_array does not exist: something dropped it. SQLite's words, or
+/// PostgreSQL's SQLSTATE 42P01 (undefined_table) naming the table.
+inline bool lost_object_table(const caf::error& err) {
+  if (!is(err, errc::database_error) ||
+      !err.context().match_elements<std::string, bool>())
+    return false;
+  auto& what = err.context().get_as<std::string>(0);
+  auto ends_with = [&](const std::string& tail) {
+    return what.size() >= tail.size() &&
+           what.compare(what.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  return what.find("no such table: sasync_") != std::string::npos ||
+         (ends_with("(42P01)") &&
+          what.find("relation \"sasync_") != std::string::npos);
+}
+
 /// Runs `work` on `queue` and calls `done(caf::expected<R>)` with what
-/// `work->take()` gives.
+/// `work->take()` gives. If sasync's own table is gone (nothing of the
+/// failed attempt committed), it is created again and `work` runs once more.
 template <class Self, class Job, class Done>
 void run_job(Self* self, const transaction_queue& queue,
-             std::shared_ptr<Job> work, Done done) {
+             std::shared_ptr<Job> work, Done done, bool recreated = false) {
   using result_type = decltype(work->take());
   self->request(queue, caf::infinite, run_atom::value, job_ptr{work},
                 niceness(0))
@@ -31,8 +51,19 @@ void run_job(Self* self, const transaction_queue& queue,
             else
               done(caf::expected<result_type>{work->take()});
           },
-          [done](caf::error& err) mutable {
-            done(caf::expected<result_type>{std::move(err)});
+          [self, queue, work, done, recreated](caf::error& err) mutable {
+            if (recreated || !lost_object_table(err))
+              return done(caf::expected<result_type>{std::move(err)});
+            auto create = make_job(access_mode::write, [](connection& c) {
+              create_object_tables(c);
+            });
+            self->request(queue, caf::infinite, run_atom::value,
+                          job_ptr{create}, do_next)
+                .then([self, queue, work,
+                       done]() mutable { run_job(self, queue, work, done, true); },
+                      [done](caf::error& err) mutable {
+                        done(caf::expected<result_type>{std::move(err)});
+                      });
           });
 }
 

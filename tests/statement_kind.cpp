@@ -1,0 +1,127 @@
+// Statements classified by their leading keywords, as sasync's sql and a
+// node's peers see them, including attempts to hide a keyword.
+#define CAF_SUITE storage.statement_kind
+
+#include "storage/statement_kind.hpp"
+
+#include <caf/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace sasync;
+
+namespace {
+
+statement_kind kind_of(const std::string& sql) {
+  return classify_statement(sql).kind;
+}
+
+void check_all(const std::vector<std::string>& statements,
+               statement_kind expected) {
+  for (auto& sql : statements) {
+    auto got = classify_statement(sql);
+    if (got.kind != expected)
+      CAF_ERROR("'" << sql << "' classified as kind "
+                    << static_cast<int>(got.kind) << " (" << got.keyword
+                    << "), not " << static_cast<int>(expected));
+    else
+      CAF_CHECK(got.kind == expected);
+  }
+}
+
+} // namespace
+
+CAF_TEST(queries_and_data_changes_are_data) {
+  check_all({"SELECT 1", "select * from t", "VALUES (1), (2)", "TABLE t",
+             "INSERT INTO t VALUES (1)", "UPDATE t SET x = 1",
+             "DELETE FROM t", "REPLACE INTO t VALUES (1)",
+             "WITH n(x) AS (SELECT 1) INSERT INTO t SELECT x FROM n",
+             "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+             "WHERE x < 5) SELECT x FROM n",
+             "  \n\t(SELECT 1)", "EXPLAIN SELECT 1",
+             "EXPLAIN QUERY PLAN SELECT 1", "EXPLAIN ANALYZE SELECT 1",
+             "EXPLAIN (ANALYZE, BUFFERS) SELECT 1", "ANALYZE", "SHOW search_path",
+             "SELECT 'COMMIT'", "SELECT \"commit\" FROM t",
+             "SELECT pg_advisory_xact_lock(1)", "SELECT 1 -- ; COMMIT",
+             "UPDATE t SET into_x = 1", "SELEC 1", ""},
+            statement_kind::data);
+}
+
+CAF_TEST(transaction_control_is_refused_however_it_is_written) {
+  check_all({"COMMIT", "commit", "CoMmIt", "END", "END TRANSACTION",
+             "ROLLBACK", "ROLLBACK TO SAVEPOINT x", "ABORT", "BEGIN",
+             "BEGIN IMMEDIATE", "START TRANSACTION", "SAVEPOINT x",
+             "RELEASE x", "RELEASE SAVEPOINT x", "PREPARE TRANSACTION 'x'",
+             "COMMIT PREPARED 'x'", "/* c */ COMMIT", "-- c\nCOMMIT",
+             "/* a /* nested */ comment */ COMMIT", ";COMMIT", " ; ; commit",
+             "(COMMIT", "EXPLAIN COMMIT"},
+            statement_kind::session);
+}
+
+CAF_TEST(connection_state_and_files_are_refused) {
+  check_all({"PRAGMA query_only=1", "pragma query_only(1)",
+             "PRAGMA journal_mode", "ATTACH DATABASE '/x.db' AS x",
+             "attach '/x.db' as x", "DETACH x", "VACUUM",
+             "VACUUM INTO '/tmp/y.db'", "SET search_path = x",
+             "SET SESSION search_path = x", "SET LOCAL x = 1",
+             "SET SESSION AUTHORIZATION x", "SET ROLE x", "RESET ALL",
+             "DISCARD ALL", "DEALLOCATE ALL", "LISTEN x", "UNLISTEN *",
+             "LOCK TABLE t", "LOAD 'x'", "COPY t TO '/tmp/x'",
+             "COPY t FROM STDIN", "DO $$ BEGIN END $$",
+             "DECLARE c CURSOR WITH HOLD FOR SELECT 1", "FETCH ALL c",
+             "MOVE c", "CLOSE c", "EXECUTE s", "PREPARE s AS SELECT 1"},
+            statement_kind::session);
+}
+
+CAF_TEST(functions_that_change_a_connection_are_refused_anywhere) {
+  check_all({"SELECT set_config('search_path', 'x', false)",
+             "SELECT pg_catalog.set_config('a', 'b', false)",
+             "SELECT \"set_config\"('a', 'b', false)",
+             "SELECT SET_CONFIG('a', 'b', false)",
+             "SELECT pg_advisory_lock(1)", "SELECT pg_advisory_unlock_all()",
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+             "WITH x AS (SELECT set_config('a', 'b', false)) SELECT 1",
+             "INSERT INTO t SELECT set_config('a', 'b', false)",
+             "SELECT load_extension('x')", "SELECT lo_import('/etc/passwd')"},
+            statement_kind::session);
+}
+
+CAF_TEST(ddl_is_schema) {
+  check_all({"CREATE TABLE t (x INTEGER)", "create index i on t (x)",
+             "DROP TABLE sasync_items", "/* x */ drop table sasync_items",
+             "ALTER TABLE t ADD COLUMN y INTEGER", "TRUNCATE t",
+             "COMMENT ON TABLE t IS 'x'", "GRANT SELECT ON t TO x",
+             "REVOKE ALL ON t FROM x", "REINDEX t", "CLUSTER t",
+             "REFRESH MATERIALIZED VIEW v", "SELECT * INTO t2 FROM t",
+             "WITH x AS (SELECT 1) SELECT * INTO t2 FROM x",
+             "EXPLAIN ANALYZE CREATE TABLE t2 AS SELECT 1",
+             "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END"},
+            statement_kind::schema);
+}
+
+CAF_TEST(comments_read_by_either_backends_rules_hide_nothing) {
+  // SQLite ends a block comment at the first */; PostgreSQL nests them.
+  // Either reading finds the COMMIT, and the stricter answer wins.
+  CAF_CHECK(kind_of("/* /* */ COMMIT -- */") == statement_kind::session);
+  CAF_CHECK(kind_of("/* /* */ */ COMMIT") == statement_kind::session);
+  CAF_CHECK(kind_of("/* /* */ DROP TABLE t -- */ SELECT 1") ==
+            statement_kind::schema);
+  // A keyword inside a string or an unclosed comment is no keyword.
+  CAF_CHECK(kind_of("SELECT '/*' AS a, 1") == statement_kind::data);
+  CAF_CHECK(kind_of("/* COMMIT") == statement_kind::data);
+}
+
+CAF_TEST(refusals_name_the_keyword_and_why) {
+  auto commit = classify_statement("  commit");
+  CAF_CHECK_EQUAL(commit.keyword, "COMMIT");
+  CAF_CHECK_NOT_EQUAL(commit.why.find("transaction"), std::string::npos);
+  auto attach = classify_statement("ATTACH 'x' AS y");
+  CAF_CHECK_EQUAL(attach.keyword, "ATTACH");
+  CAF_CHECK_NOT_EQUAL(attach.why.find("files"), std::string::npos);
+  auto fn = classify_statement("SELECT Set_Config('a', 'b', false)");
+  CAF_CHECK_EQUAL(fn.keyword, "set_config");
+  CAF_CHECK_EQUAL(classify_statement("drop table x").keyword, "DROP");
+  CAF_CHECK_EQUAL(classify_statement("SELECT 1 INTO t").keyword,
+                  "SELECT INTO");
+}
