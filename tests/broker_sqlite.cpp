@@ -48,8 +48,6 @@ struct backend : sasync::test::sqlite_file {
 // since sql refuses PRAGMA).
 namespace {
 
-const caf::duration limit{bound};
-
 bool set_max_page_count(caf::scoped_actor& self, const sasync::broker& db,
                         std::int64_t pages) {
   return static_cast<bool>(
