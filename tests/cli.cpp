@@ -2,8 +2,7 @@
 // SQLite file and against a sasyncd node; exit codes as documented.
 #define CAF_SUITE remote.cli
 
-#include "backends.hpp"
-#include "child_process.hpp"
+#include "cli_fixture.hpp"
 #include "daemon_process.hpp"
 #include "runaway_clients.hpp"
 
@@ -27,49 +26,8 @@ namespace {
 
 constexpr auto bound = std::chrono::seconds(60);
 
-struct fixture {
-  test::sqlite_file where{"cli"};
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("sasync-cli-" + std::to_string(::getpid()));
-
-  fixture() {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-
-  ~fixture() { std::filesystem::remove_all(dir); }
-
-  /// sasync with `args`, embedded on the fixture's database.
-  run_result embedded(std::vector<std::string> args) {
-    args.insert(args.begin(), {SASYNC_CLI_PATH, "--url", where.url()});
-    return run_to_end(std::move(args), bound);
-  }
-
-  /// sasync with `args` against the node on `port`.
-  static run_result remote(std::uint16_t port, std::vector<std::string> args) {
-    args.insert(args.begin(), {SASYNC_CLI_PATH, "--port", std::to_string(port),
-                               "--timeout", "10"});
-    return run_to_end(std::move(args), bound);
-  }
-
-  std::filesystem::path config() {
-    auto path = dir / "sasyncd.ini";
-    std::ofstream out{path};
-    out << "[sasync]\nurl=\"" << where.url() << "\"\n[node]\nport=0\n";
-    return path;
-  }
-
-  /// A file of `n` NAME<TAB>VALUE lines, names in sorted order.
-  std::string items_file(int n, const std::string& file = "many.tsv") {
-    auto path = dir / file;
-    std::ofstream out{path};
-    char line[64];
-    for (int i = 0; i < n; ++i) {
-      auto len = std::snprintf(line, sizeof line, "n%07d\tvalue %d\n", i, i);
-      out.write(line, len);
-    }
-    return path.string();
-  }
+struct fixture : test::cli_fixture {
+  fixture() : cli_fixture("cli") {}
 };
 
 /// The number of lines of `text`.

@@ -4,8 +4,7 @@
 // answered. Figures (rates, peak RSS) go to the test's output.
 #define CAF_SUITE remote.cli_scale
 
-#include "backends.hpp"
-#include "child_process.hpp"
+#include "cli_fixture.hpp"
 #include "daemon_process.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -24,8 +23,6 @@ using namespace sasync;
 
 namespace {
 
-constexpr auto bound = std::chrono::seconds(60);
-
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 // Sanitized programs run several times slower and keep freed memory back
 // (AddressSanitizer's quarantine, ThreadSanitizer's shadow): there the suite
@@ -41,53 +38,13 @@ constexpr int many = sanitized ? 100'000 : 1'000'000;
 /// The largest peak RSS allowed to the CLI and the daemon for any group size.
 constexpr long peak_bound_kb = 64 * 1024;
 
-/// The line of item `i`, as items_file() writes it (without the newline).
-std::string item_line(int i) {
-  char line[64];
-  auto len = std::snprintf(line, sizeof line, "n%07d\tvalue %d", i, i);
-  return {line, static_cast<std::size_t>(len)};
-}
-
 /// Whether `peak_kb` is within the bound, where memory is bounded.
 bool within_peak_bound(long peak_kb) {
   return sanitized || peak_kb < peak_bound_kb;
 }
 
-struct fixture {
-  test::sqlite_file where{"cli-scale"};
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("sasync-cli-scale-" + std::to_string(::getpid()));
-
-  fixture() {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-
-  ~fixture() { std::filesystem::remove_all(dir); }
-
-  /// sasync with `args` against the node on `port`.
-  static run_result remote(std::uint16_t port, std::vector<std::string> args) {
-    args.insert(args.begin(), {SASYNC_CLI_PATH, "--port", std::to_string(port),
-                               "--timeout", "10"});
-    return run_to_end(std::move(args), bound);
-  }
-
-  std::filesystem::path config() {
-    auto path = dir / "sasyncd.ini";
-    std::ofstream out{path};
-    out << "[sasync]\nurl=\"" << where.url() << "\"\n[node]\nport=0\n";
-    return path;
-  }
-
-  /// A file of `n` NAME<TAB>VALUE lines, names in sorted order.
-  std::string items_file(int n, const std::string& file = "many.tsv") {
-    auto path = dir / file;
-    std::ofstream out{path};
-    for (int i = 0; i < n; ++i)
-      out << item_line(i) << '\n';
-    return path.string();
-  }
+struct fixture : test::cli_fixture {
+  fixture() : cli_fixture("cli-scale") {}
 };
 
 /// A program run to its end (within `limit`) while its peak resident size,
@@ -171,8 +128,8 @@ CAF_TEST(a_million_items_load_and_dump_embedded_at_a_steady_rate_in_constant_mem
                                   << dump.peak_kb / 1024 << " MB");
   CAF_REQUIRE_EQUAL(dump.code, 0);
   CAF_CHECK_EQUAL(dump.lines, static_cast<std::size_t>(n));
-  CAF_CHECK_EQUAL(dump.first_line, item_line(0));
-  CAF_CHECK_EQUAL(dump.last_line, item_line(n - 1));
+  CAF_CHECK_EQUAL(dump.first_line, test::item_line(0));
+  CAF_CHECK_EQUAL(dump.last_line, test::item_line(n - 1));
   CAF_CHECK(within_peak_bound(dump.peak_kb));
 }
 
@@ -202,7 +159,7 @@ CAF_TEST(a_million_items_load_and_dump_through_a_node_in_constant_memory) {
                          << " MB");
   CAF_REQUIRE_EQUAL(dump.code, 0);
   CAF_CHECK_EQUAL(dump.lines, static_cast<std::size_t>(n));
-  CAF_CHECK_EQUAL(dump.last_line, item_line(n - 1));
+  CAF_CHECK_EQUAL(dump.last_line, test::item_line(n - 1));
   CAF_CHECK(within_peak_bound(dump.peak_kb));
   CAF_CHECK(within_peak_bound(dump.also_peak_kb));
   auto names = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", "1",
@@ -210,7 +167,7 @@ CAF_TEST(a_million_items_load_and_dump_through_a_node_in_constant_memory) {
                            std::chrono::seconds(120));
   CAF_CHECK_EQUAL(names.code, 0);
   CAF_CHECK_EQUAL(names.lines, static_cast<std::size_t>(n));
-  CAF_CHECK_EQUAL(names.last_line, item_line(n - 1).substr(0, 8));
+  CAF_CHECK_EQUAL(names.last_line, test::item_line(n - 1).substr(0, 8));
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 

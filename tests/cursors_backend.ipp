@@ -358,7 +358,9 @@ CAF_TEST(an_error_in_a_later_row_reaches_the_consumer) {
 }
 
 CAF_TEST(a_malformed_query_fails_and_keeps_no_connection) {
-  auto db = start(where.one_reader_pool(), "2");
+  // A connection kept by a failed query would make the last statement wait
+  // out pool_timeout and fail; 2 s was too short for a loaded machine.
+  auto db = start(where.one_reader_pool(), "10");
   auto bad = query(self, db, "SELEC id FROM cursor_rows", {}, limit);
   CAF_CHECK(is(error_of(bad), errc::database_error));
   auto wrong_params =
