@@ -286,9 +286,11 @@ CAF_TEST(against_a_node_and_after_kill_9_every_exit_0_write_is_there) {
 }
 
 CAF_TEST(runaway_queries_on_a_node_are_interrupted_and_sigterm_exits_in_time) {
-  constexpr double run_timeout = 2;
+  // Long enough for four client processes to start and all be lent a
+  // connection before the first is interrupted, sanitized or not.
+  constexpr double run_timeout = 6;
   test::daemon_process daemon{
-      config(), {"--sasync.run-timeout=2", "--sasync.pool-size=5"}};
+      config(), {"--sasync.run-timeout=6", "--sasync.pool-size=5"}};
   auto seen = test::run_runaways(
       daemon,
       "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) "

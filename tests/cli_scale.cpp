@@ -35,6 +35,11 @@ constexpr bool sanitized = false;
 /// The items of the large-group tests.
 constexpr int many = sanitized ? 100'000 : 1'000'000;
 
+/// A request timeout far shorter than a load: the CLI's expired timeouts
+/// must neither pile up nor slow it down. A sanitized node may take longer
+/// than a second to answer one set.
+constexpr const char* short_timeout = sanitized ? "5" : "1";
+
 /// The largest peak RSS allowed to the CLI and the daemon for any group size.
 constexpr long peak_bound_kb = 64 * 1024;
 
@@ -111,7 +116,7 @@ CAF_TEST(a_million_items_load_and_dump_embedded_at_a_steady_rate_in_constant_mem
   // A timeout far shorter than the load: the CLI's expired timeouts must
   // neither pile up nor slow it down.
   auto load = run_watched({SASYNC_CLI_PATH, "--url", where.url(), "--timeout",
-                           "1", "items", "load", "1", file},
+                           short_timeout, "items", "load", "1", file},
                           std::chrono::seconds(120));
   CAF_MESSAGE("embedded load of " << n << " items: " << load.seconds << " s ("
                                   << static_cast<long>(n / load.seconds)
@@ -121,7 +126,7 @@ CAF_TEST(a_million_items_load_and_dump_embedded_at_a_steady_rate_in_constant_mem
   CAF_CHECK_EQUAL(load.first_line, std::to_string(n));
   CAF_CHECK(within_peak_bound(load.peak_kb));
   auto dump = run_watched({SASYNC_CLI_PATH, "--url", where.url(), "--timeout",
-                           "1", "items", "dump", "1"},
+                           short_timeout, "items", "dump", "1"},
                           std::chrono::seconds(120));
   CAF_MESSAGE("embedded dump of " << n << " items: " << dump.seconds
                                   << " s, CLI peak RSS "
@@ -138,7 +143,7 @@ CAF_TEST(a_million_items_load_and_dump_through_a_node_in_constant_memory) {
   auto file = items_file(n);
   test::daemon_process daemon{config()};
   auto port = std::to_string(daemon.port());
-  auto load = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", "1",
+  auto load = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", short_timeout,
                            "items", "load", "1", file},
                           std::chrono::seconds(120), &daemon.process());
   CAF_MESSAGE("load of " << n << " items through a node: " << load.seconds
@@ -150,7 +155,7 @@ CAF_TEST(a_million_items_load_and_dump_through_a_node_in_constant_memory) {
   CAF_CHECK_EQUAL(load.first_line, std::to_string(n));
   CAF_CHECK(within_peak_bound(load.peak_kb));
   CAF_CHECK(within_peak_bound(load.also_peak_kb));
-  auto dump = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", "1",
+  auto dump = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", short_timeout,
                            "items", "dump", "1"},
                           std::chrono::seconds(120), &daemon.process());
   CAF_MESSAGE("dump of " << n << " items through a node: " << dump.seconds
@@ -162,7 +167,7 @@ CAF_TEST(a_million_items_load_and_dump_through_a_node_in_constant_memory) {
   CAF_CHECK_EQUAL(dump.last_line, test::item_line(n - 1));
   CAF_CHECK(within_peak_bound(dump.peak_kb));
   CAF_CHECK(within_peak_bound(dump.also_peak_kb));
-  auto names = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", "1",
+  auto names = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", short_timeout,
                             "items", "names", "1"},
                            std::chrono::seconds(120));
   CAF_CHECK_EQUAL(names.code, 0);

@@ -233,10 +233,14 @@ CAF_TEST(connections_refused_for_good_fail_the_cli_and_sasyncd_at_once) {
 }
 
 CAF_TEST(runaway_queries_on_a_node_are_interrupted_and_sigterm_exits_in_time) {
-  constexpr double run_timeout = 2;
-  test::daemon_process daemon{config(),
-                              {"--sasync.run-timeout=2", "--sasync.pool-size=4",
-                               "--sasync.max-overflow=0"}};
+  // Long enough for four client processes to start and all be lent a
+  // connection before the first is interrupted, sanitized or not. The get
+  // waits for a connection up to pool_timeout, so that is longer still.
+  constexpr double run_timeout = 6;
+  test::daemon_process daemon{
+      config(),
+      {"--sasync.run-timeout=6", "--sasync.pool-size=4",
+       "--sasync.max-overflow=0", "--sasync.pool-timeout=15"}};
   auto seen =
       test::run_runaways(daemon, "SELECT pg_sleep(60)", run_timeout, bound);
   CAF_CHECK_EQUAL(seen.get_code, 3);
