@@ -505,6 +505,9 @@ void connection_down(queue_ptr self, const caf::down_msg& dm) {
     st.in_flight.erase(i);
   }
   st.leases.erase(dm.source); // its lessee learns from its own requests
+  // A backoff left behind would stop extra writers for good (maybe_overflow).
+  st.backoff.erase(dm.source);
+  st.idle_marks.erase(dm.source);
   for (auto* ln : {&st.writers, &st.readers}) {
     auto gone = [&](const connection_actor& c) {
       return c.address() == dm.source;

@@ -548,4 +548,27 @@ CAF_TEST(busy_pool_opens_overflow_connections_and_closes_them_when_idle) {
   CAF_CHECK_EQUAL(st.connections, 1u);
 }
 
+// A connection that went down while it waited to reconnect left its backoff
+// behind, and any backoff stops the queue from opening extra writers: after
+// one such loss, a busy pool never overflowed again.
+CAF_TEST(a_connection_lost_while_reconnecting_does_not_stop_overflow) {
+  auto q = make_queue(10, 1, true, std::chrono::seconds(30), 1);
+  submit(q, 0, niceness(0), access_mode::read);
+  auto down = make_retryable_error(errc::database_error, "server is down");
+  complete(*reader_log, {down}, false); // 0 never started: backoff
+  reader_log->open.clear();
+  caf::anon_send_exit(reader_fake, caf::exit_reason::kill);
+  settle();
+  CAF_CHECK(failed_with(0, errc::database_error)); // no reader left
+  advance_time(std::chrono::milliseconds(50)); // its retry finds it gone
+  settle();
+  submit(q, 1, niceness(0)); // the pool's writer
+  submit(q, 2, niceness(0)); // the writer is busy: an extra writer
+  CAF_REQUIRE_EQUAL(overflow_logs.size(), 1u);
+  CAF_CHECK_EQUAL(flat(*overflow_logs[0]), (std::vector<int>{2}));
+  complete(*overflow_logs[0]);
+  complete(*writer_log);
+  CAF_CHECK(succeeded(1) && succeeded(2));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
