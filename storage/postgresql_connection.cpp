@@ -8,6 +8,9 @@
 
 #include <pqxx/pqxx>
 
+#include <charconv>
+#include <cmath>
+#include <string_view>
 #include <unordered_map>
 
 namespace sasync {
@@ -22,6 +25,7 @@ constexpr pqxx::oid int2_oid = 21;
 constexpr pqxx::oid int4_oid = 23;
 constexpr pqxx::oid float4_oid = 700;
 constexpr pqxx::oid float8_oid = 701;
+constexpr pqxx::oid numeric_oid = 1700;
 
 failure_kind classify(const std::string& sqlstate) {
   if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03")
@@ -77,6 +81,32 @@ const char* refused_for_good(const std::string& words) {
   return nullptr;
 }
 
+/// numeric as SQLite's arithmetic would answer: a whole number written
+/// without a decimal point that fits 64 bits is an integer (sum of bigints),
+/// anything else a real (avg, 2.5, NaN, beyond 64 bits), so as_real() and
+/// as_integer() work on the same results on both backends.
+value numeric_value(std::string_view text) {
+  auto first = text.data();
+  auto last = first + text.size();
+  std::int64_t whole = 0;
+  if (auto [end, ec] = std::from_chars(first, last, whole);
+      ec == std::errc{} && end == last)
+    return value{whole};
+  double real = 0;
+  auto [end, ec] = std::from_chars(first, last, real);
+  if (ec == std::errc::result_out_of_range) {
+    // numeric writes every digit: beyond a double's range either way.
+    auto negative = text.front() == '-';
+    auto digits = text.substr(negative ? 1 : 0);
+    auto tiny = digits.size() > 1 && digits[0] == '0' && digits[1] == '.';
+    auto magnitude = tiny ? 0.0 : HUGE_VAL;
+    return value{negative ? -magnitude : magnitude};
+  }
+  if (ec != std::errc{} || end != last)
+    return value{std::string{text}}; // no number PostgreSQL would write
+  return value{real};
+}
+
 value field_value(const pqxx::field& f) {
   if (f.is_null())
     return value{};
@@ -90,6 +120,8 @@ value field_value(const pqxx::field& f) {
   case float4_oid:
   case float8_oid:
     return value{f.as<double>()};
+  case numeric_oid:
+    return numeric_value({f.c_str(), f.size()});
   case bytea_oid: {
     pqxx::binarystring bytes{f};
     return value{blob(bytes.data(), bytes.data() + bytes.size())};

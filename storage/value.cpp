@@ -46,6 +46,12 @@ const char* to_string(value::kind k) noexcept {
   return "?";
 }
 
+void value::throw_beyond_int64(std::uint64_t x) {
+  throw_invalid("integer " + std::to_string(x) +
+                " is beyond the largest SQL integer (" +
+                std::to_string(INT64_MAX) + ")");
+}
+
 std::int64_t value::as_integer() const {
   return get_as<std::int64_t>(data_, kind::integer);
 }

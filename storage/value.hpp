@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -44,8 +45,16 @@ public:
 
   value() = default;
   value(std::nullptr_t) {}
-  value(int x) : data_(std::int64_t{x}) {}
-  value(std::int64_t x) : data_(x) {}
+  /// Any integral type but bool and char (a char is text, not a number);
+  /// an unsigned number beyond the largest int64 throws
+  /// storage_failure(invalid_argument), since SQL integers are signed.
+  template <class Int,
+            std::enable_if_t<std::is_integral_v<Int> &&
+                                 !std::is_same_v<Int, bool> &&
+                                 !std::is_same_v<Int, char>,
+                             int> = 0>
+  value(Int x) : data_(checked_integer(x)) {}
+  value(char) = delete;
   value(double x) : data_(x) {}
   value(bool x) : data_(std::int64_t{x ? 1 : 0}) {}
   value(std::string x) : data_(std::move(x)) {}
@@ -110,6 +119,15 @@ public:
   }
 
 private:
+  [[noreturn]] static void throw_beyond_int64(std::uint64_t x);
+
+  template <class Int> static std::int64_t checked_integer(Int x) {
+    if constexpr (std::is_unsigned_v<Int> && sizeof(Int) >= sizeof(std::int64_t))
+      if (x > static_cast<std::uint64_t>(INT64_MAX))
+        throw_beyond_int64(x);
+    return static_cast<std::int64_t>(x);
+  }
+
   template <class T, class Inspector>
   static typename Inspector::result_type load(Inspector& f, value& x) {
     T tmp{};

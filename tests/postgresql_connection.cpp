@@ -5,6 +5,7 @@
 #include "storage/connection.hpp"
 
 #include "echo_capture.hpp"
+#include "portable_kinds.hpp"
 
 #include "storage/statement_watchdog.hpp"
 #include "storage/storage_failure.hpp"
@@ -15,6 +16,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <thread>
@@ -93,6 +95,28 @@ CAF_TEST(values_of_every_kind_round_trip) {
   CAF_CHECK_EQUAL(empty[2].as_text(), "");
   CAF_CHECK(empty[3].type() == value::kind::blob);
   CAF_CHECK(empty[3].as_blob().empty());
+}
+
+CAF_TEST(numbers_have_the_same_kinds_on_both_backends) {
+  test::check_portable_kinds(*conn);
+}
+
+CAF_TEST(numerics_beyond_a_double_read_as_its_limits) {
+  auto one = [&](const std::string& expr) {
+    auto x = conn->execute("SELECT " + expr).rows.at(0).at(0);
+    CAF_MESSAGE(expr << " -> " << to_string(x.type()) << " " << to_display(x));
+    return x;
+  };
+  CAF_CHECK_EQUAL(one("CAST('NaN' AS NUMERIC)").type(), value::kind::real);
+  CAF_CHECK(std::isnan(one("CAST('NaN' AS NUMERIC)").as_real()));
+  // (CAF_CHECK_EQUAL compares doubles within an epsilon: not infinities.)
+  CAF_CHECK(one("CAST('Infinity' AS NUMERIC)").as_real() == HUGE_VAL);
+  CAF_CHECK(one("CAST('-1e400' AS NUMERIC)").as_real() == -HUGE_VAL);
+  CAF_CHECK_EQUAL(one("CAST('1e-400' AS NUMERIC)").as_real(), 0.0);
+  CAF_CHECK_EQUAL(one("CAST('9223372036854775808' AS NUMERIC)").type(),
+                  value::kind::real); // one past the largest bigint
+  CAF_CHECK_EQUAL(one("CAST('-9223372036854775808' AS NUMERIC)").as_integer(),
+                  INT64_MIN);
 }
 
 CAF_TEST(rows_affected_counts_changes) {

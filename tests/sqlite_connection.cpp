@@ -5,6 +5,7 @@
 #include "storage/connection.hpp"
 
 #include "echo_capture.hpp"
+#include "portable_kinds.hpp"
 
 #include "storage/statement_watchdog.hpp"
 #include "storage/storage_failure.hpp"
@@ -89,6 +90,12 @@ CAF_TEST(values_of_every_kind_round_trip) {
   // An empty blob is a blob, not NULL.
   CAF_CHECK(rs.rows[1][0].type() == value::kind::blob);
   CAF_CHECK(rs.rows[1][0].as_blob().empty());
+}
+
+CAF_TEST(numbers_have_the_same_kinds_on_both_backends) {
+  auto conn =
+      open_connection(engine_config::parse("sqlite://"), access_mode::write);
+  test::check_portable_kinds(*conn);
 }
 
 CAF_TEST(reading_a_value_as_another_kind_names_both) {

@@ -161,3 +161,20 @@ CAF_TEST(a_peers_blob_longer_than_its_message_is_refused_before_allocating) {
   CAF_CHECK(back == original);
   CAF_CHECK(back_value == value{blob{1, 2, 3}});
 }
+
+// Parameters are written with whatever integer type the program has.
+CAF_TEST(every_integral_type_makes_an_integer_value) {
+  std::vector<value> xs{std::size_t{3}, 1LL, 2UL, std::uint8_t{7},
+                        std::int16_t{-5}, 4U, short{6}};
+  std::vector<std::int64_t> want{3, 1, 2, 7, -5, 4, 6};
+  for (size_t i = 0; i < xs.size(); ++i) {
+    CAF_CHECK_EQUAL(xs[i].type(), value::kind::integer);
+    CAF_CHECK_EQUAL(xs[i].as_integer(), want[i]);
+  }
+  CAF_CHECK_EQUAL(value{true}.as_integer(), 1);
+  CAF_CHECK_EQUAL(value{std::uint64_t{INT64_MAX}}.as_integer(), INT64_MAX);
+  auto [kind, what] = failure_of([] { value{std::uint64_t{INT64_MAX} + 1}; });
+  CAF_CHECK(kind == failure_kind::invalid_argument);
+  CAF_CHECK(contains(what, "9223372036854775808"));
+  CAF_MESSAGE(what);
+}
