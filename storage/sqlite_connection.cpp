@@ -265,6 +265,7 @@ public:
       stmt.clearBindings();
       bind_all(stmt, params, sql);
       auto cols = stmt.getColumnCount();
+      auto changes_before = sqlite3_total_changes(db_.getHandle());
       for (int i = 0; i < cols; ++i)
         out.columns.emplace_back(stmt.getColumnName(i));
       while (stmt.executeStep()) {
@@ -274,9 +275,11 @@ public:
           r.emplace_back(column_value(stmt.getColumn(i)));
         out.rows.emplace_back(std::move(r));
       }
-      if (cols == 0)
+      // sqlite3_changes() still holds the count of an earlier change after a
+      // query; an INSERT ... RETURNING counts its own rows, as on PostgreSQL.
+      if (cols == 0 ||
+          sqlite3_total_changes(db_.getHandle()) != changes_before)
         out.rows_affected = db_.getChanges();
-      out.last_insert_id = db_.getLastInsertRowid();
     } catch (const SQLite::Exception& e) {
       stmt.tryReset();
       rethrow(e, sql);

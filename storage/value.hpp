@@ -153,13 +153,15 @@ using row = std::vector<value>;
 struct result_set {
   std::vector<std::string> columns;
   std::vector<row> rows;
-  std::int64_t rows_affected = 0;  ///< for INSERT / UPDATE / DELETE
-  std::int64_t last_insert_id = 0; ///< SQLite's rowid of the last insert
+  /// Rows an INSERT / UPDATE / DELETE changed, with or without RETURNING.
+  /// The keys of inserted rows come back with `RETURNING id`, on every
+  /// backend alike.
+  std::int64_t rows_affected = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, result_set& x) {
-  return f(x.columns, x.rows, x.rows_affected, x.last_insert_id);
+  return f(x.columns, x.rows, x.rows_affected);
 }
 
 } // namespace sasync

@@ -15,6 +15,7 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -123,6 +124,18 @@ CAF_TEST(rows_affected_counts_changes) {
   for (int k = 0; k < 3; ++k)
     conn->execute("INSERT INTO " + table + " (k) VALUES (?)", {k});
   auto rs = conn->execute("UPDATE " + table + " SET i = 1 WHERE k < ?", {2});
+  CAF_CHECK_EQUAL(rs.rows_affected, 2);
+}
+
+CAF_TEST(insert_returning_answers_the_keys_and_counts_the_rows) {
+  auto rs = conn->execute("INSERT INTO " + table +
+                              " (k) VALUES (?), (?) RETURNING k",
+                          {7, 8});
+  CAF_REQUIRE_EQUAL(rs.rows.size(), 2u);
+  std::vector<std::int64_t> keys{rs.rows[0].at(0).as_integer(),
+                                 rs.rows[1].at(0).as_integer()};
+  std::sort(keys.begin(), keys.end());
+  CAF_CHECK_EQUAL(keys, (std::vector<std::int64_t>{7, 8}));
   CAF_CHECK_EQUAL(rs.rows_affected, 2);
 }
 

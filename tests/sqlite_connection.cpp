@@ -13,6 +13,7 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -66,6 +67,24 @@ CAF_TEST(synchronous_can_be_chosen_in_the_url) {
   temp_db db{"?synchronous=NORMAL"};
   auto conn = open_connection(db.cfg, access_mode::write);
   CAF_CHECK_EQUAL(scalar(*conn, "PRAGMA synchronous").as_integer(), 1);
+}
+
+CAF_TEST(insert_returning_answers_the_keys_and_counts_the_rows) {
+  temp_db db;
+  auto conn = open_connection(db.cfg, access_mode::write);
+  conn->execute_script("CREATE TABLE notes (id INTEGER PRIMARY KEY "
+                       "AUTOINCREMENT, body TEXT)");
+  conn->execute("INSERT INTO notes (body) VALUES ('first')");
+  auto rs = conn->execute(
+      "INSERT INTO notes (body) VALUES (?), (?) RETURNING id", {"a", "b"});
+  CAF_REQUIRE_EQUAL(rs.rows.size(), 2u);
+  std::vector<std::int64_t> keys{rs.rows[0].at(0).as_integer(),
+                                 rs.rows[1].at(0).as_integer()};
+  std::sort(keys.begin(), keys.end());
+  CAF_CHECK_EQUAL(keys, (std::vector<std::int64_t>{2, 3}));
+  CAF_CHECK_EQUAL(rs.rows_affected, 2);
+  // A query after it counts nothing of its own.
+  CAF_CHECK_EQUAL(conn->execute("SELECT id FROM notes").rows_affected, 0);
 }
 
 CAF_TEST(values_of_every_kind_round_trip) {
