@@ -23,6 +23,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -130,27 +132,27 @@ struct fixture {
     auto blocker = self->request(
         db, bound, transact_atom::value,
         job_ptr{make_job(access_mode::write,
-                         [released](connection&) {
+                         [released](transaction_scope&) {
                            if (released.wait_for(bound) !=
                                std::future_status::ready)
                              throw std::runtime_error("never released");
                          })},
         niceness(0));
     constexpr int bad_one = 3;
-    using good_fn = std::function<int(connection&)>;
+    using good_fn = std::function<int(transaction_scope&)>;
     std::vector<std::shared_ptr<closure_job<good_fn>>> goods;
     std::vector<decltype(blocker)> pending;
     for (int i = 0; i < 8; ++i) {
       auto customer = round + "-" + std::to_string(i);
       job_ptr work;
       if (i == bad_one) {
-        work = make_job(access_mode::write, [customer, bad](connection& c) {
+        work = make_job(access_mode::write, [customer, bad](transaction_scope& c) {
           c.execute("INSERT INTO orders (customer, amount) VALUES (?, 1)",
                     {customer});
           bad(c);
         });
       } else {
-        good_fn fn = [customer, i](connection& c) {
+        good_fn fn = [customer, i](transaction_scope& c) {
           c.execute("INSERT INTO orders (customer, amount) VALUES (?, ?)",
                     {customer, i});
           return i;
@@ -238,13 +240,13 @@ CAF_TEST(tables_and_indexes_are_created_once_and_reused_across_a_restart) {
 
 CAF_TEST(failing_transaction_rolls_back_and_later_ones_still_run) {
   auto db = start();
-  auto failed = transact(self, db, [](connection& c) {
+  auto failed = transact(self, db, [](transaction_scope& c) {
     c.execute("INSERT INTO orders (customer, amount) VALUES ('bob', 1)");
     c.execute("INSERT INTO orders (no_such_column) VALUES (1)");
   });
   CAF_REQUIRE(!failed);
   CAF_CHECK(is(failed.error(), errc::database_error));
-  auto ok = transact(self, db, [](connection& c) {
+  auto ok = transact(self, db, [](transaction_scope& c) {
     return c.execute("INSERT INTO orders (customer, amount) VALUES ('eve', 2)")
         .rows_affected;
   });
@@ -263,7 +265,7 @@ CAF_TEST(shutdown_with_1000_queued_transactions_completes_them_all) {
                                         job_ptr{}, niceness(0)));
   std::vector<handle> pending;
   for (int i = 0; i < 1000; ++i) {
-    auto work = make_job(access_mode::write, [i](connection& c) {
+    auto work = make_job(access_mode::write, [i](transaction_scope& c) {
       c.execute("INSERT INTO orders (customer, amount) VALUES (?, ?)",
                 {"c" + std::to_string(i), i});
     });
@@ -295,7 +297,7 @@ CAF_TEST(queued_writes_commit_together_in_fewer_transactions) {
     pending.emplace_back(self->request(
         db, bound, transact_atom::value,
         job_ptr{make_job(access_mode::write,
-                         [i](connection& c) {
+                         [i](transaction_scope& c) {
                            c.execute("INSERT INTO orders (customer, amount) "
                                      "VALUES (?, ?)",
                                      {"g" + std::to_string(i), 1.0});
@@ -324,7 +326,7 @@ CAF_TEST(reads_run_while_a_long_write_holds_the_writer) {
   auto writer = self->request(
       db, bound, transact_atom::value,
       job_ptr{make_job(access_mode::write,
-                       [&read_seen](connection& c) {
+                       [&read_seen](transaction_scope& c) {
                          c.execute("INSERT INTO orders (customer, amount) "
                                    "VALUES ('w', 2)");
                          if (read_seen.wait_for(bound) !=
@@ -586,6 +588,26 @@ CAF_TEST(text_a_backend_cannot_store_exactly_is_refused_on_every_backend) {
   CAF_CHECK(shutdown(db));
 }
 
+// What a closure gets cannot end or nest its transaction by a call either.
+template <class T, class = void> struct can_commit : std::false_type {};
+template <class T>
+struct can_commit<T, std::void_t<decltype(std::declval<T&>().commit())>>
+    : std::true_type {};
+template <class T, class = void> struct can_roll_back : std::false_type {};
+template <class T>
+struct can_roll_back<T, std::void_t<decltype(std::declval<T&>().rollback())>>
+    : std::true_type {};
+template <class T, class = void> struct can_set_savepoint : std::false_type {};
+template <class T>
+struct can_set_savepoint<
+    T, std::void_t<decltype(std::declval<T&>().savepoint(std::string{}))>>
+    : std::true_type {};
+static_assert(can_commit<connection>::value && can_roll_back<connection>::value
+              && can_set_savepoint<connection>::value);
+static_assert(!can_commit<transaction_scope>::value &&
+              !can_roll_back<transaction_scope>::value &&
+              !can_set_savepoint<transaction_scope>::value);
+
 // A closure runs inside the batch's transaction, in a savepoint of its own:
 // were it to end or nest that transaction, its neighbours' work would
 // commit or vanish with it, and be reported wrongly.
@@ -605,7 +627,7 @@ CAF_TEST(a_closure_cannot_end_or_nest_the_transaction_its_batch_shares) {
   for (auto& stmt : spellings) {
     for (auto script : {false, true}) {
       auto name = "r" + std::to_string(round++);
-      auto err = batch_with(db, name, [stmt, script](connection& c) {
+      auto err = batch_with(db, name, [stmt, script](transaction_scope& c) {
         if (script)
           c.execute_script("SELECT 1; " + stmt);
         else
@@ -625,11 +647,11 @@ CAF_TEST(transact_inside_a_closure_fails_at_once) {
   auto db = start_one_connection();
   auto nested = std::make_shared<caf::error>();
   auto took = std::make_shared<double>(0);
-  auto err = batch_with(db, "nested", [this, db, nested, took](connection&) {
+  auto err = batch_with(db, "nested", [this, db, nested, took](transaction_scope&) {
     caf::scoped_actor inner{sys};
     auto t0 = std::chrono::steady_clock::now();
     auto r = transact(
-        inner, db, [](connection& c) { return c.execute("SELECT 1").rows; },
+        inner, db, [](transaction_scope& c) { return c.execute("SELECT 1").rows; },
         {niceness(0), access_mode::write, caf::duration{std::chrono::seconds(5)}});
     *took = seconds_since(t0);
     if (!r) {
