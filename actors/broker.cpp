@@ -4,6 +4,7 @@
 
 #include "actors/connection_actor.hpp"
 #include "actors/detail/bulk_insert_actor.hpp"
+#include "actors/detail/connection_job.hpp"
 #include "actors/detail/cursor_actor.hpp"
 #include "actors/detail/deliver.hpp"
 #include "actors/detail/group_actors.hpp"
@@ -180,11 +181,12 @@ void start(broker_ptr self) {
   auto tables = st.cfg.tables;
   auto hook = st.cfg.startup;
   auto dialect = st.engine.dialect;
-  auto setup = make_job(access_mode::write, [=](connection& conn) {
-    create_tables(conn, dialect, tables);
-    if (hook)
-      hook(conn);
-  });
+  auto setup =
+      detail::make_connection_job(access_mode::write, [=](connection& conn) {
+        create_tables(conn, dialect, tables);
+        if (hook)
+          hook(conn);
+      });
   auto on_error = [self](caf::error& err) { startup_done(self, err); };
   self->request(st.queue, caf::infinite, run_atom::value, job_ptr{setup},
                 do_next)
@@ -194,7 +196,9 @@ void start(broker_ptr self) {
             if (!first)
               return startup_done(self, caf::error{});
             self->request(self->state.queue, caf::infinite, run_atom::value,
-                          job_ptr{make_job(access_mode::write, first)}, do_next)
+                          job_ptr{detail::make_connection_job(
+                              access_mode::write, first)},
+                          do_next)
                 .then([self] { startup_done(self, caf::error{}); }, on_error);
           },
           on_error);
@@ -413,9 +417,9 @@ caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
     return err;
   auto rp = self->make_response_promise<result_set>();
   auto mode = mode_of(stmt);
-  auto work =
-      make_job(mode, [stmt = std::move(stmt), params = std::move(params)](
-                         connection& c) { return c.execute(stmt, params); });
+  auto work = detail::make_connection_job(
+      mode, [stmt = std::move(stmt), params = std::move(params)](
+                connection& c) { return c.execute(stmt, params); });
   when_running(self, rp, [self, work](auto rp) {
     submit(self, rp, work, niceness(0), [](auto& j) { return j.take(); });
   });
@@ -464,9 +468,10 @@ void with_object_tables(broker_ptr self, held_request go) {
     return;
   st.tables = object_tables::creating;
   auto dialect = st.engine.dialect;
-  auto work = make_job(access_mode::write, [dialect](connection& c) {
-    create_tables(c, dialect, {items_table(), array_table()});
-  });
+  auto work =
+      detail::make_connection_job(access_mode::write, [dialect](connection& c) {
+        create_tables(c, dialect, {items_table(), array_table()});
+      });
   auto done = [self](const caf::error& err) {
     auto& st = self->state;
     st.tables = err ? object_tables::absent : object_tables::ready;
@@ -514,8 +519,8 @@ broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
         auto rp = self->make_response_promise<void>();
         auto dialect = self->state.engine.dialect;
         when_running(self, rp, [self, def, dialect](auto rp) {
-          auto work =
-              make_job(access_mode::write, [def, dialect](connection& c) {
+          auto work = detail::make_connection_job(
+              access_mode::write, [def, dialect](connection& c) {
                 create_tables(c, dialect, {def});
               });
           submit(self, rp, work, do_next, [](auto&) {});

@@ -73,7 +73,9 @@ struct broker_config {
   std::optional<engine_config> engine;
   /// Created (if missing) before anything else runs.
   std::vector<table_def> tables;
-  /// sAsync's startup(): runs once the tables exist.
+  /// sAsync's startup(): runs once the tables exist. The hooks run alone,
+  /// before any request, so they get the whole connection (closures, which
+  /// share batches, get a transaction_scope).
   std::function<void(connection&)> startup;
   /// sAsync's first(): the first transaction, before any request.
   std::function<void(connection&)> first;

@@ -3,6 +3,7 @@
 #include "actors/connection_actor.hpp"
 
 #include "actors/detail/run_timeout.hpp"
+#include "actors/detail/running_jobs.hpp"
 #include "actors/errc.hpp"
 #include "storage/statement_watchdog.hpp"
 #include "storage/storage_failure.hpp"
@@ -187,7 +188,10 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
   out.started = true;
   auto* conn = st.conn.get();
   auto prepared_before = conn->prepare_count();
-  auto err = watched(st, [&] { run_jobs(*st.conn, jobs, mode, out.errors); });
+  auto err = watched(st, [&] {
+    detail::running_jobs marker;
+    run_jobs(*st.conn, jobs, mode, out.errors);
+  });
   auto interrupted = is(err, errc::timeout);
   if (!err && !(jobs.size() == 1 && out.errors[0]))
     err = guarded([&] { tx->commit(); });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "storage/connection.hpp"
+#include "storage/transaction_scope.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
@@ -45,19 +46,24 @@ using job_ptr = std::shared_ptr<job>;
 /// Jobs committed together in one transaction (group commit).
 using job_batch = std::vector<job_ptr>;
 
-/// A closure as a job; keeps its result for the requester to take after the
-/// reply arrives (the reply orders the write before the read).
+/// A closure as a job: `fn(transaction_scope&)`, which may run statements
+/// but not end or nest its transaction. Keeps its result for the requester
+/// to take after the reply arrives (the reply orders the write before the
+/// read).
 template <class F> class closure_job final : public job {
 public:
-  using result_type = std::invoke_result_t<F&, connection&>;
+  static_assert(std::is_invocable_v<F&, transaction_scope&>,
+                "a transact closure takes sasync::transaction_scope&");
+  using result_type = std::invoke_result_t<F&, transaction_scope&>;
 
   closure_job(access_mode mode, F fn) : job(mode), fn_(std::move(fn)) {}
 
   void run(connection& conn) override {
+    transaction_scope scope{conn};
     if constexpr (std::is_void_v<result_type>)
-      fn_(conn);
+      fn_(scope);
     else
-      result_.emplace(fn_(conn));
+      result_.emplace(fn_(scope));
   }
 
   /// The result of a successful run.

@@ -3,7 +3,9 @@
 #pragma once
 
 #include "actors/broker.hpp"
+#include "actors/errc.hpp"
 #include "actors/job.hpp"
+#include "actors/detail/running_jobs.hpp"
 
 #include <caf/duration.hpp>
 #include <caf/expected.hpp>
@@ -21,15 +23,34 @@ struct transact_options {
   caf::duration timeout = caf::infinite;
 };
 
-/// Runs `fn(connection&)` on `db` and waits for its result: for scoped actors,
-/// tests and programs' main functions.
+namespace detail {
+
+/// A closure runs inside its own transaction, on a connection it holds
+/// until it returns: it cannot wait for another transaction (sAsync's
+/// nested transact), which might need that very connection.
+inline caf::error nested_transact_error() {
+  if (!running_jobs_on_this_thread())
+    return {};
+  return make_error(errc::invalid_argument,
+                    "transact inside a transact closure: a closure cannot "
+                    "wait for another transaction; call a function that "
+                    "takes its transaction_scope instead");
+}
+
+} // namespace detail
+
+/// Runs `fn(transaction_scope&)` on `db` and waits for its result: for
+/// scoped actors, tests and programs' main functions. Called from inside a
+/// closure, it fails at once (invalid_argument).
 template <class F>
 auto transact(caf::scoped_actor& self, const broker& db, F fn,
               transact_options opts = {})
     -> caf::expected<std::conditional_t<
-        std::is_void_v<std::invoke_result_t<F&, connection&>>, void,
-        std::invoke_result_t<F&, connection&>>> {
-  using result_type = std::invoke_result_t<F&, connection&>;
+        std::is_void_v<std::invoke_result_t<F&, transaction_scope&>>, void,
+        std::invoke_result_t<F&, transaction_scope&>>> {
+  using result_type = std::invoke_result_t<F&, transaction_scope&>;
+  if (auto err = detail::nested_transact_error())
+    return err;
   auto work = make_job(opts.mode, std::move(fn));
   caf::error failure;
   self->request(db, opts.timeout, transact_atom::value, job_ptr{work},
@@ -43,12 +64,16 @@ auto transact(caf::scoped_actor& self, const broker& db, F fn,
     return work->take();
 }
 
-/// Runs `fn(connection&)` on `db` from an event-based actor; calls
+/// Runs `fn(transaction_scope&)` on `db` from an event-based actor; calls
 /// `on_result(R)` (or `on_result()` for void) or `on_error(caf::error&)`.
 template <class Self, class F, class OnResult, class OnError>
 void transact(Self* self, const broker& db, F fn, transact_options opts,
               OnResult on_result, OnError on_error) {
-  using result_type = std::invoke_result_t<F&, connection&>;
+  using result_type = std::invoke_result_t<F&, transaction_scope&>;
+  if (auto err = detail::nested_transact_error()) {
+    on_error(err);
+    return;
+  }
   auto work = make_job(opts.mode, std::move(fn));
   self->request(db, opts.timeout, transact_atom::value, job_ptr{work},
                 opts.prio)

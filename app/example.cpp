@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   std::vector<sasync::job_ptr> warm_ups;
   for (std::size_t w = 0; w < writers; ++w)
     warm_ups.emplace_back(sasync::make_job(
-        sasync::access_mode::write, [rows_each](sasync::connection& c) {
+        sasync::access_mode::write, [rows_each](sasync::transaction_scope& c) {
           for (int i = 0; i < rows_each; ++i)
             c.execute("INSERT INTO events (label, priority, payload) "
                       "VALUES (?, ?, ?)",
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
                                        sasync::niceness(0)));
   for (auto& s : steps) {
     auto work = sasync::make_job(
-        sasync::access_mode::write, [s, started](sasync::connection& c) {
+        sasync::access_mode::write, [s, started](sasync::transaction_scope& c) {
           c.execute("INSERT INTO events (label, "
                     "priority, payload) VALUES "
                     "(?, ?, ?)",
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   // A typed result from a local closure.
   auto count =
       sasync::transact(self, db,
-                       [](sasync::connection& c) {
+                       [](sasync::transaction_scope& c) {
                          return c.execute("SELECT count(*) FROM events")
                              .rows.at(0)
                              .at(0)

@@ -13,6 +13,7 @@ class storage_failure;
 enum class failure_kind : unsigned char;
 enum class column_type : unsigned char;
 class connection;
+class transaction_scope;
 
 enum class dialect_kind : unsigned char;
 enum class access_mode : unsigned char;

@@ -2,6 +2,8 @@
 // keyword tables that classify a statement.
 #include "storage/statement_kind.hpp"
 
+#include "storage/engine_config.hpp"
+
 #include <algorithm>
 #include <cstddef>
 #include <initializer_list>
@@ -206,10 +208,16 @@ constexpr const char* changes_connection =
 constexpr const char* reaches_files =
     "it attaches, detaches or writes database files as the database's user";
 
+/// Keywords that lead a statement beginning, ending or nesting a
+/// transaction (PREPARE only as PREPARE TRANSACTION).
+bool controls_transaction(const std::string& keyword) {
+  return one_of(keyword, {"BEGIN", "START", "COMMIT", "END", "ROLLBACK",
+                          "ABORT", "SAVEPOINT", "RELEASE"});
+}
+
 /// Why sasync refuses a statement led by `keyword`, or nullptr.
 const char* session_reason(const std::string& keyword) {
-  if (one_of(keyword, {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
-                       "SAVEPOINT", "RELEASE", "PREPARE"}))
+  if (controls_transaction(keyword) || keyword == "PREPARE")
     return ends_transaction;
   if (one_of(keyword, {"ATTACH", "DETACH", "VACUUM"}))
     return reaches_files;
@@ -308,7 +316,61 @@ statement_class classify(std::string_view sql, rules r) {
   return out;
 }
 
+/// A word that opens a statement inside a body: after SQLite's trigger
+/// BEGIN, or PostgreSQL's BEGIN ATOMIC.
+bool opens_body(const token& t) {
+  return t.type == token::word &&
+         one_of(upper(t.text), {"ATOMIC", "INSERT", "UPDATE", "DELETE",
+                                "SELECT", "WITH", "REPLACE", "VALUES"});
+}
+
+/// transaction_control_keyword under one backend's rules: every statement
+/// of the script, split at `;` but for those inside a body (which the END
+/// that leads a statement closes).
+std::string transaction_control(std::string_view sql, rules r) {
+  lexer lx{sql, r};
+  auto in_body = false;
+  for (;;) {
+    auto first = leading_word(lx);
+    if (first.type == token::end)
+      return {};
+    auto t = first;
+    if (first.type == token::word) {
+      auto keyword = upper(first.text);
+      if (in_body && keyword == "END")
+        in_body = false;
+      else if (controls_transaction(keyword))
+        return keyword;
+      t = lx.next();
+      if (keyword == "PREPARE" && t.type == token::word &&
+          upper(t.text) == "TRANSACTION")
+        return "PREPARE TRANSACTION";
+    } else {
+      t = lx.next();
+    }
+    // The rest of the statement, up to its `;`. A word BEGIN followed by a
+    // statement opens a body: a column named "begin" opens none.
+    for (; t.type != token::end && t.type != token::semicolon; t = lx.next()) {
+      if (t.type != token::word || upper(t.text) != "BEGIN")
+        continue;
+      t = lx.next();
+      if (opens_body(t))
+        in_body = true;
+      if (t.type == token::end || t.type == token::semicolon)
+        break;
+    }
+    if (t.type == token::end)
+      return {};
+  }
+}
+
 } // namespace
+
+std::string transaction_control_keyword(std::string_view sql,
+                                        dialect_kind dialect) {
+  return transaction_control(
+      sql, dialect == dialect_kind::sqlite ? rules::sqlite : rules::postgresql);
+}
 
 statement_class classify_statement(std::string_view sql) {
   auto a = classify(sql, rules::sqlite);

@@ -3,6 +3,8 @@
 // may refuse DDL from its peers.
 #pragma once
 
+#include "storage/fwd.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -34,5 +36,14 @@ struct statement_class {
 /// PostgreSQL's (whose block comments nest) and the stricter answer wins, so
 /// no comment hides a keyword from either backend.
 statement_class classify_statement(std::string_view sql);
+
+/// The leading keyword of the first statement in `sql` (a script: of any of
+/// its statements) that begins, ends or nests a transaction: "BEGIN",
+/// "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE" or
+/// "PREPARE TRANSACTION"; empty if none does. Read under `dialect`'s rules,
+/// after space, comments, `;` and `(`. Statements inside a trigger's or
+/// function's BEGIN ... END body count too, but for the END that closes it.
+std::string transaction_control_keyword(std::string_view sql,
+                                        dialect_kind dialect);
 
 } // namespace sasync

@@ -175,7 +175,7 @@ CAF_TEST(wrong_parameter_count_is_an_invalid_argument) {
 
 CAF_TEST(transaction_that_throws_rolls_back_and_the_next_one_runs) {
   auto db = spawn_broker(sys, memory_config());
-  auto failing = make_job(access_mode::write, [](connection& c) {
+  auto failing = make_job(access_mode::write, [](transaction_scope& c) {
     c.execute("INSERT INTO notes (body) VALUES ('lost')");
     throw std::runtime_error("changed my mind");
   });

@@ -17,9 +17,14 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -112,6 +117,106 @@ struct fixture {
     return false;
   }
 
+  /// A broker on one connection: work queued behind a running job waits
+  /// for it and then runs as one batch.
+  broker start_one_connection() {
+    broker_config bc;
+    bc.engine = engine_config::parse(url);
+    bc.engine->set_option("pool-size", "1");
+    bc.engine->set_option("max-overflow", "0");
+    bc.tables = {orders_table()};
+    auto db = spawn_broker(sys, bc);
+    CAF_REQUIRE_EQUAL(count(db, "orders"), 0); // running: nothing held back
+    return db;
+  }
+
+  /// Queues eight jobs behind a blocker, so they commit as one batch: the
+  /// fourth runs `bad` after inserting a row of its own, the other seven
+  /// insert one row each and answer their number. Checks that the seven
+  /// are answered so and committed once, and that the fourth's row is
+  /// gone; returns the fourth's error.
+  template <class Bad>
+  caf::error batch_with(const broker& db, const std::string& round, Bad bad) {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    auto blocker = self->request(
+        db, bound, transact_atom::value,
+        job_ptr{make_job(access_mode::write,
+                         [released](transaction_scope&) {
+                           if (released.wait_for(bound) !=
+                               std::future_status::ready)
+                             throw std::runtime_error("never released");
+                         })},
+        niceness(0));
+    constexpr int bad_one = 3;
+    using good_fn = std::function<int(transaction_scope&)>;
+    std::vector<std::shared_ptr<closure_job<good_fn>>> goods;
+    std::vector<decltype(blocker)> pending;
+    for (int i = 0; i < 8; ++i) {
+      auto customer = round + "-" + std::to_string(i);
+      job_ptr work;
+      if (i == bad_one) {
+        work = make_job(access_mode::write, [customer, bad](transaction_scope& c) {
+          c.execute("INSERT INTO orders (customer, amount) VALUES (?, 1)",
+                    {customer});
+          bad(c);
+        });
+      } else {
+        good_fn fn = [customer, i](transaction_scope& c) {
+          c.execute("INSERT INTO orders (customer, amount) VALUES (?, ?)",
+                    {customer, i});
+          return i;
+        };
+        goods.push_back(make_job(access_mode::write, std::move(fn)));
+        work = goods.back();
+      }
+      pending.push_back(self->request(db, bound, transact_atom::value,
+                                      std::move(work), niceness(0)));
+    }
+    broker_status before;
+    self->request(db, bound, status_atom::value)
+        .receive([&](broker_status& x) { before = x; }, [](caf::error&) {});
+    CAF_CHECK_EQUAL(before.queue.waiting, 8u);
+    release.set_value();
+    blocker.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+    caf::error bad_error;
+    std::size_t next_good = 0;
+    caf::error good_error;
+    for (int i = 0; i < 8; ++i) {
+      auto& answered = i == bad_one ? bad_error : good_error;
+      pending[static_cast<std::size_t>(i)].receive(
+          [&] {
+            if (i != bad_one)
+              CAF_CHECK_EQUAL(goods[next_good]->take(), i);
+          },
+          [&](caf::error& e) {
+            if (i != bad_one)
+              CAF_ERROR(round << ": job " << i << " failed: " << sys.render(e));
+            answered = e;
+          });
+      if (i != bad_one)
+        ++next_good;
+    }
+    broker_status after;
+    self->request(db, bound, status_atom::value)
+        .receive([&](broker_status& x) { after = x; }, [](caf::error&) {});
+    CAF_CHECK_EQUAL(after.queue.batches, before.queue.batches + 1);
+    auto rows = sql(db,
+                    "SELECT customer FROM orders WHERE customer LIKE ? "
+                    "ORDER BY customer",
+                    {round + "-%"});
+    CAF_REQUIRE(rows);
+    std::vector<std::string> committed;
+    for (auto& r : rows->rows)
+      committed.push_back(r.at(0).as_text());
+    std::vector<std::string> expected;
+    for (int i = 0; i < 8; ++i)
+      if (i != bad_one)
+        expected.push_back(round + "-" + std::to_string(i));
+    CAF_CHECK_EQUAL(committed, expected);
+    return bad_error;
+  }
+
   bool shutdown(const broker& db) {
     bool ok = false;
     self->request(db, bound, shutdown_atom::value)
@@ -145,13 +250,13 @@ CAF_TEST(tables_and_indexes_are_created_once_and_reused_across_a_restart) {
 
 CAF_TEST(failing_transaction_rolls_back_and_later_ones_still_run) {
   auto db = start();
-  auto failed = transact(self, db, [](connection& c) {
+  auto failed = transact(self, db, [](transaction_scope& c) {
     c.execute("INSERT INTO orders (customer, amount) VALUES ('bob', 1)");
     c.execute("INSERT INTO orders (no_such_column) VALUES (1)");
   });
   CAF_REQUIRE(!failed);
   CAF_CHECK(is(failed.error(), errc::database_error));
-  auto ok = transact(self, db, [](connection& c) {
+  auto ok = transact(self, db, [](transaction_scope& c) {
     return c.execute("INSERT INTO orders (customer, amount) VALUES ('eve', 2)")
         .rows_affected;
   });
@@ -170,7 +275,7 @@ CAF_TEST(shutdown_with_1000_queued_transactions_completes_them_all) {
                                         job_ptr{}, niceness(0)));
   std::vector<handle> pending;
   for (int i = 0; i < 1000; ++i) {
-    auto work = make_job(access_mode::write, [i](connection& c) {
+    auto work = make_job(access_mode::write, [i](transaction_scope& c) {
       c.execute("INSERT INTO orders (customer, amount) VALUES (?, ?)",
                 {"c" + std::to_string(i), i});
     });
@@ -202,7 +307,7 @@ CAF_TEST(queued_writes_commit_together_in_fewer_transactions) {
     pending.emplace_back(self->request(
         db, bound, transact_atom::value,
         job_ptr{make_job(access_mode::write,
-                         [i](connection& c) {
+                         [i](transaction_scope& c) {
                            c.execute("INSERT INTO orders (customer, amount) "
                                      "VALUES (?, ?)",
                                      {"g" + std::to_string(i), 1.0});
@@ -231,7 +336,7 @@ CAF_TEST(reads_run_while_a_long_write_holds_the_writer) {
   auto writer = self->request(
       db, bound, transact_atom::value,
       job_ptr{make_job(access_mode::write,
-                       [&read_seen](connection& c) {
+                       [&read_seen](transaction_scope& c) {
                          c.execute("INSERT INTO orders (customer, amount) "
                                    "VALUES ('w', 2)");
                          if (read_seen.wait_for(bound) !=
@@ -490,6 +595,84 @@ CAF_TEST(text_a_backend_cannot_store_exactly_is_refused_on_every_backend) {
   auto back = sql(db, "SELECT customer FROM orders");
   CAF_REQUIRE(back);
   CAF_CHECK_EQUAL(back->rows.at(0).at(0).as_text(), utf8);
+  CAF_CHECK(shutdown(db));
+}
+
+// What a closure gets cannot end or nest its transaction by a call either.
+template <class T, class = void> struct can_commit : std::false_type {};
+template <class T>
+struct can_commit<T, std::void_t<decltype(std::declval<T&>().commit())>>
+    : std::true_type {};
+template <class T, class = void> struct can_roll_back : std::false_type {};
+template <class T>
+struct can_roll_back<T, std::void_t<decltype(std::declval<T&>().rollback())>>
+    : std::true_type {};
+template <class T, class = void> struct can_set_savepoint : std::false_type {};
+template <class T>
+struct can_set_savepoint<
+    T, std::void_t<decltype(std::declval<T&>().savepoint(std::string{}))>>
+    : std::true_type {};
+static_assert(can_commit<connection>::value && can_roll_back<connection>::value
+              && can_set_savepoint<connection>::value);
+static_assert(!can_commit<transaction_scope>::value &&
+              !can_roll_back<transaction_scope>::value &&
+              !can_set_savepoint<transaction_scope>::value);
+
+// A closure runs inside the batch's transaction, in a savepoint of its own:
+// were it to end or nest that transaction, its neighbours' work would
+// commit or vanish with it, and be reported wrongly.
+CAF_TEST(a_closure_cannot_end_or_nest_the_transaction_its_batch_shares) {
+  auto db = start_one_connection();
+  std::vector<std::string> spellings{
+      "COMMIT", "commit", "  \n\tCoMmIt ;", "/* a note */ COMMIT",
+      "-- a note\nCOMMIT", "/* nested /* notes */ end here */ COMMIT",
+      "COMMIT TRANSACTION", "COMMIT WORK", "END", "end transaction",
+      "ROLLBACK", "ROLLBACK TRANSACTION", "ABORT",
+      "ROLLBACK TO SAVEPOINT sasync_job", "ROLLBACK TO sasync_job", "BEGIN",
+      "BEGIN IMMEDIATE", "START TRANSACTION", "SAVEPOINT inner_work",
+      "RELEASE sasync_job", "RELEASE SAVEPOINT sasync_job",
+      "PREPARE TRANSACTION 'sasync_scope'", "COMMIT PREPARED 'sasync_scope'",
+      "ROLLBACK PREPARED 'sasync_scope'", "(COMMIT)"};
+  int round = 0;
+  for (auto& stmt : spellings) {
+    for (auto script : {false, true}) {
+      auto name = "r" + std::to_string(round++);
+      auto err = batch_with(db, name, [stmt, script](transaction_scope& c) {
+        if (script)
+          c.execute_script("SELECT 1; " + stmt);
+        else
+          c.execute(stmt);
+      });
+      CAF_MESSAGE((script ? "in a script: " : "") << stmt << ": "
+                                                  << sys.render(err));
+      CAF_CHECK(is(err, errc::invalid_argument));
+    }
+  }
+  CAF_CHECK(shutdown(db));
+}
+
+// sAsync's nested transaction: a closure that waits for another
+// transaction on its broker would wait for the connection it holds.
+CAF_TEST(transact_inside_a_closure_fails_at_once) {
+  auto db = start_one_connection();
+  auto nested = std::make_shared<caf::error>();
+  auto took = std::make_shared<double>(0);
+  auto err = batch_with(db, "nested", [this, db, nested, took](transaction_scope&) {
+    caf::scoped_actor inner{sys};
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = transact(
+        inner, db, [](transaction_scope& c) { return c.execute("SELECT 1").rows; },
+        {niceness(0), access_mode::write, caf::duration{std::chrono::seconds(5)}});
+    *took = seconds_since(t0);
+    if (!r) {
+      *nested = r.error();
+      throw std::runtime_error("the nested transaction failed");
+    }
+  });
+  CAF_MESSAGE("nested transact answered in " << *took << " s: "
+                                             << sys.render(*nested));
+  CAF_CHECK(is(*nested, errc::invalid_argument));
+  CAF_CHECK(is(err, errc::transaction_error));
   CAF_CHECK(shutdown(db));
 }
 

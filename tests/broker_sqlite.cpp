@@ -51,7 +51,7 @@ namespace {
 bool set_max_page_count(caf::scoped_actor& self, const sasync::broker& db,
                         std::int64_t pages) {
   return static_cast<bool>(
-      sasync::transact(self, db, [pages](sasync::connection& c) {
+      sasync::transact(self, db, [pages](sasync::transaction_scope& c) {
         c.execute("PRAGMA max_page_count = " + std::to_string(pages));
       }));
 }

@@ -477,7 +477,7 @@ CAF_TEST(event_based_actors_use_the_same_helpers) {
 
 CAF_TEST(a_failing_request_in_a_batch_fails_alone) {
   auto db = start(1); // one writer: everything queued goes into one batch
-  CAF_REQUIRE(transact(self, db, [](connection& c) {
+  CAF_REQUIRE(transact(self, db, [](transaction_scope& c) {
     c.execute_script("CREATE TABLE IF NOT EXISTS batch_rows (n INTEGER)");
     c.execute_script("DELETE FROM batch_rows");
   }));
@@ -486,7 +486,7 @@ CAF_TEST(a_failing_request_in_a_batch_fails_alone) {
   auto blocker = self->request(
       db, bound, transact_atom::value,
       job_ptr{make_job(access_mode::write,
-                       [released](connection&) {
+                       [released](transaction_scope&) {
                          if (released.wait_for(bound) !=
                              std::future_status::ready)
                            throw std::runtime_error("never released");
@@ -497,7 +497,7 @@ CAF_TEST(a_failing_request_in_a_batch_fails_alone) {
     queued.push_back(self->request(
         db, bound, transact_atom::value,
         job_ptr{make_job(access_mode::write,
-                         [i](connection& c) {
+                         [i](transaction_scope& c) {
                            c.execute("INSERT INTO batch_rows (n) VALUES (?)",
                                      {i});
                            if (i == 7)
@@ -535,7 +535,7 @@ CAF_TEST(a_failing_request_in_a_batch_fails_alone) {
   CAF_REQUIRE_EQUAL(rows->rows.size(), 15u);
   for (auto& row : rows->rows)
     CAF_CHECK_NOT_EQUAL(row[0].as_integer(), 7);
-  CAF_CHECK(transact(self, db, [](connection& c) {
+  CAF_CHECK(transact(self, db, [](transaction_scope& c) {
     c.execute_script("DROP TABLE batch_rows");
   }));
   CAF_CHECK(shutdown(db));

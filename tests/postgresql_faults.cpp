@@ -138,7 +138,7 @@ CAF_TEST(a_transaction_whose_connection_dies_fails_as_retryable) {
   auto handle =
       self->request(db, bound, transact_atom::value,
                     job_ptr{make_job(access_mode::write,
-                                     [&sleeping](connection& c) {
+                                     [&sleeping](transaction_scope& c) {
                                        c.execute("SELECT 1");
                                        sleeping.set_value();
                                        c.execute("SELECT pg_sleep(30)");

@@ -67,11 +67,11 @@ struct fixture {
   sleepers run_sleepers(const broker& db, int n, double secs) {
     using handle = decltype(self->request(db, bound, transact_atom::value,
                                           job_ptr{}, niceness(0)));
-    std::vector<std::shared_ptr<closure_job<std::function<span(connection&)>>>>
+    std::vector<std::shared_ptr<closure_job<std::function<span(transaction_scope&)>>>>
         jobs;
     std::vector<handle> pending;
     for (int i = 0; i < n; ++i) {
-      std::function<span(connection&)> fn = [secs](connection& c) {
+      std::function<span(transaction_scope&)> fn = [secs](transaction_scope& c) {
         auto clock = "SELECT extract(epoch FROM clock_timestamp())::float8";
         auto begin = c.execute(clock).rows.at(0).at(0).as_real();
         c.execute("SELECT pg_sleep(?::float8)", {secs});

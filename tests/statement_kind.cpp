@@ -4,9 +4,12 @@
 
 #include "storage/statement_kind.hpp"
 
+#include "storage/engine_config.hpp"
+
 #include <caf/test/unit_test.hpp>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace sasync;
@@ -124,4 +127,75 @@ CAF_TEST(refusals_name_the_keyword_and_why) {
   CAF_CHECK_EQUAL(classify_statement("drop table x").keyword, "DROP");
   CAF_CHECK_EQUAL(classify_statement("SELECT 1 INTO t").keyword,
                   "SELECT INTO");
+}
+
+// What a closure, which runs inside sasync's transaction, may not run: every
+// statement of a script counts, and nothing else is refused for it.
+CAF_TEST(transaction_control_is_found_in_any_statement_of_a_script) {
+  std::vector<std::pair<std::string, std::string>> found{
+      {"COMMIT", "COMMIT"},
+      {"  \n\tcommit ;", "COMMIT"},
+      {"/* c */ END TRANSACTION", "END"},
+      {"-- c\nRollback", "ROLLBACK"},
+      {"ROLLBACK TO SAVEPOINT sasync_job", "ROLLBACK"},
+      {"ABORT", "ABORT"},
+      {"BEGIN IMMEDIATE", "BEGIN"},
+      {"START TRANSACTION", "START"},
+      {"SAVEPOINT x", "SAVEPOINT"},
+      {"RELEASE x", "RELEASE"},
+      {"PREPARE TRANSACTION 'x'", "PREPARE TRANSACTION"},
+      {"prepare  /* c */ transaction 'x'", "PREPARE TRANSACTION"},
+      {"COMMIT PREPARED 'x'", "COMMIT"},
+      {"ROLLBACK PREPARED 'x'", "ROLLBACK"},
+      {"(COMMIT)", "COMMIT"},
+      {"EXPLAIN COMMIT", "COMMIT"},
+      {"SELECT 1; COMMIT", "COMMIT"},
+      {"INSERT INTO t VALUES (';'); end", "END"},
+      {"SELECT 1;;\n  -- c\n  savepoint s; SELECT 2", "SAVEPOINT"},
+      {"CREATE TABLE t (begin INTEGER); COMMIT", "COMMIT"},
+      {"CREATE INDEX begin ON t (x); END", "END"},
+      {"CREATE TRIGGER tr AFTER INSERT ON t BEGIN "
+       "UPDATE u SET n = CASE WHEN n > 0 THEN n ELSE 0 END; END; COMMIT",
+       "COMMIT"},
+      // No trigger body starts with COMMIT: the END after it ends a statement.
+      {"CREATE TRIGGER tr AFTER INSERT ON t BEGIN COMMIT; END", "END"},
+      {"SELECT $$;$$; COMMIT", "COMMIT"}};
+  for (auto dialect : {dialect_kind::sqlite, dialect_kind::postgresql})
+    for (auto& [sql, keyword] : found)
+      CAF_CHECK_EQUAL(transaction_control_keyword(sql, dialect), keyword);
+  std::vector<std::string> clean{
+      "",
+      "SELECT 1",
+      "SELECT 'COMMIT'",
+      "SELECT \"commit\" FROM t",
+      "SELECT 1 -- ; COMMIT",
+      "SELECT 1 /* ; COMMIT */",
+      "INSERT INTO t (x) VALUES ('; ROLLBACK')",
+      "PRAGMA max_page_count = 9",
+      "PREPARE q AS SELECT 1",
+      "CREATE TABLE t (begin INTEGER, x TEXT)",
+      "UPDATE t SET x = CASE WHEN x IS NULL THEN 'a' ELSE x END",
+      "CREATE TRIGGER tr AFTER INSERT ON t BEGIN "
+      "UPDATE u SET n = CASE WHEN n > 0 THEN n ELSE 0 END; "
+      "INSERT INTO v VALUES (1); END;",
+      "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; "
+      "END",
+      "CREATE TABLE a (x INTEGER); CREATE TABLE b (y INTEGER);"};
+  for (auto dialect : {dialect_kind::sqlite, dialect_kind::postgresql})
+    for (auto& sql : clean)
+      CAF_CHECK_EQUAL(transaction_control_keyword(sql, dialect), "");
+  // Each backend's own quoting and comments.
+  auto function = "CREATE FUNCTION f() RETURNS void AS $$ BEGIN COMMIT; END "
+                  "$$ LANGUAGE plpgsql";
+  CAF_CHECK_EQUAL(
+      transaction_control_keyword(function, dialect_kind::postgresql), "");
+  CAF_CHECK_EQUAL(
+      transaction_control_keyword("/* a /* nested */ comment */ COMMIT",
+                                  dialect_kind::postgresql),
+      "COMMIT");
+  auto hidden = "/* a /* nested */ end */ SELECT 1";
+  CAF_CHECK_EQUAL(transaction_control_keyword(hidden, dialect_kind::sqlite),
+                  "END");
+  CAF_CHECK_EQUAL(transaction_control_keyword(hidden, dialect_kind::postgresql),
+                  "");
 }

@@ -52,7 +52,7 @@ template <class T, class Self, class Key, class F>
 caf::result<T> ordered_request(Self* self, const char* kind,
                                std::vector<Key> keys, access_mode mode, F fn) {
   return ordered_job<T>(self, kind, std::move(keys),
-                        make_job(mode, std::move(fn)));
+                        make_connection_job(mode, std::move(fn)));
 }
 
 /// Runs `fn(connection&)` as a read now and answers with its result.

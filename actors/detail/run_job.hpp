@@ -4,6 +4,7 @@
 
 #include "actors/errc.hpp"
 #include "actors/job.hpp"
+#include "actors/detail/connection_job.hpp"
 #include "actors/priority.hpp"
 #include "actors/transaction_queue.hpp"
 #include "actors/detail/deliver.hpp"
@@ -54,9 +55,10 @@ void run_job(Self* self, const transaction_queue& queue,
           [self, queue, work, done, recreated](caf::error& err) mutable {
             if (recreated || !lost_object_table(err))
               return done(caf::expected<result_type>{std::move(err)});
-            auto create = make_job(access_mode::write, [](connection& c) {
-              create_object_tables(c);
-            });
+            auto create =
+                make_connection_job(access_mode::write, [](connection& c) {
+                  create_object_tables(c);
+                });
             self->request(queue, caf::infinite, run_atom::value,
                           job_ptr{create}, do_next)
                 .then([self, queue, work,
@@ -71,7 +73,8 @@ void run_job(Self* self, const transaction_queue& queue,
 template <class Self, class F, class Done>
 void run_job(Self* self, const transaction_queue& queue, access_mode mode, F fn,
              Done done) {
-  run_job(self, queue, make_job(mode, std::move(fn)), std::move(done));
+  run_job(self, queue, make_connection_job(mode, std::move(fn)),
+          std::move(done));
 }
 
 /// Delivers a result or its error.

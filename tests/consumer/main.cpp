@@ -27,7 +27,7 @@ int main() {
   sasync::broker_config bc;
   bc.engine = sasync::engine_config::parse("sqlite:///:memory:");
   auto db = sasync::spawn_broker(sys, bc);
-  auto answer = sasync::transact(self, db, [](sasync::connection& c) {
+  auto answer = sasync::transact(self, db, [](sasync::transaction_scope& c) {
     return c.execute("SELECT 6 * 7").rows.at(0).at(0).as_integer();
   });
   auto store = sasync::items_of(self, db, 7);
