@@ -229,6 +229,8 @@ detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
   st.broker = std::move(broker);
   st.statement = insert_statement(spec);
   st.spec = std::move(spec);
+  // A peer's message of another type: unexpected_message, no stderr line.
+  self->set_default_handler(caf::drop);
   return {
       [=](write_atom, std::vector<row>& rows) { return write(self, rows); },
       [=](progress_atom) { return self->state.progress; },

@@ -286,6 +286,8 @@ detail::cursor_impl::behavior_type cursor_behavior(cursor_ptr self,
     end(self, make_error(errc::invalid_argument, "the cursor's owner is gone"),
         false);
   });
+  // A peer's message of another type: unexpected_message, no stderr line.
+  self->set_default_handler(caf::drop);
   return {
       [=](fetch_atom, std::uint32_t n) -> caf::result<row_batch> {
         auto& st = self->state;

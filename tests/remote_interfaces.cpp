@@ -230,6 +230,14 @@ CAF_TEST(private_messages_from_a_peer_to_every_handle_are_refused) {
   CAF_CHECK_EQUAL(st.state, "running");
   disconnect_node(client);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
+  // A peer cannot fill the node's output with what it sends (CAF's default
+  // handler prints each unexpected message).
+  std::string printed;
+  while (auto line = daemon.process().read_line(500ms))
+    printed += *line + "\n";
+  CAF_CHECK_EQUAL(printed.find("unexpected"), std::string::npos);
+  CAF_CHECK_EQUAL(daemon.process().errors().find("unexpected"),
+                  std::string::npos);
 }
 
 CAF_TEST(group_actors_killed_by_a_peer_are_replaced_on_the_next_request) {
