@@ -4,6 +4,7 @@
 
 #include "actors/detail/value_limits.hpp"
 #include "actors/detail/group_request.hpp"
+#include "actors/detail/private_sender.hpp"
 #include "storage/array_store.hpp"
 
 #include <caf/actor_system.hpp>
@@ -20,11 +21,12 @@ struct array_state {
   static inline const char* name = "sasync.array";
 };
 
-using array_ptr = array::stateful_pointer<array_state>;
+using array_ptr = detail::array_impl::stateful_pointer<array_state>;
 
 constexpr const char* kind = "array";
 
-array::behavior_type array_impl(array_ptr self, detail::group_config cfg) {
+detail::array_impl::behavior_type array_behavior(array_ptr self,
+                                                 detail::group_config cfg) {
   using cells = std::vector<coordinates>;
   using detail::ordered_request;
   detail::start_group(self, std::move(cfg));
@@ -61,7 +63,11 @@ array::behavior_type array_impl(array_ptr self, detail::group_config cfg) {
             self, kind, cells{}, access_mode::write,
             [=](connection& c) { return clear_cells(c, group); });
       },
-      [=](close_atom) { return detail::close_request(self); },
+      [=](close_atom) -> caf::result<void> {
+        if (!detail::sent_by(self, self->state.cfg.broker))
+          return detail::refused_private_message();
+        return detail::close_request(self);
+      },
   };
 }
 
@@ -69,8 +75,8 @@ array::behavior_type array_impl(array_ptr self, detail::group_config cfg) {
 
 namespace detail {
 
-array spawn_array(caf::actor_system& sys, group_config cfg) {
-  return sys.spawn(array_impl, std::move(cfg));
+array_impl spawn_array(caf::actor_system& sys, group_config cfg) {
+  return sys.spawn(array_behavior, std::move(cfg));
 }
 
 } // namespace detail

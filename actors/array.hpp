@@ -18,7 +18,7 @@ namespace sasync {
 /// get(x, y, z) -> optional<value> none when the cell is empty
 /// delete(x, y, z) -> bool         whether the cell held a value
 /// clear() -> uint64               empties the group; how many cells it held
-/// close() -> void                 the broker's, at shutdown (see items)
+/// The broker closes it at shutdown (detail/array_impl.hpp).
 /// Operations on one cell run in arrival order; clear waits for every
 /// earlier operation and holds back every later one.
 using array = caf::typed_actor<
@@ -28,7 +28,6 @@ using array = caf::typed_actor<
                     std::int64_t>::with<caf::optional<stored_value>>,
     caf::replies_to<delete_atom, std::int64_t, std::int64_t,
                     std::int64_t>::with<bool>,
-    caf::replies_to<clear_atom>::with<std::uint64_t>,
-    caf::replies_to<close_atom>::with<void>>;
+    caf::replies_to<clear_atom>::with<std::uint64_t>>;
 
 } // namespace sasync

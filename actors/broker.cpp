@@ -3,14 +3,16 @@
 #include "actors/broker.hpp"
 
 #include "actors/connection_actor.hpp"
+#include "actors/detail/broker_impl.hpp"
 #include "actors/detail/bulk_insert_actor.hpp"
 #include "actors/detail/connection_job.hpp"
 #include "actors/detail/cursor_actor.hpp"
 #include "actors/detail/deliver.hpp"
 #include "actors/detail/group_actors.hpp"
+#include "actors/detail/private_sender.hpp"
 #include "actors/detail/statement_policy.hpp"
+#include "actors/detail/transaction_queue_impl.hpp"
 #include "actors/errc.hpp"
-#include "actors/transaction_queue.hpp"
 #include "storage/array_store.hpp"
 #include "storage/dialect.hpp"
 #include "storage/item_store.hpp"
@@ -53,10 +55,12 @@ using held_request = std::function<void(const caf::error&)>;
 
 /// The broker keeps a group's actor while it is asked for; after an idle
 /// period only a weak reference stays, and the actor lives on as long as
-/// some client holds it or its work runs.
+/// some client holds it or its work runs. The broker monitors it and forgets
+/// it when it stops.
 template <class Handle> struct group_entry {
   Handle held;
   caf::weak_actor_ptr weak;
+  caf::actor_addr addr;
   bool asked = true; ///< since the last sweep
 };
 
@@ -71,15 +75,15 @@ enum class object_tables { absent, creating, ready };
 struct broker_state {
   broker_config cfg;
   engine_config engine;
-  transaction_queue queue;
+  detail::transaction_queue_impl queue;
   phase state = phase::idle;
   std::vector<held_request> held;
   std::vector<caf::typed_response_promise<void>> shutdown_waiters;
   bool shutdown_requested = false;
   queue_status last_queue_status;
-  group_map<items> items_groups;
-  group_map<dict> dict_groups;
-  group_map<array> array_groups;
+  group_map<detail::items_impl> items_groups;
+  group_map<detail::dict_impl> dict_groups;
+  group_map<detail::array_impl> array_groups;
   bool sweep_scheduled = false;
   object_tables tables = object_tables::absent;
   std::vector<held_request> waiting_for_tables;
@@ -92,7 +96,7 @@ struct broker_state {
   static inline const char* name = "sasync.broker";
 };
 
-using broker_ptr = broker::stateful_pointer<broker_state>;
+using broker_ptr = detail::broker_impl::stateful_pointer<broker_state>;
 
 void begin_drain(broker_ptr self);
 
@@ -109,8 +113,9 @@ std::size_t writer_count(const engine_config& engine) {
   return engine.dialect == dialect_kind::sqlite ? 1 : engine.pool_size;
 }
 
-transaction_queue make_queue(caf::actor_system& sys, const broker_config& cfg,
-                             const engine_config& engine) {
+detail::transaction_queue_impl make_queue(caf::actor_system& sys,
+                                          const broker_config& cfg,
+                                          const engine_config& engine) {
   queue_config qc;
   qc.capacity = cfg.queue_capacity;
   qc.max_batch = cfg.max_batch;
@@ -129,7 +134,7 @@ transaction_queue make_queue(caf::actor_system& sys, const broker_config& cfg,
   for (std::size_t i = 0; i < reader_count(engine); ++i)
     qc.readers.emplace_back(spawn_connection(
         sys, connection_config{engine, access_mode::read, cfg.detached}));
-  return spawn_transaction_queue(sys, std::move(qc));
+  return detail::spawn_transaction_queue(sys, std::move(qc));
 }
 
 /// Queries go to read-only connections; anything else may write.
@@ -360,21 +365,47 @@ Handle group_actor(broker_ptr self, group_map<Handle>& groups,
       gc.queue = self->state.queue;
       gc.group = group;
       gc.capacity = self->state.cfg.queue_capacity;
+      gc.broker = self->address();
       entry.held = spawn(self->system(), std::move(gc));
       entry.weak = caf::actor_cast<caf::weak_actor_ptr>(entry.held);
+      entry.addr = entry.held.address();
+      self->monitor(entry.held);
     }
   }
   schedule_sweep(self);
   return entry.held;
 }
 
-/// Keeps a weak reference to a cursor or bulk insert for the shutdown.
+/// Keeps a weak reference to a cursor or bulk insert for the shutdown,
+/// until it stops.
 template <class Handle> void track(broker_ptr self, const Handle& worker) {
   auto& workers = self->state.workers;
-  workers.erase(std::remove_if(workers.begin(), workers.end(),
-                               [](auto& w) { return !w.lock(); }),
-                workers.end());
   workers.emplace_back(caf::actor_cast<caf::weak_actor_ptr>(worker));
+  self->monitor(worker);
+}
+
+template <class Handle>
+void forget_group(group_map<Handle>& groups, const caf::actor_addr& gone) {
+  for (auto i = groups.begin(); i != groups.end(); ++i)
+    if (i->second.addr == gone) {
+      groups.erase(i);
+      return;
+    }
+}
+
+/// Forgets a group actor, cursor or bulk insert that stopped: the next
+/// request for its group makes a new one.
+void forget(broker_state& st, const caf::actor_addr& gone) {
+  forget_group(st.items_groups, gone);
+  forget_group(st.dict_groups, gone);
+  forget_group(st.array_groups, gone);
+  auto& workers = st.workers;
+  workers.erase(std::remove_if(workers.begin(), workers.end(),
+                               [&](auto& w) {
+                                 return caf::actor_cast<caf::actor_addr>(w) ==
+                                        gone;
+                               }),
+                workers.end());
 }
 
 /// Answers a query with a cursor once it has a connection and its columns.
@@ -394,6 +425,7 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
   cc.consumer = std::move(consumer);
   cc.credit = credit;
   cc.idle_timeout = self->state.cfg.cursor_idle_timeout;
+  cc.broker = self->address();
   cc.run_timeout = self->state.engine.run_timeout;
   when_running(self, rp, [self, cc](auto rp) mutable {
     cc.queue = self->state.queue;
@@ -402,7 +434,7 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
     self->request(rows, caf::infinite, open_atom::value)
         .then(
             [rp, rows](std::vector<std::string>& columns) mutable {
-              rp.deliver(cursor_info{rows, std::move(columns)});
+              rp.deliver(cursor_info{cursor{rows}, std::move(columns)});
             },
             [rp](caf::error& err) mutable { rp.deliver(err); });
   });
@@ -483,12 +515,12 @@ void with_object_tables(broker_ptr self, held_request go) {
             [done](caf::error& err) { done(err); });
 }
 
-/// Answers a request for the actor of a group.
-template <class Handle, class Spawn>
-caf::result<Handle> lookup(broker_ptr self,
-                           group_map<Handle> broker_state::*groups,
+/// Answers a request for the actor of a group with its public handle.
+template <class Public, class Impl, class Spawn>
+caf::result<Public> lookup(broker_ptr self,
+                           group_map<Impl> broker_state::*groups,
                            std::int64_t group, Spawn spawn) {
-  auto rp = self->make_response_promise<Handle>();
+  auto rp = self->make_response_promise<Public>();
   when_running(self, rp, [self, groups, group, spawn](auto rp) {
     with_object_tables(self, [self, rp, groups, group,
                               spawn](const caf::error& err) mutable {
@@ -497,17 +529,21 @@ caf::result<Handle> lookup(broker_ptr self,
       else if (self->state.state != phase::running)
         rp.deliver(make_error(errc::shutting_down, "broker is shutting down"));
       else
-        rp.deliver(group_actor(self, self->state.*groups, group, spawn));
+        rp.deliver(
+            Public{group_actor(self, self->state.*groups, group, spawn)});
     });
   });
   return rp;
 }
 
-broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
+detail::broker_impl::behavior_type broker_impl(broker_ptr self,
+                                               broker_config cfg) {
   auto& st = self->state;
   st.engine = cfg.engine ? *cfg.engine : default_engine();
   st.cfg = std::move(cfg);
   st.queue = make_queue(self->system(), st.cfg, st.engine);
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { forget(self->state, dm.source); });
   start(self);
   return {
       [=](table_atom, const table_def& def) -> caf::result<void> {
@@ -568,26 +604,28 @@ broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
         }
         auto rp = self->make_response_promise<bulk_insert>();
         when_running(self, rp, [self, spec](auto rp) {
-          auto inserter = detail::spawn_bulk_insert(self->system(),
-                                                    self->state.queue, spec);
+          auto inserter = detail::spawn_bulk_insert(
+              self->system(), self->state.queue, spec, self->address());
           track(self, inserter);
-          rp.deliver(inserter);
+          rp.deliver(bulk_insert{inserter});
         });
         return rp;
       },
       [=](items_atom, std::int64_t group) {
-        return lookup(self, &broker_state::items_groups, group,
-                      detail::spawn_items);
+        return lookup<items>(self, &broker_state::items_groups, group,
+                             detail::spawn_items);
       },
       [=](dict_atom, std::int64_t group) {
-        return lookup(self, &broker_state::dict_groups, group,
-                      detail::spawn_dict);
+        return lookup<dict>(self, &broker_state::dict_groups, group,
+                            detail::spawn_dict);
       },
       [=](array_atom, std::int64_t group) {
-        return lookup(self, &broker_state::array_groups, group,
-                      detail::spawn_array);
+        return lookup<array>(self, &broker_state::array_groups, group,
+                             detail::spawn_array);
       },
-      [=](sweep_atom) {
+      [=](sweep_atom) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
         auto& st = self->state;
         st.sweep_scheduled = false;
         sweep(st.items_groups);
@@ -596,6 +634,7 @@ broker::behavior_type broker_impl(broker_ptr self, broker_config cfg) {
         if (!st.items_groups.empty() || !st.dict_groups.empty() ||
             !st.array_groups.empty())
           schedule_sweep(self);
+        return caf::unit;
       },
       [=](status_atom) -> caf::result<broker_status> {
         auto& s = self->state;

@@ -62,11 +62,13 @@ namespace sasync {
 ///                               or (timeout) that a connection stuck in a
 ///                               silent database did not close within
 ///                               run_timeout.
-/// sweep                         its own timer: releases idle group actors
+/// The group actors, cursors and bulk inserts it hands out are public
+/// handles: their private messages (close, open, timers) reach them only
+/// from the broker or themselves. One that stops for any reason is
+/// forgotten, and the next request for its group makes a new one.
 using broker =
     node::extend<caf::replies_to<transact_atom, job_ptr, priority>::with<void>,
-                 caf::replies_to<shutdown_atom>::with<void>,
-                 caf::reacts_to<sweep_atom>>;
+                 caf::replies_to<shutdown_atom>::with<void>>;
 
 struct broker_config {
   /// The database; the process-wide default_engine() when empty.

@@ -3,6 +3,7 @@
 #include "actors/detail/bulk_insert_actor.hpp"
 
 #include "actors/detail/deliver.hpp"
+#include "actors/detail/private_sender.hpp"
 #include "actors/detail/run_job.hpp"
 #include "actors/errc.hpp"
 #include "storage/connection.hpp"
@@ -57,6 +58,7 @@ struct piece_result {
 
 struct insert_state {
   transaction_queue queue;
+  caf::actor_addr broker;
   insert_spec spec;
   std::string statement;
   std::deque<write_ptr> writes;
@@ -67,7 +69,7 @@ struct insert_state {
   static inline const char* name = "sasync.bulk_insert";
 };
 
-using insert_ptr = bulk_insert::stateful_pointer<insert_state>;
+using insert_ptr = detail::bulk_insert_impl::stateful_pointer<insert_state>;
 
 /// Runs each piece, in a savepoint when there are several; a piece that
 /// fails rolls back alone.
@@ -218,17 +220,24 @@ caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows) {
   return w->rp;
 }
 
-bulk_insert::behavior_type insert_impl(insert_ptr self, transaction_queue queue,
-                                       insert_spec spec) {
+detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
+                                                    transaction_queue queue,
+                                                    insert_spec spec,
+                                                    caf::actor_addr broker) {
   auto& st = self->state;
   st.queue = std::move(queue);
+  st.broker = std::move(broker);
   st.statement = insert_statement(spec);
   st.spec = std::move(spec);
+  // A peer's message of another type: unexpected_message, no stderr line.
+  self->set_default_handler(caf::drop);
   return {
       [=](write_atom, std::vector<row>& rows) { return write(self, rows); },
       [=](progress_atom) { return self->state.progress; },
       [=](close_atom) -> caf::result<void> {
         auto& st = self->state;
+        if (!detail::sent_by(self, st.broker))
+          return detail::refused_private_message();
         st.closing = true;
         auto rp = self->make_response_promise<void>();
         st.close_waiters.emplace_back(rp);
@@ -242,9 +251,11 @@ bulk_insert::behavior_type insert_impl(insert_ptr self, transaction_queue queue,
 
 namespace detail {
 
-bulk_insert spawn_bulk_insert(caf::actor_system& sys, transaction_queue queue,
-                              insert_spec spec) {
-  return sys.spawn(insert_impl, std::move(queue), std::move(spec));
+bulk_insert_impl spawn_bulk_insert(caf::actor_system& sys,
+                                   transaction_queue queue, insert_spec spec,
+                                   caf::actor_addr broker) {
+  return sys.spawn(insert_impl, std::move(queue), std::move(spec),
+                   std::move(broker));
 }
 
 } // namespace detail

@@ -29,19 +29,17 @@ typename Inspector::result_type inspect(Inspector& f, insert_progress& x) {
 ///                           with their keys in input order (none when the
 ///                           insert names no key column)
 /// progress() -> insert_progress
-/// close() -> void           answers once every accepted write is
-///                           answered, then quits; later writes get
-///                           shutting_down
 /// One batch runs at a time, so rows commit in input order. A batch takes
 /// up to batch_size rows from the writes waiting, each write in a savepoint
 /// of its own: a failing write fails alone. A write longer than batch_size
 /// spans transactions; if one of them fails, the write's error says how
 /// many of its rows committed before it. Errors: invalid_argument (a row of
 /// the wrong width, refused whole), overloaded (more than four batches of
-/// rows wait), shutting_down, and what the database reported.
+/// rows wait), shutting_down (the broker closed it at shutdown, once the
+/// writes it had accepted were answered: detail/bulk_insert_impl.hpp), and what
+/// the database reported.
 using bulk_insert = caf::typed_actor<
     caf::replies_to<write_atom, std::vector<row>>::with<std::vector<value>>,
-    caf::replies_to<progress_atom>::with<insert_progress>,
-    caf::replies_to<close_atom>::with<void>>;
+    caf::replies_to<progress_atom>::with<insert_progress>>;
 
 } // namespace sasync

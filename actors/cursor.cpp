@@ -2,6 +2,7 @@
 // of its demand, so memory stays bounded whatever the result's size; every
 // database call runs on the connection actor it leased.
 #include "actors/detail/cursor_actor.hpp"
+#include "actors/detail/private_sender.hpp"
 #include "actors/detail/run_timeout.hpp"
 
 #include "actors/errc.hpp"
@@ -68,7 +69,7 @@ struct cursor_state {
   }
 };
 
-using cursor_ptr = cursor::stateful_pointer<cursor_state>;
+using cursor_ptr = detail::cursor_impl::stateful_pointer<cursor_state>;
 
 /// How long a query or fetch may wait for the connection: a frozen server
 /// ends the cursor with a timeout instead of leaving its requesters waiting.
@@ -272,7 +273,8 @@ caf::result<std::vector<std::string>> open(cursor_ptr self) {
   return st.opened;
 }
 
-cursor::behavior_type cursor_impl(cursor_ptr self, cursor_config cfg) {
+detail::cursor_impl::behavior_type cursor_behavior(cursor_ptr self,
+                                                   cursor_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.credit = st.cfg.credit;
@@ -284,6 +286,8 @@ cursor::behavior_type cursor_impl(cursor_ptr self, cursor_config cfg) {
     end(self, make_error(errc::invalid_argument, "the cursor's owner is gone"),
         false);
   });
+  // A peer's message of another type: unexpected_message, no stderr line.
+  self->set_default_handler(caf::drop);
   return {
       [=](fetch_atom, std::uint32_t n) -> caf::result<row_batch> {
         auto& st = self->state;
@@ -316,11 +320,23 @@ cursor::behavior_type cursor_impl(cursor_ptr self, cursor_config cfg) {
             make_error(errc::invalid_argument, "the cursor was cancelled"),
             false);
       },
-      [=](close_atom) {
+      [=](close_atom) -> caf::result<void> {
+        if (!detail::sent_by(self, self->state.cfg.broker))
+          return detail::refused_private_message();
         end(self, make_error(errc::shutting_down, "broker is shutting down"));
+        return caf::unit;
       },
-      [=](open_atom) { return open(self); },
-      [=](expire_atom) { check_idle(self); },
+      [=](open_atom) -> caf::result<std::vector<std::string>> {
+        if (!detail::sent_by(self, self->state.cfg.broker))
+          return detail::refused_private_message();
+        return open(self);
+      },
+      [=](expire_atom) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
+        check_idle(self);
+        return caf::unit;
+      },
   };
 }
 
@@ -328,8 +344,8 @@ cursor::behavior_type cursor_impl(cursor_ptr self, cursor_config cfg) {
 
 namespace detail {
 
-cursor spawn_cursor(caf::actor_system& sys, cursor_config cfg) {
-  return sys.spawn(cursor_impl, std::move(cfg));
+cursor_impl spawn_cursor(caf::actor_system& sys, cursor_config cfg) {
+  return sys.spawn(cursor_behavior, std::move(cfg));
 }
 
 } // namespace detail

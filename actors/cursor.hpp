@@ -35,18 +35,12 @@ constexpr std::uint32_t max_fetch_rows = 10'000;
 ///                         while the credit lasts, never beyond it
 /// cancel() -> void        ends the cursor early; a consumer hears nothing
 ///                         more
-/// close() -> void         the broker's, at shutdown: the cursor ends with
-///                         shutting_down
-/// open() -> columns       the broker's: leases a connection and starts
-///                         the query
-/// expire                  the cursor's own idle timer
+/// At shutdown the broker closes it: it ends with shutting_down
+/// (detail/cursor_impl.hpp).
 using cursor = caf::typed_actor<
     caf::replies_to<fetch_atom, std::uint32_t>::with<row_batch>,
     caf::reacts_to<credit_atom, std::uint32_t>,
-    caf::replies_to<cancel_atom>::with<void>,
-    caf::replies_to<close_atom>::with<void>,
-    caf::replies_to<open_atom>::with<std::vector<std::string>>,
-    caf::reacts_to<expire_atom>>;
+    caf::replies_to<cancel_atom>::with<void>>;
 
 /// The broker's answer to a query: the cursor and the result's columns.
 struct cursor_info {

@@ -5,6 +5,7 @@
 #include "actors/detail/value_limits.hpp"
 #include "actors/detail/group_actors.hpp"
 #include "actors/detail/open_requests.hpp"
+#include "actors/detail/private_sender.hpp"
 #include "actors/detail/run_job.hpp"
 #include "actors/errc.hpp"
 #include "storage/item_store.hpp"
@@ -56,7 +57,7 @@ struct dict_state {
   static inline const char* name = "sasync.dict";
 };
 
-using dict_ptr = dict::stateful_pointer<dict_state>;
+using dict_ptr = detail::dict_impl::stateful_pointer<dict_state>;
 
 constexpr const char* kind = "dict";
 
@@ -251,7 +252,8 @@ names_of(const std::map<std::string, stored_value>& m) {
   return out;
 }
 
-dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
+detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
+                                               detail::group_config cfg) {
   detail::start_group(self, std::move(cfg));
   auto group = self->state.cfg.group;
   return {
@@ -351,12 +353,17 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
         send_waiting(self); // failed writes get their next try now
         return rp;
       },
-      [=](retry_atom) {
+      [=](retry_atom) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
         self->state.retry_scheduled = false;
         send_waiting(self);
+        return caf::unit;
       },
       [=](close_atom) -> caf::result<void> {
         auto& st = self->state;
+        if (!detail::sent_by(self, st.cfg.broker))
+          return detail::refused_private_message();
         auto rp = self->make_response_promise<void>();
         auto first = !st.requests.closing();
         st.requests.close(rp);
@@ -372,8 +379,8 @@ dict::behavior_type dict_impl(dict_ptr self, detail::group_config cfg) {
 
 namespace detail {
 
-dict spawn_dict(caf::actor_system& sys, group_config cfg) {
-  return sys.spawn(dict_impl, std::move(cfg));
+dict_impl spawn_dict(caf::actor_system& sys, group_config cfg) {
+  return sys.spawn(dict_behavior, std::move(cfg));
 }
 
 } // namespace detail

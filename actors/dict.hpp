@@ -28,9 +28,8 @@ namespace sasync {
 /// flush() -> void                 answers when every earlier write has
 ///                                 committed, or with the error of one that
 ///                                 failed (it is tried again; see README)
-/// close() -> void                 the broker's, at shutdown: flushes, then
-///                                 quits; the error says what was lost
-/// retry                           its own timer: failed writes go again
+/// At shutdown the broker closes it: it flushes, then quits
+/// (detail/dict_impl.hpp).
 /// The dict owns its group while it lives: writes to the same group through
 /// an items actor do not reach names it has cached.
 using dict = caf::typed_actor<
@@ -40,7 +39,6 @@ using dict = caf::typed_actor<
     caf::replies_to<names_atom>::with<std::vector<std::string>>,
     caf::replies_to<load_atom>::with<std::map<std::string, stored_value>>,
     caf::replies_to<preload_atom>::with<void>,
-    caf::replies_to<flush_atom>::with<void>,
-    caf::replies_to<close_atom>::with<void>, caf::reacts_to<retry_atom>>;
+    caf::replies_to<flush_atom>::with<void>>;
 
 } // namespace sasync

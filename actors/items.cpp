@@ -4,6 +4,7 @@
 
 #include "actors/detail/group_request.hpp"
 #include "actors/detail/item_jobs.hpp"
+#include "actors/detail/private_sender.hpp"
 #include "actors/detail/value_limits.hpp"
 #include "storage/item_store.hpp"
 
@@ -21,7 +22,7 @@ struct items_state {
   static inline const char* name = "sasync.items";
 };
 
-using items_ptr = items::stateful_pointer<items_state>;
+using items_ptr = detail::items_impl::stateful_pointer<items_state>;
 
 constexpr const char* kind = "items";
 
@@ -34,7 +35,8 @@ caf::error check_page(std::uint32_t limit) {
   return {};
 }
 
-items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
+detail::items_impl::behavior_type items_behavior(items_ptr self,
+                                                 detail::group_config cfg) {
   using detail::ordered_request;
   using detail::unordered_read;
   detail::start_group(self, std::move(cfg));
@@ -74,8 +76,8 @@ items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
         return unordered_read<std::map<std::string, stored_value>>(
             self, kind, [=](connection& c) { return load_items(c, group); });
       },
-      [=](names_atom, std::string& from, std::uint32_t limit)
-          -> caf::result<std::vector<std::string>> {
+      [=](names_atom, std::string& from,
+          std::uint32_t limit) -> caf::result<std::vector<std::string>> {
         if (auto err = check_page(limit))
           return err;
         return unordered_read<std::vector<std::string>>(
@@ -92,7 +94,11 @@ items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
               return load_items_from(c, group, from, limit);
             });
       },
-      [=](close_atom) { return detail::close_request(self); },
+      [=](close_atom) -> caf::result<void> {
+        if (!detail::sent_by(self, self->state.cfg.broker))
+          return detail::refused_private_message();
+        return detail::close_request(self);
+      },
   };
 }
 
@@ -100,8 +106,8 @@ items::behavior_type items_impl(items_ptr self, detail::group_config cfg) {
 
 namespace detail {
 
-items spawn_items(caf::actor_system& sys, group_config cfg) {
-  return sys.spawn(items_impl, std::move(cfg));
+items_impl spawn_items(caf::actor_system& sys, group_config cfg) {
+  return sys.spawn(items_behavior, std::move(cfg));
 }
 
 } // namespace detail

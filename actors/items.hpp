@@ -34,13 +34,12 @@ constexpr std::uint32_t max_item_page = 100'000;
 ///                                 a page of names and values, the same way;
 ///                                 n from 1 to max_item_page, else
 ///                                 invalid_argument
-/// close() -> void                 the broker's, at shutdown: answers once
-///                                 every accepted request is answered, then
-///                                 quits; later requests get shutting_down
 /// Operations on one name (set, get, delete) run in the order they arrived,
 /// so the value that stays is the one acknowledged last; names and load read
-/// what has committed. Errors: what the database or queue
-/// reported (database_error, overloaded, timeout, shutting_down, ...).
+/// what has committed. The broker closes it at shutdown
+/// (detail/items_impl.hpp); later requests get shutting_down. Errors: what the
+/// database or queue reported (database_error, overloaded, timeout,
+/// shutting_down, ...).
 using items = caf::typed_actor<
     caf::replies_to<set_atom, std::string, stored_value>::with<void>,
     caf::replies_to<get_atom, std::string>::with<caf::optional<stored_value>>,
@@ -49,8 +48,7 @@ using items = caf::typed_actor<
     caf::replies_to<load_atom>::with<std::map<std::string, stored_value>>,
     caf::replies_to<names_atom, std::string,
                     std::uint32_t>::with<std::vector<std::string>>,
-    caf::replies_to<load_atom, std::string, std::uint32_t>::with<
-        std::map<std::string, stored_value>>,
-    caf::replies_to<close_atom>::with<void>>;
+    caf::replies_to<load_atom, std::string,
+                    std::uint32_t>::with<std::map<std::string, stored_value>>>;
 
 } // namespace sasync

@@ -1,8 +1,9 @@
 // The transaction queue: priority order, bounded capacity, and batches
 // dispatched to idle connection actors.
-#include "actors/transaction_queue.hpp"
+#include "actors/detail/transaction_queue_impl.hpp"
 
 #include "actors/detail/deliver.hpp"
+#include "actors/detail/private_sender.hpp"
 #include "actors/detail/run_timeout.hpp"
 #include "actors/errc.hpp"
 
@@ -125,7 +126,7 @@ struct queue_state {
   }
 };
 
-using queue_ptr = transaction_queue::stateful_pointer<queue_state>;
+using queue_ptr = detail::transaction_queue_impl::stateful_pointer<queue_state>;
 
 void notify_drained(queue_state& st) {
   if (st.waiting() > 0 || st.counters.running > 0)
@@ -698,7 +699,8 @@ caf::result<void> close_all(queue_ptr self) {
   return rp;
 }
 
-transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
+detail::transaction_queue_impl::behavior_type queue_impl(queue_ptr self,
+                                                         queue_config cfg) {
   auto& st = self->state;
   st.capacity = cfg.capacity;
   st.max_batch = std::max<std::size_t>(cfg.max_batch, 1);
@@ -732,12 +734,31 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
         return rp;
       },
       [=](close_atom) -> caf::result<void> { return close_all(self); },
-      [=](expire_atom) { expire(self); },
-      [=](retry_atom, const connection_actor& conn) { retry(self, conn); },
-      [=](retire_atom, const connection_actor& conn, std::uint64_t mark) {
-        retire(self, conn, mark);
+      [=](expire_atom) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
+        expire(self);
+        return caf::unit;
       },
-      [=](overrun_atom) { overrun(self); },
+      [=](retry_atom, const connection_actor& conn) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
+        retry(self, conn);
+        return caf::unit;
+      },
+      [=](retire_atom, const connection_actor& conn,
+          std::uint64_t mark) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
+        retire(self, conn, mark);
+        return caf::unit;
+      },
+      [=](overrun_atom) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
+        overrun(self);
+        return caf::unit;
+      },
       [=](status_atom) {
         auto& s = self->state;
         auto out = s.counters;
@@ -753,9 +774,13 @@ transaction_queue::behavior_type queue_impl(queue_ptr self, queue_config cfg) {
 
 } // namespace
 
-transaction_queue spawn_transaction_queue(caf::actor_system& sys,
-                                          queue_config cfg) {
+namespace detail {
+
+transaction_queue_impl spawn_transaction_queue(caf::actor_system& sys,
+                                               queue_config cfg) {
   return sys.spawn(queue_impl, std::move(cfg));
 }
+
+} // namespace detail
 
 } // namespace sasync

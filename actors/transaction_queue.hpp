@@ -33,30 +33,14 @@ namespace sasync {
 ///   the requester terminates.
 /// release(connection)
 ///   Ends a lease.
-/// drain() -> void
-///   Answers once no job waits or runs.
-/// close() -> void
-///   Closes every connection, answers, then quits. Jobs still waiting fail
-///   with shutting_down. A connection that does not close within
-///   run_timeout (stuck in a database that does not answer) is left
-///   behind, and the answer is errc::timeout.
 /// status() -> queue_status
-/// expire(), retry(connection), retire(connection, mark), overrun()
-///   The queue's own timers: fail the jobs whose wait_timeout has passed;
-///   fail the batches that have run longer than run_timeout;
-///   reconnect a connection that could not open (backoff 50 ms doubling to
-///   5 s; work that never started waits for it, up to wait_timeout); close
-///   an extra writer that has had no work since `mark`.
+/// The broker drains and closes it, and it has timers of its own
+/// (detail/transaction_queue_impl.hpp, where the factory is too).
 using transaction_queue = caf::typed_actor<
     caf::replies_to<run_atom, job_ptr, priority>::with<void>,
     caf::replies_to<lease_atom, priority>::with<connection_actor>,
     caf::reacts_to<release_atom, connection_actor>,
-    caf::replies_to<drain_atom>::with<void>,
-    caf::replies_to<close_atom>::with<void>,
-    caf::replies_to<status_atom>::with<queue_status>,
-    caf::reacts_to<expire_atom>, caf::reacts_to<retry_atom, connection_actor>,
-    caf::reacts_to<retire_atom, connection_actor, std::uint64_t>,
-    caf::reacts_to<overrun_atom>>;
+    caf::replies_to<status_atom>::with<queue_status>>;
 
 struct queue_config {
   std::size_t capacity = 10'000;
@@ -87,8 +71,5 @@ struct queue_config {
   /// Makes an extra writer; without it there is no overflow.
   std::function<connection_actor()> open_overflow;
 };
-
-transaction_queue spawn_transaction_queue(caf::actor_system& sys,
-                                          queue_config cfg);
 
 } // namespace sasync

@@ -2,7 +2,7 @@
 // batch until the test completes it.
 #define CAF_SUITE actors.transaction_queue
 
-#include "actors/transaction_queue.hpp"
+#include "actors/detail/transaction_queue_impl.hpp"
 
 #include "actors/errc.hpp"
 #include "actors/system_config.hpp"
@@ -104,11 +104,10 @@ struct fixture : test_coordinator_fixture<system_config> {
   /// Logs of the extra writers the queue opened, in opening order.
   std::vector<std::shared_ptr<fake_log>> overflow_logs;
 
-  transaction_queue make_queue(std::size_t capacity, std::size_t max_batch,
-                               bool with_reader = false,
-                               std::chrono::milliseconds wait_timeout = {},
-                               std::size_t max_overflow = 0,
-                               std::chrono::milliseconds run_timeout = {}) {
+  detail::transaction_queue_impl make_queue(
+      std::size_t capacity, std::size_t max_batch, bool with_reader = false,
+      std::chrono::milliseconds wait_timeout = {}, std::size_t max_overflow = 0,
+      std::chrono::milliseconds run_timeout = {}) {
     queue_config cfg;
     cfg.wait_timeout = wait_timeout;
     cfg.run_timeout = run_timeout;
@@ -124,12 +123,12 @@ struct fixture : test_coordinator_fixture<system_config> {
     cfg.writers = {writer};
     if (with_reader)
       cfg.readers = {reader};
-    auto q = spawn_transaction_queue(sys, std::move(cfg));
+    auto q = detail::spawn_transaction_queue(sys, std::move(cfg));
     settle();
     return q;
   }
 
-  void submit(transaction_queue& q, int id, priority prio,
+  void submit(detail::transaction_queue_impl& q, int id, priority prio,
               access_mode mode = access_mode::write) {
     outcome[id] = std::nullopt;
     test::ask(

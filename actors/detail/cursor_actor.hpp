@@ -1,12 +1,13 @@
 // How the broker spawns a cursor; users get cursors from the broker.
 #pragma once
 
-#include "actors/cursor.hpp"
+#include "actors/detail/cursor_impl.hpp"
 #include "actors/priority.hpp"
 #include "actors/row_consumer.hpp"
 #include "actors/transaction_queue.hpp"
 #include "storage/value.hpp"
 
+#include <caf/actor_addr.hpp>
 #include <caf/actor_control_block.hpp>
 
 #include <chrono>
@@ -18,6 +19,8 @@ namespace sasync::detail {
 
 struct cursor_config {
   transaction_queue queue;
+  /// The only sender whose open and close the cursor honours.
+  caf::actor_addr broker;
   std::string sql;
   std::vector<value> params;
   priority prio = niceness(0);
@@ -32,6 +35,6 @@ struct cursor_config {
   std::chrono::milliseconds run_timeout{0};
 };
 
-cursor spawn_cursor(caf::actor_system& sys, cursor_config cfg);
+cursor_impl spawn_cursor(caf::actor_system& sys, cursor_config cfg);
 
 } // namespace sasync::detail

@@ -2,11 +2,13 @@
 // these actors from the broker, never by spawning them.
 #pragma once
 
-#include "actors/array.hpp"
-#include "actors/dict.hpp"
-#include "actors/items.hpp"
+#include "actors/detail/array_impl.hpp"
+#include "actors/detail/dict_impl.hpp"
+#include "actors/detail/items_impl.hpp"
 #include "actors/detail/open_requests.hpp"
 #include "actors/transaction_queue.hpp"
+
+#include <caf/actor_addr.hpp>
 
 #include <caf/scheduled_actor.hpp>
 
@@ -21,6 +23,8 @@ struct group_config {
   /// still run while the broker drains.
   transaction_queue queue;
   std::int64_t group = 0;
+  /// The only sender whose close the actor honours.
+  caf::actor_addr broker;
   /// Requests the actor keeps waiting before it refuses more with
   /// overloaded (the broker's queue_capacity).
   std::size_t capacity = 10'000;
@@ -39,8 +43,8 @@ template <class Self> void start_group(Self* self, group_config cfg) {
   self->set_default_handler(caf::drop);
 }
 
-items spawn_items(caf::actor_system& sys, group_config cfg);
-dict spawn_dict(caf::actor_system& sys, group_config cfg);
-array spawn_array(caf::actor_system& sys, group_config cfg);
+items_impl spawn_items(caf::actor_system& sys, group_config cfg);
+dict_impl spawn_dict(caf::actor_system& sys, group_config cfg);
+array_impl spawn_array(caf::actor_system& sys, group_config cfg);
 
 } // namespace sasync::detail
