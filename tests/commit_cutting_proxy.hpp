@@ -26,7 +26,9 @@ class commit_cutting_proxy {
 public:
   /// Listens on a free loopback port; forwards to 127.0.0.1:`upstream`.
   explicit commit_cutting_proxy(std::uint16_t upstream) : upstream_(upstream) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    // Close-on-exec throughout: a program the test starts must not hold a
+    // copy of a socket, or closing it here would not end the connection.
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr = loopback(0);
     socklen_t len = sizeof(addr);
     if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) ||
@@ -77,10 +79,10 @@ private:
       pollfd p{listener_, POLLIN, 0};
       if (::poll(&p, 1, 50) <= 0)
         continue;
-      int client = ::accept(listener_, nullptr, nullptr);
+      int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client < 0)
         continue;
-      int server = ::socket(AF_INET, SOCK_STREAM, 0);
+      int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       auto addr = loopback(upstream_);
       if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr))) {
         ::close(server);

@@ -154,14 +154,7 @@ CAF_TEST(an_items_set_whose_commit_answer_is_lost_is_answered_not_retryable) {
   shutdown(db);
 }
 
-// Disabled until fixed: the CLI gets no answer at all. The node commits
-// the value and its queue counts the job as failed, but the error never
-// reaches the CLI process (strace: nothing arrives after the request) and
-// it exits 2, "no answer within 10 s". A C++ client through the same node
-// gets the error at once, and so does the CLI when the node's connection
-// to PostgreSQL had to be reopened just before. Run it with
-// `sasync-test -s '^actors.promises_commit$' -t a_node_whose`.
-CAF_TEST_DISABLED(a_node_whose_commit_answer_is_lost_makes_the_cli_exit_4) {
+CAF_TEST(a_node_whose_commit_answer_is_lost_makes_the_cli_exit_4) {
   test::scratch_dir dir{"promises-commit"};
   auto config = dir.path() / "sasyncd.ini";
   {
