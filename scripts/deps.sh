@@ -5,6 +5,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libcaf-dev libsqlitecpp-dev libsqlite3-dev libpqxx-dev libpq-dev
   libspdlog-dev libfmt-dev libssl-dev libcli11-dev
+  openssl
   clang libclang-rt-14-dev
   postgresql-15 postgresql-client-15
 )
