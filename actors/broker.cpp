@@ -356,6 +356,7 @@ Handle group_actor(broker_ptr self, group_map<Handle>& groups,
       gc.queue = self->state.queue;
       gc.group = group;
       gc.capacity = self->state.cfg.queue_capacity;
+      gc.cache_capacity = self->state.cfg.dict_cache_capacity;
       entry.held = spawn(self->system(), std::move(gc));
       entry.weak = caf::actor_cast<caf::weak_actor_ptr>(entry.held);
     }
