@@ -366,6 +366,7 @@ Handle group_actor(broker_ptr self, group_map<Handle>& groups,
       gc.group = group;
       gc.capacity = self->state.cfg.queue_capacity;
       gc.broker = self->address();
+      gc.cache_capacity = self->state.cfg.dict_cache_capacity;
       entry.held = spawn(self->system(), std::move(gc));
       entry.weak = caf::actor_cast<caf::weak_actor_ptr>(entry.held);
       entry.addr = entry.held.address();

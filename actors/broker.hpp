@@ -82,6 +82,9 @@ struct broker_config {
   /// sAsync's first(): the first transaction, before any request.
   std::function<void(connection&)> first;
   std::size_t queue_capacity = 10'000;
+  /// Entries each dict keeps in memory once they are written; the least
+  /// recently used go first (entries not written yet always stay).
+  std::size_t dict_cache_capacity = 100'000;
   std::size_t max_batch = 64;
   /// A group actor nobody asked the broker for during this long is let go:
   /// it stops once no handle to it is left and its work is done.

@@ -207,10 +207,14 @@ caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows) {
   }
   if (rows.empty())
     return std::vector<value>{};
+  // The first write too: rows over the limit would wait in memory alike.
   auto limit = pending_batches * st.spec.batch_size;
-  if (st.progress.pending > 0 && st.progress.pending + rows.size() > limit)
-    return make_error(errc::overloaded, std::to_string(st.progress.pending) +
-                                            " rows already wait to be written");
+  if (st.progress.pending + rows.size() > limit)
+    return make_error(errc::overloaded,
+                      "a write of " + std::to_string(rows.size()) +
+                          " rows while " + std::to_string(st.progress.pending) +
+                          " wait would be more than " + std::to_string(limit) +
+                          " (four batches)");
   auto w = std::make_shared<write_entry>();
   w->rp = self->make_response_promise<std::vector<value>>();
   w->rows = std::make_shared<const std::vector<row>>(std::move(rows));

@@ -34,10 +34,11 @@ typename Inspector::result_type inspect(Inspector& f, insert_progress& x) {
 /// of its own: a failing write fails alone. A write longer than batch_size
 /// spans transactions; if one of them fails, the write's error says how
 /// many of its rows committed before it. Errors: invalid_argument (a row of
-/// the wrong width, refused whole), overloaded (more than four batches of
-/// rows wait), shutting_down (the broker closed it at shutdown, once the
-/// writes it had accepted were answered: detail/bulk_insert_impl.hpp), and what
-/// the database reported.
+/// the wrong width, refused whole), overloaded (the write would make more
+/// than four batches of rows wait; a first write of more is refused too),
+/// shutting_down (the broker closed it at shutdown, once the writes it had
+/// accepted were answered: detail/bulk_insert_impl.hpp), and what the
+/// database reported.
 using bulk_insert = caf::typed_actor<
     caf::replies_to<write_atom, std::vector<row>>::with<std::vector<value>>,
     caf::replies_to<progress_atom>::with<insert_progress>>;

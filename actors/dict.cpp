@@ -6,6 +6,7 @@
 #include "actors/detail/group_actors.hpp"
 #include "actors/detail/open_requests.hpp"
 #include "actors/detail/private_sender.hpp"
+#include "actors/detail/recent_names.hpp"
 #include "actors/detail/run_job.hpp"
 #include "actors/errc.hpp"
 #include "storage/item_store.hpp"
@@ -42,7 +43,11 @@ struct dict_state {
   detail::group_config cfg;
   /// What the dict knows; none means the name is known to be missing.
   std::map<std::string, std::optional<stored_value>> cache;
-  /// After preload the cache holds the whole group.
+  /// The cached names whose writes have all committed, the least recently
+  /// used first: the cache drops them beyond cfg.cache_capacity.
+  detail::recent_names clean;
+  /// After preload the cache holds the whole group (until it outgrows
+  /// cfg.cache_capacity).
   bool preloaded = false;
   std::map<std::string, name_writes> writes;
   std::uint64_t last_seq = 0;
@@ -67,6 +72,47 @@ caf::error refusal(const dict_state& st) {
 }
 
 void send_next(dict_ptr self, const std::string& name);
+
+/// overloaded when `added` more names waiting to be written would make them,
+/// with the reads waiting, more than the broker's queue_capacity: while the
+/// database does not take writes, the dict holds no more than that.
+caf::error write_refusal(const dict_state& st, std::size_t added) {
+  auto waiting = st.writes.size() + st.requests.open();
+  if (added == 0 || st.cfg.capacity == 0 || waiting + added <= st.cfg.capacity)
+    return {};
+  return make_error(errc::overloaded,
+                    std::string{kind} + " of group " +
+                        std::to_string(st.cfg.group) + ": " +
+                        std::to_string(st.writes.size()) +
+                        " names already wait to be written");
+}
+
+/// After preload, absence from the cache means "missing"; once the cache
+/// drops entries, a name it lacks is read from the database, so the deletes
+/// not yet written must show in the cache.
+void stop_preloaded(dict_state& st) {
+  st.preloaded = false;
+  for (auto& kvp : st.writes)
+    st.cache.emplace(kvp.first, std::nullopt);
+}
+
+/// Drops the least recently used written entries beyond the bound; entries
+/// not yet written stay.
+void trim_cache(dict_state& st) {
+  while (st.cache.size() > st.cfg.cache_capacity && !st.clean.empty()) {
+    if (st.preloaded)
+      stop_preloaded(st);
+    st.cache.erase(st.clean.take_oldest());
+  }
+}
+
+/// Notes a use of `name`'s cache entry, if it has one and it is written.
+void touch_clean(dict_state& st, const std::string& name) {
+  if (st.writes.count(name) == 0 && st.cache.count(name) > 0) {
+    st.clean.touch(name);
+    trim_cache(st);
+  }
+}
 
 /// Answers close() once no write or read is in flight; writes that never
 /// committed make it an error.
@@ -175,6 +221,7 @@ void send_next(dict_ptr self, const std::string& name) {
   auto& w = i->second;
   if (!w.next) {
     st.writes.erase(i);
+    touch_clean(st, name); // written: it may go now
     return;
   }
   auto op = std::move(*w.next);
@@ -199,6 +246,7 @@ void send_next(dict_ptr self, const std::string& name) {
 /// Records a write in the cache and queues it behind the name's writes.
 void write(dict_ptr self, const std::string& name, write_op op) {
   auto& st = self->state;
+  st.clean.forget(name); // not written: it stays until it is
   if (op || !st.preloaded)
     st.cache[name] = op;
   else
@@ -258,9 +306,12 @@ detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
-        if (auto err = refusal(self->state))
+        auto& st = self->state;
+        if (auto err = refusal(st))
           return err;
         if (auto err = detail::check_stored(&name, x))
+          return err;
+        if (auto err = write_refusal(st, st.writes.count(name) == 0 ? 1 : 0))
           return err;
         write(self, name, std::move(x));
         return caf::unit;
@@ -269,6 +320,12 @@ detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
         if (auto err = refusal(self->state))
           return err;
         if (auto err = detail::check_names(names))
+          return err;
+        std::set<std::string> added;
+        for (auto& name : names)
+          if (self->state.writes.count(name) == 0)
+            added.insert(name);
+        if (auto err = write_refusal(self->state, added.size()))
           return err;
         for (auto& name : names)
           write(self, name, std::nullopt);
@@ -283,9 +340,10 @@ detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
           return err;
         auto i = st.cache.find(name);
         if (i != st.cache.end()) {
-          if (i->second)
-            return caf::optional<stored_value>{*i->second};
-          return caf::optional<stored_value>{};
+          auto found = i->second ? caf::optional<stored_value>{*i->second}
+                                 : caf::optional<stored_value>{};
+          touch_clean(st, name);
+          return found;
         }
         if (st.preloaded)
           return caf::optional<stored_value>{};
@@ -293,10 +351,12 @@ detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
             self, [=](connection& c) { return find_item(c, group, name); },
             [self, name](auto& rp, std::optional<stored_value>& found) {
               // A write since the read began is newer than what it found.
-              auto& entry = self->state.cache.emplace(name, std::move(found))
+              auto& st = self->state;
+              auto& entry = st.cache.emplace(name, std::move(found))
                                 .first->second;
               rp.deliver(entry ? caf::optional<stored_value>{*entry}
                                : caf::optional<stored_value>{});
+              touch_clean(st, name);
             });
       },
       [=](names_atom) -> caf::result<std::vector<std::string>> {
@@ -336,9 +396,18 @@ detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
               // Names written since the load began keep the cache's value.
               for (auto& [name, x] : stored)
                 st.cache.emplace(name, std::move(x));
-              for (auto i = st.cache.begin(); i != st.cache.end();)
-                i = i->second ? std::next(i) : st.cache.erase(i);
+              for (auto i = st.cache.begin(); i != st.cache.end();) {
+                if (i->second) {
+                  if (st.writes.count(i->first) == 0)
+                    st.clean.touch(i->first);
+                  ++i;
+                } else {
+                  st.clean.forget(i->first);
+                  i = st.cache.erase(i);
+                }
+              }
               st.preloaded = true;
+              trim_cache(st);
               detail::deliver_done(rp);
             });
       },

@@ -17,14 +17,20 @@
 namespace sasync {
 
 /// set(name, value) -> void        updates the cache and answers at once; the
-///                                 write follows, in order per name
+///                                 write follows, in order per name;
+///                                 overloaded while queue_capacity names
+///                                 wait to be written
 /// delete(names) -> void           the same, for removals
-/// get(name) -> optional<value>    from the cache, else loaded and cached
+/// get(name) -> optional<value>    from the cache, else loaded and cached;
+///                                 the cache keeps the dict_cache_capacity
+///                                 written entries used last, and every
+///                                 entry not yet written
 /// names() -> vector<string>, load() -> map<string, value>
 ///                                 the database's view with the cache's
 ///                                 newer writes applied
 /// preload() -> void               loads the group; from then on reads never
-///                                 touch the database
+///                                 touch the database (until the cache
+///                                 outgrows dict_cache_capacity)
 /// flush() -> void                 answers when every earlier write has
 ///                                 committed, or with the error of one that
 ///                                 failed (it is tried again; see README)

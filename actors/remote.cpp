@@ -25,6 +25,12 @@ struct stand_in_state {
   std::string where;
   std::map<std::uint64_t, caf::response_promise> pending;
   std::uint64_t next_id = 0;
+  /// The stand-ins handed out through this one, by the actor they stand in
+  /// for: asking for the same actor again gives the same stand-in, so a
+  /// client holds one per remote actor however often it asks.
+  std::map<caf::actor_addr, caf::actor> stand_ins;
+  /// The same stand-ins the other way round, to forget one that quit.
+  std::map<caf::actor_addr, caf::actor_addr> stands_for;
   static inline const char* name = "sasync.remote";
 };
 
@@ -40,9 +46,16 @@ caf::message wrap_handles(stand_in_ptr self, caf::message msg) {
   auto& where = self->state.where;
   auto wrap = [&](const auto& handle) {
     using handle_type = std::decay_t<decltype(handle)>;
-    auto sub = spawn_stand_in(sys, caf::actor_cast<caf::actor>(handle), where);
-    self->link_to(sub);
-    return caf::actor_cast<handle_type>(sub);
+    auto target = caf::actor_cast<caf::actor>(handle);
+    auto& known = self->state.stand_ins;
+    auto i = known.find(target.address());
+    if (i == known.end()) {
+      auto sub = spawn_stand_in(sys, target, where);
+      self->link_to(sub);
+      self->state.stands_for.emplace(sub.address(), target.address());
+      i = known.emplace(target.address(), std::move(sub)).first;
+    }
+    return caf::actor_cast<handle_type>(i->second);
   };
   if (msg.match_elements<items>())
     return caf::make_message(wrap(msg.get_as<items>(0)));
@@ -119,6 +132,11 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
   // A linked stand-in whose target ended normally is no reason to go;
   // one that lost the node, or disconnect_node, is.
   self->set_exit_handler([self](caf::exit_msg& em) {
+    auto& st = self->state;
+    if (auto i = st.stands_for.find(em.source); i != st.stands_for.end()) {
+      st.stand_ins.erase(i->second);
+      st.stands_for.erase(i);
+    }
     if (em.reason != caf::exit_reason::normal)
       fail_and_quit(self, em.reason);
   });

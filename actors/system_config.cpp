@@ -79,7 +79,9 @@ void add_sasync_options(caf::config_option_set& opts) {
       .add<std::string>("synchronous",
                         "SQLite: OFF, NORMAL, FULL, EXTRA (FULL)")
       .add<std::string>("journal-mode", "SQLite: WAL, DELETE, ... (WAL)")
-      .add<std::size_t>("queue-capacity", "jobs waiting before 'overloaded'");
+      .add<std::size_t>("queue-capacity", "jobs waiting before 'overloaded'")
+      .add<std::size_t>("dict-cache-capacity",
+                        "written entries each dict keeps in memory (100000)");
 }
 
 engine_config engine_from(const caf::actor_system_config& cfg) {
@@ -102,6 +104,10 @@ engine_config engine_from(const caf::actor_system_config& cfg) {
 
 std::size_t queue_capacity_from(const caf::actor_system_config& cfg) {
   return caf::get_or(cfg, "sasync.queue-capacity", std::size_t{10'000});
+}
+
+std::size_t dict_cache_capacity_from(const caf::actor_system_config& cfg) {
+  return caf::get_or(cfg, "sasync.dict-cache-capacity", std::size_t{100'000});
 }
 
 bool tls_configured(const caf::actor_system_config& cfg) {

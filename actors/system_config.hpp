@@ -26,7 +26,7 @@ void configure(caf::actor_system_config& cfg);
 
 /// Declares the `[sasync]` options of config files and command lines:
 /// url, pool-size, max-overflow, pool-timeout (seconds), echo, synchronous,
-/// journal-mode, queue-capacity.
+/// journal-mode, queue-capacity, dict-cache-capacity.
 void add_sasync_options(caf::config_option_set& opts);
 
 /// The engine the `[sasync]` options describe: `url` (or the default engine)
@@ -36,6 +36,9 @@ engine_config engine_from(const caf::actor_system_config& cfg);
 
 /// `sasync.queue-capacity`, or the default of 10,000.
 std::size_t queue_capacity_from(const caf::actor_system_config& cfg);
+
+/// `sasync.dict-cache-capacity`, or the default of 100,000.
+std::size_t dict_cache_capacity_from(const caf::actor_system_config& cfg);
 
 /// True when `cfg` names a certificate, its key and a CA file
 /// (openssl.certificate, openssl.key, openssl.cafile): nodes then talk TLS
@@ -69,7 +72,8 @@ struct system_config : caf::actor_system_config {
                                     {"sasync.max-overflow", 0, 10'000},
                                     {"sasync.pool-timeout", 0.001, 86'400},
                                     {"sasync.run-timeout", 0.001, 86'400},
-                                    {"sasync.queue-capacity", 1, 1e12}};
+                                    {"sasync.queue-capacity", 1, 1e12},
+                                    {"sasync.dict-cache-capacity", 1, 1e12}};
 
   /// What load_guarded_middleman() lets peers send.
   wire_limits wire;

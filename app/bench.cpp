@@ -242,6 +242,7 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   sasync::broker_config bc;
   bc.engine = engine;
   bc.queue_capacity = sasync::queue_capacity_from(sys.config());
+  bc.dict_cache_capacity = sasync::dict_cache_capacity_from(sys.config());
   auto db = sasync::spawn_broker(sys, bc);
   caf::scoped_actor self{sys};
   auto batches = [&] {

@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   sasync::broker_config bc;
   bc.engine = engine;
   bc.queue_capacity = sasync::queue_capacity_from(cfg);
+  bc.dict_cache_capacity = sasync::dict_cache_capacity_from(cfg);
   bc.tables = {events_table()};
   bc.first = [](sasync::connection& c) { c.execute("DELETE FROM events"); };
   auto db = sasync::spawn_broker(sys, bc);

@@ -124,6 +124,7 @@ int run(daemon_config& cfg) {
   sasync::broker_config bc;
   bc.engine = engine;
   bc.queue_capacity = sasync::queue_capacity_from(cfg);
+  bc.dict_cache_capacity = sasync::dict_cache_capacity_from(cfg);
   auto db = sasync::spawn_broker(sys, bc);
   auto entry = sasync::spawn_node(sys, db, cfg.limits);
   // SO_REUSEADDR: a restart need not wait for the connections of the last

@@ -17,6 +17,10 @@ namespace sasync {
 /// writers take the write lock when their transaction begins.
 enum class access_mode : unsigned char { read, write };
 
+/// Prepared statements each connection keeps; a peer may send any number of
+/// distinct statements, so the cache is bounded.
+inline constexpr std::size_t statement_cache_capacity = 256;
+
 /// One database connection. It belongs to exactly one owner at a time (in
 /// sasync, one connection actor) and is not thread-safe, but for
 /// interrupt(). Every member that talks to the database throws

@@ -10,6 +10,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <list>
 #include <string_view>
 #include <unordered_map>
 
@@ -26,6 +27,10 @@ constexpr pqxx::oid int4_oid = 23;
 constexpr pqxx::oid float4_oid = 700;
 constexpr pqxx::oid float8_oid = 701;
 constexpr pqxx::oid numeric_oid = 1700;
+
+/// Statement text each connection keeps prepared, at most: statements may
+/// be large (a peer's up to the node's statement_bytes).
+constexpr size_t statement_cache_bytes = 64 << 20;
 
 failure_kind classify(const std::string& sqlstate) {
   if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03")
@@ -188,6 +193,7 @@ public:
     auto tx = std::move(tx_);
     try {
       tx->commit();
+      deallocate_evicted();
     } catch (const pqxx::in_doubt_error& e) {
       broken_ = true;
       // The commit may have happened: never safe to run again blindly.
@@ -216,6 +222,7 @@ public:
       broken_ = true;
     }
     tx_.reset();
+    deallocate_evicted();
   }
 
   result_set execute(std::string_view sql,
@@ -288,7 +295,7 @@ public:
   }
 
   size_t prepare_count() const noexcept override {
-    return cache_.size();
+    return prepare_count_;
   }
 
   void interrupt() noexcept override {
@@ -391,14 +398,63 @@ private:
     size_t parameters;
   };
 
+  /// Statements with their text, the most recently used first.
+  using statement_list =
+      std::list<std::pair<std::string, prepared_statement>>;
+
   const prepared_statement& prepared(std::string_view sql) {
-    std::string key{sql};
-    if (auto i = cache_.find(key); i != cache_.end())
-      return i->second;
-    prepared_statement stmt{"sasync_" + std::to_string(cache_.size() + 1), 0};
+    if (auto i = cache_.find(sql); i != cache_.end()) {
+      recency_.splice(recency_.begin(), recency_, i->second);
+      return i->second->second;
+    }
+    while (!recency_.empty() &&
+           (cache_.size() >= statement_cache_capacity ||
+            cached_bytes_ + sql.size() > statement_cache_bytes))
+      evict_least_recent();
+    // Names are never reused: one whose DEALLOCATE waits cannot collide.
+    prepared_statement stmt{"sasync_" + std::to_string(++prepare_count_), 0};
     conn_.prepare(stmt.name, native_placeholders(dialect_kind::postgresql, sql,
                                                  &stmt.parameters));
-    return cache_.emplace(std::move(key), std::move(stmt)).first->second;
+    recency_.emplace_front(std::string{sql}, std::move(stmt));
+    cache_.emplace(recency_.front().first, recency_.begin());
+    cached_bytes_ += sql.size();
+    return recency_.front().second;
+  }
+
+  /// Drops the least recently used statement from the cache and from the
+  /// server. In a failed transaction PostgreSQL refuses DEALLOCATE (25P02):
+  /// the statement then goes once the transaction has ended.
+  void evict_least_recent() {
+    auto name = std::move(recency_.back().second.name);
+    cached_bytes_ -= recency_.back().first.size();
+    cache_.erase(recency_.back().first);
+    recency_.pop_back();
+    try {
+      conn_.unprepare(name);
+    } catch (const pqxx::broken_connection&) {
+      throw; // guarded() reports it
+    } catch (const pqxx::sql_error&) {
+      if (!tx_)
+        throw;
+      evicted_.push_back(std::move(name));
+    }
+  }
+
+  /// DEALLOCATEs the statements evicted in a failed transaction, now that
+  /// it has ended.
+  void deallocate_evicted() noexcept {
+    if (broken_)
+      return; // a new connection starts without them
+    for (auto i = evicted_.begin(); i != evicted_.end();) {
+      try {
+        conn_.unprepare(*i);
+      } catch (const pqxx::sql_error&) {
+        // Outside a transaction only a server that never had it refuses.
+      } catch (...) {
+        return;
+      }
+      i = evicted_.erase(i);
+    }
   }
 
   /// The server answers a wrong count with a protocol error that libpqxx
@@ -415,7 +471,13 @@ private:
   access_mode mode_;
   pqxx::connection conn_;
   std::unique_ptr<pqxx::transaction_base> tx_;
-  std::unordered_map<std::string, prepared_statement> cache_;
+  statement_list recency_;
+  /// Keys view the texts in recency_.
+  std::unordered_map<std::string_view, statement_list::iterator> cache_;
+  size_t cached_bytes_ = 0;
+  /// Statements evicted whose DEALLOCATE the server refused so far.
+  std::vector<std::string> evicted_;
+  size_t prepare_count_ = 0;
   size_t cursors_opened_ = 0;
   bool broken_ = false;
 };

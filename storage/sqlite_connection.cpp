@@ -16,9 +16,6 @@ namespace sasync {
 
 namespace {
 
-/// Prepared statements kept per connection before the cache starts over.
-constexpr size_t statement_cache_capacity = 256;
-
 failure_kind classify(int primary_code) {
   switch (primary_code) {
   case SQLITE_BUSY:

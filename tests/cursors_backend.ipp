@@ -529,6 +529,33 @@ CAF_TEST(a_failing_write_fails_alone_and_a_long_one_says_what_committed) {
   CAF_CHECK(shutdown(db));
 }
 
+CAF_TEST(a_first_write_is_bounded_like_later_ones) {
+  auto db = start();
+  auto inserter = require(insert_into(
+      self, db, insert_spec{"cursor_rows", {"name"}, "id", 10}, limit));
+  // Four batches of rows may wait; a first write of more is refused whole.
+  auto rows_named = [](const std::string& prefix, int n) {
+    std::vector<row> out;
+    for (int k = 0; k < n; ++k)
+      out.push_back(row{prefix + std::to_string(k)});
+    return out;
+  };
+  auto too_long = detail::ask<std::vector<value>>(
+      self, inserter, limit, write_atom::value, rows_named("big", 41));
+  CAF_CHECK(is(error_of(too_long), errc::overloaded));
+  if (too_long)
+    CAF_MESSAGE("a first write of 41 rows was accepted");
+  auto counted = require(sql(db, "SELECT count(*) FROM cursor_rows"));
+  CAF_CHECK_EQUAL(counted.rows.at(0).at(0).as_integer(), 0);
+  auto fits = detail::ask<std::vector<value>>(
+      self, inserter, limit, write_atom::value, rows_named("fit", 40));
+  CAF_CHECK(fits && fits->size() == 40u);
+  auto seen = require(detail::ask<insert_progress>(self, inserter, limit,
+                                                   progress_atom::value));
+  CAF_CHECK_EQUAL(seen.written, 40u);
+  CAF_CHECK(shutdown(db));
+}
+
 CAF_TEST(a_named_statement_is_prepared_once_per_connection) {
   auto db = start(2, "5");
   fill(db, 10);

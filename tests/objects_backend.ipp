@@ -28,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include <sys/resource.h>
 
@@ -406,6 +407,168 @@ CAF_TEST(shutdown_flushes_the_dict_without_being_asked) {
   auto again = start();
   CAF_CHECK(stored_in<std::int64_t>(again, 6) == written);
   CAF_CHECK(shutdown(again));
+}
+
+namespace {
+
+/// Holds the broker's only writer in a transaction until released: to the
+/// dict, the database stops answering writes.
+struct stuck_writer {
+  std::promise<void> started;
+  std::shared_ptr<std::promise<void>> release =
+      std::make_shared<std::promise<void>>();
+
+  /// Sends the holding transaction and waits until it runs; the answer
+  /// comes once it is let go.
+  auto hold(caf::scoped_actor& self, const broker& db) {
+    auto running = started.get_future();
+    auto until = release->get_future().share();
+    auto begun = std::make_shared<std::promise<void>>(std::move(started));
+    auto answer = self->request(
+        db, bound, transact_atom::value,
+        job_ptr{make_job(access_mode::write,
+                         [begun, until](auto&) {
+                           begun->set_value();
+                           until.wait_for(bound);
+                         })},
+        niceness(0));
+    CAF_REQUIRE(running.wait_for(bound) == std::future_status::ready);
+    return answer;
+  }
+
+  void let_go() { release->set_value(); }
+};
+
+} // namespace
+
+CAF_TEST(a_dict_refuses_writes_beyond_queue_capacity_while_writes_are_stuck) {
+  broker_config bc;
+  bc.engine = engine_config::parse(where.url());
+  bc.engine->set_option("pool-size", "1");
+  bc.engine->set_option("max-overflow", "0");
+  bc.queue_capacity = 50;
+  auto db = spawn_broker(sys, bc);
+  auto cache = require(dict_of(self, db, 9, limit));
+  stuck_writer writer;
+  auto held = writer.hold(self, db);
+  std::set<std::string> accepted;
+  int overloaded = 0;
+  for (int i = 0; i < 500; ++i) {
+    auto name = "w" + std::to_string(i);
+    auto x = set(self, cache, name, std::int64_t{i}, limit);
+    if (x)
+      accepted.insert(name);
+    else if (is(x.error(), errc::overloaded))
+      ++overloaded;
+    else
+      CAF_FAIL(sys.render(x.error()));
+  }
+  // A new write to a name that waits already takes no more room.
+  auto again = set(self, cache, *accepted.begin(), std::int64_t{-1}, limit);
+  CAF_MESSAGE(accepted.size() << " of 500 sets accepted, " << overloaded
+                              << " refused with overloaded");
+  CAF_CHECK_LESS_OR_EQUAL(accepted.size(), 50u);
+  CAF_CHECK_GREATER(overloaded, 0);
+  CAF_CHECK(again);
+  writer.let_go();
+  held.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  bool flushed = false;
+  self->request(cache, bound, flush_atom::value)
+      .receive([&] { flushed = true; },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_REQUIRE(flushed);
+  auto stored = stored_in<std::int64_t>(db, 9);
+  std::set<std::string> stored_names;
+  for (auto& kvp : stored)
+    stored_names.insert(kvp.first);
+  CAF_CHECK(stored_names == accepted);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(a_dict_keeps_its_recent_clean_entries_and_every_unwritten_one) {
+  broker_config bc;
+  bc.engine = engine_config::parse(where.url());
+  bc.engine->set_option("pool-size", "1");
+  bc.engine->set_option("max-overflow", "0");
+  bc.dict_cache_capacity = 10;
+  auto db = spawn_broker(sys, bc);
+  auto cache = require(dict_of(self, db, 8, limit));
+  // Unwritten entries stay, however many: the writer is stuck, and a read
+  // that reached the database would not see them.
+  stuck_writer writer;
+  auto held = writer.hold(self, db);
+  for (std::int64_t i = 0; i < 30; ++i)
+    CAF_REQUIRE(set(self, cache, "d" + std::to_string(i), i, limit));
+  for (std::int64_t i = 0; i < 30; ++i) {
+    auto x = get<std::int64_t>(self, cache, "d" + std::to_string(i),
+                               caf::duration{std::chrono::seconds(5)});
+    CAF_CHECK(x && *x && **x == i);
+  }
+  writer.let_go();
+  held.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  self->request(cache, bound, flush_atom::value)
+      .receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  // Written, they are clean: the least recently used go first. d0 was
+  // read last of all, so it stays.
+  for (std::int64_t i = 1; i < 30; ++i)
+    CAF_REQUIRE(get<std::int64_t>(self, cache, "d" + std::to_string(i), limit));
+  CAF_REQUIRE(get<std::int64_t>(self, cache, "d0", limit));
+  // Remove the rows behind the dict's back: what it still answers, it
+  // answers from its cache.
+  self->request(db, bound, sql_atom::value,
+                std::string{"DELETE FROM sasync_items WHERE group_id = 8"},
+                std::vector<value>{})
+      .receive([](result_set&) {},
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  // The ten used last: d21..d29, then d0.
+  std::vector<std::string> cached;
+  for (std::int64_t i : {0, 21, 22, 23, 24, 25, 26, 27, 28, 29}) {
+    auto x = get<std::int64_t>(self, cache, "d" + std::to_string(i), limit);
+    CAF_REQUIRE(x);
+    if (*x && **x == i)
+      cached.push_back("d" + std::to_string(i));
+  }
+  CAF_MESSAGE(cached.size() << " of the 10 entries used last answered from "
+                               "the cache");
+  CAF_CHECK_EQUAL(cached.size(), 10u);
+  // d1 was dropped: the database answers, and it no longer has it.
+  auto d1 = get<std::int64_t>(self, cache, "d1", limit);
+  CAF_CHECK(d1 && !*d1);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(a_preloaded_dict_larger_than_its_cache_still_answers_every_name) {
+  broker_config bc;
+  bc.engine = engine_config::parse(where.url());
+  bc.dict_cache_capacity = 10;
+  auto db = spawn_broker(sys, bc);
+  auto store = require(items_of(self, db, 10, limit));
+  for (std::int64_t i = 0; i < 25; ++i)
+    CAF_REQUIRE(set(self, store, "p" + std::to_string(i), i, limit));
+  auto cache = require(dict_of(self, db, 10, limit));
+  self->request(cache, bound, preload_atom::value)
+      .receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_REQUIRE(set(self, cache, "p0", std::int64_t{100}, limit));
+  CAF_REQUIRE(set(self, cache, "q", std::int64_t{7}, limit));
+  std::vector<std::string> names = {"p1"};
+  self->request(cache, bound, delete_atom::value, names)
+      .receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  for (std::int64_t i = 2; i < 25; ++i) {
+    auto x = get<std::int64_t>(self, cache, "p" + std::to_string(i), limit);
+    CAF_CHECK(x && *x && **x == i);
+  }
+  auto p0 = get<std::int64_t>(self, cache, "p0", limit);
+  CAF_CHECK(p0 && *p0 && **p0 == 100);
+  auto p1 = get<std::int64_t>(self, cache, "p1", limit);
+  CAF_CHECK(p1 && !*p1);
+  auto q = get<std::int64_t>(self, cache, "q", limit);
+  CAF_CHECK(q && *q && **q == 7);
+  std::vector<std::string> listed;
+  self->request(cache, bound, names_atom::value)
+      .receive([&](std::vector<std::string>& x) { listed = std::move(x); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(listed.size(), 25u); // p0, p2..p24 and q
+  CAF_CHECK(shutdown(db));
 }
 
 CAF_TEST(array_cells_set_get_delete_and_clear) {

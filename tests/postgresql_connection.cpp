@@ -175,6 +175,65 @@ CAF_TEST(statements_are_prepared_once_per_connection) {
   CAF_CHECK_EQUAL(conn->prepare_count(), before + 1);
 }
 
+/// Statements the server holds prepared for this session.
+std::int64_t server_prepared(connection& conn) {
+  auto rs = conn.execute("SELECT count(*) FROM pg_prepared_statements");
+  return rs.rows.at(0).at(0).as_integer();
+}
+
+/// A statement text of its own for each i.
+std::string distinct_select(size_t i) {
+  return "SELECT " + std::to_string(i) + "::bigint + ?::bigint";
+}
+
+CAF_TEST(distinct_statements_keep_the_server_side_count_at_the_cap) {
+  auto n = statement_cache_capacity + 100;
+  for (size_t i = 0; i < n; ++i)
+    conn->execute(distinct_select(i), {std::int64_t{1}});
+  auto held = server_prepared(*conn);
+  CAF_MESSAGE(n << " distinct statements: the server holds " << held
+                << " prepared");
+  CAF_CHECK_LESS_OR_EQUAL(held, static_cast<std::int64_t>(
+                                    statement_cache_capacity));
+}
+
+CAF_TEST(an_evicted_statement_runs_correctly_when_used_again) {
+  conn->execute(distinct_select(0), {std::int64_t{1}});
+  for (size_t i = 1; i <= statement_cache_capacity; ++i)
+    conn->execute(distinct_select(i), {std::int64_t{1}});
+  auto before = conn->prepare_count();
+  auto rs = conn->execute(distinct_select(0), {std::int64_t{41}});
+  CAF_CHECK_EQUAL(rs.rows.at(0).at(0).as_integer(), 41);
+  CAF_CHECK_EQUAL(conn->prepare_count(), before + 1); // prepared again
+  CAF_CHECK_LESS_OR_EQUAL(server_prepared(*conn),
+                          static_cast<std::int64_t>(statement_cache_capacity));
+}
+
+CAF_TEST(a_statement_evicted_in_a_failed_transaction_keeps_the_connection) {
+  for (size_t i = 0; i < statement_cache_capacity; ++i)
+    conn->execute(distinct_select(i), {std::int64_t{1}});
+  {
+    transaction tx{*conn, access_mode::write};
+    conn->execute("INSERT INTO " + table + " (k) VALUES (1)");
+    auto msg = failure_of(
+        [&] { conn->execute("INSERT INTO " + table + " (k) VALUES (1)"); });
+    CAF_CHECK_NOT_EQUAL(msg.find("duplicate key"), std::string::npos);
+    // The transaction is aborted; a new statement evicts the oldest.
+    std::string code;
+    msg = failure_of([&] { conn->execute("SELECT 'new'::text"); }, &code);
+    CAF_MESSAGE("in the aborted transaction: " << msg);
+    CAF_CHECK_EQUAL(code, "25P02");
+  } // rolls back
+  CAF_REQUIRE(conn->usable());
+  CAF_CHECK_EQUAL(count(), 0);
+  auto rs = conn->execute(distinct_select(0), {std::int64_t{6}});
+  CAF_CHECK_EQUAL(rs.rows.at(0).at(0).as_integer(), 6);
+  rs = conn->execute("SELECT 'new'::text");
+  CAF_CHECK_EQUAL(rs.rows.at(0).at(0).as_text(), "new");
+  CAF_CHECK_LESS_OR_EQUAL(server_prepared(*conn),
+                          static_cast<std::int64_t>(statement_cache_capacity));
+}
+
 CAF_TEST(errors_keep_postgresql_words_and_sqlstate) {
   conn->execute("INSERT INTO " + table + " (k) VALUES (1)");
   std::string code;

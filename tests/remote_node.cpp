@@ -817,6 +817,39 @@ CAF_TEST(a_dead_node_fails_pending_requests_at_once_and_can_be_reconnected) {
   CAF_CHECK_EQUAL(second.stop(), 0);
 }
 
+CAF_TEST(asking_for_the_same_group_actor_again_reuses_its_stand_in) {
+  test::daemon_process daemon{config()};
+  auto db = connect(daemon.port());
+  auto first = require(items_of(self, db, 7, limit));
+  require(set(self, first, "kept", std::int64_t{7}, limit));
+  auto before = sys.registry().running();
+  // 100,000 asks, up to 1,000 in flight; each answer is dropped at once.
+  constexpr int asks = 100'000;
+  constexpr int in_flight = 1'000;
+  int answered = 0;
+  for (int sent = 0; sent < asks; sent += in_flight) {
+    std::vector<decltype(self->request(db, limit, items_atom::value,
+                                       std::int64_t{7}))>
+        handles;
+    for (int k = 0; k < in_flight; ++k)
+      handles.push_back(
+          self->request(db, limit, items_atom::value, std::int64_t{7}));
+    for (auto& h : handles)
+      h.receive([&](items&) { ++answered; },
+                [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  }
+  auto after = sys.registry().running();
+  CAF_MESSAGE(asks << " asks for items(7): " << before
+                   << " actors running before, " << after << " after");
+  CAF_CHECK_EQUAL(answered, asks);
+  CAF_CHECK_LESS_OR_EQUAL(after, before + 2);
+  // The stand-in handed out again still reaches the group.
+  auto again = require(items_of(self, db, 7, limit));
+  CAF_CHECK_EQUAL(require(get<std::int64_t>(self, again, "kept", limit)),
+                  std::optional<std::int64_t>{7});
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
 CAF_TEST(tls_serves_a_known_peer_and_refuses_others) {
   make_certificate("ca", "");
   make_certificate("node", "ca");

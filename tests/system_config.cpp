@@ -40,7 +40,8 @@ CAF_TEST(config_file_options_describe_the_engine) {
                     "pool-size=3\n"
                     "pool-timeout=2.5\n"
                     "echo=true\n"
-                    "queue-capacity=77\n");
+                    "queue-capacity=77\n"
+                    "dict-cache-capacity=12\n");
   auto engine = engine_from(*cfg);
   CAF_CHECK_EQUAL(engine.path, "from-file.db");
   CAF_CHECK_EQUAL(engine.synchronous, "NORMAL");
@@ -48,6 +49,7 @@ CAF_TEST(config_file_options_describe_the_engine) {
   CAF_CHECK_EQUAL(engine.pool_timeout.count(), 2500);
   CAF_CHECK(engine.echo);
   CAF_CHECK_EQUAL(queue_capacity_from(*cfg), 77u);
+  CAF_CHECK_EQUAL(dict_cache_capacity_from(*cfg), 12u);
 }
 
 CAF_TEST(command_line_overrides_the_config_file) {
@@ -62,6 +64,7 @@ CAF_TEST(without_options_the_default_engine_serves) {
   auto cfg = parsed("");
   CAF_CHECK_EQUAL(engine_from(*cfg).path, default_engine().path);
   CAF_CHECK_EQUAL(queue_capacity_from(*cfg), 10'000u);
+  CAF_CHECK_EQUAL(dict_cache_capacity_from(*cfg), 100'000u);
 }
 
 CAF_TEST(bad_option_values_are_rejected_by_name) {
@@ -101,6 +104,9 @@ CAF_TEST(a_value_its_option_cannot_take_is_refused_alike_from_file_and_args) {
             "bad value for sasync.run-timeout: inf (from 0.001 to 86400)"},
            {"sasync", "queue-capacity", "0", "0",
             "bad value for sasync.queue-capacity: 0 (from 1 to "
+            "1000000000000)"},
+           {"sasync", "dict-cache-capacity", "0", "0",
+            "bad value for sasync.dict-cache-capacity: 0 (from 1 to "
             "1000000000000)"},
            {"sasync", "url", "5", "", // text on the command line
             "bad value for sasync.url: 5 (text in double quotes)"},

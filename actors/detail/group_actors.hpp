@@ -28,6 +28,9 @@ struct group_config {
   /// Requests the actor keeps waiting before it refuses more with
   /// overloaded (the broker's queue_capacity).
   std::size_t capacity = 10'000;
+  /// The dict's bound on written entries kept in memory
+  /// (broker_config::dict_cache_capacity).
+  std::size_t cache_capacity = 100'000;
   /// The dict's first wait before it tries a failed write again; it doubles
   /// up to `max_retry_delay`.
   std::chrono::milliseconds retry_delay{100};
