@@ -1,11 +1,15 @@
-// Client-side helpers: the actor of a group from a broker, and set/get of
-// any CAF-inspectable T on items, dict and array actors, from scoped and
-// event-based actors alike. Values are encoded and decoded here, on the
+// Client-side helpers for the group actors: set/get of any CAF-inspectable
+// T on items, dict and array actors, and their other messages, from scoped
+// and event-based actors alike. Values are encoded and decoded here, on the
 // client's side, so a remote node's actors never need the user's types.
+// Includes the helpers for a node's messages (client_node.hpp) and for rows
+// in bulk (client_rows.hpp), so one include offers every helper.
 #pragma once
 
 #include "actors/array.hpp"
-#include "actors/node.hpp"
+#include "actors/client_node.hpp"
+#include "actors/client_request.hpp"
+#include "actors/client_rows.hpp"
 #include "actors/dict.hpp"
 #include "actors/errc.hpp"
 #include "actors/items.hpp"
@@ -28,38 +32,11 @@ namespace sasync {
 
 namespace detail {
 
-/// Cancels the timeout of a request whose answer has come. A blocking actor
-/// keeps an expired timeout it no longer waits for in its mailbox, and every
-/// later receive scans past it: a long run of requests would slow down and
-/// grow by one message per request once it has run longer than the timeout.
-template <class Handle>
-void forget_timeout(caf::scoped_actor& self, const Handle& answered) {
-  self->clock().cancel_request_timeout(self.ptr(), answered.id());
-}
-
-/// A request from a scoped actor, its answer as caf::expected.
-template <class R, class Handle, class... Ts>
-caf::expected<R> ask(caf::scoped_actor& self, const Handle& dest,
-                     caf::duration timeout, Ts&&... xs) {
-  caf::error failure;
-  std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> result{};
-  auto on_error = [&](caf::error& err) { failure = std::move(err); };
-  auto h = self->request(dest, timeout, std::forward<Ts>(xs)...);
-  if constexpr (std::is_void_v<R>)
-    h.receive([] {}, on_error);
-  else
-    h.receive([&](R& x) { result.emplace(std::move(x)); }, on_error);
-  forget_timeout(self, h);
-  if (failure)
-    return failure;
-  if constexpr (std::is_void_v<R>)
-    return caf::expected<void>{};
-  else
-    return std::move(*result);
-}
-
-/// Encodes, with a failure as an error value.
+/// Encodes, with a failure as an error value; a stored_value stays as it
+/// is.
 template <class T> caf::expected<stored_value> try_encode(const T& x) {
+  if constexpr (std::is_same_v<T, stored_value>)
+    return x;
   try {
     return encode(x);
   } catch (const storage_failure& f) {
@@ -73,6 +50,8 @@ caf::expected<std::optional<T>>
 try_decode(const caf::optional<stored_value>& x) {
   if (!x)
     return std::optional<T>{};
+  if constexpr (std::is_same_v<T, stored_value>)
+    return std::optional<T>{*x};
   try {
     return std::optional<T>{decode<T>(*x)};
   } catch (const storage_failure& f) {
@@ -83,6 +62,8 @@ try_decode(const caf::optional<stored_value>& x) {
 template <class T>
 caf::expected<std::map<std::string, T>>
 try_decode_all(const std::map<std::string, stored_value>& xs) {
+  if constexpr (std::is_same_v<T, stored_value>)
+    return xs;
   std::map<std::string, T> out;
   for (auto& [name, x] : xs) {
     try {
@@ -115,20 +96,11 @@ constexpr bool is_named_store =
 
 } // namespace detail
 
-// -- the actor of a group -----------------------------------------------------
-
-/// The items actor of `group` on `db` (made on first use).
-caf::expected<items> items_of(caf::scoped_actor& self, const node& db,
-                              std::int64_t group,
-                              caf::duration timeout = caf::infinite);
-/// The dict actor of `group` on `db`.
-caf::expected<dict> dict_of(caf::scoped_actor& self, const node& db,
-                            std::int64_t group,
-                            caf::duration timeout = caf::infinite);
-/// The array actor of `group` on `db`.
-caf::expected<array> array_of(caf::scoped_actor& self, const node& db,
-                              std::int64_t group,
-                              caf::duration timeout = caf::infinite);
+// Every helper takes a client_timeout last (client_request.hpp: a
+// std::chrono or caf::duration; none locally and remote_request_timeout
+// through a node by default). T = stored_value passes the stored form (type
+// name and bytes) unchanged. Once the broker has shut down, requests fail
+// with errc::shutting_down.
 
 // -- scoped actors: items and dict --------------------------------------------
 
@@ -137,12 +109,12 @@ template <class T, class Handle,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 caf::expected<void> set(caf::scoped_actor& self, const Handle& store,
                         const std::string& name, const T& x,
-                        caf::duration timeout = caf::infinite) {
+                        client_timeout timeout = {}) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return encoded.error();
-  return detail::ask<void>(self, store, timeout, set_atom::value, name,
-                           std::move(*encoded));
+  return detail::call<void>(self, store, timeout, detail::gone_means::shut_down,
+                            set_atom::value, name, std::move(*encoded));
 }
 
 /// The T under `name`; none when missing; type_mismatch when it is stored
@@ -151,9 +123,10 @@ template <class T, class Handle,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 caf::expected<std::optional<T>>
 get(caf::scoped_actor& self, const Handle& store, const std::string& name,
-    caf::duration timeout = caf::infinite) {
-  auto found = detail::ask<caf::optional<stored_value>>(self, store, timeout,
-                                                        get_atom::value, name);
+    client_timeout timeout = {}) {
+  auto found = detail::call<caf::optional<stored_value>>(
+      self, store, timeout, detail::gone_means::shut_down, get_atom::value,
+      name);
   if (!found)
     return found.error();
   return detail::try_decode<T>(*found);
@@ -165,9 +138,9 @@ template <class T, class Handle,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 caf::expected<std::map<std::string, T>>
 load_all(caf::scoped_actor& self, const Handle& store,
-         caf::duration timeout = caf::infinite) {
-  auto all = detail::ask<std::map<std::string, stored_value>>(
-      self, store, timeout, load_atom::value);
+         client_timeout timeout = {}) {
+  auto all = detail::call<std::map<std::string, stored_value>>(
+      self, store, timeout, detail::gone_means::shut_down, load_atom::value);
   if (!all)
     return all.error();
   return detail::try_decode_all<T>(*all);
@@ -178,79 +151,72 @@ load_all(caf::scoped_actor& self, const Handle& store,
 template <class T>
 caf::expected<void> set(caf::scoped_actor& self, const array& cells,
                         const coordinates& at, const T& x,
-                        caf::duration timeout = caf::infinite) {
+                        client_timeout timeout = {}) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return encoded.error();
-  return detail::ask<void>(self, cells, timeout, set_atom::value, at.x, at.y,
-                           at.z, std::move(*encoded));
+  return detail::call<void>(self, cells, timeout, detail::gone_means::shut_down,
+                            set_atom::value, at.x, at.y, at.z,
+                            std::move(*encoded));
 }
 
 template <class T>
 caf::expected<std::optional<T>> get(caf::scoped_actor& self, const array& cells,
                                     const coordinates& at,
-                                    caf::duration timeout = caf::infinite) {
-  auto found = detail::ask<caf::optional<stored_value>>(
-      self, cells, timeout, get_atom::value, at.x, at.y, at.z);
+                                    client_timeout timeout = {}) {
+  auto found = detail::call<caf::optional<stored_value>>(
+      self, cells, timeout, detail::gone_means::shut_down, get_atom::value,
+      at.x, at.y, at.z);
   if (!found)
     return found.error();
   return detail::try_decode<T>(*found);
 }
 
-// -- scoped actors: queries and bulk inserts ---------------------------------
+// -- scoped actors: names, deletes, pages and the dict's cache ---------------
 
-/// A cursor over the rows of `statement` (`?` parameters bound); pull its
-/// rows with fetch.
-caf::expected<cursor_info> query(caf::scoped_actor& self, const node& db,
-                                 std::string statement,
-                                 std::vector<value> params = {},
-                                 caf::duration timeout = caf::infinite);
+/// Deletes the names; how many of them existed.
+caf::expected<std::uint64_t> erase(caf::scoped_actor& self, const items& store,
+                                   std::vector<std::string> names,
+                                   client_timeout timeout = {});
+/// Deletes the names (written behind, like set).
+caf::expected<void> erase(caf::scoped_actor& self, const dict& store,
+                          std::vector<std::string> names,
+                          client_timeout timeout = {});
 
-/// The cursor's next rows, at most `n`; `done` on the last batch.
-caf::expected<row_batch> fetch(caf::scoped_actor& self, const cursor& rows,
-                               std::uint32_t n,
-                               caf::duration timeout = caf::infinite);
+/// Every name of the group, sorted bytewise.
+caf::expected<std::vector<std::string>> names(caf::scoped_actor& self,
+                                              const items& store,
+                                              client_timeout timeout = {});
+caf::expected<std::vector<std::string>> names(caf::scoped_actor& self,
+                                              const dict& store,
+                                              client_timeout timeout = {});
 
-/// Calls `on_row` for every row of `statement`, `batch` rows per fetch, and
-/// returns how many rows there were. The cursor reads one batch ahead, so
-/// memory holds about two batches whatever the result's size. If `on_row`
-/// throws, the cursor is cancelled and the exception passes on.
-caf::expected<std::uint64_t>
-for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
-             std::vector<value> params,
-             const std::function<void(const row&)>& on_row,
-             std::uint32_t batch = 1000, caf::duration timeout = caf::infinite);
+/// A page: at most `n` (1 to max_item_page) names from `from` on
+/// (inclusive; "" = from the first). The next page starts at the last name.
+caf::expected<std::vector<std::string>>
+names(caf::scoped_actor& self, const items& store, std::string from,
+      std::uint32_t n, client_timeout timeout = {});
 
-/// The same for a cursor already open (say, after printing its columns).
-caf::expected<std::uint64_t>
-for_each_row(caf::scoped_actor& self, const cursor& rows,
-             const std::function<void(const row&)>& on_row,
-             std::uint32_t batch = 1000, caf::duration timeout = caf::infinite);
+/// A page of names and stored values, the same way (decode<T> each value).
+caf::expected<std::map<std::string, stored_value>>
+load_page(caf::scoped_actor& self, const items& store, std::string from,
+          std::uint32_t n, client_timeout timeout = {});
 
-/// An ordered bulk insert into `spec.table`.
-caf::expected<bulk_insert> insert_into(caf::scoped_actor& self, const node& db,
-                                       insert_spec spec,
-                                       caf::duration timeout = caf::infinite);
+/// Loads the whole group into the dict's cache.
+caf::expected<void> preload(caf::scoped_actor& self, const dict& store,
+                            client_timeout timeout = {});
 
-/// What insert_rows reports as it goes.
-struct insert_callbacks {
-  /// Each write's keys, in input order (when the spec names a key).
-  std::function<void(std::vector<value>&)> on_keys;
-  /// Rows committed so far.
-  std::function<void(std::uint64_t)> on_progress;
-};
+/// Answers once every earlier write of the dict has committed.
+caf::expected<void> flush(caf::scoped_actor& self, const dict& store,
+                          client_timeout timeout = {});
 
-/// Writes the rows `next()` yields (none ends them) through `inserter`, in
-/// input order, `batch` rows per write with two writes in flight, so memory
-/// holds about two batches however many rows come. Returns the rows
-/// written; on an error, the rows written before it are those reported by
-/// on_progress.
-caf::expected<std::uint64_t>
-insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
-            std::uint32_t batch,
-            const std::function<std::optional<row>()>& next,
-            const insert_callbacks& callbacks = {},
-            caf::duration timeout = caf::infinite);
+/// Deletes the cell's value; whether it held one.
+caf::expected<bool> erase(caf::scoped_actor& self, const array& cells,
+                          const coordinates& at, client_timeout timeout = {});
+
+/// Empties the group; how many cells held a value.
+caf::expected<std::uint64_t> clear(caf::scoped_actor& self, const array& cells,
+                                   client_timeout timeout = {});
 
 // -- event-based actors -------------------------------------------------------
 // `on_error(caf::error&)` also gets encoding and decoding failures; an
@@ -261,12 +227,13 @@ template <class T, class Self, class Handle, class OnDone, class OnError,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 void set(Self* self, const Handle& store, const std::string& name, const T& x,
          OnDone on_done, OnError on_error,
-         caf::duration timeout = caf::infinite) {
+         client_timeout timeout = {}) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return on_error(encoded.error());
-  self->request(store, timeout, set_atom::value, name, std::move(*encoded))
-      .then(std::move(on_done), std::move(on_error));
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error), set_atom::value,
+                    name, std::move(*encoded));
 }
 
 /// Calls `on_result(std::optional<T>)`: none when `name` is missing.
@@ -274,29 +241,117 @@ template <class T, class Self, class Handle, class OnResult, class OnError,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 void get(Self* self, const Handle& store, const std::string& name,
          OnResult on_result, OnError on_error,
-         caf::duration timeout = caf::infinite) {
-  self->request(store, timeout, get_atom::value, name)
-      .then(detail::decoding<T>(on_result, on_error), on_error);
+         client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    detail::decoding<T>(on_result, on_error), on_error,
+                    get_atom::value, name);
 }
 
 template <class T, class Self, class OnDone, class OnError>
 void set(Self* self, const array& cells, const coordinates& at, const T& x,
          OnDone on_done, OnError on_error,
-         caf::duration timeout = caf::infinite) {
+         client_timeout timeout = {}) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return on_error(encoded.error());
-  self->request(cells, timeout, set_atom::value, at.x, at.y, at.z,
-                std::move(*encoded))
-      .then(std::move(on_done), std::move(on_error));
+  detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error), set_atom::value,
+                    at.x, at.y, at.z, std::move(*encoded));
 }
 
 template <class T, class Self, class OnResult, class OnError>
 void get(Self* self, const array& cells, const coordinates& at,
          OnResult on_result, OnError on_error,
-         caf::duration timeout = caf::infinite) {
-  self->request(cells, timeout, get_atom::value, at.x, at.y, at.z)
-      .then(detail::decoding<T>(on_result, on_error), on_error);
+         client_timeout timeout = {}) {
+  detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
+                    detail::decoding<T>(on_result, on_error), on_error,
+                    get_atom::value, at.x, at.y, at.z);
+}
+
+/// Calls `on_result(std::map<std::string, T>)` with the whole group.
+template <class T, class Self, class Handle, class OnResult, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void load_all(Self* self, const Handle& store, OnResult on_result,
+              OnError on_error, client_timeout timeout = {}) {
+  auto decoding = [on_result, on_error](
+                      std::map<std::string, stored_value>& all) mutable {
+    auto decoded = detail::try_decode_all<T>(all);
+    if (decoded)
+      on_result(std::move(*decoded));
+    else
+      on_error(decoded.error());
+  };
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(decoding), on_error, load_atom::value);
+}
+
+/// `on_result(std::uint64_t)` on items, `on_done()` on a dict.
+template <class Self, class Handle, class OnResult, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void erase(Self* self, const Handle& store, std::vector<std::string> names,
+           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    delete_atom::value, std::move(names));
+}
+
+template <class Self, class Handle, class OnResult, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void names(Self* self, const Handle& store, OnResult on_result,
+           OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    names_atom::value);
+}
+
+template <class Self, class OnResult, class OnError>
+void names(Self* self, const items& store, std::string from, std::uint32_t n,
+           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    names_atom::value, std::move(from), n);
+}
+
+template <class Self, class OnResult, class OnError>
+void load_page(Self* self, const items& store, std::string from,
+               std::uint32_t n, OnResult on_result, OnError on_error,
+               client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    load_atom::value, std::move(from), n);
+}
+
+template <class Self, class OnDone, class OnError>
+void preload(Self* self, const dict& store, OnDone on_done, OnError on_error,
+             client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error),
+                    preload_atom::value);
+}
+
+template <class Self, class OnDone, class OnError>
+void flush(Self* self, const dict& store, OnDone on_done, OnError on_error,
+           client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error),
+                    flush_atom::value);
+}
+
+/// `on_result(bool)`: whether the cell held a value.
+template <class Self, class OnResult, class OnError>
+void erase(Self* self, const array& cells, const coordinates& at,
+           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    delete_atom::value, at.x, at.y, at.z);
+}
+
+template <class Self, class OnResult, class OnError>
+void clear(Self* self, const array& cells, OnResult on_result,
+           OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    clear_atom::value);
 }
 
 } // namespace sasync

@@ -86,7 +86,8 @@ std::string why_refused(const std::string& host, std::uint16_t port, bool tls,
                  "(is it signed by the node's CA, and the node's by this "
                  "CA?)"
                : "the node talks TLS only: connect with a certificate, its "
-                 "key and the CA (--tls-cert, --tls-key, --tls-ca)";
+                 "key and the CA (--tls-cert, --tls-key, --tls-ca); or it "
+                 "is stopped and answers nothing";
   default:
     return {};
   }

@@ -3,6 +3,7 @@
 // proxy goes down (CAF 0.17 would leave them to their timeouts).
 #include "actors/remote.hpp"
 
+#include "actors/client_request.hpp"
 #include "actors/errc.hpp"
 #include "actors/in_words.hpp"
 #include "actors/refusal.hpp"
@@ -11,10 +12,15 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/monitorable_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/openssl/remote_actor.hpp>
 
+#include <cstring>
 #include <map>
+#include <set>
 
 namespace sasync {
 
@@ -168,18 +174,62 @@ caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
   return sys.spawn(stand_in_impl, std::move(target), std::move(where));
 }
 
+/// The node's actor at host:port, or why not. CAF's remote_actor waits for
+/// the handshake without a limit (a stopped node would hold the caller
+/// forever), so this asks the middleman itself, with a timeout.
+caf::expected<caf::strong_actor_ptr>
+handshake(caf::actor_system& sys, bool tls, const std::string& host,
+          std::uint16_t port, caf::duration timeout) {
+  auto mm = tls ? sys.openssl_manager().actor_handle()
+                : sys.middleman().actor_handle();
+  caf::scoped_actor self{sys};
+  caf::expected<caf::strong_actor_ptr> out{caf::sec::none};
+  auto h = self->request(mm, timeout, caf::connect_atom::value, host, port);
+  h.receive(
+      [&](caf::node_id&, caf::strong_actor_ptr& ptr,
+          std::set<std::string>& ifs) {
+        if (!ptr)
+          out = caf::make_error(caf::sec::no_actor_published_at_port, port);
+        else if (!sys.assignable<node>(ifs))
+          out = caf::make_error(caf::sec::unexpected_actor_messaging_interface);
+        else
+          out = std::move(ptr);
+      },
+      [&](caf::error& err) { out = std::move(err); });
+  self->clock().cancel_request_timeout(self.ptr(), h.id());
+  return out;
+}
+
 } // namespace
 
+namespace detail {
+
+bool is_remote(const caf::strong_actor_ptr& x) {
+  if (!x)
+    return false;
+  if (x->node() != x->home_system->node())
+    return true;
+  auto actor = dynamic_cast<const caf::monitorable_actor*>(x->get());
+  return actor != nullptr &&
+         std::strcmp(actor->name(), stand_in_state::name) == 0;
+}
+
+} // namespace detail
+
 caf::expected<node> connect_node(caf::actor_system& sys,
-                                 const std::string& host, std::uint16_t port) {
+                                 const std::string& host, std::uint16_t port,
+                                 client_timeout timeout) {
   auto where = host + ":" + std::to_string(port);
   auto tls = sys.has_openssl_manager() && tls_configured(sys.config());
-  auto remote = tls ? caf::openssl::remote_actor<node>(sys, host, port)
-                    : sys.middleman().remote_actor<node>(host, port);
+  auto limit = timeout.for_connect();
+  auto remote = handshake(sys, tls, host, port, limit);
   if (!remote) {
-    auto why = remote.error() == caf::sec::disconnect_during_handshake
-                   ? why_refused(host, port, tls)
-                   : std::string{};
+    std::string why;
+    if (remote.error() == caf::sec::disconnect_during_handshake)
+      why = why_refused(host, port, tls);
+    else if (remote.error() == caf::sec::request_timeout)
+      why = "no handshake within " + caf::to_string(limit) +
+            " (is the node stopped or overloaded?)";
     return make_error(errc::unreachable,
                       "cannot reach node " + where + ": " +
                           (why.empty() ? in_words(sys, remote.error()) : why));

@@ -1,6 +1,7 @@
 // Connecting to a sasyncd node from another process.
 #pragma once
 
+#include "actors/client_request.hpp"
 #include "actors/node.hpp"
 
 #include <caf/expected.hpp>
@@ -17,11 +18,17 @@ namespace sasync {
 /// the items, dict, array, bulk insert and cursor handles that come back
 /// through it: when the node goes away, every request still waiting fails
 /// at once with errc::unreachable instead of waiting for its timeout, and
-/// the stand-ins quit (later requests fail with request_receiver_down).
+/// the stand-ins quit (later requests fail with request_receiver_down,
+/// which the client helpers answer as errc::unreachable).
 /// Call connect_node again once the node is back. Fails with
-/// errc::unreachable when the node cannot be reached.
+/// errc::unreachable when the node cannot be reached or does not finish
+/// the handshake within `timeout` (remote_connect_timeout, 30 s, when left
+/// out): a stopped node makes the caller wait that long, not forever.
+/// Requests through the handles a node hands out default to a timeout of
+/// remote_request_timeout (client_request.hpp).
 caf::expected<node> connect_node(caf::actor_system& sys,
-                                 const std::string& host, std::uint16_t port);
+                                 const std::string& host, std::uint16_t port,
+                                 client_timeout timeout = {});
 
 /// Ends a connection made by connect_node and every stand-in it handed
 /// out. The actor system cannot shut down while stand-ins of a live node

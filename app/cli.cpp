@@ -166,8 +166,8 @@ namespace {
 void items_get(session& s, const options& o) {
   auto store = s.items_of(o.group);
   auto& name = o.name;
-  auto found = s.require(detail::ask<caf::optional<stored_value>>(
-      s.self(), store, s.timeout(), get_atom::value, name));
+  auto found =
+      s.require(sasync::get<stored_value>(s.self(), store, name, s.timeout()));
   if (!found)
     throw failure{missing,
                   "no item '" + name + "' in group " + std::to_string(o.group)};
@@ -187,8 +187,8 @@ void items_names(session& s, const options& o) {
   auto store = s.items_of(o.group);
   std::string from;
   for (bool first = true;; first = false) {
-    auto page = s.require(detail::ask<std::vector<std::string>>(
-        s.self(), store, s.timeout(), names_atom::value, from, page_size));
+    auto page = s.require(
+        sasync::names(s.self(), store, from, page_size, s.timeout()));
     // A page starts at `from`, which the previous page ended with.
     for (auto& name : page)
       if (first || name != from)
@@ -220,8 +220,8 @@ public:
   /// corrupt row): each item on its own, so only the bad ones are left out.
   void print_one_by_one(const std::vector<std::string>& names) {
     for (auto& name : names) {
-      auto x = detail::ask<caf::optional<stored_value>>(
-          s_.self(), store_, s_.timeout(), get_atom::value, name);
+      auto x =
+          sasync::get<stored_value>(s_.self(), store_, name, s_.timeout());
       if (!x && !is_corrupt(x.error()))
         s_.require(std::move(x));
       if (!x)
@@ -265,8 +265,8 @@ void items_dump(session& s, const options& o) {
   dump_printer out{s, store, o.group};
   std::string from;
   for (bool first = true;; first = false) {
-    auto page = detail::ask<std::map<std::string, stored_value>>(
-        s.self(), store, s.timeout(), load_atom::value, from, page_size);
+    auto page =
+        sasync::load_page(s.self(), store, from, page_size, s.timeout());
     std::size_t got = 0;
     std::string last;
     if (page) {
@@ -277,8 +277,8 @@ void items_dump(session& s, const options& o) {
       if (got != 0)
         last = page->rbegin()->first;
     } else if (dump_printer::is_corrupt(page.error())) {
-      auto names = s.require(detail::ask<std::vector<std::string>>(
-          s.self(), store, s.timeout(), names_atom::value, from, page_size));
+      auto names = s.require(
+          sasync::names(s.self(), store, from, page_size, s.timeout()));
       got = names.size();
       if (!first && !names.empty() && names.front() == from)
         names.erase(names.begin());
@@ -441,8 +441,8 @@ void sql(session& s, const options& o) {
   for (auto& arg : o.args)
     params.push_back(cli::parameter(arg));
   if (!is_query(statement)) {
-    auto rs = s.require(detail::ask<result_set>(
-        s.self(), s.db(), s.timeout(), sql_atom::value, statement, params));
+    auto rs = s.require(
+        sasync::sql(s.self(), s.db(), statement, params, s.timeout()));
     if (!rs.columns.empty()) {
       print_header(rs.columns);
       for (auto& r : rs.rows)
@@ -459,8 +459,7 @@ void sql(session& s, const options& o) {
 }
 
 void status(session& s, const options&) {
-  auto st = s.require(detail::ask<broker_status>(s.self(), s.db(), s.timeout(),
-                                                 status_atom::value));
+  auto st = s.require(sasync::status(s.self(), s.db(), s.timeout()));
   auto& q = st.queue;
   std::cout << "state: " << st.state << '\n'
             << "backend: " << st.backend << '\n'
@@ -494,7 +493,6 @@ void connect_and_run(const options& o, command cmd, bool writes) {
       throw failure{usage, why};
   cli_config cfg{o};
   caf::actor_system sys{cfg};
-  auto timeout = caf::duration{o.timeout};
   std::optional<broker> embedded;
   node db;
   if (!o.url.empty()) {
@@ -509,7 +507,7 @@ void connect_and_run(const options& o, command cmd, bool writes) {
   } else {
     auto host = o.host.empty() ? std::string{"127.0.0.1"} : o.host;
     auto port = o.port == 0 ? std::uint16_t{4242} : o.port;
-    auto remote = connect_node(sys, host, port);
+    auto remote = connect_node(sys, host, port, o.timeout);
     if (!remote)
       throw failure{unreachable,
                     describe(sys, remote.error(), o.timeout, writes)};
@@ -527,14 +525,11 @@ void connect_and_run(const options& o, command cmd, bool writes) {
   if (embedded) {
     // Drain: everything acknowledged has committed; close the database.
     caf::scoped_actor self{sys};
-    self->request(*embedded, timeout, shutdown_atom::value)
-        .receive([] {},
-                 [&](caf::error& err) {
-                   if (code == ok) {
-                     code = code_of(err);
-                     line = describe(sys, err, o.timeout, writes);
-                   }
-                 });
+    auto stopped = sasync::shutdown(self, *embedded, o.timeout);
+    if (!stopped && code == ok) {
+      code = code_of(stopped.error());
+      line = describe(sys, stopped.error(), o.timeout, writes);
+    }
   } else {
     disconnect_node(db);
   }
@@ -642,8 +637,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     on(del, [](session& s, const options& o) {
       auto store = s.items_of(o.group);
       std::cout << s.require(
-                       detail::ask<std::uint64_t>(s.self(), store, s.timeout(),
-                                                  delete_atom::value, o.args))
+                       sasync::erase(s.self(), store, o.args, s.timeout()))
                 << '\n';
     });
     auto names = items->add_subcommand("names", "one name a line, sorted");
@@ -681,8 +675,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_cell(get);
     on(get, [](session& s, const options& o) {
       auto cells = s.array_of(o.group);
-      auto found = s.require(detail::ask<caf::optional<stored_value>>(
-          s.self(), cells, s.timeout(), get_atom::value, o.x, o.y, o.z));
+      auto found = s.require(sasync::get<stored_value>(
+          s.self(), cells, coordinates{o.x, o.y, o.z}, s.timeout()));
       if (!found)
         throw failure{missing, "no value at (" + std::to_string(o.x) + ", " +
                                    std::to_string(o.y) + ", " +
@@ -698,8 +692,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_cell(del);
     on(del, [](session& s, const options& o) {
       auto cells = s.array_of(o.group);
-      if (!s.require(detail::ask<bool>(s.self(), cells, s.timeout(),
-                                       delete_atom::value, o.x, o.y, o.z)))
+      if (!s.require(sasync::erase(s.self(), cells, coordinates{o.x, o.y, o.z},
+                                   s.timeout())))
         throw failure{missing, "no value at (" + std::to_string(o.x) + ", " +
                                    std::to_string(o.y) + ", " +
                                    std::to_string(o.z) + ")"};
@@ -709,8 +703,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_group(clear);
     on(clear, [](session& s, const options& o) {
       auto cells = s.array_of(o.group);
-      std::cout << s.require(detail::ask<std::uint64_t>(
-                       s.self(), cells, s.timeout(), clear_atom::value))
+      std::cout << s.require(sasync::clear(s.self(), cells, s.timeout()))
                 << '\n';
     });
   }
