@@ -255,12 +255,6 @@ caf::expected<insert_progress> progress(caf::scoped_actor& self,
                                        progress_atom::value);
 }
 
-caf::expected<void> close(caf::scoped_actor& self, const bulk_insert& inserter,
-                          client_timeout timeout) {
-  return detail::call<void>(self, inserter, timeout, shut_down,
-                            close_atom::value);
-}
-
 caf::expected<std::uint64_t>
 insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
             std::uint32_t batch,

@@ -22,7 +22,7 @@ namespace sasync {
 
 // Timeouts and the answers of ended actors as in client_node.hpp. A request
 // to a cursor that has ended fails with invalid_argument ("the cursor has
-// ended"); to a bulk insert after close, with shutting_down.
+// ended"); to a bulk insert the broker closed at shutdown, with shutting_down.
 
 // -- scoped actors: queries ---------------------------------------------------
 
@@ -82,10 +82,6 @@ caf::expected<std::vector<value>> write(caf::scoped_actor& self,
 caf::expected<insert_progress> progress(caf::scoped_actor& self,
                                         const bulk_insert& inserter,
                                         client_timeout timeout = {});
-
-/// Answers once every accepted write is answered; the insert then ends.
-caf::expected<void> close(caf::scoped_actor& self, const bulk_insert& inserter,
-                          client_timeout timeout = {});
 
 /// What insert_rows reports as it goes.
 struct insert_callbacks {
@@ -178,13 +174,6 @@ void progress(Self* self, const bulk_insert& inserter, OnResult on_result,
   detail::call_then(self, inserter, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
                     progress_atom::value);
-}
-
-template <class Self, class OnDone, class OnError>
-void close(Self* self, const bulk_insert& inserter, OnDone on_done,
-           OnError on_error, client_timeout timeout = {}) {
-  detail::call_then(self, inserter, timeout, detail::gone_means::shut_down,
-                    std::move(on_done), std::move(on_error), close_atom::value);
 }
 
 } // namespace sasync

@@ -149,7 +149,6 @@ struct fixture {
           return row{"r" + std::to_string(i), i / 2.0};
         }));
     CAF_REQUIRE_EQUAL(written, static_cast<std::uint64_t>(n));
-    require(close(self, inserter));
   }
 
   /// What an event-based actor reports with `send(report_to, ...)`.
@@ -248,10 +247,6 @@ CAF_TEST(scoped_helpers_cover_cursors_and_bulk_inserts) {
   CAF_CHECK(keys[0].as_integer() < keys[1].as_integer());
   auto done = require(progress(self, inserter));
   CAF_CHECK_EQUAL(done.written, 2u);
-  require(close(self, inserter));
-  auto late = write(self, inserter, {{"r", 3.0}});
-  CAF_REQUIRE(!late);
-  CAF_CHECK(is(late.error(), errc::shutting_down));
 
   auto info =
       require(query(self, db, "SELECT name FROM client_readings ORDER BY id"));

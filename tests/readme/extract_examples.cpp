@@ -11,6 +11,7 @@
 namespace {
 
 constexpr const char* skip_marker = "<!-- example: not compiled -->";
+constexpr const char* declarations_marker = "<!-- example: declarations -->";
 constexpr const char* url_literal = "\"sqlite:///app.db\"";
 constexpr const char* prints_tag = "// prints:";
 
@@ -44,8 +45,9 @@ std::string replace_url(std::string s) {
   return s;
 }
 
-/// Splits one fenced block (its lines without the fences) as the rules say.
-block split(const std::vector<source_line>& lines) {
+/// Splits one fenced block (its lines without the fences) as the rules say;
+/// all of a declarations block but its includes is at namespace scope.
+block split(const std::vector<source_line>& lines, bool all_declarations) {
   block out;
   std::vector<source_line> code;
   for (auto& l : lines) {
@@ -65,6 +67,10 @@ block split(const std::vector<source_line>& lines) {
   static const std::vector<std::string> keywords{"struct ", "class ",
                                                  "template ", "template<",
                                                  "namespace ", "enum "};
+  if (all_declarations) {
+    out.declarations = std::move(code);
+    return out;
+  }
   int depth = 0;
   bool in_declaration = false;
   for (auto& l : code) {
@@ -118,6 +124,8 @@ int main(int argc, char** argv) {
   bool in_other = false;
   bool skip_next = false;
   bool skipping = false;
+  bool declarations_next = false;
+  bool declaring = false;
   std::string text;
   for (std::size_t number = 1; std::getline(in, text); ++number) {
     auto t = trim_right(text);
@@ -125,8 +133,8 @@ int main(int argc, char** argv) {
       if (t == "```") {
         in_cpp = false;
         if (!skipping) {
-          auto b = split(current);
-          if (b.prints.empty()) {
+          auto b = split(current, declaring);
+          if (b.prints.empty() && !declaring) {
             std::cerr << readme << ':' << current.front().number - 1
                       << ": a compiled example prints nothing to check "
                          "(mark a line with `// prints: TEXT`, or put "
@@ -144,10 +152,12 @@ int main(int argc, char** argv) {
     } else if (t == "```cpp" || t == "```c++") {
       in_cpp = true;
       skipping = skip_next;
+      declaring = declarations_next;
     } else if (starts_with(t, "```")) {
       in_other = true;
     }
     skip_next = t == skip_marker;
+    declarations_next = t == declarations_marker;
   }
   if (in_cpp || in_other) {
     std::cerr << readme << ": a code block is not closed\n";
