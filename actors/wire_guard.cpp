@@ -27,13 +27,23 @@ using caf::io::network::default_multiplexer;
 using caf::io::network::native_socket;
 
 /// Type names whose values can hold a message, and so nest: CAF's message,
-/// error (its context), down, exit and stream messages, and sasync's list of
-/// errors. A message names each level's type again, so the count bounds the
-/// depth CAF's decoder recurses to.
+/// error (its context) and sasync's list of errors. A message names each
+/// level's type again, so the count bounds the depth CAF's decoder recurses
+/// to.
 constexpr std::string_view nesting_types[] = {
-    "+@message",      "+@error",           "+@down",
-    "+@exit",         "+@open_stream_msg", "+@downstream_msg",
-    "+@upstream_msg", "+@group_down",      "+std::vector<caf::error>",
+    "+@message",
+    "+@error",
+    "+std::vector<caf::error>",
+};
+
+/// CAF's system messages. A peer never sends them: CAF tells a node of a
+/// remote actor's end in a BASP message of its own. Sent as a message, an
+/// exit message stops the actor it reaches (one with reason `kill` stops
+/// any actor, the published node entry too, and nothing can catch it), and a
+/// false down message or timeout misleads the actor's own bookkeeping.
+constexpr std::string_view system_message_types[] = {
+    "+@exit",         "+@down",          "+@group_down",      "+@timeout",
+    "+@upstream_msg", "+@open_stream_msg", "+@downstream_msg",
 };
 
 /// More than sasync's messages ever hold (an error answer has one).
@@ -203,6 +213,10 @@ const char* refuse_payload(std::string_view payload) {
       return "a byte vector (@charbuf), which CAF sizes as the message claims";
     if (starts_with(rest, "+@config_value"))
       return "a @config_value, which nests without a limit";
+    for (auto type : system_message_types)
+      if (starts_with(rest, type))
+        return "a system message (exit, down, timeout or stream), which "
+               "only CAF itself may send";
     for (auto type : nesting_types)
       if (starts_with(rest, type) && ++nesting > max_nesting_types)
         return "values that hold messages, nested deeper than sasync sends";

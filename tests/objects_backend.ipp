@@ -571,6 +571,35 @@ CAF_TEST(a_preloaded_dict_larger_than_its_cache_still_answers_every_name) {
   CAF_CHECK(shutdown(db));
 }
 
+// The broker monitors the group actors it made: one that dies (here, killed
+// in this process; peers cannot send exit messages) is replaced on the next
+// request, and what it committed is there.
+CAF_TEST(a_group_actor_that_dies_is_replaced_on_the_next_request) {
+  auto db = start();
+  auto store = require(items_of(self, db, 7, limit));
+  CAF_REQUIRE(set(self, store, "name", std::string{"value"}, limit));
+  auto words = require(dict_of(self, db, 7, limit));
+  auto cells = require(array_of(self, db, 7, limit));
+  for (auto dead : {caf::actor_cast<caf::actor>(store),
+                    caf::actor_cast<caf::actor>(words),
+                    caf::actor_cast<caf::actor>(cells)}) {
+    self->monitor(dead);
+    caf::anon_send_exit(dead, caf::exit_reason::kill);
+    self->receive([](const caf::down_msg&) {});
+  }
+  auto fresh = require(items_of(self, db, 7, limit));
+  CAF_CHECK_NOT_EQUAL(fresh.address(), store.address());
+  auto got = get<std::string>(self, fresh, "name", limit);
+  CAF_REQUIRE(got);
+  CAF_CHECK_EQUAL(got->value_or(""), "value");
+  auto fresh_words = require(dict_of(self, db, 7, limit));
+  CAF_CHECK(set(self, fresh_words, "w", std::string{"x"}, limit));
+  auto fresh_cells = require(array_of(self, db, 7, limit));
+  CAF_CHECK(set(self, fresh_cells, coordinates{1, 2, 3}, std::string{"c"},
+                limit));
+  CAF_CHECK(shutdown(db));
+}
+
 CAF_TEST(array_cells_set_get_delete_and_clear) {
   auto db = start();
   auto cells = require(array_of(self, db, 1, limit));

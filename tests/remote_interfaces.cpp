@@ -240,44 +240,52 @@ CAF_TEST(private_messages_from_a_peer_to_every_handle_are_refused) {
                   std::string::npos);
 }
 
-CAF_TEST(group_actors_killed_by_a_peer_are_replaced_on_the_next_request) {
+// An exit message with reason `kill` stops any actor, and nothing can catch
+// it: the wire guard refuses system messages from peers and closes their
+// connection. Before, the first of these stopped the node entry: the daemon
+// ran on and every client's request failed with unreachable.
+CAF_TEST(exit_and_down_messages_from_a_peer_stop_nothing) {
   test::daemon_process daemon{config()};
-  auto peer = raw_peer(daemon.port());
   auto client = connect(daemon.port());
-  auto kill = [&](const auto& handle, const std::string& what) {
-    caf::anon_send_exit(handle, caf::exit_reason::kill);
-    CAF_CHECK(await_down(handle));
-    CAF_MESSAGE(what << " killed");
+  auto kept = require(detail::ask<items>(self, client, limit,
+                                         items_atom::value, std::int64_t{7}));
+  set_in(kept, "name", "value");
+  // A process of its own: a node keeps one connection per peer process.
+  auto send_from_a_peer = [&](auto send) {
+    client_config peer_cfg;
+    caf::actor_system peer_sys{peer_cfg};
+    caf::scoped_actor peer_self{peer_sys};
+    auto peer = peer_sys.middleman().remote_actor<node>("127.0.0.1",
+                                                         daemon.port());
+    CAF_REQUIRE(peer);
+    auto store = detail::ask<items>(peer_self, *peer, limit,
+                                    items_atom::value, std::int64_t{7});
+    CAF_REQUIRE(store);
+    send(*peer, *store);
+    bool closed = false; // the guard closes the peer's connection
+    peer_self->monitor(*peer);
+    peer_self->receive([&](caf::down_msg&) { closed = true; },
+                       caf::after(bound) >> [] {});
+    CAF_CHECK(closed);
   };
-  auto store = require(detail::ask<items>(self, peer, limit, items_atom::value,
-                                          std::int64_t{7}));
-  set_in(store, "name", "value");
-  kill(store, "items(7)");
-  auto fresh = require(detail::ask<items>(self, client, limit,
-                                          items_atom::value, std::int64_t{7}));
-  CAF_CHECK_EQUAL(get_from(fresh, "name"), "value");
-  set_in(fresh, "other", "written");
-  auto words = require(detail::ask<dict>(self, peer, limit, dict_atom::value,
-                                         std::int64_t{7}));
-  kill(words, "dict(7)");
-  words = require(detail::ask<dict>(self, client, limit, dict_atom::value,
-                                    std::int64_t{7}));
-  require(detail::ask<void>(self, words, limit, set_atom::value,
-                            std::string{"w"}, encode(std::string{"x"})));
-  require(detail::ask<void>(self, words, limit, flush_atom::value));
-  auto cells = require(detail::ask<array>(self, peer, limit, array_atom::value,
-                                          std::int64_t{7}));
-  kill(cells, "array(7)");
-  cells = require(detail::ask<array>(self, client, limit, array_atom::value,
-                                     std::int64_t{7}));
-  require(detail::ask<void>(self, cells, limit, set_atom::value,
-                            std::int64_t{1}, std::int64_t{2}, std::int64_t{3},
-                            encode(std::string{"c"})));
-  // A killed cursor gives its connection back; the node drains cleanly.
-  auto rows = require(detail::ask<cursor_info>(
-      self, peer, limit, query_atom::value, std::string{"SELECT 1"},
-      std::vector<value>{}));
-  kill(rows.rows, "a cursor");
+  send_from_a_peer([](const node& peer, const items&) {
+    caf::anon_send_exit(peer, caf::exit_reason::kill);
+  });
+  send_from_a_peer([](const node&, const items& store) {
+    caf::anon_send_exit(store, caf::exit_reason::kill);
+  });
+  send_from_a_peer([](const node& peer, const items& store) {
+    caf::anon_send(caf::actor_cast<caf::actor>(peer),
+                   caf::down_msg{store.address(),
+                                 caf::exit_reason::user_shutdown});
+  });
+  auto st = detail::ask<broker_status>(self, client, limit, status_atom::value);
+  CAF_CHECK(st);
+  if (!st)
+    CAF_MESSAGE(sys.render(st.error()));
+  CAF_CHECK_EQUAL(get_from(kept, "name"), "value");
+  set_in(kept, "other", "written");
+  CAF_CHECK_EQUAL(get_from(kept, "other"), "written");
   disconnect_node(client);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
