@@ -670,7 +670,10 @@ CAF_TEST(a_node_killed_with_a_connection_open_restarts_on_its_port_at_once) {
   CAF_MESSAGE("6 restarts after kill -9 on port "
               << port << ": the slowest listened " << slowest
               << " s after the kill");
-  CAF_CHECK_EQUAL(first->stop(), 0);
+  auto stopped = first->stop();
+  CAF_CHECK_EQUAL(stopped, 0);
+  if (stopped != 0)
+    CAF_MESSAGE("sasyncd's stderr: " << first->process().errors());
 }
 
 CAF_TEST(bad_tls_files_are_refused_at_startup_with_one_line) {
