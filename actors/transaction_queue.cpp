@@ -657,8 +657,9 @@ void expire(queue_ptr self) {
 }
 
 /// Fails what still waits, closes every connection, then quits. A
-/// connection that does not answer within run_timeout (stuck in a silent
-/// database) is left behind and the answer is errc::timeout.
+/// connection that does not answer within run_timeout and close_grace
+/// (stuck in a silent database) is left behind and the answer is
+/// errc::timeout.
 caf::result<void> close_all(queue_ptr self) {
   auto& st = self->state;
   st.closing = true;
@@ -682,7 +683,9 @@ caf::result<void> close_all(queue_ptr self) {
       rp.deliver(detail::run_timeout_error(
           self->state.run_timeout,
           std::to_string(left->stuck) + " connection(s) did not close",
-          "the work they run may still commit"));
+          "nor in the " + std::to_string(detail::close_grace.count()) +
+              " ms after it that interrupting their work may take; the work "
+              "they run may still commit"));
     self->quit();
   };
   if (all.empty()) {
@@ -691,7 +694,8 @@ caf::result<void> close_all(queue_ptr self) {
     return rp;
   }
   for (auto& conn : all)
-    self->request(conn, detail::run_deadline(st.run_timeout), close_atom::value)
+    self->request(conn, detail::close_deadline(st.run_timeout),
+                  close_atom::value)
         .then([one_closed]() mutable { one_closed(true); },
               [one_closed](caf::error& err) mutable {
                 one_closed(err != caf::sec::request_timeout);
