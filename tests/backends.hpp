@@ -83,10 +83,15 @@ inline std::vector<refused_connection> refused_connections() {
 }
 
 /// `pg_ctlcluster 15 main VERB` (start, stop, restart) on the local
-/// server; its exit code. Suites that call it run alone.
+/// server; its exit code. Suites that call it run alone. The server gets
+/// only the standard descriptors: one it inherited (a lock a test runner
+/// holds, say) would stay held for as long as the server runs.
 inline int postgresql_cluster(const char* verb) {
   return std::system(
-      (std::string{"pg_ctlcluster 15 main "} + verb + " >/dev/null 2>&1")
+      (std::string{"bash -c 'for fd in $(ls /proc/$$/fd); do "
+                   "((fd > 2)) && eval \"exec $fd>&-\"; done; "
+                   "exec pg_ctlcluster 15 main "} +
+       verb + "' >/dev/null 2>&1")
           .c_str());
 }
 
