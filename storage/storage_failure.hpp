@@ -14,6 +14,7 @@ enum class failure_kind : unsigned char {
   busy,             ///< locked or serialisation conflict; may succeed later
   type_mismatch,    ///< a stored value is of another type than asked for
   corrupt_value,    ///< a stored value's bytes do not decode as its type
+  fenced,           ///< a cluster member wrote for a group it no longer owns
 };
 
 class storage_failure : public std::runtime_error {
