@@ -1,11 +1,69 @@
 // The non-template client helpers.
 #include "actors/client.hpp"
 
+#include "actors/detail/value_limits.hpp"
+
+#include <cstdio>
 #include <deque>
 
 namespace sasync {
 
+namespace {
+
+/// The words every helper's own timeout starts with.
+constexpr const char* unanswered_prefix = "no answer to ";
+
+/// `bound` in seconds as a person writes them: 30, 0.5, 0.001.
+std::string seconds_of(caf::duration bound) {
+  double seconds = static_cast<double>(bound.count);
+  switch (bound.unit) {
+  case caf::time_unit::minutes:
+    seconds *= 60;
+    break;
+  case caf::time_unit::milliseconds:
+    seconds /= 1e3;
+    break;
+  case caf::time_unit::microseconds:
+    seconds /= 1e6;
+    break;
+  case caf::time_unit::nanoseconds:
+    seconds /= 1e9;
+    break;
+  default:
+    break;
+  }
+  char out[40];
+  std::snprintf(out, sizeof out, "%.6f", seconds);
+  std::string text = out;
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.')
+    text.pop_back();
+  return text;
+}
+
+} // namespace
+
+bool is_unanswered(const caf::error& err) {
+  if (!is(err, errc::timeout))
+    return false;
+  auto& ctx = err.context();
+  return ctx.match_elements<std::string, bool>() &&
+         ctx.get_as<std::string>(0).rfind(unanswered_prefix, 0) == 0;
+}
+
 namespace detail {
+
+caf::error explain_timeout(caf::error err, const char* receiver,
+                           caf::atom_value op, caf::duration bound) {
+  if (err != caf::sec::request_timeout)
+    return err;
+  std::string request = receiver;
+  if (!request.empty())
+    request += ' ';
+  request += to_string(op);
+  return make_error(errc::timeout, unanswered_prefix + request + " within " +
+                                       seconds_of(bound) + " s");
+}
 
 caf::error explain_gone(caf::error err, bool remote, gone_means gone) {
   if (err != caf::sec::request_receiver_down)
@@ -86,11 +144,14 @@ caf::expected<broker_status> status(caf::scoped_actor& self, const node& db,
 
 caf::expected<void> shutdown(caf::scoped_actor& self, const broker& db,
                              client_timeout timeout) {
-  auto done = detail::ask<void>(self, db, timeout.resolve(false),
-                                shutdown_atom::value);
+  auto bound = timeout.resolve(false);
+  auto done = detail::ask<void>(self, db, bound, shutdown_atom::value);
   // A broker that has stopped is gone: shut down, as asked.
   if (!done && done.error() == caf::sec::request_receiver_down)
     return caf::expected<void>{};
+  if (!done)
+    return detail::explain_timeout(std::move(done.error()), "",
+                                   shutdown_atom::value, bound);
   return done;
 }
 
@@ -284,7 +345,8 @@ insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
         },
         [&](caf::error& err) {
           if (!failure)
-            failure = detail::explain_gone(std::move(err), remote, shut_down);
+            failure = detail::explain<bulk_insert>(
+                std::move(err), remote, shut_down, limit, write_atom::value);
         });
     detail::forget_timeout(self, h);
   };
@@ -313,6 +375,106 @@ insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
   if (failure)
     return failure;
   return written;
+}
+
+// -- many sets ----------------------------------------------------------------
+
+std::size_t max_stored_value_bytes() {
+  return detail::max_value_bytes;
+}
+
+namespace detail {
+
+caf::error check_entry(const std::string& name, const stored_value& x) {
+  return check_stored(&name, x);
+}
+
+} // namespace detail
+
+namespace {
+
+/// set_many on items or a dict: awaits the oldest set whenever `window` are
+/// in flight, so the first error found is the one at the earliest position.
+template <class Handle>
+caf::expected<std::uint64_t>
+set_many_on(caf::scoped_actor& self, const Handle& store,
+            const next_entry& next, std::uint32_t window,
+            const set_many_callbacks& callbacks, client_timeout timeout) {
+  if (window == 0)
+    return make_error(errc::invalid_argument, "set_many needs window >= 1");
+  auto remote =
+      detail::is_remote(caf::actor_cast<caf::strong_actor_ptr>(store));
+  auto limit = timeout.resolve(remote);
+  using handle = decltype(self->request(store, limit, set_atom::value,
+                                        std::string{}, stored_value{}));
+  std::deque<std::pair<handle, std::uint64_t>> in_flight;
+  std::uint64_t sent = 0;
+  std::uint64_t answered = 0;
+  caf::error failure;
+  auto fail = [&](caf::error err, std::uint64_t at) {
+    if (failure)
+      return;
+    failure = std::move(err);
+    if (callbacks.on_failed)
+      callbacks.on_failed(at);
+  };
+  auto await_oldest = [&] {
+    auto [h, at] = std::move(in_flight.front());
+    in_flight.pop_front();
+    h.receive(
+        [&] {
+          ++answered;
+          if (callbacks.on_progress)
+            callbacks.on_progress(answered);
+        },
+        [&, at = at](caf::error& err) {
+          fail(detail::explain<Handle>(std::move(err), remote, shut_down,
+                                       limit, set_atom::value),
+               at);
+        });
+    detail::forget_timeout(self, h);
+  };
+  while (!failure) {
+    auto entry = next();
+    if (!entry)
+      break;
+    auto at = sent++;
+    if (auto err = detail::check_entry(entry->first, entry->second)) {
+      // Refused here: one over a node's message limit would cost the
+      // connection instead.
+      fail(std::move(err), at);
+      break;
+    }
+    if (in_flight.size() >= window)
+      await_oldest();
+    if (failure)
+      break;
+    in_flight.emplace_back(self->request(store, limit, set_atom::value,
+                                         std::move(entry->first),
+                                         std::move(entry->second)),
+                           at);
+  }
+  while (!in_flight.empty())
+    await_oldest();
+  if (failure)
+    return failure;
+  return answered;
+}
+
+} // namespace
+
+caf::expected<std::uint64_t>
+set_many(caf::scoped_actor& self, const items& store, const next_entry& next,
+         std::uint32_t window, const set_many_callbacks& callbacks,
+         client_timeout timeout) {
+  return set_many_on(self, store, next, window, callbacks, timeout);
+}
+
+caf::expected<std::uint64_t>
+set_many(caf::scoped_actor& self, const dict& store, const next_entry& next,
+         std::uint32_t window, const set_many_callbacks& callbacks,
+         client_timeout timeout) {
+  return set_many_on(self, store, next, window, callbacks, timeout);
 }
 
 } // namespace sasync

@@ -2,14 +2,16 @@
 // T on items, dict and array actors, and their other messages, from scoped
 // and event-based actors alike. Values are encoded and decoded here, on the
 // client's side, so a remote node's actors never need the user's types.
-// Includes the helpers for a node's messages (client_node.hpp) and for rows
-// in bulk (client_rows.hpp), so one include offers every helper.
+// Includes the helpers for a node's messages (client_node.hpp), for rows in
+// bulk (client_rows.hpp) and for many sets (client_set_many.hpp), so one
+// include offers every helper.
 #pragma once
 
 #include "actors/array.hpp"
 #include "actors/client_node.hpp"
 #include "actors/client_request.hpp"
 #include "actors/client_rows.hpp"
+#include "actors/client_set_many.hpp"
 #include "actors/dict.hpp"
 #include "actors/errc.hpp"
 #include "actors/items.hpp"

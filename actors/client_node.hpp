@@ -141,13 +141,15 @@ void status(Self* self, const node& db, OnResult on_result, OnError on_error,
 template <class Self, class OnDone, class OnError>
 void shutdown(Self* self, const broker& db, OnDone on_done, OnError on_error,
               client_timeout timeout = {}) {
-  auto stopped = [on_done, on_error](caf::error& err) mutable {
+  auto bound = timeout.resolve(false);
+  auto stopped = [on_done, on_error, bound](caf::error& err) mutable {
     if (err == caf::sec::request_receiver_down)
-      on_done();
-    else
-      on_error(err);
+      return on_done();
+    auto explained = detail::explain_timeout(std::move(err), "",
+                                             shutdown_atom::value, bound);
+    on_error(explained);
   };
-  self->request(db, timeout.resolve(false), shutdown_atom::value)
+  self->request(db, bound, shutdown_atom::value)
       .then(std::move(on_done), std::move(stopped));
 }
 

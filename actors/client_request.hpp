@@ -1,10 +1,15 @@
 // How the client helpers send a request and read its answer: the timeout a
-// caller may give in any unit, the default one for a handle, and the one
-// answer for an actor that has gone (shutting_down, or unreachable through
-// a node) instead of CAF's request_receiver_down.
+// caller may give in any unit, the default one for a handle, the one answer
+// for an actor that has gone (shutting_down, or unreachable through a node)
+// instead of CAF's request_receiver_down, and errc::timeout naming the
+// request and its bound instead of CAF's request_timeout.
 #pragma once
 
+#include "actors/broker.hpp"
+#include "actors/node.hpp"
+
 #include <caf/actor_cast.hpp>
+#include <caf/atom.hpp>
 #include <caf/duration.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -12,6 +17,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -54,6 +60,11 @@ private:
   std::optional<caf::duration> given_;
 };
 
+/// Whether `err` is a helper's errc::timeout: no answer came within the
+/// request's bound, so the request may still take effect (unlike a broker's
+/// own timeout after pool_timeout or run_timeout, which says what happened).
+bool is_unanswered(const caf::error& err);
+
 namespace detail {
 
 /// Whether `x` is a stand-in of a remote node (remote.hpp) or a proxy of a
@@ -72,6 +83,43 @@ enum class gone_means {
 /// The error for a request that met request_receiver_down; every other
 /// error passes unchanged.
 caf::error explain_gone(caf::error err, bool remote, gone_means gone);
+
+/// errc::timeout for a request that met request_timeout, naming it and its
+/// bound ("no answer to items set within 30 s"); every other error passes
+/// unchanged.
+caf::error explain_timeout(caf::error err, const char* receiver,
+                           caf::atom_value op, caf::duration bound);
+
+/// How errors name a receiver of type Handle; empty for a node or broker,
+/// whose messages are named on their own ("sql", "status").
+template <class Handle> constexpr const char* receiver_name() {
+  if constexpr (std::is_same_v<Handle, items>)
+    return "items";
+  else if constexpr (std::is_same_v<Handle, dict>)
+    return "dict";
+  else if constexpr (std::is_same_v<Handle, array>)
+    return "array";
+  else if constexpr (std::is_same_v<Handle, cursor>)
+    return "cursor";
+  else if constexpr (std::is_same_v<Handle, bulk_insert>)
+    return "bulk insert";
+  else
+    return "";
+}
+
+/// A request's operation: its first element, an atom.
+template <class Op, class... Ts>
+caf::atom_value operation_of(const Op& op, const Ts&...) {
+  return op;
+}
+
+/// Every error of a helper's request as the helpers answer it.
+template <class Handle>
+caf::error explain(caf::error err, bool remote, gone_means gone,
+                   caf::duration bound, caf::atom_value op) {
+  err = explain_gone(std::move(err), remote, gone);
+  return explain_timeout(std::move(err), receiver_name<Handle>(), op, bound);
+}
 
 /// Cancels the timeout of a request whose answer has come. A blocking actor
 /// keeps an expired timeout it no longer waits for in its mailbox, and every
@@ -109,10 +157,11 @@ caf::expected<R> call(caf::scoped_actor& self, const Handle& dest,
                       const client_timeout& timeout, gone_means gone,
                       Ts&&... xs) {
   auto remote = is_remote(caf::actor_cast<caf::strong_actor_ptr>(dest));
-  auto got =
-      ask<R>(self, dest, timeout.resolve(remote), std::forward<Ts>(xs)...);
+  auto bound = timeout.resolve(remote);
+  auto op = operation_of(xs...);
+  auto got = ask<R>(self, dest, bound, std::forward<Ts>(xs)...);
   if (!got)
-    return explain_gone(std::move(got.error()), remote, gone);
+    return explain<Handle>(std::move(got.error()), remote, gone, bound, op);
   return got;
 }
 
@@ -123,10 +172,13 @@ void call_then(Self* self, const Handle& dest, const client_timeout& timeout,
                gone_means gone, OnResult on_result, OnError on_error,
                Ts&&... xs) {
   auto remote = is_remote(caf::actor_cast<caf::strong_actor_ptr>(dest));
-  self->request(dest, timeout.resolve(remote), std::forward<Ts>(xs)...)
+  auto bound = timeout.resolve(remote);
+  auto op = operation_of(xs...);
+  self->request(dest, bound, std::forward<Ts>(xs)...)
       .then(std::move(on_result),
-            [on_error, remote, gone](caf::error& err) mutable {
-              auto explained = explain_gone(std::move(err), remote, gone);
+            [on_error, remote, gone, bound, op](caf::error& err) mutable {
+              auto explained =
+                  explain<Handle>(std::move(err), remote, gone, bound, op);
               on_error(explained);
             });
 }

@@ -6,6 +6,7 @@
 #include "actors/bulk_insert.hpp"
 #include "actors/client_request.hpp"
 #include "actors/cursor.hpp"
+#include "actors/errc.hpp"
 #include "actors/node.hpp"
 #include "actors/row_consumer.hpp"
 
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -174,6 +176,191 @@ void progress(Self* self, const bulk_insert& inserter, OnResult on_result,
   detail::call_then(self, inserter, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
                     progress_atom::value);
+}
+
+// -- event-based actors: rows in bulk ----------------------------------------
+
+namespace detail {
+
+/// Pulls a cursor's rows a batch at a time for an event-based actor; kept
+/// alive by its pending fetch alone.
+template <class Self, class OnDone, class OnError>
+struct row_pump : std::enable_shared_from_this<row_pump<Self, OnDone, OnError>> {
+  Self* self;
+  cursor rows;
+  std::function<void(const row&)> on_row;
+  OnDone on_done;
+  OnError on_error;
+  std::uint32_t batch;
+  client_timeout timeout;
+  std::uint64_t count = 0;
+
+  row_pump(Self* self, cursor rows, std::function<void(const row&)> on_row,
+           OnDone on_done, OnError on_error, std::uint32_t batch,
+           client_timeout timeout)
+      : self(self), rows(std::move(rows)), on_row(std::move(on_row)),
+        on_done(std::move(on_done)), on_error(std::move(on_error)),
+        batch(batch), timeout(timeout) {}
+
+  void pull() {
+    auto me = this->shared_from_this();
+    call_then(
+        self, rows, timeout, gone_means::cursor_ended,
+        [me](row_batch& got) { me->take(got); },
+        [me](caf::error& err) {
+          me->self->send(me->rows, cancel_atom::value);
+          me->on_error(err);
+        },
+        fetch_atom::value, batch);
+  }
+
+  void take(row_batch& got) {
+    try {
+      for (auto& r : got.rows)
+        on_row(r);
+    } catch (...) {
+      self->send(rows, cancel_atom::value);
+      throw;
+    }
+    count += got.rows.size();
+    if (got.done)
+      on_done(count);
+    else
+      pull();
+  }
+};
+
+/// Writes rows for an event-based actor, two writes in flight; kept alive
+/// by its pending writes alone.
+template <class Self, class OnDone, class OnError>
+struct insert_pump
+    : std::enable_shared_from_this<insert_pump<Self, OnDone, OnError>> {
+  Self* self;
+  bulk_insert inserter;
+  std::uint32_t batch;
+  std::function<std::optional<row>()> next;
+  insert_callbacks callbacks;
+  OnDone on_done;
+  OnError on_error;
+  client_timeout timeout;
+  std::size_t in_flight = 0;
+  bool more = true;
+  std::uint64_t written = 0;
+  caf::error failure;
+
+  insert_pump(Self* self, bulk_insert inserter, std::uint32_t batch,
+              std::function<std::optional<row>()> next,
+              insert_callbacks callbacks, OnDone on_done, OnError on_error,
+              client_timeout timeout)
+      : self(self), inserter(std::move(inserter)), batch(batch),
+        next(std::move(next)), callbacks(std::move(callbacks)),
+        on_done(std::move(on_done)), on_error(std::move(on_error)),
+        timeout(timeout) {}
+
+  /// Sends writes until two are in flight; answers once none is left.
+  void fill() {
+    while (!failure && more && in_flight < 2) {
+      std::vector<row> rows;
+      rows.reserve(batch);
+      while (rows.size() < batch) {
+        auto r = next();
+        if (!r) {
+          more = false;
+          break;
+        }
+        rows.emplace_back(std::move(*r));
+      }
+      if (rows.empty())
+        break;
+      send(std::move(rows));
+    }
+    if (in_flight != 0)
+      return;
+    if (failure)
+      on_error(failure);
+    else
+      on_done(written);
+  }
+
+  void send(std::vector<row> rows) {
+    auto me = this->shared_from_this();
+    auto n = rows.size();
+    ++in_flight;
+    // The bulk insert answers its writes in input order.
+    call_then(
+        self, inserter, timeout, gone_means::shut_down,
+        [me, n](std::vector<value>& keys) {
+          --me->in_flight;
+          me->written += n;
+          if (me->callbacks.on_keys)
+            me->callbacks.on_keys(keys);
+          if (me->callbacks.on_progress)
+            me->callbacks.on_progress(me->written);
+          me->fill();
+        },
+        [me](caf::error& err) {
+          --me->in_flight;
+          if (!me->failure)
+            me->failure = err;
+          me->fill();
+        },
+        write_atom::value, std::move(rows));
+  }
+};
+
+} // namespace detail
+
+/// Calls `on_row(const row&)` for every row of the cursor, `batch` rows per
+/// fetch, then `on_done(std::uint64_t)` with how many there were; or
+/// `on_error(caf::error&)` (the cursor is cancelled). If `on_row` throws,
+/// the cursor is cancelled and the exception passes on.
+template <class Self, class OnDone, class OnError>
+void for_each_row(Self* self, const cursor& rows,
+                  std::function<void(const row&)> on_row, OnDone on_done,
+                  OnError on_error, std::uint32_t batch = 1000,
+                  client_timeout timeout = {}) {
+  using pump = detail::row_pump<Self, OnDone, OnError>;
+  std::make_shared<pump>(self, rows, std::move(on_row), std::move(on_done),
+                         std::move(on_error), batch, timeout)
+      ->pull();
+}
+
+/// The same for every row of `statement` (`?` parameters bound).
+template <class Self, class OnDone, class OnError>
+void for_each_row(Self* self, const node& db, std::string statement,
+                  std::vector<value> params,
+                  std::function<void(const row&)> on_row, OnDone on_done,
+                  OnError on_error, std::uint32_t batch = 1000,
+                  client_timeout timeout = {}) {
+  auto opened = [self, on_row, on_done, on_error, batch,
+                 timeout](cursor_info& info) mutable {
+    for_each_row(self, info.rows, std::move(on_row), std::move(on_done),
+                 std::move(on_error), batch, timeout);
+  };
+  query(self, db, std::move(statement), std::move(params), std::move(opened),
+        on_error, timeout);
+}
+
+/// Writes the rows `next()` yields (none ends them) through `inserter` in
+/// input order, `batch` rows per write with two writes in flight; then
+/// `on_done(std::uint64_t)` with the rows written, or `on_error(
+/// caf::error&)` with the first error once no write is in flight.
+template <class Self, class OnDone, class OnError>
+void insert_rows(Self* self, const bulk_insert& inserter, std::uint32_t batch,
+                 std::function<std::optional<row>()> next,
+                 insert_callbacks callbacks, OnDone on_done, OnError on_error,
+                 client_timeout timeout = {}) {
+  if (batch == 0) {
+    auto err =
+        make_error(errc::invalid_argument, "insert_rows needs batch >= 1");
+    on_error(err);
+    return;
+  }
+  using pump = detail::insert_pump<Self, OnDone, OnError>;
+  std::make_shared<pump>(self, inserter, batch, std::move(next),
+                         std::move(callbacks), std::move(on_done),
+                         std::move(on_error), timeout)
+      ->fill();
 }
 
 } // namespace sasync

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/broker.hpp"
+#include "actors/client_request.hpp"
 #include "actors/errc.hpp"
 #include "actors/job.hpp"
 #include "actors/detail/running_jobs.hpp"
@@ -52,12 +53,13 @@ auto transact(caf::scoped_actor& self, const broker& db, F fn,
   if (auto err = detail::nested_transact_error())
     return err;
   auto work = make_job(opts.mode, std::move(fn));
-  caf::error failure;
-  self->request(db, opts.timeout, transact_atom::value, job_ptr{work},
-                opts.prio)
-      .receive([] {}, [&](caf::error& err) { failure = std::move(err); });
-  if (failure)
-    return failure;
+  // Answered as the other helpers answer: shutting_down once the broker has
+  // shut down, timeout naming the request.
+  auto done = detail::call<void>(self, db, opts.timeout,
+                                 detail::gone_means::shut_down,
+                                 transact_atom::value, job_ptr{work}, opts.prio);
+  if (!done)
+    return done.error();
   if constexpr (std::is_void_v<result_type>)
     return caf::expected<void>{};
   else
@@ -75,16 +77,15 @@ void transact(Self* self, const broker& db, F fn, transact_options opts,
     return;
   }
   auto work = make_job(opts.mode, std::move(fn));
-  self->request(db, opts.timeout, transact_atom::value, job_ptr{work},
-                opts.prio)
-      .then(
-          [work, on_result]() mutable {
-            if constexpr (std::is_void_v<result_type>)
-              on_result();
-            else
-              on_result(work->take());
-          },
-          std::move(on_error));
+  detail::call_then(
+      self, db, opts.timeout, detail::gone_means::shut_down,
+      [work, on_result]() mutable {
+        if constexpr (std::is_void_v<result_type>)
+          on_result();
+        else
+          on_result(work->take());
+      },
+      std::move(on_error), transact_atom::value, job_ptr{work}, opts.prio);
 }
 
 } // namespace sasync

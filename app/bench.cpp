@@ -246,18 +246,14 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   auto db = sasync::spawn_broker(sys, bc);
   caf::scoped_actor self{sys};
   auto batches = [&] {
-    std::uint64_t n = 0;
-    self->request(db, caf::infinite, sasync::status_atom::value)
-        .receive([&](sasync::broker_status& x) { n = x.queue.batches; },
-                 [](caf::error&) {});
-    return n;
+    auto st = sasync::status(self, db, caf::infinite);
+    return st ? st->queue.batches : std::uint64_t{0};
   };
   auto before = batches();
   auto local =
       through(sys, db, sasync::bench::sasync_group, w, cfg.concurrency);
   auto transactions = batches() - before;
-  self->request(db, caf::infinite, sasync::shutdown_atom::value)
-      .receive([] {}, [](caf::error&) {});
+  sasync::shutdown(self, db, caf::infinite);
   std::optional<remote_result> remote;
   if (cfg.remote)
     remote = through_node(sys, node_opts,

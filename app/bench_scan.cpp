@@ -118,8 +118,7 @@ tally through_broker(caf::actor_system& sys, const engine_config& engine,
   auto db = spawn_broker(sys, bc);
   auto out = through(sys, db, batch);
   caf::scoped_actor self{sys};
-  self->request(db, caf::infinite, shutdown_atom::value)
-      .receive([] {}, [](caf::error&) {});
+  sasync::shutdown(self, db, caf::infinite);
   return out;
 }
 

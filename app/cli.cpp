@@ -6,7 +6,6 @@
 
 #include "actors/broker.hpp"
 #include "actors/client.hpp"
-#include "actors/detail/value_limits.hpp"
 #include "actors/errc.hpp"
 #include "actors/in_words.hpp"
 #include "actors/remote.hpp"
@@ -24,7 +23,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <iostream>
 #include <limits>
@@ -89,6 +87,10 @@ std::string seconds_of(std::chrono::milliseconds timeout) {
 /// system_error(...); a timeout of a write says that it may still commit.
 std::string describe(caf::actor_system& sys, const caf::error& err,
                      std::chrono::milliseconds timeout, bool writes) {
+  // The helpers' own words name the request and its bound.
+  if (is_unanswered(err))
+    return err.context().get_as<std::string>(0) +
+           (writes ? "; the write may still commit" : "");
   if (err == caf::sec::request_timeout)
     return "no answer within " + seconds_of(timeout) + " s" +
            (writes ? "; the write may still commit" : "");
@@ -135,11 +137,11 @@ public:
   /// Why `x` is over the group actors' value limit, or nothing.
   static std::optional<std::string> over_limit(const stored_value& x,
                                                const std::string& where = {}) {
-    if (x.bytes.size() <= detail::max_value_bytes)
+    if (x.bytes.size() <= max_stored_value_bytes())
       return std::nullopt;
     return where + "a value of " + std::to_string(x.bytes.size()) +
            " bytes is over the limit of " +
-           std::to_string(detail::max_value_bytes) + " bytes";
+           std::to_string(max_stored_value_bytes()) + " bytes";
   }
 
   items items_of(std::int64_t group) {
@@ -326,7 +328,7 @@ private:
 /// sends no more, waits for every set in flight and reports how many
 /// committed.
 void items_load(session& s, const options& o) {
-  constexpr std::size_t window = 512;
+  constexpr std::uint32_t window = 512;
   auto store = s.items_of(o.group);
   std::ifstream file;
   if (o.file != "-") {
@@ -335,58 +337,53 @@ void items_load(session& s, const options& o) {
       throw failure{usage, "cannot read " + o.file};
   }
   std::istream& in = o.file == "-" ? std::cin : file;
-  using handle = decltype(s.self()->request(store, s.timeout(), set_atom::value,
-                                            std::string{}, stored_value{}));
-  std::deque<std::pair<handle, std::size_t>> in_flight;
-  std::uint64_t loaded = 0;
-  std::optional<failure> failed;
-  progress_line progress;
-  auto await_oldest = [&] {
-    auto [h, number] = std::move(in_flight.front());
-    in_flight.pop_front();
-    caf::error err;
-    h.receive([] {}, [&](caf::error& e) { err = std::move(e); });
-    detail::forget_timeout(s.self(), h);
-    if (!err)
-      progress.update(++loaded);
-    else if (!failed)
-      failed = failure{code_of(err), "line " + std::to_string(number) + ": " +
-                                         s.describe(err)};
-  };
-  std::string line;
-  for (std::size_t number = 1; !failed && std::getline(in, line); ++number) {
+  // Lines are read as the window frees up, so memory holds the window only.
+  std::size_t number = 0;
+  std::optional<failure> bad_line;
+  next_entry next = [&]() -> std::optional<named_value<stored_value>> {
+    std::string line;
+    if (bad_line || !std::getline(in, line))
+      return std::nullopt;
+    ++number;
     if (!line.empty() && line.back() == '\r')
       line.pop_back();
     auto tab = line.find('\t');
     auto name = cli::unescape(line.substr(0, tab));
     auto text = tab == std::string::npos ? std::nullopt
                                          : cli::unescape(line.substr(tab + 1));
-    if (!name || !text) {
-      failed = failure{usage, "line " + std::to_string(number) +
-                                  ": expected NAME<TAB>VALUE"};
-      break;
-    }
     auto where = "line " + std::to_string(number) + ": ";
+    if (!name || !text) {
+      bad_line = failure{usage, where + "expected NAME<TAB>VALUE"};
+      return std::nullopt;
+    }
     auto x = encode(*text);
     if (auto why = s.over_limit(x, where)) {
-      failed = failure{usage, *why};
-      break;
+      bad_line = failure{usage, *why};
+      return std::nullopt;
     }
-    if (in_flight.size() == window)
-      await_oldest();
-    if (!failed)
-      in_flight.emplace_back(s.self()->request(store, s.timeout(),
-                                               set_atom::value,
-                                               std::move(*name), std::move(x)),
-                             number);
-  }
-  while (!in_flight.empty())
-    await_oldest();
+    return named_value<stored_value>{std::move(*name), std::move(x)};
+  };
+  std::uint64_t loaded = 0;
+  std::uint64_t failed_at = 0;
+  progress_line progress;
+  set_many_callbacks callbacks;
+  callbacks.on_progress = [&](std::uint64_t n) {
+    loaded = n;
+    progress.update(n);
+  };
+  callbacks.on_failed = [&](std::uint64_t at) { failed_at = at; };
+  auto done = set_many(s.self(), store, next, window, callbacks, s.timeout());
   progress.finish();
+  // A failed set came from a line before any bad one: it is named first.
+  std::optional<failure> failed = bad_line;
+  if (!done)
+    failed = failure{code_of(done.error()),
+                     "line " + std::to_string(failed_at + 1) + ": " +
+                         s.describe(done.error())};
   if (failed)
     throw failure{failed->code, failed->line + " (" + std::to_string(loaded) +
                                     " items loaded)"};
-  std::cout << loaded << '\n';
+  std::cout << *done << '\n';
 }
 
 // -- sql ---------------------------------------------------------------------
@@ -541,7 +538,10 @@ void connect_and_run(const options& o, command cmd, bool writes) {
 /// so that the deadlines computed from it stay representable.
 std::string check_timeout(const std::string& text) {
   double seconds = 0;
-  if (!CLI::detail::lexical_cast(text, seconds) || !(seconds >= 0.001) ||
+  auto last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(text.data(), last, seconds);
+  if (text.empty() || ec != std::errc{} || end != last ||
+      !(seconds >= 0.001) ||
       !(seconds <= 365.0 * 24 * 3600))
     return "a number of seconds from 0.001 to 31536000";
   return {};

@@ -185,8 +185,8 @@ CAF_TEST(a_write_that_times_out_says_it_may_still_commit) {
                    bound);
     CAF_MESSAGE("stderr: " << res.errors);
     CAF_CHECK_EQUAL(res.code, 2);
-    CAF_CHECK_EQUAL(res.errors, "sasync: no answer within 1 s; the write may "
-                                "still commit\n");
+    CAF_CHECK_EQUAL(res.errors, "sasync: no answer to items set within 1 s; "
+                                "the write may still commit\n");
     holder->rollback();
   }
   CAF_CHECK_EQUAL(remote(daemon.port(), {"items", "get", "1", "b"}).output,

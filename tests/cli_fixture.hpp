@@ -6,11 +6,13 @@
 #include "backends.hpp"
 #include "child_process.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace sasync::test {
@@ -23,6 +25,12 @@ inline std::string item_line(int i) {
   char line[64];
   auto len = std::snprintf(line, sizeof line, "n%07d\tvalue %d", i, i);
   return {line, static_cast<std::size_t>(len)};
+}
+
+/// One line on stderr, starting with the program's name.
+inline bool one_line(const std::string& errors) {
+  return errors.rfind("sasync: ", 0) == 0 &&
+         std::count(errors.begin(), errors.end(), '\n') == 1;
 }
 
 struct cli_fixture {
@@ -41,9 +49,34 @@ struct cli_fixture {
 
   /// sasync with `args` against the node on `port`.
   static run_result remote(std::uint16_t port, std::vector<std::string> args) {
+    return run_to_end(remote_command(port, std::move(args)), cli_bound);
+  }
+
+  /// The command line of remote(), with its --timeout in seconds: for a
+  /// child_process that runs beside the test.
+  static std::vector<std::string>
+  remote_command(std::uint16_t port, std::vector<std::string> args,
+                 const std::string& timeout = "10") {
     args.insert(args.begin(), {SASYNC_CLI_PATH, "--port", std::to_string(port),
-                               "--timeout", "10"});
-    return run_to_end(std::move(args), cli_bound);
+                               "--timeout", timeout});
+    return args;
+  }
+
+  /// Whether the node's `status` shows `text` within cli_bound (asked
+  /// again until it does).
+  static bool status_shows(std::uint16_t port, const std::string& text) {
+    auto deadline = std::chrono::steady_clock::now() + cli_bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (remote(port, {"status"}).output.find(text) != std::string::npos)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  /// A file in the fixture's directory.
+  std::string in_dir(const std::string& name) const {
+    return (dir / name).string();
   }
 
   /// A node's config file on the fixture's database, on a free port.

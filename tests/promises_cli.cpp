@@ -9,70 +9,55 @@
 
 #include <caf/test/unit_test.hpp>
 
-#include <algorithm>
-#include <chrono>
-#include <csignal>
-#include <fstream>
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace sasync;
+using test::cli_bound;
+using test::one_line;
 
 namespace {
 
-constexpr auto bound = std::chrono::seconds(60);
-
 struct fixture : test::cli_fixture {
   fixture() : cli_fixture("promises-cli") {}
-
-  std::string at(const std::string& file) const { return (dir / file).string(); }
 
   /// Makes `name`.pem and `name`.key, signed by `ca` (self-signed when
   /// `ca` is empty), with the openssl command line.
   void make_certificate(const std::string& name, const std::string& ca) const {
     auto run = [&](std::vector<std::string> args) {
       args.insert(args.begin(), "/usr/bin/openssl");
-      auto res = run_to_end(std::move(args), bound);
+      auto res = run_to_end(std::move(args), cli_bound);
       if (res.code != 0)
         CAF_FAIL("openssl failed: " << res.errors);
     };
     std::vector<std::string> req = {
         "req",     "-newkey", "ec",   "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-nodes",  "-keyout", at(name + ".key"),  "-subj",
+        "-nodes",  "-keyout", in_dir(name + ".key"),  "-subj",
         "/CN=" + name};
     if (ca.empty()) {
       req.insert(req.begin() + 1, {"-x509", "-days", "1"});
-      req.insert(req.end(), {"-out", at(name + ".pem")});
+      req.insert(req.end(), {"-out", in_dir(name + ".pem")});
       run(req);
       return;
     }
-    req.insert(req.end(), {"-out", at(name + ".csr")});
+    req.insert(req.end(), {"-out", in_dir(name + ".csr")});
     run(req);
-    run({"x509", "-req", "-in", at(name + ".csr"), "-CA", at(ca + ".pem"),
-         "-CAkey", at(ca + ".key"), "-CAcreateserial", "-days", "1", "-out",
-         at(name + ".pem")});
+    run({"x509", "-req", "-in", in_dir(name + ".csr"), "-CA", in_dir(ca + ".pem"),
+         "-CAkey", in_dir(ca + ".key"), "-CAcreateserial", "-days", "1", "-out",
+         in_dir(name + ".pem")});
   }
 
   /// sasync with `args` against the TLS node on `port`, presenting
   /// `who`.pem signed by `ca`.
   run_result tls(std::uint16_t port, const std::string& who,
-                       const std::string& ca,
-                       std::vector<std::string> args) const {
-    args.insert(args.begin(),
-                {SASYNC_CLI_PATH, "--port", std::to_string(port), "--timeout",
-                 "10", "--tls-cert", at(who + ".pem"), "--tls-key",
-                 at(who + ".key"), "--tls-ca", at(ca + ".pem")});
-    return run_to_end(std::move(args), test::cli_bound);
+                 const std::string& ca, std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--tls-cert", in_dir(who + ".pem"), "--tls-key",
+                               in_dir(who + ".key"), "--tls-ca",
+                               in_dir(ca + ".pem")});
+    return remote(port, std::move(args));
   }
 };
-
-/// One line on stderr, starting with the program's name.
-bool one_line(const std::string& errors) {
-  return errors.rfind("sasync: ", 0) == 0 &&
-         std::count(errors.begin(), errors.end(), '\n') == 1;
-}
 
 /// The array commands through `cli`, which runs sasync with the arguments
 /// given (embedded or against a node).
@@ -148,9 +133,9 @@ CAF_TEST(tls_options_reach_a_tls_node_and_a_foreign_certificate_is_refused) {
   make_certificate("rogue-ca", "");
   make_certificate("rogue", "rogue-ca");
   test::daemon_process daemon{config(),
-                              {"--openssl.certificate=" + at("node.pem"),
-                               "--openssl.key=" + at("node.key"),
-                               "--openssl.cafile=" + at("ca.pem")}};
+                              {"--openssl.certificate=" + in_dir("node.pem"),
+                               "--openssl.key=" + in_dir("node.key"),
+                               "--openssl.cafile=" + in_dir("ca.pem")}};
   auto port = daemon.port();
   CAF_CHECK_EQUAL(
       tls(port, "client", "ca", {"items", "set", "3", "secret", "kept"}).code,
@@ -197,25 +182,16 @@ CAF_TEST(a_node_at_its_queue_capacity_makes_the_cli_exit_5) {
   // The array's actor and table exist before the queue fills.
   CAF_REQUIRE_EQUAL(
       remote(port, {"array", "set", "1", "0", "0", "0", "before"}).code, 0);
-  auto queue_shows = [&](const std::string& what) {
-    auto deadline = std::chrono::steady_clock::now() + bound;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto st = remote(port, {"status"});
-      if (st.output.find("queue: " + what) != std::string::npos)
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  };
-  child_process runaway{{SASYNC_CLI_PATH, "--port", std::to_string(port),
-                         "--timeout", "60", "sql",
-                         "INSERT INTO slow (x) SELECT count(*) FROM (WITH "
-                         "RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
-                         "FROM r) SELECT i FROM r)"}};
-  CAF_REQUIRE(queue_shows("0 waiting, 1 running"));
-  child_process waiting{{SASYNC_CLI_PATH, "--port", std::to_string(port),
-                         "--timeout", "60", "items", "set", "1", "n", "v"}};
-  CAF_REQUIRE(queue_shows("1 waiting, 1 running, capacity 1"));
+  child_process runaway{remote_command(
+      port,
+      {"sql", "INSERT INTO slow (x) SELECT count(*) FROM (WITH RECURSIVE "
+              "r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT i "
+              "FROM r)"},
+      "60")};
+  CAF_REQUIRE(status_shows(port, "queue: 0 waiting, 1 running"));
+  child_process waiting{
+      remote_command(port, {"items", "set", "1", "n", "v"}, "60")};
+  CAF_REQUIRE(status_shows(port, "queue: 1 waiting, 1 running, capacity 1"));
   auto refused = remote(port, {"array", "set", "1", "0", "0", "0", "after"});
   CAF_MESSAGE("a write to a full queue: exit " << refused.code << ", "
                                                << refused.errors);
@@ -224,8 +200,8 @@ CAF_TEST(a_node_at_its_queue_capacity_makes_the_cli_exit_5) {
   CAF_CHECK_NOT_EQUAL(refused.errors.find("overloaded"), std::string::npos);
   // The runaway ends at run_timeout; the waiting write then commits, and
   // the refused one left the cell as it was.
-  CAF_CHECK_EQUAL(runaway.wait(bound), 2);
-  CAF_CHECK_EQUAL(waiting.wait(bound), 0);
+  CAF_CHECK_EQUAL(runaway.wait(cli_bound), 2);
+  CAF_CHECK_EQUAL(waiting.wait(cli_bound), 0);
   CAF_CHECK_EQUAL(remote(port, {"items", "get", "1", "n"}).output, "v\n");
   CAF_CHECK_EQUAL(remote(port, {"array", "get", "1", "0", "0", "0"}).output,
                   "before\n");

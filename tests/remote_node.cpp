@@ -219,7 +219,7 @@ struct fixture {
         }
         ++l.stopped;
         l.unreachable += is(err, errc::unreachable) ? 1 : 0;
-        l.timeouts += err == caf::sec::request_timeout ? 1 : 0;
+        l.timeouts += is_unanswered(err) ? 1 : 0;
       });
       return !err;
     };
