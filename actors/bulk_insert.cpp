@@ -7,6 +7,8 @@
 #include "actors/detail/run_job.hpp"
 #include "actors/errc.hpp"
 #include "storage/connection.hpp"
+#include "storage/row_insert.hpp"
+#include "storage/savepoint.hpp"
 #include "storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
@@ -71,29 +73,43 @@ struct insert_state {
 
 using insert_ptr = detail::bulk_insert_impl::stateful_pointer<insert_state>;
 
-/// Runs each piece, in a savepoint when there are several; a piece that
+/// Inserts a piece's rows in multi-row statements; if the database refuses
+/// one, the piece starts over row by row, so that its error is the one of
+/// the row refused.
+void insert_piece(connection& conn, const insert_spec& spec,
+                  const std::string& statement, const rows_range& p,
+                  savepoint& unit, std::vector<value>& keys) {
+  try {
+    insert_rows(conn, spec, *p.rows, p.first, p.last, keys);
+  } catch (const storage_failure& f) {
+    if (f.kind() != failure_kind::database)
+      throw; // no row's own error: the connection or a lock failed
+    keys.clear();
+    unit.rollback_to(); // throws if the transaction itself is lost
+    insert_rows_singly(conn, spec, statement, *p.rows, p.first, p.last, keys);
+  }
+}
+
+/// Runs each piece in a savepoint; when there are several, a piece that
 /// fails rolls back alone.
 std::vector<piece_result> run_pieces(connection& conn, const insert_spec& spec,
                                      const std::string& statement,
                                      const std::vector<rows_range>& pieces) {
-  static const std::string sp = "sasync_insert";
   std::vector<piece_result> out(pieces.size());
   auto isolated = pieces.size() > 1;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
-    auto& p = pieces[i];
-    if (isolated)
-      conn.savepoint(sp);
+    savepoint unit{conn, "sasync_insert"};
     try {
-      insert_rows(conn, spec, statement, *p.rows, p.first, p.last, out[i].keys);
+      insert_piece(conn, spec, statement, pieces[i], unit, out[i].keys);
     } catch (const storage_failure& f) {
       if (!isolated)
         throw; // the whole transaction rolls back
       out[i].keys.clear();
       out[i].error = to_error(f);
-      conn.rollback_to(sp); // throws if the transaction itself is lost
+      unit.rollback(); // throws if the transaction itself is lost
+      continue;
     }
-    if (isolated)
-      conn.release(sp);
+    unit.release();
   }
   return out;
 }
