@@ -2,7 +2,7 @@
 // takes rows from their front, so keys come out in the order rows went in.
 #include "actors/detail/bulk_insert_actor.hpp"
 
-#include "actors/detail/deliver.hpp"
+#include "actors/detail/close_waiters.hpp"
 #include "actors/detail/private_sender.hpp"
 #include "actors/detail/run_job.hpp"
 #include "actors/errc.hpp"
@@ -65,8 +65,7 @@ struct insert_state {
   std::string statement;
   std::deque<write_ptr> writes;
   bool running = false;
-  bool closing = false;
-  std::vector<caf::typed_response_promise<void>> close_waiters;
+  detail::close_waiters close_requests;
   insert_progress progress;
   static inline const char* name = "sasync.bulk_insert";
 };
@@ -189,10 +188,8 @@ void submit(insert_ptr self) {
     size += k;
   }
   if (pieces.empty()) {
-    if (st.closing) {
-      for (auto& rp : st.close_waiters)
-        detail::deliver_done(rp);
-      st.close_waiters.clear();
+    if (st.close_requests.closing()) {
+      st.close_requests.finish();
       self->quit();
     }
     return;
@@ -214,7 +211,7 @@ void submit(insert_ptr self) {
 
 caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows) {
   auto& st = self->state;
-  if (st.closing)
+  if (st.close_requests.closing())
     return make_error(errc::shutting_down, "the bulk insert is closing");
   try {
     check_widths(st.spec, rows);
@@ -258,9 +255,8 @@ detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
         auto& st = self->state;
         if (!detail::sent_by(self, st.broker))
           return detail::refused_private_message();
-        st.closing = true;
         auto rp = self->make_response_promise<void>();
-        st.close_waiters.emplace_back(rp);
+        st.close_requests.add(rp);
         submit(self);
         return rp;
       },
