@@ -2,11 +2,13 @@
 // takes rows from their front, so keys come out in the order rows went in.
 #include "actors/detail/bulk_insert_actor.hpp"
 
-#include "actors/detail/deliver.hpp"
+#include "actors/detail/close_waiters.hpp"
 #include "actors/detail/private_sender.hpp"
 #include "actors/detail/run_job.hpp"
 #include "actors/errc.hpp"
 #include "storage/connection.hpp"
+#include "storage/row_insert.hpp"
+#include "storage/savepoint.hpp"
 #include "storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
@@ -63,37 +65,50 @@ struct insert_state {
   std::string statement;
   std::deque<write_ptr> writes;
   bool running = false;
-  bool closing = false;
-  std::vector<caf::typed_response_promise<void>> close_waiters;
+  detail::close_waiters close_requests;
   insert_progress progress;
   static inline const char* name = "sasync.bulk_insert";
 };
 
 using insert_ptr = detail::bulk_insert_impl::stateful_pointer<insert_state>;
 
-/// Runs each piece, in a savepoint when there are several; a piece that
+/// Inserts a piece's rows in multi-row statements; if the database refuses
+/// one, the piece starts over row by row, so that its error is the one of
+/// the row refused.
+void insert_piece(connection& conn, const insert_spec& spec,
+                  const std::string& statement, const rows_range& p,
+                  savepoint& unit, std::vector<value>& keys) {
+  try {
+    insert_rows(conn, spec, *p.rows, p.first, p.last, keys);
+  } catch (const storage_failure& f) {
+    if (f.kind() != failure_kind::database)
+      throw; // no row's own error: the connection or a lock failed
+    keys.clear();
+    unit.rollback_to(); // throws if the transaction itself is lost
+    insert_rows_singly(conn, spec, statement, *p.rows, p.first, p.last, keys);
+  }
+}
+
+/// Runs each piece in a savepoint; when there are several, a piece that
 /// fails rolls back alone.
 std::vector<piece_result> run_pieces(connection& conn, const insert_spec& spec,
                                      const std::string& statement,
                                      const std::vector<rows_range>& pieces) {
-  static const std::string sp = "sasync_insert";
   std::vector<piece_result> out(pieces.size());
   auto isolated = pieces.size() > 1;
   for (std::size_t i = 0; i < pieces.size(); ++i) {
-    auto& p = pieces[i];
-    if (isolated)
-      conn.savepoint(sp);
+    savepoint unit{conn, "sasync_insert"};
     try {
-      insert_rows(conn, spec, statement, *p.rows, p.first, p.last, out[i].keys);
+      insert_piece(conn, spec, statement, pieces[i], unit, out[i].keys);
     } catch (const storage_failure& f) {
       if (!isolated)
         throw; // the whole transaction rolls back
       out[i].keys.clear();
       out[i].error = to_error(f);
-      conn.rollback_to(sp); // throws if the transaction itself is lost
+      unit.rollback(); // throws if the transaction itself is lost
+      continue;
     }
-    if (isolated)
-      conn.release(sp);
+    unit.release();
   }
   return out;
 }
@@ -173,10 +188,8 @@ void submit(insert_ptr self) {
     size += k;
   }
   if (pieces.empty()) {
-    if (st.closing) {
-      for (auto& rp : st.close_waiters)
-        detail::deliver_done(rp);
-      st.close_waiters.clear();
+    if (st.close_requests.closing()) {
+      st.close_requests.finish();
       self->quit();
     }
     return;
@@ -198,7 +211,7 @@ void submit(insert_ptr self) {
 
 caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows) {
   auto& st = self->state;
-  if (st.closing)
+  if (st.close_requests.closing())
     return make_error(errc::shutting_down, "the bulk insert is closing");
   try {
     check_widths(st.spec, rows);
@@ -242,9 +255,8 @@ detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
         auto& st = self->state;
         if (!detail::sent_by(self, st.broker))
           return detail::refused_private_message();
-        st.closing = true;
         auto rp = self->make_response_promise<void>();
-        st.close_waiters.emplace_back(rp);
+        st.close_requests.add(rp);
         submit(self);
         return rp;
       },

@@ -5,6 +5,7 @@
 #include "actors/detail/run_timeout.hpp"
 #include "actors/detail/running_jobs.hpp"
 #include "actors/errc.hpp"
+#include "storage/savepoint.hpp"
 #include "storage/statement_watchdog.hpp"
 #include "storage/storage_failure.hpp"
 #include "storage/transaction.hpp"
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace sasync {
@@ -108,20 +110,19 @@ void run_jobs(connection& conn, const job_batch& jobs, access_mode mode,
     may_merge = false;
   }
   // Between units one round trip releases the last savepoint and sets the
-  // next; COMMIT releases the last one.
-  static const std::string sp = "sasync_job";
-  conn.savepoint(sp);
-  auto fresh = true;
-  auto next_savepoint = [&] {
-    if (!fresh)
-      conn.renew_savepoint(sp);
-    fresh = false;
+  // next.
+  std::optional<savepoint> unit;
+  auto next_unit = [&] {
+    if (unit)
+      unit->renew();
+    else
+      unit.emplace(conn, "sasync_job");
   };
   auto run_alone = [&](std::size_t i) {
-    next_savepoint();
+    next_unit();
     if (auto err = guarded([&] { jobs[i]->run(conn); })) {
       errors[i] = std::move(err);
-      conn.rollback_to(sp); // throws if the transaction itself is lost
+      unit->rollback_to(); // throws if the transaction itself is lost
     }
   };
   for (std::size_t i = 0; i < jobs.size();) {
@@ -133,14 +134,15 @@ void run_jobs(connection& conn, const job_batch& jobs, access_mode mode,
       run_alone(i++);
       continue;
     }
-    next_savepoint();
+    next_unit();
     if (guarded([&] { merge(conn, slice(jobs, i, end)); })) {
-      conn.rollback_to(sp);
+      unit->rollback_to();
       for (auto j = i; j < end; ++j)
         run_alone(j);
     }
     i = end;
   }
+  unit->release();
 }
 
 /// Opens the connection if it is not usable.

@@ -4,6 +4,7 @@
 #include "actors/detail/cursor_actor.hpp"
 #include "actors/detail/private_sender.hpp"
 #include "actors/detail/run_timeout.hpp"
+#include "actors/detail/self_timer.hpp"
 
 #include "actors/errc.hpp"
 
@@ -47,7 +48,7 @@ struct cursor_state {
   /// Answers the open request.
   caf::typed_response_promise<std::vector<std::string>> opened;
   caf::actor_clock::time_point last_activity;
-  bool timer_armed = false;
+  detail::self_timer idle_timer;
   static inline const char* name = "sasync.cursor";
 
   bool pushing() const { return static_cast<bool>(cfg.consumer); }
@@ -213,7 +214,7 @@ void touch(cursor_ptr self);
 /// The idle timer: ends a cursor nobody asked for rows during the timeout.
 void check_idle(cursor_ptr self) {
   auto& st = self->state;
-  st.timer_armed = false;
+  st.idle_timer.fired();
   if (st.state != phase::open)
     return;
   if (st.reading || st.demand() > 0)
@@ -226,18 +227,15 @@ void check_idle(cursor_ptr self) {
                              " ms; its connection went back to the pool"));
     return;
   }
-  st.timer_armed = true;
-  self->delayed_send(self, st.cfg.idle_timeout - idle, expire_atom::value);
+  st.idle_timer.set(self, st.cfg.idle_timeout - idle, expire_atom::value);
 }
 
 /// Records activity; one timer at a time checks for idleness.
 void touch(cursor_ptr self) {
   auto& st = self->state;
   st.last_activity = self->clock().now();
-  if (st.timer_armed || st.cfg.idle_timeout.count() <= 0)
-    return;
-  st.timer_armed = true;
-  self->delayed_send(self, st.cfg.idle_timeout, expire_atom::value);
+  if (st.cfg.idle_timeout.count() > 0)
+    st.idle_timer.set(self, st.cfg.idle_timeout, expire_atom::value);
 }
 
 /// Leases a connection, then opens the query on it; end() answers the

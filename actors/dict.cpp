@@ -2,12 +2,13 @@
 // flight per name, and flush waits for them.
 #include "actors/dict.hpp"
 
-#include "actors/detail/value_limits.hpp"
+#include "actors/detail/dict_cache.hpp"
 #include "actors/detail/group_actors.hpp"
 #include "actors/detail/open_requests.hpp"
 #include "actors/detail/private_sender.hpp"
-#include "actors/detail/recent_names.hpp"
 #include "actors/detail/run_job.hpp"
+#include "actors/detail/self_timer.hpp"
+#include "actors/detail/value_limits.hpp"
 #include "actors/errc.hpp"
 #include "storage/item_store.hpp"
 
@@ -41,14 +42,8 @@ struct flush_waiter {
 
 struct dict_state {
   detail::group_config cfg;
-  /// What the dict knows; none means the name is known to be missing.
-  std::map<std::string, std::optional<stored_value>> cache;
-  /// The cached names whose writes have all committed, the least recently
-  /// used first: the cache drops them beyond cfg.cache_capacity.
-  detail::recent_names clean;
-  /// After preload the cache holds the whole group (until it outgrows
-  /// cfg.cache_capacity).
-  bool preloaded = false;
+  /// What the dict knows, bounded by cfg.cache_capacity.
+  detail::dict_cache cache;
   std::map<std::string, name_writes> writes;
   std::uint64_t last_seq = 0;
   /// Writes not committed yet, and the errors of those that failed.
@@ -56,7 +51,7 @@ struct dict_state {
   std::map<std::uint64_t, caf::error> failures;
   std::vector<flush_waiter> flush_waiters;
   std::chrono::milliseconds retry_delay{0};
-  bool retry_scheduled = false;
+  detail::self_timer retry_timer;
   /// Reads not answered yet, and close().
   detail::open_requests requests;
   static inline const char* name = "sasync.dict";
@@ -85,33 +80,6 @@ caf::error write_refusal(const dict_state& st, std::size_t added) {
                         std::to_string(st.cfg.group) + ": " +
                         std::to_string(st.writes.size()) +
                         " names already wait to be written");
-}
-
-/// After preload, absence from the cache means "missing"; once the cache
-/// drops entries, a name it lacks is read from the database, so the deletes
-/// not yet written must show in the cache.
-void stop_preloaded(dict_state& st) {
-  st.preloaded = false;
-  for (auto& kvp : st.writes)
-    st.cache.emplace(kvp.first, std::nullopt);
-}
-
-/// Drops the least recently used written entries beyond the bound; entries
-/// not yet written stay.
-void trim_cache(dict_state& st) {
-  while (st.cache.size() > st.cfg.cache_capacity && !st.clean.empty()) {
-    if (st.preloaded)
-      stop_preloaded(st);
-    st.cache.erase(st.clean.take_oldest());
-  }
-}
-
-/// Notes a use of `name`'s cache entry, if it has one and it is written.
-void touch_clean(dict_state& st, const std::string& name) {
-  if (st.writes.count(name) == 0 && st.cache.count(name) > 0) {
-    st.clean.touch(name);
-    trim_cache(st);
-  }
 }
 
 /// Answers close() once no write or read is in flight; writes that never
@@ -164,13 +132,12 @@ void settle_flushes(dict_ptr self) {
 
 void schedule_retry(dict_ptr self) {
   auto& st = self->state;
-  if (st.retry_scheduled || st.requests.closing())
+  if (st.retry_timer.armed() || st.requests.closing())
     return;
-  st.retry_scheduled = true;
   st.retry_delay = st.retry_delay.count() == 0
                        ? st.cfg.retry_delay
                        : std::min(st.retry_delay * 2, st.cfg.max_retry_delay);
-  self->delayed_send(self, st.retry_delay, retry_atom::value);
+  st.retry_timer.set(self, st.retry_delay, retry_atom::value);
 }
 
 /// Sends every write that waits and has nothing in flight before it.
@@ -221,7 +188,7 @@ void send_next(dict_ptr self, const std::string& name) {
   auto& w = i->second;
   if (!w.next) {
     st.writes.erase(i);
-    touch_clean(st, name); // written: it may go now
+    st.cache.written(name);
     return;
   }
   auto op = std::move(*w.next);
@@ -246,11 +213,7 @@ void send_next(dict_ptr self, const std::string& name) {
 /// Records a write in the cache and queues it behind the name's writes.
 void write(dict_ptr self, const std::string& name, write_op op) {
   auto& st = self->state;
-  st.clean.forget(name); // not written: it stays until it is
-  if (op || !st.preloaded)
-    st.cache[name] = op;
-  else
-    st.cache.erase(name); // after preload, absence says "missing" already
+  st.cache.write(name, op);
   auto seq = ++st.last_seq;
   st.unwritten.insert(seq);
   auto& w = st.writes[name];
@@ -280,17 +243,6 @@ caf::result<T> read(dict_ptr self, F fn, Done done) {
   return rp;
 }
 
-/// The names the database holds with the cache's newer writes applied.
-std::map<std::string, stored_value>
-merged(const dict_state& st, std::map<std::string, stored_value> stored) {
-  for (auto& [name, x] : st.cache)
-    if (x)
-      stored[name] = *x;
-    else
-      stored.erase(name);
-  return stored;
-}
-
 std::vector<std::string>
 names_of(const std::map<std::string, stored_value>& m) {
   std::vector<std::string> out;
@@ -303,6 +255,7 @@ names_of(const std::map<std::string, stored_value>& m) {
 detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
                                                detail::group_config cfg) {
   detail::start_group(self, std::move(cfg));
+  self->state.cache = detail::dict_cache{self->state.cfg.cache_capacity};
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
@@ -338,76 +291,54 @@ detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
           return err;
         if (auto err = detail::check_name(name))
           return err;
-        auto i = st.cache.find(name);
-        if (i != st.cache.end()) {
-          auto found = i->second ? caf::optional<stored_value>{*i->second}
-                                 : caf::optional<stored_value>{};
-          touch_clean(st, name);
-          return found;
-        }
-        if (st.preloaded)
+        if (auto known = st.cache.find(name))
+          return *known ? caf::optional<stored_value>{**known}
+                        : caf::optional<stored_value>{};
+        if (st.cache.complete())
           return caf::optional<stored_value>{};
         return read<caf::optional<stored_value>>(
             self, [=](connection& c) { return find_item(c, group, name); },
             [self, name](auto& rp, std::optional<stored_value>& found) {
               // A write since the read began is newer than what it found.
-              auto& st = self->state;
-              auto& entry = st.cache.emplace(name, std::move(found))
-                                .first->second;
+              auto entry = self->state.cache.read(name, std::move(found));
               rp.deliver(entry ? caf::optional<stored_value>{*entry}
                                : caf::optional<stored_value>{});
-              touch_clean(st, name);
             });
       },
       [=](names_atom) -> caf::result<std::vector<std::string>> {
         auto& st = self->state;
         if (auto err = refusal(st))
           return err;
-        if (st.preloaded)
-          return names_of(merged(st, {}));
+        if (st.cache.complete())
+          return names_of(st.cache.merged({}));
         return read<std::vector<std::string>>(
             self, [=](connection& c) { return load_items(c, group); },
             [self](auto& rp, std::map<std::string, stored_value>& stored) {
-              rp.deliver(names_of(merged(self->state, std::move(stored))));
+              rp.deliver(names_of(self->state.cache.merged(std::move(stored))));
             });
       },
       [=](load_atom) -> caf::result<std::map<std::string, stored_value>> {
         auto& st = self->state;
         if (auto err = refusal(st))
           return err;
-        if (st.preloaded)
-          return merged(st, {});
+        if (st.cache.complete())
+          return st.cache.merged({});
         return read<std::map<std::string, stored_value>>(
             self, [=](connection& c) { return load_items(c, group); },
             [self](auto& rp, std::map<std::string, stored_value>& stored) {
-              rp.deliver(merged(self->state, std::move(stored)));
+              rp.deliver(self->state.cache.merged(std::move(stored)));
             });
       },
       [=](preload_atom) -> caf::result<void> {
         auto& st = self->state;
         if (auto err = refusal(st))
           return err;
-        if (st.preloaded)
+        if (st.cache.complete())
           return caf::unit;
         return read<void>(
             self, [=](connection& c) { return load_items(c, group); },
             [self](auto& rp, std::map<std::string, stored_value>& stored) {
-              auto& st = self->state;
-              // Names written since the load began keep the cache's value.
-              for (auto& [name, x] : stored)
-                st.cache.emplace(name, std::move(x));
-              for (auto i = st.cache.begin(); i != st.cache.end();) {
-                if (i->second) {
-                  if (st.writes.count(i->first) == 0)
-                    st.clean.touch(i->first);
-                  ++i;
-                } else {
-                  st.clean.forget(i->first);
-                  i = st.cache.erase(i);
-                }
-              }
-              st.preloaded = true;
-              trim_cache(st);
+              self->state.cache.preload(std::move(stored));
               detail::deliver_done(rp);
             });
       },
@@ -425,7 +356,7 @@ detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
       [=](retry_atom) -> caf::result<void> {
         if (!detail::sent_by_itself(self))
           return detail::refused_private_message();
-        self->state.retry_scheduled = false;
+        self->state.retry_timer.fired();
         send_waiting(self);
         return caf::unit;
       },

@@ -46,24 +46,26 @@ using job_ptr = std::shared_ptr<job>;
 /// Jobs committed together in one transaction (group commit).
 using job_batch = std::vector<job_ptr>;
 
-/// A closure as a job: `fn(transaction_scope&)`, which may run statements
-/// but not end or nest its transaction. Keeps its result for the requester
-/// to take after the reply arrives (the reply orders the write before the
-/// read).
-template <class F> class closure_job final : public job {
+/// Runs `fn(Arg&)` as a job and keeps its result for the requester to take
+/// after the reply arrives (the reply orders the write before the read).
+/// Arg is transaction_scope (users' closures, which may run statements but
+/// not end or nest their transaction) or connection (sasync's own work).
+template <class Arg, class F> class result_job final : public job {
 public:
-  static_assert(std::is_invocable_v<F&, transaction_scope&>,
-                "a transact closure takes sasync::transaction_scope&");
-  using result_type = std::invoke_result_t<F&, transaction_scope&>;
+  static_assert(std::is_invocable_v<F&, Arg&>,
+                "a transact closure takes sasync::transaction_scope&; "
+                "sasync's own jobs take sasync::connection&");
+  using result_type = std::invoke_result_t<F&, Arg&>;
 
-  closure_job(access_mode mode, F fn) : job(mode), fn_(std::move(fn)) {}
+  result_job(access_mode mode, F fn) : job(mode), fn_(std::move(fn)) {}
 
   void run(connection& conn) override {
-    transaction_scope scope{conn};
-    if constexpr (std::is_void_v<result_type>)
-      fn_(scope);
-    else
-      result_.emplace(fn_(scope));
+    if constexpr (std::is_same_v<Arg, connection>) {
+      call(conn);
+    } else {
+      Arg scope{conn};
+      call(scope);
+    }
   }
 
   /// The result of a successful run.
@@ -73,11 +75,21 @@ public:
   }
 
 private:
+  void call(Arg& arg) {
+    if constexpr (std::is_void_v<result_type>)
+      fn_(arg);
+    else
+      result_.emplace(fn_(arg));
+  }
+
   F fn_;
   std::conditional_t<std::is_void_v<result_type>, bool,
                      std::optional<result_type>>
       result_{};
 };
+
+/// A user's closure as a job: `fn(transaction_scope&)`.
+template <class F> using closure_job = result_job<transaction_scope, F>;
 
 template <class F>
 std::shared_ptr<closure_job<F>> make_job(access_mode mode, F fn) {

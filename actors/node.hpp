@@ -11,9 +11,9 @@
 #include "actors/dict.hpp"
 #include "actors/items.hpp"
 #include "actors/row_consumer.hpp"
-#include "storage/row_insert.hpp"
 #include "storage/table_def.hpp"
 #include "storage/value.hpp"
+#include "storage/wire_types.hpp"
 
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>

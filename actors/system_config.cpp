@@ -3,11 +3,13 @@
 
 #include "actors/broker.hpp"
 #include "actors/broker_status.hpp"
+#include "actors/defaults.hpp"
 #include "actors/errc.hpp"
 #include "actors/priority.hpp"
 #include "storage/stored_value.hpp"
 #include "storage/table_def.hpp"
 #include "storage/value.hpp"
+#include "storage/wire_types.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/config_option_adder.hpp>
@@ -60,28 +62,44 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<cursor>("sasync::cursor");
   cfg.add_message_type<cursor_info>("sasync::cursor_info");
   cfg.add_message_type<row_consumer>("sasync::row_consumer");
+  cfg.add_message_type<coordinates>("sasync::coordinates");
   cfg.add_message_type<insert_spec>("sasync::insert_spec");
   cfg.add_message_type<insert_progress>("sasync::insert_progress");
   cfg.add_message_type<bulk_insert>("sasync::bulk_insert");
 }
 
 void add_sasync_options(caf::config_option_set& opts) {
+  using std::chrono::seconds;
+  const engine_config engine; // its defaults
   caf::config_option_adder{opts, "sasync"}
       .add<std::string>("url", "database URL (default sqlite:///sasync.db)")
-      .add<std::size_t>("pool-size", "connections kept open (5)")
-      .add<std::size_t>("max-overflow", "extra connections under load (10)")
+      .add<std::size_t>("pool-size", defaults::help("connections kept open",
+                                                    engine.pool_size))
+      .add<std::size_t>("max-overflow",
+                        defaults::help("extra connections under load",
+                                       engine.max_overflow))
       .add<double>("pool-timeout",
-                   "seconds work may wait for a connection (30)")
+                   defaults::help("seconds work may wait for a connection",
+                                  std::chrono::duration_cast<seconds>(
+                                      engine.pool_timeout)
+                                      .count()))
       .add<double>("run-timeout",
-                   "seconds a transaction may run before its requesters get "
-                   "timeout (300)")
+                   defaults::help("seconds a transaction may run before its "
+                                  "requesters get timeout",
+                                  std::chrono::duration_cast<seconds>(
+                                      engine.run_timeout)
+                                      .count()))
       .add<bool>("echo", "log every statement with its parameters")
       .add<std::string>("synchronous",
                         "SQLite: OFF, NORMAL, FULL, EXTRA (FULL)")
       .add<std::string>("journal-mode", "SQLite: WAL, DELETE, ... (WAL)")
-      .add<std::size_t>("queue-capacity", "jobs waiting before 'overloaded'")
+      .add<std::size_t>("queue-capacity",
+                        defaults::help("jobs waiting before 'overloaded'",
+                                       defaults::queue_capacity))
       .add<std::size_t>("dict-cache-capacity",
-                        "written entries each dict keeps in memory (100000)");
+                        defaults::help("written entries each dict keeps in "
+                                       "memory",
+                                       defaults::dict_cache_capacity));
 }
 
 engine_config engine_from(const caf::actor_system_config& cfg) {
@@ -103,11 +121,11 @@ engine_config engine_from(const caf::actor_system_config& cfg) {
 }
 
 std::size_t queue_capacity_from(const caf::actor_system_config& cfg) {
-  return caf::get_or(cfg, "sasync.queue-capacity", std::size_t{10'000});
+  return caf::get_or(cfg, "sasync.queue-capacity", defaults::queue_capacity);
 }
 
 std::size_t dict_cache_capacity_from(const caf::actor_system_config& cfg) {
-  return caf::get_or(cfg, "sasync.dict-cache-capacity", std::size_t{100'000});
+  return caf::get_or(cfg, "sasync.dict-cache-capacity", defaults::dict_cache_capacity);
 }
 
 bool tls_configured(const caf::actor_system_config& cfg) {

@@ -34,10 +34,10 @@ void add_sasync_options(caf::config_option_set& opts);
 /// naming the bad option.
 engine_config engine_from(const caf::actor_system_config& cfg);
 
-/// `sasync.queue-capacity`, or the default of 10,000.
+/// `sasync.queue-capacity`, or defaults::queue_capacity.
 std::size_t queue_capacity_from(const caf::actor_system_config& cfg);
 
-/// `sasync.dict-cache-capacity`, or the default of 100,000.
+/// `sasync.dict-cache-capacity`, or defaults::dict_cache_capacity.
 std::size_t dict_cache_capacity_from(const caf::actor_system_config& cfg);
 
 /// True when `cfg` names a certificate, its key and a CA file

@@ -6,6 +6,7 @@
 
 #include "actors/broker.hpp"
 #include "actors/client.hpp"
+#include "actors/defaults.hpp"
 #include "actors/errc.hpp"
 #include "actors/in_words.hpp"
 #include "actors/remote.hpp"
@@ -502,8 +503,8 @@ void connect_and_run(const options& o, command cmd, bool writes) {
     embedded = spawn_broker(sys, bc);
     db = *embedded;
   } else {
-    auto host = o.host.empty() ? std::string{"127.0.0.1"} : o.host;
-    auto port = o.port == 0 ? std::uint16_t{4242} : o.port;
+    auto host = o.host.empty() ? std::string{defaults::node_host} : o.host;
+    auto port = o.port == 0 ? defaults::node_port : o.port;
     auto remote = connect_node(sys, host, port, o.timeout);
     if (!remote)
       throw failure{unreachable,
@@ -584,13 +585,18 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   auto url = app.add_option("--url", o.url,
                             "run embedded on this database (no daemon)")
                  ->check(not_empty);
-  auto host = app.add_option("--host", o.host, "sasyncd node (127.0.0.1)")
+  auto host = app.add_option("--host", o.host,
+                             defaults::help("sasyncd node", defaults::node_host))
                   ->check(not_empty);
-  auto port = app.add_option("--port", o.port, "sasyncd port (4242)")
+  auto port = app.add_option("--port", o.port,
+                             defaults::help("sasyncd port", defaults::node_port))
                   ->check(CLI::Range(1, 65535));
   url->excludes(host)->excludes(port);
-  double timeout_seconds = 30;
-  app.add_option("--timeout", timeout_seconds, "seconds per request (30)")
+  double timeout_seconds =
+      std::chrono::duration<double>(defaults::cli_timeout).count();
+  app.add_option("--timeout", timeout_seconds,
+                 defaults::help("seconds per request",
+                                seconds_of(defaults::cli_timeout)))
       ->check(CLI::Validator(check_timeout, "SECONDS"));
   // A node that listens beyond loopback talks TLS and wants all three.
   auto cert = app.add_option("--tls-cert", o.tls_cert,

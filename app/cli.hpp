@@ -5,6 +5,8 @@
 // 4 database or transaction error, 5 overloaded.
 #pragma once
 
+#include "actors/defaults.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <iosfwd>
@@ -18,7 +20,7 @@ struct options {
   std::string url;
   std::string host;
   std::uint16_t port = 0;
-  std::chrono::milliseconds timeout{30'000};
+  std::chrono::milliseconds timeout{defaults::cli_timeout};
   std::int64_t group = 0;
   std::string name;
   std::string text;

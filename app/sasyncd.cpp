@@ -4,6 +4,7 @@
 // Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
 // 4 database unreachable or the drain failed.
 #include "actors/broker.hpp"
+#include "actors/defaults.hpp"
 #include "actors/in_words.hpp"
 #include "actors/node.hpp"
 #include "actors/system_config.hpp"
@@ -27,15 +28,19 @@
 namespace {
 
 struct daemon_config : sasync::system_config {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 4242;
+  std::string host = sasync::defaults::node_host;
+  std::uint16_t port = sasync::defaults::node_port;
   bool insecure = false;
   sasync::node_limits limits;
 
   daemon_config() {
     caf::config_option_adder{custom_options_, "node"}
-        .add(host, "host", "address to listen on (127.0.0.1)")
-        .add(port, "port", "port to listen on; 0 picks a free one (4242)")
+        .add(host, "host",
+             sasync::defaults::help("address to listen on",
+                                    sasync::defaults::node_host))
+        .add(port, "port",
+             sasync::defaults::help("port to listen on; 0 picks a free one",
+                                    sasync::defaults::node_port))
         .add(insecure, "insecure",
              "listen on a non-loopback address without TLS")
         .add(limits.statement_bytes, "max-statement-bytes",

@@ -5,26 +5,12 @@
 #include "storage/fwd.hpp"
 #include "storage/stored_value.hpp"
 #include "storage/table_def.hpp"
+#include "storage/wire_types.hpp"
 
 #include <cstdint>
 #include <optional>
-#include <tuple>
 
 namespace sasync {
-
-/// One cell's coordinates.
-struct coordinates {
-  std::int64_t x = 0;
-  std::int64_t y = 0;
-  std::int64_t z = 0;
-
-  friend bool operator<(const coordinates& a, const coordinates& b) {
-    return std::tie(a.x, a.y, a.z) < std::tie(b.x, b.y, b.z);
-  }
-  friend bool operator==(const coordinates& a, const coordinates& b) {
-    return a.x == b.x && a.y == b.y && a.z == b.z;
-  }
-};
 
 /// sasync_array(group_id, x, y, z, type, value), keyed by (group_id, x, y, z).
 table_def array_table();

@@ -3,6 +3,7 @@
 
 #include "storage/connection.hpp"
 #include "storage/storage_failure.hpp"
+#include "storage/values_list.hpp"
 
 #include <algorithm>
 #include <map>
@@ -38,23 +39,6 @@ std::optional<stored_value> find_item(connection& conn, std::int64_t group,
     return std::nullopt;
   return stored_value_from(rs.rows[0][0], rs.rows[0][1]);
 }
-
-namespace {
-
-/// "head (?, ?), (?, ?) tail" for `rows` rows of `width` placeholders.
-std::string values_list(const char* head, std::size_t rows, std::size_t width,
-                        const char* tail) {
-  std::string row = "(?";
-  for (std::size_t i = 1; i < width; ++i)
-    row += ", ?";
-  row += ")";
-  std::string out = head;
-  for (std::size_t i = 0; i < rows; ++i)
-    out += (i == 0 ? "" : ", ") + row;
-  return out + tail;
-}
-
-} // namespace
 
 void put_items(
     connection& conn,

@@ -4,6 +4,7 @@
 
 #include "storage/fwd.hpp"
 #include "storage/value.hpp"
+#include "storage/wire_types.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -11,21 +12,6 @@
 #include <vector>
 
 namespace sasync {
-
-/// Where a bulk insert writes, and how many rows each transaction takes.
-struct insert_spec {
-  std::string table;
-  std::vector<std::string> columns;
-  /// The column whose value each inserted row answers (RETURNING), e.g. an
-  /// autoincrement key; empty answers no keys.
-  std::string key;
-  std::uint32_t batch_size = 1000;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, insert_spec& x) {
-  return f(x.table, x.columns, x.key, x.batch_size);
-}
 
 constexpr std::uint32_t max_insert_batch = 100'000;
 
@@ -38,13 +24,26 @@ void validate(const insert_spec& spec);
 /// width differs from the spec's columns.
 void check_widths(const insert_spec& spec, const std::vector<row>& rows);
 
-/// INSERT INTO "t" ("a", "b") VALUES (?, ?) [RETURNING "k"]
-std::string insert_statement(const insert_spec& spec);
+/// INSERT INTO "t" ("a", "b") VALUES (?, ?)[, (?, ?)...] [RETURNING "k"]
+/// for `rows` rows.
+std::string insert_statement(const insert_spec& spec, std::size_t rows = 1);
 
-/// Inserts rows [first, last) in order with `statement` (prepared once per
-/// connection), appending each row's key to `keys` when the spec names one.
+/// Inserts rows [first, last) in order, as few multi-row statements as the
+/// backend's parameter limit allows (statements prepared once per
+/// connection and size), appending each row's key to `keys` when the spec
+/// names one. If the database refuses a statement, it throws that
+/// statement's storage_failure after `keys` got those of the statements
+/// before it: the caller rolls back and runs insert_rows_singly to learn
+/// which row it refuses.
 void insert_rows(connection& conn, const insert_spec& spec,
-                 const std::string& statement, const std::vector<row>& rows,
-                 std::size_t first, std::size_t last, std::vector<value>& keys);
+                 const std::vector<row>& rows, std::size_t first,
+                 std::size_t last, std::vector<value>& keys);
+
+/// The same, one statement per row (`statement`: insert_statement(spec)):
+/// what fails names the row the database refuses.
+void insert_rows_singly(connection& conn, const insert_spec& spec,
+                        const std::string& statement,
+                        const std::vector<row>& rows, std::size_t first,
+                        std::size_t last, std::vector<value>& keys);
 
 } // namespace sasync

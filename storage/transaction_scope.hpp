@@ -14,7 +14,8 @@ namespace sasync {
 /// share: a statement that would end or nest it (BEGIN, COMMIT, END,
 /// ROLLBACK, ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION, in any
 /// spelling) is refused with storage_failure(invalid_argument) before it
-/// runs. A closure commits by returning and rolls back by throwing.
+/// runs. A closure commits by returning and rolls back by throwing; a part
+/// of it that may fail alone runs in a sasync::savepoint (savepoint.hpp).
 class transaction_scope {
 public:
   explicit transaction_scope(connection& conn) noexcept : conn_(conn) {}
@@ -34,6 +35,8 @@ public:
   void execute_script(std::string_view sql);
 
 private:
+  friend class savepoint; // a unit of its own inside the closure's work
+
   void refuse_transaction_control(std::string_view sql) const;
 
   connection& conn_;

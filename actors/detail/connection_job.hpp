@@ -6,39 +6,12 @@
 #include "actors/job.hpp"
 
 #include <memory>
-#include <optional>
-#include <type_traits>
 #include <utility>
 
 namespace sasync::detail {
 
-/// Runs `fn(connection&)`; keeps its result for the requester to take after
-/// the reply arrives.
-template <class F> class connection_job final : public job {
-public:
-  using result_type = std::invoke_result_t<F&, connection&>;
-
-  connection_job(access_mode mode, F fn) : job(mode), fn_(std::move(fn)) {}
-
-  void run(connection& conn) override {
-    if constexpr (std::is_void_v<result_type>)
-      fn_(conn);
-    else
-      result_.emplace(fn_(conn));
-  }
-
-  /// The result of a successful run.
-  result_type take() {
-    if constexpr (!std::is_void_v<result_type>)
-      return std::move(*result_);
-  }
-
-private:
-  F fn_;
-  std::conditional_t<std::is_void_v<result_type>, bool,
-                     std::optional<result_type>>
-      result_{};
-};
+/// sasync's own work as a job: `fn(connection&)`.
+template <class F> using connection_job = result_job<connection, F>;
 
 template <class F>
 std::shared_ptr<connection_job<F>> make_connection_job(access_mode mode, F fn) {

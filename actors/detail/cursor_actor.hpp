@@ -1,6 +1,7 @@
 // How the broker spawns a cursor; users get cursors from the broker.
 #pragma once
 
+#include "actors/defaults.hpp"
 #include "actors/detail/cursor_impl.hpp"
 #include "actors/priority.hpp"
 #include "actors/row_consumer.hpp"
@@ -29,7 +30,7 @@ struct cursor_config {
   /// When set, rows are pushed to it (and it is the owner).
   row_consumer consumer;
   std::uint32_t credit = 0;
-  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{defaults::cursor_idle_timeout};
   /// How long the connection may take to answer a query or fetch before
   /// the cursor ends with errc::timeout; zero waits as long as it takes.
   std::chrono::milliseconds run_timeout{0};

@@ -5,6 +5,7 @@
 #include "actors/detail/array_impl.hpp"
 #include "actors/detail/dict_impl.hpp"
 #include "actors/detail/items_impl.hpp"
+#include "actors/defaults.hpp"
 #include "actors/detail/open_requests.hpp"
 #include "actors/transaction_queue.hpp"
 
@@ -27,10 +28,10 @@ struct group_config {
   caf::actor_addr broker;
   /// Requests the actor keeps waiting before it refuses more with
   /// overloaded (the broker's queue_capacity).
-  std::size_t capacity = 10'000;
+  std::size_t capacity = defaults::queue_capacity;
   /// The dict's bound on written entries kept in memory
   /// (broker_config::dict_cache_capacity).
-  std::size_t cache_capacity = 100'000;
+  std::size_t cache_capacity = defaults::dict_cache_capacity;
   /// The dict's first wait before it tries a failed write again; it doubles
   /// up to `max_retry_delay`.
   std::chrono::milliseconds retry_delay{100};

@@ -2,7 +2,7 @@
 // every accepted request has its answer.
 #pragma once
 
-#include "actors/detail/deliver.hpp"
+#include "actors/detail/close_waiters.hpp"
 #include "actors/errc.hpp"
 
 #include <caf/typed_response_promise.hpp>
@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
+#include <utility>
 
 namespace sasync::detail {
 
@@ -24,7 +24,7 @@ public:
   /// other, out of the queue's sight), else none.
   caf::error refusal(const char* kind, std::int64_t group) const {
     auto what = std::string{kind} + " of group " + std::to_string(group);
-    if (closing_)
+    if (closing())
       return make_error(errc::shutting_down, what + " is closed");
     if (capacity_ > 0 && count_ >= capacity_)
       return make_error(errc::overloaded, what + ": " + std::to_string(count_) +
@@ -35,35 +35,26 @@ public:
   void opened() noexcept { ++count_; }
 
   /// True when this was the last answer close() waited for.
-  bool answered() noexcept { return --count_ == 0 && closing_; }
+  bool answered() noexcept { return --count_ == 0 && closing(); }
 
   /// Starts closing; true when nothing is left to wait for.
   bool close(caf::typed_response_promise<void> rp) {
-    closing_ = true;
-    waiters_.emplace_back(std::move(rp));
+    waiters_.add(std::move(rp));
     return count_ == 0;
   }
 
-  bool closing() const noexcept { return closing_; }
+  bool closing() const noexcept { return waiters_.closing(); }
 
   /// Requests accepted and not answered yet.
   std::size_t open() const noexcept { return count_; }
 
   /// Answers close() with `err`, or done when there is none.
-  void finish(const caf::error& err = {}) {
-    for (auto& rp : waiters_)
-      if (err)
-        rp.deliver(err);
-      else
-        deliver_done(rp);
-    waiters_.clear();
-  }
+  void finish(const caf::error& err = {}) { waiters_.finish(err); }
 
 private:
   std::size_t capacity_;
   std::size_t count_ = 0;
-  bool closing_ = false;
-  std::vector<caf::typed_response_promise<void>> waiters_;
+  close_waiters waiters_;
 };
 
 } // namespace sasync::detail
