@@ -15,7 +15,7 @@
 #include "actors/dict.hpp"
 #include "actors/errc.hpp"
 #include "actors/items.hpp"
-#include "storage/array_store.hpp"
+#include "storage/wire_types.hpp"
 #include "storage/value_codec.hpp"
 
 #include <caf/duration.hpp>
