@@ -208,13 +208,15 @@ std::uint16_t parse_port(std::string_view text) {
   return static_cast<std::uint16_t>(n);
 }
 
-/// %XX for every byte but letters, digits and -._~ (a URL part as text).
-std::string percent_encode(std::string_view text) {
+/// %XX for every byte but letters, digits, -._~ and `keep` (a URL part as
+/// text).
+std::string percent_encode(std::string_view text, std::string_view keep = {}) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (char c : text) {
     auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' ||
+        keep.find(c) != std::string_view::npos) {
       out += c;
     } else {
       out += '%';
@@ -269,8 +271,8 @@ void take_libpq_params(engine_config& cfg, const std::string& conninfo) {
 /// libpq.
 void parse_postgresql(engine_config& cfg, std::string_view rest) {
   auto q = rest.find('?');
-  auto query = q == std::string_view::npos ? std::string_view{}
-                                           : rest.substr(q + 1);
+  auto query =
+      q == std::string_view::npos ? std::string_view{} : rest.substr(q + 1);
   std::string for_libpq = "postgresql://" + std::string{rest.substr(0, q)};
   char sep = '?';
   for (auto& pair : split_query(query)) {
@@ -312,12 +314,11 @@ void parse_postgresql_conninfo(engine_config& cfg, std::string_view text) {
 bool is_conninfo(std::string_view text) {
   auto sep = text.find("://");
   auto scheme = text.substr(0, sep);
-  bool has_scheme =
-      sep != std::string_view::npos && !scheme.empty() &&
-      std::all_of(scheme.begin(), scheme.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' ||
-               c == '-' || c == '.';
-      });
+  bool has_scheme = sep != std::string_view::npos && !scheme.empty() &&
+                    std::all_of(scheme.begin(), scheme.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) ||
+                             c == '+' || c == '-' || c == '.';
+                    });
   return !has_scheme && text.find('=') != std::string_view::npos;
 }
 
@@ -426,9 +427,10 @@ std::string engine_config::display_url() const {
   for (auto& p : libpq_params) {
     if (p.keyword == "port" && paired && port == 0)
       continue;
-    out += sep + p.keyword + '=' +
-           (detail::is_secret_keyword(p.keyword) ? "***"
-                                                 : percent_encode(p.value));
+    out +=
+        sep + p.keyword + '=' +
+        (detail::is_secret_keyword(p.keyword) ? "***"
+                                              : percent_encode(p.value, ",/:"));
     sep = '&';
   }
   return out;

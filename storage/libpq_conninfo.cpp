@@ -30,8 +30,8 @@ int hex_value(char c) {
 std::string lenient_decode(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    int hi = i + 2 < text.size() && text[i] == '%' ? hex_value(text[i + 1])
-                                                       : -1;
+    int hi =
+        i + 2 < text.size() && text[i] == '%' ? hex_value(text[i + 1]) : -1;
     int lo = hi >= 0 ? hex_value(text[i + 2]) : -1;
     if (lo >= 0) {
       out += static_cast<char>(hi * 16 + lo);
@@ -71,8 +71,8 @@ secret_parts uri_secrets(std::string_view uri) {
     rest_from = at;
   }
   auto q = uri.find('?', rest_from);
-  out.masked += std::string{uri.substr(
-      rest_from, q == std::string_view::npos ? q : q - rest_from)};
+  out.masked += std::string{
+      uri.substr(rest_from, q == std::string_view::npos ? q : q - rest_from)};
   if (q == std::string_view::npos)
     return out;
   out.masked += '?';
@@ -102,8 +102,8 @@ secret_parts uri_secrets(std::string_view uri) {
 std::string masked_reason(std::string reason, const std::string& text,
                           const secret_parts& secrets) {
   std::replace_if(
-      reason.begin(), reason.end(), [](char c) { return c == '\n' || c == '\t'; },
-      ' ');
+      reason.begin(), reason.end(),
+      [](char c) { return c == '\n' || c == '\t'; }, ' ');
   while (!reason.empty() && reason.back() == ' ')
     reason.pop_back();
   if (!secrets.masked.empty())
@@ -126,12 +126,11 @@ std::string masked_reason(std::string reason, const std::string& text,
     // password happens to be in it.
     bool shown = !secrets.masked.empty() &&
                  secrets.masked.find(quoted) != std::string::npos;
-    bool secret = !shown && std::any_of(secrets.values.begin(),
-                                        secrets.values.end(), [&](auto& s) {
-                                          return !s.empty() &&
-                                                 quoted.find(s) !=
-                                                     std::string::npos;
-                                        });
+    bool secret =
+        !shown &&
+        std::any_of(secrets.values.begin(), secrets.values.end(), [&](auto& s) {
+          return !s.empty() && quoted.find(s) != std::string::npos;
+        });
     out += reason.substr(pos, open + 1 - pos);
     out += secret ? "***" : quoted;
     out += '"';
@@ -142,8 +141,7 @@ std::string masked_reason(std::string reason, const std::string& text,
 
 } // namespace
 
-std::optional<std::vector<libpq_param>>
-split_conninfo(std::string_view text) {
+std::optional<std::vector<libpq_param>> split_conninfo(std::string_view text) {
   // The rules of libpq's conninfo_parse.
   std::vector<libpq_param> out;
   size_t i = 0;

@@ -14,8 +14,7 @@ namespace sasync::detail {
 /// The keywords of a libpq keyword/value string (`host=h dbname='my db'`),
 /// split by libpq's rules (quotes, backslash escapes, blanks around '=');
 /// nullopt when libpq would refuse its syntax.
-std::optional<std::vector<libpq_param>>
-split_conninfo(std::string_view text);
+std::optional<std::vector<libpq_param>> split_conninfo(std::string_view text);
 
 /// Every keyword libpq reads from `text` (a URI or a keyword/value string)
 /// that has a value, in libpq's order. Throws storage_failure

@@ -179,6 +179,11 @@ CAF_TEST(hostaddr_service_and_socket_directories_go_to_libpq) {
   auto addr = engine_config::parse(
       "postgresql://u@db.example/d?hostaddr=127.0.0.1&connect-timeout=3");
   CAF_CHECK(mentions(addr.libpq_conninfo(), "hostaddr='127.0.0.1'"));
+  auto addrs = engine_config::parse(
+      "host=a,b hostaddr=10.0.0.1,10.0.0.2 port=5432 options='-c x=1'");
+  CAF_CHECK_EQUAL(addrs.display_url(),
+                  "postgresql://a:5432,b:5432/"
+                  "?hostaddr=10.0.0.1,10.0.0.2&options=-c%20x%3D1");
   CAF_CHECK(mentions(addr.libpq_conninfo(), "connect_timeout='3'"));
   CAF_CHECK(!mentions(addr.libpq_conninfo(), "connect_timeout='30'"));
   auto service = engine_config::parse("postgresql:///?service=sasync_svc");
@@ -216,7 +221,8 @@ CAF_TEST(sasync_options_keep_their_checks_in_every_form) {
   CAF_CHECK(mentions(rejection("host=h pool_size=0"),
                      "malformed value '0' for option 'pool_size'"));
   CAF_CHECK(mentions(rejection("host=h synchronous=OFF"), "SQLite only"));
-  CAF_CHECK(mentions(rejection("postgresql://h/d?echo"), "'echo' has no value"));
+  CAF_CHECK(
+      mentions(rejection("postgresql://h/d?echo"), "'echo' has no value"));
   CAF_CHECK(mentions(rejection("postgresql://h/d?pool_timeout=%zz"),
                      "malformed percent escape in URL query"));
 }
@@ -231,19 +237,18 @@ CAF_TEST(libpq_refusals_are_one_line_errors_without_the_password) {
   CAF_CHECK(mentions(one_line(rejection("postgresql://u:s@h/d?bogus=1")),
                      "\"bogus\""));
   CAF_CHECK(mentions(one_line(rejection("host=h nosuchkey=1")), "nosuchkey"));
-  CAF_CHECK(mentions(one_line(rejection("host=h dbname='open")),
-                     "unterminated"));
+  CAF_CHECK(
+      mentions(one_line(rejection("host=h dbname='open")), "unterminated"));
   CAF_CHECK(mentions(one_line(rejection("host=h dbname")), "dbname"));
   CAF_CHECK(mentions(one_line(rejection("postgresql://h/d?a")), "\"a\""));
   CAF_CHECK(mentions(rejection("postgresql://u@h:5432,h2:x/d"), "'x'"));
   // libpq quotes the part it cannot read: here, the password itself.
-  for (auto url : {"postgresql://u:hunter2%zz@h/d",
-                   "postgresql://u:hunter2%00@h/d",
-                   "postgresql://u:hunter2@[::1/d",
-                   "postgresql://h/d?password=hunter2%zz",
-                   "postgresql://h/d?sslpassword=hunter2%zz",
-                   "host=h password=hunter2 user=u bogus=1",
-                   "host=h password='hunter2' dbname=d nosuch=1"}) {
+  for (auto url :
+       {"postgresql://u:hunter2%zz@h/d", "postgresql://u:hunter2%00@h/d",
+        "postgresql://u:hunter2@[::1/d", "postgresql://h/d?password=hunter2%zz",
+        "postgresql://h/d?sslpassword=hunter2%zz",
+        "host=h password=hunter2 user=u bogus=1",
+        "host=h password='hunter2' dbname=d nosuch=1"}) {
     auto msg = one_line(rejection(url));
     CAF_MESSAGE(msg);
     CAF_CHECK(!mentions(msg, "hunter2"));
@@ -252,7 +257,8 @@ CAF_TEST(libpq_refusals_are_one_line_errors_without_the_password) {
 
 CAF_TEST(passwords_in_libpq_parameters_are_masked_too) {
   auto cfg = engine_config::parse(
-      "postgresql://u@h/d?password=hunter2&sslpassword=hunter3&sslmode=require");
+      "postgresql://u@h/"
+      "d?password=hunter2&sslpassword=hunter3&sslmode=require");
   CAF_CHECK_EQUAL(cfg.password, "hunter2");
   CAF_CHECK(mentions(cfg.libpq_conninfo(), "sslpassword='hunter3'"));
   auto shown = cfg.display_url();

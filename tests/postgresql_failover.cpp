@@ -147,7 +147,7 @@ CAF_TEST(the_host_list_is_tried_at_start_and_again_after_a_lost_connection) {
   auto pid = before->at(0).as_integer();
   auto tried_at_start = silent.accepted();
   CAF_MESSAGE("the silent host saw " << tried_at_start
-                                         << " connection(s) at start");
+                                     << " connection(s) at start");
   CAF_CHECK_GREATER_OR_EQUAL(tried_at_start, 1);
   self->request(db, bound, status_atom::value)
       .receive(
@@ -181,7 +181,7 @@ CAF_TEST(the_host_list_is_tried_at_start_and_again_after_a_lost_connection) {
   CAF_CHECK_NOT_EQUAL(after->at(0).as_integer(), pid);
   CAF_CHECK_EQUAL(after->at(1).as_integer(), 5432);
   CAF_MESSAGE("the silent host saw " << silent.accepted()
-                                         << " connection(s) in all");
+                                     << " connection(s) in all");
   CAF_CHECK_GREATER(silent.accepted(), tried_at_start);
   self->request(db, bound, shutdown_atom::value)
       .receive([] {}, [](caf::error&) {});
@@ -199,9 +199,9 @@ CAF_TEST(sasyncd_and_the_cli_take_several_hosts_and_keyword_strings) {
   auto status = test::cli_fixture::remote(daemon.port(), {"status"});
   CAF_MESSAGE(status.output << status.errors);
   CAF_CHECK_EQUAL(status.code, 0);
-  CAF_CHECK(status.output.find("backend: postgresql://sasync:***@127.0.0.1:" +
-                               closed + ",127.0.0.1:5432/sasync_test") !=
-            std::string::npos);
+  CAF_CHECK(status.output.find(
+                "backend: postgresql://sasync:***@127.0.0.1:" + closed +
+                ",127.0.0.1:5432/sasync_test") != std::string::npos);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
   // Embedded, a keyword/value string.
   auto embedded = run_to_end(

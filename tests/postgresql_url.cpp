@@ -52,8 +52,7 @@ std::string reached(const std::string& url) {
 }
 
 /// The message of the storage_failure `f` throws ("" if none).
-template <class F>
-std::string failure_of(F f) {
+template <class F> std::string failure_of(F f) {
   try {
     f();
   } catch (const storage_failure& x) {
@@ -77,7 +76,8 @@ CAF_TEST(every_form_libpq_reads_opens_a_connection) {
            "postgresql://sasync:sasync@127.0.0.1:" + closed +
                ",127.0.0.1:5432/sasync_test?target_session_attrs=read-write",
            "postgresql://sasync:sasync@127.0.0.1,127.0.0.1/sasync_test"
-           "?port=" + closed + ",5432",
+           "?port=" +
+               closed + ",5432",
            // hostaddr: the name is not looked up.
            "postgresql://sasync:sasync@db.invalid:5432/sasync_test"
            "?hostaddr=127.0.0.1&pool_size=2",
@@ -102,9 +102,10 @@ CAF_TEST(a_service_file_names_the_server) {
                          "dbname=sasync_test\nuser=sasync\npassword=sasync\n";
   // This suite opens connections on this thread only: libpq reads it here.
   ::setenv("PGSERVICEFILE", file.c_str(), 1);
-  for (auto url : {"postgresql:///?service=sasync_url_test",
-                   "service=sasync_url_test pool_size=1",
-                   "postgresql://127.0.0.1/sasync_test?service=sasync_url_test"})
+  for (auto url :
+       {"postgresql:///?service=sasync_url_test",
+        "service=sasync_url_test pool_size=1",
+        "postgresql://127.0.0.1/sasync_test?service=sasync_url_test"})
     CAF_CHECK_EQUAL(reached(url), "sasync_test sasync 5432");
   auto missing = failure_of(
       [] { reached("postgresql:///?service=sasync_no_such_service"); });
