@@ -8,3 +8,7 @@ find_package(PkgConfig REQUIRED)
 if(NOT TARGET PkgConfig::PQXX)
   pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 endif()
+# libpq itself: engine URLs are read by PQconninfoParse.
+if(NOT TARGET PkgConfig::PQ)
+  pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
+endif()

@@ -1,6 +1,7 @@
 // Parsing engine URLs and options, and the process-wide default engine.
 #include "storage/engine_config.hpp"
 
+#include "storage/libpq_conninfo.hpp"
 #include "storage/storage_failure.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <vector>
 
 namespace sasync {
 
@@ -59,6 +61,16 @@ std::string percent_decode(std::string_view text, std::string_view part) {
                     std::string{part});
   }
   return out;
+}
+
+/// A query key decoded, or as written where it does not decode (libpq then
+/// says why).
+std::string lenient_key(std::string_view key) {
+  try {
+    return percent_decode(key, "query");
+  } catch (const storage_failure&) {
+    return std::string{key};
+  }
 }
 
 /// A whole non-negative decimal number not above `max`, or an error naming
@@ -120,39 +132,20 @@ std::string one_of(std::string_view name, std::string_view text,
                 std::string{name} + "' (one of " + list + ")");
 }
 
-/// libpq keywords passed through from a postgresql URL's query.
-const std::set<std::string>& libpq_keywords() {
-  static const std::set<std::string> keys{
-      "connect_timeout",  "sslmode",
-      "sslcert",          "sslkey",
-      "sslrootcert",      "application_name",
-      "options",          "keepalives",
-      "keepalives_idle",  "keepalives_interval",
-      "keepalives_count", "target_session_attrs",
-      "gssencmode",       "sslcompression",
-      "channel_binding",  "client_encoding"};
-  return keys;
-}
-
-/// A libpq conninfo value: single-quoted, with \ and ' escaped.
-std::string quote_conninfo(std::string_view x) {
-  std::string out = "'";
-  for (char c : x) {
-    if (c == '\\' || c == '\'')
-      out += '\\';
-    out += c;
-  }
-  out += '\'';
-  return out;
-}
-
 std::string normalized(std::string_view name) {
   auto out = lower(name);
   std::replace(out.begin(), out.end(), '-', '_');
   return out;
 }
 
-void parse_query(engine_config& cfg, std::string_view query) {
+/// One `key=value` of a URL query: the key and value as written.
+struct query_pair {
+  std::string_view key;
+  std::optional<std::string_view> value;
+};
+
+std::vector<query_pair> split_query(std::string_view query) {
+  std::vector<query_pair> out;
   while (!query.empty()) {
     auto amp = query.find('&');
     auto pair = query.substr(0, amp);
@@ -162,22 +155,28 @@ void parse_query(engine_config& cfg, std::string_view query) {
       continue;
     auto eq = pair.find('=');
     if (eq == std::string_view::npos)
-      throw_invalid("URL query parameter '" + std::string{pair} +
-                    "' has no value");
-    auto key = percent_decode(pair.substr(0, eq), "query");
-    auto val = percent_decode(pair.substr(eq + 1), "query");
-    if (cfg.dialect == dialect_kind::postgresql &&
-        libpq_keywords().count(normalized(key))) {
-      if (!cfg.extra_params.empty())
-        cfg.extra_params += ' ';
-      cfg.extra_params += normalized(key) + '=' + quote_conninfo(val);
-    } else if (cfg.dialect == dialect_kind::postgresql &&
-               normalized(key) == "host") {
-      cfg.host = val;
-    } else {
-      cfg.set_option(key, val);
-    }
+      out.push_back({pair, std::nullopt});
+    else
+      out.push_back({pair.substr(0, eq), pair.substr(eq + 1)});
   }
+  return out;
+}
+
+/// Sets a query parameter as a sasync option, with the URL's checks.
+void set_query_option(engine_config& cfg, const query_pair& pair) {
+  if (!pair.value)
+    throw_invalid("URL query parameter '" + std::string{pair.key} +
+                  "' has no value");
+  cfg.set_option(percent_decode(pair.key, "query"),
+                 percent_decode(*pair.value, "query"));
+}
+
+/// sasync's own options; every other keyword is libpq's.
+bool is_sasync_option(std::string_view name) {
+  static const std::set<std::string, std::less<>> names{
+      "pool_size", "max_overflow", "pool_timeout", "run_timeout",
+      "echo",      "synchronous",  "journal_mode"};
+  return names.count(normalized(name)) > 0;
 }
 
 void parse_sqlite(engine_config& cfg, std::string_view rest) {
@@ -193,6 +192,11 @@ void parse_sqlite(engine_config& cfg, std::string_view rest) {
     cfg.path = path;
 }
 
+void parse_sqlite_query(engine_config& cfg, std::string_view query) {
+  for (auto& pair : split_query(query))
+    set_query_option(cfg, pair);
+}
+
 std::uint16_t parse_port(std::string_view text) {
   bool digits = !text.empty() && text.size() <= 5 &&
                 std::all_of(text.begin(), text.end(),
@@ -204,40 +208,126 @@ std::uint16_t parse_port(std::string_view text) {
   return static_cast<std::uint16_t>(n);
 }
 
+/// %XX for every byte but letters, digits, -._~ and `keep` (a URL part as
+/// text).
+std::string percent_encode(std::string_view text, std::string_view keep = {}) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~' ||
+        keep.find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += '%';
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  for (size_t from = 0;;) {
+    auto comma = text.find(',', from);
+    out.emplace_back(text.substr(from, comma - from));
+    if (comma == std::string_view::npos)
+      return out;
+    from = comma + 1;
+  }
+}
+
+/// libpq's reading of `conninfo` into the fields sasync shows and changes
+/// (host, port, database, user, password); every other keyword stays
+/// libpq's. A port is checked here so that a typo fails at parse time.
+void take_libpq_params(engine_config& cfg, const std::string& conninfo) {
+  for (auto& p : detail::libpq_parse(conninfo)) {
+    if (p.keyword == "host") {
+      cfg.host = p.value;
+    } else if (p.keyword == "port") {
+      if (p.value.find(',') == std::string::npos) {
+        if (!p.value.empty())
+          cfg.port = parse_port(p.value);
+        continue;
+      }
+      for (auto& one : split_list(p.value))
+        if (!one.empty()) // an empty one is libpq's default port
+          parse_port(one);
+      cfg.libpq_params.push_back(std::move(p));
+    } else if (p.keyword == "dbname") {
+      cfg.database = p.value;
+    } else if (p.keyword == "user") {
+      cfg.user = p.value;
+    } else if (p.keyword == "password") {
+      cfg.password = p.value;
+    } else {
+      cfg.libpq_params.push_back(std::move(p));
+    }
+  }
+}
+
+/// A postgresql:// URL: sasync's options out of its query, the rest read by
+/// libpq.
 void parse_postgresql(engine_config& cfg, std::string_view rest) {
-  auto slash = rest.find('/');
-  auto authority = rest.substr(0, slash);
-  cfg.database = slash == std::string_view::npos
-                     ? std::string{}
-                     : percent_decode(rest.substr(slash + 1), "database");
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    auto userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    auto colon = userinfo.find(':');
-    cfg.user = percent_decode(userinfo.substr(0, colon), "user");
-    if (colon != std::string_view::npos)
-      cfg.password = percent_decode(userinfo.substr(colon + 1), "password");
+  auto q = rest.find('?');
+  auto query =
+      q == std::string_view::npos ? std::string_view{} : rest.substr(q + 1);
+  std::string for_libpq = "postgresql://" + std::string{rest.substr(0, q)};
+  char sep = '?';
+  for (auto& pair : split_query(query)) {
+    auto key = normalized(lenient_key(pair.key));
+    if (is_sasync_option(key)) {
+      set_query_option(cfg, pair);
+      continue;
+    }
+    // libpq's keywords as before: `connect-timeout` is `connect_timeout`.
+    for_libpq += sep;
+    sep = '&';
+    for_libpq += key == lenient_key(pair.key) ? std::string{pair.key}
+                                              : percent_encode(key);
+    if (pair.value)
+      for_libpq += '=' + std::string{*pair.value};
   }
-  std::string_view host = authority;
-  std::optional<std::string_view> port;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      throw_invalid("unclosed '[' in URL host");
-    host = authority.substr(1, close - 1);
-    auto tail = authority.substr(close + 1);
-    if (!tail.empty() && tail.front() != ':')
-      throw_invalid("malformed URL host after ']'");
-    if (!tail.empty())
-      port = tail.substr(1);
-  } else if (auto colon = authority.rfind(':');
-             colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
+  take_libpq_params(cfg, for_libpq);
+}
+
+/// A libpq keyword/value string: sasync's options out, the rest read by
+/// libpq.
+void parse_postgresql_conninfo(engine_config& cfg, std::string_view text) {
+  auto params = detail::split_conninfo(text);
+  if (!params) // libpq says why
+    return take_libpq_params(cfg, std::string{text});
+  std::string for_libpq;
+  for (auto& p : *params) {
+    if (is_sasync_option(p.keyword)) {
+      cfg.set_option(p.keyword, p.value);
+      continue;
+    }
+    for_libpq += for_libpq.empty() ? "" : " ";
+    for_libpq += p.keyword + '=' + detail::quote_conninfo(p.value);
   }
-  cfg.host = percent_decode(host, "host");
-  if (port)
-    cfg.port = parse_port(*port);
+  take_libpq_params(cfg, for_libpq);
+}
+
+/// Whether `text` has no URL scheme but a '=': a libpq keyword/value string.
+bool is_conninfo(std::string_view text) {
+  auto sep = text.find("://");
+  auto scheme = text.substr(0, sep);
+  bool has_scheme = sep != std::string_view::npos && !scheme.empty() &&
+                    std::all_of(scheme.begin(), scheme.end(), [](char c) {
+                      return std::isalnum(static_cast<unsigned char>(c)) ||
+                             c == '+' || c == '-' || c == '.';
+                    });
+  return !has_scheme && text.find('=') != std::string_view::npos;
+}
+
+/// A host of a URL as text: IPv6 addresses in brackets, the rest encoded.
+std::string shown_host(const std::string& host) {
+  if (host.find(':') != std::string::npos &&
+      host.find('/') == std::string::npos)
+    return "[" + host + "]";
+  return percent_encode(host);
 }
 
 } // namespace
@@ -245,6 +335,15 @@ void parse_postgresql(engine_config& cfg, std::string_view rest) {
 engine_config engine_config::parse(std::string_view url) {
   if (url.empty())
     throw_invalid("empty database URL");
+  // libpq reads C strings: a NUL byte would end the URL there.
+  if (url.find('\0') != std::string_view::npos)
+    throw_invalid("a NUL byte is not allowed in a database URL");
+  if (is_conninfo(url)) {
+    engine_config cfg;
+    cfg.dialect = dialect_kind::postgresql;
+    parse_postgresql_conninfo(cfg, url);
+    return cfg;
+  }
   auto sep = url.find("://");
   if (sep == std::string_view::npos)
     throw_invalid("database URL without '://' (e.g. sqlite:///app.db)");
@@ -259,14 +358,14 @@ engine_config engine_config::parse(std::string_view url) {
   if (scheme == "sqlite" || scheme == "sqlite3") {
     cfg.dialect = dialect_kind::sqlite;
     parse_sqlite(cfg, rest);
+    parse_sqlite_query(cfg, query);
   } else if (scheme == "postgresql" || scheme == "postgres") {
     cfg.dialect = dialect_kind::postgresql;
-    parse_postgresql(cfg, rest);
+    parse_postgresql(cfg, url.substr(sep + 3));
   } else {
     throw_invalid("unsupported URL scheme '" + scheme +
                   "' (sqlite or postgresql)");
   }
-  parse_query(cfg, query);
   return cfg;
 }
 
@@ -299,28 +398,54 @@ std::string engine_config::display_url() const {
     return path.empty() ? "sqlite:///:memory:" : "sqlite:///" + path;
   std::string out = "postgresql://";
   if (!user.empty()) {
-    out += user;
+    out += percent_encode(user);
     if (!password.empty())
       out += ":***";
     out += '@';
   }
-  out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  // Ports as libpq pairs them: one for every host, or one each.
+  auto hosts = split_list(host);
+  std::vector<std::string> ports;
+  auto port_list = std::find_if(libpq_params.begin(), libpq_params.end(),
+                                [](auto& p) { return p.keyword == "port"; });
   if (port != 0)
-    out += ':' + std::to_string(port);
-  out += '/' + database;
+    ports.push_back(std::to_string(port));
+  else if (port_list != libpq_params.end())
+    ports = split_list(port_list->value);
+  bool paired = ports.size() <= 1 || ports.size() == hosts.size();
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    out += (i == 0 ? "" : ",") + shown_host(hosts[i]);
+    std::string shown_port = ports.empty()       ? ""
+                             : ports.size() == 1 ? ports[0]
+                             : paired            ? ports[i]
+                                                 : "";
+    if (!shown_port.empty())
+      out += ':' + shown_port;
+  }
+  out += '/' + percent_encode(database);
+  char sep = '?';
+  for (auto& p : libpq_params) {
+    if (p.keyword == "port" && paired && port == 0)
+      continue;
+    out +=
+        sep + p.keyword + '=' +
+        (detail::is_secret_keyword(p.keyword) ? "***"
+                                              : percent_encode(p.value, ",/:"));
+    sep = '&';
+  }
   return out;
 }
 
 std::string engine_config::libpq_conninfo() const {
   std::string out;
-  auto add = [&](const char* key, const std::string& val) {
+  auto add = [&](const std::string& key, const std::string& val) {
     if (val.empty())
       return;
     if (!out.empty())
       out += ' ';
     out += key;
     out += '=';
-    out += quote_conninfo(val);
+    out += detail::quote_conninfo(val);
   };
   add("host", host);
   if (port != 0)
@@ -328,13 +453,15 @@ std::string engine_config::libpq_conninfo() const {
   add("dbname", database);
   add("user", user);
   add("password", password);
-  if (!extra_params.empty())
-    out += (out.empty() ? "" : " ") + extra_params;
+  bool timeout_given = false;
+  for (auto& p : libpq_params) {
+    add(p.keyword, p.value);
+    timeout_given |= p.keyword == "connect_timeout";
+  }
   // Without it libpq may wait forever for an unreachable server.
-  if (extra_params.find("connect_timeout=") == std::string::npos) {
+  if (!timeout_given) {
     auto secs = (pool_timeout.count() + 999) / 1000;
-    out += (out.empty() ? "" : " ") + std::string{"connect_timeout='"} +
-           std::to_string(secs < 2 ? 2 : secs) + "'";
+    add("connect_timeout", std::to_string(secs < 2 ? 2 : secs));
   }
   return out;
 }

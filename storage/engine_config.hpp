@@ -5,22 +5,33 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sasync {
 
 /// The databases sasync speaks to.
 enum class dialect_kind : unsigned char { sqlite, postgresql };
 
+/// A libpq connection keyword and its value (`sslmode`, `hostaddr`, ...).
+struct libpq_param {
+  std::string keyword;
+  std::string value;
+};
+
 /// Parsed from an RFC-1738 URL plus options (sAsync's `engine(url, **kw)`):
 ///
 ///   sqlite:///relative.db          file relative to the working directory
 ///   sqlite:////absolute/path.db    absolute file
 ///   sqlite:// | sqlite:///:memory: in-memory database
-///   postgresql://user:pass@host:port/db?opt=val
-///       percent-decoded; a host starting with '/' (or %2F) is a unix-socket
-///       directory; `?host=/run/postgresql` works too.
+///   postgresql://user:pass@host1:port1,host2:port2/db?opt=val
+///   host=... dbname=... (a libpq keyword/value connection string)
+///       PostgreSQL URLs and strings are read by libpq (PQconninfoParse)
+///       once sasync's own options are taken out, so every form libpq
+///       documents works: several hosts, hostaddr, service, unix-socket
+///       directories as host.
 ///
-/// Every option may also be a URL query parameter; unknown ones are rejected.
+/// Every option may also be a URL query parameter (or a keyword of a
+/// keyword/value string); unknown ones are rejected.
 struct engine_config {
   dialect_kind dialect = dialect_kind::sqlite;
 
@@ -33,12 +44,15 @@ struct engine_config {
   // -- PostgreSQL ----------------------------------------------------------
   std::string user;
   std::string password;
-  std::string host;        ///< name, address, or unix-socket directory
-  unsigned short port = 0; ///< 0 = libpq's default
+  /// Name, address, or unix-socket directory; several, comma-separated,
+  /// are tried in order (libpq's multi-host form).
+  std::string host;
+  /// 0 = libpq's default, or a list of ports in `libpq_params`.
+  unsigned short port = 0;
   std::string database;
-  /// Query parameters that are not sasync options, passed to libpq as they
-  /// are (e.g. `sslmode=require`, `connect_timeout=5`).
-  std::string extra_params;
+  /// Every other libpq keyword the URL set, in libpq's order, passed to
+  /// libpq as it is (e.g. `sslmode`, `hostaddr`, `service`, a port list).
+  std::vector<libpq_param> libpq_params;
 
   // -- pool (sAsync's engine keywords) -------------------------------------
   std::size_t pool_size = 5;
@@ -64,7 +78,8 @@ struct engine_config {
     return dialect == dialect_kind::sqlite && path.empty();
   }
 
-  /// The URL again, with the password masked (for logs and errors).
+  /// The URL again, with the password (and any other secret libpq
+  /// parameter) masked, for status, logs and errors.
   std::string display_url() const;
 
   /// libpq connection string (key=value pairs, values quoted).

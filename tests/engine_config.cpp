@@ -92,7 +92,7 @@ CAF_TEST(postgresql_url_parts_are_percent_decoded) {
   CAF_CHECK_EQUAL(cfg.host, "db.example");
   CAF_CHECK_EQUAL(cfg.port, 6543);
   CAF_CHECK_EQUAL(cfg.database, "my/db");
-  CAF_CHECK_EQUAL(cfg.extra_params, "sslmode='require'");
+  CAF_CHECK(mentions(cfg.libpq_conninfo(), "sslmode='require'"));
 }
 
 CAF_TEST(postgresql_unix_socket_host_both_ways) {
@@ -126,15 +126,14 @@ CAF_TEST(malformed_urls_are_rejected_naming_the_bad_part) {
   CAF_CHECK(mentions(rejection("sqlite://host/x.db"), "host"));
   CAF_CHECK(mentions(rejection("postgresql://u@h:abc/db"), "abc"));
   CAF_CHECK(mentions(rejection("postgresql://u@h:70000/db"), "70000"));
-  CAF_CHECK(mentions(rejection("postgresql://u@h:/db"), "port"));
   CAF_CHECK(mentions(rejection("postgresql://u@[::1/db"), "["));
   CAF_CHECK(mentions(rejection("sqlite:///a%G1.db"), "percent"));
   CAF_CHECK(mentions(rejection("sqlite:///a%2"), "percent"));
   // A NUL byte would cut the name short where SQLite or libpq read it.
   CAF_CHECK(mentions(rejection("sqlite:///%00x.db"), "NUL byte"));
   CAF_CHECK(mentions(rejection("sqlite:///x.db%00"), "path"));
-  CAF_CHECK(mentions(rejection("postgresql://u:p%00q@h/db"), "NUL byte"));
-  CAF_CHECK(mentions(rejection("postgresql://u@h/db%00"), "database"));
+  CAF_CHECK(mentions(rejection("postgresql://u:p%00q@h/db"), "%00"));
+  CAF_CHECK(mentions(rejection("postgresql://u@h/db%00"), "db%00"));
   CAF_CHECK(mentions(rejection("sqlite:///x.db?synchronous=FULL%00"), "NUL"));
 }
 
@@ -160,6 +159,113 @@ CAF_TEST(errors_never_show_the_password) {
     CAF_CHECK(!msg.empty());
     CAF_CHECK(!mentions(msg, "hunter2"));
   }
+}
+
+CAF_TEST(several_hosts_are_kept_in_order_with_their_ports) {
+  auto cfg = engine_config::parse("postgresql://u:p@host1:5432,host2:5433/db"
+                                  "?target_session_attrs=read-write");
+  CAF_CHECK(cfg.dialect == dialect_kind::postgresql);
+  CAF_CHECK_EQUAL(cfg.host, "host1,host2");
+  CAF_CHECK(mentions(cfg.libpq_conninfo(), "host='host1,host2'"));
+  CAF_CHECK(mentions(cfg.libpq_conninfo(), "port='5432,5433'"));
+  CAF_CHECK(
+      mentions(cfg.libpq_conninfo(), "target_session_attrs='read-write'"));
+  CAF_CHECK_EQUAL(cfg.display_url(),
+                  "postgresql://u:***@host1:5432,host2:5433/db"
+                  "?target_session_attrs=read-write");
+}
+
+CAF_TEST(hostaddr_service_and_socket_directories_go_to_libpq) {
+  auto addr = engine_config::parse(
+      "postgresql://u@db.example/d?hostaddr=127.0.0.1&connect-timeout=3");
+  CAF_CHECK(mentions(addr.libpq_conninfo(), "hostaddr='127.0.0.1'"));
+  auto addrs = engine_config::parse(
+      "host=a,b hostaddr=10.0.0.1,10.0.0.2 port=5432 options='-c x=1'");
+  CAF_CHECK_EQUAL(addrs.display_url(),
+                  "postgresql://a:5432,b:5432/"
+                  "?hostaddr=10.0.0.1,10.0.0.2&options=-c%20x%3D1");
+  CAF_CHECK(mentions(addr.libpq_conninfo(), "connect_timeout='3'"));
+  CAF_CHECK(!mentions(addr.libpq_conninfo(), "connect_timeout='30'"));
+  auto service = engine_config::parse("postgresql:///?service=sasync_svc");
+  CAF_CHECK(mentions(service.libpq_conninfo(), "service='sasync_svc'"));
+  CAF_CHECK_EQUAL(service.display_url(), "postgresql:///?service=sasync_svc");
+  auto socket = engine_config::parse(
+      "postgresql://u@%2Fvar%2Frun%2Fpostgresql,db.example:5433/d");
+  CAF_CHECK_EQUAL(socket.host, "/var/run/postgresql,db.example");
+  // In a URL each host has its port: the socket directory has none.
+  CAF_CHECK_EQUAL(socket.display_url(),
+                  "postgresql://u@%2Fvar%2Frun%2Fpostgresql,db.example:5433/d");
+  CAF_CHECK(mentions(socket.libpq_conninfo(), "port=',5433'"));
+}
+
+CAF_TEST(keyword_value_strings_are_postgresql_connection_strings) {
+  auto cfg = engine_config::parse(
+      "host=/var/run/postgresql dbname=sasync_test user=sasync "
+      "password='se cr\\'et' pool_size=3 echo = on");
+  CAF_CHECK(cfg.dialect == dialect_kind::postgresql);
+  CAF_CHECK_EQUAL(cfg.host, "/var/run/postgresql");
+  CAF_CHECK_EQUAL(cfg.database, "sasync_test");
+  CAF_CHECK_EQUAL(cfg.user, "sasync");
+  CAF_CHECK_EQUAL(cfg.password, "se cr'et");
+  CAF_CHECK_EQUAL(cfg.pool_size, 3u);
+  CAF_CHECK(cfg.echo);
+  CAF_CHECK(!mentions(cfg.libpq_conninfo(), "pool_size"));
+  CAF_CHECK_EQUAL(cfg.display_url(),
+                  "postgresql://sasync:***@%2Fvar%2Frun%2Fpostgresql/"
+                  "sasync_test");
+}
+
+CAF_TEST(sasync_options_keep_their_checks_in_every_form) {
+  CAF_CHECK(mentions(rejection("postgresql://u@h/d?pool_size=0"),
+                     "malformed value '0' for option 'pool_size'"));
+  CAF_CHECK(mentions(rejection("host=h pool_size=0"),
+                     "malformed value '0' for option 'pool_size'"));
+  CAF_CHECK(mentions(rejection("host=h synchronous=OFF"), "SQLite only"));
+  CAF_CHECK(
+      mentions(rejection("postgresql://h/d?echo"), "'echo' has no value"));
+  CAF_CHECK(mentions(rejection("postgresql://h/d?pool_timeout=%zz"),
+                     "malformed percent escape in URL query"));
+}
+
+CAF_TEST(libpq_refusals_are_one_line_errors_without_the_password) {
+  auto one_line = [](const std::string& msg) {
+    CAF_CHECK(!msg.empty());
+    CAF_CHECK_EQUAL(msg.find('\n'), std::string::npos);
+    return msg;
+  };
+  // A one-letter password does not hide the words around it.
+  CAF_CHECK(mentions(one_line(rejection("postgresql://u:s@h/d?bogus=1")),
+                     "\"bogus\""));
+  CAF_CHECK(mentions(one_line(rejection("host=h nosuchkey=1")), "nosuchkey"));
+  CAF_CHECK(
+      mentions(one_line(rejection("host=h dbname='open")), "unterminated"));
+  CAF_CHECK(mentions(one_line(rejection("host=h dbname")), "dbname"));
+  CAF_CHECK(mentions(one_line(rejection("postgresql://h/d?a")), "\"a\""));
+  CAF_CHECK(mentions(rejection("postgresql://u@h:5432,h2:x/d"), "'x'"));
+  // libpq quotes the part it cannot read: here, the password itself.
+  for (auto url :
+       {"postgresql://u:hunter2%zz@h/d", "postgresql://u:hunter2%00@h/d",
+        "postgresql://u:hunter2@[::1/d", "postgresql://h/d?password=hunter2%zz",
+        "postgresql://h/d?sslpassword=hunter2%zz",
+        "host=h password=hunter2 user=u bogus=1",
+        "host=h password='hunter2' dbname=d nosuch=1"}) {
+    auto msg = one_line(rejection(url));
+    CAF_MESSAGE(msg);
+    CAF_CHECK(!mentions(msg, "hunter2"));
+  }
+}
+
+CAF_TEST(passwords_in_libpq_parameters_are_masked_too) {
+  auto cfg = engine_config::parse(
+      "postgresql://u@h/"
+      "d?password=hunter2&sslpassword=hunter3&sslmode=require");
+  CAF_CHECK_EQUAL(cfg.password, "hunter2");
+  CAF_CHECK(mentions(cfg.libpq_conninfo(), "sslpassword='hunter3'"));
+  auto shown = cfg.display_url();
+  CAF_MESSAGE(shown);
+  CAF_CHECK(!mentions(shown, "hunter2"));
+  CAF_CHECK(!mentions(shown, "hunter3"));
+  CAF_CHECK(mentions(shown, "sslmode=require"));
 }
 
 CAF_TEST(default_engine_can_be_replaced) {
