@@ -3,9 +3,10 @@
 // what the schedule decides.
 #include "actors/detail/transaction_queue_impl.hpp"
 
+#include "actors/detail/close_connections.hpp"
 #include "actors/detail/deliver.hpp"
 #include "actors/detail/private_sender.hpp"
-#include "actors/detail/run_timeout.hpp"
+#include "actors/detail/queue_errors.hpp"
 #include "actors/errc.hpp"
 #include "actors/queue_schedule.hpp"
 
@@ -86,30 +87,13 @@ void answer(queue_state& st, ticket t, const caf::error& err) {
   st.requests.erase(i);
 }
 
-/// What a batch past run_timeout leaves: its connection interrupts it (and
-/// never commits interrupted work), but a write whose COMMIT had begun may
-/// still commit.
-caf::error overrun_error(const queue_state& st,
-                         const std::vector<ticket>& jobs) {
-  auto writes = std::any_of(jobs.begin(), jobs.end(), [&](ticket t) {
+/// True when one of these jobs writes.
+bool writes(const queue_state& st, const std::vector<ticket>& jobs) {
+  return std::any_of(jobs.begin(), jobs.end(), [&](ticket t) {
     auto i = st.requests.find(t);
-    return i != st.requests.end() &&
+    return i != st.requests.end() && !i->second.is_lease() &&
            i->second.work->mode() == access_mode::write;
   });
-  return detail::run_timeout_error(
-      st.run_timeout, "no answer from the database",
-      writes ? "its statement is interrupted; the work may still commit if "
-               "its COMMIT had begun"
-             : "its statement is interrupted; a read commits nothing");
-}
-
-caf::error wait_timeout_error(queue_ptr self) {
-  auto& st = self->state;
-  std::string why = "no connection within pool_timeout (" +
-                    std::to_string(st.wait_timeout.count()) + " ms)";
-  if (st.last_connect_error)
-    why += "; last attempt: " + self->system().render(st.last_connect_error);
-  return make_error(errc::timeout, why);
 }
 
 /// Sends `atom` to the queue at `when`, unless a timer set for `armed` goes
@@ -189,10 +173,13 @@ struct carry_out_one {
     caf::error err;
     switch (x.why) {
       case failure::waited_too_long:
-        err = wait_timeout_error(self);
+        err = detail::wait_timeout_error(
+            st.wait_timeout, st.last_connect_error
+                                 ? self->system().render(st.last_connect_error)
+                                 : std::string{});
         break;
       case failure::overran:
-        err = overrun_error(st, x.tickets);
+        err = detail::overrun_error(st.run_timeout, writes(st, x.tickets));
         break;
       case failure::shutting_down:
         err = make_error(errc::shutting_down, "queue closed");
@@ -306,65 +293,52 @@ void down(queue_ptr self, const caf::down_msg& dm) {
   }
 }
 
-caf::error refusal_error(queue_state& st,
-                         queue_schedule::refusal why, priority prio) {
-  using refusal = queue_schedule::refusal;
-  switch (why) {
-    case refusal::none:
-      return {};
-    case refusal::invalid_niceness:
-      return make_error(errc::invalid_argument,
-                        "niceness " + std::to_string(int{prio.niceness}) +
-                            " is outside -20..20");
-    case refusal::overloaded:
-      return make_error(errc::overloaded,
-                        std::to_string(st.schedule.status().waiting) +
-                            " jobs already wait");
-    case refusal::no_connection:
-      return make_error(errc::database_error, "no connection left");
-  }
-  return {};
+/// Why work cannot wait now (counted as refused), or none.
+caf::error refused(queue_ptr self, priority prio, access_mode mode) {
+  auto& st = self->state;
+  auto err = detail::refusal_error(st.schedule.refusal_for(prio, mode), prio,
+                                   st.schedule.status().waiting);
+  if (err)
+    ++st.answers.refused;
+  return err;
+}
+
+/// Puts an accepted job, or lease request, in line.
+void put_in_line(queue_ptr self, request r, priority prio) {
+  auto& st = self->state;
+  auto t = r.is_lease() ? st.schedule.submit_lease(prio, now(self))
+                        : st.schedule.submit(prio, r.work->mode(), now(self));
+  st.requests.emplace(t, std::move(r));
+  carry_out(self);
 }
 
 caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
-  auto& st = self->state;
-  caf::error err;
-  if (!work)
-    err = make_error(errc::invalid_argument, "empty job");
-  else
-    err = refusal_error(st, st.schedule.refusal_for(prio, work->mode()), prio);
-  if (err) {
-    ++st.answers.refused;
-    return err;
+  if (!work) {
+    ++self->state.answers.refused;
+    return make_error(errc::invalid_argument, "empty job");
   }
+  if (auto err = refused(self, prio, work->mode()))
+    return err;
   request r;
   r.work = std::move(work);
   r.promise = self->make_response_promise<void>();
   auto rp = r.promise;
-  auto t = st.schedule.submit(prio, r.work->mode(), now(self));
-  st.requests.emplace(t, std::move(r));
-  carry_out(self);
+  put_in_line(self, std::move(r), prio);
   return rp;
 }
 
 caf::result<connection_actor> enqueue_lease(queue_ptr self, priority prio) {
-  auto& st = self->state;
   auto lessee = self->current_sender();
   if (!lessee)
     return make_error(errc::invalid_argument, "a lease needs a sender");
-  if (auto err = refusal_error(
-          st, st.schedule.refusal_for(prio, access_mode::read), prio)) {
-    ++st.answers.refused;
+  if (auto err = refused(self, prio, access_mode::read))
     return err;
-  }
   self->monitor(lessee);
   request r;
   r.lease = self->make_response_promise<connection_actor>();
   r.lessee = caf::actor_cast<caf::actor_addr>(lessee);
   auto rp = r.lease;
-  auto t = st.schedule.submit_lease(prio, now(self));
-  st.requests.emplace(t, std::move(r));
-  carry_out(self);
+  put_in_line(self, std::move(r), prio);
   return rp;
 }
 
@@ -378,35 +352,8 @@ caf::result<void> close_all(queue_ptr self) {
     all.emplace_back(st.connections.at(id));
   carry_out(self);
   auto rp = self->make_response_promise<void>();
-  struct closing {
-    std::size_t remaining;
-    std::size_t stuck = 0;
-  };
-  auto left = std::make_shared<closing>(closing{all.size()});
-  auto one_closed = [self, rp, left](bool answered) mutable {
-    left->stuck += answered ? 0 : 1;
-    if (--left->remaining > 0)
-      return;
-    if (left->stuck == 0)
-      detail::deliver_done(rp);
-    else
-      rp.deliver(detail::run_timeout_error(
-          self->state.run_timeout,
-          std::to_string(left->stuck) + " connection(s) did not close",
-          "the work they run may still commit"));
-    self->quit();
-  };
-  if (all.empty()) {
-    detail::deliver_done(rp);
-    self->quit();
-    return rp;
-  }
-  for (auto& conn : all)
-    self->request(conn, detail::run_deadline(st.run_timeout), close_atom::value)
-        .then([one_closed]() mutable { one_closed(true); },
-              [one_closed](caf::error& err) mutable {
-                one_closed(err != caf::sec::request_timeout);
-              });
+  detail::close_connections(self, all, st.run_timeout, rp,
+                            [self] { self->quit(); });
   return rp;
 }
 
