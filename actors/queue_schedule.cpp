@@ -56,8 +56,7 @@ std::size_t queue_schedule::waiting_count() const {
   return writers_.waiting.size() + readers_.waiting.size();
 }
 
-ticket queue_schedule::submit(priority prio, access_mode mode,
-                              time_point now) {
+ticket queue_schedule::submit(priority prio, access_mode mode, time_point now) {
   return wait_in_line(lane_for(mode), prio, false, now);
 }
 
@@ -175,8 +174,7 @@ void queue_schedule::fail_waiting(lane& ln, failure why) {
 
 /// A connection free again (its batch answered, its lease ended) takes what
 /// waits; an extra writer with nothing to do starts its idle time.
-void queue_schedule::serve_again(lane_kind kind, conn_id conn,
-                                 time_point now) {
+void queue_schedule::serve_again(lane_kind kind, conn_id conn, time_point now) {
   auto& ln = lane_of(kind);
   ln.idle.emplace_back(conn);
   if (ln.waiting.empty())
@@ -536,9 +534,9 @@ std::string queue_schedule::check_invariants() const {
     if (ln.members.empty() && !ln.waiting.empty())
       return "work waits in a lane without connections";
     for (auto conn : ln.members) {
-      auto states = int{contains(ln.idle, conn)} +
-                    int(in_flight_.count(conn)) + int(leases_.count(conn)) +
-                    int(backoff_.count(conn)) + int(overran_.count(conn));
+      auto states = int{contains(ln.idle, conn)} + int(in_flight_.count(conn)) +
+                    int(leases_.count(conn)) + int(backoff_.count(conn)) +
+                    int(overran_.count(conn));
       if (!closing_ && states != 1)
         return "connection " + id(conn) + " is in " + std::to_string(states) +
                " states";

@@ -97,7 +97,9 @@ public:
   };
 
   // What the schedule decided; the owner carries these out in order.
-  struct open_extra { conn_id conn; }; ///< open an extra writer as `conn`
+  struct open_extra {
+    conn_id conn;
+  }; ///< open an extra writer as `conn`
   struct run_batch {
     conn_id conn;
     std::vector<ticket> jobs;
@@ -118,7 +120,9 @@ public:
   struct forget {
     ticket lease;
   };
-  struct close_extra { conn_id conn; };
+  struct close_extra {
+    conn_id conn;
+  };
   struct retry_after {
     conn_id conn;
     millis delay;
@@ -130,9 +134,9 @@ public:
   };
   /// Nothing waits or runs (the moment to answer drain requests).
   struct drained {};
-  using decision = std::variant<open_extra, run_batch, lend, answer, fail,
-                                forget, close_extra, retry_after,
-                                retire_after, drained>;
+  using decision =
+      std::variant<open_extra, run_batch, lend, answer, fail, forget,
+                   close_extra, retry_after, retire_after, drained>;
 
   queue_schedule();
   explicit queue_schedule(config cfg);
@@ -194,6 +198,7 @@ public:
   queue_status status() const;
 
   bool closing() const noexcept { return closing_; }
+  const config& settings() const noexcept { return cfg_; }
   bool is_member(conn_id conn) const;
   bool is_running(conn_id conn) const;
   /// Nothing waits or runs.

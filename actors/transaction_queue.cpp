@@ -7,6 +7,7 @@
 #include "actors/detail/deliver.hpp"
 #include "actors/detail/private_sender.hpp"
 #include "actors/detail/queue_errors.hpp"
+#include "actors/detail/queue_requests.hpp"
 #include "actors/errc.hpp"
 #include "actors/queue_schedule.hpp"
 
@@ -25,39 +26,25 @@ namespace sasync {
 namespace {
 
 using done_promise = caf::typed_response_promise<void>;
-using lease_promise = caf::typed_response_promise<connection_actor>;
 using detail::conn_id;
 using detail::queue_schedule;
 using detail::ticket;
 using clock_type = caf::actor_clock::clock_type;
 
-/// A job, or a lease request when it has no work.
-struct request {
-  job_ptr work;
-  done_promise promise;
-  lease_promise lease;
-  caf::actor_addr lessee;
-
-  bool is_lease() const noexcept { return work == nullptr; }
-};
-
 struct queue_state {
   queue_schedule schedule;
-  /// What the schedule holds, by ticket: waiting, running, or lent out.
-  std::map<ticket, request> requests;
+  detail::queue_requests requests;
   /// The connections the schedule knows, by its names for them.
   std::map<conn_id, connection_actor> connections;
   std::function<connection_actor()> open_overflow;
-  std::chrono::milliseconds wait_timeout{0};
-  std::chrono::milliseconds run_timeout{0};
   /// When the timer for the first waiting job's (running batch's) deadline
   /// goes off, if it is set.
   std::optional<clock_type::time_point> wait_timer;
   std::optional<clock_type::time_point> run_timer;
   /// Why the last connection attempt failed, for timeout messages.
   caf::error last_connect_error;
-  /// done, failed, refused and prepared; the schedule counts the rest.
-  queue_status answers;
+  std::uint64_t refused = 0;
+  std::uint64_t prepared = 0;
   std::vector<done_promise> drained;
   static inline const char* name = "sasync.transaction_queue";
 
@@ -70,31 +57,6 @@ struct queue_state {
 };
 
 using queue_ptr = detail::transaction_queue_impl::stateful_pointer<queue_state>;
-
-/// Answers `t` with `err` (none: done) and forgets it.
-void answer(queue_state& st, ticket t, const caf::error& err) {
-  auto i = st.requests.find(t);
-  if (i == st.requests.end())
-    return;
-  auto& r = i->second;
-  if (r.is_lease())
-    r.lease.deliver(err);
-  else if (err)
-    r.promise.deliver(err);
-  else
-    detail::deliver_done(r.promise);
-  ++(err ? st.answers.failed : st.answers.done);
-  st.requests.erase(i);
-}
-
-/// True when one of these jobs writes.
-bool writes(const queue_state& st, const std::vector<ticket>& jobs) {
-  return std::any_of(jobs.begin(), jobs.end(), [&](ticket t) {
-    auto i = st.requests.find(t);
-    return i != st.requests.end() && !i->second.is_lease() &&
-           i->second.work->mode() == access_mode::write;
-  });
-}
 
 /// Sends `atom` to the queue at `when`, unless a timer set for `armed` goes
 /// off as early; its handler clears `armed` and sets it for what is next.
@@ -134,17 +96,12 @@ struct carry_out_one {
 
   void operator()(const queue_schedule::run_batch& x) {
     auto& st = self->state;
-    job_batch jobs;
-    jobs.reserve(x.jobs.size());
-    for (auto t : x.jobs)
-      jobs.emplace_back(st.requests.at(t).work);
-    auto n = jobs.size();
+    auto n = x.jobs.size();
     auto id = x.conn;
     self->request(st.connections.at(id), caf::infinite, run_atom::value,
-                  std::move(jobs))
-        .then([self = self, id](batch_report& report) {
-                batch_done(self, id, report);
-              },
+                  st.requests.jobs(x.jobs))
+        .then([self = self,
+               id](batch_report& report) { batch_done(self, id, report); },
               [self = self, id, n](caf::error& err) {
                 // The connection actor failed, not the database: the work
                 // may or may not have committed, so it counts as started.
@@ -155,46 +112,31 @@ struct carry_out_one {
 
   void operator()(const queue_schedule::lend& x) {
     auto& st = self->state;
-    st.requests.at(x.lease).lease.deliver(st.connections.at(x.conn));
+    st.requests.lend(x.lease, st.connections.at(x.conn));
   }
 
   void operator()(const queue_schedule::answer& x) {
     for (std::size_t i = 0; i < x.jobs.size(); ++i)
-      answer(self->state, x.jobs[i],
-             results && i < results->size()
-                 ? (*results)[i]
-                 : make_error(errc::transaction_error,
-                              "connection lost a job's result"));
+      self->state.requests.answer(
+          x.jobs[i], results && i < results->size()
+                         ? (*results)[i]
+                         : make_error(errc::transaction_error,
+                                      "connection lost a job's result"));
   }
 
   void operator()(const queue_schedule::fail& x) {
-    using failure = queue_schedule::failure;
     auto& st = self->state;
-    caf::error err;
-    switch (x.why) {
-      case failure::waited_too_long:
-        err = detail::wait_timeout_error(
-            st.wait_timeout, st.last_connect_error
-                                 ? self->system().render(st.last_connect_error)
-                                 : std::string{});
-        break;
-      case failure::overran:
-        err = detail::overrun_error(st.run_timeout, writes(st, x.tickets));
-        break;
-      case failure::shutting_down:
-        err = make_error(errc::shutting_down, "queue closed");
-        break;
-      case failure::refused:
-      case failure::connection_lost:
-        err = cause;
-        break;
-    }
+    auto last = st.last_connect_error
+                    ? self->system().render(st.last_connect_error)
+                    : std::string{};
+    auto err = detail::failure_error(x.why, st.schedule.settings(), cause, last,
+                                     st.requests.writes(x.tickets));
     for (auto t : x.tickets)
-      answer(st, t, err);
+      st.requests.answer(t, err);
   }
 
   void operator()(const queue_schedule::forget& x) {
-    self->state.requests.erase(x.lease);
+    self->state.requests.forget(x.lease);
   }
 
   void operator()(const queue_schedule::close_extra& x) {
@@ -239,7 +181,7 @@ auto now(queue_ptr self) {
 /// its work and tries again later, unless trying again would not help.
 void batch_done(queue_ptr self, conn_id id, batch_report& report) {
   auto& st = self->state;
-  st.answers.prepared += report.prepared;
+  st.prepared += report.prepared;
   auto kind = queue_schedule::report_kind::finished;
   caf::error cause;
   if (!report.started && !report.errors.empty()) {
@@ -278,11 +220,7 @@ void retry(queue_ptr self, const connection_actor& conn) {
 /// (its leases end, and those it still waits for are dropped).
 void down(queue_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
-  std::vector<ticket> leases;
-  for (auto& [t, r] : st.requests)
-    if (r.is_lease() && r.lessee == dm.source)
-      leases.emplace_back(t);
-  st.schedule.lessee_gone(leases, now(self));
+  st.schedule.lessee_gone(st.requests.leases_of(dm.source), now(self));
   carry_out(self);
   if (auto id = st.id_of(dm.source)) {
     st.connections.erase(*id);
@@ -299,27 +237,27 @@ caf::error refused(queue_ptr self, priority prio, access_mode mode) {
   auto err = detail::refusal_error(st.schedule.refusal_for(prio, mode), prio,
                                    st.schedule.status().waiting);
   if (err)
-    ++st.answers.refused;
+    ++st.refused;
   return err;
 }
 
 /// Puts an accepted job, or lease request, in line.
-void put_in_line(queue_ptr self, request r, priority prio) {
+void put_in_line(queue_ptr self, detail::queue_request r, priority prio) {
   auto& st = self->state;
   auto t = r.is_lease() ? st.schedule.submit_lease(prio, now(self))
                         : st.schedule.submit(prio, r.work->mode(), now(self));
-  st.requests.emplace(t, std::move(r));
+  st.requests.add(t, std::move(r));
   carry_out(self);
 }
 
 caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
   if (!work) {
-    ++self->state.answers.refused;
+    ++self->state.refused;
     return make_error(errc::invalid_argument, "empty job");
   }
   if (auto err = refused(self, prio, work->mode()))
     return err;
-  request r;
+  detail::queue_request r;
   r.work = std::move(work);
   r.promise = self->make_response_promise<void>();
   auto rp = r.promise;
@@ -334,7 +272,7 @@ caf::result<connection_actor> enqueue_lease(queue_ptr self, priority prio) {
   if (auto err = refused(self, prio, access_mode::read))
     return err;
   self->monitor(lessee);
-  request r;
+  detail::queue_request r;
   r.lease = self->make_response_promise<connection_actor>();
   r.lessee = caf::actor_cast<caf::actor_addr>(lessee);
   auto rp = r.lease;
@@ -352,14 +290,13 @@ caf::result<void> close_all(queue_ptr self) {
     all.emplace_back(st.connections.at(id));
   carry_out(self);
   auto rp = self->make_response_promise<void>();
-  detail::close_connections(self, all, st.run_timeout, rp,
+  detail::close_connections(self, all, st.schedule.settings().run_timeout, rp,
                             [self] { self->quit(); });
   return rp;
 }
 
 /// A timer message is the queue's own; from anyone else it is refused.
-template <class F>
-caf::result<void> own_timer(queue_ptr self, F&& on_time) {
+template <class F> caf::result<void> own_timer(queue_ptr self, F&& on_time) {
   if (!detail::sent_by_itself(self))
     return detail::refused_private_message();
   on_time(self->state);
@@ -379,8 +316,6 @@ detail::transaction_queue_impl::behavior_type queue_impl(queue_ptr self,
   sc.overflow_idle = cfg.overflow_idle;
   sc.can_overflow = static_cast<bool>(cfg.open_overflow);
   st.schedule = queue_schedule{sc};
-  st.wait_timeout = cfg.wait_timeout;
-  st.run_timeout = cfg.run_timeout;
   st.open_overflow = std::move(cfg.open_overflow);
   for (auto& conn : cfg.writers)
     st.connections.emplace(
@@ -434,10 +369,10 @@ detail::transaction_queue_impl::behavior_type queue_impl(queue_ptr self,
       [=](status_atom) {
         auto& s = self->state;
         auto out = s.schedule.status();
-        out.done = s.answers.done;
-        out.failed = s.answers.failed;
-        out.refused = s.answers.refused;
-        out.prepared = s.answers.prepared;
+        out.done = s.requests.done();
+        out.failed = s.requests.failed();
+        out.refused = s.refused;
+        out.prepared = s.prepared;
         return out;
       },
   };

@@ -70,8 +70,8 @@ CAF_TEST(backoff_doubles_from_its_first_delay_up_to_its_ceiling) {
   std::vector<long> delays;
   for (int i = 0; i < 9; ++i)
     delays.emplace_back(b.next().count());
-  CAF_CHECK_EQUAL(delays, (std::vector<long>{50, 100, 200, 400, 800, 1600,
-                                             3200, 5000, 5000}));
+  CAF_CHECK_EQUAL(delays, (std::vector<long>{50, 100, 200, 400, 800, 1600, 3200,
+                                             5000, 5000}));
   b.reset();
   CAF_CHECK_EQUAL(b.next().count(), 50);
 }
@@ -96,9 +96,8 @@ CAF_TEST(jobs_wait_by_priority_then_arrival) {
     order.insert(order.end(), next[0].jobs.begin(), next[0].jobs.end());
   }
   // do_next, do_next, -20, -10, 0, 0, 10, 20, do_last
-  CAF_CHECK_EQUAL(numbers(order),
-                  numbers({ts[4], ts[8], ts[6], ts[3], ts[2], ts[5], ts[1],
-                           ts[7], ts[0]}));
+  CAF_CHECK_EQUAL(numbers(order), numbers({ts[4], ts[8], ts[6], ts[3], ts[2],
+                                           ts[5], ts[1], ts[7], ts[0]}));
   CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
@@ -243,16 +242,16 @@ CAF_TEST(reconnect_attempts_back_off_from_50ms_to_5s_and_start_over) {
   auto conn = conn_id{0};
   s.report(conn, qs::report_kind::not_opened_for_now, t0);
   std::vector<long> delays;
-  delays.emplace_back(only<qs::retry_after>(s.take_decisions()).at(0)
-                          .delay.count());
+  delays.emplace_back(
+      only<qs::retry_after>(s.take_decisions()).at(0).delay.count());
   for (int i = 0; i < 8; ++i) {
     CAF_REQUIRE(s.may_reconnect(conn));
     s.reconnect_failed(conn, true, t0);
     delays.emplace_back(
         only<qs::retry_after>(s.take_decisions()).at(0).delay.count());
   }
-  CAF_CHECK_EQUAL(delays, (std::vector<long>{50, 100, 200, 400, 800, 1600,
-                                             3200, 5000, 5000}));
+  CAF_CHECK_EQUAL(delays, (std::vector<long>{50, 100, 200, 400, 800, 1600, 3200,
+                                             5000, 5000}));
   s.reconnected(conn, t0); // takes the work back
   CAF_CHECK_EQUAL(only<qs::run_batch>(s.take_decisions()).size(), 1u);
   s.report(conn, qs::report_kind::not_opened_for_now, t0);
@@ -635,11 +634,11 @@ struct random_run {
   }
 
   void on(const qs::drained&) {
-    require(waiting.empty() &&
-                std::none_of(conns.begin(), conns.end(),
-                             [](auto& c) {
-                               return c.second.state == state_kind::running;
-                             }),
+    require(waiting.empty() && std::none_of(conns.begin(), conns.end(),
+                                            [](auto& c) {
+                                              return c.second.state ==
+                                                     state_kind::running;
+                                            }),
             "drained while work waits or runs");
   }
 
@@ -689,12 +688,12 @@ struct random_run {
 
   priority some_priority() {
     switch (pick(0, 9)) {
-      case 0:
-        return do_next;
-      case 1:
-        return do_last;
-      default:
-        return niceness(static_cast<int>(pick(0, 44)) - 22);
+    case 0:
+      return do_next;
+    case 1:
+      return do_last;
+    default:
+      return niceness(static_cast<int>(pick(0, 44)) - 22);
     }
   }
 
@@ -733,8 +732,7 @@ struct random_run {
   }
 
   void report() {
-    auto id = some_conn(
-        [](auto& c) { return c.state == state_kind::running; });
+    auto id = some_conn([](auto& c) { return c.state == state_kind::running; });
     if (!id)
       return;
     auto& c = conns.at(*id);
@@ -757,8 +755,7 @@ struct random_run {
   }
 
   void late_answer() {
-    auto id = some_conn(
-        [](auto& c) { return c.state == state_kind::overran; });
+    auto id = some_conn([](auto& c) { return c.state == state_kind::overran; });
     if (!id)
       return;
     if (!closing)
@@ -802,8 +799,8 @@ struct random_run {
   }
 
   void reconnect() {
-    auto id = some_conn(
-        [](auto& c) { return c.state == state_kind::backing_off; });
+    auto id =
+        some_conn([](auto& c) { return c.state == state_kind::backing_off; });
     if (!id)
       return;
     require(s.may_reconnect(*id) == !closing, "may_reconnect differs");
@@ -907,7 +904,8 @@ CAF_TEST(random_runs_agree_with_the_reference_model) {
     if (!run.error.empty())
       CAF_FAIL("seed " << seed << ": " << run.error);
   }
-  CAF_MESSAGE(decisions_seen << " batches dispatched in 40 runs of 5,000 steps");
+  CAF_MESSAGE(decisions_seen
+              << " batches dispatched in 40 runs of 5,000 steps");
   CAF_CHECK_GREATER(decisions_seen, 10'000u);
   // open, run, lend, answer, fail, forget, close, retry, retire, drained
   std::ostringstream kinds;

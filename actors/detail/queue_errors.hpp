@@ -20,17 +20,17 @@ inline caf::error refusal_error(queue_schedule::refusal why, priority prio,
                                 std::size_t waiting) {
   using refusal = queue_schedule::refusal;
   switch (why) {
-    case refusal::none:
-      break;
-    case refusal::invalid_niceness:
-      return make_error(errc::invalid_argument,
-                        "niceness " + std::to_string(int{prio.niceness}) +
-                            " is outside -20..20");
-    case refusal::overloaded:
-      return make_error(errc::overloaded,
-                        std::to_string(waiting) + " jobs already wait");
-    case refusal::no_connection:
-      return make_error(errc::database_error, "no connection left");
+  case refusal::none:
+    break;
+  case refusal::invalid_niceness:
+    return make_error(errc::invalid_argument,
+                      "niceness " + std::to_string(int{prio.niceness}) +
+                          " is outside -20..20");
+  case refusal::overloaded:
+    return make_error(errc::overloaded,
+                      std::to_string(waiting) + " jobs already wait");
+  case refusal::no_connection:
+    return make_error(errc::database_error, "no connection left");
   }
   return {};
 }
@@ -56,6 +56,28 @@ inline caf::error overrun_error(std::chrono::milliseconds run_timeout,
       writes ? "its statement is interrupted; the work may still commit if "
                "its COMMIT had begun"
              : "its statement is interrupted; a read commits nothing");
+}
+
+/// What the requesters of work the schedule failed get. `cause` is the
+/// error of the event behind a refusal or a lost connection; `last_attempt`
+/// why the last connection attempt failed; `writes` whether the work writes.
+inline caf::error failure_error(queue_schedule::failure why,
+                                const queue_schedule::config& cfg,
+                                const caf::error& cause,
+                                const std::string& last_attempt, bool writes) {
+  using failure = queue_schedule::failure;
+  switch (why) {
+  case failure::waited_too_long:
+    return wait_timeout_error(cfg.wait_timeout, last_attempt);
+  case failure::overran:
+    return overrun_error(cfg.run_timeout, writes);
+  case failure::shutting_down:
+    return make_error(errc::shutting_down, "queue closed");
+  case failure::refused:
+  case failure::connection_lost:
+    break;
+  }
+  return cause;
 }
 
 } // namespace sasync::detail
