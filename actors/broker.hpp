@@ -61,7 +61,7 @@ namespace sasync {
 ///                               An error says which dict writes were lost,
 ///                               or (timeout) that a connection stuck in a
 ///                               silent database did not close within
-///                               run_timeout.
+///                               run_timeout and close_grace (2 s).
 /// The group actors, cursors and bulk inserts it hands out are public
 /// handles: their private messages (close, open, timers) reach them only
 /// from the broker or themselves. One that stops for any reason is

@@ -281,8 +281,9 @@ caf::result<connection_actor> enqueue_lease(queue_ptr self, priority prio) {
 }
 
 /// Fails what still waits, closes every connection, then quits. A
-/// connection that does not answer within run_timeout (stuck in a silent
-/// database) is left behind and the answer is errc::timeout.
+/// connection that does not answer within run_timeout and close_grace
+/// (stuck in a silent database) is left behind and the answer is
+/// errc::timeout.
 caf::result<void> close_all(queue_ptr self) {
   auto& st = self->state;
   std::vector<connection_actor> all;

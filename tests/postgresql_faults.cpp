@@ -293,4 +293,45 @@ CAF_TEST(a_restarted_server_is_used_again) {
   CAF_CHECK(select_one());
 }
 
+// A cursor's statement that starts just before a shutdown is interrupted at
+// run_timeout from its start; its connection then closes and the shutdown
+// answers ok. Closing may take the interrupt's own round trip beyond
+// run_timeout from the shutdown, which the close must allow for.
+CAF_TEST(a_cursor_statement_started_at_shutdown_is_interrupted_and_closes) {
+  auto watcher = open_connection(engine_config::parse(pg_url()),
+                                 access_mode::read);
+  auto started = [&] {
+    watcher->begin(access_mode::read); // pg_stat_activity: one per transaction
+    auto rs = watcher->execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = ? "
+        "AND state = 'active'",
+        {value{std::string{app_name}}});
+    watcher->rollback();
+    return rs.rows.at(0).at(0).as_integer() > 0;
+  };
+  for (int round = 0; round < 5; ++round) {
+    auto db2 = frozen_broker("pool_size=2&max_overflow=0&pool_timeout=5&"
+                             "run_timeout=1");
+    CAF_REQUIRE(serves(db2));
+    auto opened = query(self, db2, "SELECT pg_sleep(60)", {},
+                        caf::duration{bound});
+    CAF_REQUIRE(opened);
+    auto rows = self->request(opened->rows, bound, fetch_atom::value,
+                              std::uint32_t{1});
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (!started() && std::chrono::steady_clock::now() < deadline)
+      ;
+    CAF_REQUIRE(started());
+    auto t0 = std::chrono::steady_clock::now();
+    caf::error stopped;
+    self->request(db2, bound, shutdown_atom::value)
+        .receive([] {}, [&](caf::error& e) { stopped = e; });
+    CAF_MESSAGE("round " << round << ": shutdown answered after "
+                         << seconds_since(t0) << " s"
+                         << (stopped ? ": " + sys.render(stopped) : ""));
+    CAF_CHECK(!stopped);
+    rows.receive([](row_batch&) {}, [](caf::error&) {});
+  }
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

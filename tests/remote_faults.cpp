@@ -156,7 +156,7 @@ CAF_TEST(a_server_restart_under_64_writers_loses_nothing_acknowledged) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
-CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice) {
+CAF_TEST(sigterm_on_a_frozen_server_exits_4_once_run_timeout_has_passed_twice_and_close_grace) {
   test::daemon_process daemon{config(),
                               {"--sasync.run-timeout=2", "--sasync.pool-size=1",
                                "--sasync.max-overflow=0"}};

@@ -15,9 +15,9 @@
 
 namespace sasync::detail {
 
-/// Asks every connection to close, each within run_timeout, then answers
-/// `rp` (done, or errc::timeout naming how many did not close) and calls
-/// `then()`.
+/// Asks every connection to close, each within run_timeout and
+/// close_grace, then answers `rp` (done, or errc::timeout naming how many
+/// did not close) and calls `then()`.
 template <class Self, class Then>
 void close_connections(Self* self, const std::vector<connection_actor>& all,
                        std::chrono::milliseconds run_timeout,
@@ -39,14 +39,16 @@ void close_connections(Self* self, const std::vector<connection_actor>& all,
     if (left->stuck == 0)
       deliver_done(rp);
     else
-      rp.deliver(run_timeout_error(run_timeout,
-                                   std::to_string(left->stuck) +
-                                       " connection(s) did not close",
-                                   "the work they run may still commit"));
+      rp.deliver(run_timeout_error(
+          run_timeout,
+          std::to_string(left->stuck) + " connection(s) did not close",
+          "nor in the " + std::to_string(close_grace.count()) +
+              " ms after it that interrupting their work may take; the work "
+              "they run may still commit"));
     then();
   };
   for (auto& conn : all)
-    self->request(conn, run_deadline(run_timeout), close_atom::value)
+    self->request(conn, close_deadline(run_timeout), close_atom::value)
         .then([one_closed]() mutable { one_closed(true); },
               [one_closed](caf::error& err) mutable {
                 one_closed(err != caf::sec::request_timeout);
