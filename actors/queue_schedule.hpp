@@ -35,10 +35,11 @@ enum class ticket : std::uint64_t {};
 /// max_batch, never past a lease), or is lent to the lease at the front.
 /// While work waits and every writer is busy, up to max_overflow extra
 /// writers open, unless some connection is backing off; an extra writer
-/// closes after overflow_idle without work. A connection that cannot open
-/// backs off (50 ms doubling to 5 s) and keeps the work it was given in
-/// line. Work fails after wait_timeout in line, and a batch's jobs after
-/// run_timeout on a connection (the connection stays busy until it answers).
+/// closes after overflow_idle without work. Work a connection could not
+/// start goes back in its place in line; the connection then backs off
+/// (50 ms doubling to 5 s), or closes if it is an extra writer. Work fails
+/// after wait_timeout in line, and a batch's jobs after run_timeout on a
+/// connection (which stays busy until it answers).
 ///
 /// Invariants, after every public call (the lanes' rules until close()):
 /// - every waiting ticket is in exactly one lane's `waiting`, under its own
