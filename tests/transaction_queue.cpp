@@ -431,6 +431,29 @@ CAF_TEST(no_connection_until_pool_timeout_fails_with_the_last_reason) {
                       std::string::npos);
 }
 
+// Work a connection could not start goes back in line with the deadline it
+// had; one already past it fails at once, not at a later job's deadline.
+CAF_TEST(work_put_back_past_its_deadline_fails_at_once) {
+  auto q = make_queue(10, 1, false, std::chrono::seconds(1));
+  submit(q, 0, niceness(0)); // runs at once
+  advance_time(std::chrono::milliseconds(600));
+  settle();
+  submit(q, 1, niceness(0)); // waits until 1.6 s
+  advance_time(std::chrono::milliseconds(600));
+  settle();
+  auto down = make_retryable_error(errc::database_error, "server is down");
+  complete(*writer_log, {down}, false); // at 1.2 s: 0 never started
+  advance_time(std::chrono::milliseconds(1)); // a timer due now fires
+  settle();
+  CAF_CHECK(failed_with(0, errc::timeout));
+  CAF_CHECK(!outcome[1].has_value());
+  advance_time(std::chrono::milliseconds(49)); // the reconnect: 1 runs
+  settle();
+  CAF_CHECK_EQUAL(flat(*writer_log), (std::vector<int>{0, 1}));
+  complete(*writer_log);
+  CAF_CHECK(succeeded(1));
+}
+
 CAF_TEST(a_batch_running_longer_than_run_timeout_answers_timeout) {
   auto q = make_queue(10, 64, false, std::chrono::seconds(30), 0,
                       std::chrono::seconds(2));
