@@ -2,6 +2,7 @@
 // flight per name, and flush waits for them.
 #include "actors/dict.hpp"
 
+#include "actors/detail/backoff.hpp"
 #include "actors/detail/dict_cache.hpp"
 #include "actors/detail/group_actors.hpp"
 #include "actors/detail/open_requests.hpp"
@@ -50,7 +51,9 @@ struct dict_state {
   std::set<std::uint64_t> unwritten;
   std::map<std::uint64_t, caf::error> failures;
   std::vector<flush_waiter> flush_waiters;
-  std::chrono::milliseconds retry_delay{0};
+  /// Between retries of writes the database refused for now.
+  detail::backoff retry{std::chrono::milliseconds{100},
+                        std::chrono::milliseconds{5000}};
   detail::self_timer retry_timer;
   /// Reads not answered yet, and close().
   detail::open_requests requests;
@@ -134,10 +137,7 @@ void schedule_retry(dict_ptr self) {
   auto& st = self->state;
   if (st.retry_timer.armed() || st.requests.closing())
     return;
-  st.retry_delay = st.retry_delay.count() == 0
-                       ? st.cfg.retry_delay
-                       : std::min(st.retry_delay * 2, st.cfg.max_retry_delay);
-  st.retry_timer.set(self, st.retry_delay, retry_atom::value);
+  st.retry_timer.set(self, st.retry.next(), retry_atom::value);
 }
 
 /// Sends every write that waits and has nothing in flight before it.
@@ -161,7 +161,7 @@ void write_done(dict_ptr self, const std::string& name, write_op op,
       st.unwritten.erase(seq);
       st.failures.erase(seq);
     }
-    st.retry_delay = std::chrono::milliseconds{0};
+    st.retry.reset();
   } else {
     for (auto seq : w.flight_seqs)
       st.failures[seq] = err;
@@ -256,6 +256,8 @@ detail::dict_impl::behavior_type dict_behavior(dict_ptr self,
                                                detail::group_config cfg) {
   detail::start_group(self, std::move(cfg));
   self->state.cache = detail::dict_cache{self->state.cfg.cache_capacity};
+  self->state.retry = detail::backoff{self->state.cfg.retry_delay,
+                                      self->state.cfg.max_retry_delay};
   auto group = self->state.cfg.group;
   return {
       [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {

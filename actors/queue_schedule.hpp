@@ -4,6 +4,7 @@
 // decides, and tests drive it with any clock they like.
 #pragma once
 
+#include "actors/defaults.hpp"
 #include "actors/detail/backoff.hpp"
 #include "actors/priority.hpp"
 #include "actors/queue_status.hpp"
@@ -61,8 +62,8 @@ public:
   using millis = std::chrono::milliseconds;
 
   struct config {
-    std::size_t capacity = 10'000;
-    std::size_t max_batch = 64;
+    std::size_t capacity = defaults::queue_capacity;
+    std::size_t max_batch = defaults::max_batch;
     millis wait_timeout{0}; ///< zero: work waits forever
     millis run_timeout{0};  ///< zero: batches run as long as they take
     std::size_t max_overflow = 0;

@@ -2,6 +2,7 @@
 // to free connection actors.
 #pragma once
 
+#include "actors/defaults.hpp"
 #include "actors/atoms.hpp"
 #include "actors/connection_actor.hpp"
 #include "actors/job.hpp"
@@ -43,10 +44,10 @@ using transaction_queue = caf::typed_actor<
     caf::replies_to<status_atom>::with<queue_status>>;
 
 struct queue_config {
-  std::size_t capacity = 10'000;
+  std::size_t capacity = defaults::queue_capacity;
   /// Jobs committed together in one transaction (group commit); 1 turns
   /// batching off.
-  std::size_t max_batch = 64;
+  std::size_t max_batch = defaults::max_batch;
   /// How long a job may wait for a connection before it fails with timeout
   /// (the engine's pool_timeout); zero waits forever.
   std::chrono::milliseconds wait_timeout{0};
