@@ -13,14 +13,13 @@
 #include "actors/detail/statement_policy.hpp"
 #include "actors/errc.hpp"
 #include "storage/dialect.hpp"
+#include "storage/statement_kind.hpp"
 #include "storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <memory>
 
 namespace sasync {
@@ -31,17 +30,6 @@ using detail::broker_phase;
 using detail::broker_ptr;
 using detail::group_kind;
 using detail::when_running;
-
-/// Queries go to read-only connections; anything else may write.
-access_mode mode_of(const std::string& sql) {
-  auto i = std::find_if_not(sql.begin(), sql.end(),
-                            [](unsigned char c) { return std::isspace(c); });
-  std::string word;
-  for (; i != sql.end() && std::isalpha(static_cast<unsigned char>(*i)); ++i)
-    word += static_cast<char>(std::toupper(static_cast<unsigned char>(*i)));
-  return word == "SELECT" || word == "VALUES" ? access_mode::read
-                                              : access_mode::write;
-}
 
 /// Submits `work` and delivers `rp` with `result()` once it committed.
 template <class T, class Job, class Result>
@@ -160,7 +148,8 @@ caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
   if (auto err = detail::check_statement(stmt, true))
     return err;
   auto rp = self->make_response_promise<result_set>();
-  auto mode = mode_of(stmt);
+  // Queries go to read-only connections; anything else may write.
+  auto mode = only_reads(stmt) ? access_mode::read : access_mode::write;
   auto work = detail::make_connection_job(
       mode, [stmt = std::move(stmt), params = std::move(params)](
                 connection& c) { return c.execute(stmt, params); });
