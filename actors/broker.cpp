@@ -91,17 +91,15 @@ caf::result<Public> lookup(broker_ptr self, group_kind kind,
                            std::int64_t group) {
   auto rp = self->make_response_promise<Public>();
   when_running(self, rp, [self, kind, group](auto rp) {
-    detail::with_object_tables(
-        self, [self, rp, kind, group](const caf::error& err) mutable {
-          if (err)
-            rp.deliver(err);
-          else if (self->state.phase != broker_phase::running)
-            rp.deliver(
-                make_error(errc::shutting_down, "broker is shutting down"));
-          else
-            rp.deliver(
-                caf::actor_cast<Public>(group_actor(self, kind, group)));
-        });
+    detail::with_object_tables(self, [self, rp, kind,
+                                      group](const caf::error& err) mutable {
+      if (err)
+        rp.deliver(err);
+      else if (self->state.phase != broker_phase::running)
+        rp.deliver(make_error(errc::shutting_down, "broker is shutting down"));
+      else
+        rp.deliver(caf::actor_cast<Public>(group_actor(self, kind, group)));
+    });
   });
   return rp;
 }
@@ -206,8 +204,8 @@ caf::result<bulk_insert> start_insert(broker_ptr self,
   }
   auto rp = self->make_response_promise<bulk_insert>();
   when_running(self, rp, [self, spec](auto rp) {
-    auto inserter = detail::spawn_bulk_insert(
-        self->system(), self->state.queue, spec, self->address());
+    auto inserter = detail::spawn_bulk_insert(self->system(), self->state.queue,
+                                              spec, self->address());
     detail::track_worker(self,
                          caf::actor_cast<caf::strong_actor_ptr>(inserter));
     rp.deliver(bulk_insert{inserter});

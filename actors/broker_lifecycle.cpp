@@ -206,7 +206,8 @@ void when_running(broker_ptr self, held_request go) {
   case broker_phase::idle:
   case broker_phase::starting:
     if (st.held.size() >= st.cfg.queue_capacity) {
-      go(make_error(errc::overloaded, "too many requests wait for the startup"));
+      go(make_error(errc::overloaded,
+                    "too many requests wait for the startup"));
       return;
     }
     st.held.emplace_back(std::move(go));
@@ -223,9 +224,8 @@ void with_object_tables(broker_ptr self, held_request go) {
   if (st.tables == object_tables::creating)
     return;
   st.tables = object_tables::creating;
-  auto work = make_connection_job(access_mode::write, [](connection& c) {
-    create_object_tables(c);
-  });
+  auto work = make_connection_job(
+      access_mode::write, [](connection& c) { create_object_tables(c); });
   auto done = [self](const caf::error& err) {
     auto& st = self->state;
     st.tables = err ? object_tables::absent : object_tables::ready;

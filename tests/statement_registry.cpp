@@ -64,8 +64,7 @@ CAF_TEST(another_text_under_a_defined_name_is_refused_and_the_first_stays) {
 
 CAF_TEST(names_that_are_no_identifiers_and_empty_statements_are_refused) {
   statement_registry reg;
-  for (auto name : {"", "1st", "has space", "semi;colon", "quo\"te",
-                    "a-b"})
+  for (auto name : {"", "1st", "has space", "semi;colon", "quo\"te", "a-b"})
     CAF_CHECK(mentions(refusal(reg, name, "SELECT 1"), "statement name"));
   CAF_CHECK(mentions(refusal(reg, std::string(64, 'n'), "SELECT 1"),
                      "statement name"));
@@ -79,8 +78,8 @@ CAF_TEST(names_beyond_the_capacity_are_refused_but_defined_ones_still_work) {
   statement_registry reg{3};
   for (auto name : {"a", "b", "c"})
     CAF_CHECK_EQUAL(refusal(reg, name, "SELECT 1"), "");
-  CAF_CHECK(mentions(refusal(reg, "d", "SELECT 1"),
-                     "more than 3 named statements"));
+  CAF_CHECK(
+      mentions(refusal(reg, "d", "SELECT 1"), "more than 3 named statements"));
   CAF_CHECK(reg.find("d") == nullptr);
   // Defining a known name again needs no room.
   CAF_CHECK_EQUAL(refusal(reg, "b", "SELECT 1"), "");
