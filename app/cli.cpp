@@ -12,6 +12,7 @@
 #include "actors/remote.hpp"
 #include "actors/system_config.hpp"
 #include "actors/tls_files.hpp"
+#include "storage/statement_kind.hpp"
 #include "storage/storage_failure.hpp"
 #include "storage/value_codec.hpp"
 
@@ -389,38 +390,6 @@ void items_load(session& s, const options& o) {
 
 // -- sql ---------------------------------------------------------------------
 
-/// The statement's words, upper-cased (quotes are not told apart: a
-/// keyword inside a string literal counts too, which only costs streaming).
-std::vector<std::string> words_of(const std::string& statement) {
-  std::vector<std::string> out;
-  std::string word;
-  for (char c : statement + " ") {
-    if (std::isalpha(static_cast<unsigned char>(c))) {
-      word += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    } else if (!word.empty()) {
-      out.push_back(std::move(word));
-      word.clear();
-    }
-  }
-  return out;
-}
-
-/// Whether the statement only reads rows, which a cursor can stream: it
-/// starts with SELECT or VALUES, or with WITH and writes nothing.
-bool is_query(const std::string& statement) {
-  auto words = words_of(statement);
-  if (words.empty())
-    return false;
-  if (words.front() == "SELECT" || words.front() == "VALUES")
-    return true;
-  if (words.front() != "WITH")
-    return false;
-  for (auto& w : words)
-    if (w == "INSERT" || w == "UPDATE" || w == "DELETE" || w == "REPLACE")
-      return false;
-  return true;
-}
-
 void print_row(const row& r) {
   for (std::size_t i = 0; i < r.size(); ++i)
     std::cout << (i ? "\t" : "") << cli::field(r[i]);
@@ -438,7 +407,7 @@ void sql(session& s, const options& o) {
   std::vector<value> params;
   for (auto& arg : o.args)
     params.push_back(cli::parameter(arg));
-  if (!is_query(statement)) {
+  if (!only_reads(statement)) {
     auto rs = s.require(
         sasync::sql(s.self(), s.db(), statement, params, s.timeout()));
     if (!rs.columns.empty()) {
@@ -741,7 +710,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     leaf = leaf->get_subcommands().front();
   auto& name = leaf->get_name();
   inv.writes = name == "set" || name == "delete" || name == "load" ||
-               name == "clear" || (name == "sql" && !is_query(o.text));
+               name == "clear" || (name == "sql" && !only_reads(o.text));
   return std::nullopt;
 }
 

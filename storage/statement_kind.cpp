@@ -316,6 +316,53 @@ statement_class classify(std::string_view sql, rules r) {
   return out;
 }
 
+bool writes_data(const std::string& word) {
+  return one_of(word, {"INSERT", "UPDATE", "DELETE", "MERGE"});
+}
+
+/// only_reads under one backend's rules.
+bool reads_only(std::string_view sql, rules r) {
+  lexer lx{sql, r};
+  auto t = lx.next();
+  while (t.type == token::semicolon || t.type == token::open)
+    t = lx.next();
+  if (t.type != token::word)
+    return false;
+  auto first = upper(t.text);
+  if (!one_of(first, {"SELECT", "VALUES", "WITH"}))
+    return false;
+  auto base = lx.depth();
+  // WITH's main statement is its first statement word at its own depth.
+  auto main = first == "WITH" ? std::string{} : first;
+  auto after_open = false;
+  for (t = lx.next(); t.type != token::end; t = lx.next()) {
+    if (t.type == token::semicolon) {
+      // Only space and comments may follow: a second statement is no read.
+      for (t = lx.next(); t.type == token::semicolon; t = lx.next())
+        ;
+      if (t.type != token::end)
+        return false;
+      break;
+    }
+    if (t.type == token::word) {
+      auto word = upper(t.text);
+      // A statement in parentheses: a part of a WITH (or a subquery).
+      if (after_open && writes_data(word))
+        return false;
+      if (lx.depth() == base) {
+        if (main.empty() &&
+            (writes_data(word) ||
+             one_of(word, {"SELECT", "VALUES", "TABLE", "REPLACE"})))
+          main = word;
+        else if (main == "SELECT" && word == "INTO")
+          return false;
+      }
+    }
+    after_open = t.type == token::open;
+  }
+  return main == "SELECT" || main == "VALUES";
+}
+
 /// A word that opens a statement inside a body: after SQLite's trigger
 /// BEGIN, or PostgreSQL's BEGIN ATOMIC.
 bool opens_body(const token& t) {
@@ -370,6 +417,10 @@ std::string transaction_control_keyword(std::string_view sql,
                                         dialect_kind dialect) {
   return transaction_control(
       sql, dialect == dialect_kind::sqlite ? rules::sqlite : rules::postgresql);
+}
+
+bool only_reads(std::string_view sql) {
+  return reads_only(sql, rules::sqlite) && reads_only(sql, rules::postgresql);
 }
 
 statement_class classify_statement(std::string_view sql) {

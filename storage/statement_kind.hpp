@@ -37,6 +37,15 @@ struct statement_class {
 /// no comment hides a keyword from either backend.
 statement_class classify_statement(std::string_view sql);
 
+/// Whether `sql` only reads rows, so that it may run on a read-only
+/// connection or stream through a cursor: one SELECT (but SELECT ... INTO),
+/// VALUES, or WITH whose main statement is a SELECT or VALUES and none of
+/// whose parts is an INSERT, UPDATE, DELETE or MERGE (PostgreSQL's
+/// data-modifying WITH). EXPLAIN is not taken for a read (EXPLAIN ANALYZE
+/// runs its statement). Read under both backends' rules; both must agree.
+/// Functions a query calls are not looked into.
+bool only_reads(std::string_view sql);
+
 /// The leading keyword of the first statement in `sql` (a script: of any of
 /// its statements) that begins, ends or nests a transaction: "BEGIN",
 /// "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE" or

@@ -5,6 +5,10 @@
 #include "actors/errc.hpp"
 
 #include "backends.hpp"
+#include "child_process.hpp"
+
+#include <chrono>
+#include <string>
 
 namespace {
 
@@ -44,6 +48,33 @@ CAF_TEST(data_exceptions_are_database_errors) {
     CAF_CHECK(is(rs.error(), errc::database_error));
     CAF_CHECK_NOT_EQUAL(sys.render(rs.error()).find("(22"), std::string::npos);
   }
+  CAF_CHECK(shutdown(db));
+}
+
+// A WITH whose part deletes writes, whatever its main statement: the
+// broker's sql runs it as a write and it commits, and the CLI does not
+// stream it through a cursor (PostgreSQL refuses a cursor over it: "DECLARE
+// CURSOR must not contain data-modifying statements in WITH") but runs it as
+// sql too.
+CAF_TEST(a_with_query_whose_part_deletes_commits_the_delete) {
+  auto db = start();
+  for (int i = 0; i < 6; ++i)
+    CAF_REQUIRE(sql(db, "INSERT INTO orders (customer, amount) VALUES (?, ?)",
+                    {"c" + std::to_string(i), double(i)}));
+  auto rs = sql(db, "WITH d AS (DELETE FROM orders WHERE amount < 2 "
+                    "RETURNING *) SELECT count(*) FROM d");
+  CAF_REQUIRE(rs);
+  CAF_CHECK_EQUAL(rs->rows.at(0).at(0).as_integer(), 2);
+  CAF_CHECK_EQUAL(count(db, "orders"), 4);
+  auto cli = run_to_end({SASYNC_CLI_PATH, "--url", url, "sql",
+                         "WITH d AS (DELETE FROM orders WHERE amount < 4 "
+                         "RETURNING *) SELECT count(*) AS n FROM d"},
+                        std::chrono::seconds(60));
+  CAF_CHECK_EQUAL(cli.code, 0);
+  CAF_CHECK_EQUAL(cli.output, "n\n2\n");
+  if (cli.code != 0)
+    CAF_MESSAGE("sasync: " << cli.errors);
+  CAF_CHECK_EQUAL(count(db, "orders"), 2);
   CAF_CHECK(shutdown(db));
 }
 

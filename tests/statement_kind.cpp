@@ -199,3 +199,50 @@ CAF_TEST(transaction_control_is_found_in_any_statement_of_a_script) {
   CAF_CHECK_EQUAL(transaction_control_keyword(hidden, dialect_kind::postgresql),
                   "");
 }
+
+// Which statements only read: the broker sends them to read connections and
+// the CLI streams them through a cursor, so a statement that writes must
+// never pass (its writes would fail, or roll back with the cursor).
+CAF_TEST(only_queries_that_write_nothing_only_read) {
+  std::vector<std::string> reads{
+      "SELECT 1", "  select * from t", "VALUES (1), (2)", "(SELECT 1)",
+      "/* c */ SELECT 1", "SELECT 1;", "SELECT 1; -- done\n",
+      "WITH x AS (SELECT 1) SELECT * FROM x",
+      "with x as (select 1) select * from x",
+      "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+      "WHERE x < 5) SELECT x FROM n",
+      "WITH x AS MATERIALIZED (SELECT 1) SELECT * FROM x",
+      "WITH a AS (SELECT 1), b AS (SELECT 2) VALUES (1)",
+      "WITH x AS (SELECT 'DELETE' AS \"update\") SELECT * FROM x",
+      "WITH x AS (SELECT is_deleted, replace(a, 'b', 'c') FROM t) "
+      "SELECT * FROM x",
+      "SELECT (SELECT max(x) FROM t) AS m", "SELECT 'INSERT INTO t'",
+      "SELECT x FROM t WHERE y IN (SELECT y FROM u)"};
+  for (auto& sql : reads)
+    if (!only_reads(sql))
+      CAF_ERROR("'" << sql << "' taken for a write");
+  std::vector<std::string> writes{
+      "", "  ", "-- only a comment", "INSERT INTO t VALUES (1)",
+      "UPDATE t SET x = 1", "DELETE FROM t", "REPLACE INTO t VALUES (1)",
+      "MERGE INTO t USING u ON t.x = u.x WHEN MATCHED THEN DELETE",
+      "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x",
+      "WITH x AS (SELECT 1) REPLACE INTO t SELECT * FROM x",
+      "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+      "with d as (delete from t returning *) select count(*) from d",
+      "WITH d AS MATERIALIZED (DELETE FROM t RETURNING *) SELECT * FROM d",
+      "WITH a AS (SELECT 1), u AS (UPDATE t SET x = 1 RETURNING x) "
+      "SELECT * FROM u",
+      "WITH i AS (INSERT INTO t VALUES (1) RETURNING *) VALUES (1)",
+      "WITH RECURSIVE n(x) AS (SELECT 1), d AS (DELETE FROM t) SELECT 1",
+      "SELECT * INTO t2 FROM t", "WITH x AS (SELECT 1) SELECT * INTO t2 FROM x",
+      "SELECT 1; DELETE FROM t", "EXPLAIN SELECT 1",
+      "EXPLAIN ANALYZE DELETE FROM t", "TABLE t", "SHOW search_path",
+      "CREATE TABLE t (x INTEGER)", "COMMIT", "PRAGMA query_only",
+      "WITH x AS (SELECT 1)"};
+  for (auto& sql : writes)
+    if (only_reads(sql))
+      CAF_ERROR("'" << sql << "' taken for a read");
+  // A comment read by one backend's rules only hides nothing.
+  CAF_CHECK(!only_reads("/* /* */ DELETE FROM t -- */ SELECT 1"));
+  CAF_CHECK(!only_reads("SELECT 1 /* /* */; DELETE FROM t -- */"));
+}
