@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/atoms.hpp"
+#include "actors/defaults.hpp"
 #include "actors/job.hpp"
 #include "actors/node.hpp"
 #include "actors/priority.hpp"
@@ -81,17 +82,18 @@ struct broker_config {
   std::function<void(connection&)> startup;
   /// sAsync's first(): the first transaction, before any request.
   std::function<void(connection&)> first;
-  std::size_t queue_capacity = 10'000;
+  std::size_t queue_capacity = defaults::queue_capacity;
   /// Entries each dict keeps in memory once they are written; the least
   /// recently used go first (entries not written yet always stay).
-  std::size_t dict_cache_capacity = 100'000;
-  std::size_t max_batch = 64;
+  std::size_t dict_cache_capacity = defaults::dict_cache_capacity;
+  std::size_t max_batch = defaults::max_batch;
   /// A group actor nobody asked the broker for during this long is let go:
   /// it stops once no handle to it is left and its work is done.
-  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds idle_timeout{defaults::group_idle_timeout};
   /// A cursor nobody asked for rows during this long ends and gives its
   /// connection back.
-  std::chrono::milliseconds cursor_idle_timeout{60'000};
+  std::chrono::milliseconds cursor_idle_timeout{
+      defaults::cursor_idle_timeout};
   /// Connection actors on their own threads; off only under the
   /// deterministic test coordinator.
   bool detached = true;
