@@ -349,16 +349,7 @@ insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
     detail::forget_timeout(self, h);
   };
   for (bool more = true; more && !failure;) {
-    std::vector<row> rows;
-    rows.reserve(batch);
-    while (rows.size() < batch) {
-      auto r = next();
-      if (!r) {
-        more = false;
-        break;
-      }
-      rows.emplace_back(std::move(*r));
-    }
+    auto rows = detail::next_rows(next, batch, more);
     if (!rows.empty()) {
       auto n = rows.size();
       in_flight.emplace_back(

@@ -230,6 +230,22 @@ struct row_pump : std::enable_shared_from_this<row_pump<Self, OnDone, OnError>> 
   }
 };
 
+/// Up to `batch` rows from `next`; `more` turns false once it has none.
+inline std::vector<row>
+next_rows(const std::function<std::optional<row>()>& next, std::uint32_t batch,
+          bool& more) {
+  std::vector<row> rows;
+  rows.reserve(batch);
+  while (more && rows.size() < batch) {
+    auto r = next();
+    if (!r)
+      more = false;
+    else
+      rows.emplace_back(std::move(*r));
+  }
+  return rows;
+}
+
 /// Writes rows for an event-based actor, two writes in flight; kept alive
 /// by its pending writes alone.
 template <class Self, class OnDone, class OnError>
@@ -260,16 +276,7 @@ struct insert_pump
   /// Sends writes until two are in flight; answers once none is left.
   void fill() {
     while (!failure && more && in_flight < 2) {
-      std::vector<row> rows;
-      rows.reserve(batch);
-      while (rows.size() < batch) {
-        auto r = next();
-        if (!r) {
-          more = false;
-          break;
-        }
-        rows.emplace_back(std::move(*r));
-      }
+      auto rows = next_rows(next, batch, more);
       if (rows.empty())
         break;
       send(std::move(rows));

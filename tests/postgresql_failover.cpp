@@ -11,6 +11,7 @@
 #include "storage/connection.hpp"
 
 #include "backends.hpp"
+#include "loopback_ports.hpp"
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
 
@@ -32,37 +33,12 @@
 #include <unistd.h>
 
 using namespace sasync;
+using test::bound_socket;
+using test::closed_port;
 
 namespace {
 
 constexpr auto bound = std::chrono::seconds(60);
-
-/// A loopback socket bound to a free port; -1 if there is none.
-int bound_socket(std::uint16_t& port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  auto* sa = reinterpret_cast<sockaddr*>(&addr);
-  if (fd < 0 || ::bind(fd, sa, sizeof addr) != 0 ||
-      ::getsockname(fd, sa, &len) != 0) {
-    if (fd >= 0)
-      ::close(fd);
-    return -1;
-  }
-  port = ntohs(addr.sin_port);
-  return fd;
-}
-
-/// A loopback port nothing listens on: bound, then closed again.
-std::string closed_port() {
-  std::uint16_t port = 0;
-  int fd = bound_socket(port);
-  CAF_REQUIRE(fd >= 0);
-  ::close(fd);
-  return std::to_string(port);
-}
 
 /// A server that accepts every connection and never answers, counting
 /// them: libpq waits connect_timeout for it, then tries the next host. (One

@@ -9,6 +9,7 @@
 #include "storage/storage_failure.hpp"
 
 #include "backends.hpp"
+#include "loopback_ports.hpp"
 #include "child_process.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -25,23 +26,9 @@
 #include <unistd.h>
 
 using namespace sasync;
+using test::closed_port;
 
 namespace {
-
-/// A loopback port nothing listens on: bound, then closed again.
-std::string closed_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  auto* sa = reinterpret_cast<sockaddr*>(&addr);
-  if (fd < 0 || ::bind(fd, sa, sizeof addr) != 0 ||
-      ::getsockname(fd, sa, &len) != 0)
-    CAF_FAIL("no loopback port to close");
-  ::close(fd);
-  return std::to_string(ntohs(addr.sin_port));
-}
 
 /// The database, role and server port a connection opened by `url` reached.
 std::string reached(const std::string& url) {
