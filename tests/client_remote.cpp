@@ -25,8 +25,11 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 
 using namespace sasync;
 using namespace std::chrono_literals;
@@ -45,9 +48,32 @@ double seconds_since(clock_type::time_point start) {
 
 /// A node stopped with SIGSTOP while it lives; continued when it ends, so
 /// a failed check never leaves a frozen process behind.
+/// True once every thread of `pid` is stopped: SIGSTOP reaches each thread
+/// a moment after it is sent, and until then the node still answers.
+bool all_threads_stopped(pid_t pid) {
+  auto tasks = std::filesystem::path{"/proc"} / std::to_string(pid) / "task";
+  std::error_code ec;
+  for (auto& task : std::filesystem::directory_iterator{tasks, ec}) {
+    std::ifstream stat{task.path() / "stat"};
+    std::string line;
+    std::getline(stat, line);
+    auto end = line.rfind(')'); // the state follows the command's name
+    if (end == std::string::npos || end + 2 >= line.size() ||
+        line[end + 2] != 'T')
+      return false;
+  }
+  return !ec;
+}
+
 class frozen {
 public:
-  explicit frozen(child_process& proc) : proc_(proc) { proc_.signal(SIGSTOP); }
+  explicit frozen(child_process& proc) : proc_(proc) {
+    proc_.signal(SIGSTOP);
+    auto deadline = clock_type::now() + std::chrono::seconds{10};
+    while (!all_threads_stopped(proc_.pid()) && clock_type::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    CAF_REQUIRE(all_threads_stopped(proc_.pid()));
+  }
   frozen(const frozen&) = delete;
   frozen& operator=(const frozen&) = delete;
   ~frozen() { proc_.signal(SIGCONT); }
