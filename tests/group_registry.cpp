@@ -14,9 +14,9 @@ using namespace sasync::detail;
 
 namespace {
 
-// Takes its actor: CAF 0.17 binds a function without arguments through an
-// empty shared tuple it never allocated (UndefinedBehaviorSanitizer).
-caf::behavior idle_group(caf::event_based_actor*) {
+// Takes an argument: CAF 0.17 binds a function spawned without any through
+// an empty shared tuple it never allocated (UndefinedBehaviorSanitizer).
+caf::behavior idle_group(std::int64_t /* group */) {
   return {[](int) {}};
 }
 
@@ -27,7 +27,7 @@ struct fixture : test_coordinator_fixture<> {
   caf::strong_actor_ptr get(group_kind kind, std::int64_t group) {
     return groups.get(self.ptr(), kind, group, [this] {
       ++spawned;
-      return caf::actor_cast<caf::strong_actor_ptr>(sys.spawn(idle_group));
+      return caf::actor_cast<caf::strong_actor_ptr>(sys.spawn(idle_group, group));
     });
   }
 };
