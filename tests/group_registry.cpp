@@ -25,9 +25,10 @@ struct fixture : test_coordinator_fixture<> {
   int spawned = 0;
 
   caf::strong_actor_ptr get(group_kind kind, std::int64_t group) {
-    return groups.get(self.ptr(), kind, group, [this] {
+    return groups.get(self.ptr(), kind, group, [this, group] {
       ++spawned;
-      return caf::actor_cast<caf::strong_actor_ptr>(sys.spawn(idle_group, group));
+      return caf::actor_cast<caf::strong_actor_ptr>(
+          sys.spawn(idle_group, group));
     });
   }
 };
