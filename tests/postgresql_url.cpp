@@ -109,6 +109,13 @@ CAF_TEST(the_unix_socket_directory_as_host_opens) {
     CAF_MESSAGE("not root: cannot run the CLI as postgres, not checked");
     return;
   }
+#if defined(__SANITIZE_THREAD__)
+  // The ThreadSanitizer build's CLI loads a CAF built with it from root's
+  // cache, which postgres cannot read; with the system's CAF instead,
+  // ThreadSanitizer reports CAF's own unchecked synchronisation.
+  CAF_MESSAGE("ThreadSanitizer build: the CLI cannot run as postgres here");
+  return;
+#endif
   for (auto url : {"host=/var/run/postgresql dbname=postgres user=postgres",
                    "postgresql://postgres@%2Fvar%2Frun%2Fpostgresql/postgres",
                    "postgresql:///postgres?host=/var/run/postgresql"
