@@ -5,6 +5,7 @@
 
 #include "storage/connection.hpp"
 #include "storage/storage_failure.hpp"
+#include "storage/transaction.hpp"
 #include "storage/value.hpp"
 
 #include <algorithm>
@@ -66,15 +67,10 @@ void require_postgresql(const connection& conn) {
 template <class Work> auto in_transaction(connection& conn, Work work) {
   if (conn.in_transaction())
     throw_invalid("cluster bookkeeping runs in a transaction of its own");
-  conn.begin(access_mode::write);
-  try {
-    auto out = work();
-    conn.commit();
-    return out;
-  } catch (...) {
-    conn.rollback();
-    throw;
-  }
+  transaction tx{conn, access_mode::write};
+  auto out = work();
+  tx.commit();
+  return out;
 }
 
 value kind_value(group_kind kind) {

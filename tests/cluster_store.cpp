@@ -9,6 +9,7 @@
 #include "storage/connection.hpp"
 #include "storage/engine_config.hpp"
 #include "storage/storage_failure.hpp"
+#include "storage/transaction.hpp"
 
 #include "backends.hpp"
 
@@ -104,15 +105,10 @@ struct fixture {
   /// One write for `group` under `owner`'s fence, committed.
   void fenced_write(connection& conn, std::int64_t group,
                     const group_owner& owner, std::int64_t k) {
-    conn.begin(access_mode::write);
-    try {
-      fence_group(conn, group_kind::dict, group, owner);
-      conn.execute("INSERT INTO writes VALUES (?)", {value{k}});
-      conn.commit();
-    } catch (...) {
-      conn.rollback();
-      throw;
-    }
+    transaction tx{conn, access_mode::write};
+    fence_group(conn, group_kind::dict, group, owner);
+    conn.execute("INSERT INTO writes VALUES (?)", {value{k}});
+    tx.commit();
   }
 
   bool written(std::int64_t k) {
