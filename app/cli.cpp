@@ -4,17 +4,17 @@
 
 #include "cli_text.hpp"
 
-#include "actors/broker.hpp"
-#include "actors/client.hpp"
-#include "actors/defaults.hpp"
-#include "actors/errc.hpp"
-#include "actors/in_words.hpp"
-#include "actors/remote.hpp"
-#include "actors/system_config.hpp"
-#include "actors/tls_files.hpp"
-#include "storage/statement_kind.hpp"
-#include "storage/storage_failure.hpp"
-#include "storage/value_codec.hpp"
+#include "sasync/actors/broker.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/defaults.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/in_words.hpp"
+#include "sasync/actors/net/remote.hpp"
+#include "sasync/actors/net/tls_files.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/statement_kind.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>

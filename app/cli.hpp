@@ -5,7 +5,7 @@
 // 4 database or transaction error, 5 overloaded.
 #pragma once
 
-#include "actors/defaults.hpp"
+#include "sasync/actors/defaults.hpp"
 
 #include <chrono>
 #include <cstdint>

@@ -1,8 +1,8 @@
 // TSV escapes and value rendering for the sasync CLI.
 #include "cli_text.hpp"
 
-#include "storage/storage_failure.hpp"
-#include "storage/value_codec.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include <cerrno>
 #include <cstdlib>

@@ -2,8 +2,8 @@
 // backslash escapes, and stored values shown by type.
 #pragma once
 
-#include "storage/stored_value.hpp"
-#include "storage/value.hpp"
+#include "sasync/storage/stored_value.hpp"
+#include "sasync/storage/value.hpp"
 
 #include <optional>
 #include <string>

@@ -1,11 +1,11 @@
 // sasync-example: a broker on a database file, a table, and transactions at
 // several priorities, printed in the order the database ran them.
-#include "actors/broker.hpp"
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "actors/transact.hpp"
-#include "storage/engine_config.hpp"
-#include "storage/storage_failure.hpp"
+#include "sasync/actors/broker.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/actors/transact.hpp"
+#include "sasync/storage/engine_config.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

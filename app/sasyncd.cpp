@@ -3,14 +3,14 @@
 //
 // Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
 // 4 database unreachable or the drain failed.
-#include "actors/broker.hpp"
-#include "actors/defaults.hpp"
-#include "actors/in_words.hpp"
-#include "actors/node.hpp"
-#include "actors/system_config.hpp"
-#include "actors/tls_files.hpp"
-#include "storage/connection.hpp"
-#include "storage/storage_failure.hpp"
+#include "sasync/actors/broker.hpp"
+#include "sasync/actors/defaults.hpp"
+#include "sasync/actors/in_words.hpp"
+#include "sasync/actors/net/node.hpp"
+#include "sasync/actors/net/tls_files.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/config_option_adder.hpp>

@@ -5,8 +5,8 @@
 // sees the bytes first; what it lets through reaches CAF's own BASP broker
 // (header checks, handshakes, message dispatch) on the multiplexer thread.
 // A crash or a hang anywhere there is a finding.
-#include "actors/system_config.hpp"
-#include "actors/wire_guard.hpp"
+#include "sasync/actors/net/wire_guard.hpp"
+#include "sasync/actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>

@@ -5,8 +5,8 @@
 // connecting. Help and usage text go to a string, not the terminal.
 #include "cli.hpp"
 #include "cli_text.hpp"
-#include "storage/engine_config.hpp"
-#include "storage/storage_failure.hpp"
+#include "sasync/storage/engine_config.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <cstdint>
 #include <cstdlib>

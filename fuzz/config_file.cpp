@@ -3,8 +3,8 @@
 // unknown-key check, then the engine built from the
 // [sasync] group. Any text is refused with an error or a storage_failure,
 // never a crash or a sanitizer report.
-#include "actors/system_config.hpp"
-#include "storage/storage_failure.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <cstdint>
 #include <sstream>

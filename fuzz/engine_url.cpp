@@ -2,8 +2,8 @@
 // storage_failure naming the bad part, never a crash or a sanitizer report;
 // what parses also displays, builds its libpq conninfo, and takes (or
 // refuses) every option with any value.
-#include "storage/engine_config.hpp"
-#include "storage/storage_failure.hpp"
+#include "sasync/storage/engine_config.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <cstdint>
 #include <string>

@@ -4,13 +4,13 @@
 // stored-value limits, an insert spec's validation and a table's DDL.
 // Malformed bytes are an error, never a crash, a sanitizer report or an
 // allocation beyond the input's size.
-#include "actors/detail/value_limits.hpp"
-#include "actors/node.hpp"
-#include "actors/wire_guard.hpp"
-#include "storage/dialect.hpp"
-#include "storage/row_insert.hpp"
-#include "storage/storage_failure.hpp"
-#include "storage/table_def.hpp"
+#include "sasync/actors/detail/value_limits.hpp"
+#include "sasync/actors/net/node.hpp"
+#include "sasync/actors/net/wire_guard.hpp"
+#include "sasync/storage/dialect.hpp"
+#include "sasync/storage/row_insert.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/table_def.hpp"
 
 #include <caf/binary_deserializer.hpp>
 

@@ -2,10 +2,10 @@
 // another program wrote, or a corrupt row, decodes or fails with
 // storage_failure (corrupt_value), never a crash, a sanitizer report or an
 // allocation beyond the input's size.
-#include "storage/item_store.hpp"
-#include "storage/storage_failure.hpp"
-#include "storage/value.hpp"
-#include "storage/value_codec.hpp"
+#include "sasync/storage/item_store.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/value.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include <cstdint>
 #include <map>

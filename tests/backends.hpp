@@ -2,7 +2,7 @@
 // fixture, or the PostgreSQL test database (SASYNC_PG_URL overrides it).
 #pragma once
 
-#include "storage/connection.hpp"
+#include "sasync/storage/connection.hpp"
 
 #include <csignal>
 #include <cstdio>

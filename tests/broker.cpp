@@ -2,10 +2,10 @@
 // actor, including connection actors on a real in-memory SQLite database.
 #define CAF_SUITE actors.broker
 
-#include "actors/broker.hpp"
+#include "sasync/actors/broker.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
 
 #include "ask.hpp"
 

@@ -4,12 +4,12 @@
 // unreachable_url, unreachable_part, unreachable_errc, runaway_read,
 // runaway_query, runaway_options) and CAF_SUITE first.
 
-#include "actors/broker.hpp"
+#include "sasync/actors/broker.hpp"
 
-#include "actors/client.hpp"
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "actors/transact.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/actors/transact.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

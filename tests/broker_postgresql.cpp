@@ -2,7 +2,7 @@
 // SASYNC_PG_URL names the database.
 #define CAF_SUITE actors.broker_postgresql
 
-#include "actors/errc.hpp"
+#include "sasync/actors/errc.hpp"
 
 #include "backends.hpp"
 #include "child_process.hpp"

@@ -1,9 +1,9 @@
 // The broker on real SQLite files (see broker_backend.ipp).
 #define CAF_SUITE actors.broker_sqlite
 
-#include "actors/client.hpp"
-#include "actors/items.hpp"
-#include "actors/errc.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/objects/items.hpp"
 
 #include "backends.hpp"
 #include "set_flood.hpp"

@@ -4,11 +4,11 @@
 // backend` (url(), with the table client_readings dropped around each test)
 // and CAF_SUITE first.
 
-#include "actors/broker.hpp"
-#include "actors/client.hpp"
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "actors/transact.hpp"
+#include "sasync/actors/broker.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/actors/transact.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>

@@ -6,12 +6,12 @@
 // exits 0.
 #define CAF_SUITE remote.client
 
-#include "actors/client.hpp"
-#include "actors/errc.hpp"
-#include "actors/remote.hpp"
-#include "actors/system_config.hpp"
-#include "storage/connection.hpp"
-#include "storage/engine_config.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/net/remote.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/engine_config.hpp"
 
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"

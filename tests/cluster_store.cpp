@@ -4,12 +4,12 @@
 // fixture works in a schema of its own.
 #define CAF_SUITE storage.cluster_store
 
-#include "storage/cluster_store.hpp"
+#include "sasync/storage/cluster_store.hpp"
 
-#include "storage/connection.hpp"
-#include "storage/engine_config.hpp"
-#include "storage/storage_failure.hpp"
-#include "storage/transaction.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/engine_config.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/transaction.hpp"
 
 #include "backends.hpp"
 

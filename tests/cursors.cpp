@@ -3,10 +3,10 @@
 // leases it every other transaction visibly waits.
 #define CAF_SUITE actors.cursors
 
-#include "actors/broker.hpp"
+#include "sasync/actors/broker.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
 
 #include "ask.hpp"
 

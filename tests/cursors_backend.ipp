@@ -4,11 +4,11 @@
 // failing_query(): rows 1..1000 whose row 500 fails at run time) and
 // CAF_SUITE first.
 
-#include "actors/broker.hpp"
-#include "actors/client.hpp"
+#include "sasync/actors/broker.hpp"
+#include "sasync/actors/client.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

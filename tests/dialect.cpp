@@ -2,10 +2,10 @@
 // placeholder rewriting; the SQLite DDL also runs against a real database.
 #define CAF_SUITE storage.dialect
 
-#include "storage/dialect.hpp"
-#include "storage/row_insert.hpp"
+#include "sasync/storage/dialect.hpp"
+#include "sasync/storage/row_insert.hpp"
 
-#include "storage/storage_failure.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <caf/test/unit_test.hpp>

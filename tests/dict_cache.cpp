@@ -3,7 +3,7 @@
 // until it outgrows its bound.
 #define CAF_SUITE actors.dict_cache
 
-#include "actors/detail/dict_cache.hpp"
+#include "sasync/actors/objects/detail/dict_cache.hpp"
 
 #include <caf/test/unit_test.hpp>
 

@@ -2,9 +2,9 @@
 // the bad part without ever showing the password.
 #define CAF_SUITE storage.engine_config
 
-#include "storage/engine_config.hpp"
+#include "sasync/storage/engine_config.hpp"
 
-#include "storage/storage_failure.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <caf/test/unit_test.hpp>
 

@@ -2,10 +2,10 @@
 // survive serialization (they cross nodes).
 #define CAF_SUITE actors.errc
 
-#include "actors/errc.hpp"
+#include "sasync/actors/errc.hpp"
 
-#include "actors/system_config.hpp"
-#include "storage/storage_failure.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>

@@ -3,7 +3,7 @@
 // stopped is forgotten and replaced.
 #define CAF_SUITE actors.group_registry
 
-#include "actors/detail/group_registry.hpp"
+#include "sasync/actors/detail/group_registry.hpp"
 
 #include <caf/test/dsl.hpp>
 

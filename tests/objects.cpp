@@ -3,12 +3,12 @@
 // advances the clock.
 #define CAF_SUITE actors.objects
 
-#include "actors/broker.hpp"
+#include "sasync/actors/broker.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "storage/item_store.hpp"
-#include "storage/value_codec.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/item_store.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include "ask.hpp"
 

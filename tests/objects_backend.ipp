@@ -3,16 +3,16 @@
 // backend, each defining `struct backend` (url(), clean()) and CAF_SUITE
 // first.
 
-#include "actors/broker.hpp"
-#include "actors/client.hpp"
-#include "actors/connection_actor.hpp"
-#include "actors/detail/item_jobs.hpp"
+#include "sasync/actors/broker.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/objects/detail/item_jobs.hpp"
+#include "sasync/actors/queue/connection_actor.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "actors/transact.hpp"
-#include "storage/dialect.hpp"
-#include "storage/item_store.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/actors/transact.hpp"
+#include "sasync/storage/dialect.hpp"
+#include "sasync/storage/item_store.hpp"
 
 #include "echo_capture.hpp"
 #include "set_flood.hpp"

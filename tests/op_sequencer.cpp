@@ -1,7 +1,7 @@
 // The order of operations in a group actor: per key, and around clears.
 #define CAF_SUITE actors.op_sequencer
 
-#include "actors/detail/op_sequencer.hpp"
+#include "sasync/actors/objects/detail/op_sequencer.hpp"
 
 #include <caf/test/unit_test.hpp>
 

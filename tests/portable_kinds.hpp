@@ -4,7 +4,7 @@
 // fits 64 bits, else as a real, as SQLite's own arithmetic answers.
 #pragma once
 
-#include "storage/connection.hpp"
+#include "sasync/storage/connection.hpp"
 
 #include <caf/test/unit_test.hpp>
 

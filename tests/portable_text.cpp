@@ -1,10 +1,10 @@
 // Text every backend stores exactly: no NUL bytes, well-formed UTF-8.
 #define CAF_SUITE storage.portable_text
 
-#include "storage/portable_text.hpp"
+#include "sasync/storage/portable_text.hpp"
 
-#include "storage/storage_failure.hpp"
-#include "storage/value.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/value.hpp"
 
 #include <caf/test/unit_test.hpp>
 

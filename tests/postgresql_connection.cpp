@@ -2,14 +2,14 @@
 // transactions, savepoints, the statement cache and error reporting.
 #define CAF_SUITE storage.postgresql_connection
 
-#include "storage/connection.hpp"
+#include "sasync/storage/connection.hpp"
 
 #include "echo_capture.hpp"
 #include "portable_kinds.hpp"
 
-#include "storage/statement_watchdog.hpp"
-#include "storage/storage_failure.hpp"
-#include "storage/transaction.hpp"
+#include "sasync/storage/statement_watchdog.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/transaction.hpp"
 
 #include "backends.hpp"
 

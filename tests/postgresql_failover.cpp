@@ -4,11 +4,11 @@
 // masked.
 #define CAF_SUITE actors.postgresql_failover
 
-#include "actors/broker.hpp"
+#include "sasync/actors/broker.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "storage/connection.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/connection.hpp"
 
 #include "backends.hpp"
 #include "loopback_ports.hpp"

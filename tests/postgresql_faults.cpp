@@ -3,13 +3,13 @@
 // (it restarts the local cluster); waits are bounded.
 #define CAF_SUITE actors.postgresql_faults
 
-#include "actors/broker.hpp"
+#include "sasync/actors/broker.hpp"
 
-#include "actors/client.hpp"
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "actors/transact.hpp"
-#include "storage/connection.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/actors/transact.hpp"
+#include "sasync/storage/connection.hpp"
 
 #include "backends.hpp"
 

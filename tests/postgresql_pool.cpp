@@ -3,12 +3,12 @@
 // setup by two brokers.
 #define CAF_SUITE actors.postgresql_pool
 
-#include "actors/broker.hpp"
+#include "sasync/actors/broker.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "actors/transact.hpp"
-#include "storage/connection.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/actors/transact.hpp"
+#include "sasync/storage/connection.hpp"
 
 #include "backends.hpp"
 

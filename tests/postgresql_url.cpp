@@ -4,9 +4,9 @@
 // cannot connect never shows the password.
 #define CAF_SUITE storage.postgresql_url
 
-#include "storage/connection.hpp"
-#include "storage/engine_config.hpp"
-#include "storage/storage_failure.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/engine_config.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include "backends.hpp"
 #include "loopback_ports.hpp"

@@ -4,12 +4,12 @@
 // have committed) and that sasync does not run the work again by itself.
 #define CAF_SUITE actors.promises_commit
 
-#include "actors/broker.hpp"
-#include "actors/client.hpp"
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
-#include "storage/connection.hpp"
-#include "storage/engine_config.hpp"
+#include "sasync/actors/broker.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/engine_config.hpp"
 
 #include "backends.hpp"
 #include "cli_fixture.hpp"

@@ -5,12 +5,12 @@
 // fail with unreachable instead of hanging. Every wait is bounded.
 #define CAF_SUITE remote.promises
 
-#include "actors/client.hpp"
-#include "actors/errc.hpp"
-#include "actors/remote.hpp"
-#include "actors/row_consumer.hpp"
-#include "actors/system_config.hpp"
-#include "storage/value_codec.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/net/remote.hpp"
+#include "sasync/actors/query/row_consumer.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include "ask.hpp"
 #include "backends.hpp"

@@ -2,9 +2,9 @@
 // long random runs checked against a plain reference model.
 #define CAF_SUITE actors.queue_schedule
 
-#include "actors/queue_schedule.hpp"
+#include "sasync/actors/queue/queue_schedule.hpp"
 
-#include "storage/connection.hpp"
+#include "sasync/storage/connection.hpp"
 
 #include <caf/test/dsl.hpp>
 

@@ -3,12 +3,12 @@
 // local cluster); every wait is bounded.
 #define CAF_SUITE remote.postgresql_faults
 
-#include "actors/client.hpp"
-#include "actors/errc.hpp"
-#include "actors/remote.hpp"
-#include "actors/system_config.hpp"
-#include "storage/connection.hpp"
-#include "storage/item_store.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/net/remote.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/item_store.hpp"
 
 #include "backends.hpp"
 #include "daemon_process.hpp"

@@ -7,11 +7,11 @@
 // loopback port; the peer is a plain CAF node that sends whatever it likes.
 #define CAF_SUITE remote.interfaces
 
-#include "actors/client.hpp"
-#include "actors/remote.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/net/remote.hpp"
 
-#include "actors/system_config.hpp"
-#include "storage/value_codec.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include "backends.hpp"
 #include "daemon_process.hpp"

@@ -3,11 +3,11 @@
 // middleman. Every wait is bounded.
 #define CAF_SUITE remote.node
 
-#include "actors/client.hpp"
-#include "actors/remote.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/net/remote.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
 
 #include "backends.hpp"
 #include "child_process.hpp"

@@ -3,12 +3,12 @@
 // suite per backend, each defining `struct backend` (url(), table()) and
 // CAF_SUITE first.
 
-#include "storage/savepoint.hpp"
+#include "sasync/storage/savepoint.hpp"
 
-#include "storage/connection.hpp"
-#include "storage/storage_failure.hpp"
-#include "storage/transaction.hpp"
-#include "storage/transaction_scope.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/transaction.hpp"
+#include "sasync/storage/transaction_scope.hpp"
 
 #include <caf/test/unit_test.hpp>
 

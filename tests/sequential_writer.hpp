@@ -2,7 +2,7 @@
 // answer reported to the test, which says whether to go on.
 #pragma once
 
-#include "actors/client.hpp"
+#include "sasync/actors/client.hpp"
 
 #include <caf/event_based_actor.hpp>
 

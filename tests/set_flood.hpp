@@ -2,8 +2,8 @@
 // and one report once every set is answered.
 #pragma once
 
-#include "actors/client.hpp"
-#include "actors/errc.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
 
 #include <caf/event_based_actor.hpp>
 

@@ -2,14 +2,14 @@
 // values, transactions, savepoints and the statement cache.
 #define CAF_SUITE storage.sqlite_connection
 
-#include "storage/connection.hpp"
+#include "sasync/storage/connection.hpp"
 
 #include "echo_capture.hpp"
 #include "portable_kinds.hpp"
 
-#include "storage/statement_watchdog.hpp"
-#include "storage/storage_failure.hpp"
-#include "storage/transaction.hpp"
+#include "sasync/storage/statement_watchdog.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/transaction.hpp"
 
 #include <caf/test/unit_test.hpp>
 

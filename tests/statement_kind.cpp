@@ -2,9 +2,9 @@
 // node's peers see them, including attempts to hide a keyword.
 #define CAF_SUITE storage.statement_kind
 
-#include "storage/statement_kind.hpp"
+#include "sasync/storage/statement_kind.hpp"
 
-#include "storage/engine_config.hpp"
+#include "sasync/storage/engine_config.hpp"
 
 #include <caf/test/unit_test.hpp>
 

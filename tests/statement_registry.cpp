@@ -2,9 +2,9 @@
 // on the number of names.
 #define CAF_SUITE storage.statement_registry
 
-#include "storage/statement_registry.hpp"
+#include "sasync/storage/statement_registry.hpp"
 
-#include "storage/storage_failure.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <caf/test/unit_test.hpp>
 

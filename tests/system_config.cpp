@@ -1,9 +1,9 @@
 // The [sasync] options of config files and command lines.
 #define CAF_SUITE actors.system_config
 
-#include "actors/system_config.hpp"
+#include "sasync/actors/system_config.hpp"
 
-#include "storage/storage_failure.hpp"
+#include "sasync/storage/storage_failure.hpp"
 
 #include <caf/test/unit_test.hpp>
 

@@ -2,10 +2,10 @@
 // batch until the test completes it.
 #define CAF_SUITE actors.transaction_queue
 
-#include "actors/detail/transaction_queue_impl.hpp"
+#include "sasync/actors/queue/detail/transaction_queue_impl.hpp"
 
-#include "actors/errc.hpp"
-#include "actors/system_config.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
 
 #include "ask.hpp"
 

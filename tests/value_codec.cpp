@@ -1,7 +1,7 @@
 // The value codec: names, round trips, text as text, and bad bytes.
 #define CAF_SUITE storage.value_codec
 
-#include "storage/value_codec.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include "user_types.hpp"
 

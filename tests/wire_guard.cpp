@@ -4,8 +4,8 @@
 // is in remote.node.
 #define CAF_SUITE actors.wire_guard
 
-#include "actors/wire_guard.hpp"
-#include "actors/wire_header.hpp"
+#include "sasync/actors/net/wire_guard.hpp"
+#include "sasync/actors/net/wire_header.hpp"
 
 #include <caf/test/unit_test.hpp>
 

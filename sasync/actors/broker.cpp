@@ -1,0 +1,305 @@
+// The access broker: routes each request to its place — statements and
+// closures to the transaction queue, queries to cursors, groups to their
+// actors — once the lifecycle (broker_lifecycle.cpp) lets it run.
+#include "sasync/actors/broker.hpp"
+
+#include "sasync/actors/detail/broker_lifecycle.hpp"
+#include "sasync/actors/detail/connection_job.hpp"
+#include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/detail/private_sender.hpp"
+#include "sasync/actors/detail/statement_policy.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/objects/detail/group_actors.hpp"
+#include "sasync/actors/query/detail/bulk_insert_actor.hpp"
+#include "sasync/actors/query/detail/cursor_actor.hpp"
+#include "sasync/storage/dialect.hpp"
+#include "sasync/storage/statement_kind.hpp"
+#include "sasync/storage/storage_failure.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <memory>
+
+namespace sasync {
+
+namespace {
+
+using detail::broker_phase;
+using detail::broker_ptr;
+using detail::group_kind;
+using detail::when_running;
+
+/// Submits `work` and delivers `rp` with `result()` once it committed.
+template <class T, class Job, class Result>
+void submit(broker_ptr self, caf::typed_response_promise<T> rp,
+            std::shared_ptr<Job> work, priority prio, Result result) {
+  self->request(self->state.queue, caf::infinite, run_atom::value,
+                job_ptr{work}, prio)
+      .then(
+          [rp, work, result]() mutable {
+            if constexpr (std::is_void_v<T>)
+              detail::deliver_done(rp);
+            else
+              rp.deliver(result(*work));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(err); });
+}
+
+// -- groups ------------------------------------------------------------------
+
+/// A new actor for `group`, on the broker's queue.
+caf::strong_actor_ptr spawn_group(broker_ptr self, group_kind kind,
+                                  std::int64_t group) {
+  auto& st = self->state;
+  detail::group_config gc;
+  gc.queue = st.queue;
+  gc.group = group;
+  gc.capacity = st.cfg.queue_capacity;
+  gc.broker = self->address();
+  gc.cache_capacity = st.cfg.dict_cache_capacity;
+  auto& sys = self->system();
+  switch (kind) {
+  case group_kind::items:
+    return caf::actor_cast<caf::strong_actor_ptr>(
+        detail::spawn_items(sys, std::move(gc)));
+  case group_kind::dict:
+    return caf::actor_cast<caf::strong_actor_ptr>(
+        detail::spawn_dict(sys, std::move(gc)));
+  default:
+    return caf::actor_cast<caf::strong_actor_ptr>(
+        detail::spawn_array(sys, std::move(gc)));
+  }
+}
+
+/// The actor of a group, the one alive or a new one; the registry lets it
+/// go once nobody asked for it during an idle period.
+caf::strong_actor_ptr group_actor(broker_ptr self, group_kind kind,
+                                  std::int64_t group) {
+  auto& groups = self->state.groups;
+  auto actor = groups.get(self, kind, group,
+                          [&] { return spawn_group(self, kind, group); });
+  if (groups.sweep_due())
+    self->delayed_send(self, self->state.cfg.idle_timeout, sweep_atom::value);
+  return actor;
+}
+
+/// Answers a request for the actor of a group with its public handle.
+template <class Public>
+caf::result<Public> lookup(broker_ptr self, group_kind kind,
+                           std::int64_t group) {
+  auto rp = self->make_response_promise<Public>();
+  when_running(self, rp, [self, kind, group](auto rp) {
+    detail::with_object_tables(self, [self, rp, kind,
+                                      group](const caf::error& err) mutable {
+      if (err)
+        rp.deliver(err);
+      else if (self->state.phase != broker_phase::running)
+        rp.deliver(make_error(errc::shutting_down, "broker is shutting down"));
+      else
+        rp.deliver(caf::actor_cast<Public>(group_actor(self, kind, group)));
+    });
+  });
+  return rp;
+}
+
+// -- statements, queries and inserts -----------------------------------------
+
+/// Answers a query with a cursor once it has a connection and its columns.
+caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
+                                     std::vector<value> params,
+                                     row_consumer consumer,
+                                     std::uint32_t credit) {
+  if (auto err = detail::check_statement(sql, true))
+    return err;
+  detail::cursor_config cc;
+  // Before the promise: making it takes the sender out of the message.
+  cc.owner = consumer ? caf::actor_cast<caf::strong_actor_ptr>(consumer)
+                      : self->current_sender();
+  auto rp = self->make_response_promise<cursor_info>();
+  cc.sql = std::move(sql);
+  cc.params = std::move(params);
+  cc.consumer = std::move(consumer);
+  cc.credit = credit;
+  cc.idle_timeout = self->state.cfg.cursor_idle_timeout;
+  cc.broker = self->address();
+  cc.run_timeout = self->state.engine.run_timeout;
+  when_running(self, rp, [self, cc](auto rp) mutable {
+    cc.queue = self->state.queue;
+    auto rows = detail::spawn_cursor(self->system(), std::move(cc));
+    detail::track_worker(self, caf::actor_cast<caf::strong_actor_ptr>(rows));
+    self->request(rows, caf::infinite, open_atom::value)
+        .then(
+            [rp, rows](std::vector<std::string>& columns) mutable {
+              rp.deliver(cursor_info{cursor{rows}, std::move(columns)});
+            },
+            [rp](caf::error& err) mutable { rp.deliver(err); });
+  });
+  return rp;
+}
+
+/// Runs one statement as a job and answers its result.
+caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
+                                std::vector<value> params) {
+  // Its connection and transaction serve other clients' work too.
+  if (auto err = detail::check_statement(stmt, true))
+    return err;
+  auto rp = self->make_response_promise<result_set>();
+  // Queries go to read-only connections; anything else may write.
+  auto mode = only_reads(stmt) ? access_mode::read : access_mode::write;
+  auto work = detail::make_connection_job(
+      mode, [stmt = std::move(stmt), params = std::move(params)](
+                connection& c) { return c.execute(stmt, params); });
+  when_running(self, rp, [self, work](auto rp) {
+    submit(self, rp, work, niceness(0), [](auto& j) { return j.take(); });
+  });
+  return rp;
+}
+
+caf::result<void> name_statement(broker_ptr self, const std::string& name,
+                                 std::string sql) {
+  if (auto err = detail::check_statement(sql, true))
+    return err;
+  try {
+    self->state.statements.define(name, std::move(sql));
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+  return caf::unit;
+}
+
+caf::result<result_set> run_named(broker_ptr self, const std::string& name,
+                                  std::vector<value> params) {
+  auto stmt = self->state.statements.find(name);
+  if (!stmt)
+    return make_error(errc::missing, "no statement named '" + name + "'");
+  return run_sql(self, *stmt, std::move(params));
+}
+
+caf::result<void> define_table(broker_ptr self, const table_def& def) {
+  try {
+    validate(def);
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+  auto rp = self->make_response_promise<void>();
+  auto dialect = self->state.engine.dialect;
+  when_running(self, rp, [self, def, dialect](auto rp) {
+    auto work = detail::make_connection_job(
+        access_mode::write, [def, dialect](connection& c) {
+          detail::create_tables(c, dialect, {def});
+        });
+    submit(self, rp, work, do_next, [](auto&) {});
+  });
+  return rp;
+}
+
+caf::result<bulk_insert> start_insert(broker_ptr self,
+                                      const insert_spec& spec) {
+  try {
+    validate(spec);
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+  auto rp = self->make_response_promise<bulk_insert>();
+  when_running(self, rp, [self, spec](auto rp) {
+    auto inserter = detail::spawn_bulk_insert(self->system(), self->state.queue,
+                                              spec, self->address());
+    detail::track_worker(self,
+                         caf::actor_cast<caf::strong_actor_ptr>(inserter));
+    rp.deliver(bulk_insert{inserter});
+  });
+  return rp;
+}
+
+caf::result<broker_status> report_status(broker_ptr self) {
+  auto& st = self->state;
+  broker_status out{to_string(st.phase), st.engine.display_url(),
+                    st.last_queue_status};
+  if (st.phase == broker_phase::stopped)
+    return out;
+  auto rp = self->make_response_promise<broker_status>();
+  self->request(st.queue, caf::infinite, status_atom::value)
+      .then(
+          [rp, out](queue_status& qs) mutable {
+            out.queue = qs;
+            rp.deliver(out);
+          },
+          [rp, out](caf::error&) mutable { rp.deliver(out); });
+  return rp;
+}
+
+detail::broker_impl::behavior_type broker_impl(broker_ptr self,
+                                               broker_config cfg) {
+  auto& st = self->state;
+  st.engine = cfg.engine ? *cfg.engine : default_engine();
+  st.cfg = std::move(cfg);
+  st.queue = detail::make_queue(self->system(), st.cfg, st.engine);
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { detail::forget(self->state, dm.source); });
+  detail::start(self);
+  return {
+      [=](table_atom, const table_def& def) { return define_table(self, def); },
+      [=](transact_atom, job_ptr& work, priority prio) -> caf::result<void> {
+        auto rp = self->make_response_promise<void>();
+        when_running(self, rp, [self, work, prio](auto rp) {
+          rp.delegate(self->state.queue, run_atom::value, work, prio);
+        });
+        return rp;
+      },
+      [=](sql_atom, std::string& stmt, std::vector<value>& params) {
+        return run_sql(self, std::move(stmt), std::move(params));
+      },
+      [=](prepare_atom, const std::string& name, std::string& stmt) {
+        return name_statement(self, name, std::move(stmt));
+      },
+      [=](execute_atom, const std::string& name, std::vector<value>& params) {
+        return run_named(self, name, std::move(params));
+      },
+      [=](query_atom, std::string& stmt, std::vector<value>& params) {
+        return open_cursor(self, std::move(stmt), std::move(params),
+                           row_consumer{}, 0);
+      },
+      [=](query_atom, std::string& stmt, std::vector<value>& params,
+          row_consumer& consumer,
+          std::uint32_t credit) -> caf::result<cursor_info> {
+        if (!consumer)
+          return make_error(errc::invalid_argument, "no consumer");
+        return open_cursor(self, std::move(stmt), std::move(params),
+                           std::move(consumer), credit);
+      },
+      [=](insert_atom, const insert_spec& spec) {
+        return start_insert(self, spec);
+      },
+      [=](items_atom, std::int64_t group) {
+        return lookup<items>(self, group_kind::items, group);
+      },
+      [=](dict_atom, std::int64_t group) {
+        return lookup<dict>(self, group_kind::dict, group);
+      },
+      [=](array_atom, std::int64_t group) {
+        return lookup<array>(self, group_kind::array, group);
+      },
+      [=](sweep_atom) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
+        auto& groups = self->state.groups;
+        groups.sweep();
+        if (groups.sweep_due())
+          self->delayed_send(self, self->state.cfg.idle_timeout,
+                             sweep_atom::value);
+        return caf::unit;
+      },
+      [=](status_atom) { return report_status(self); },
+      [=](shutdown_atom) { return detail::shut_down(self); },
+  };
+}
+
+} // namespace
+
+broker spawn_broker(caf::actor_system& sys, broker_config cfg) {
+  return sys.spawn(broker_impl, std::move(cfg));
+}
+
+} // namespace sasync

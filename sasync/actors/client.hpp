@@ -1,0 +1,359 @@
+// Client-side helpers for the group actors: set/get of any CAF-inspectable
+// T on items, dict and array actors, and their other messages, from scoped
+// and event-based actors alike. Values are encoded and decoded here, on the
+// client's side, so a remote node's actors never need the user's types.
+// Includes the helpers for a node's messages (client_node.hpp), for rows in
+// bulk (client_rows.hpp) and for many sets (client_set_many.hpp), so one
+// include offers every helper.
+#pragma once
+
+#include "sasync/actors/client/client_node.hpp"
+#include "sasync/actors/client/client_request.hpp"
+#include "sasync/actors/client/client_rows.hpp"
+#include "sasync/actors/client/client_set_many.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/objects/array.hpp"
+#include "sasync/actors/objects/dict.hpp"
+#include "sasync/actors/objects/items.hpp"
+#include "sasync/storage/value_codec.hpp"
+#include "sasync/storage/wire_types.hpp"
+
+#include <caf/duration.hpp>
+#include <caf/expected.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace sasync {
+
+namespace detail {
+
+/// Encodes, with a failure as an error value; a stored_value stays as it
+/// is.
+template <class T> caf::expected<stored_value> try_encode(const T& x) {
+  if constexpr (std::is_same_v<T, stored_value>)
+    return x;
+  try {
+    return encode(x);
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+}
+
+/// Decodes a lookup: none stays none; a failure becomes an error value.
+template <class T>
+caf::expected<std::optional<T>>
+try_decode(const caf::optional<stored_value>& x) {
+  if (!x)
+    return std::optional<T>{};
+  if constexpr (std::is_same_v<T, stored_value>)
+    return std::optional<T>{*x};
+  try {
+    return std::optional<T>{decode<T>(*x)};
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+}
+
+template <class T>
+caf::expected<std::map<std::string, T>>
+try_decode_all(const std::map<std::string, stored_value>& xs) {
+  if constexpr (std::is_same_v<T, stored_value>)
+    return xs;
+  std::map<std::string, T> out;
+  for (auto& [name, x] : xs) {
+    try {
+      out.emplace(name, decode<T>(x));
+    } catch (const storage_failure& f) {
+      return make_error(f.kind() == failure_kind::type_mismatch
+                            ? errc::type_mismatch
+                            : errc::corrupt_value,
+                        "'" + name + "': " + f.what());
+    }
+  }
+  return out;
+}
+
+/// A handler for a lookup's answer that passes on the decoded T.
+template <class T, class OnResult, class OnError>
+auto decoding(OnResult on_result, OnError on_error) {
+  return [on_result, on_error](caf::optional<stored_value>& found) mutable {
+    auto decoded = try_decode<T>(found);
+    if (decoded)
+      on_result(std::move(*decoded));
+    else
+      on_error(decoded.error());
+  };
+}
+
+template <class Handle>
+constexpr bool is_named_store =
+    std::is_same_v<Handle, items> || std::is_same_v<Handle, dict>;
+
+} // namespace detail
+
+// Every helper takes a client_timeout last (client_request.hpp: a
+// std::chrono or caf::duration; none locally and remote_request_timeout
+// through a node by default). T = stored_value passes the stored form (type
+// name and bytes) unchanged. Once the broker has shut down, requests fail
+// with errc::shutting_down.
+
+// -- scoped actors: items and dict --------------------------------------------
+
+/// Stores `x` under `name` (on items: answered after the commit).
+template <class T, class Handle,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+caf::expected<void> set(caf::scoped_actor& self, const Handle& store,
+                        const std::string& name, const T& x,
+                        client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(x);
+  if (!encoded)
+    return encoded.error();
+  return detail::call<void>(self, store, timeout, detail::gone_means::shut_down,
+                            set_atom::value, name, std::move(*encoded));
+}
+
+/// The T under `name`; none when missing; type_mismatch when it is stored
+/// as another type.
+template <class T, class Handle,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+caf::expected<std::optional<T>>
+get(caf::scoped_actor& self, const Handle& store, const std::string& name,
+    client_timeout timeout = {}) {
+  auto found = detail::call<caf::optional<stored_value>>(
+      self, store, timeout, detail::gone_means::shut_down, get_atom::value,
+      name);
+  if (!found)
+    return found.error();
+  return detail::try_decode<T>(*found);
+}
+
+/// Every value of the group as a T (sAsync's loadAll); type_mismatch names
+/// the first value of another type.
+template <class T, class Handle,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+caf::expected<std::map<std::string, T>>
+load_all(caf::scoped_actor& self, const Handle& store,
+         client_timeout timeout = {}) {
+  auto all = detail::call<std::map<std::string, stored_value>>(
+      self, store, timeout, detail::gone_means::shut_down, load_atom::value);
+  if (!all)
+    return all.error();
+  return detail::try_decode_all<T>(*all);
+}
+
+// -- scoped actors: array -----------------------------------------------------
+
+template <class T>
+caf::expected<void> set(caf::scoped_actor& self, const array& cells,
+                        const coordinates& at, const T& x,
+                        client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(x);
+  if (!encoded)
+    return encoded.error();
+  return detail::call<void>(self, cells, timeout, detail::gone_means::shut_down,
+                            set_atom::value, at.x, at.y, at.z,
+                            std::move(*encoded));
+}
+
+template <class T>
+caf::expected<std::optional<T>> get(caf::scoped_actor& self, const array& cells,
+                                    const coordinates& at,
+                                    client_timeout timeout = {}) {
+  auto found = detail::call<caf::optional<stored_value>>(
+      self, cells, timeout, detail::gone_means::shut_down, get_atom::value,
+      at.x, at.y, at.z);
+  if (!found)
+    return found.error();
+  return detail::try_decode<T>(*found);
+}
+
+// -- scoped actors: names, deletes, pages and the dict's cache ---------------
+
+/// Deletes the names; how many of them existed.
+caf::expected<std::uint64_t> erase(caf::scoped_actor& self, const items& store,
+                                   std::vector<std::string> names,
+                                   client_timeout timeout = {});
+/// Deletes the names (written behind, like set).
+caf::expected<void> erase(caf::scoped_actor& self, const dict& store,
+                          std::vector<std::string> names,
+                          client_timeout timeout = {});
+
+/// Every name of the group, sorted bytewise.
+caf::expected<std::vector<std::string>> names(caf::scoped_actor& self,
+                                              const items& store,
+                                              client_timeout timeout = {});
+caf::expected<std::vector<std::string>> names(caf::scoped_actor& self,
+                                              const dict& store,
+                                              client_timeout timeout = {});
+
+/// A page: at most `n` (1 to max_item_page) names from `from` on
+/// (inclusive; "" = from the first). The next page starts at the last name.
+caf::expected<std::vector<std::string>>
+names(caf::scoped_actor& self, const items& store, std::string from,
+      std::uint32_t n, client_timeout timeout = {});
+
+/// A page of names and stored values, the same way (decode<T> each value).
+caf::expected<std::map<std::string, stored_value>>
+load_page(caf::scoped_actor& self, const items& store, std::string from,
+          std::uint32_t n, client_timeout timeout = {});
+
+/// Loads the whole group into the dict's cache.
+caf::expected<void> preload(caf::scoped_actor& self, const dict& store,
+                            client_timeout timeout = {});
+
+/// Answers once every earlier write of the dict has committed.
+caf::expected<void> flush(caf::scoped_actor& self, const dict& store,
+                          client_timeout timeout = {});
+
+/// Deletes the cell's value; whether it held one.
+caf::expected<bool> erase(caf::scoped_actor& self, const array& cells,
+                          const coordinates& at, client_timeout timeout = {});
+
+/// Empties the group; how many cells held a value.
+caf::expected<std::uint64_t> clear(caf::scoped_actor& self, const array& cells,
+                                   client_timeout timeout = {});
+
+// -- event-based actors -------------------------------------------------------
+// `on_error(caf::error&)` also gets encoding and decoding failures; an
+// encoding failure calls it before set() returns.
+
+/// Stores `x` under `name` and calls `on_done()`.
+template <class T, class Self, class Handle, class OnDone, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void set(Self* self, const Handle& store, const std::string& name, const T& x,
+         OnDone on_done, OnError on_error,
+         client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(x);
+  if (!encoded)
+    return on_error(encoded.error());
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error), set_atom::value,
+                    name, std::move(*encoded));
+}
+
+/// Calls `on_result(std::optional<T>)`: none when `name` is missing.
+template <class T, class Self, class Handle, class OnResult, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void get(Self* self, const Handle& store, const std::string& name,
+         OnResult on_result, OnError on_error,
+         client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    detail::decoding<T>(on_result, on_error), on_error,
+                    get_atom::value, name);
+}
+
+template <class T, class Self, class OnDone, class OnError>
+void set(Self* self, const array& cells, const coordinates& at, const T& x,
+         OnDone on_done, OnError on_error,
+         client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(x);
+  if (!encoded)
+    return on_error(encoded.error());
+  detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error), set_atom::value,
+                    at.x, at.y, at.z, std::move(*encoded));
+}
+
+template <class T, class Self, class OnResult, class OnError>
+void get(Self* self, const array& cells, const coordinates& at,
+         OnResult on_result, OnError on_error,
+         client_timeout timeout = {}) {
+  detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
+                    detail::decoding<T>(on_result, on_error), on_error,
+                    get_atom::value, at.x, at.y, at.z);
+}
+
+/// Calls `on_result(std::map<std::string, T>)` with the whole group.
+template <class T, class Self, class Handle, class OnResult, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void load_all(Self* self, const Handle& store, OnResult on_result,
+              OnError on_error, client_timeout timeout = {}) {
+  auto decoding = [on_result, on_error](
+                      std::map<std::string, stored_value>& all) mutable {
+    auto decoded = detail::try_decode_all<T>(all);
+    if (decoded)
+      on_result(std::move(*decoded));
+    else
+      on_error(decoded.error());
+  };
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(decoding), on_error, load_atom::value);
+}
+
+/// `on_result(std::uint64_t)` on items, `on_done()` on a dict.
+template <class Self, class Handle, class OnResult, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void erase(Self* self, const Handle& store, std::vector<std::string> names,
+           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    delete_atom::value, std::move(names));
+}
+
+template <class Self, class Handle, class OnResult, class OnError,
+          class = std::enable_if_t<detail::is_named_store<Handle>>>
+void names(Self* self, const Handle& store, OnResult on_result,
+           OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    names_atom::value);
+}
+
+template <class Self, class OnResult, class OnError>
+void names(Self* self, const items& store, std::string from, std::uint32_t n,
+           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    names_atom::value, std::move(from), n);
+}
+
+template <class Self, class OnResult, class OnError>
+void load_page(Self* self, const items& store, std::string from,
+               std::uint32_t n, OnResult on_result, OnError on_error,
+               client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    load_atom::value, std::move(from), n);
+}
+
+template <class Self, class OnDone, class OnError>
+void preload(Self* self, const dict& store, OnDone on_done, OnError on_error,
+             client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error),
+                    preload_atom::value);
+}
+
+template <class Self, class OnDone, class OnError>
+void flush(Self* self, const dict& store, OnDone on_done, OnError on_error,
+           client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error),
+                    flush_atom::value);
+}
+
+/// `on_result(bool)`: whether the cell held a value.
+template <class Self, class OnResult, class OnError>
+void erase(Self* self, const array& cells, const coordinates& at,
+           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    delete_atom::value, at.x, at.y, at.z);
+}
+
+template <class Self, class OnResult, class OnError>
+void clear(Self* self, const array& cells, OnResult on_result,
+           OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    clear_atom::value);
+}
+
+} // namespace sasync

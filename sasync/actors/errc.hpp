@@ -1,0 +1,53 @@
+// sasync's error category: every failure a requester sees is one of these.
+#pragma once
+
+#include "sasync/actors/fwd.hpp"
+#include "sasync/storage/fwd.hpp"
+
+#include <caf/error.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace sasync {
+
+enum class errc : std::uint8_t {
+  none = 0,
+  transaction_error, ///< a transaction's own code failed (threw)
+  database_error,    ///< the database refused or failed; may be retryable
+  invalid_argument,  ///< malformed input: URL, table, SQL parameters, priority
+  overloaded,        ///< the queue is full; try again later
+  shutting_down,     ///< the broker no longer accepts work
+  timeout,           ///< no connection or answer in time
+  missing,           ///< no value under that name
+  type_mismatch,     ///< a stored value is of another type than asked for
+  corrupt_value,     ///< a stored value's bytes do not decode as its type
+  unreachable,       ///< the node cannot be reached or went away
+};
+
+/// The category's atom, as it appears in `caf::error::category()`.
+constexpr caf::atom_value errc_category = caf::atom("sasync");
+
+std::string to_string(errc x);
+
+/// An error of sasync's category; `what` says why, in the database's own
+/// words where it has some.
+caf::error make_error(errc code, std::string what = {});
+
+/// The same, marked as safe to run again (the failed attempt did not commit).
+caf::error make_retryable_error(errc code, std::string what);
+
+/// True for errors of sasync's category that may succeed when tried again.
+bool is_retryable(const caf::error& err);
+
+/// True when `err` is `code` of sasync's category.
+bool is(const caf::error& err, errc code);
+
+/// A storage failure as a sasync error: invalid_argument, type_mismatch,
+/// corrupt_value or database_error.
+caf::error to_error(const storage_failure& failure);
+
+/// Renders a sasync error as `sasync::NAME: what [(retryable)]`.
+std::string render(errc code, const caf::message& context);
+
+} // namespace sasync

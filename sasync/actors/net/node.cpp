@@ -1,0 +1,134 @@
+// The entry actor: size checks, then delegation to the broker.
+#include "sasync/actors/net/node.hpp"
+
+#include "sasync/actors/detail/statement_policy.hpp"
+#include "sasync/actors/errc.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace sasync {
+
+namespace {
+
+struct node_state {
+  node db;
+  node_limits limits;
+  static inline const char* name = "sasync.node";
+};
+
+using node_ptr = node::stateful_pointer<node_state>;
+
+caf::error too_large(const std::string& what, std::size_t size,
+                     std::size_t limit) {
+  return make_error(errc::invalid_argument,
+                    what + " of " + std::to_string(size) +
+                        " bytes is larger than the node's limit of " +
+                        std::to_string(limit));
+}
+
+} // namespace
+
+caf::error check_request(const node_limits& limits,
+                         const std::string& statement,
+                         const std::vector<value>& params) {
+  if (statement.size() > limits.statement_bytes)
+    return too_large("a statement", statement.size(), limits.statement_bytes);
+  if (params.size() > limits.parameters)
+    return make_error(errc::invalid_argument,
+                      std::to_string(params.size()) +
+                          " parameters are more than the node's limit of " +
+                          std::to_string(limits.parameters));
+  for (auto& p : params) {
+    auto size = p.type() == value::kind::text   ? p.as_text().size()
+                : p.type() == value::kind::blob ? p.as_blob().size()
+                                                : 0;
+    if (size > limits.value_bytes)
+      return too_large("a parameter", size, limits.value_bytes);
+  }
+  return {};
+}
+
+namespace {
+
+/// Delegates `msg` to the broker unless `text` and `params` are over the
+/// limits. The message is moved only after the check.
+template <class Answer, class... Ts>
+caf::result<Answer> checked(node_ptr self, const std::string& text,
+                            const std::vector<value>& params, Ts&&... msg) {
+  if (auto err = check_request(self->state.limits, text, params))
+    return err;
+  return self->delegate(self->state.db, std::forward<Ts>(msg)...);
+}
+
+/// As checked(), for a statement: also refused unless the node lets peers
+/// run it (no DDL without allow_ddl; never what breaks a shared connection).
+template <class Answer, class... Ts>
+caf::result<Answer> checked_statement(node_ptr self, const std::string& stmt,
+                                      const std::vector<value>& params,
+                                      Ts&&... msg) {
+  if (auto err = check_request(self->state.limits, stmt, params))
+    return err;
+  if (auto err = detail::check_statement(stmt, self->state.limits.allow_ddl))
+    return err;
+  return self->delegate(self->state.db, std::forward<Ts>(msg)...);
+}
+
+node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
+  self->state.db = std::move(db);
+  self->state.limits = limits;
+  // Peers may send anything: a message of another type is refused
+  // (requests get unexpected_message) without a line on stderr for each.
+  self->set_default_handler(caf::drop);
+  return {
+      [=](table_atom a, table_def& def) {
+        return self->delegate(self->state.db, a, std::move(def));
+      },
+      [=](sql_atom a, std::string& stmt, std::vector<value>& params) {
+        return checked_statement<result_set>(self, stmt, params, a,
+                                             std::move(stmt),
+                                             std::move(params));
+      },
+      [=](prepare_atom a, std::string& name, std::string& stmt) {
+        return checked_statement<void>(self, stmt, {}, a, std::move(name),
+                                       std::move(stmt));
+      },
+      [=](execute_atom a, std::string& name, std::vector<value>& params) {
+        return checked<result_set>(self, name, params, a, std::move(name),
+                                   std::move(params));
+      },
+      [=](query_atom a, std::string& stmt, std::vector<value>& params) {
+        return checked_statement<cursor_info>(self, stmt, params, a,
+                                              std::move(stmt),
+                                              std::move(params));
+      },
+      [=](query_atom a, std::string& stmt, std::vector<value>& params,
+          row_consumer& to, std::uint32_t credit) {
+        return checked_statement<cursor_info>(self, stmt, params, a,
+                                              std::move(stmt),
+                                              std::move(params), std::move(to),
+                                              credit);
+      },
+      [=](insert_atom a, insert_spec& spec) {
+        return self->delegate(self->state.db, a, std::move(spec));
+      },
+      [=](items_atom a, std::int64_t group) {
+        return self->delegate(self->state.db, a, group);
+      },
+      [=](dict_atom a, std::int64_t group) {
+        return self->delegate(self->state.db, a, group);
+      },
+      [=](array_atom a, std::int64_t group) {
+        return self->delegate(self->state.db, a, group);
+      },
+      [=](status_atom a) { return self->delegate(self->state.db, a); },
+  };
+}
+
+} // namespace
+
+node spawn_node(caf::actor_system& sys, node db, node_limits limits) {
+  return sys.spawn(node_impl, std::move(db), limits);
+}
+
+} // namespace sasync

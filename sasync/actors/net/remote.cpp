@@ -1,0 +1,245 @@
+// The stand-in actor: an untyped forwarder that keeps every request it
+// forwarded until the answer comes, so it can fail them when the node's
+// proxy goes down (CAF 0.17 would leave them to their timeouts).
+#include "sasync/actors/net/remote.hpp"
+
+#include "sasync/actors/client/client_request.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/in_words.hpp"
+#include "sasync/actors/net/refusal.hpp"
+#include "sasync/actors/system_config.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
+#include <caf/monitorable_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/remote_actor.hpp>
+
+#include <cstring>
+#include <map>
+#include <set>
+
+namespace sasync {
+
+namespace {
+
+struct stand_in_state {
+  caf::actor target;
+  std::string where;
+  std::map<std::uint64_t, caf::response_promise> pending;
+  std::uint64_t next_id = 0;
+  /// The stand-ins handed out through this one, by the actor they stand in
+  /// for: asking for the same actor again gives the same stand-in, so a
+  /// client holds one per remote actor however often it asks.
+  std::map<caf::actor_addr, caf::actor> stand_ins;
+  /// The same stand-ins the other way round, to forget one that quit.
+  std::map<caf::actor_addr, caf::actor_addr> stands_for;
+  static inline const char* name = "sasync.remote";
+};
+
+using stand_in_ptr = caf::stateful_actor<stand_in_state>*;
+
+caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
+                          std::string where);
+
+/// Handles in an answer become stand-ins too, so requests to them are kept
+/// and failed the same way.
+caf::message wrap_handles(stand_in_ptr self, caf::message msg) {
+  auto& sys = self->system();
+  auto& where = self->state.where;
+  auto wrap = [&](const auto& handle) {
+    using handle_type = std::decay_t<decltype(handle)>;
+    auto target = caf::actor_cast<caf::actor>(handle);
+    auto& known = self->state.stand_ins;
+    auto i = known.find(target.address());
+    if (i == known.end()) {
+      auto sub = spawn_stand_in(sys, target, where);
+      self->link_to(sub);
+      self->state.stands_for.emplace(sub.address(), target.address());
+      i = known.emplace(target.address(), std::move(sub)).first;
+    }
+    return caf::actor_cast<handle_type>(i->second);
+  };
+  if (msg.match_elements<items>())
+    return caf::make_message(wrap(msg.get_as<items>(0)));
+  if (msg.match_elements<dict>())
+    return caf::make_message(wrap(msg.get_as<dict>(0)));
+  if (msg.match_elements<array>())
+    return caf::make_message(wrap(msg.get_as<array>(0)));
+  if (msg.match_elements<bulk_insert>())
+    return caf::make_message(wrap(msg.get_as<bulk_insert>(0)));
+  if (msg.match_elements<cursor_info>()) {
+    auto info = msg.get_as<cursor_info>(0);
+    info.rows = wrap(info.rows);
+    return caf::make_message(std::move(info));
+  }
+  return msg;
+}
+
+/// Hands the answer to request `id` to its requester.
+void settle(stand_in_ptr self, std::uint64_t id, caf::message answer) {
+  auto& pending = self->state.pending;
+  if (auto i = pending.find(id); i != pending.end()) {
+    i->second.deliver(std::move(answer));
+    pending.erase(i);
+  }
+}
+
+/// A response handler for each answer type; CAF 0.17 has no catch-all for
+/// responses.
+template <class... Answers>
+caf::behavior answers(stand_in_ptr self, std::uint64_t id) {
+  return caf::behavior{
+      [self, id]() { settle(self, id, caf::message{}); }, // void
+      [self, id](caf::error& err) {
+        settle(self, id, caf::make_message(std::move(err)));
+      },
+      [self, id](Answers& x) {
+        settle(self, id, wrap_handles(self, caf::make_message(std::move(x))));
+      }...};
+}
+
+/// Every answer type of node, items, dict, array, cursor and bulk_insert.
+caf::behavior answers_of_node(stand_in_ptr self, std::uint64_t id) {
+  return answers<result_set, cursor_info, bulk_insert, items, dict, array,
+                 broker_status, caf::optional<stored_value>, bool,
+                 std::uint64_t, std::vector<std::string>,
+                 std::map<std::string, stored_value>, row_batch,
+                 std::vector<value>, insert_progress>(self, id);
+}
+
+/// Fails every request still waiting with unreachable, then quits.
+void fail_and_quit(stand_in_ptr self, const caf::error& reason) {
+  auto& st = self->state;
+  auto gone = make_error(errc::unreachable,
+                         "node " + st.where +
+                             " went away: " + in_words(self->system(), reason));
+  for (auto& [id, rp] : st.pending)
+    rp.deliver(gone);
+  st.pending.clear();
+  // Peers know this actor by id, so CAF keeps it registered until it
+  // quits; the stand-ins handed out through it are linked and go too.
+  self->quit(reason);
+}
+
+caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
+                            std::string where) {
+  auto& st = self->state;
+  st.target = std::move(target);
+  st.where = std::move(where);
+  self->monitor(st.target);
+  // The target ended: a cursor that is done (normal), or the node went
+  // away (remote_link_unreachable, which the linked stand-ins follow).
+  self->set_down_handler(
+      [self](caf::down_msg& dm) { fail_and_quit(self, dm.reason); });
+  // A linked stand-in whose target ended normally is no reason to go;
+  // one that lost the node, or disconnect_node, is.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    auto& st = self->state;
+    if (auto i = st.stands_for.find(em.source); i != st.stands_for.end()) {
+      st.stand_ins.erase(i->second);
+      st.stands_for.erase(i);
+    }
+    if (em.reason != caf::exit_reason::normal)
+      fail_and_quit(self, em.reason);
+  });
+  self->set_default_handler(
+      [self](caf::scheduled_actor*,
+             caf::message_view& x) -> caf::result<caf::message> {
+        auto& st = self->state;
+        auto msg = x.move_content_to_message();
+        if (!self->current_message_id().is_request()) {
+          // A plain send (credit, cancel): passed on, nothing to answer.
+          self->send(st.target, std::move(msg));
+          return caf::delegated<caf::message>{};
+        }
+        auto rp = self->make_response_promise();
+        auto id = st.next_id++;
+        st.pending.emplace(id, rp);
+        auto sent = self->request(st.target, caf::infinite, std::move(msg));
+        self->add_multiplexed_response_handler(sent.id(),
+                                               answers_of_node(self, id));
+        return rp;
+      });
+  // An actor without a behavior quits; everything real goes through the
+  // default handler above.
+  return {[](sweep_atom) {}};
+}
+
+caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
+                          std::string where) {
+  return sys.spawn(stand_in_impl, std::move(target), std::move(where));
+}
+
+/// The node's actor at host:port, or why not. CAF's remote_actor waits for
+/// the handshake without a limit (a stopped node would hold the caller
+/// forever), so this asks the middleman itself, with a timeout.
+caf::expected<caf::strong_actor_ptr>
+handshake(caf::actor_system& sys, bool tls, const std::string& host,
+          std::uint16_t port, caf::duration timeout) {
+  auto mm = tls ? sys.openssl_manager().actor_handle()
+                : sys.middleman().actor_handle();
+  caf::scoped_actor self{sys};
+  caf::expected<caf::strong_actor_ptr> out{caf::sec::none};
+  auto h = self->request(mm, timeout, caf::connect_atom::value, host, port);
+  h.receive(
+      [&](caf::node_id&, caf::strong_actor_ptr& ptr,
+          std::set<std::string>& ifs) {
+        if (!ptr)
+          out = caf::make_error(caf::sec::no_actor_published_at_port, port);
+        else if (!sys.assignable<node>(ifs))
+          out = caf::make_error(caf::sec::unexpected_actor_messaging_interface);
+        else
+          out = std::move(ptr);
+      },
+      [&](caf::error& err) { out = std::move(err); });
+  self->clock().cancel_request_timeout(self.ptr(), h.id());
+  return out;
+}
+
+} // namespace
+
+namespace detail {
+
+bool is_remote(const caf::strong_actor_ptr& x) {
+  if (!x)
+    return false;
+  if (x->node() != x->home_system->node())
+    return true;
+  auto actor = dynamic_cast<const caf::monitorable_actor*>(x->get());
+  return actor != nullptr &&
+         std::strcmp(actor->name(), stand_in_state::name) == 0;
+}
+
+} // namespace detail
+
+caf::expected<node> connect_node(caf::actor_system& sys,
+                                 const std::string& host, std::uint16_t port,
+                                 client_timeout timeout) {
+  auto where = host + ":" + std::to_string(port);
+  auto tls = sys.has_openssl_manager() && tls_configured(sys.config());
+  auto limit = timeout.for_connect();
+  auto remote = handshake(sys, tls, host, port, limit);
+  if (!remote) {
+    std::string why;
+    if (remote.error() == caf::sec::disconnect_during_handshake)
+      why = why_refused(host, port, tls);
+    else if (remote.error() == caf::sec::request_timeout)
+      why = "no handshake within " + caf::to_string(limit) +
+            " (is the node stopped or overloaded?)";
+    return make_error(errc::unreachable,
+                      "cannot reach node " + where + ": " +
+                          (why.empty() ? in_words(sys, remote.error()) : why));
+  }
+  return caf::actor_cast<node>(
+      spawn_stand_in(sys, caf::actor_cast<caf::actor>(*remote), where));
+}
+
+void disconnect_node(const node& remote) {
+  caf::anon_send_exit(remote, caf::exit_reason::user_shutdown);
+}
+
+} // namespace sasync

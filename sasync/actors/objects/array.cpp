@@ -1,0 +1,84 @@
+// The array actor: each request becomes a job on the broker's queue;
+// operations on one cell keep their order and clear is a barrier.
+#include "sasync/actors/objects/array.hpp"
+
+#include "sasync/actors/detail/private_sender.hpp"
+#include "sasync/actors/detail/value_limits.hpp"
+#include "sasync/actors/objects/detail/group_request.hpp"
+#include "sasync/storage/array_store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace sasync {
+
+namespace {
+
+struct array_state {
+  detail::group_config cfg;
+  detail::op_sequencer<coordinates> order;
+  detail::open_requests requests;
+  static inline const char* name = "sasync.array";
+};
+
+using array_ptr = detail::array_impl::stateful_pointer<array_state>;
+
+constexpr const char* kind = "array";
+
+detail::array_impl::behavior_type array_behavior(array_ptr self,
+                                                 detail::group_config cfg) {
+  using cells = std::vector<coordinates>;
+  using detail::ordered_request;
+  detail::start_group(self, std::move(cfg));
+  auto group = self->state.cfg.group;
+  return {
+      [=](set_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          stored_value& v) -> caf::result<void> {
+        if (auto err = detail::check_stored(nullptr, v))
+          return err;
+        coordinates at{x, y, z};
+        return ordered_request<void>(
+            self, kind, cells{at}, access_mode::write,
+            [=](connection& c) { put_cell(c, group, at, v); });
+      },
+      [=](get_atom, std::int64_t x, std::int64_t y, std::int64_t z) {
+        coordinates at{x, y, z};
+        return ordered_request<caf::optional<stored_value>>(
+            self, kind, cells{at}, access_mode::read,
+            [=](connection& c) -> caf::optional<stored_value> {
+              if (auto v = find_cell(c, group, at))
+                return std::move(*v);
+              return caf::none;
+            });
+      },
+      [=](delete_atom, std::int64_t x, std::int64_t y, std::int64_t z) {
+        coordinates at{x, y, z};
+        return ordered_request<bool>(
+            self, kind, cells{at}, access_mode::write,
+            [=](connection& c) { return erase_cell(c, group, at); });
+      },
+      // No cells named: it waits for everything before it.
+      [=](clear_atom) {
+        return ordered_request<std::uint64_t>(
+            self, kind, cells{}, access_mode::write,
+            [=](connection& c) { return clear_cells(c, group); });
+      },
+      [=](close_atom) -> caf::result<void> {
+        if (!detail::sent_by(self, self->state.cfg.broker))
+          return detail::refused_private_message();
+        return detail::close_request(self);
+      },
+  };
+}
+
+} // namespace
+
+namespace detail {
+
+array_impl spawn_array(caf::actor_system& sys, group_config cfg) {
+  return sys.spawn(array_behavior, std::move(cfg));
+}
+
+} // namespace detail
+
+} // namespace sasync

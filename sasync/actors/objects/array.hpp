@@ -1,0 +1,33 @@
+// The array actor (sAsync's parray.PersistentArray): values at int64
+// (x, y, z) coordinates of one group, each write acknowledged after commit.
+#pragma once
+
+#include "sasync/actors/atoms.hpp"
+#include "sasync/storage/stored_value.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/optional.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+
+namespace sasync {
+
+/// set(x, y, z, value) -> void     inserts or replaces; answers after commit
+/// get(x, y, z) -> optional<value> none when the cell is empty
+/// delete(x, y, z) -> bool         whether the cell held a value
+/// clear() -> uint64               empties the group; how many cells it held
+/// The broker closes it at shutdown (detail/array_impl.hpp).
+/// Operations on one cell run in arrival order; clear waits for every
+/// earlier operation and holds back every later one.
+using array = caf::typed_actor<
+    caf::replies_to<set_atom, std::int64_t, std::int64_t, std::int64_t,
+                    stored_value>::with<void>,
+    caf::replies_to<get_atom, std::int64_t, std::int64_t,
+                    std::int64_t>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::int64_t, std::int64_t,
+                    std::int64_t>::with<bool>,
+    caf::replies_to<clear_atom>::with<std::uint64_t>>;
+
+} // namespace sasync

@@ -1,0 +1,60 @@
+// A group actor's unanswered requests, so that close() answers only after
+// every accepted request has its answer.
+#pragma once
+
+#include "sasync/actors/detail/close_waiters.hpp"
+#include "sasync/actors/errc.hpp"
+
+#include <caf/typed_response_promise.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace sasync::detail {
+
+class open_requests {
+public:
+  /// At most `capacity` requests wait for their answers (0: no bound).
+  explicit open_requests(std::size_t capacity = 0) : capacity_(capacity) {}
+
+  /// An error for a request that arrives after close(), or while
+  /// `capacity` requests wait (requests on one name wait here for each
+  /// other, out of the queue's sight), else none.
+  caf::error refusal(const char* kind, std::int64_t group) const {
+    auto what = std::string{kind} + " of group " + std::to_string(group);
+    if (closing())
+      return make_error(errc::shutting_down, what + " is closed");
+    if (capacity_ > 0 && count_ >= capacity_)
+      return make_error(errc::overloaded, what + ": " + std::to_string(count_) +
+                                              " requests already wait");
+    return {};
+  }
+
+  void opened() noexcept { ++count_; }
+
+  /// True when this was the last answer close() waited for.
+  bool answered() noexcept { return --count_ == 0 && closing(); }
+
+  /// Starts closing; true when nothing is left to wait for.
+  bool close(caf::typed_response_promise<void> rp) {
+    waiters_.add(std::move(rp));
+    return count_ == 0;
+  }
+
+  bool closing() const noexcept { return waiters_.closing(); }
+
+  /// Requests accepted and not answered yet.
+  std::size_t open() const noexcept { return count_; }
+
+  /// Answers close() with `err`, or done when there is none.
+  void finish(const caf::error& err = {}) { waiters_.finish(err); }
+
+private:
+  std::size_t capacity_;
+  std::size_t count_ = 0;
+  close_waiters waiters_;
+};
+
+} // namespace sasync::detail

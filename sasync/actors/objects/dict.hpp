@@ -1,0 +1,50 @@
+// The dict actor (sAsync's pdict.PersistentDict): an in-memory cache over an
+// items group with write-behind.
+#pragma once
+
+#include "sasync/actors/atoms.hpp"
+#include "sasync/storage/stored_value.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/optional.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sasync {
+
+/// set(name, value) -> void        updates the cache and answers at once; the
+///                                 write follows, in order per name;
+///                                 overloaded while queue_capacity names
+///                                 wait to be written
+/// delete(names) -> void           the same, for removals
+/// get(name) -> optional<value>    from the cache, else loaded and cached;
+///                                 the cache keeps the dict_cache_capacity
+///                                 written entries used last, and every
+///                                 entry not yet written
+/// names() -> vector<string>, load() -> map<string, value>
+///                                 the database's view with the cache's
+///                                 newer writes applied
+/// preload() -> void               loads the group; from then on reads never
+///                                 touch the database (until the cache
+///                                 outgrows dict_cache_capacity)
+/// flush() -> void                 answers when every earlier write has
+///                                 committed, or with the error of one that
+///                                 failed (it is tried again; see README)
+/// At shutdown the broker closes it: it flushes, then quits
+/// (detail/dict_impl.hpp).
+/// The dict owns its group while it lives: writes to the same group through
+/// an items actor do not reach names it has cached.
+using dict = caf::typed_actor<
+    caf::replies_to<set_atom, std::string, stored_value>::with<void>,
+    caf::replies_to<get_atom, std::string>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::vector<std::string>>::with<void>,
+    caf::replies_to<names_atom>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<preload_atom>::with<void>,
+    caf::replies_to<flush_atom>::with<void>>;
+
+} // namespace sasync

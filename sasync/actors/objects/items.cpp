@@ -1,0 +1,115 @@
+// The items actor: each request becomes a job on the broker's queue;
+// operations on one name keep their order.
+#include "sasync/actors/objects/items.hpp"
+
+#include "sasync/actors/detail/private_sender.hpp"
+#include "sasync/actors/detail/value_limits.hpp"
+#include "sasync/actors/objects/detail/group_request.hpp"
+#include "sasync/actors/objects/detail/item_jobs.hpp"
+#include "sasync/storage/item_store.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace sasync {
+
+namespace {
+
+struct items_state {
+  detail::group_config cfg;
+  detail::op_sequencer<std::string> order;
+  detail::open_requests requests;
+  static inline const char* name = "sasync.items";
+};
+
+using items_ptr = detail::items_impl::stateful_pointer<items_state>;
+
+constexpr const char* kind = "items";
+
+caf::error check_page(std::uint32_t limit) {
+  if (limit == 0 || limit > max_item_page)
+    return make_error(errc::invalid_argument,
+                      "a page of " + std::to_string(limit) +
+                          " items: ask for 1 to " +
+                          std::to_string(max_item_page));
+  return {};
+}
+
+detail::items_impl::behavior_type items_behavior(items_ptr self,
+                                                 detail::group_config cfg) {
+  using detail::ordered_request;
+  using detail::unordered_read;
+  detail::start_group(self, std::move(cfg));
+  auto group = self->state.cfg.group;
+  return {
+      [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
+        if (auto err = detail::check_stored(&name, x))
+          return err;
+        std::vector<std::string> keys{name};
+        return detail::ordered_job<void>(
+            self, kind, std::move(keys),
+            std::make_shared<detail::item_set_job>(group, std::move(name),
+                                                   std::move(x)));
+      },
+      [=](get_atom,
+          std::string& name) -> caf::result<caf::optional<stored_value>> {
+        if (auto err = detail::check_name(name))
+          return err;
+        std::vector<std::string> keys{name};
+        return detail::ordered_job<caf::optional<stored_value>>(
+            self, kind, std::move(keys),
+            std::make_shared<detail::item_get_job>(group, std::move(name)));
+      },
+      [=](delete_atom,
+          std::vector<std::string>& names) -> caf::result<std::uint64_t> {
+        if (auto err = detail::check_names(names))
+          return err;
+        return ordered_request<std::uint64_t>(
+            self, kind, names, access_mode::write,
+            [=](connection& c) { return erase_items(c, group, names); });
+      },
+      [=](names_atom) {
+        return unordered_read<std::vector<std::string>>(
+            self, kind, [=](connection& c) { return item_names(c, group); });
+      },
+      [=](load_atom) {
+        return unordered_read<std::map<std::string, stored_value>>(
+            self, kind, [=](connection& c) { return load_items(c, group); });
+      },
+      [=](names_atom, std::string& from,
+          std::uint32_t limit) -> caf::result<std::vector<std::string>> {
+        if (auto err = check_page(limit))
+          return err;
+        return unordered_read<std::vector<std::string>>(
+            self, kind, [=](connection& c) {
+              return item_names_from(c, group, from, limit);
+            });
+      },
+      [=](load_atom, std::string& from, std::uint32_t limit)
+          -> caf::result<std::map<std::string, stored_value>> {
+        if (auto err = check_page(limit))
+          return err;
+        return unordered_read<std::map<std::string, stored_value>>(
+            self, kind, [=](connection& c) {
+              return load_items_from(c, group, from, limit);
+            });
+      },
+      [=](close_atom) -> caf::result<void> {
+        if (!detail::sent_by(self, self->state.cfg.broker))
+          return detail::refused_private_message();
+        return detail::close_request(self);
+      },
+  };
+}
+
+} // namespace
+
+namespace detail {
+
+items_impl spawn_items(caf::actor_system& sys, group_config cfg) {
+  return sys.spawn(items_behavior, std::move(cfg));
+}
+
+} // namespace detail
+
+} // namespace sasync

@@ -1,0 +1,54 @@
+// The items actor (sAsync's items.Items): named values of one integer group,
+// each write acknowledged only after its commit.
+#pragma once
+
+#include "sasync/actors/atoms.hpp"
+#include "sasync/storage/stored_value.hpp"
+
+#include <caf/fwd.hpp>
+#include <caf/optional.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sasync {
+
+/// The most names or items one page request may ask for.
+constexpr std::uint32_t max_item_page = 100'000;
+
+/// set(name, value) -> void        inserts or replaces; answers after commit
+/// get(name) -> optional<value>    none when the name is missing (a value,
+///                                 not an error)
+/// delete(names) -> uint64         how many of the names existed
+/// names() -> vector<string>       sorted bytewise
+/// load() -> map<string, value>    the whole group (sAsync's loadAll)
+/// names(from, n) -> vector<string>
+///                                 a page: at most n names from `from` on
+///                                 (inclusive; "" = from the first), in the
+///                                 database's order (storage/item_store.hpp)
+/// load(from, n) -> map<string, value>
+///                                 a page of names and values, the same way;
+///                                 n from 1 to max_item_page, else
+///                                 invalid_argument
+/// Operations on one name (set, get, delete) run in the order they arrived,
+/// so the value that stays is the one acknowledged last; names and load read
+/// what has committed. The broker closes it at shutdown
+/// (detail/items_impl.hpp); later requests get shutting_down. Errors: what the
+/// database or queue reported (database_error, overloaded, timeout,
+/// shutting_down, ...).
+using items = caf::typed_actor<
+    caf::replies_to<set_atom, std::string, stored_value>::with<void>,
+    caf::replies_to<get_atom, std::string>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::vector<std::string>>::with<std::uint64_t>,
+    caf::replies_to<names_atom>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<names_atom, std::string,
+                    std::uint32_t>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom, std::string,
+                    std::uint32_t>::with<std::map<std::string, stored_value>>>;
+
+} // namespace sasync

@@ -1,0 +1,273 @@
+// The connection actor: the only place database calls happen, kept off CAF's
+// cooperative scheduler; exceptions stop here and become sasync errors.
+#include "sasync/actors/queue/connection_actor.hpp"
+
+#include "sasync/actors/detail/run_timeout.hpp"
+#include "sasync/actors/detail/running_jobs.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/storage/savepoint.hpp"
+#include "sasync/storage/statement_watchdog.hpp"
+#include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/transaction.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/spawn_options.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace sasync {
+
+namespace {
+
+struct connection_state {
+  connection_config cfg;
+  /// Interrupts work on `conn` that runs past run_timeout.
+  statement_watchdog watchdog;
+  std::unique_ptr<connection> conn;
+  /// An open cursor and its read transaction; the cursor goes first.
+  std::unique_ptr<transaction> cursor_tx;
+  std::unique_ptr<row_cursor> cursor;
+  static inline const char* name = "sasync.connection";
+};
+
+using connection_ptr = connection_actor::stateful_pointer<connection_state>;
+
+/// Runs `fn`; whatever it throws comes back as an error, never across the
+/// actor boundary.
+template <class F> caf::error guarded(F&& fn) {
+  try {
+    fn();
+    return {};
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  } catch (const std::exception& e) {
+    return make_error(errc::transaction_error, e.what());
+  } catch (...) {
+    return make_error(errc::transaction_error, "unknown exception");
+  }
+}
+
+/// Runs `fn` on the open connection, interrupted once run_timeout has
+/// passed; the work's error, or errc::timeout if it was interrupted (then
+/// its transaction must not commit). `fn` must keep the connection open.
+template <class F> caf::error watched(connection_state& st, F&& fn) {
+  st.watchdog.arm(*st.conn, st.cfg.engine.run_timeout);
+  auto err = guarded(std::forward<F>(fn));
+  if (st.watchdog.disarm())
+    return detail::interrupted_error(st.cfg.engine.run_timeout);
+  return err;
+}
+
+access_mode batch_mode(const job_batch& jobs) {
+  for (auto& j : jobs)
+    if (j->mode() == access_mode::write)
+      return access_mode::write;
+  return access_mode::read;
+}
+
+/// The runner every job of the batch shares, if they all share one.
+merged_runner common_merger(const job_batch& jobs) {
+  auto merge = jobs.front()->merger();
+  for (auto& j : jobs)
+    if (j->merger() != merge)
+      return nullptr;
+  return merge;
+}
+
+/// Jobs `first` up to `last` of the batch, for a merged runner.
+std::vector<job*> slice(const job_batch& jobs, std::size_t first,
+                        std::size_t last) {
+  std::vector<job*> out;
+  for (auto i = first; i < last; ++i)
+    out.emplace_back(jobs[i].get());
+  return out;
+}
+
+/// Runs the jobs of one batch; a savepoint isolates each job when there are
+/// several, so a failing job takes none of its neighbours with it.
+/// Neighbours that can run as one statement do so, in one savepoint; if
+/// that fails, each of them runs again alone in its own. A batch that is
+/// one such run (many sets, say) needs no savepoint: if its statement
+/// fails, the transaction starts over and the jobs run alone.
+void run_jobs(connection& conn, const job_batch& jobs, access_mode mode,
+              std::vector<caf::error>& errors) {
+  if (jobs.size() == 1) {
+    if (auto err = guarded([&] { jobs[0]->run(conn); }))
+      errors[0] = std::move(err);
+    return;
+  }
+  auto may_merge = true;
+  if (auto merge = common_merger(jobs)) {
+    if (!guarded([&] { merge(conn, slice(jobs, 0, jobs.size())); }))
+      return;
+    conn.rollback(); // PostgreSQL has aborted it anyway
+    conn.begin(mode);
+    may_merge = false;
+  }
+  // Between units one round trip releases the last savepoint and sets the
+  // next.
+  std::optional<savepoint> unit;
+  auto next_unit = [&] {
+    if (unit)
+      unit->renew();
+    else
+      unit.emplace(conn, "sasync_job");
+  };
+  auto run_alone = [&](std::size_t i) {
+    next_unit();
+    if (auto err = guarded([&] { jobs[i]->run(conn); })) {
+      errors[i] = std::move(err);
+      unit->rollback_to(); // throws if the transaction itself is lost
+    }
+  };
+  for (std::size_t i = 0; i < jobs.size();) {
+    auto merge = may_merge ? jobs[i]->merger() : nullptr;
+    auto end = i + 1;
+    while (merge && end < jobs.size() && jobs[end]->merger() == merge)
+      ++end;
+    if (end - i == 1) {
+      run_alone(i++);
+      continue;
+    }
+    next_unit();
+    if (guarded([&] { merge(conn, slice(jobs, i, end)); })) {
+      unit->rollback_to();
+      for (auto j = i; j < end; ++j)
+        run_alone(j);
+    }
+    i = end;
+  }
+  unit->release();
+}
+
+/// Opens the connection if it is not usable.
+void ensure_open(connection_state& st) {
+  if (st.conn && st.conn->usable())
+    return;
+  st.conn.reset();
+  st.conn = open_connection(st.cfg.engine, st.cfg.mode);
+}
+
+/// Begins a transaction. A connection found dead at BEGIN ran nothing (a
+/// server restart leaves every pooled connection so), hence one reopen.
+std::unique_ptr<transaction> begin(connection_state& st, access_mode mode) {
+  ensure_open(st);
+  try {
+    return std::make_unique<transaction>(*st.conn, mode);
+  } catch (const storage_failure& f) {
+    if (f.kind() != failure_kind::connection)
+      throw;
+    st.conn.reset();
+    ensure_open(st);
+    return std::make_unique<transaction>(*st.conn, mode);
+  }
+}
+
+/// Ends the open cursor, if any, and its transaction.
+void end_cursor(connection_state& st) {
+  st.cursor.reset();
+  st.cursor_tx.reset(); // rolls back: a cursor only read
+  if (st.conn && !st.conn->usable())
+    st.conn.reset();
+}
+
+batch_report run_batch(connection_state& st, const job_batch& jobs) {
+  end_cursor(st); // a lessee that died left it open
+  batch_report out;
+  out.errors.resize(jobs.size());
+  std::unique_ptr<transaction> tx;
+  auto mode = batch_mode(jobs);
+  if (auto err = guarded([&] { tx = begin(st, mode); })) {
+    st.conn.reset(); // whatever is left of it gets reopened next time
+    std::fill(out.errors.begin(), out.errors.end(), err);
+    return out;
+  }
+  out.started = true;
+  auto* conn = st.conn.get();
+  auto prepared_before = conn->prepare_count();
+  auto err = watched(st, [&] {
+    detail::running_jobs marker;
+    run_jobs(*st.conn, jobs, mode, out.errors);
+  });
+  auto interrupted = is(err, errc::timeout);
+  if (!err && !(jobs.size() == 1 && out.errors[0]))
+    err = guarded([&] { tx->commit(); });
+  tx.reset(); // rolls back unless committed
+  for (auto& e : out.errors)
+    if (!e || interrupted)
+      e = err;
+  if (st.conn.get() == conn)
+    out.prepared = conn->prepare_count() - prepared_before;
+  if (st.conn && !st.conn->usable())
+    st.conn.reset(); // reopened for the next batch
+  return out;
+}
+
+caf::result<std::vector<std::string>>
+open_query(connection_state& st, const std::string& sql,
+           const std::vector<value>& params) {
+  end_cursor(st);
+  auto err = guarded([&] { st.cursor_tx = begin(st, access_mode::read); });
+  if (!err)
+    err = watched(st, [&] { st.cursor = st.conn->open_cursor(sql, params); });
+  if (err) {
+    end_cursor(st);
+    return err;
+  }
+  return st.cursor->columns();
+}
+
+caf::result<row_batch> fetch_rows(connection_state& st, std::uint32_t n) {
+  if (!st.cursor)
+    return make_error(errc::invalid_argument, "no cursor is open");
+  row_batch out;
+  auto err = watched(st, [&] { out.done = !st.cursor->fetch(n, out.rows); });
+  if (err || out.done)
+    end_cursor(st);
+  if (err)
+    return err;
+  return out;
+}
+
+connection_actor::behavior_type connection_impl(connection_ptr self,
+                                                connection_config cfg) {
+  self->state.cfg = std::move(cfg);
+  return {
+      [=](run_atom, const job_batch& jobs) {
+        return run_batch(self->state, jobs);
+      },
+      [=](query_atom, const std::string& sql,
+          const std::vector<value>& params) {
+        return open_query(self->state, sql, params);
+      },
+      [=](fetch_atom, std::uint32_t n) { return fetch_rows(self->state, n); },
+      [=](cancel_atom) { end_cursor(self->state); },
+      [=](connect_atom) -> caf::result<void> {
+        if (auto err = guarded([&] { ensure_open(self->state); }))
+          return err;
+        return caf::unit;
+      },
+      [=](close_atom) {
+        end_cursor(self->state);
+        self->state.conn.reset();
+        self->quit();
+      },
+  };
+}
+
+} // namespace
+
+connection_actor spawn_connection(caf::actor_system& sys,
+                                  connection_config cfg) {
+  auto detached = cfg.detached;
+  if (detached)
+    return sys.spawn<caf::detached>(connection_impl, std::move(cfg));
+  return sys.spawn(connection_impl, std::move(cfg));
+}
+
+} // namespace sasync

@@ -1,0 +1,96 @@
+// Who waits for each of the transaction queue's tickets: the promise of a
+// job's requester, or a lease's promise and lessee. Each is answered once.
+#pragma once
+
+#include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/job.hpp"
+#include "sasync/actors/queue/connection_actor.hpp"
+#include "sasync/actors/queue/queue_schedule.hpp"
+
+#include <caf/actor_addr.hpp>
+#include <caf/error.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+namespace sasync::detail {
+
+/// A job, or a lease request when it has no work.
+struct queue_request {
+  job_ptr work;
+  caf::typed_response_promise<void> promise;
+  caf::typed_response_promise<connection_actor> lease;
+  caf::actor_addr lessee;
+
+  bool is_lease() const noexcept { return work == nullptr; }
+};
+
+/// The requests behind the tickets a queue_schedule holds (waiting,
+/// running, or lent out), with counts of the answers given.
+class queue_requests {
+public:
+  void add(ticket t, queue_request r) { requests_.emplace(t, std::move(r)); }
+
+  /// Answers `t` with `err` (none: done) and forgets it.
+  void answer(ticket t, const caf::error& err) {
+    auto i = requests_.find(t);
+    if (i == requests_.end())
+      return;
+    auto& r = i->second;
+    if (r.is_lease())
+      r.lease.deliver(err);
+    else if (err)
+      r.promise.deliver(err);
+    else
+      deliver_done(r.promise);
+    ++(err ? failed_ : done_);
+    requests_.erase(i);
+  }
+
+  /// Gives the lease `t` its connection; it stays until forgotten.
+  void lend(ticket t, const connection_actor& conn) {
+    requests_.at(t).lease.deliver(conn);
+  }
+
+  /// A lease that ended, or was dropped: nothing to answer.
+  void forget(ticket t) { requests_.erase(t); }
+
+  job_batch jobs(const std::vector<ticket>& ts) const {
+    job_batch out;
+    out.reserve(ts.size());
+    for (auto t : ts)
+      out.emplace_back(requests_.at(t).work);
+    return out;
+  }
+
+  /// True when one of these jobs writes.
+  bool writes(const std::vector<ticket>& ts) const {
+    return std::any_of(ts.begin(), ts.end(), [&](ticket t) {
+      auto i = requests_.find(t);
+      return i != requests_.end() && !i->second.is_lease() &&
+             i->second.work->mode() == access_mode::write;
+    });
+  }
+
+  /// The leases, waiting or held, of `lessee`.
+  std::vector<ticket> leases_of(const caf::actor_addr& lessee) const {
+    std::vector<ticket> out;
+    for (auto& [t, r] : requests_)
+      if (r.is_lease() && r.lessee == lessee)
+        out.emplace_back(t);
+    return out;
+  }
+
+  std::uint64_t done() const noexcept { return done_; }
+  std::uint64_t failed() const noexcept { return failed_; }
+
+private:
+  std::map<ticket, queue_request> requests_;
+  std::uint64_t done_ = 0;
+  std::uint64_t failed_ = 0;
+};
+
+} // namespace sasync::detail

@@ -1,0 +1,448 @@
+// The transaction queue's scheduling rules (see the class comment).
+#include "sasync/actors/queue/queue_schedule.hpp"
+
+#include "sasync/storage/connection.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace sasync::detail {
+
+namespace {
+
+template <class T> bool contains(const std::vector<T>& xs, const T& x) {
+  return std::find(xs.begin(), xs.end(), x) != xs.end();
+}
+
+template <class T> void erase_all(std::vector<T>& xs, const T& x) {
+  xs.erase(std::remove(xs.begin(), xs.end(), x), xs.end());
+}
+
+} // namespace
+
+queue_schedule::queue_schedule() : queue_schedule(config{}) {}
+
+queue_schedule::queue_schedule(config cfg) : cfg_(cfg) {
+  cfg_.max_batch = std::max<std::size_t>(cfg_.max_batch, 1);
+  cfg_.reconnect.reset();
+}
+
+conn_id queue_schedule::add_connection(lane_kind kind) {
+  auto conn = conn_id{next_conn_++};
+  auto& ln = lane_of(kind);
+  ln.members.emplace_back(conn);
+  ln.idle.emplace_back(conn);
+  return conn;
+}
+
+queue_schedule::lane_kind queue_schedule::lane_for(access_mode mode) const {
+  return mode == access_mode::read && !readers_.members.empty()
+             ? lane_kind::reader
+             : lane_kind::writer;
+}
+
+queue_schedule::refusal queue_schedule::refusal_for(priority prio,
+                                                    access_mode mode) const {
+  if (!valid(prio))
+    return refusal::invalid_niceness;
+  if (waiting_count() >= cfg_.capacity)
+    return refusal::overloaded;
+  if (lane_of(lane_for(mode)).members.empty())
+    return refusal::no_connection;
+  return refusal::none;
+}
+
+std::size_t queue_schedule::waiting_count() const {
+  return writers_.waiting.size() + readers_.waiting.size();
+}
+
+ticket queue_schedule::submit(priority prio, access_mode mode, time_point now) {
+  return wait_in_line(lane_for(mode), prio, false, now);
+}
+
+ticket queue_schedule::submit_lease(priority prio, time_point now) {
+  return wait_in_line(lane_for(access_mode::read), prio, true, now);
+}
+
+ticket queue_schedule::wait_in_line(lane_kind kind, priority prio,
+                                    bool is_lease, time_point now) {
+  auto seq = next_seq_++;
+  order_key key{prio.level, prio.niceness, seq};
+  waiting_entry w;
+  w.is_lease = is_lease;
+  if (cfg_.wait_timeout.count() > 0) {
+    w.deadline = now + cfg_.wait_timeout;
+    by_seq_.emplace(seq, timed_entry{kind, key, w.deadline});
+  }
+  lane_of(kind).waiting.emplace(key, w);
+  dispatch(kind, now);
+  return ticket{seq};
+}
+
+/// Takes jobs from the front of the lane: a fair share of what waits among
+/// the lane's connections, up to max_batch, and never past a lease. One
+/// connection taking everything would run in series what its idle
+/// neighbours could run beside it.
+std::vector<std::pair<queue_schedule::order_key, queue_schedule::waiting_entry>>
+queue_schedule::take_batch(lane& ln) {
+  auto connections = std::max<std::size_t>(ln.members.size(), 1);
+  auto share = (ln.waiting.size() + connections - 1) / connections;
+  auto size = std::min(std::max<std::size_t>(share, 1), cfg_.max_batch);
+  std::vector<std::pair<order_key, waiting_entry>> batch;
+  while (!ln.waiting.empty() && batch.size() < size &&
+         !ln.waiting.begin()->second.is_lease) {
+    by_seq_.erase(std::get<2>(ln.waiting.begin()->first));
+    batch.emplace_back(*ln.waiting.begin());
+    ln.waiting.erase(ln.waiting.begin());
+  }
+  return batch;
+}
+
+void queue_schedule::dispatch(lane_kind kind, time_point now) {
+  auto& ln = lane_of(kind);
+  bool writers = kind == lane_kind::writer;
+  if (writers)
+    maybe_overflow();
+  while (!ln.waiting.empty() && !ln.idle.empty()) {
+    auto conn = ln.idle.back();
+    ln.idle.pop_back();
+    idle_marks_.erase(conn); // busy again: its timer is void
+    auto front = ln.waiting.begin();
+    if (front->second.is_lease) {
+      auto lease = ticket{std::get<2>(front->first)};
+      by_seq_.erase(std::get<2>(front->first));
+      ln.waiting.erase(front);
+      leases_.emplace(conn, lease_entry{kind, lease});
+      decisions_.emplace_back(lend{conn, lease});
+      continue;
+    }
+    running_batch batch;
+    batch.lane = kind;
+    batch.jobs = take_batch(ln);
+    batch.seq = next_batch_++;
+    batch.deadline = now + cfg_.run_timeout;
+    run_batch order{conn, {}};
+    for (auto& [key, w] : batch.jobs)
+      order.jobs.emplace_back(ticket{std::get<2>(key)});
+    ++batches_;
+    if (cfg_.run_timeout.count() > 0)
+      running_order_.emplace(batch.seq, conn);
+    in_flight_.emplace(conn, std::move(batch));
+    decisions_.emplace_back(std::move(order));
+    if (writers)
+      maybe_overflow();
+  }
+}
+
+/// Opens an extra writer when work waits, every writer is busy working (none
+/// is waiting to reconnect), and the overflow allows one more.
+void queue_schedule::maybe_overflow() {
+  if (closing_ || !cfg_.can_overflow || writers_.waiting.empty() ||
+      !writers_.idle.empty() || overflow_.size() >= cfg_.max_overflow)
+    return;
+  if (!backoff_.empty())
+    return; // connections fail to open: more of them would not help
+  auto conn = conn_id{next_conn_++};
+  decisions_.emplace_back(open_extra{conn});
+  overflow_.emplace_back(conn);
+  writers_.members.emplace_back(conn);
+  writers_.idle.emplace_back(conn);
+}
+
+/// Puts a batch that never started back in its place in the lane, keeping
+/// its deadline.
+void queue_schedule::put_back(lane_kind kind, running_batch& batch) {
+  auto& ln = lane_of(kind);
+  for (auto& [key, w] : batch.jobs) {
+    if (cfg_.wait_timeout.count() > 0)
+      by_seq_.emplace(std::get<2>(key), timed_entry{kind, key, w.deadline});
+    ln.waiting.emplace(key, w);
+  }
+}
+
+void queue_schedule::fail_waiting(lane& ln, failure why) {
+  if (ln.waiting.empty())
+    return;
+  fail order{{}, why};
+  for (auto& [key, w] : ln.waiting) {
+    by_seq_.erase(std::get<2>(key));
+    order.tickets.emplace_back(ticket{std::get<2>(key)});
+  }
+  ln.waiting.clear();
+  decisions_.emplace_back(std::move(order));
+}
+
+/// A connection free again (its batch answered, its lease ended) takes what
+/// waits; an extra writer with nothing to do starts its idle time.
+void queue_schedule::serve_again(lane_kind kind, conn_id conn, time_point now) {
+  auto& ln = lane_of(kind);
+  ln.idle.emplace_back(conn);
+  if (ln.waiting.empty())
+    close_when_idle(conn);
+  dispatch(kind, now);
+  notify_drained();
+}
+
+bool queue_schedule::is_extra(conn_id conn) const {
+  return contains(overflow_, conn);
+}
+
+/// Closes an extra writer that has nothing to do (as SQLAlchemy's pool does
+/// with overflow connections); false for the regular pool.
+bool queue_schedule::close_if_extra(conn_id conn) {
+  if (!is_extra(conn))
+    return false;
+  erase_all(overflow_, conn);
+  erase_all(writers_.members, conn);
+  erase_all(writers_.idle, conn);
+  idle_marks_.erase(conn);
+  decisions_.emplace_back(close_extra{conn});
+  return true;
+}
+
+/// An extra writer found nothing waiting: it closes after overflow_idle
+/// unless work comes first.
+void queue_schedule::close_when_idle(conn_id conn) {
+  if (!is_extra(conn))
+    return;
+  if (cfg_.overflow_idle.count() == 0) {
+    close_if_extra(conn);
+    return;
+  }
+  auto mark = ++next_mark_;
+  idle_marks_[conn] = mark;
+  decisions_.emplace_back(retire_after{conn, mark, cfg_.overflow_idle});
+}
+
+void queue_schedule::retire(conn_id conn, std::uint64_t mark) {
+  auto i = idle_marks_.find(conn);
+  if (i == idle_marks_.end() || i->second != mark)
+    return; // it worked since
+  close_if_extra(conn);
+  notify_drained();
+}
+
+/// Tries the connection again after its backoff, doubling it each time.
+void queue_schedule::schedule_retry(conn_id conn) {
+  auto i = backoff_.try_emplace(conn, cfg_.reconnect).first;
+  decisions_.emplace_back(retry_after{conn, i->second.next()});
+}
+
+std::optional<queue_schedule::lane_kind>
+queue_schedule::member_lane(conn_id conn) const {
+  if (contains(writers_.members, conn))
+    return lane_kind::writer;
+  if (contains(readers_.members, conn))
+    return lane_kind::reader;
+  return std::nullopt;
+}
+
+bool queue_schedule::is_member(conn_id conn) const {
+  return member_lane(conn).has_value();
+}
+
+bool queue_schedule::is_running(conn_id conn) const {
+  return in_flight_.count(conn) > 0;
+}
+
+void queue_schedule::report(conn_id conn, report_kind kind, time_point now) {
+  auto i = in_flight_.find(conn);
+  if (i == in_flight_.end()) {
+    // Its requesters already had timeout: it serves again, unless it has
+    // left the pool meanwhile.
+    auto ln = member_lane(conn);
+    if (closing_ || !ln)
+      return;
+    overran_.erase(conn);
+    return serve_again(*ln, conn, now);
+  }
+  auto batch = std::move(i->second);
+  running_order_.erase(batch.seq);
+  in_flight_.erase(i);
+  if (kind == report_kind::not_opened_for_now && !closing_) {
+    put_back(batch.lane, batch);
+    if (!close_if_extra(conn)) // only the pool keeps trying
+      schedule_retry(conn);
+    dispatch(batch.lane, now);
+    return notify_drained();
+  }
+  answer done;
+  for (auto& [key, w] : batch.jobs)
+    done.jobs.emplace_back(ticket{std::get<2>(key)});
+  decisions_.emplace_back(std::move(done));
+  if (kind != report_kind::finished)
+    fail_waiting(lane_of(batch.lane), failure::refused);
+  serve_again(batch.lane, conn, now);
+}
+
+void queue_schedule::connection_down(conn_id conn) {
+  if (auto i = in_flight_.find(conn); i != in_flight_.end()) {
+    fail order{{}, failure::connection_lost};
+    for (auto& [key, w] : i->second.jobs)
+      order.tickets.emplace_back(ticket{std::get<2>(key)});
+    running_order_.erase(i->second.seq);
+    in_flight_.erase(i);
+    decisions_.emplace_back(std::move(order));
+  }
+  if (auto i = leases_.find(conn); i != leases_.end()) {
+    decisions_.emplace_back(forget{i->second.lease});
+    leases_.erase(i); // its lessee learns from its own requests
+  }
+  // A backoff left behind would stop extra writers for good.
+  backoff_.erase(conn);
+  idle_marks_.erase(conn);
+  overran_.erase(conn);
+  for (auto kind : {lane_kind::writer, lane_kind::reader}) {
+    auto& ln = lane_of(kind);
+    if (!contains(ln.members, conn))
+      continue;
+    erase_all(ln.members, conn);
+    erase_all(overflow_, conn);
+    erase_all(ln.idle, conn);
+    if (ln.members.empty())
+      fail_waiting(ln, failure::connection_lost);
+  }
+  notify_drained();
+}
+
+/// A lease ended: the connection serves the queue again.
+void queue_schedule::end_lease(conn_id conn, time_point now) {
+  auto i = leases_.find(conn);
+  if (i == leases_.end())
+    return;
+  auto entry = i->second;
+  leases_.erase(i);
+  decisions_.emplace_back(forget{entry.lease});
+  if (!closing_)
+    serve_again(entry.lane, conn, now);
+}
+
+void queue_schedule::release(conn_id conn, time_point now) {
+  end_lease(conn, now);
+}
+
+/// Drops the leases still waiting first: a connection lent to one of them
+/// would never come back.
+void queue_schedule::lessee_gone(const std::vector<ticket>& leases,
+                                 time_point now) {
+  for (auto kind : {lane_kind::writer, lane_kind::reader}) {
+    auto& ln = lane_of(kind);
+    for (auto i = ln.waiting.begin(); i != ln.waiting.end();) {
+      auto t = ticket{std::get<2>(i->first)};
+      if (i->second.is_lease && contains(leases, t)) {
+        by_seq_.erase(std::get<2>(i->first));
+        decisions_.emplace_back(forget{t});
+        i = ln.waiting.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+  notify_drained();
+  std::vector<conn_id> lent;
+  for (auto& [conn, entry] : leases_)
+    if (contains(leases, entry.lease))
+      lent.emplace_back(conn);
+  for (auto conn : lent)
+    end_lease(conn, now);
+}
+
+bool queue_schedule::may_reconnect(conn_id conn) const {
+  return !closing_ && is_member(conn);
+}
+
+void queue_schedule::reconnected(conn_id conn, time_point now) {
+  backoff_.erase(conn);
+  auto ln = member_lane(conn);
+  if (ln && !closing_) {
+    lane_of(*ln).idle.emplace_back(conn);
+    dispatch(*ln, now);
+  }
+}
+
+/// A refusal for good ends the retries: what waits for the lane would meet
+/// the same refusal, so it gets it now; later work tries the connection
+/// again.
+void queue_schedule::reconnect_failed(conn_id conn, bool retryable,
+                                      time_point now) {
+  auto ln = member_lane(conn);
+  if (!ln || closing_)
+    return;
+  if (retryable)
+    return schedule_retry(conn);
+  backoff_.erase(conn);
+  fail_waiting(lane_of(*ln), failure::refused);
+  serve_again(*ln, conn, now);
+}
+
+void queue_schedule::expire(time_point now) {
+  fail order{{}, failure::waited_too_long};
+  while (!by_seq_.empty() && by_seq_.begin()->second.deadline <= now) {
+    auto entry = by_seq_.begin()->second;
+    by_seq_.erase(by_seq_.begin());
+    lane_of(entry.lane).waiting.erase(entry.key);
+    order.tickets.emplace_back(ticket{std::get<2>(entry.key)});
+  }
+  if (order.tickets.empty())
+    return;
+  decisions_.emplace_back(std::move(order));
+  notify_drained();
+}
+
+void queue_schedule::overrun(time_point now) {
+  auto failed = false;
+  while (!running_order_.empty()) {
+    auto conn = running_order_.begin()->second;
+    auto i = in_flight_.find(conn);
+    if (i->second.deadline > now)
+      break;
+    fail order{{}, failure::overran};
+    for (auto& [key, w] : i->second.jobs)
+      order.tickets.emplace_back(ticket{std::get<2>(key)});
+    decisions_.emplace_back(std::move(order));
+    running_order_.erase(running_order_.begin());
+    in_flight_.erase(i);
+    overran_.insert(conn); // busy until it answers
+    failed = true;
+  }
+  if (failed)
+    notify_drained();
+}
+
+std::vector<conn_id> queue_schedule::close() {
+  closing_ = true;
+  fail_waiting(writers_, failure::shutting_down);
+  fail_waiting(readers_, failure::shutting_down);
+  auto all = writers_.members;
+  all.insert(all.end(), readers_.members.begin(), readers_.members.end());
+  return all;
+}
+
+bool queue_schedule::drained_now() const {
+  return waiting_count() == 0 && in_flight_.empty();
+}
+
+void queue_schedule::notify_drained() {
+  if (drained_now())
+    decisions_.emplace_back(drained{});
+}
+
+std::vector<queue_schedule::decision> queue_schedule::take_decisions() {
+  return std::exchange(decisions_, {});
+}
+
+std::optional<queue_schedule::time_point>
+queue_schedule::next_wait_deadline() const {
+  if (by_seq_.empty())
+    return std::nullopt;
+  return by_seq_.begin()->second.deadline;
+}
+
+std::optional<queue_schedule::time_point>
+queue_schedule::next_run_deadline() const {
+  if (running_order_.empty())
+    return std::nullopt;
+  return in_flight_.at(running_order_.begin()->second).deadline;
+}
+
+} // namespace sasync::detail
