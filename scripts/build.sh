@@ -4,6 +4,9 @@
 # build-tsan/ with --thread (ThreadSanitizer, against a CAF built with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits in every clone, wherever it is: paths relative to the
+# checkout, and the object not tied to the folder it was built in.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 dir=build
 flags=()
 case ${1:-} in

@@ -7,6 +7,9 @@
 #   bash scripts/fuzz.sh [SECONDS=30]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache hits in every clone, wherever it is: paths relative to the
+# checkout, and the object not tied to the folder it was built in.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 seconds=${1:-30}
 dir=build-fuzz
 if [[ ! -f $dir/build.ninja ]]; then

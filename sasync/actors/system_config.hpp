@@ -68,12 +68,13 @@ struct system_config : caf::actor_system_config {
   std::string unknown_option() const;
 
   /// Ranges beyond the options' types that parse_checked() enforces.
-  std::vector<option_bounds> bounds{{"sasync.pool-size", 1, 1000},
-                                    {"sasync.max-overflow", 0, 10'000},
-                                    {"sasync.pool-timeout", 0.001, 86'400},
-                                    {"sasync.run-timeout", 0.001, 86'400},
-                                    {"sasync.queue-capacity", 1, 1e12},
-                                    {"sasync.dict-cache-capacity", 1, 1e12}};
+  std::vector<option_bounds> bounds{
+      {"sasync.pool-size", 1, engine_config::pool_size_limit},
+      {"sasync.max-overflow", 0, engine_config::max_overflow_limit},
+      {"sasync.pool-timeout", 0.001, 86'400},
+      {"sasync.run-timeout", 0.001, 86'400},
+      {"sasync.queue-capacity", 1, 1e12},
+      {"sasync.dict-cache-capacity", 1, 1e12}};
 
   /// What load_guarded_middleman() lets peers send.
   wire_limits wire;

@@ -375,9 +375,9 @@ void engine_config::set_option(std::string_view name, std::string_view text) {
   if (sqlite_only && dialect != dialect_kind::sqlite)
     throw_invalid("option '" + std::string{name} + "' is for SQLite only");
   if (key == "pool_size")
-    pool_size = parse_count(name, text, 1, 1000);
+    pool_size = parse_count(name, text, 1, pool_size_limit);
   else if (key == "max_overflow")
-    max_overflow = parse_count(name, text, 0, 10'000);
+    max_overflow = parse_count(name, text, 0, max_overflow_limit);
   else if (key == "pool_timeout")
     pool_timeout = parse_seconds(name, text);
   else if (key == "run_timeout")

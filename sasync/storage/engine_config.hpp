@@ -57,6 +57,9 @@ struct engine_config {
   // -- pool (sAsync's engine keywords) -------------------------------------
   std::size_t pool_size = 5;
   std::size_t max_overflow = 10;
+  /// The largest values set_option() and sasyncd's config accept.
+  static constexpr std::size_t pool_size_limit = 1000;
+  static constexpr std::size_t max_overflow_limit = 10'000;
   std::chrono::milliseconds pool_timeout{30'000};
   /// How long a transaction may run before its requesters get timeout (the
   /// work may still commit): a server that stops answering must not keep
