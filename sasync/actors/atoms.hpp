@@ -50,4 +50,11 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
 using execute_atom = caf::atom_constant<caf::atom("execute")>;
 
+// The dict's mapping operations (Python's dict).
+using contains_atom = caf::atom_constant<caf::atom("contains")>;
+using size_atom = caf::atom_constant<caf::atom("size")>;
+using pop_atom = caf::atom_constant<caf::atom("pop")>;
+using setdefault_atom = caf::atom_constant<caf::atom("setdefault")>;
+using update_atom = caf::atom_constant<caf::atom("update")>;
+
 } // namespace sasync

@@ -108,7 +108,8 @@ caf::behavior answers_of_node(stand_in_ptr self, std::uint64_t id) {
                  broker_status, caf::optional<stored_value>, bool,
                  std::uint64_t, std::vector<std::string>,
                  std::map<std::string, stored_value>, row_batch,
-                 std::vector<value>, insert_progress>(self, id);
+                 std::vector<value>, insert_progress, stored_value,
+                 dict_status>(self, id);
 }
 
 /// Fails every request still waiting with unreachable, then quits.

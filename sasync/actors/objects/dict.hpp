@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sasync/actors/atoms.hpp"
+#include "sasync/actors/objects/dict_status.hpp"
 #include "sasync/storage/stored_value.hpp"
 
 #include <caf/fwd.hpp>
@@ -10,6 +11,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,6 +36,29 @@ namespace sasync {
 /// flush() -> void                 answers when every earlier write has
 ///                                 committed, or with the error of one that
 ///                                 failed (it is tried again; see README)
+/// contains(name) -> bool         whether `name` holds a value, like get
+/// get(name, default) -> value     the value, or `default` when missing
+/// size() -> uint64                how many names hold a value, writes not
+///                                 yet committed included
+/// clear() -> uint64               removes every name of the group (written
+///                                 behind, like delete); how many held a
+///                                 value. Later requests see the group
+///                                 empty but for their own writes
+/// pop(name) -> value              the value, and removes it (written
+///                                 behind); missing when there is none,
+///                                 and nothing changes
+/// pop(name, default) -> value     the same, but `default` when missing
+/// setdefault(name, default) -> value
+///                                 the value; when missing, stores
+///                                 `default` (written behind) and answers it
+/// update(map<name, value>) -> void
+///                                 a set of each, all checked first: one
+///                                 bad name or value refuses them all
+/// status() -> dict_status         whether the cache holds the whole group,
+///                                 how many names it holds, how many writes
+///                                 wait to commit
+/// Each of them keeps the order of the requests on a name, like set and
+/// delete: a request sees every earlier one and none that came later.
 /// At shutdown the broker closes it: it flushes, then quits
 /// (detail/dict_impl.hpp).
 /// The dict owns its group while it lives: writes to the same group through
@@ -45,6 +70,17 @@ using dict = caf::typed_actor<
     caf::replies_to<names_atom>::with<std::vector<std::string>>,
     caf::replies_to<load_atom>::with<std::map<std::string, stored_value>>,
     caf::replies_to<preload_atom>::with<void>,
-    caf::replies_to<flush_atom>::with<void>>;
+    caf::replies_to<flush_atom>::with<void>,
+    caf::replies_to<contains_atom, std::string>::with<bool>,
+    caf::replies_to<get_atom, std::string, stored_value>::with<stored_value>,
+    caf::replies_to<size_atom>::with<std::uint64_t>,
+    caf::replies_to<clear_atom>::with<std::uint64_t>,
+    caf::replies_to<pop_atom, std::string>::with<stored_value>,
+    caf::replies_to<pop_atom, std::string, stored_value>::with<stored_value>,
+    caf::replies_to<setdefault_atom, std::string,
+                    stored_value>::with<stored_value>,
+    caf::replies_to<update_atom,
+                    std::map<std::string, stored_value>>::with<void>,
+    caf::replies_to<status_atom>::with<dict_status>>;
 
 } // namespace sasync

@@ -30,6 +30,10 @@ std::optional<dict_cache::entry> dict_cache::find(const std::string& name) {
 }
 
 dict_cache::entry dict_cache::read(const std::string& name, entry found) {
+  if (complete_) {
+    auto i = entries_.find(name);
+    return i == entries_.end() ? found : i->second;
+  }
   auto x = entries_.emplace(name, std::move(found)).first->second;
   touch(name);
   return x;
@@ -43,6 +47,40 @@ dict_cache::merged(std::map<std::string, stored_value> stored) const {
     else
       stored.erase(name);
   return stored;
+}
+
+std::size_t
+dict_cache::merged_size(const std::vector<std::string>& stored) const {
+  std::size_t n = 0;
+  for (auto& name : stored)
+    if (entries_.count(name) == 0)
+      ++n;
+  for (auto& kvp : entries_)
+    if (kvp.second)
+      ++n;
+  return n;
+}
+
+std::map<std::string, dict_cache::entry> dict_cache::clear() {
+  auto had = std::move(entries_);
+  entries_.clear();
+  clean_ = recent_names{};
+  complete_ = true;
+  hold();
+  return had;
+}
+
+void dict_cache::abandon_clear() {
+  if (holds_ > 0 && --holds_ == 0) {
+    if (complete_)
+      stop_complete();
+    trim();
+  }
+}
+
+void dict_cache::release() {
+  if (holds_ > 0 && --holds_ == 0)
+    trim();
 }
 
 void dict_cache::preload(std::map<std::string, stored_value> stored) {
@@ -72,7 +110,7 @@ void dict_cache::touch(const std::string& name) {
 
 /// Drops the least recently used written entries beyond the bound.
 void dict_cache::trim() {
-  while (entries_.size() > capacity_ && !clean_.empty()) {
+  while (holds_ == 0 && entries_.size() > capacity_ && !clean_.empty()) {
     if (complete_)
       stop_complete();
     entries_.erase(clean_.take_oldest());

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace sasync::detail {
 
@@ -34,8 +35,30 @@ public:
   std::optional<entry> find(const std::string& name);
 
   /// Takes what a read of `name` found, unless a write since the read began
-  /// is newer; the entry that holds now.
+  /// is newer; the entry that holds now. A complete cache knows better than
+  /// any read and keeps what it has (a read that began before the cache
+  /// became complete gets what it found).
   entry read(const std::string& name, entry found);
+
+  /// How many of the group's names hold a value: `stored` (the database's
+  /// names) with the cache's newer writes applied.
+  std::size_t merged_size(const std::vector<std::string>& stored) const;
+
+  /// Forgets every entry and holds the group as empty (complete, and held
+  /// until release() or abandon_clear()); the entries it had.
+  std::map<std::string, entry> clear();
+
+  /// A clear that could not learn the database's names: releases its hold
+  /// and, with no other hold, stops taking the cache as the whole group.
+  void abandon_clear();
+
+  /// While held, no entry goes: a complete cache stays complete whatever its
+  /// size. Holds nest.
+  void hold() noexcept { ++holds_; }
+  void release();
+
+  /// How many names the cache knows, with a value or as missing.
+  std::size_t size() const noexcept { return entries_.size(); }
 
   /// The group's stored names and values with the cache's newer writes
   /// applied.
@@ -62,6 +85,7 @@ private:
   /// The other entries, the least recently used first.
   recent_names clean_;
   bool complete_ = false;
+  std::size_t holds_ = 0;
 };
 
 } // namespace sasync::detail
