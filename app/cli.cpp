@@ -154,6 +154,10 @@ public:
     return require(sasync::array_of(self_, db_, group, timeout_));
   }
 
+  dict dict_of(std::int64_t group) {
+    return require(sasync::dict_of(self_, db_, group, timeout_));
+  }
+
 private:
   caf::actor_system& sys_;
   caf::scoped_actor self_;
@@ -682,6 +686,63 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
                 << '\n';
     });
   }
+  auto dict_cmd = app.add_subcommand(
+      "dict", "the group through its dict (writes committed before exit 0)");
+  dict_cmd->require_subcommand(1);
+  {
+    auto contains = dict_cmd->add_subcommand(
+        "contains", "print true if NAME holds a value, else false (exit 3)");
+    add_group(contains);
+    contains->add_option("NAME", o.name)->required();
+    on(contains, [](session& s, const options& o) {
+      auto store = s.dict_of(o.group);
+      auto found =
+          s.require(sasync::contains(s.self(), store, o.name, s.timeout()));
+      std::cout << (found ? "true" : "false") << '\n';
+      if (!found)
+        throw failure{missing, "no item '" + cli::escape(o.name) +
+                                   "' in group " + std::to_string(o.group)};
+    });
+    auto size = dict_cmd->add_subcommand("size", "print how many names hold "
+                                                 "a value");
+    add_group(size);
+    on(size, [](session& s, const options& o) {
+      auto store = s.dict_of(o.group);
+      std::cout << s.require(sasync::size(s.self(), store, s.timeout()))
+                << '\n';
+    });
+    auto clear = dict_cmd->add_subcommand("clear", "delete every name; "
+                                                   "prints how many");
+    add_group(clear);
+    on(clear, [](session& s, const options& o) {
+      auto store = s.dict_of(o.group);
+      auto n = s.require(sasync::clear(s.self(), store, s.timeout()));
+      s.require(sasync::flush(s.self(), store, s.timeout()));
+      std::cout << n << '\n';
+    });
+    auto pop = dict_cmd->add_subcommand("pop", "print NAME's value and "
+                                               "delete it (exit 3 if "
+                                               "missing)");
+    add_group(pop);
+    pop->add_option("NAME", o.name)->required();
+    on(pop, [](session& s, const options& o) {
+      auto store = s.dict_of(o.group);
+      auto value = sasync::pop<stored_value>(s.self(), store, o.name,
+                                             s.timeout());
+      if (!value && is(value.error(), errc::missing))
+        throw failure{missing, "no item '" + cli::escape(o.name) +
+                                   "' in group " + std::to_string(o.group)};
+      auto x = s.require(std::move(value));
+      s.require(sasync::flush(s.self(), store, s.timeout()));
+      try {
+        std::cout << cli::shown(x) << '\n';
+      } catch (const storage_failure& f) {
+        throw failure{database, "item '" + cli::escape(o.name) +
+                                    "' in group " + std::to_string(o.group) +
+                                    ": " + f.what()};
+      }
+    });
+  }
   auto sql_cmd = app.add_subcommand(
       "sql", "rows as TSV with a header line, streamed; whole and decimal "
              "numbers among the PARAMs bind as numbers");
@@ -710,7 +771,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     leaf = leaf->get_subcommands().front();
   auto& name = leaf->get_name();
   inv.writes = name == "set" || name == "delete" || name == "load" ||
-               name == "clear" || (name == "sql" && !only_reads(o.text));
+               name == "clear" || name == "pop" || (name == "sql" && !only_reads(o.text));
   return std::nullopt;
 }
 

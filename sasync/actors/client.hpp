@@ -356,4 +356,252 @@ void clear(Self* self, const array& cells, OnResult on_result,
                     clear_atom::value);
 }
 
+// -- the dict's mapping operations (scoped and event-based) ------------------
+// Values are T, encoded and decoded here as for set and get; missing,
+// type_mismatch and the other errors come as for get.
+
+/// Whether `name` holds a value.
+inline caf::expected<bool> contains(caf::scoped_actor& self, const dict& store,
+                                    const std::string& name,
+                                    client_timeout timeout = {}) {
+  return detail::call<bool>(self, store, timeout,
+                            detail::gone_means::shut_down,
+                            contains_atom::value, name);
+}
+
+/// How many names hold a value, writes not yet committed included.
+inline caf::expected<std::uint64_t>
+size(caf::scoped_actor& self, const dict& store, client_timeout timeout = {}) {
+  return detail::call<std::uint64_t>(self, store, timeout,
+                                     detail::gone_means::shut_down,
+                                     size_atom::value);
+}
+
+/// Removes every name of the group (written behind); how many held a value.
+inline caf::expected<std::uint64_t>
+clear(caf::scoped_actor& self, const dict& store, client_timeout timeout = {}) {
+  return detail::call<std::uint64_t>(self, store, timeout,
+                                     detail::gone_means::shut_down,
+                                     clear_atom::value);
+}
+
+/// Whether the cache holds the whole group, how many names it holds and
+/// how many writes wait to commit.
+inline caf::expected<dict_status> status(caf::scoped_actor& self,
+                                         const dict& store,
+                                         client_timeout timeout = {}) {
+  return detail::call<dict_status>(self, store, timeout,
+                                   detail::gone_means::shut_down,
+                                   status_atom::value);
+}
+
+namespace detail {
+
+/// Decodes a value the dict answered.
+template <class T> caf::expected<T> try_decode_one(stored_value x) {
+  if constexpr (std::is_same_v<T, stored_value>)
+    return x;
+  try {
+    return decode<T>(x);
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+}
+
+template <class T>
+caf::expected<T> decoded_one(caf::expected<stored_value> x) {
+  if (!x)
+    return x.error();
+  return try_decode_one<T>(std::move(*x));
+}
+
+/// A handler for a value the dict answered that passes on the decoded T.
+template <class T, class OnResult, class OnError>
+auto decoding_one(OnResult on_result, OnError on_error) {
+  return [on_result, on_error](stored_value& x) mutable {
+    auto decoded = try_decode_one<T>(std::move(x));
+    if (decoded)
+      on_result(std::move(*decoded));
+    else
+      on_error(decoded.error());
+  };
+}
+
+template <class T>
+caf::expected<std::map<std::string, stored_value>>
+try_encode_all(const std::map<std::string, T>& xs) {
+  if constexpr (std::is_same_v<T, stored_value>)
+    return xs;
+  std::map<std::string, stored_value> out;
+  for (auto& [name, x] : xs) {
+    auto encoded = try_encode(x);
+    if (!encoded)
+      return encoded.error();
+    out.emplace(name, std::move(*encoded));
+  }
+  return out;
+}
+
+} // namespace detail
+
+/// The T under `name`, or `fallback` when it is missing.
+template <class T>
+caf::expected<T> get(caf::scoped_actor& self, const dict& store,
+                     const std::string& name, const T& fallback,
+                     client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(fallback);
+  if (!encoded)
+    return encoded.error();
+  return detail::decoded_one<T>(detail::call<stored_value>(
+      self, store, timeout, detail::gone_means::shut_down, get_atom::value,
+      name, std::move(*encoded)));
+}
+
+/// Removes `name` and answers its T; missing (and nothing changes) when it
+/// holds no value.
+template <class T>
+caf::expected<T> pop(caf::scoped_actor& self, const dict& store,
+                     const std::string& name, client_timeout timeout = {}) {
+  return detail::decoded_one<T>(detail::call<stored_value>(
+      self, store, timeout, detail::gone_means::shut_down, pop_atom::value,
+      name));
+}
+
+/// The same, answering `fallback` when `name` holds no value.
+template <class T>
+caf::expected<T> pop(caf::scoped_actor& self, const dict& store,
+                     const std::string& name, const T& fallback,
+                     client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(fallback);
+  if (!encoded)
+    return encoded.error();
+  return detail::decoded_one<T>(detail::call<stored_value>(
+      self, store, timeout, detail::gone_means::shut_down, pop_atom::value,
+      name, std::move(*encoded)));
+}
+
+/// The T under `name`; when it holds none, stores `fallback` (written
+/// behind) and answers it.
+template <class T>
+caf::expected<T> setdefault(caf::scoped_actor& self, const dict& store,
+                            const std::string& name, const T& fallback,
+                            client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(fallback);
+  if (!encoded)
+    return encoded.error();
+  return detail::decoded_one<T>(detail::call<stored_value>(
+      self, store, timeout, detail::gone_means::shut_down,
+      setdefault_atom::value, name, std::move(*encoded)));
+}
+
+/// Sets every name to its T at once (written behind, like set); one bad
+/// name or value refuses them all.
+template <class T>
+caf::expected<void> update(caf::scoped_actor& self, const dict& store,
+                           const std::map<std::string, T>& xs,
+                           client_timeout timeout = {}) {
+  auto encoded = detail::try_encode_all(xs);
+  if (!encoded)
+    return encoded.error();
+  return detail::call<void>(self, store, timeout, detail::gone_means::shut_down,
+                            update_atom::value, std::move(*encoded));
+}
+
+/// `on_result(bool)`.
+template <class Self, class OnResult, class OnError>
+void contains(Self* self, const dict& store, const std::string& name,
+              OnResult on_result, OnError on_error,
+              client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    contains_atom::value, name);
+}
+
+/// `on_result(std::uint64_t)`.
+template <class Self, class OnResult, class OnError>
+void size(Self* self, const dict& store, OnResult on_result, OnError on_error,
+          client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    size_atom::value);
+}
+
+/// `on_result(std::uint64_t)`: how many names held a value.
+template <class Self, class OnResult, class OnError>
+void clear(Self* self, const dict& store, OnResult on_result,
+           OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    clear_atom::value);
+}
+
+/// `on_result(dict_status&)`.
+template <class Self, class OnResult, class OnError>
+void status(Self* self, const dict& store, OnResult on_result,
+            OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    status_atom::value);
+}
+
+/// `on_result(T)`: the value, or `fallback`.
+template <class T, class Self, class OnResult, class OnError>
+void get(Self* self, const dict& store, const std::string& name,
+         const T& fallback, OnResult on_result, OnError on_error,
+         client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(fallback);
+  if (!encoded)
+    return on_error(encoded.error());
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    detail::decoding_one<T>(on_result, on_error), on_error,
+                    get_atom::value, name, std::move(*encoded));
+}
+
+/// `on_result(T)`: the value removed; on_error gets missing.
+template <class T, class Self, class OnResult, class OnError>
+void pop(Self* self, const dict& store, const std::string& name,
+         OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    detail::decoding_one<T>(on_result, on_error), on_error,
+                    pop_atom::value, name);
+}
+
+/// `on_result(T)`: the value removed, or `fallback`.
+template <class T, class Self, class OnResult, class OnError>
+void pop(Self* self, const dict& store, const std::string& name,
+         const T& fallback, OnResult on_result, OnError on_error,
+         client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(fallback);
+  if (!encoded)
+    return on_error(encoded.error());
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    detail::decoding_one<T>(on_result, on_error), on_error,
+                    pop_atom::value, name, std::move(*encoded));
+}
+
+/// `on_result(T)`: the value, or `fallback` once stored.
+template <class T, class Self, class OnResult, class OnError>
+void setdefault(Self* self, const dict& store, const std::string& name,
+                const T& fallback, OnResult on_result, OnError on_error,
+                client_timeout timeout = {}) {
+  auto encoded = detail::try_encode(fallback);
+  if (!encoded)
+    return on_error(encoded.error());
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    detail::decoding_one<T>(on_result, on_error), on_error,
+                    setdefault_atom::value, name, std::move(*encoded));
+}
+
+/// `on_done()` once every set is acknowledged.
+template <class T, class Self, class OnDone, class OnError>
+void update(Self* self, const dict& store, const std::map<std::string, T>& xs,
+            OnDone on_done, OnError on_error, client_timeout timeout = {}) {
+  auto encoded = detail::try_encode_all(xs);
+  if (!encoded)
+    return on_error(encoded.error());
+  detail::call_then(self, store, timeout, detail::gone_means::shut_down,
+                    std::move(on_done), std::move(on_error),
+                    update_atom::value, std::move(*encoded));
+}
+
 } // namespace sasync
