@@ -1042,4 +1042,261 @@ CAF_TEST(a_dropped_object_table_comes_back_on_the_next_operation) {
   CAF_CHECK(shutdown(db));
 }
 
+// -- the dict's mapping operations -------------------------------------------
+
+CAF_TEST(dict_contains_says_whether_a_name_holds_a_value) {
+  auto db = start();
+  auto store = require(items_of(self, db, 50, limit));
+  CAF_REQUIRE(set(self, store, "stored", std::string{"in the database"}, limit));
+  auto cache = require(dict_of(self, db, 50, limit));
+  CAF_REQUIRE(set(self, cache, "cached", std::string{"x"}, limit));
+  CAF_CHECK(contains(self, cache, "stored", limit) == true);
+  CAF_CHECK(contains(self, cache, "cached", limit) == true);
+  CAF_CHECK(contains(self, cache, "absent", limit) == false);
+  CAF_REQUIRE(erase(self, cache, {"cached"}, limit));
+  CAF_CHECK(contains(self, cache, "cached", limit) == false);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_get_with_a_default_answers_the_default_only_when_missing) {
+  auto db = start();
+  auto cache = require(dict_of(self, db, 51, limit));
+  CAF_REQUIRE(set(self, cache, "a", std::string{"ay"}, limit));
+  CAF_CHECK(get(self, cache, "a", std::string{"fallback"}, limit) ==
+            std::string{"ay"});
+  CAF_CHECK(get(self, cache, "b", std::string{"fallback"}, limit) ==
+            std::string{"fallback"});
+  // Answering the default stores nothing.
+  CAF_CHECK(contains(self, cache, "b", limit) == false);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_size_counts_stored_names_and_writes_not_yet_committed) {
+  auto db = start();
+  auto store = require(items_of(self, db, 52, limit));
+  CAF_REQUIRE(set(self, store, "x", std::int64_t{1}, limit));
+  CAF_REQUIRE(set(self, store, "y", std::int64_t{2}, limit));
+  auto cache = require(dict_of(self, db, 52, limit));
+  CAF_REQUIRE(set(self, cache, "z", std::int64_t{3}, limit));
+  CAF_REQUIRE(set(self, cache, "y", std::int64_t{4}, limit));
+  CAF_REQUIRE(erase(self, cache, {"x"}, limit));
+  CAF_CHECK(size(self, cache, limit) == std::uint64_t{2});
+  CAF_REQUIRE(preload(self, cache, limit));
+  CAF_CHECK(size(self, cache, limit) == std::uint64_t{2});
+  CAF_REQUIRE(flush(self, cache, limit));
+  CAF_CHECK_EQUAL(stored_in<std::int64_t>(db, 52).size(), 2u);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_clear_removes_every_name_and_a_fresh_dict_sees_none) {
+  auto db = start();
+  auto store = require(items_of(self, db, 53, limit));
+  for (auto name : {"a", "b", "c"})
+    CAF_REQUIRE(set(self, store, name, std::string{name}, limit));
+  auto cache = require(dict_of(self, db, 53, limit));
+  auto a = get<std::string>(self, cache, "a", limit); // cached now
+  CAF_REQUIRE(a && *a);
+  CAF_REQUIRE(set(self, cache, "d", std::string{"only in the dict"}, limit));
+  CAF_REQUIRE(erase(self, cache, {"b"}, limit));
+  CAF_CHECK(clear(self, cache, limit) == std::uint64_t{3}); // a, c, d
+  CAF_CHECK(size(self, cache, limit) == std::uint64_t{0});
+  CAF_CHECK(contains(self, cache, "c", limit) == false);
+  CAF_CHECK(clear(self, cache, limit) == std::uint64_t{0});
+  CAF_REQUIRE(flush(self, cache, limit));
+  CAF_CHECK(stored_in<std::string>(db, 53).empty());
+  CAF_REQUIRE(shutdown(db));
+  auto again = start();
+  auto fresh = require(dict_of(self, again, 53, limit));
+  CAF_CHECK(size(self, fresh, limit) == std::uint64_t{0});
+  CAF_CHECK(names(self, fresh, limit) == std::vector<std::string>{});
+  CAF_CHECK(shutdown(again));
+}
+
+CAF_TEST(dict_clear_keeps_what_is_written_after_it) {
+  auto db = start();
+  auto store = require(items_of(self, db, 54, limit));
+  CAF_REQUIRE(set(self, store, "old", std::string{"old"}, limit));
+  auto cache = require(dict_of(self, db, 54, limit));
+  // Sent together: the set after the clear is newer than it.
+  auto cleared = self->request(cache, bound, clear_atom::value);
+  auto written = self->request(cache, bound, set_atom::value,
+                               std::string{"new"}, encode(std::string{"new"}));
+  std::uint64_t n = 99;
+  cleared.receive([&](std::uint64_t x) { n = x; },
+                  [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  written.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(n, 1u);
+  CAF_REQUIRE(flush(self, cache, limit));
+  auto stored = stored_in<std::string>(db, 54);
+  CAF_CHECK(stored == (std::map<std::string, std::string>{{"new", "new"}}));
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_pop_of_a_missing_name_fails_with_missing_and_changes_nothing) {
+  auto db = start();
+  auto cache = require(dict_of(self, db, 55, limit));
+  CAF_REQUIRE(set(self, cache, "a", std::string{"ay"}, limit));
+  auto popped = pop<std::string>(self, cache, "b", limit);
+  CAF_REQUIRE(!popped);
+  CAF_CHECK(is(popped.error(), errc::missing));
+  CAF_CHECK(size(self, cache, limit) == std::uint64_t{1});
+  CAF_REQUIRE(flush(self, cache, limit));
+  CAF_CHECK(stored_in<std::string>(db, 55) ==
+            (std::map<std::string, std::string>{{"a", "ay"}}));
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_pop_answers_the_value_and_removes_it) {
+  auto db = start();
+  auto store = require(items_of(self, db, 56, limit));
+  CAF_REQUIRE(set(self, store, "stored", std::string{"s"}, limit));
+  auto cache = require(dict_of(self, db, 56, limit));
+  CAF_REQUIRE(set(self, cache, "cached", std::string{"c"}, limit));
+  CAF_CHECK(pop<std::string>(self, cache, "stored", limit) == std::string{"s"});
+  CAF_CHECK(pop<std::string>(self, cache, "cached", limit) == std::string{"c"});
+  CAF_CHECK(contains(self, cache, "stored", limit) == false);
+  CAF_CHECK(pop(self, cache, "stored", std::string{"gone"}, limit) ==
+            std::string{"gone"});
+  CAF_REQUIRE(flush(self, cache, limit));
+  CAF_CHECK(stored_in<std::string>(db, 56).empty());
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_requests_on_a_name_it_must_read_keep_their_order) {
+  auto db = start();
+  auto store = require(items_of(self, db, 57, limit));
+  CAF_REQUIRE(set(self, store, "k", std::string{"old"}, limit));
+  CAF_REQUIRE(set(self, store, "j", std::string{"jay"}, limit));
+  auto cache = require(dict_of(self, db, 57, limit));
+  // All sent before the first answer: "k" and "j" are read from the
+  // database while the later requests wait their turn.
+  auto first_pop = self->request(cache, bound, pop_atom::value, std::string{"k"});
+  auto second_pop = self->request(cache, bound, pop_atom::value, std::string{"k"});
+  auto kept = self->request(cache, bound, setdefault_atom::value,
+                            std::string{"k"}, encode(std::string{"default"}));
+  auto got = self->request(cache, bound, get_atom::value, std::string{"k"});
+  auto j_pop = self->request(cache, bound, pop_atom::value, std::string{"j"});
+  auto j_set = self->request(cache, bound, set_atom::value, std::string{"j"},
+                             encode(std::string{"newer"}));
+  auto j_get = self->request(cache, bound, get_atom::value, std::string{"j"});
+  auto text = [&](auto& answer) {
+    std::string out;
+    answer.receive([&](stored_value& x) { out = decode<std::string>(x); },
+                   [&](caf::error& e) { out = sys.render(e); });
+    return out;
+  };
+  auto found = [&](auto& answer) {
+    std::string out;
+    answer.receive(
+        [&](caf::optional<stored_value>& x) {
+          out = x ? decode<std::string>(*x) : "none";
+        },
+        [&](caf::error& e) { out = sys.render(e); });
+    return out;
+  };
+  CAF_CHECK_EQUAL(text(first_pop), "old");
+  CAF_CHECK_NOT_EQUAL(text(second_pop).find("missing"), std::string::npos);
+  CAF_CHECK_EQUAL(text(kept), "default");
+  CAF_CHECK_EQUAL(found(got), "default");
+  CAF_CHECK_EQUAL(text(j_pop), "jay");
+  j_set.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(found(j_get), "newer");
+  CAF_REQUIRE(flush(self, cache, limit));
+  CAF_CHECK(stored_in<std::string>(db, 57) ==
+            (std::map<std::string, std::string>{{"j", "newer"},
+                                                {"k", "default"}}));
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_setdefault_stores_the_default_only_when_missing) {
+  auto db = start();
+  auto store = require(items_of(self, db, 58, limit));
+  CAF_REQUIRE(set(self, store, "stored", std::int64_t{7}, limit));
+  auto cache = require(dict_of(self, db, 58, limit));
+  CAF_CHECK(setdefault(self, cache, "stored", std::int64_t{1}, limit) ==
+            std::int64_t{7});
+  CAF_CHECK(setdefault(self, cache, "new", std::int64_t{2}, limit) ==
+            std::int64_t{2});
+  CAF_CHECK(setdefault(self, cache, "new", std::int64_t{3}, limit) ==
+            std::int64_t{2});
+  CAF_REQUIRE(flush(self, cache, limit));
+  CAF_CHECK(stored_in<std::int64_t>(db, 58) ==
+            (std::map<std::string, std::int64_t>{{"new", 2}, {"stored", 7}}));
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_update_of_a_thousand_names_reaches_a_fresh_dict) {
+  auto db = start();
+  auto cache = require(dict_of(self, db, 59, limit));
+  std::map<std::string, std::int64_t> values;
+  for (std::int64_t i = 0; i < 1000; ++i)
+    values["n" + std::to_string(i)] = i * i;
+  CAF_REQUIRE(update(self, cache, values, limit));
+  CAF_CHECK(size(self, cache, limit) == std::uint64_t{1000});
+  CAF_REQUIRE(flush(self, cache, limit));
+  CAF_REQUIRE(shutdown(db));
+  auto again = start();
+  auto fresh = require(dict_of(self, again, 59, limit));
+  CAF_CHECK(size(self, fresh, limit) == std::uint64_t{1000});
+  std::size_t readable = 0;
+  for (auto& [name, x] : values) {
+    auto got = get<std::int64_t>(self, fresh, name, limit);
+    if (got && *got && **got == x)
+      ++readable;
+  }
+  CAF_CHECK_EQUAL(readable, 1000u);
+  CAF_CHECK(shutdown(again));
+}
+
+CAF_TEST(dict_update_with_one_bad_name_writes_none) {
+  auto db = start();
+  auto cache = require(dict_of(self, db, 60, limit));
+  std::map<std::string, std::string> values{{"good", "g"},
+                                            {std::string(1, '\0'), "bad"}};
+  auto done = update(self, cache, values, limit);
+  CAF_REQUIRE(!done);
+  CAF_CHECK(is(done.error(), errc::invalid_argument));
+  CAF_CHECK(size(self, cache, limit) == std::uint64_t{0});
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_status_says_whether_it_is_preloaded) {
+  auto db = start();
+  auto store = require(items_of(self, db, 61, limit));
+  CAF_REQUIRE(set(self, store, "a", std::string{"ay"}, limit));
+  auto cache = require(dict_of(self, db, 61, limit));
+  auto before = status(self, cache, limit);
+  CAF_REQUIRE(before);
+  CAF_CHECK(!before->preloaded);
+  CAF_CHECK_EQUAL(before->cached, 0u);
+  CAF_REQUIRE(preload(self, cache, limit));
+  CAF_REQUIRE(set(self, cache, "b", std::string{"bee"}, limit));
+  auto after = status(self, cache, limit);
+  CAF_REQUIRE(after);
+  CAF_CHECK(after->preloaded);
+  CAF_CHECK_EQUAL(after->cached, 2u);
+  CAF_MESSAGE("writes not committed right after a set: " << after->unwritten);
+  CAF_REQUIRE(flush(self, cache, limit));
+  auto flushed = status(self, cache, limit);
+  CAF_REQUIRE(flushed);
+  CAF_CHECK_EQUAL(flushed->unwritten, 0u);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(dict_operations_after_shutdown_fail_with_shutting_down) {
+  auto db = start();
+  auto cache = require(dict_of(self, db, 62, limit));
+  CAF_REQUIRE(set(self, cache, "a", std::string{"ay"}, limit));
+  CAF_REQUIRE(shutdown(db));
+  auto c = contains(self, cache, "a", limit);
+  CAF_CHECK(!c && is(c.error(), errc::shutting_down));
+  auto n = size(self, cache, limit);
+  CAF_CHECK(!n && is(n.error(), errc::shutting_down));
+  auto p = pop<std::string>(self, cache, "a", limit);
+  CAF_CHECK(!p && is(p.error(), errc::shutting_down));
+  auto u = update(self, cache, std::map<std::string, std::string>{{"b", "b"}},
+                  limit);
+  CAF_CHECK(!u && is(u.error(), errc::shutting_down));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
