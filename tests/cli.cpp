@@ -521,4 +521,37 @@ CAF_TEST(a_peer_cannot_break_the_node_for_other_clients) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
+CAF_TEST(dict_contains_size_pop_and_clear_with_documented_exit_codes) {
+  auto check = [](auto run) {
+    CAF_CHECK_EQUAL(run({"items", "set", "40", "a", "ay"}).code, 0);
+    CAF_CHECK_EQUAL(run({"items", "set", "40", "b", "bee"}).code, 0);
+    auto yes = run({"dict", "contains", "40", "a"});
+    CAF_CHECK_EQUAL(yes.code, 0);
+    CAF_CHECK_EQUAL(yes.output, "true\n");
+    auto no = run({"dict", "contains", "40", "zz"});
+    CAF_CHECK_EQUAL(no.code, 3);
+    CAF_CHECK_EQUAL(no.output, "false\n");
+    CAF_CHECK_EQUAL(run({"dict", "size", "40"}).output, "2\n");
+    auto popped = run({"dict", "pop", "40", "a"});
+    CAF_CHECK_EQUAL(popped.code, 0);
+    CAF_CHECK_EQUAL(popped.output, "ay\n");
+    auto again = run({"dict", "pop", "40", "a"});
+    CAF_CHECK_EQUAL(again.code, 3);
+    CAF_CHECK_EQUAL(again.errors, "sasync: no item 'a' in group 40\n");
+    // What pop removed is gone for every later client.
+    CAF_CHECK_EQUAL(run({"items", "get", "40", "a"}).code, 3);
+    auto cleared = run({"dict", "clear", "40"});
+    CAF_CHECK_EQUAL(cleared.code, 0);
+    CAF_CHECK_EQUAL(cleared.output, "1\n");
+    CAF_CHECK_EQUAL(run({"items", "names", "40"}).output, "");
+    CAF_CHECK_EQUAL(run({"dict", "size", "40"}).output, "0\n");
+    CAF_CHECK_EQUAL(run({"dict", "size", "40", "extra"}).code, 1);
+  };
+  check([&](std::vector<std::string> args) { return embedded(args); });
+  test::daemon_process daemon{config()};
+  check([&](std::vector<std::string> args) {
+    return remote(daemon.port(), args);
+  });
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -247,6 +248,39 @@ CAF_TEST(sigterm_twice_while_draining_answers_the_write_in_flight_and_exits_0) {
   auto got = files.embedded({"items", "get", "17019", "k"});
   CAF_CHECK_EQUAL(got.code, 0);
   CAF_CHECK_EQUAL(got.output, "in flight\n");
+}
+
+CAF_TEST(dict_mapping_operations_work_through_a_node) {
+  client_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto db = connect_node(sys, daemon.host(), daemon.port());
+  CAF_REQUIRE(db);
+  auto words = dict_of(self, *db, 17'019, 10s);
+  CAF_REQUIRE(words);
+  std::map<std::string, std::string> values{{"a", "ay"}, {"b", "bee"}};
+  CAF_REQUIRE(update(self, *words, values, 10s));
+  CAF_CHECK(contains(self, *words, "a", 10s) == true);
+  CAF_CHECK(contains(self, *words, "zz", 10s) == false);
+  CAF_CHECK(size(self, *words, 10s) == std::uint64_t{2});
+  CAF_CHECK(pop<std::string>(self, *words, "a", 10s) == std::string{"ay"});
+  auto gone = pop<std::string>(self, *words, "a", 10s);
+  CAF_REQUIRE(!gone);
+  CAF_CHECK(is(gone.error(), errc::missing));
+  CAF_CHECK(pop(self, *words, "a", std::string{"none"}, 10s) ==
+            std::string{"none"});
+  CAF_CHECK(setdefault(self, *words, "c", std::string{"sea"}, 10s) ==
+            std::string{"sea"});
+  CAF_CHECK(get(self, *words, "zz", std::string{"fallback"}, 10s) ==
+            std::string{"fallback"});
+  CAF_REQUIRE(preload(self, *words, 10s));
+  auto st = status(self, *words, 10s);
+  CAF_REQUIRE(st);
+  CAF_CHECK(st->preloaded);
+  CAF_CHECK(clear(self, *words, 10s) == std::uint64_t{2}); // b and c
+  CAF_REQUIRE(flush(self, *words, 10s));
+  CAF_CHECK(size(self, *words, 10s) == std::uint64_t{0});
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
