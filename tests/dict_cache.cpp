@@ -96,3 +96,55 @@ CAF_TEST(a_preloaded_cache_knows_the_missing_until_it_outgrows_its_bound) {
   CAF_CHECK_EQUAL(all.count("gone"), 0u);
   CAF_CHECK_EQUAL(all.count("z"), 1u);
 }
+
+CAF_TEST(a_cleared_cache_holds_the_group_as_empty_until_released) {
+  dict_cache cache{1};
+  cache.write("a", text("a"));
+  cache.written("a");
+  cache.write("gone", std::nullopt);
+  auto had = cache.clear();
+  CAF_CHECK_EQUAL(had.size(), 2u);
+  CAF_CHECK(had["a"].has_value());
+  CAF_CHECK(!had["gone"].has_value());
+  CAF_CHECK(cache.complete());
+  CAF_CHECK_EQUAL(cache.size(), 0u);
+  // Held, it stays complete beyond its bound of 1.
+  for (auto name : {"b", "c", "d"}) {
+    cache.write(name, text(name));
+    cache.written(name);
+  }
+  CAF_CHECK(cache.complete());
+  CAF_CHECK_EQUAL(cache.merged_size({}), 3u);
+  cache.release();
+  CAF_CHECK(!cache.complete());
+  CAF_CHECK_EQUAL(cache.size(), 1u);
+}
+
+CAF_TEST(a_clear_that_fails_stops_taking_the_cache_as_the_group) {
+  dict_cache cache{10};
+  cache.clear();
+  cache.write("x", std::nullopt); // a delete still to be written
+  cache.abandon_clear();
+  CAF_CHECK(!cache.complete());
+  // The database may hold other names again; x's delete still shows.
+  CAF_CHECK_EQUAL(each(cache, {"x", "y"}), "x=missing y=unknown");
+}
+
+CAF_TEST(a_complete_cache_keeps_its_own_view_over_a_late_read) {
+  dict_cache cache{10};
+  cache.preload({});
+  cache.write("a", std::nullopt);
+  // A read that began before the preload found an old value: it gets it,
+  // but the cache still says what it knows.
+  auto late = cache.read("a", text("old"));
+  CAF_CHECK(late.has_value());
+  CAF_CHECK_EQUAL(what(cache, "a"), "unknown"); // absent: missing
+  CAF_CHECK_EQUAL(cache.merged_size({}), 0u);
+}
+
+CAF_TEST(merged_size_counts_stored_names_with_the_caches_writes_applied) {
+  dict_cache cache{10};
+  cache.write("new", text("n"));
+  cache.write("deleted", std::nullopt);
+  CAF_CHECK_EQUAL(cache.merged_size({"deleted", "kept", "new"}), 2u);
+}
