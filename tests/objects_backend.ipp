@@ -1299,4 +1299,38 @@ CAF_TEST(dict_operations_after_shutdown_fail_with_shutting_down) {
   CAF_CHECK(!u && is(u.error(), errc::shutting_down));
 }
 
+CAF_TEST(dict_reads_that_the_database_fails_answer_its_error_and_change_nothing) {
+  auto db = start();
+  auto store = require(items_of(self, db, 63, limit));
+  CAF_REQUIRE(set(self, store, "a", std::string{"ay"}, limit));
+  auto cache = require(dict_of(self, db, 63, limit));
+  auto run = [&](const std::string& stmt) {
+    bool done = false;
+    self->request(db, bound, sql_atom::value, stmt, std::vector<value>{})
+        .receive([&](result_set&) { done = true; },
+                 [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+    return done;
+  };
+  // Every statement on the group's rows fails while the column is renamed.
+  CAF_REQUIRE(run("ALTER TABLE sasync_items RENAME COLUMN name TO label"));
+  auto popped = pop<std::string>(self, cache, "a", limit);
+  CAF_REQUIRE(!popped);
+  CAF_MESSAGE("pop: " << sys.render(popped.error()));
+  CAF_CHECK(is(popped.error(), errc::database_error));
+  auto kept = setdefault(self, cache, "a", std::string{"other"}, limit);
+  CAF_CHECK(!kept && is(kept.error(), errc::database_error));
+  auto n = size(self, cache, limit);
+  CAF_CHECK(!n && is(n.error(), errc::database_error));
+  auto cleared = clear(self, cache, limit);
+  CAF_CHECK(!cleared && is(cleared.error(), errc::database_error));
+  CAF_REQUIRE(run("ALTER TABLE sasync_items RENAME COLUMN label TO name"));
+  // Nothing changed: the value is there for the dict and past it.
+  CAF_CHECK(contains(self, cache, "a", limit) == true);
+  CAF_CHECK(size(self, cache, limit) == std::uint64_t{1});
+  CAF_REQUIRE(flush(self, cache, limit));
+  CAF_CHECK(stored_in<std::string>(db, 63) ==
+            (std::map<std::string, std::string>{{"a", "ay"}}));
+  CAF_CHECK(shutdown(db));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
