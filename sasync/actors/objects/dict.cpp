@@ -222,6 +222,10 @@ void send_next(dict_ptr self, const std::string& name) {
     st.cache.written(name);
     return;
   }
+  // A read of the name under way must not see a write that came after the
+  // requests waiting for it: the write goes once the read is back.
+  if (st.lookups.count(name) > 0)
+    return;
   auto op = std::move(*w.next);
   w.next.reset();
   w.flight_seqs = std::move(w.next_seqs);
@@ -321,6 +325,8 @@ void finish_lookup(dict_ptr self, const std::string& name,
     st.requests.answered();
     op(err, state, overtaken);
   }
+  if (st.lookups.count(name) == 0)
+    send_next(self, name); // the writes held back for the read
   maybe_finish_close(self);
 }
 
