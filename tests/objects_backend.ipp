@@ -1333,4 +1333,48 @@ CAF_TEST(dict_reads_that_the_database_fails_answer_its_error_and_change_nothing)
   CAF_CHECK(shutdown(db));
 }
 
+CAF_TEST(event_based_actors_use_the_dict_operation_helpers) {
+  auto db = start();
+  auto cache = require(dict_of(self, db, 64, limit));
+  std::promise<std::string> outcome;
+  auto result = outcome.get_future();
+  sys.spawn(
+      [&outcome](caf::event_based_actor* me, dict target) {
+        auto fail = [&outcome](caf::error& e) {
+          outcome.set_value("error: " + to_string(e));
+        };
+        std::map<std::string, person> people{{"ada", ada()}};
+        update(
+            me, target, people,
+            [=, &outcome] {
+              contains(
+                  me, target, "ada",
+                  [=, &outcome](bool there) {
+                    if (!there)
+                      return outcome.set_value("not there");
+                    pop<person>(
+                        me, target, "ada",
+                        [=, &outcome](person x) {
+                          if (!(x == ada()))
+                            return outcome.set_value("wrong value");
+                          size(
+                              me, target,
+                              [&outcome](std::uint64_t n) {
+                                outcome.set_value(n == 0 ? "popped"
+                                                         : "still there");
+                              },
+                              fail);
+                        },
+                        fail);
+                  },
+                  fail);
+            },
+            fail);
+      },
+      cache);
+  CAF_REQUIRE(result.wait_for(bound) == std::future_status::ready);
+  CAF_CHECK_EQUAL(result.get(), "popped");
+  CAF_CHECK(shutdown(db));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
