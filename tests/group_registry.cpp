@@ -57,6 +57,31 @@ CAF_TEST(an_actor_that_stopped_is_forgotten_and_replaced) {
   CAF_CHECK_EQUAL(spawned, 2);
 }
 
+// The broker learns of an end from its down message, which may come after a
+// request for the group: the request must not get the actor that stopped.
+CAF_TEST(an_actor_that_stopped_before_its_down_message_is_replaced) {
+  auto a = get(group_kind::items, 7);
+  caf::anon_send_exit(a, caf::exit_reason::kill);
+  sched.run(); // it stops; the registry has not handled its down message
+  auto b = get(group_kind::items, 7);
+  CAF_CHECK_NOT_EQUAL(b, a);
+  CAF_CHECK_EQUAL(spawned, 2);
+  // Its late down message then forgets nothing that lives.
+  CAF_CHECK(!groups.forget(caf::actor_cast<caf::actor_addr>(a)));
+  CAF_CHECK_EQUAL(get(group_kind::items, 7), b);
+}
+
+// A let-go actor that stopped, still held by a client, is replaced too.
+CAF_TEST(a_let_go_actor_that_stopped_is_replaced) {
+  auto held = get(group_kind::dict, 3);
+  groups.sweep();
+  groups.sweep(); // let go, but `held` keeps its handle
+  caf::anon_send_exit(held, caf::exit_reason::kill);
+  sched.run();
+  CAF_CHECK_NOT_EQUAL(get(group_kind::dict, 3), held);
+  CAF_CHECK_EQUAL(spawned, 2);
+}
+
 CAF_TEST(an_idle_actor_is_let_go_after_a_period_without_requests) {
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(get(group_kind::items, 1));
   CAF_CHECK(groups.sweep_due());

@@ -1,10 +1,21 @@
 // The broker's group actors by kind and group.
 #include "sasync/actors/detail/group_registry.hpp"
 
+#include <caf/abstract_actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/local_actor.hpp>
 
 namespace sasync::detail {
+
+namespace {
+
+/// An actor that has stopped, whose down message may still be on its way:
+/// the flag is set before the monitors hear of it.
+bool stopped(const caf::strong_actor_ptr& x) {
+  return x && x->get()->getf(caf::abstract_actor::is_cleaned_up_flag);
+}
+
+} // namespace
 
 caf::strong_actor_ptr group_registry::get(caf::local_actor* self,
                                           group_kind kind, std::int64_t group,
@@ -13,6 +24,8 @@ caf::strong_actor_ptr group_registry::get(caf::local_actor* self,
   e.asked = true;
   if (!e.held)
     e.held = e.weak.lock();
+  if (stopped(e.held))
+    e.held = nullptr;
   if (!e.held) {
     e.held = spawn();
     e.weak = caf::actor_cast<caf::weak_actor_ptr>(e.held);
