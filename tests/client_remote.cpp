@@ -274,7 +274,7 @@ CAF_TEST(dict_mapping_operations_work_through_a_node) {
   CAF_CHECK(get(self, *words, "zz", std::string{"fallback"}, 10s) ==
             std::string{"fallback"});
   CAF_REQUIRE(preload(self, *words, 10s));
-  auto st = status(self, *words, 10s);
+  auto st = cache_status(self, *words, 10s);
   CAF_REQUIRE(st);
   CAF_CHECK(st->preloaded);
   CAF_CHECK(clear(self, *words, 10s) == std::uint64_t{2}); // b and c

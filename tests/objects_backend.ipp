@@ -588,9 +588,10 @@ CAF_TEST(a_group_actor_that_dies_is_replaced_on_the_next_request) {
     self->receive([](const caf::down_msg&) {});
   }
   auto fresh = require(items_of(self, db, 7, limit));
-  CAF_CHECK_NOT_EQUAL(fresh.address(), store.address());
+  CAF_CHECK_NOT_EQUAL(fresh.id(), store.id());
   auto got = get<std::string>(self, fresh, "name", limit);
-  CAF_REQUIRE(got);
+  if (!got)
+    CAF_FAIL(sys.render(got.error()));
   CAF_CHECK_EQUAL(got->value_or(""), "value");
   auto fresh_words = require(dict_of(self, db, 7, limit));
   CAF_CHECK(set(self, fresh_words, "w", std::string{"x"}, limit));
@@ -1265,19 +1266,19 @@ CAF_TEST(dict_status_says_whether_it_is_preloaded) {
   auto store = require(items_of(self, db, 61, limit));
   CAF_REQUIRE(set(self, store, "a", std::string{"ay"}, limit));
   auto cache = require(dict_of(self, db, 61, limit));
-  auto before = status(self, cache, limit);
+  auto before = cache_status(self, cache, limit);
   CAF_REQUIRE(before);
   CAF_CHECK(!before->preloaded);
   CAF_CHECK_EQUAL(before->cached, 0u);
   CAF_REQUIRE(preload(self, cache, limit));
   CAF_REQUIRE(set(self, cache, "b", std::string{"bee"}, limit));
-  auto after = status(self, cache, limit);
+  auto after = cache_status(self, cache, limit);
   CAF_REQUIRE(after);
   CAF_CHECK(after->preloaded);
   CAF_CHECK_EQUAL(after->cached, 2u);
   CAF_MESSAGE("writes not committed right after a set: " << after->unwritten);
   CAF_REQUIRE(flush(self, cache, limit));
-  auto flushed = status(self, cache, limit);
+  auto flushed = cache_status(self, cache, limit);
   CAF_REQUIRE(flushed);
   CAF_CHECK_EQUAL(flushed->unwritten, 0u);
   CAF_CHECK(shutdown(db));

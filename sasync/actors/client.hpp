@@ -387,9 +387,9 @@ clear(caf::scoped_actor& self, const dict& store, client_timeout timeout = {}) {
 
 /// Whether the cache holds the whole group, how many names it holds and
 /// how many writes wait to commit.
-inline caf::expected<dict_status> status(caf::scoped_actor& self,
-                                         const dict& store,
-                                         client_timeout timeout = {}) {
+inline caf::expected<dict_status> cache_status(caf::scoped_actor& self,
+                                               const dict& store,
+                                               client_timeout timeout = {}) {
   return detail::call<dict_status>(self, store, timeout,
                                    detail::gone_means::shut_down,
                                    status_atom::value);
@@ -537,8 +537,8 @@ void clear(Self* self, const dict& store, OnResult on_result,
 
 /// `on_result(dict_status&)`.
 template <class Self, class OnResult, class OnError>
-void status(Self* self, const dict& store, OnResult on_result,
-            OnError on_error, client_timeout timeout = {}) {
+void cache_status(Self* self, const dict& store, OnResult on_result,
+                  OnError on_error, client_timeout timeout = {}) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
                     status_atom::value);
