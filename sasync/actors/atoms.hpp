@@ -50,4 +50,9 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
 using execute_atom = caf::atom_constant<caf::atom("execute")>;
 
+// Items writes that must find the name absent (insert) or present (update),
+// and the broker's check for a named statement.
+using update_atom = caf::atom_constant<caf::atom("update")>;
+using prepared_atom = caf::atom_constant<caf::atom("prepared")>;
+
 } // namespace sasync

@@ -357,3 +357,6 @@ void clear(Self* self, const array& cells, OnResult on_result,
 }
 
 } // namespace sasync
+
+// Items' insert, update, clear and ranges of names.
+#include "sasync/actors/client/client_items_ops.hpp"
