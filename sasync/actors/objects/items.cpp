@@ -47,10 +47,12 @@ struct name_range {
 
 caf::expected<std::optional<name_range>>
 portable_range(const std::string& from, const std::string& until) {
+  // One byte past a name: the least name after the longest (name + NUL),
+  // where the next page of a range starts.
+  constexpr auto max_bound_bytes = detail::max_name_bytes + 1;
   for (auto* bound : {&from, &until})
-    if (bound->size() > detail::max_name_bytes)
-      return detail::over_limit("a bound", bound->size(),
-                                detail::max_name_bytes);
+    if (bound->size() > max_bound_bytes)
+      return detail::over_limit("a bound", bound->size(), max_bound_bytes);
   auto first = portable_bound(from);
   if (!first)
     return std::optional<name_range>{};
