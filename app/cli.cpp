@@ -12,6 +12,7 @@
 #include "sasync/actors/net/remote.hpp"
 #include "sasync/actors/net/tls_files.hpp"
 #include "sasync/actors/system_config.hpp"
+#include "sasync/storage/name_range.hpp"
 #include "sasync/storage/statement_kind.hpp"
 #include "sasync/storage/storage_failure.hpp"
 #include "sasync/storage/value_codec.hpp"
@@ -45,6 +46,7 @@ enum exit_code : int {
   missing = 3,
   database = 4,
   overloaded = 5,
+  exists = 6,
 };
 
 /// A failure that ends the program with its exit code and one line.
@@ -60,6 +62,8 @@ int code_of(const caf::error& err) {
       return missing;
     case errc::overloaded:
       return overloaded;
+    case errc::exists:
+      return exists;
     case errc::invalid_argument:
       return usage;
     case errc::timeout:
@@ -205,6 +209,40 @@ void items_names(session& s, const options& o) {
       return;
     from = page.back();
   }
+}
+
+/// The names that start with o.prefix, a page at a time.
+void items_names_with_prefix(session& s, const options& o) {
+  auto store = s.items_of(o.group);
+  auto until = prefix_end(o.prefix);
+  for (std::string from = o.prefix;;) {
+    auto page = s.require(
+        sasync::names(s.self(), store, from, until, page_size, s.timeout()));
+    for (auto& name : page)
+      std::cout << cli::escape(name) << '\n';
+    if (page.size() < page_size)
+      return;
+    from = page.back() + '\0'; // the least name after the last
+  }
+}
+
+void items_insert(session& s, const options& o) {
+  auto store = s.items_of(o.group);
+  auto done = sasync::insert(s.self(), store, o.name, o.text, s.timeout());
+  if (!done && is(done.error(), errc::exists))
+    throw failure{exists, "the name already exists: item '" +
+                              cli::escape(o.name) + "' in group " +
+                              std::to_string(o.group)};
+  s.require(std::move(done));
+}
+
+void items_update(session& s, const options& o) {
+  auto store = s.items_of(o.group);
+  auto done = sasync::update(s.self(), store, o.name, o.text, s.timeout());
+  if (!done && is(done.error(), errc::missing))
+    throw failure{missing, "no item '" + cli::escape(o.name) + "' in group " +
+                               std::to_string(o.group)};
+  s.require(std::move(done));
 }
 
 /// Prints every item it can show; one it cannot (a row whose columns or
@@ -551,7 +589,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   CLI::App app{"sasync: persistent items, arrays and SQL, embedded or on a "
                "sasyncd node.\nExit codes: 0 ok, 1 usage, 2 cannot reach "
                "node / timeout, 3 missing, 4 database or transaction error, "
-               "5 overloaded."};
+               "5 overloaded, 6 the name already exists (items insert)."};
   const CLI::Validator not_empty{check_not_empty, "TEXT"};
   const CLI::Validator whole_number{check_whole_number, "INT64"};
   // An empty --url or --host, or port 0, would quietly mean the default.
@@ -621,7 +659,11 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     });
     auto names = items->add_subcommand("names", "one name a line, sorted");
     add_group(names);
-    on(names, items_names);
+    auto prefix = names->add_option("--prefix", o.prefix,
+                                    "only names that start with it");
+    names->callback([&chosen, prefix] {
+      chosen = prefix->count() > 0 ? items_names_with_prefix : items_names;
+    });
     auto dump = items->add_subcommand("dump", "NAME<TAB>VALUE lines, sorted");
     add_group(dump);
     on(dump, items_dump);
@@ -631,6 +673,28 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_group(load);
     load->add_option("FILE", o.file, "default: stdin");
     on(load, items_load);
+  }
+  {
+    auto insert = items->add_subcommand(
+        "insert", "store VALUE under NAME unless NAME exists (then exit 6)");
+    add_group(insert);
+    insert->add_option("NAME", o.name)->required();
+    insert->add_option("VALUE", o.text)->required();
+    on(insert, items_insert);
+    auto update = items->add_subcommand(
+        "update", "replace NAME's value if NAME exists (else exit 3)");
+    add_group(update);
+    update->add_option("NAME", o.name)->required();
+    update->add_option("VALUE", o.text)->required();
+    on(update, items_update);
+    auto clear = items->add_subcommand("clear", "delete every name of the "
+                                                "group; prints how many");
+    add_group(clear);
+    on(clear, [](session& s, const options& o) {
+      auto store = s.items_of(o.group);
+      std::cout << s.require(sasync::clear(s.self(), store, s.timeout()))
+                << '\n';
+    });
   }
   auto array = app.add_subcommand("array", "values at (x, y, z) of a group");
   array->require_subcommand(1);
@@ -771,7 +835,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     leaf = leaf->get_subcommands().front();
   auto& name = leaf->get_name();
   inv.writes = name == "set" || name == "delete" || name == "load" ||
-               name == "clear" || name == "pop" || (name == "sql" && !only_reads(o.text));
+               name == "clear" || name == "pop" || name == "insert" ||
+               name == "update" || (name == "sql" && !only_reads(o.text));
   return std::nullopt;
 }
 

@@ -2,7 +2,8 @@
 // running it, so that the reading can be tested and fuzzed on its own.
 //
 // Exit codes: 0 ok, 1 usage, 2 cannot reach node / timeout, 3 missing,
-// 4 database or transaction error, 5 overloaded.
+// 4 database or transaction error, 5 overloaded, 6 the name already exists
+// (items insert).
 #pragma once
 
 #include "sasync/actors/defaults.hpp"
@@ -30,6 +31,7 @@ struct options {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
+  std::string prefix; // items names: only names that start with it
 };
 
 class session;

@@ -554,4 +554,33 @@ CAF_TEST(dict_contains_size_pop_and_clear_with_documented_exit_codes) {
   });
 }
 
+CAF_TEST(items_insert_update_clear_and_prefix_names_exit_as_documented) {
+  CAF_CHECK_EQUAL(embedded({"items", "insert", "3", "k", "first"}).code, 0);
+  // A second insert of the name exits 6 with one line; the value stays.
+  auto twice = embedded({"items", "insert", "3", "k", "second"});
+  CAF_CHECK_EQUAL(twice.code, 6);
+  CAF_CHECK_EQUAL(lines_of(twice.errors), 1u);
+  CAF_CHECK_NOT_EQUAL(twice.errors.find("already exists"), std::string::npos);
+  CAF_CHECK_EQUAL(embedded({"items", "get", "3", "k"}).output, "first\n");
+  // Updating a missing name exits 3 and creates nothing.
+  auto absent = embedded({"items", "update", "3", "nobody", "v"});
+  CAF_CHECK_EQUAL(absent.code, 3);
+  CAF_CHECK_EQUAL(absent.errors, "sasync: no item 'nobody' in group 3\n");
+  CAF_CHECK_EQUAL(embedded({"items", "get", "3", "nobody"}).code, 3);
+  CAF_CHECK_EQUAL(embedded({"items", "update", "3", "k", "new"}).code, 0);
+  CAF_CHECK_EQUAL(embedded({"items", "get", "3", "k"}).output, "new\n");
+  for (auto name : {"ka", "kb", "l"})
+    CAF_CHECK_EQUAL(embedded({"items", "set", "3", name, "v"}).code, 0);
+  auto prefixed = embedded({"items", "names", "3", "--prefix", "k"});
+  CAF_CHECK_EQUAL(prefixed.code, 0);
+  CAF_CHECK_EQUAL(prefixed.output, "k\nka\nkb\n");
+  CAF_CHECK_EQUAL(embedded({"items", "names", "3", "--prefix", ""}).output,
+                  "k\nka\nkb\nl\n");
+  // clear prints how many names there were and leaves none.
+  auto cleared = embedded({"items", "clear", "3"});
+  CAF_CHECK_EQUAL(cleared.code, 0);
+  CAF_CHECK_EQUAL(cleared.output, "4\n");
+  CAF_CHECK_EQUAL(embedded({"items", "names", "3"}).output, "");
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -47,6 +47,17 @@ CAF_TEST(storage_failures_map_to_errc_with_code_and_retryability) {
   CAF_CHECK(!is_retryable(refused));
 }
 
+CAF_TEST(a_write_that_found_its_name_taken_or_absent_is_exists_or_missing) {
+  auto taken = to_error(storage_failure(
+      failure_kind::exists, "the name already exists: 'k' in group 1"));
+  CAF_CHECK(is(taken, errc::exists));
+  CAF_CHECK(!is_retryable(taken));
+  CAF_CHECK_EQUAL(sys.render(taken),
+                  "sasync::exists: the name already exists: 'k' in group 1");
+  auto absent = to_error(storage_failure(failure_kind::missing, "no item"));
+  CAF_CHECK(is(absent, errc::missing));
+}
+
 CAF_TEST(errors_of_other_categories_are_not_sasync_errors) {
   caf::error other = caf::make_error(caf::sec::request_timeout);
   CAF_CHECK(!is(other, errc::timeout));

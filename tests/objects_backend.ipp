@@ -1378,4 +1378,210 @@ CAF_TEST(event_based_actors_use_the_dict_operation_helpers) {
   CAF_CHECK(shutdown(db));
 }
 
+CAF_TEST(insert_of_an_existing_name_fails_with_exists_and_changes_nothing) {
+  auto db = start();
+  auto store = require(items_of(self, db, 21, limit));
+  CAF_REQUIRE(insert(self, store, "k", std::string{"first"}, limit));
+  auto again = insert(self, store, "k", std::string{"second"}, limit);
+  CAF_REQUIRE(!again);
+  CAF_CHECK(is(again.error(), errc::exists));
+  CAF_CHECK_NOT_EQUAL(sys.render(again.error()).find("already exists"),
+                      std::string::npos);
+  auto kept = get<std::string>(self, store, "k", limit);
+  CAF_REQUIRE(kept && *kept);
+  CAF_CHECK_EQUAL(**kept, "first");
+  CAF_CHECK_EQUAL(stored_in<std::string>(db, 21).size(), 1u);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(update_of_a_missing_name_fails_with_missing_and_creates_nothing) {
+  auto db = start();
+  auto store = require(items_of(self, db, 22, limit));
+  auto absent = update(self, store, "k", std::string{"v"}, limit);
+  CAF_REQUIRE(!absent);
+  CAF_CHECK(is(absent.error(), errc::missing));
+  auto none = get<std::string>(self, store, "k", limit);
+  CAF_REQUIRE(none);
+  CAF_CHECK(!*none);
+  CAF_CHECK(stored_in<std::string>(db, 22).empty());
+  // A name that exists is replaced.
+  CAF_REQUIRE(set(self, store, "k", std::string{"old"}, limit));
+  CAF_REQUIRE(update(self, store, "k", std::string{"new"}, limit));
+  auto now = get<std::string>(self, store, "k", limit);
+  CAF_REQUIRE(now && *now);
+  CAF_CHECK_EQUAL(**now, "new");
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(of_32_concurrent_inserts_of_one_name_exactly_one_succeeds) {
+  // Two brokers on one database, so the inserts also race between
+  // connections, not only in one items actor's order.
+  auto first = start();
+  auto second = start();
+  std::vector<items> stores{require(items_of(self, first, 23, limit)),
+                            require(items_of(self, second, 23, limit))};
+  struct outcome {
+    std::mutex mtx;
+    std::vector<std::string> answers;
+    std::promise<void> all;
+  } out;
+  auto inserter = [&out](caf::event_based_actor* me, items target,
+                         std::string value) {
+    auto record = [&out](std::string answer) {
+      std::lock_guard<std::mutex> guard{out.mtx};
+      out.answers.push_back(std::move(answer));
+      if (out.answers.size() == 32)
+        out.all.set_value();
+    };
+    insert(
+        me, target, "once", value, [=] { record("won " + value); },
+        [=](caf::error& e) {
+          record(is(e, errc::exists) ? "exists" : "error " + to_string(e));
+        });
+  };
+  for (int i = 0; i < 32; ++i)
+    sys.spawn(inserter, stores[static_cast<std::size_t>(i % 2)],
+              "v" + std::to_string(i));
+  CAF_REQUIRE(out.all.get_future().wait_for(bound) ==
+              std::future_status::ready);
+  std::lock_guard<std::mutex> guard{out.mtx};
+  auto exists = std::count(out.answers.begin(), out.answers.end(), "exists");
+  std::vector<std::string> won;
+  for (auto& answer : out.answers)
+    if (answer.rfind("won ", 0) == 0)
+      won.push_back(answer.substr(4));
+    else if (answer != "exists")
+      CAF_FAIL("unexpected answer: " << answer);
+  CAF_CHECK_EQUAL(exists, 31);
+  CAF_REQUIRE_EQUAL(won.size(), 1u);
+  // The stored value is the winner's.
+  auto stored = get<std::string>(self, stores[0], "once", limit);
+  CAF_REQUIRE(stored && *stored);
+  CAF_CHECK_EQUAL(**stored, won[0]);
+  CAF_CHECK(shutdown(first));
+  CAF_CHECK(shutdown(second));
+}
+
+CAF_TEST(clear_answers_the_count_and_empties_only_its_group) {
+  auto db = start();
+  auto store = require(items_of(self, db, 24, limit));
+  auto other = require(items_of(self, db, 25, limit));
+  for (auto name : {"a", "b", "c"})
+    CAF_REQUIRE(set(self, store, name, std::string{"v"}, limit));
+  CAF_REQUIRE(set(self, other, "kept", std::string{"v"}, limit));
+  // A set sent just before the clear, without waiting for it, is counted:
+  // clear runs after every earlier write of the group.
+  auto pending = self->request(store, bound, set_atom::value, std::string{"d"},
+                               encode(std::string{"v"}));
+  auto cleared = clear(self, store, limit);
+  CAF_REQUIRE(cleared);
+  CAF_CHECK_EQUAL(*cleared, 4u);
+  CAF_CHECK(stored_in<std::string>(db, 24).empty());
+  CAF_CHECK_EQUAL(require(names(self, other, limit)),
+                  std::vector<std::string>{"kept"});
+  // An empty group: nothing to count.
+  auto again = clear(self, store, limit);
+  CAF_REQUIRE(again);
+  CAF_CHECK_EQUAL(*again, 0u);
+  pending.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(prefix_names_are_exactly_the_names_that_start_with_the_prefix) {
+  auto db = start();
+  auto store = require(items_of(self, db, 26, limit));
+  // Bytewise order differs from a language's here ("B" < "a", "a-c" and
+  // "ab"), and some names sit at the top of UTF-8's byte ranges.
+  std::vector<std::string> all{"B",
+                               "a",
+                               "a-c",
+                               "ab",
+                               "ab\xc3\xa9",
+                               "abz",
+                               "ac",
+                               "a\x7f",
+                               "a\x7f" "x",
+                               "a\xc2\x80",
+                               "a\xef\xbf\xbf",
+                               "a\xef\xbf\xbf" "x",
+                               "a\xf4\x8f\xbf\xbf",
+                               "a\xf4\x8f\xbf\xbf" "x",
+                               "b",
+                               "\xf4\x8f\xbf\xbf",
+                               "\xf4\x8f\xbf\xbf\xf4\x8f\xbf\xbf"};
+  for (auto& name : all)
+    CAF_REQUIRE(set(self, store, name, "v" + name, limit));
+  std::sort(all.begin(), all.end());
+  auto starting_with = [&](const std::string& prefix) {
+    std::vector<std::string> out;
+    for (auto& name : all)
+      if (name.compare(0, prefix.size(), prefix) == 0)
+        out.push_back(name);
+    return out;
+  };
+  for (std::string prefix :
+       {"", "a", "ab", "a\x7f", "a\xef\xbf\xbf", "a\xf4\x8f\xbf\xbf",
+        "\xf4\x8f\xbf\xbf", "a\xff", "\xff", "a\xc2", "B", "zz"}) {
+    CAF_MESSAGE("prefix of " << prefix.size() << " bytes");
+    auto got = names_with_prefix(self, store, prefix, limit);
+    CAF_REQUIRE(got);
+    CAF_CHECK_EQUAL(*got, starting_with(prefix));
+    auto loaded = load_with_prefix<std::string>(self, store, prefix, limit);
+    CAF_REQUIRE(loaded);
+    std::vector<std::string> loaded_names;
+    for (auto& [name, x] : *loaded) {
+      loaded_names.push_back(name);
+      CAF_CHECK_EQUAL(x, "v" + name);
+    }
+    CAF_CHECK_EQUAL(loaded_names, starting_with(prefix));
+  }
+  CAF_CHECK(starting_with("\xff").empty());
+  CAF_CHECK_EQUAL(starting_with("").size(), all.size());
+  // A range a page at a time: at most n, from `from` (inclusive) to `until`
+  // (exclusive).
+  auto page = require(names(self, store, "a", "ac", 3, limit));
+  CAF_CHECK_EQUAL(page, (std::vector<std::string>{"a", "a-c", "ab"}));
+  page = require(names(self, store, "ab", "ac", 100, limit));
+  CAF_CHECK_EQUAL(page, (std::vector<std::string>{"ab", "abz", "ab\xc3\xa9"}));
+  page = require(names(self, store, "b", "a", 100, limit));
+  CAF_CHECK(page.empty());
+  auto zero = names(self, store, "a", "b", 0, limit);
+  CAF_REQUIRE(!zero);
+  CAF_CHECK(is(zero.error(), errc::invalid_argument));
+  // From an event-based actor.
+  std::promise<std::vector<std::string>> seen;
+  auto seen_names = seen.get_future();
+  sys.spawn(
+      [&seen](caf::event_based_actor* me, items target) {
+        names_with_prefix(
+            me, target, "a\xf4\x8f\xbf\xbf",
+            [&seen](std::vector<std::string>& xs) { seen.set_value(xs); },
+            [&seen](caf::error&) { seen.set_value({"error"}); });
+      },
+      store);
+  CAF_REQUIRE(seen_names.wait_for(bound) == std::future_status::ready);
+  CAF_CHECK_EQUAL(seen_names.get(), starting_with("a\xf4\x8f\xbf\xbf"));
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(prepared_says_whether_a_statement_is_named) {
+  auto db = start();
+  CAF_CHECK_EQUAL(require(prepared(self, db, "by_group", limit)), false);
+  std::string text = "SELECT 1 + ? AS x";
+  CAF_REQUIRE(prepare(self, db, "by_group", text, limit));
+  CAF_CHECK_EQUAL(require(prepared(self, db, "by_group", limit)), true);
+  CAF_CHECK_EQUAL(require(prepared(self, db, "other", limit)), false);
+  // The same text again under the same name is fine.
+  CAF_CHECK(prepare(self, db, "by_group", text, limit));
+  // Another text under a taken name is refused; the first text stays.
+  auto other = prepare(self, db, "by_group", "SELECT 1", limit);
+  CAF_REQUIRE(!other);
+  CAF_CHECK(is(other.error(), errc::invalid_argument));
+  auto rows = execute(self, db, "by_group", {std::int64_t{26}}, limit);
+  CAF_REQUIRE(rows);
+  CAF_REQUIRE_EQUAL(rows->rows.size(), 1u);
+  CAF_CHECK(rows->rows[0][0] == value{std::int64_t{27}});
+  CAF_CHECK(shutdown(db));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

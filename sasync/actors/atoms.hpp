@@ -50,11 +50,15 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
 using execute_atom = caf::atom_constant<caf::atom("execute")>;
 
-// The dict's mapping operations (Python's dict).
+// The dict's mapping operations (Python's dict); update also names the items
+// write that must find its name present.
 using contains_atom = caf::atom_constant<caf::atom("contains")>;
 using size_atom = caf::atom_constant<caf::atom("size")>;
 using pop_atom = caf::atom_constant<caf::atom("pop")>;
 using setdefault_atom = caf::atom_constant<caf::atom("setdefault")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
+
+// The broker's check for a named statement.
+using prepared_atom = caf::atom_constant<caf::atom("prepared")>;
 
 } // namespace sasync

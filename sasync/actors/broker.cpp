@@ -254,6 +254,9 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
       [=](prepare_atom, const std::string& name, std::string& stmt) {
         return name_statement(self, name, std::move(stmt));
       },
+      [=](prepared_atom, const std::string& name) {
+        return self->state.statements.find(name) != nullptr;
+      },
       [=](execute_atom, const std::string& name, std::vector<value>& params) {
         return run_named(self, name, std::move(params));
       },

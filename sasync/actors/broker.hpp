@@ -37,6 +37,11 @@ namespace sasync {
 /// prepare(name, statement) -> void
 ///                               names a statement (sAsync's s()); each
 ///                               connection prepares it once, on first use
+/// prepared(name) -> bool        whether a statement is named `name` (sAsync's
+///                               s() check); naming the same text again is
+///                               fine, another text under a taken name is
+///                               refused (invalid_argument) and the first
+///                               stays
 /// execute(name, params) -> result_set
 ///                               runs a named statement; missing when no
 ///                               statement has that name

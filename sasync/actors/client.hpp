@@ -605,3 +605,6 @@ void update(Self* self, const dict& store, const std::map<std::string, T>& xs,
 }
 
 } // namespace sasync
+
+// Items' insert, update, clear and ranges of names.
+#include "sasync/actors/client/client_items_ops.hpp"

@@ -32,6 +32,8 @@ std::string to_string(errc x) {
     return "corrupt_value";
   case errc::unreachable:
     return "unreachable";
+  case errc::exists:
+    return "exists";
   }
   return "unknown(" + std::to_string(static_cast<int>(x)) + ")";
 }
@@ -71,6 +73,12 @@ caf::error to_error(const storage_failure& failure) {
     break;
   case failure_kind::corrupt_value:
     code = errc::corrupt_value;
+    break;
+  case failure_kind::exists:
+    code = errc::exists;
+    break;
+  case failure_kind::missing:
+    code = errc::missing;
     break;
   default:
     break;

@@ -23,6 +23,7 @@ enum class errc : std::uint8_t {
   type_mismatch,     ///< a stored value is of another type than asked for
   corrupt_value,     ///< a stored value's bytes do not decode as its type
   unreachable,       ///< the node cannot be reached or went away
+  exists,            ///< the name already exists (items insert)
 };
 
 /// The category's atom, as it appears in `caf::error::category()`.
@@ -44,7 +45,7 @@ bool is_retryable(const caf::error& err);
 bool is(const caf::error& err, errc code);
 
 /// A storage failure as a sasync error: invalid_argument, type_mismatch,
-/// corrupt_value or database_error.
+/// corrupt_value, exists, missing or database_error.
 caf::error to_error(const storage_failure& failure);
 
 /// Renders a sasync error as `sasync::NAME: what [(retryable)]`.

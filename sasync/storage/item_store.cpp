@@ -151,4 +151,78 @@ std::map<std::string, stored_value> load_items_from(connection& conn,
   return out;
 }
 
+void insert_item(connection& conn, std::int64_t group, const std::string& name,
+                 const stored_value& x) {
+  // The unique key decides, inside this transaction: a concurrent insert
+  // that committed first leaves no row to insert.
+  auto rs = conn.execute("INSERT INTO sasync_items (group_id, name, type, "
+                         "value) VALUES (?, ?, ?, ?) ON CONFLICT (group_id, "
+                         "name) DO NOTHING",
+                         {group, name, x.type, x.bytes});
+  if (rs.rows_affected == 0)
+    throw storage_failure(failure_kind::exists,
+                          "the name already exists: '" + name + "' in group " +
+                              std::to_string(group));
+}
+
+void update_item(connection& conn, std::int64_t group, const std::string& name,
+                 const stored_value& x) {
+  auto rs = conn.execute("UPDATE sasync_items SET type = ?, value = ? "
+                         "WHERE group_id = ? AND name = ?",
+                         {x.type, x.bytes, group, name});
+  if (rs.rows_affected == 0)
+    throw storage_failure(failure_kind::missing,
+                          "no item '" + name + "' in group " +
+                              std::to_string(group));
+}
+
+std::uint64_t clear_items(connection& conn, std::int64_t group) {
+  return static_cast<std::uint64_t>(
+      conn.execute("DELETE FROM sasync_items WHERE group_id = ?", {group})
+          .rows_affected);
+}
+
+namespace {
+
+/// The range's rows, by the key's index: `columns` of names in [from,
+/// until), in the database's order of names.
+result_set items_between(connection& conn, const char* columns,
+                         std::int64_t group, const std::string& from,
+                         const std::string& until, std::uint32_t limit) {
+  auto n = static_cast<std::int64_t>(limit);
+  std::string select = std::string{"SELECT "} + columns +
+                       " FROM sasync_items WHERE group_id = ? AND name >= ?";
+  if (until.empty())
+    return conn.execute(select + " ORDER BY name LIMIT ?", {group, from, n});
+  return conn.execute(select + " AND name < ? ORDER BY name LIMIT ?",
+                      {group, from, until, n});
+}
+
+} // namespace
+
+std::vector<std::string> item_names_between(connection& conn,
+                                            std::int64_t group,
+                                            const std::string& from,
+                                            const std::string& until,
+                                            std::uint32_t limit) {
+  auto rs = items_between(conn, "name", group, from, until, limit);
+  std::vector<std::string> out;
+  out.reserve(rs.rows.size());
+  for (auto& row : rs.rows)
+    out.emplace_back(row[0].as_text());
+  return out;
+}
+
+std::map<std::string, stored_value>
+load_items_between(connection& conn, std::int64_t group,
+                   const std::string& from, const std::string& until,
+                   std::uint32_t limit) {
+  auto rs =
+      items_between(conn, "name, type, value", group, from, until, limit);
+  std::map<std::string, stored_value> out;
+  for (auto& row : rs.rows)
+    out.emplace(row[0].as_text(), stored_value_from(row[1], row[2]));
+  return out;
+}
+
 } // namespace sasync

@@ -67,6 +67,36 @@ std::map<std::string, stored_value> load_items_from(connection& conn,
                                                     const std::string& from,
                                                     std::uint32_t limit);
 
+/// Stores the value under a name that does not exist yet; throws
+/// storage_failure(exists) and changes nothing when it does. Decided by the
+/// insert itself (no upsert), so concurrent transactions cannot both win.
+void insert_item(connection& conn, std::int64_t group, const std::string& name,
+                 const stored_value& x);
+
+/// Replaces the value under a name that exists; throws
+/// storage_failure(missing) and creates nothing when it does not (an UPDATE
+/// that found no row).
+void update_item(connection& conn, std::int64_t group, const std::string& name,
+                 const stored_value& x);
+
+/// Deletes every name of the group; returns how many there were.
+std::uint64_t clear_items(connection& conn, std::int64_t group);
+
+/// At most `limit` of the group's names in [from, until) ("" until = no
+/// end), in the order of item_names_from. Both bounds must be portable text
+/// (storage/name_range.hpp makes any bound one).
+std::vector<std::string> item_names_between(connection& conn,
+                                            std::int64_t group,
+                                            const std::string& from,
+                                            const std::string& until,
+                                            std::uint32_t limit);
+
+/// At most `limit` names and values in [from, until), as item_names_between.
+std::map<std::string, stored_value>
+load_items_between(connection& conn, std::int64_t group,
+                   const std::string& from, const std::string& until,
+                   std::uint32_t limit);
+
 /// A row's (type, value) columns as a stored_value; throws
 /// storage_failure(corrupt_value) for a row some other program wrote with
 /// other column types.

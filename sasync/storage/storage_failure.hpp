@@ -15,6 +15,8 @@ enum class failure_kind : unsigned char {
   type_mismatch,    ///< a stored value is of another type than asked for
   corrupt_value,    ///< a stored value's bytes do not decode as its type
   fenced,           ///< a cluster member wrote for a group it no longer owns
+  exists,           ///< a write that must create found the key taken
+  missing,          ///< a write that must replace found no such key
 };
 
 class storage_failure : public std::runtime_error {

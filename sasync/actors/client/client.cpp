@@ -134,6 +134,12 @@ caf::expected<result_set> execute(caf::scoped_actor& self, const node& db,
                                   std::move(params));
 }
 
+caf::expected<bool> prepared(caf::scoped_actor& self, const node& db,
+                             std::string name, client_timeout timeout) {
+  return detail::call<bool>(self, db, timeout, shut_down,
+                            prepared_atom::value, std::move(name));
+}
+
 caf::expected<broker_status> status(caf::scoped_actor& self, const node& db,
                                     client_timeout timeout) {
   return detail::call<broker_status>(self, db, timeout, shut_down,

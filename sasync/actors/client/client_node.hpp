@@ -56,6 +56,10 @@ caf::expected<result_set> execute(caf::scoped_actor& self, const node& db,
                                   std::vector<value> params = {},
                                   client_timeout timeout = {});
 
+/// Whether a statement is named `name` (sAsync's s() check).
+caf::expected<bool> prepared(caf::scoped_actor& self, const node& db,
+                             std::string name, client_timeout timeout = {});
+
 /// The broker's lifecycle state and queue figures.
 caf::expected<broker_status> status(caf::scoped_actor& self, const node& db,
                                     client_timeout timeout = {});
@@ -127,6 +131,15 @@ void execute(Self* self, const node& db, std::string name,
   detail::call_then(self, db, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
                     execute_atom::value, std::move(name), std::move(params));
+}
+
+/// `on_result(bool)`: whether a statement is named `name`.
+template <class Self, class OnResult, class OnError>
+void prepared(Self* self, const node& db, std::string name, OnResult on_result,
+              OnError on_error, client_timeout timeout = {}) {
+  detail::call_then(self, db, timeout, detail::gone_means::shut_down,
+                    std::move(on_result), std::move(on_error),
+                    prepared_atom::value, std::move(name));
 }
 
 template <class Self, class OnResult, class OnError>

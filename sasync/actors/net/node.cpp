@@ -122,6 +122,9 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
         return self->delegate(self->state.db, a, group);
       },
       [=](status_atom a) { return self->delegate(self->state.db, a); },
+      [=](prepared_atom a, std::string& name) {
+        return self->delegate(self->state.db, a, std::move(name));
+      },
   };
 }
 

@@ -46,7 +46,8 @@ using node = caf::typed_actor<
     caf::replies_to<items_atom, std::int64_t>::with<items>,
     caf::replies_to<dict_atom, std::int64_t>::with<dict>,
     caf::replies_to<array_atom, std::int64_t>::with<array>,
-    caf::replies_to<status_atom>::with<broker_status>>;
+    caf::replies_to<status_atom>::with<broker_status>,
+    caf::replies_to<prepared_atom, std::string>::with<bool>>;
 
 /// What one request from a peer may carry; more is invalid_argument.
 struct node_limits {

@@ -7,9 +7,12 @@
 #include "sasync/actors/objects/detail/group_request.hpp"
 #include "sasync/actors/objects/detail/item_jobs.hpp"
 #include "sasync/storage/item_store.hpp"
+#include "sasync/storage/name_range.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
+
+#include <optional>
 
 namespace sasync {
 
@@ -33,6 +36,34 @@ caf::error check_page(std::uint32_t limit) {
                           " items: ask for 1 to " +
                           std::to_string(max_item_page));
   return {};
+}
+
+/// A range's bounds as portable text that separates the same names; none
+/// when no name can be in it. Refuses bounds over the name limit.
+struct name_range {
+  std::string from;
+  std::string until; // "" = no end
+};
+
+caf::expected<std::optional<name_range>>
+portable_range(const std::string& from, const std::string& until) {
+  // One byte past a name: the least name after the longest (name + NUL),
+  // where the next page of a range starts.
+  constexpr auto max_bound_bytes = detail::max_name_bytes + 1;
+  for (auto* bound : {&from, &until})
+    if (bound->size() > max_bound_bytes)
+      return detail::over_limit("a bound", bound->size(), max_bound_bytes);
+  auto first = portable_bound(from);
+  if (!first)
+    return std::optional<name_range>{};
+  name_range out{std::move(*first), {}};
+  if (!until.empty()) {
+    if (auto end = portable_bound(until))
+      out.until = std::move(*end);
+    if (!out.until.empty() && out.from >= out.until)
+      return std::optional<name_range>{};
+  }
+  return std::optional<name_range>{std::move(out)};
 }
 
 detail::items_impl::behavior_type items_behavior(items_ptr self,
@@ -92,6 +123,65 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
         return unordered_read<std::map<std::string, stored_value>>(
             self, kind, [=](connection& c) {
               return load_items_from(c, group, from, limit);
+            });
+      },
+      [=](insert_atom, std::string& name,
+          stored_value& x) -> caf::result<void> {
+        if (auto err = detail::check_stored(&name, x))
+          return err;
+        std::vector<std::string> keys{name};
+        return ordered_request<void>(
+            self, kind, std::move(keys), access_mode::write,
+            [=](connection& c) { insert_item(c, group, name, x); });
+      },
+      [=](update_atom, std::string& name,
+          stored_value& x) -> caf::result<void> {
+        if (auto err = detail::check_stored(&name, x))
+          return err;
+        std::vector<std::string> keys{name};
+        return ordered_request<void>(
+            self, kind, std::move(keys), access_mode::write,
+            [=](connection& c) { update_item(c, group, name, x); });
+      },
+      [=](clear_atom) {
+        // No keys: after every earlier operation, before every later one.
+        return ordered_request<std::uint64_t>(
+            self, kind, std::vector<std::string>{}, access_mode::write,
+            [=](connection& c) { return clear_items(c, group); });
+      },
+      [=](names_atom, const std::string& from, const std::string& until,
+          std::uint32_t limit) -> caf::result<std::vector<std::string>> {
+        if (auto err = check_page(limit))
+          return err;
+        auto range = portable_range(from, until);
+        if (!range)
+          return std::move(range.error());
+        if (!*range) { // no name can be in it; refused once closed, as reads
+          if (auto err = self->state.requests.refusal(kind, group))
+            return err;
+          return std::vector<std::string>{};
+        }
+        return unordered_read<std::vector<std::string>>(
+            self, kind, [=, r = std::move(**range)](connection& c) {
+              return item_names_between(c, group, r.from, r.until, limit);
+            });
+      },
+      [=](load_atom, const std::string& from, const std::string& until,
+          std::uint32_t limit)
+          -> caf::result<std::map<std::string, stored_value>> {
+        if (auto err = check_page(limit))
+          return err;
+        auto range = portable_range(from, until);
+        if (!range)
+          return std::move(range.error());
+        if (!*range) { // no name can be in it; refused once closed, as reads
+          if (auto err = self->state.requests.refusal(kind, group))
+            return err;
+          return std::map<std::string, stored_value>{};
+        }
+        return unordered_read<std::map<std::string, stored_value>>(
+            self, kind, [=, r = std::move(**range)](connection& c) {
+              return load_items_between(c, group, r.from, r.until, limit);
             });
       },
       [=](close_atom) -> caf::result<void> {

@@ -34,7 +34,22 @@ constexpr std::uint32_t max_item_page = 100'000;
 ///                                 a page of names and values, the same way;
 ///                                 n from 1 to max_item_page, else
 ///                                 invalid_argument
-/// Operations on one name (set, get, delete) run in the order they arrived,
+/// insert(name, value) -> void     stores only if the name does not exist,
+///                                 else exists (nothing changes)
+/// update(name, value) -> void     replaces only if the name exists, else
+///                                 missing (nothing is created); both are
+///                                 decided by the write in its transaction
+/// clear() -> uint64               deletes the whole group: how many names
+///                                 there were; after every earlier operation
+///                                 of the group, before every later one
+/// names(from, until, n) -> vector<string>
+///                                 at most n names in [from, until) ("" until
+///                                 = no end), bytewise as names(from, n);
+///                                 bounds that are no UTF-8 mean the same
+///                                 names on every backend (name_range.hpp)
+/// load(from, until, n) -> map<string, value>
+///                                 names and values of that range
+/// Operations on one name (set, insert, update, get, delete) run in the order they arrived,
 /// so the value that stays is the one acknowledged last; names and load read
 /// what has committed. The broker closes it at shutdown
 /// (detail/items_impl.hpp); later requests get shutting_down. Errors: what the
@@ -49,6 +64,13 @@ using items = caf::typed_actor<
     caf::replies_to<names_atom, std::string,
                     std::uint32_t>::with<std::vector<std::string>>,
     caf::replies_to<load_atom, std::string,
-                    std::uint32_t>::with<std::map<std::string, stored_value>>>;
+                    std::uint32_t>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<insert_atom, std::string, stored_value>::with<void>,
+    caf::replies_to<update_atom, std::string, stored_value>::with<void>,
+    caf::replies_to<clear_atom>::with<std::uint64_t>,
+    caf::replies_to<names_atom, std::string, std::string,
+                    std::uint32_t>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom, std::string, std::string, std::uint32_t>::with<
+        std::map<std::string, stored_value>>>;
 
 } // namespace sasync
