@@ -18,8 +18,7 @@ namespace {
 using names = std::vector<std::string>;
 
 /// What `call` refused with (invalid_argument), or "" when it passed.
-template <class F>
-std::string refusal(F call) {
+template <class F> std::string refusal(F call) {
   try {
     call();
     return {};
@@ -115,8 +114,9 @@ CAF_TEST(mixing_question_marks_and_names_is_refused) {
 }
 
 CAF_TEST(a_name_without_a_value_is_refused) {
-  auto why = refusal(
-      [] { to_positional("SELECT :a, :missing", {{"a", value{1}}}); });
+  auto why = refusal([] {
+    to_positional("SELECT :a, :missing", {{"a", value{1}}});
+  });
   CAF_CHECK(mentions(why, ":missing"));
 }
 

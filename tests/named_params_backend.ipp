@@ -13,6 +13,7 @@
 #include "sasync/actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/test/unit_test.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -41,8 +42,8 @@ struct pushed_rows {
 };
 
 /// Takes every batch and grants as much credit again.
-row_consumer::behavior_type
-collect_rows(row_consumer::pointer self, std::shared_ptr<pushed_rows> log) {
+row_consumer::behavior_type collect_rows(row_consumer::pointer self,
+                                         std::shared_ptr<pushed_rows> log) {
   return {
       [=](rows_atom, const cursor& source, row_batch& batch) {
         auto n = batch.rows.size();
@@ -93,8 +94,7 @@ struct fixture {
       CAF_MESSAGE("shutdown: " << sys.render(err));
   }
 
-  template <class T>
-  T require(caf::expected<T> x) {
+  template <class T> T require(caf::expected<T> x) {
     if (!x)
       CAF_FAIL(sys.render(x.error()));
     return std::move(*x);
@@ -106,25 +106,24 @@ struct fixture {
   }
 
   std::int64_t count() {
-    auto rs = require(sql(self, db, "SELECT count(*) FROM named_orders", {},
-                          limit));
+    auto rs =
+        require(sql(self, db, "SELECT count(*) FROM named_orders", {}, limit));
     return rs.rows.at(0).at(0).as_integer();
   }
 
   /// The rendered error of `x`, which must be invalid_argument.
-  template <class T>
-  std::string invalid(const caf::expected<T>& x) {
+  template <class T> std::string invalid(const caf::expected<T>& x) {
     CAF_REQUIRE(!x);
     CAF_CHECK(is(x.error(), errc::invalid_argument));
     return sys.render(x.error());
   }
 
   void insert(const std::string& customer, double amount) {
-    require(sql_named(self, db,
-                      "INSERT INTO named_orders (customer, amount, note) "
-                      "VALUES (:customer, :amount, :customer)",
-                      {{"customer", value{customer}}, {"amount", value{amount}}},
-                      limit));
+    require(sql_named(
+        self, db,
+        "INSERT INTO named_orders (customer, amount, note) "
+        "VALUES (:customer, :amount, :customer)",
+        {{"customer", value{customer}}, {"amount", value{amount}}}, limit));
   }
 };
 
@@ -152,14 +151,15 @@ CAF_TEST(a_named_insert_and_select_round_trip) {
   CAF_CHECK(rs.rows[0] == (row{"ann", 1.5, "ann"}));
   CAF_CHECK(rs.rows[1] == (row{"ann", 4.0, "ann"}));
   // An update answers the rows it changed, as positional sql does.
-  auto updated = require(sql_named(
-      self, db, "UPDATE named_orders SET amount = amount + :d WHERE "
-                "customer = :who",
-      {{"d", value{1}}, {"who", value{"bob"}}}, limit));
+  auto updated =
+      require(sql_named(self, db,
+                        "UPDATE named_orders SET amount = amount + :d WHERE "
+                        "customer = :who",
+                        {{"d", value{1}}, {"who", value{"bob"}}}, limit));
   CAF_CHECK_EQUAL(updated.rows_affected, 1);
   // Text in literals and comments that looks like a name is no parameter.
-  auto lit = require(sql_named(self, db, where.literal_query,
-                               {{"n", value{41}}}, limit));
+  auto lit = require(
+      sql_named(self, db, where.literal_query, {{"n", value{41}}}, limit));
   CAF_REQUIRE_EQUAL(lit.rows.size(), 1u);
   CAF_CHECK(lit.rows[0].at(0) == value{42});
   CAF_CHECK(lit.rows[0].at(1) == value{":no"});
@@ -171,9 +171,8 @@ CAF_TEST(a_named_prepared_statement_runs_with_a_map) {
   require(prepare(self, db, "named_by_customer",
                   "SELECT amount FROM named_orders WHERE customer = :who",
                   limit));
-  auto rs = require(
-      execute_named(self, db, "named_by_customer", {{"who", value{"bob"}}},
-                    limit));
+  auto rs = require(execute_named(self, db, "named_by_customer",
+                                  {{"who", value{"bob"}}}, limit));
   CAF_REQUIRE_EQUAL(rs.rows.size(), 1u);
   CAF_CHECK(rs.rows[0].at(0) == value{2.5});
   // Again: the prepared statement is reused.
@@ -211,7 +210,8 @@ CAF_TEST(a_named_query_gives_a_cursor_pulled_or_pushed) {
       {{"c", value{"even"}}}, to, 4, limit));
   {
     std::unique_lock<std::mutex> guard{log->mtx};
-    CAF_REQUIRE(log->changed.wait_for(guard, bound, [&] { return log->ended; }));
+    CAF_REQUIRE(
+        log->changed.wait_for(guard, bound, [&] { return log->ended; }));
     CAF_REQUIRE_EQUAL(log->rows.size(), 12u);
     CAF_CHECK(log->rows.front().at(0) == value{2.0});
     CAF_CHECK(log->rows.back().at(0) == value{24.0});
@@ -240,14 +240,14 @@ CAF_TEST(each_malformed_request_is_invalid_argument_and_writes_nothing) {
   CAF_CHECK(mentions(why, ":colour"));
   // The same through a prepared statement and a cursor.
   require(prepare(self, db, "named_insert", insert_sql, limit));
-  why = invalid(execute_named(self, db, "named_insert",
-                              {{"amount", value{1.0}}}, limit));
+  why = invalid(
+      execute_named(self, db, "named_insert", {{"amount", value{1.0}}}, limit));
   CAF_CHECK(mentions(why, ":customer"));
   why = invalid(execute_named(self, db, "named_insert", extra, limit));
   CAF_CHECK(mentions(why, ":colour"));
-  why = invalid(query_named(
-      self, db, "SELECT * FROM named_orders WHERE customer = :c",
-      {{"c", value{"x"}}, {"d", value{1}}}, limit));
+  why = invalid(query_named(self, db,
+                            "SELECT * FROM named_orders WHERE customer = :c",
+                            {{"c", value{"x"}}, {"d", value{1}}}, limit));
   CAF_CHECK(mentions(why, ":d"));
   why = invalid(query_named(self, db,
                             "SELECT * FROM named_orders WHERE customer = :c",
@@ -261,6 +261,74 @@ CAF_TEST(each_malformed_request_is_invalid_argument_and_writes_nothing) {
   // The statement itself was fine: with the right map it writes one row.
   require(execute_named(self, db, "named_insert", both, limit));
   CAF_CHECK_EQUAL(count(), 1);
+}
+
+CAF_TEST(event_based_helpers_take_named_parameters_too) {
+  require(prepare(self, db, "named_amount",
+                  "SELECT amount FROM named_orders WHERE customer = :who",
+                  limit));
+  auto log = std::make_shared<pushed_rows>();
+  auto to = sys.spawn(collect_rows, log);
+  caf::actor report_to{self};
+  // One actor chains the helpers and reports what it saw, or the error.
+  sys.spawn(
+      [=](caf::event_based_actor* client, const broker& on) {
+        auto fail = [=](caf::error& err) { client->send(report_to, err); };
+        sql_named(
+            client, on,
+            "INSERT INTO named_orders (customer, amount) VALUES (:c, :a)",
+            {{"c", value{"eve"}}, {"a", value{3.5}}},
+            [=](result_set& added) {
+              execute_named(
+                  client, on, "named_amount", {{"who", value{"eve"}}},
+                  [=](result_set& found) {
+                    query_named(
+                        client, on,
+                        "SELECT customer FROM named_orders WHERE amount = :a",
+                        {{"a", value{3.5}}},
+                        [=](cursor_info& info) {
+                          fetch(
+                              client, info.rows, 10,
+                              [=](row_batch& batch) {
+                                query_named(
+                                    client, on,
+                                    "SELECT CAST(:x AS INTEGER) AS x",
+                                    {{"x", value{7}}}, to, 10,
+                                    [=](cursor_info&) {
+                                      client->send(
+                                          report_to,
+                                          std::to_string(added.rows_affected) +
+                                              " " +
+                                              std::to_string(found.rows.at(0)
+                                                                 .at(0)
+                                                                 .as_real()) +
+                                              " " +
+                                              batch.rows.at(0).at(0).as_text());
+                                    },
+                                    fail, limit);
+                              },
+                              fail, limit);
+                        },
+                        fail, limit);
+                  },
+                  fail, limit);
+            },
+            fail, limit);
+      },
+      db);
+  std::string seen;
+  self->receive([&](std::string& x) { seen = std::move(x); },
+                [&](caf::error& err) { seen = sys.render(err); },
+                caf::after(bound) >> [&] { seen = "no report"; });
+  CAF_CHECK_EQUAL(seen, "1 3.500000 eve");
+  {
+    std::unique_lock<std::mutex> guard{log->mtx};
+    CAF_REQUIRE(
+        log->changed.wait_for(guard, bound, [&] { return log->ended; }));
+    CAF_REQUIRE_EQUAL(log->rows.size(), 1u);
+    CAF_CHECK(log->rows[0].at(0) == value{7});
+  }
+  caf::anon_send_exit(to, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -12,14 +12,12 @@ constexpr auto shut_down = detail::gone_means::shut_down;
 caf::expected<result_set> sql_named(caf::scoped_actor& self, const node& db,
                                     std::string statement, named_values params,
                                     client_timeout timeout) {
-  return detail::call<result_set>(self, db, timeout, shut_down,
-                                  sql_atom::value, std::move(statement),
-                                  std::move(params));
+  return detail::call<result_set>(self, db, timeout, shut_down, sql_atom::value,
+                                  std::move(statement), std::move(params));
 }
 
-caf::expected<result_set> execute_named(caf::scoped_actor& self,
-                                        const node& db, std::string name,
-                                        named_values params,
+caf::expected<result_set> execute_named(caf::scoped_actor& self, const node& db,
+                                        std::string name, named_values params,
                                         client_timeout timeout) {
   return detail::call<result_set>(self, db, timeout, shut_down,
                                   execute_atom::value, std::move(name),
@@ -35,12 +33,10 @@ caf::expected<cursor_info> query_named(caf::scoped_actor& self, const node& db,
                                    std::move(params));
 }
 
-caf::expected<cursor_info> query_named(caf::scoped_actor& self, const node& db,
-                                       std::string statement,
-                                       named_values params,
-                                       const row_consumer& consumer,
-                                       std::uint32_t credit,
-                                       client_timeout timeout) {
+caf::expected<cursor_info>
+query_named(caf::scoped_actor& self, const node& db, std::string statement,
+            named_values params, const row_consumer& consumer,
+            std::uint32_t credit, client_timeout timeout) {
   return detail::call<cursor_info>(self, db, timeout, shut_down,
                                    query_atom::value, std::move(statement),
                                    std::move(params), consumer, credit);

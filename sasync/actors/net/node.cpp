@@ -59,8 +59,7 @@ caf::error check_request(const node_limits& limits,
                           std::to_string(limits.parameters));
   for (auto& [name, p] : params) {
     if (name.size() > limits.statement_bytes)
-      return too_large("a parameter name", name.size(),
-                       limits.statement_bytes);
+      return too_large("a parameter name", name.size(), limits.statement_bytes);
     auto size = p.type() == value::kind::text   ? p.as_text().size()
                 : p.type() == value::kind::blob ? p.as_blob().size()
                                                 : 0;
@@ -147,8 +146,7 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
           named_values& params) -> caf::result<result_set> {
         if (auto err = check_request(self->state.limits, stmt, params))
           return err;
-        return checked_statement<result_set>(self, stmt, {}, a,
-                                             std::move(stmt),
+        return checked_statement<result_set>(self, stmt, {}, a, std::move(stmt),
                                              std::move(params));
       },
       [=](execute_atom a, std::string& name,
@@ -162,19 +160,16 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
           named_values& params) -> caf::result<cursor_info> {
         if (auto err = check_request(self->state.limits, stmt, params))
           return err;
-        return checked_statement<cursor_info>(self, stmt, {}, a,
-                                              std::move(stmt),
-                                              std::move(params));
+        return checked_statement<cursor_info>(
+            self, stmt, {}, a, std::move(stmt), std::move(params));
       },
       [=](query_atom a, std::string& stmt, named_values& params,
-          row_consumer& to,
-          std::uint32_t credit) -> caf::result<cursor_info> {
+          row_consumer& to, std::uint32_t credit) -> caf::result<cursor_info> {
         if (auto err = check_request(self->state.limits, stmt, params))
           return err;
-        return checked_statement<cursor_info>(self, stmt, {}, a,
-                                              std::move(stmt),
-                                              std::move(params), std::move(to),
-                                              credit);
+        return checked_statement<cursor_info>(
+            self, stmt, {}, a, std::move(stmt), std::move(params),
+            std::move(to), credit);
       },
   };
 }
