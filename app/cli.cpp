@@ -424,9 +424,9 @@ void sql(session& s, const options& o) {
   auto named = bound_by_name(o.binds);
   if (!only_reads(statement)) {
     auto rs = s.require(
-        by_name ? sql_named(s.self(), s.db(), statement, named, s.timeout())
-                : sasync::sql(s.self(), s.db(), statement, params,
-                              s.timeout()));
+        by_name
+            ? sql_named(s.self(), s.db(), statement, named, s.timeout())
+            : sasync::sql(s.self(), s.db(), statement, params, s.timeout()));
     if (!rs.columns.empty()) {
       print_header(rs.columns);
       for (auto& r : rs.rows)
@@ -568,8 +568,9 @@ std::string check_binding(const std::string& text) {
   auto ok = eq > 0 && is_start(text[0]);
   for (std::size_t i = 1; ok && i < eq; ++i)
     ok = is_start(text[i]) || (text[i] >= '0' && text[i] <= '9');
-  return ok ? "" : "NAME must be letters, digits and '_', not starting "
-                   "with a digit";
+  return ok ? ""
+            : "NAME must be letters, digits and '_', not starting "
+              "with a digit";
 }
 
 } // namespace

@@ -121,22 +121,19 @@ CAF_TEST(sql_bind_passes_named_parameters_embedded_and_through_a_node) {
            res.errors.find(word) != std::string::npos;
   };
   const std::string insert = "INSERT INTO named VALUES (:a, :b, 0)";
-  CAF_CHECK(usage_error(
-      embedded({"sql", insert, "--bind", "a=1", "--bind", "b=x", "--bind",
-                "c=2"}),
-      ":c"));
+  CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "a=1", "--bind",
+                                  "b=x", "--bind", "c=2"}),
+                        ":c"));
   CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "a=1"}), ":b"));
   CAF_CHECK(usage_error(
-      embedded({"sql", "INSERT INTO named VALUES (?, :b, 0)", "--bind",
-                "b=x"}),
+      embedded({"sql", "INSERT INTO named VALUES (?, :b, 0)", "--bind", "b=x"}),
       "mixes"));
-  CAF_CHECK(usage_error(
-      embedded({"sql", insert, "--bind", "a=1", "--bind", "a=2", "--bind",
-                "b=x"}),
-      ":a twice"));
-  CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "a"}), "NAME=VALUE"));
+  CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "a=1", "--bind",
+                                  "a=2", "--bind", "b=x"}),
+                        ":a twice"));
   CAF_CHECK(
-      usage_error(embedded({"sql", insert, "--bind", "1a=1"}), "NAME"));
+      usage_error(embedded({"sql", insert, "--bind", "a"}), "NAME=VALUE"));
+  CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "1a=1"}), "NAME"));
   CAF_CHECK_EQUAL(embedded({"sql", insert, "5", "--bind", "a=1"}).code, 1);
   CAF_CHECK_EQUAL(
       embedded({"sql", insert, "--bind", "a=1", "--bind", "b=2", "5"}).code, 1);
@@ -145,18 +142,16 @@ CAF_TEST(sql_bind_passes_named_parameters_embedded_and_through_a_node) {
   // The same through a node: the map travels to it.
   test::daemon_process daemon{config()};
   auto port = daemon.port();
-  CAF_CHECK_EQUAL(remote(port, {"sql", insert, "--bind", "a=8", "--bind",
-                                "b=eight"})
-                      .code,
-                  0);
-  CAF_CHECK_EQUAL(remote(port, {"sql", "SELECT b FROM named WHERE a = :a",
-                                "--bind", "a=8"})
-                      .output,
-                  "b\neight\n");
-  CAF_CHECK(usage_error(
-      remote(port, {"sql", insert, "--bind", "a=9", "--bind", "b=x",
-                    "--bind", "z=0"}),
-      ":z"));
+  CAF_CHECK_EQUAL(
+      remote(port, {"sql", insert, "--bind", "a=8", "--bind", "b=eight"}).code,
+      0);
+  CAF_CHECK_EQUAL(
+      remote(port, {"sql", "SELECT b FROM named WHERE a = :a", "--bind", "a=8"})
+          .output,
+      "b\neight\n");
+  CAF_CHECK(usage_error(remote(port, {"sql", insert, "--bind", "a=9", "--bind",
+                                      "b=x", "--bind", "z=0"}),
+                        ":z"));
   CAF_CHECK_EQUAL(
       remote(port, {"sql", "SELECT count(*) AS n FROM named"}).output,
       "n\n2\n");
