@@ -331,4 +331,33 @@ CAF_TEST(event_based_helpers_take_named_parameters_too) {
   caf::anon_send_exit(to, caf::exit_reason::user_shutdown);
 }
 
+CAF_TEST(a_node_holds_named_requests_to_its_limits) {
+  node_limits limits;
+  limits.parameters = 2;
+  limits.value_bytes = 8;
+  auto entry = spawn_node(sys, db, limits);
+  const std::string insert = "INSERT INTO named_orders (customer, amount) "
+                             "VALUES (:c, :a)";
+  auto why = invalid(sql_named(
+      self, entry, insert,
+      {{"c", value{"x"}}, {"a", value{1.0}}, {"b", value{2}}}, limit));
+  CAF_CHECK(mentions(why, "limit of 2"));
+  why = invalid(
+      sql_named(self, entry, insert,
+                {{"c", value{std::string(9, 'x')}}, {"a", value{1.0}}}, limit));
+  CAF_CHECK(mentions(why, "limit of 8"));
+  // No DDL from peers, named or not.
+  why = invalid(sql_named(self, entry, "DROP TABLE named_orders", {}, limit));
+  CAF_CHECK(mentions(why, "DDL"));
+  why = invalid(query_named(self, entry, "SELECT :a",
+                            {{"a", value{"123456789"}}}, limit));
+  CAF_CHECK(mentions(why, "limit of 8"));
+  CAF_CHECK_EQUAL(count(), 0);
+  // Within the limits the node passes them on.
+  require(sql_named(self, entry, insert, {{"c", value{"x"}}, {"a", value{1.0}}},
+                    limit));
+  CAF_CHECK_EQUAL(count(), 1);
+  caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
