@@ -444,14 +444,31 @@ void print_header(const std::vector<std::string>& columns) {
   std::cout << '\n';
 }
 
+/// The values of sql's --bind NAME=VALUE options by name; a name given
+/// twice is a usage error.
+named_values bound_by_name(const std::vector<std::string>& binds) {
+  named_values out;
+  for (auto& bind : binds) {
+    auto eq = bind.find('=');
+    auto name = bind.substr(0, eq);
+    if (!out.emplace(name, cli::parameter(bind.substr(eq + 1))).second)
+      throw failure{usage, "--bind gives :" + name + " twice"};
+  }
+  return out;
+}
+
 void sql(session& s, const options& o) {
   auto& statement = o.text;
   std::vector<value> params;
   for (auto& arg : o.args)
     params.push_back(cli::parameter(arg));
+  auto by_name = !o.binds.empty();
+  auto named = bound_by_name(o.binds);
   if (!only_reads(statement)) {
     auto rs = s.require(
-        sasync::sql(s.self(), s.db(), statement, params, s.timeout()));
+        by_name
+            ? sql_named(s.self(), s.db(), statement, named, s.timeout())
+            : sasync::sql(s.self(), s.db(), statement, params, s.timeout()));
     if (!rs.columns.empty()) {
       print_header(rs.columns);
       for (auto& r : rs.rows)
@@ -460,8 +477,9 @@ void sql(session& s, const options& o) {
     return;
   }
   // Streamed: a batch at a time, whatever the result's size.
-  auto info =
-      s.require(query(s.self(), s.db(), statement, params, s.timeout()));
+  auto info = s.require(
+      by_name ? query_named(s.self(), s.db(), statement, named, s.timeout())
+              : query(s.self(), s.db(), statement, params, s.timeout()));
   print_header(info.columns);
   s.require(for_each_row(s.self(), info.rows, print_row, 1000, s.timeout()));
   std::cout.flush();
@@ -579,6 +597,22 @@ std::string check_not_empty(const std::string& text) {
 std::string check_statement(const std::string& text) {
   auto blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
   return blank ? "an empty statement does nothing" : "";
+}
+
+/// sql's --bind: NAME=VALUE, NAME as in :NAME ([A-Za-z_][A-Za-z0-9_]*).
+std::string check_binding(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos)
+    return "must be NAME=VALUE";
+  auto is_start = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+  };
+  auto ok = eq > 0 && is_start(text[0]);
+  for (std::size_t i = 1; ok && i < eq; ++i)
+    ok = is_start(text[i]) || (text[i] >= '0' && text[i] <= '9');
+  return ok ? ""
+            : "NAME must be letters, digits and '_', not starting "
+              "with a digit";
 }
 
 } // namespace
@@ -813,7 +847,14 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   sql_cmd->add_option("STATEMENT", o.text)
       ->required()
       ->check(CLI::Validator{check_statement, "SQL"});
-  sql_cmd->add_option("PARAM", o.args);
+  auto positional_params = sql_cmd->add_option("PARAM", o.args);
+  sql_cmd
+      ->add_option("--bind", o.binds,
+                   "NAME=VALUE for :NAME in STATEMENT (repeatable; instead "
+                   "of PARAMs, which bind ?); numbers bind as numbers")
+      ->check(CLI::Validator{check_binding, "NAME=VALUE"})
+      ->allow_extra_args(false) // one NAME=VALUE per --bind
+      ->excludes(positional_params);
   on(sql_cmd, sql);
   auto status_cmd =
       app.add_subcommand("status", "backend, pool, queue depth, counters");

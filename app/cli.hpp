@@ -26,6 +26,8 @@ struct options {
   std::string name;
   std::string text;
   std::vector<std::string> args;
+  /// sql's --bind NAME=VALUE, in order.
+  std::vector<std::string> binds;
   std::int64_t x = 0, y = 0, z = 0;
   std::string file = "-";
   std::string tls_cert;

@@ -98,6 +98,66 @@ CAF_TEST(sql_streams_rows_as_tsv_with_a_header) {
   CAF_CHECK_NOT_EQUAL(broken.errors.find("syntax error"), std::string::npos);
 }
 
+CAF_TEST(sql_bind_passes_named_parameters_embedded_and_through_a_node) {
+  CAF_REQUIRE_EQUAL(
+      embedded({"sql", "CREATE TABLE named (a INTEGER, b TEXT, c REAL)"}).code,
+      0);
+  // Numbers bind as numbers, as PARAMs do; a name may appear twice.
+  CAF_CHECK_EQUAL(embedded({"sql", "INSERT INTO named VALUES (:a, :b, :a)",
+                            "--bind", "a=7", "--bind", "b=seven"})
+                      .code,
+                  0);
+  auto rows = embedded({"sql",
+                        "SELECT a + :d AS s, b, ':no' AS lit FROM named "
+                        "WHERE a = :a AND c = :a",
+                        "--bind", "a=7", "--bind", "d=0.5"});
+  CAF_CHECK_EQUAL(rows.code, 0);
+  CAF_CHECK_EQUAL(rows.output, "s\tb\tlit\n7.5\tseven\t:no\n");
+  // Each mistake is a usage error (exit 1, one line), and nothing is written.
+  auto usage_error = [](const run_result& res, const std::string& word) {
+    CAF_MESSAGE("exit " << res.code << ": " << res.errors);
+    return res.code == 1 && res.errors.rfind("sasync: ", 0) == 0 &&
+           res.errors.find('\n') == res.errors.size() - 1 &&
+           res.errors.find(word) != std::string::npos;
+  };
+  const std::string insert = "INSERT INTO named VALUES (:a, :b, 0)";
+  CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "a=1", "--bind",
+                                  "b=x", "--bind", "c=2"}),
+                        ":c"));
+  CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "a=1"}), ":b"));
+  CAF_CHECK(usage_error(
+      embedded({"sql", "INSERT INTO named VALUES (?, :b, 0)", "--bind", "b=x"}),
+      "mixes"));
+  CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "a=1", "--bind",
+                                  "a=2", "--bind", "b=x"}),
+                        ":a twice"));
+  CAF_CHECK(
+      usage_error(embedded({"sql", insert, "--bind", "a"}), "NAME=VALUE"));
+  CAF_CHECK(usage_error(embedded({"sql", insert, "--bind", "1a=1"}), "NAME"));
+  CAF_CHECK_EQUAL(embedded({"sql", insert, "5", "--bind", "a=1"}).code, 1);
+  CAF_CHECK_EQUAL(
+      embedded({"sql", insert, "--bind", "a=1", "--bind", "b=2", "5"}).code, 1);
+  CAF_CHECK_EQUAL(embedded({"sql", "SELECT count(*) AS n FROM named"}).output,
+                  "n\n1\n");
+  // The same through a node: the map travels to it.
+  test::daemon_process daemon{config()};
+  auto port = daemon.port();
+  CAF_CHECK_EQUAL(
+      remote(port, {"sql", insert, "--bind", "a=8", "--bind", "b=eight"}).code,
+      0);
+  CAF_CHECK_EQUAL(
+      remote(port, {"sql", "SELECT b FROM named WHERE a = :a", "--bind", "a=8"})
+          .output,
+      "b\neight\n");
+  CAF_CHECK(usage_error(remote(port, {"sql", insert, "--bind", "a=9", "--bind",
+                                      "b=x", "--bind", "z=0"}),
+                        ":z"));
+  CAF_CHECK_EQUAL(
+      remote(port, {"sql", "SELECT count(*) AS n FROM named"}).output,
+      "n\n2\n");
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
 CAF_TEST(bad_arguments_exit_1_and_an_unreachable_node_exits_2) {
   for (auto args : std::vector<std::vector<std::string>>{
            {},

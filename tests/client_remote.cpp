@@ -171,6 +171,38 @@ CAF_TEST(requests_through_a_node_have_a_finite_default_timeout) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
+CAF_TEST(named_parameters_travel_to_a_node_in_sql_execute_and_query) {
+  client_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto db = connect_node(sys, daemon.host(), daemon.port(), 10s);
+  CAF_REQUIRE(db);
+  CAF_REQUIRE(detail::is_remote(caf::actor_cast<caf::strong_actor_ptr>(*db)));
+  const named_values params{{"n", value{41}}, {"t", value{"it's"}}};
+  auto rs = sql_named(self, *db, "SELECT :n + 1 AS s, :t AS t, ':no' AS lit",
+                      params, 10s);
+  if (!rs)
+    CAF_FAIL(sys.render(rs.error()));
+  CAF_REQUIRE_EQUAL(rs->rows.size(), 1u);
+  CAF_CHECK(rs->rows[0] == (row{42, "it's", ":no"}));
+  CAF_REQUIRE(prepare(self, *db, "named_remote", "SELECT :t || :t AS tt", 10s));
+  auto ex = execute_named(self, *db, "named_remote", {{"t", value{"ab"}}}, 10s);
+  CAF_REQUIRE(ex);
+  CAF_CHECK(ex->rows.at(0) == (row{"abab"}));
+  auto info = query_named(self, *db, "SELECT :n AS n", {{"n", value{5}}}, 10s);
+  CAF_REQUIRE(info);
+  std::vector<row> rows;
+  CAF_REQUIRE(for_each_row(
+      self, info->rows, [&](const row& r) { rows.push_back(r); }, 10, 10s));
+  CAF_CHECK(rows == (std::vector<row>{row{5}}));
+  // The node's answer to a map the statement does not fit.
+  auto bad = sql_named(self, *db, "SELECT :n AS n", {}, 10s);
+  CAF_REQUIRE(!bad);
+  CAF_CHECK(is(bad.error(), errc::invalid_argument));
+  CAF_CHECK_NOT_EQUAL(sys.render(bad.error()).find(":n"), std::string::npos);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
 CAF_TEST(sigterm_twice_stops_a_node_once_with_exit_0) {
   daemon.process().signal(SIGTERM);
   daemon.process().signal(SIGTERM);

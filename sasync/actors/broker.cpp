@@ -13,6 +13,7 @@
 #include "sasync/actors/query/detail/bulk_insert_actor.hpp"
 #include "sasync/actors/query/detail/cursor_actor.hpp"
 #include "sasync/storage/dialect.hpp"
+#include "sasync/storage/named_params.hpp"
 #include "sasync/storage/statement_kind.hpp"
 #include "sasync/storage/storage_failure.hpp"
 
@@ -177,6 +178,45 @@ caf::result<result_set> run_named(broker_ptr self, const std::string& name,
   return run_sql(self, *stmt, std::move(params));
 }
 
+/// `stmt` with `:name` parameters in the positional form, or why not.
+caf::expected<positional_statement> positional(const std::string& stmt,
+                                               const named_values& params) {
+  try {
+    return to_positional(stmt, params);
+  } catch (const storage_failure& f) {
+    return to_error(f);
+  }
+}
+
+caf::result<result_set> run_sql_named(broker_ptr self, const std::string& stmt,
+                                      const named_values& params) {
+  auto p = positional(stmt, params);
+  if (!p)
+    return p.error();
+  return run_sql(self, std::move(p->sql), std::move(p->params));
+}
+
+caf::result<result_set> run_named_with_names(broker_ptr self,
+                                             const std::string& name,
+                                             const named_values& params) {
+  auto stmt = self->state.statements.find(name);
+  if (!stmt)
+    return make_error(errc::missing, "no statement named '" + name + "'");
+  return run_sql_named(self, *stmt, params);
+}
+
+caf::result<cursor_info> open_cursor_named(broker_ptr self,
+                                           const std::string& stmt,
+                                           const named_values& params,
+                                           row_consumer consumer,
+                                           std::uint32_t credit) {
+  auto p = positional(stmt, params);
+  if (!p)
+    return p.error();
+  return open_cursor(self, std::move(p->sql), std::move(p->params),
+                     std::move(consumer), credit);
+}
+
 caf::result<void> define_table(broker_ptr self, const table_def& def) {
   try {
     validate(def);
@@ -295,6 +335,23 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
         return caf::unit;
       },
       [=](status_atom) { return report_status(self); },
+      [=](sql_atom, const std::string& stmt, const named_values& params) {
+        return run_sql_named(self, stmt, params);
+      },
+      [=](execute_atom, const std::string& name, const named_values& params) {
+        return run_named_with_names(self, name, params);
+      },
+      [=](query_atom, const std::string& stmt, const named_values& params) {
+        return open_cursor_named(self, stmt, params, row_consumer{}, 0);
+      },
+      [=](query_atom, const std::string& stmt, const named_values& params,
+          row_consumer& consumer,
+          std::uint32_t credit) -> caf::result<cursor_info> {
+        if (!consumer)
+          return make_error(errc::invalid_argument, "no consumer");
+        return open_cursor_named(self, stmt, params, std::move(consumer),
+                                 credit);
+      },
       [=](shutdown_atom) { return detail::shut_down(self); },
   };
 }

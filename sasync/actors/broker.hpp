@@ -51,6 +51,11 @@ namespace sasync {
 /// query(statement, params, consumer, credit) -> cursor_info
 ///                               the same, pushed to `consumer` (credit rows
 ///                               now, more as it grants them)
+/// sql, execute and query also take named_values in place of the list:
+///                               `:name` parameters (named_params.hpp),
+///                               answered alike; a statement with `?`, a
+///                               name without a value or a value no name
+///                               uses is invalid_argument, and nothing runs
 /// insert(spec) -> bulk_insert   an ordered bulk insert (bulk_insert.hpp)
 /// items(group) -> items, dict(group) -> dict, array(group) -> array
 ///                               the group's actor: one per group and kind,

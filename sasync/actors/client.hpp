@@ -3,11 +3,13 @@
 // and event-based actors alike. Values are encoded and decoded here, on the
 // client's side, so a remote node's actors never need the user's types.
 // Includes the helpers for a node's messages (client_node.hpp), for rows in
-// bulk (client_rows.hpp) and for many sets (client_set_many.hpp), so one
+// bulk (client_rows.hpp), for many sets (client_set_many.hpp) and for
+// named parameters (client_named.hpp), so one
 // include offers every helper.
 #pragma once
 
 #include "sasync/actors/client/client_node.hpp"
+#include "sasync/actors/client/client_named.hpp"
 #include "sasync/actors/client/client_request.hpp"
 #include "sasync/actors/client/client_rows.hpp"
 #include "sasync/actors/client/client_set_many.hpp"

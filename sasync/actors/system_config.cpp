@@ -67,6 +67,7 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<insert_progress>("sasync::insert_progress");
   cfg.add_message_type<bulk_insert>("sasync::bulk_insert");
   cfg.add_message_type<dict_status>("sasync::dict_status");
+  cfg.add_message_type<named_values>("std::map<std::string,sasync::value>");
 }
 
 void add_sasync_options(caf::config_option_set& opts) {

@@ -422,4 +422,8 @@ std::string native_placeholders(dialect_kind dialect, std::string_view sql,
   return out;
 }
 
+std::size_t skip_sql_token(std::string_view sql, std::size_t pos) {
+  return skip_token(sql, pos);
+}
+
 } // namespace sasync

@@ -34,4 +34,10 @@ std::string quote_identifier(std::string_view name);
 std::string native_placeholders(dialect_kind dialect, std::string_view sql,
                                 std::size_t* count = nullptr);
 
+/// The index after the token of `sql` at `pos` that may hide a placeholder
+/// (a '...' string, "..." identifier, -- or /* */ comment, or PostgreSQL
+/// dollar-quoted string), as native_placeholders() skips it; `pos + 1` for
+/// anything else.
+std::size_t skip_sql_token(std::string_view sql, std::size_t pos);
+
 } // namespace sasync

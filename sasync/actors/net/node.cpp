@@ -49,6 +49,26 @@ caf::error check_request(const node_limits& limits,
   return {};
 }
 
+caf::error check_request(const node_limits& limits,
+                         const std::string& statement,
+                         const named_values& params) {
+  if (params.size() > limits.parameters)
+    return make_error(errc::invalid_argument,
+                      std::to_string(params.size()) +
+                          " parameters are more than the node's limit of " +
+                          std::to_string(limits.parameters));
+  for (auto& [name, p] : params) {
+    if (name.size() > limits.statement_bytes)
+      return too_large("a parameter name", name.size(), limits.statement_bytes);
+    auto size = p.type() == value::kind::text   ? p.as_text().size()
+                : p.type() == value::kind::blob ? p.as_blob().size()
+                                                : 0;
+    if (size > limits.value_bytes)
+      return too_large("a parameter", size, limits.value_bytes);
+  }
+  return check_request(limits, statement, std::vector<value>{});
+}
+
 namespace {
 
 /// Delegates `msg` to the broker unless `text` and `params` are over the
@@ -124,6 +144,35 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
       [=](status_atom a) { return self->delegate(self->state.db, a); },
       [=](prepared_atom a, std::string& name) {
         return self->delegate(self->state.db, a, std::move(name));
+      },
+      [=](sql_atom a, std::string& stmt,
+          named_values& params) -> caf::result<result_set> {
+        if (auto err = check_request(self->state.limits, stmt, params))
+          return err;
+        return checked_statement<result_set>(self, stmt, {}, a, std::move(stmt),
+                                             std::move(params));
+      },
+      [=](execute_atom a, std::string& name,
+          named_values& params) -> caf::result<result_set> {
+        if (auto err = check_request(self->state.limits, name, params))
+          return err;
+        return checked<result_set>(self, name, {}, a, std::move(name),
+                                   std::move(params));
+      },
+      [=](query_atom a, std::string& stmt,
+          named_values& params) -> caf::result<cursor_info> {
+        if (auto err = check_request(self->state.limits, stmt, params))
+          return err;
+        return checked_statement<cursor_info>(
+            self, stmt, {}, a, std::move(stmt), std::move(params));
+      },
+      [=](query_atom a, std::string& stmt, named_values& params,
+          row_consumer& to, std::uint32_t credit) -> caf::result<cursor_info> {
+        if (auto err = check_request(self->state.limits, stmt, params))
+          return err;
+        return checked_statement<cursor_info>(
+            self, stmt, {}, a, std::move(stmt), std::move(params),
+            std::move(to), credit);
       },
   };
 }

@@ -11,6 +11,7 @@
 #include "sasync/actors/query/bulk_insert.hpp"
 #include "sasync/actors/query/cursor.hpp"
 #include "sasync/actors/query/row_consumer.hpp"
+#include "sasync/storage/named_params.hpp"
 #include "sasync/storage/table_def.hpp"
 #include "sasync/storage/value.hpp"
 #include "sasync/storage/wire_types.hpp"
@@ -47,7 +48,14 @@ using node = caf::typed_actor<
     caf::replies_to<dict_atom, std::int64_t>::with<dict>,
     caf::replies_to<array_atom, std::int64_t>::with<array>,
     caf::replies_to<status_atom>::with<broker_status>,
-    caf::replies_to<prepared_atom, std::string>::with<bool>>;
+    caf::replies_to<prepared_atom, std::string>::with<bool>,
+    // The same with named parameters (`:name`, named_params.hpp).
+    caf::replies_to<sql_atom, std::string, named_values>::with<result_set>,
+    caf::replies_to<execute_atom, std::string,
+                    named_values>::with<result_set>,
+    caf::replies_to<query_atom, std::string, named_values>::with<cursor_info>,
+    caf::replies_to<query_atom, std::string, named_values, row_consumer,
+                    std::uint32_t>::with<cursor_info>>;
 
 /// What one request from a peer may carry; more is invalid_argument.
 struct node_limits {
@@ -66,6 +74,11 @@ struct node_limits {
 caf::error check_request(const node_limits& limits,
                          const std::string& statement,
                          const std::vector<value>& params);
+
+/// The same for named parameters: their number and each value's size.
+caf::error check_request(const node_limits& limits,
+                         const std::string& statement,
+                         const named_values& params);
 
 /// The entry actor in front of `db` (a broker): checks each request against
 /// `limits` and delegates it, so the answer (or the broker's shutting_down
