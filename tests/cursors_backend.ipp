@@ -361,7 +361,7 @@ CAF_TEST(a_malformed_query_fails_and_keeps_no_connection) {
   // A connection kept by a failed query would make the last statement wait
   // out pool_timeout and fail; 2 s was too short for a loaded machine.
   auto db = start(where.one_reader_pool(), "10");
-  auto bad = query(self, db, "SELEC id FROM cursor_rows", {}, limit);
+  auto bad = query(self, db, "SELECT id FROM cursor_rows WHERE", {}, limit);
   CAF_CHECK(is(error_of(bad), errc::database_error));
   auto wrong_params =
       query(self, db, "SELECT id FROM cursor_rows WHERE id = ?", {1, 2}, limit);
@@ -371,6 +371,31 @@ CAF_TEST(a_malformed_query_fails_and_keeps_no_connection) {
       is(error_of(fetch(self, zero.rows, 0, limit)), errc::invalid_argument));
   require(detail::ask<void>(self, zero.rows, limit, cancel_atom::value));
   CAF_CHECK_EQUAL(require(sql(db, "SELECT 1")).rows.size(), 1u);
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(a_query_that_writes_is_refused_and_changes_nothing) {
+  // A cursor's transaction never commits: a write streamed through it would
+  // be answered with rows and then rolled back without a word.
+  auto db = start(where.one_reader_pool(), "10");
+  fill(db, 3);
+  for (auto stmt : {"DELETE FROM cursor_rows RETURNING id",
+                    "UPDATE cursor_rows SET score = 0 RETURNING id",
+                    "WITH gone AS (DELETE FROM cursor_rows RETURNING id) "
+                    "SELECT id FROM gone"}) {
+    auto refused = query(self, db, stmt, {}, limit);
+    CAF_CHECK(is(error_of(refused), errc::invalid_argument));
+    if (!refused)
+      CAF_MESSAGE(sys.render(refused.error()));
+  }
+  auto named = detail::ask<cursor_info>(
+      self, db, limit, query_atom::value,
+      std::string{"DELETE FROM cursor_rows WHERE id = :id"},
+      named_values{{"id", value{1}}});
+  CAF_CHECK(is(error_of(named), errc::invalid_argument));
+  auto left = require(sql(db, "SELECT count(*) FROM cursor_rows"));
+  CAF_CHECK_EQUAL(left.rows.at(0).at(0).as_integer(), 3);
+  CAF_CHECK_EQUAL(leased(db), 0u);
   CAF_CHECK(shutdown(db));
 }
 

@@ -114,6 +114,13 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
                                      std::uint32_t credit) {
   if (auto err = detail::check_statement(sql, true))
     return err;
+  // A cursor's transaction never commits: a write would stream its rows and
+  // then vanish.
+  if (!only_reads(sql))
+    return make_error(errc::invalid_argument,
+                      "query streams only statements that read (SELECT, "
+                      "VALUES, WITH ... SELECT); run writes with sql or "
+                      "execute");
   detail::cursor_config cc;
   // Before the promise: making it takes the sender out of the message.
   cc.owner = consumer ? caf::actor_cast<caf::strong_actor_ptr>(consumer)
