@@ -1,13 +1,15 @@
 // Fuzzes what a peer's bytes become at a node: CAF's binary deserializer
 // reading sasync's message types (as BASP does), then the checks the node
 // and the group actors run before any work: the request limits, the
-// stored-value limits, an insert spec's validation and a table's DDL.
+// stored-value limits, binding :name parameters, an insert spec's
+// validation and a table's DDL.
 // Malformed bytes are an error, never a crash, a sanitizer report or an
 // allocation beyond the input's size.
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/net/node.hpp"
 #include "sasync/actors/net/wire_guard.hpp"
 #include "sasync/storage/dialect.hpp"
+#include "sasync/storage/named_params.hpp"
 #include "sasync/storage/row_insert.hpp"
 #include "sasync/storage/storage_failure.hpp"
 #include "sasync/storage/table_def.hpp"
@@ -49,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   limits.statement_bytes = 4096; // small, so that the fuzzer reaches them
   limits.parameters = 16;
   limits.value_bytes = 1024;
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
   case 0: // sql, execute, query: a statement and its parameters
     read_then<std::string, std::vector<sasync::value>>(
         bytes, len, [&](auto& stmt, auto& params) {
@@ -66,6 +68,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     read_then<std::int64_t, std::int64_t, std::int64_t, sasync::stored_value>(
         bytes, len, [](auto&, auto&, auto&, auto& x) {
           (void)sasync::detail::check_stored(nullptr, x);
+        });
+    break;
+  case 4: // sql, execute, query with a map of :name parameters
+    read_then<std::string, sasync::named_values>(
+        bytes, len, [&](auto& stmt, auto& params) {
+          if (!sasync::check_request(limits, stmt, params))
+            (void)sasync::to_positional(stmt, params);
         });
     break;
   case 3: // insert: a bulk insert's spec
