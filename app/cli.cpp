@@ -63,6 +63,7 @@ int code_of(const caf::error& err) {
     case errc::overloaded:
       return overloaded;
     case errc::exists:
+    case errc::conflict:
       return exists;
     case errc::invalid_argument:
       return usage;
@@ -175,7 +176,11 @@ namespace {
 
 // -- items -------------------------------------------------------------------
 
+void items_get_with_version(session& s, const options& o);
+
 void items_get(session& s, const options& o) {
+  if (o.with_version)
+    return items_get_with_version(s, o);
   auto store = s.items_of(o.group);
   auto& name = o.name;
   auto found =
@@ -189,6 +194,59 @@ void items_get(session& s, const options& o) {
     throw failure{database, "item '" + cli::escape(name) + "' in group " +
                                 std::to_string(o.group) + ": " + f.what()};
   }
+}
+
+// -- versions and compare-and-set ---------------------------------------------
+
+void items_get_with_version(session& s, const options& o) {
+  auto store = s.items_of(o.group);
+  auto found = s.require(
+      sasync::get_versioned<stored_value>(s.self(), store, o.name, s.timeout()));
+  if (!found)
+    throw failure{missing, "no item '" + cli::escape(o.name) + "' in group " +
+                               std::to_string(o.group)};
+  try {
+    std::cout << found->version << '\t' << cli::shown(found->value) << '\n';
+  } catch (const storage_failure& f) {
+    throw failure{database, "item '" + cli::escape(o.name) + "' in group " +
+                                std::to_string(o.group) + ": " + f.what()};
+  }
+}
+
+/// Exit 6 and one line naming the version the item has now.
+template <class T> T unless_conflict(session& s, const options& o,
+                                     caf::expected<T> x) {
+  if (!x)
+    if (auto now = conflict_version(x.error()))
+      throw failure{exists, "conflict: item '" + cli::escape(o.name) +
+                                "' in group " + std::to_string(o.group) +
+                                " is at version " + std::to_string(*now) +
+                                (*now == 0 ? " (missing)" : "") + ", not " +
+                                std::to_string(o.if_version)};
+  return s.require(std::move(x));
+}
+
+/// items set --if-version V: prints the new version.
+void items_set_if(session& s, const options& o) {
+  auto store = s.items_of(o.group);
+  std::cout << unless_conflict(s, o,
+                               sasync::set_if(s.self(), store, o.name, o.text,
+                                              o.if_version, s.timeout()))
+            << '\n';
+}
+
+/// items delete NAME --if-version V: prints how many it deleted (0 when
+/// V = 0 found no NAME, as asked).
+void items_delete_if(session& s, const options& o) {
+  if (o.args.size() != 1)
+    throw failure{usage, "items delete --if-version takes one NAME"};
+  auto store = s.items_of(o.group);
+  auto named = o;
+  named.name = o.args.front();
+  unless_conflict(s, named,
+                  sasync::delete_if(s.self(), store, named.name, o.if_version,
+                                    s.timeout()));
+  std::cout << (o.if_version == 0 ? 0 : 1) << '\n';
 }
 
 /// Names or items a page at a time, so memory holds one page on either
@@ -590,6 +648,17 @@ std::string check_whole_number(const std::string& text) {
   return {};
 }
 
+/// --if-version: a version as items get --version prints it (0 = none).
+std::string check_version(const std::string& text) {
+  std::uint64_t x = 0;
+  auto last = text.data() + text.size();
+  auto [end, ec] = std::from_chars(text.data(), last, x);
+  if (text.empty() || ec != std::errc{} || end != last)
+    return text + " is not a version (a whole number from 0 to " +
+           std::to_string(std::numeric_limits<std::uint64_t>::max()) + ")";
+  return {};
+}
+
 std::string check_not_empty(const std::string& text) {
   return text.empty() ? "must not be empty" : "";
 }
@@ -623,9 +692,11 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   CLI::App app{"sasync: persistent items, arrays and SQL, embedded or on a "
                "sasyncd node.\nExit codes: 0 ok, 1 usage, 2 cannot reach "
                "node / timeout, 3 missing, 4 database or transaction error, "
-               "5 overloaded, 6 the name already exists (items insert)."};
+               "5 overloaded, 6 the name already exists (items insert) or "
+               "another version (--if-version)."};
   const CLI::Validator not_empty{check_not_empty, "TEXT"};
   const CLI::Validator whole_number{check_whole_number, "INT64"};
+  const CLI::Validator version{check_version, "VERSION"};
   // An empty --url or --host, or port 0, would quietly mean the default.
   auto url = app.add_option("--url", o.url,
                             "run embedded on this database (no daemon)")
@@ -672,24 +743,45 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_group(set);
     set->add_option("NAME", o.name)->required();
     set->add_option("VALUE", o.text)->required();
-    on(set, [](session& s, const options& o) {
-      auto store = s.items_of(o.group);
-      s.require(sasync::set(s.self(), store, o.name, o.text, s.timeout()));
+    auto set_if_version = set->add_option(
+        "--if-version", o.if_version,
+        "store only if NAME is at version V (0: only if it does not exist); "
+        "prints the new version; exit 6 otherwise")
+        ->check(version);
+    set->callback([&chosen, &o, set_if_version] {
+      o.has_if_version = set_if_version->count() > 0;
+      chosen = o.has_if_version ? items_set_if : +[](session& s,
+                                                    const options& o) {
+        auto store = s.items_of(o.group);
+        s.require(sasync::set(s.self(), store, o.name, o.text, s.timeout()));
+      };
     });
     auto get = items->add_subcommand("get", "print NAME's value (exit 3 if "
                                             "missing)");
     add_group(get);
     get->add_option("NAME", o.name)->required();
+    get->add_flag("--version", o.with_version,
+                  "print VERSION<TAB>VALUE (the version set --if-version "
+                  "takes)");
     on(get, items_get);
     auto del = items->add_subcommand("delete", "delete names; prints how "
                                                "many existed");
     add_group(del);
     del->add_option("NAME", o.args)->required();
-    on(del, [](session& s, const options& o) {
-      auto store = s.items_of(o.group);
-      std::cout << s.require(
-                       sasync::erase(s.self(), store, o.args, s.timeout()))
-                << '\n';
+    auto del_if_version = del->add_option(
+        "--if-version", o.if_version,
+        "delete the one NAME only if it is at version V (0: succeed only if "
+        "it does not exist); exit 6 otherwise")
+        ->check(version);
+    del->callback([&chosen, &o, del_if_version] {
+      o.has_if_version = del_if_version->count() > 0;
+      chosen = o.has_if_version ? items_delete_if : +[](session& s,
+                                                       const options& o) {
+        auto store = s.items_of(o.group);
+        std::cout << s.require(
+                         sasync::erase(s.self(), store, o.args, s.timeout()))
+                  << '\n';
+      };
     });
     auto names = items->add_subcommand("names", "one name a line, sorted");
     add_group(names);

@@ -3,7 +3,7 @@
 //
 // Exit codes: 0 ok, 1 usage, 2 cannot reach node / timeout, 3 missing,
 // 4 database or transaction error, 5 overloaded, 6 the name already exists
-// (items insert).
+// (items insert) or a compare-and-set found another version (--if-version).
 #pragma once
 
 #include "sasync/actors/defaults.hpp"
@@ -34,6 +34,10 @@ struct options {
   std::string tls_key;
   std::string tls_ca;
   std::string prefix; // items names: only names that start with it
+  bool with_version = false; // items get --version: VERSION<TAB>VALUE
+  /// items set/delete --if-version V: only if NAME is at version V.
+  bool has_if_version = false;
+  std::uint64_t if_version = 0;
 };
 
 class session;

@@ -13,6 +13,7 @@
 #include "sasync/storage/row_insert.hpp"
 #include "sasync/storage/storage_failure.hpp"
 #include "sasync/storage/table_def.hpp"
+#include "sasync/storage/versioned_value.hpp"
 
 #include <caf/binary_deserializer.hpp>
 
@@ -51,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   limits.statement_bytes = 4096; // small, so that the fuzzer reaches them
   limits.parameters = 16;
   limits.value_bytes = 1024;
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
   case 0: // sql, execute, query: a statement and its parameters
     read_then<std::string, std::vector<sasync::value>>(
         bytes, len, [&](auto& stmt, auto& params) {
@@ -76,6 +77,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
           if (!sasync::check_request(limits, stmt, params))
             (void)sasync::to_positional(stmt, params);
         });
+    break;
+  case 5: // set_if on items, and the versioned value a get answers
+    read_then<std::string, sasync::stored_value, std::uint64_t>(
+        bytes, len, [](auto& name, auto& x, auto&) {
+          (void)sasync::detail::check_stored(&name, x);
+        });
+    read_then<sasync::versioned_value>(bytes, len, [](auto&) {});
     break;
   case 3: // insert: a bulk insert's spec
     read_then<sasync::insert_spec>(bytes, len, [](auto& spec) {

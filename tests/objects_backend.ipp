@@ -13,6 +13,7 @@
 #include "sasync/actors/transact.hpp"
 #include "sasync/storage/dialect.hpp"
 #include "sasync/storage/item_store.hpp"
+#include "sasync/storage/object_tables.hpp"
 
 #include "echo_capture.hpp"
 #include "set_flood.hpp"
@@ -78,8 +79,7 @@ struct fixture {
     auto engine = engine_config::parse(where.url());
     engine.set_option("echo", "true");
     auto conn = open_connection(engine, access_mode::write);
-    for (auto& stmt : create_statements(engine.dialect, items_table()))
-      conn->execute_script(stmt);
+    create_object_tables(*conn);
     return spawn_connection(sys, connection_config{engine});
   }
 
@@ -869,7 +869,8 @@ CAF_TEST(a_corrupt_row_among_merged_gets_fails_alone) {
           conn, {std::make_shared<item_set_job>(7, "ok", encode(1)),
                  std::make_shared<item_set_job>(7, "ok2", encode(2))})),
       0u);
-  raw->execute_script("INSERT INTO sasync_items VALUES (7, 'bad', 12, 'x')");
+  raw->execute_script("INSERT INTO sasync_items (group_id, name, type, "
+                      "value) VALUES (7, 'bad', 12, 'x')");
   auto ok = std::make_shared<item_get_job>(7, "ok");
   auto bad = std::make_shared<item_get_job>(7, "bad");
   auto ok2 = std::make_shared<item_get_job>(7, "ok2");

@@ -3,6 +3,7 @@
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/dialect.hpp"
 #include "sasync/storage/item_store.hpp"
+#include "sasync/storage/object_tables.hpp"
 
 namespace sasync::bench {
 
@@ -20,8 +21,7 @@ const char* to_string(operation op) {
 
 void prepare_items(const engine_config& engine, const workload& w) {
   auto conn = open_connection(engine, access_mode::write);
-  for (auto& stmt : create_statements(engine.dialect, items_table()))
-    conn->execute_script(stmt);
+  create_object_tables(*conn);
   if (w.op == operation::set)
     return;
   conn->begin(access_mode::write);

@@ -61,4 +61,9 @@ using update_atom = caf::atom_constant<caf::atom("update")>;
 // The broker's check for a named statement.
 using prepared_atom = caf::atom_constant<caf::atom("prepared")>;
 
+// Versions and compare-and-set on items and array cells.
+using version_atom = caf::atom_constant<caf::atom("version")>;
+using set_if_atom = caf::atom_constant<caf::atom("set_if")>;
+using delete_if_atom = caf::atom_constant<caf::atom("delete_if")>;
+
 } // namespace sasync

@@ -610,3 +610,6 @@ void update(Self* self, const dict& store, const std::map<std::string, T>& xs,
 
 // Items' insert, update, clear and ranges of names.
 #include "sasync/actors/client/client_items_ops.hpp"
+
+// Versions and compare-and-set on items and array cells.
+#include "sasync/actors/client/client_versions.hpp"

@@ -2,6 +2,7 @@
 #include "sasync/actors/errc.hpp"
 
 #include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/versioned_store.hpp"
 
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
@@ -34,6 +35,8 @@ std::string to_string(errc x) {
     return "unreachable";
   case errc::exists:
     return "exists";
+  case errc::conflict:
+    return "conflict";
   }
   return "unknown(" + std::to_string(static_cast<int>(x)) + ")";
 }
@@ -62,7 +65,21 @@ bool is_retryable(const caf::error& err) {
   return ctx.match_elements<std::string, bool>() && ctx.get_as<bool>(1);
 }
 
+caf::error make_conflict_error(std::string what, std::uint64_t current) {
+  return {static_cast<std::uint8_t>(errc::conflict), errc_category,
+          caf::make_message(std::move(what), false, current)};
+}
+
+std::optional<std::uint64_t> conflict_version(const caf::error& err) {
+  if (!is(err, errc::conflict) ||
+      !err.context().match_elements<std::string, bool, std::uint64_t>())
+    return std::nullopt;
+  return err.context().get_as<std::uint64_t>(2);
+}
+
 caf::error to_error(const storage_failure& failure) {
+  if (auto c = dynamic_cast<const version_conflict*>(&failure))
+    return make_conflict_error(c->what(), c->current());
   auto code = errc::database_error;
   switch (failure.kind()) {
   case failure_kind::invalid_argument:
@@ -92,7 +109,9 @@ caf::error to_error(const storage_failure& failure) {
 
 std::string render(errc code, const caf::message& context) {
   std::string out = "sasync::" + to_string(code);
-  if (context.match_elements<std::string, bool>()) {
+  // A conflict's context adds the current version after these two.
+  if (context.match_elements<std::string, bool>() ||
+      context.match_elements<std::string, bool, std::uint64_t>()) {
     auto& what = context.get_as<std::string>(0);
     if (!what.empty())
       out += ": " + what;

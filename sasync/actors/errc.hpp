@@ -7,6 +7,7 @@
 #include <caf/error.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace sasync {
@@ -24,6 +25,8 @@ enum class errc : std::uint8_t {
   corrupt_value,     ///< a stored value's bytes do not decode as its type
   unreachable,       ///< the node cannot be reached or went away
   exists,            ///< the name already exists (items insert)
+  conflict,          ///< a compare-and-set found another version (set_if,
+                     ///< delete_if); conflict_version() reads the current one
 };
 
 /// The category's atom, as it appears in `caf::error::category()`.
@@ -45,8 +48,17 @@ bool is_retryable(const caf::error& err);
 bool is(const caf::error& err, errc code);
 
 /// A storage failure as a sasync error: invalid_argument, type_mismatch,
-/// corrupt_value, exists, missing or database_error.
+/// corrupt_value, exists, missing, conflict (with the current version) or
+/// database_error.
 caf::error to_error(const storage_failure& failure);
+
+/// errc::conflict carrying the version the row has now (0: no row) in its
+/// context, after the usual words: (what, false, current).
+caf::error make_conflict_error(std::string what, std::uint64_t current);
+
+/// The current version a conflict error carries (0: the name or cell does
+/// not exist); none for any other error.
+std::optional<std::uint64_t> conflict_version(const caf::error& err);
 
 /// Renders a sasync error as `sasync::NAME: what [(retryable)]`.
 std::string render(errc code, const caf::message& context);

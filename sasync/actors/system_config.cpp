@@ -9,6 +9,7 @@
 #include "sasync/storage/stored_value.hpp"
 #include "sasync/storage/table_def.hpp"
 #include "sasync/storage/value.hpp"
+#include "sasync/storage/versioned_value.hpp"
 #include "sasync/storage/wire_types.hpp"
 
 #include <caf/atom.hpp>
@@ -68,6 +69,9 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<bulk_insert>("sasync::bulk_insert");
   cfg.add_message_type<dict_status>("sasync::dict_status");
   cfg.add_message_type<named_values>("std::map<std::string,sasync::value>");
+  cfg.add_message_type<versioned_value>("sasync::versioned_value");
+  cfg.add_message_type<caf::optional<versioned_value>>(
+      "caf::optional<sasync::versioned_value>");
 }
 
 void add_sasync_options(caf::config_option_set& opts) {

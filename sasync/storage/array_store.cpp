@@ -22,7 +22,8 @@ void put_cell(connection& conn, std::int64_t group, const coordinates& at,
               const stored_value& x) {
   conn.execute("INSERT INTO sasync_array (group_id, x, y, z, type, value) "
                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, x, y, z) "
-               "DO UPDATE SET type = excluded.type, value = excluded.value",
+               "DO UPDATE SET type = excluded.type, value = excluded.value, "
+               "version = sasync_array.version + 1",
                {group, at.x, at.y, at.z, x.type, x.bytes});
 }
 

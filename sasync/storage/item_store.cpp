@@ -57,7 +57,8 @@ void put_items(
                            "value) VALUES ",
                            xs.size(), 4,
                            " ON CONFLICT (group_id, name) DO UPDATE SET type "
-                           "= excluded.type, value = excluded.value"),
+                           "= excluded.type, value = excluded.value, version "
+                           "= sasync_items.version + 1"),
                params);
 }
 
@@ -167,7 +168,8 @@ void insert_item(connection& conn, std::int64_t group, const std::string& name,
 
 void update_item(connection& conn, std::int64_t group, const std::string& name,
                  const stored_value& x) {
-  auto rs = conn.execute("UPDATE sasync_items SET type = ?, value = ? "
+  auto rs = conn.execute("UPDATE sasync_items SET type = ?, value = ?, "
+                         "version = version + 1 "
                          "WHERE group_id = ? AND name = ?",
                          {x.type, x.bytes, group, name});
   if (rs.rows_affected == 0)

@@ -15,6 +15,8 @@
 namespace sasync {
 
 /// sasync_items(group_id, name, type, value), keyed by (group_id, name).
+/// create_object_tables adds `version` (version_columns.hpp): 1 for a new
+/// row, raised by every write below (versioned_store.hpp reads it).
 table_def items_table();
 
 /// Inserts or replaces the value under `name`.

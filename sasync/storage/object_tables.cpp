@@ -5,6 +5,7 @@
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/dialect.hpp"
 #include "sasync/storage/item_store.hpp"
+#include "sasync/storage/version_columns.hpp"
 
 namespace sasync {
 
@@ -15,6 +16,7 @@ void create_object_tables(connection& conn) {
   for (auto& def : {items_table(), array_table()})
     for (auto& stmt : create_statements(dialect, def))
       conn.execute_script(stmt);
+  add_version_columns(conn);
 }
 
 } // namespace sasync

@@ -5,7 +5,8 @@
 
 namespace sasync {
 
-/// Creates sasync_items and sasync_array if they are missing. On
+/// Creates sasync_items and sasync_array if they are missing, and gives
+/// tables of an earlier sasync their version column. On
 /// PostgreSQL, concurrent callers take turns under a transaction-scoped
 /// lock, as the broker's table setup does.
 void create_object_tables(connection& conn);

@@ -17,6 +17,7 @@ enum class failure_kind : unsigned char {
   fenced,           ///< a cluster member wrote for a group it no longer owns
   exists,           ///< a write that must create found the key taken
   missing,          ///< a write that must replace found no such key
+  conflict,         ///< a conditional write found another version
 };
 
 class storage_failure : public std::runtime_error {

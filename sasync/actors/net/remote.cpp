@@ -109,7 +109,7 @@ caf::behavior answers_of_node(stand_in_ptr self, std::uint64_t id) {
                  std::uint64_t, std::vector<std::string>,
                  std::map<std::string, stored_value>, row_batch,
                  std::vector<value>, insert_progress, stored_value,
-                 dict_status>(self, id);
+                 dict_status, caf::optional<versioned_value>>(self, id);
 }
 
 /// Fails every request still waiting with unreachable, then quits.

@@ -6,6 +6,7 @@
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
 #include "sasync/storage/array_store.hpp"
+#include "sasync/storage/versioned_store.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -62,6 +63,35 @@ detail::array_impl::behavior_type array_behavior(array_ptr self,
         return ordered_request<std::uint64_t>(
             self, kind, cells{}, access_mode::write,
             [=](connection& c) { return clear_cells(c, group); });
+      },
+      [=](get_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          version_atom) {
+        coordinates at{x, y, z};
+        return ordered_request<caf::optional<versioned_value>>(
+            self, kind, cells{at}, access_mode::read,
+            [=](connection& c) -> caf::optional<versioned_value> {
+              if (auto v = find_cell_versioned(c, group, at))
+                return std::move(*v);
+              return caf::none;
+            });
+      },
+      [=](set_if_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          stored_value& v,
+          std::uint64_t expected) -> caf::result<std::uint64_t> {
+        if (auto err = detail::check_stored(nullptr, v))
+          return err;
+        coordinates at{x, y, z};
+        return ordered_request<std::uint64_t>(
+            self, kind, cells{at}, access_mode::write, [=](connection& c) {
+              return put_cell_if(c, group, at, v, expected);
+            });
+      },
+      [=](delete_if_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          std::uint64_t expected) {
+        coordinates at{x, y, z};
+        return ordered_request<void>(
+            self, kind, cells{at}, access_mode::write,
+            [=](connection& c) { erase_cell_if(c, group, at, expected); });
       },
       [=](close_atom) -> caf::result<void> {
         if (!detail::sent_by(self, self->state.cfg.broker))

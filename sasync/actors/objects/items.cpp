@@ -8,6 +8,7 @@
 #include "sasync/actors/objects/detail/item_jobs.hpp"
 #include "sasync/storage/item_store.hpp"
 #include "sasync/storage/name_range.hpp"
+#include "sasync/storage/versioned_store.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -183,6 +184,39 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
             self, kind, [=, r = std::move(**range)](connection& c) {
               return load_items_between(c, group, r.from, r.until, limit);
             });
+      },
+      [=](get_atom, std::string& name,
+          version_atom) -> caf::result<caf::optional<versioned_value>> {
+        if (auto err = detail::check_name(name))
+          return err;
+        std::vector<std::string> keys{name};
+        return ordered_request<caf::optional<versioned_value>>(
+            self, kind, std::move(keys), access_mode::read,
+            [=](connection& c) -> caf::optional<versioned_value> {
+              if (auto x = find_item_versioned(c, group, name))
+                return std::move(*x);
+              return caf::none;
+            });
+      },
+      [=](set_if_atom, std::string& name, stored_value& x,
+          std::uint64_t expected) -> caf::result<std::uint64_t> {
+        if (auto err = detail::check_stored(&name, x))
+          return err;
+        std::vector<std::string> keys{name};
+        return ordered_request<std::uint64_t>(
+            self, kind, std::move(keys), access_mode::write,
+            [=](connection& c) {
+              return put_item_if(c, group, name, x, expected);
+            });
+      },
+      [=](delete_if_atom, std::string& name,
+          std::uint64_t expected) -> caf::result<void> {
+        if (auto err = detail::check_name(name))
+          return err;
+        std::vector<std::string> keys{name};
+        return ordered_request<void>(
+            self, kind, std::move(keys), access_mode::write,
+            [=](connection& c) { erase_item_if(c, group, name, expected); });
       },
       [=](close_atom) -> caf::result<void> {
         if (!detail::sent_by(self, self->state.cfg.broker))

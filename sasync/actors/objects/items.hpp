@@ -4,6 +4,7 @@
 
 #include "sasync/actors/atoms.hpp"
 #include "sasync/storage/stored_value.hpp"
+#include "sasync/storage/versioned_value.hpp"
 
 #include <caf/fwd.hpp>
 #include <caf/optional.hpp>
@@ -49,6 +50,19 @@ constexpr std::uint32_t max_item_page = 100'000;
 ///                                 names on every backend (name_range.hpp)
 /// load(from, until, n) -> map<string, value>
 ///                                 names and values of that range
+/// get(name, version) -> optional<versioned_value>
+///                                 the value and its version (1 for a new
+///                                 name, raised by every write)
+/// set_if(name, value, expected) -> uint64
+///                                 stores only if the name is at version
+///                                 `expected` (0: only if it does not exist)
+///                                 and answers the new version; else conflict,
+///                                 whose context carries the current version
+///                                 (conflict_version(), errc.hpp)
+/// delete_if(name, expected) -> void
+///                                 deletes only if the name is at `expected`
+///                                 (0: succeeds while the name does not
+///                                 exist); else conflict, as set_if
 /// Operations on one name (set, insert, update, get, delete) run in the order they arrived,
 /// so the value that stays is the one acknowledged last; names and load read
 /// what has committed. The broker closes it at shutdown
@@ -71,6 +85,11 @@ using items = caf::typed_actor<
     caf::replies_to<names_atom, std::string, std::string,
                     std::uint32_t>::with<std::vector<std::string>>,
     caf::replies_to<load_atom, std::string, std::string, std::uint32_t>::with<
-        std::map<std::string, stored_value>>>;
+        std::map<std::string, stored_value>>,
+    caf::replies_to<get_atom, std::string,
+                    version_atom>::with<caf::optional<versioned_value>>,
+    caf::replies_to<set_if_atom, std::string, stored_value,
+                    std::uint64_t>::with<std::uint64_t>,
+    caf::replies_to<delete_if_atom, std::string, std::uint64_t>::with<void>>;
 
 } // namespace sasync
