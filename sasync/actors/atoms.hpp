@@ -61,4 +61,11 @@ using update_atom = caf::atom_constant<caf::atom("update")>;
 // The broker's check for a named statement.
 using prepared_atom = caf::atom_constant<caf::atom("prepared")>;
 
+// Cluster mode: the members as the database knows them, a member's leaving,
+// its periodic report and its cluster client's endpoint rotation.
+using cluster_atom = caf::atom_constant<caf::atom("cluster")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
+
 } // namespace sasync

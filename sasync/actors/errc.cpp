@@ -34,6 +34,8 @@ std::string to_string(errc x) {
     return "unreachable";
   case errc::exists:
     return "exists";
+  case errc::not_clustered:
+    return "not_clustered";
   }
   return "unknown(" + std::to_string(static_cast<int>(x)) + ")";
 }

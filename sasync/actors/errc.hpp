@@ -24,6 +24,7 @@ enum class errc : std::uint8_t {
   corrupt_value,     ///< a stored value's bytes do not decode as its type
   unreachable,       ///< the node cannot be reached or went away
   exists,            ///< the name already exists (items insert)
+  not_clustered,     ///< the node does not run in cluster mode
 };
 
 /// The category's atom, as it appears in `caf::error::category()`.

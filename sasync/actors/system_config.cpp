@@ -3,6 +3,7 @@
 
 #include "sasync/actors/broker.hpp"
 #include "sasync/actors/broker_status.hpp"
+#include "sasync/actors/cluster/cluster_view.hpp"
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/priority.hpp"
@@ -68,6 +69,10 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<bulk_insert>("sasync::bulk_insert");
   cfg.add_message_type<dict_status>("sasync::dict_status");
   cfg.add_message_type<named_values>("std::map<std::string,sasync::value>");
+  cfg.add_message_type<member_view>("sasync::member_view");
+  cfg.add_message_type<std::vector<member_view>>(
+      "std::vector<sasync::member_view>");
+  cfg.add_message_type<cluster_view>("sasync::cluster_view");
 }
 
 void add_sasync_options(caf::config_option_set& opts) {
