@@ -6,6 +6,7 @@
 #include "sasync/actors/client/client_request.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/in_words.hpp"
+#include "sasync/actors/net/detail/stand_in.hpp"
 #include "sasync/actors/net/refusal.hpp"
 #include "sasync/actors/system_config.hpp"
 
@@ -109,7 +110,16 @@ caf::behavior answers_of_node(stand_in_ptr self, std::uint64_t id) {
                  std::uint64_t, std::vector<std::string>,
                  std::map<std::string, stored_value>, row_batch,
                  std::vector<value>, insert_progress, stored_value,
-                 dict_status>(self, id);
+                 dict_status, cluster_view>(self, id);
+}
+
+/// As answers(), for a relay that settles elsewhere (the cluster client).
+template <class... Answers>
+caf::behavior relayed(std::function<void(caf::message)> settle) {
+  return caf::behavior{
+      [settle]() { settle(caf::message{}); },
+      [settle](caf::error& err) { settle(caf::make_message(std::move(err))); },
+      [settle](Answers& x) { settle(caf::make_message(std::move(x))); }...};
 }
 
 /// Fails every request still waiting with unreachable, then quits.
@@ -204,6 +214,20 @@ handshake(caf::actor_system& sys, bool tls, const std::string& host,
 } // namespace
 
 namespace detail {
+
+caf::actor spawn_node_stand_in(caf::actor_system& sys, caf::actor target,
+                               std::string where) {
+  return spawn_stand_in(sys, std::move(target), std::move(where));
+}
+
+caf::behavior relay_answers(std::function<void(caf::message)> settle) {
+  return relayed<result_set, cursor_info, bulk_insert, items, dict, array,
+                 broker_status, caf::optional<stored_value>, bool,
+                 std::uint64_t, std::vector<std::string>,
+                 std::map<std::string, stored_value>, row_batch,
+                 std::vector<value>, insert_progress, stored_value,
+                 dict_status, cluster_view>(std::move(settle));
+}
 
 bool is_remote(const caf::strong_actor_ptr& x) {
   if (!x)
