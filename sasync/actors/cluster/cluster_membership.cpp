@@ -4,6 +4,7 @@
 // member lives; every failure ends in a retry, never in the node's crash.
 #include "sasync/actors/cluster/cluster_membership.hpp"
 
+#include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
@@ -39,6 +40,13 @@ struct member_state {
 };
 
 using member_ptr = cluster_membership_impl::stateful_pointer<member_state>;
+
+/// Whether the message being handled comes from this process: a peer that
+/// learned the actor from an answer must not make the node leave.
+bool sent_locally(member_ptr self) {
+  auto& from = self->current_sender();
+  return from == nullptr || from->node() == self->node();
+}
 
 void say(const std::string& line) {
   std::fprintf(stderr, "sasync: cluster: %s\n", line.c_str());
@@ -141,6 +149,8 @@ member_impl(member_ptr self, engine_config engine,
   return {
       [=](rejoin_atom, std::string& address) {
         auto& st = self->state;
+        if (!sent_locally(self))
+          return;
         if (!st.address.empty() || address.empty())
           return; // started already
         st.address = std::move(address);
@@ -148,6 +158,8 @@ member_impl(member_ptr self, engine_config engine,
       },
       [=](tick_atom) {
         auto& st = self->state;
+        if (!detail::sent_by_itself(self))
+          return;
         if (st.leaving)
           return;
         self->delayed_send(self, step(st), tick_atom::value);
@@ -164,8 +176,10 @@ member_impl(member_ptr self, engine_config engine,
           return to_error(f);
         }
       },
-      [=](leave_atom) {
+      [=](leave_atom) -> caf::result<void> {
         auto& st = self->state;
+        if (!sent_locally(self))
+          return detail::refused_private_message();
         st.leaving = true;
         if (st.id != 0 && st.session && st.session->usable()) {
           try {
@@ -179,6 +193,7 @@ member_impl(member_ptr self, engine_config engine,
         st.session.reset();
         st.id = 0;
         self->quit();
+        return caf::unit;
       },
   };
 }

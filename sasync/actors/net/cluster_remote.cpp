@@ -65,10 +65,11 @@ void connect_next(client_ptr self);
 void relay(client_ptr self, held_request held) {
   auto& st = self->state;
   auto id = st.next_id++;
+  auto to = st.current.address();
   auto sent = self->request(st.current, caf::infinite, held.msg);
   st.in_flight.emplace(id, std::move(held));
   self->add_multiplexed_response_handler(
-      sent.id(), detail::relay_answers([self, id](caf::message answer) {
+      sent.id(), detail::relay_answers([self, id, to](caf::message answer) {
         auto& st = self->state;
         auto i = st.in_flight.find(id);
         if (i == st.in_flight.end())
@@ -79,6 +80,8 @@ void relay(client_ptr self, held_request held) {
         // reached the node, so it may go through the next one.
         if (answer.match_elements<caf::error>() &&
             answer.get_as<caf::error>(0) == caf::sec::request_receiver_down) {
+          if (st.current && st.current.address() != to)
+            return relay(self, std::move(held)); // a newer node is in use
           st.waiting.push_back(std::move(held));
           if (!st.connecting)
             connect_next(self);
