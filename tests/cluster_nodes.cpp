@@ -26,7 +26,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -110,7 +109,12 @@ struct fixture {
 
   /// The cluster as `d` reports it through connect_node.
   caf::expected<cluster_view> view_from(test::daemon_process& d) {
-    auto db = connect_node(sys, d.host(), d.port(), 10s);
+    return view_from(d.host(), d.port());
+  }
+
+  caf::expected<cluster_view> view_from(const std::string& host,
+                                        std::uint16_t port) {
+    auto db = connect_node(sys, host, port, 10s);
     if (!db)
       return db.error();
     auto view = cluster_members_of(self, *db, 10s);
@@ -123,15 +127,26 @@ struct fixture {
   bool wait_for_view(test::daemon_process& d,
                      const std::function<bool(const cluster_view&)>& holds,
                      cluster_view* last = nullptr) {
+    return wait_for_view(d.host(), d.port(), holds, last);
+  }
+
+  bool wait_for_view(const std::string& host, std::uint16_t port,
+                     const std::function<bool(const cluster_view&)>& holds,
+                     cluster_view* last = nullptr) {
     auto deadline = clock_type::now() + bound;
+    std::string why;
     while (clock_type::now() < deadline) {
-      auto view = view_from(d);
+      auto view = view_from(host, port);
       if (view && last)
         *last = *view;
       if (view && holds(*view))
         return true;
+      if (!view)
+        why = sys.render(view.error());
       std::this_thread::sleep_for(20ms);
     }
+    CAF_MESSAGE("the last view or error: " << (last ? last->members.size() : 0)
+                                           << " members; " << why);
     return false;
   }
 
@@ -292,15 +307,30 @@ CAF_TEST(a_member_counted_dead_while_it_lives_joins_again) {
 
 CAF_TEST(two_nodes_starting_at_once_on_a_cold_database_both_come_up) {
   admin->execute_script("DROP TABLE sasync_members, sasync_owners");
-  auto start = [this](std::string name) {
-    return std::make_unique<test::daemon_process>(config(name));
+  // Both started before either is waited for (daemon_process waits for
+  // its line), so they create the tables at the same moment.
+  auto command = [this](const std::string& name) {
+    return std::vector<std::string>{SASYNCD_PATH,
+                                    "--config-file=" + config(name).string()};
   };
-  auto first = std::async(std::launch::async, start, "a");
-  auto second = std::async(std::launch::async, start, "b");
-  auto a = first.get();
-  auto b = second.get();
-  CAF_CHECK(wait_for_view(*a, all_alive({address(*a), address(*b)})));
-  CAF_CHECK(wait_for_view(*b, all_alive({address(*a), address(*b)})));
+  child_process a{command("a")}, b{command("b")};
+  std::vector<std::string> addresses;
+  for (auto* p : {&a, &b}) {
+    auto line = p->read_line(bound);
+    CAF_REQUIRE(line && line->rfind("listening on ", 0) == 0);
+    addresses.push_back(line->substr(13));
+  }
+  auto both = all_alive(addresses);
+  for (auto& at : addresses) {
+    auto where = parse_endpoint(at);
+    CAF_REQUIRE(where);
+    CAF_CHECK(wait_for_view(where->host, where->port, both));
+  }
+  for (auto* p : {&a, &b}) {
+    p->signal(SIGTERM);
+    CAF_CHECK_EQUAL(p->wait(bound), 0);
+    CAF_MESSAGE("stderr: " << p->errors());
+  }
 }
 
 CAF_TEST(connect_cluster_fails_over_when_its_node_is_killed) {
