@@ -65,6 +65,8 @@ int code_of(const caf::error& err) {
     case errc::exists:
     case errc::conflict:
       return exists;
+    case errc::not_clustered:
+      return usage;
     case errc::invalid_argument:
       return usage;
     case errc::timeout:
@@ -558,6 +560,12 @@ void status(session& s, const options&) {
             << "statements prepared: " << q.prepared << '\n';
 }
 
+void cluster(session& s, const options&) {
+  auto view = s.require(cluster_members_of(s.self(), s.db(), s.timeout()));
+  for (auto& m : view.members)
+    std::cout << m.address << '\t' << state_of(m) << '\t' << m.groups << '\n';
+}
+
 struct cli_config : system_config {
   explicit cli_config(const options& o) {
     load_guarded_middleman(*this);
@@ -589,6 +597,16 @@ void connect_and_run(const options& o, command cmd, bool writes) {
     }
     embedded = spawn_broker(sys, bc);
     db = *embedded;
+  } else if (!o.nodes.empty()) {
+    std::string why;
+    auto endpoints = parse_endpoints(o.nodes, why);
+    if (endpoints.empty())
+      throw failure{usage, "--nodes: " + why};
+    auto remote = connect_cluster(sys, std::move(endpoints), o.timeout);
+    if (!remote)
+      throw failure{unreachable,
+                    describe(sys, remote.error(), o.timeout, writes)};
+    db = *remote;
   } else {
     auto host = o.host.empty() ? std::string{defaults::node_host} : o.host;
     auto port = o.port == 0 ? defaults::node_port : o.port;
@@ -708,6 +726,18 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
                              defaults::help("sasyncd port", defaults::node_port))
                   ->check(CLI::Range(1, 65535));
   url->excludes(host)->excludes(port);
+  auto nodes =
+      app.add_option("--nodes", o.nodes,
+                     "HOST:PORT,HOST:PORT,...: nodes of a cluster; the first "
+                     "reachable one serves, the next one if it goes away")
+          ->check(CLI::Validator(
+              [](const std::string& text) {
+                std::string why;
+                return parse_endpoints(text, why).empty() ? why
+                                                          : std::string{};
+              },
+              "HOST:PORT,..."));
+  nodes->excludes(url)->excludes(host)->excludes(port);
   double timeout_seconds =
       std::chrono::duration<double>(defaults::cli_timeout).count();
   app.add_option("--timeout", timeout_seconds,
@@ -951,6 +981,10 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   auto status_cmd =
       app.add_subcommand("status", "backend, pool, queue depth, counters");
   on(status_cmd, status);
+  auto cluster_cmd = app.add_subcommand(
+      "cluster", "one line per node of the cluster: ADDRESS<TAB>STATE<TAB>"
+                 "GROUPS (exit 1 if the node is not in cluster mode)");
+  on(cluster_cmd, cluster);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -21,6 +21,8 @@ struct options {
   std::string url;
   std::string host;
   std::uint16_t port = 0;
+  /// --nodes: the nodes of a cluster, tried in order (connect_cluster).
+  std::string nodes;
   std::chrono::milliseconds timeout{defaults::cli_timeout};
   std::int64_t group = 0;
   std::string name;

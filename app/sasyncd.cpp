@@ -4,6 +4,8 @@
 // Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
 // 4 database unreachable or the drain failed.
 #include "sasync/actors/broker.hpp"
+#include "sasync/actors/cluster/cluster_membership.hpp"
+#include "sasync/actors/cluster/cluster_options.hpp"
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/in_words.hpp"
 #include "sasync/actors/net/node.hpp"
@@ -63,6 +65,8 @@ struct daemon_config : sasync::system_config {
         .add(wire.handshake_total_bytes, "max-handshake-total-bytes",
              "what all peers may claim together before their handshakes "
              "(8388608)");
+    sasync::add_cluster_options(custom_options_);
+    bounds.push_back(sasync::cluster_lease_bounds);
     sasync::load_guarded_middleman(*this);
     load<caf::openssl::manager>();
   }
@@ -101,6 +105,9 @@ int run(daemon_config& cfg) {
   } catch (const sasync::storage_failure& f) {
     return fail(1, std::string{"bad [sasync] option: "} + f.what());
   }
+  auto cluster = sasync::cluster_from(cfg);
+  if (auto why = sasync::check_cluster(cluster, engine); !why.empty())
+    return fail(1, why);
   auto& lim = cfg.limits;
   if (lim.statement_bytes == 0 || lim.parameters == 0 || lim.value_bytes == 0)
     return fail(1, "node.max-statement-bytes, node.max-parameters and "
@@ -131,7 +138,12 @@ int run(daemon_config& cfg) {
   bc.queue_capacity = sasync::queue_capacity_from(cfg);
   bc.dict_cache_capacity = sasync::dict_cache_capacity_from(cfg);
   auto db = sasync::spawn_broker(sys, bc);
-  auto entry = sasync::spawn_node(sys, db, cfg.limits);
+  sasync::cluster_membership membership;
+  if (cluster.enabled)
+    membership = sasync::spawn_cluster_membership(sys, engine, cluster);
+  auto entry = membership
+                   ? sasync::spawn_node(sys, db, cfg.limits, membership)
+                   : sasync::spawn_node(sys, db, cfg.limits);
   // SO_REUSEADDR: a restart need not wait for the connections of the last
   // run to leave TIME-WAIT. A port another process listens on stays taken.
   constexpr bool reuse_address = true;
@@ -141,11 +153,18 @@ int run(daemon_config& cfg) {
                              entry, cfg.port, cfg.host.c_str(), reuse_address);
   if (!published) {
     caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+    if (membership)
+      caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
     caf::anon_send(db, sasync::shutdown_atom::value);
     return fail(2, "cannot listen on " + cfg.host + ":" +
                        std::to_string(cfg.port) + ": " +
                        sasync::in_words(sys, published.error()));
   }
+  if (membership)
+    start_cluster_membership(membership,
+                         cluster.advertise.empty()
+                             ? cfg.host + ":" + std::to_string(*published)
+                             : cluster.advertise);
   std::printf("listening on %s:%u\n", cfg.host.c_str(), *published);
   std::fflush(stdout);
   auto why = await_stop_signal();
@@ -160,6 +179,16 @@ int run(daemon_config& cfg) {
         .receive([] {}, [&](caf::error& err) { drained = std::move(err); });
   }
   caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+  if (membership) {
+    // After the drain, so its groups are handed back once its writes are
+    // in; a leave the database does not take ends with the lease instead.
+    caf::scoped_actor self{sys};
+    self->request(membership, 2 * cluster.lease + std::chrono::seconds{5},
+                  sasync::leave_atom::value)
+        .receive([] {}, [&](caf::error&) {
+          caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
+        });
+  }
   if (drained) {
     fail(4, "drain failed: " + sys.render(drained));
     // A connection stuck in a silent database would hold the actor system's

@@ -244,6 +244,23 @@ CAF_TEST(the_first_settle_takes_the_candidate_and_a_live_owner_stays) {
   }));
 }
 
+CAF_TEST(owned_group_counts_count_each_members_groups_not_handed_back_ones) {
+  auto a_session = session();
+  auto b_session = session();
+  auto a = join_cluster(*a_session, "127.0.0.1:5001");
+  auto b = join_cluster(*b_session, "127.0.0.1:5002");
+  CAF_CHECK(owned_group_counts(*admin).empty());
+  for (std::int64_t g = 1; g <= 3; ++g)
+    settle_owner(*admin, group_kind::items, g, a, lease);
+  auto given_back = settle_owner(*admin, group_kind::dict, 1, b, lease);
+  settle_owner(*admin, group_kind::array, 1, b, lease);
+  release_group(*admin, group_kind::dict, 1, given_back);
+  auto counts = owned_group_counts(*admin);
+  CAF_CHECK_EQUAL(counts.size(), 2u);
+  CAF_CHECK_EQUAL(counts[a], 3);
+  CAF_CHECK_EQUAL(counts[b], 1);
+}
+
 CAF_TEST(a_dead_owners_group_moves_with_a_higher_epoch_and_its_writes_fail) {
   auto a_session = session();
   auto b_session = session();

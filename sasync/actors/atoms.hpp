@@ -65,5 +65,11 @@ using prepared_atom = caf::atom_constant<caf::atom("prepared")>;
 using version_atom = caf::atom_constant<caf::atom("version")>;
 using set_if_atom = caf::atom_constant<caf::atom("set_if")>;
 using delete_if_atom = caf::atom_constant<caf::atom("delete_if")>;
+// Cluster mode: the members as the database knows them, a member's leaving,
+// its periodic report and its cluster client's endpoint rotation.
+using cluster_atom = caf::atom_constant<caf::atom("cluster")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
 
 } // namespace sasync

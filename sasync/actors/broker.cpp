@@ -360,6 +360,11 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
                                  credit);
       },
       [=](shutdown_atom) { return detail::shut_down(self); },
+      [=](cluster_atom) -> caf::result<cluster_view> {
+        return make_error(errc::not_clustered,
+                          "this node does not run in cluster mode "
+                          "([cluster] enabled=false)");
+      },
   };
 }
 

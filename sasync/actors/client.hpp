@@ -8,6 +8,7 @@
 // include offers every helper.
 #pragma once
 
+#include "sasync/actors/client/client_cluster.hpp"
 #include "sasync/actors/client/client_node.hpp"
 #include "sasync/actors/client/client_named.hpp"
 #include "sasync/actors/client/client_request.hpp"

@@ -37,6 +37,8 @@ std::string to_string(errc x) {
     return "exists";
   case errc::conflict:
     return "conflict";
+  case errc::not_clustered:
+    return "not_clustered";
   }
   return "unknown(" + std::to_string(static_cast<int>(x)) + ")";
 }

@@ -27,6 +27,7 @@ enum class errc : std::uint8_t {
   exists,            ///< the name already exists (items insert)
   conflict,          ///< a compare-and-set found another version (set_if,
                      ///< delete_if); conflict_version() reads the current one
+  not_clustered,     ///< the node does not run in cluster mode
 };
 
 /// The category's atom, as it appears in `caf::error::category()`.

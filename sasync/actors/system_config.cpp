@@ -3,6 +3,7 @@
 
 #include "sasync/actors/broker.hpp"
 #include "sasync/actors/broker_status.hpp"
+#include "sasync/actors/cluster/cluster_view.hpp"
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/priority.hpp"
@@ -72,6 +73,10 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<versioned_value>("sasync::versioned_value");
   cfg.add_message_type<caf::optional<versioned_value>>(
       "caf::optional<sasync::versioned_value>");
+  cfg.add_message_type<member_view>("sasync::member_view");
+  cfg.add_message_type<std::vector<member_view>>(
+      "std::vector<sasync::member_view>");
+  cfg.add_message_type<cluster_view>("sasync::cluster_view");
 }
 
 void add_sasync_options(caf::config_option_set& opts) {

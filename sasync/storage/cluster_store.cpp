@@ -272,6 +272,15 @@ void fence_group(connection& conn, group_kind kind, std::int64_t group,
                               "): nothing of this write committed");
 }
 
+std::map<std::int64_t, std::int64_t> owned_group_counts(connection& conn) {
+  auto rs = conn.execute("SELECT member, count(*) FROM sasync_owners "
+                         "WHERE member IS NOT NULL GROUP BY member");
+  std::map<std::int64_t, std::int64_t> out;
+  for (auto& r : rs.rows)
+    out.emplace(r.at(0).as_integer(), r.at(1).as_integer());
+  return out;
+}
+
 void release_group(connection& conn, group_kind kind, std::int64_t group,
                    const group_owner& owner) {
   conn.execute("UPDATE sasync_owners SET member = NULL, epoch = epoch + 1 "

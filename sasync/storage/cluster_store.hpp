@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -80,6 +81,10 @@ std::optional<group_owner> recorded_owner(connection& conn, group_kind kind,
 /// commits before the takeover or fails: never after it.
 void fence_group(connection& conn, group_kind kind, std::int64_t group,
                  const group_owner& owner);
+
+/// How many groups each member owns, by member id (members that own none
+/// are absent).
+std::map<std::int64_t, std::int64_t> owned_group_counts(connection& conn);
 
 /// Hands one group back (its epoch rises), if `owner` still holds it.
 void release_group(connection& conn, group_kind kind, std::int64_t group,

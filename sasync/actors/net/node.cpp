@@ -14,6 +14,7 @@ namespace {
 struct node_state {
   node db;
   node_limits limits;
+  cluster_membership membership; ///< none outside cluster mode
   static inline const char* name = "sasync.node";
 };
 
@@ -94,9 +95,11 @@ caf::result<Answer> checked_statement(node_ptr self, const std::string& stmt,
   return self->delegate(self->state.db, std::forward<Ts>(msg)...);
 }
 
-node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
+node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
+                              cluster_membership membership) {
   self->state.db = std::move(db);
   self->state.limits = limits;
+  self->state.membership = std::move(membership);
   // Peers may send anything: a message of another type is refused
   // (requests get unexpected_message) without a line on stderr for each.
   self->set_default_handler(caf::drop);
@@ -174,13 +177,23 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits) {
             self, stmt, {}, a, std::move(stmt), std::move(params),
             std::move(to), credit);
       },
+      [=](cluster_atom a) -> caf::result<cluster_view> {
+        if (!self->state.membership)
+          return self->delegate(self->state.db, a);
+        return self->delegate(self->state.membership, a);
+      },
   };
 }
 
 } // namespace
 
 node spawn_node(caf::actor_system& sys, node db, node_limits limits) {
-  return sys.spawn(node_impl, std::move(db), limits);
+  return sys.spawn(node_impl, std::move(db), limits, cluster_membership{});
+}
+
+node spawn_node(caf::actor_system& sys, node db, node_limits limits,
+                cluster_membership membership) {
+  return sys.spawn(node_impl, std::move(db), limits, std::move(membership));
 }
 
 } // namespace sasync

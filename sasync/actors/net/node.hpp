@@ -5,6 +5,8 @@
 
 #include "sasync/actors/atoms.hpp"
 #include "sasync/actors/broker_status.hpp"
+#include "sasync/actors/cluster/cluster_membership.hpp"
+#include "sasync/actors/cluster/cluster_view.hpp"
 #include "sasync/actors/objects/array.hpp"
 #include "sasync/actors/objects/dict.hpp"
 #include "sasync/actors/objects/items.hpp"
@@ -55,7 +57,10 @@ using node = caf::typed_actor<
                     named_values>::with<result_set>,
     caf::replies_to<query_atom, std::string, named_values>::with<cursor_info>,
     caf::replies_to<query_atom, std::string, named_values, row_consumer,
-                    std::uint32_t>::with<cursor_info>>;
+                    std::uint32_t>::with<cursor_info>,
+    // The cluster's members (cluster_membership.hpp); not_clustered on a node
+    // (and a broker) outside cluster mode.
+    caf::replies_to<cluster_atom>::with<cluster_view>>;
 
 /// What one request from a peer may carry; more is invalid_argument.
 struct node_limits {
@@ -84,5 +89,9 @@ caf::error check_request(const node_limits& limits,
 /// `limits` and delegates it, so the answer (or the broker's shutting_down
 /// once it drains) goes straight back to the peer.
 node spawn_node(caf::actor_system& sys, node db, node_limits limits = {});
+
+/// The same for a node in cluster mode: `membership` answers cluster_atom.
+node spawn_node(caf::actor_system& sys, node db, node_limits limits,
+                cluster_membership membership);
 
 } // namespace sasync

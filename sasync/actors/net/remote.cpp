@@ -6,10 +6,12 @@
 #include "sasync/actors/client/client_request.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/in_words.hpp"
+#include "sasync/actors/net/detail/stand_in.hpp"
 #include "sasync/actors/net/refusal.hpp"
 #include "sasync/actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/detail/type_list.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/io/middleman_actor.hpp>
@@ -102,14 +104,35 @@ caf::behavior answers(stand_in_ptr self, std::uint64_t id) {
       }...};
 }
 
-/// Every answer type of node, items, dict, array, cursor and bulk_insert.
+/// Every answer type of node, items, dict, array, cursor and bulk_insert:
+/// what connect_node's stand-in and connect_cluster's relay pass on.
+using node_answers =
+    caf::detail::type_list<result_set, cursor_info, bulk_insert, items, dict,
+                           array, broker_status, caf::optional<stored_value>,
+                           bool, std::uint64_t, std::vector<std::string>,
+                           std::map<std::string, stored_value>, row_batch,
+                           std::vector<value>, insert_progress, stored_value,
+                           dict_status, caf::optional<versioned_value>,
+                           cluster_view>;
+
+template <class... Answers>
+caf::behavior answers_of(stand_in_ptr self, std::uint64_t id,
+                         caf::detail::type_list<Answers...>) {
+  return answers<Answers...>(self, id);
+}
+
 caf::behavior answers_of_node(stand_in_ptr self, std::uint64_t id) {
-  return answers<result_set, cursor_info, bulk_insert, items, dict, array,
-                 broker_status, caf::optional<stored_value>, bool,
-                 std::uint64_t, std::vector<std::string>,
-                 std::map<std::string, stored_value>, row_batch,
-                 std::vector<value>, insert_progress, stored_value,
-                 dict_status, caf::optional<versioned_value>>(self, id);
+  return answers_of(self, id, node_answers{});
+}
+
+/// As answers(), for a relay that settles elsewhere (the cluster client).
+template <class... Answers>
+caf::behavior relayed(std::function<void(caf::message)> settle,
+                      caf::detail::type_list<Answers...>) {
+  return caf::behavior{
+      [settle]() { settle(caf::message{}); },
+      [settle](caf::error& err) { settle(caf::make_message(std::move(err))); },
+      [settle](Answers& x) { settle(caf::make_message(std::move(x))); }...};
 }
 
 /// Fails every request still waiting with unreachable, then quits.
@@ -204,6 +227,15 @@ handshake(caf::actor_system& sys, bool tls, const std::string& host,
 } // namespace
 
 namespace detail {
+
+caf::actor spawn_node_stand_in(caf::actor_system& sys, caf::actor target,
+                               std::string where) {
+  return spawn_stand_in(sys, std::move(target), std::move(where));
+}
+
+caf::behavior relay_answers(std::function<void(caf::message)> settle) {
+  return relayed(std::move(settle), node_answers{});
+}
 
 bool is_remote(const caf::strong_actor_ptr& x) {
   if (!x)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "sasync/actors/client/client_request.hpp"
+#include "sasync/actors/net/endpoint.hpp"
 #include "sasync/actors/net/node.hpp"
 
 #include <caf/expected.hpp>
@@ -9,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sasync {
 
@@ -34,5 +36,24 @@ caf::expected<node> connect_node(caf::actor_system& sys,
 /// out. The actor system cannot shut down while stand-ins of a live node
 /// remain (the node knows them, so CAF keeps them registered).
 void disconnect_node(const node& remote);
+
+/// Connects to the first reachable node of `endpoints` (the nodes of one
+/// cluster) and returns a handle that works like connect_node's, but
+/// outlives its node: when that node goes away, the requests waiting on it
+/// fail at once with errc::unreachable, and the handle connects to the next
+/// reachable endpoint (those given, then the members that the cluster
+/// listed as alive), in the background; requests made meanwhile wait for
+/// that connection (each endpoint gets `timeout`'s connect bound) and fail
+/// with unreachable only once no endpoint answered. A request that could
+/// not reach its node at all is sent again through the next one; one that
+/// reached it is never sent twice. The items, dict and array handles it
+/// hands out belong to the node that made them: once that node is gone,
+/// their requests fail with unreachable and the caller asks the handle
+/// for the group again. Fails with errc::unreachable (naming each
+/// endpoint's reason) when none is reachable now, or invalid_argument for
+/// an empty list. Ended by disconnect_node.
+caf::expected<node> connect_cluster(caf::actor_system& sys,
+                                    std::vector<endpoint> endpoints,
+                                    client_timeout timeout = {});
 
 } // namespace sasync

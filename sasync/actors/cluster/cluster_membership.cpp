@@ -1,0 +1,218 @@
+// The member actor: a detached actor that owns one PostgreSQL session
+// outside the broker's pool. Its lock is the member's life in the database,
+// so the session stays open and outside transactions for as long as the
+// member lives; every failure ends in a retry, never in the node's crash.
+#include "sasync/actors/cluster/cluster_membership.hpp"
+
+#include "sasync/actors/detail/private_sender.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/storage/cluster_store.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/storage_failure.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+namespace sasync {
+
+namespace {
+
+/// tick: the next step of joining or reporting; rejoin: the address to
+/// join at, which starts the ticks.
+using cluster_membership_impl =
+    cluster_membership::extend<caf::reacts_to<tick_atom>,
+                               caf::reacts_to<rejoin_atom, std::string>>;
+
+struct member_state {
+  engine_config engine;
+  std::string address;
+  std::chrono::milliseconds lease{5000};
+  std::unique_ptr<connection> session;
+  std::int64_t id = 0; ///< 0 while not a member
+  /// Wait before the next attempt to connect; doubles up to the lease.
+  std::chrono::milliseconds backoff{0};
+  bool leaving = false;
+  static inline const char* name = "sasync.cluster_membership";
+};
+
+using member_ptr = cluster_membership_impl::stateful_pointer<member_state>;
+
+/// Whether the message being handled comes from this process: a peer that
+/// learned the actor from an answer must not make the node leave.
+bool sent_locally(member_ptr self) {
+  auto& from = self->current_sender();
+  return from == nullptr || from->node() == self->node();
+}
+
+void say(const std::string& line) {
+  std::fprintf(stderr, "sasync: cluster: %s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+std::chrono::milliseconds report_interval(const member_state& st) {
+  return std::max(st.lease / 3, std::chrono::milliseconds{1});
+}
+
+/// Bounds every statement of the session, so a silent database delays a
+/// report or an answer by at most the lease, not forever.
+void bound_statements(connection& session, std::chrono::milliseconds lease) {
+  auto ms = std::max<std::int64_t>(lease.count(), 1000);
+  session.execute_script("SET statement_timeout = " + std::to_string(ms));
+}
+
+/// Opens the session, creates the tables and joins. Throws storage_failure.
+void join(member_state& st) {
+  if (!st.session || !st.session->usable()) {
+    st.session.reset();
+    st.session = open_connection(st.engine, access_mode::write);
+    bound_statements(*st.session, st.lease);
+    create_cluster_tables(*st.session);
+  }
+  st.id = join_cluster(*st.session, st.address);
+}
+
+/// Drops the session after a failure; its lock goes with it.
+void lose_session(member_state& st, const std::string& why) {
+  say("member " + std::to_string(st.id) + " at " + st.address +
+      " lost its database session (" + why + "); reconnecting");
+  st.session.reset();
+  st.id = 0;
+}
+
+/// One step of the member's life: join if it is not a member, else report.
+/// Returns how long to wait before the next step.
+std::chrono::milliseconds step(member_state& st) {
+  using namespace std::chrono_literals;
+  try {
+    if (st.id == 0) {
+      join(st);
+      st.backoff = 0ms;
+      say("member " + std::to_string(st.id) + " joined at " + st.address);
+      return report_interval(st);
+    }
+    report_alive(*st.session, st.id, st.lease);
+    return report_interval(st);
+  } catch (const storage_failure& f) {
+    if (f.kind() == failure_kind::fenced && st.session &&
+        st.session->usable()) {
+      // Counted dead (a frozen process thawed): its lock may still be held
+      // by this session, so it leaves before it joins as a new member.
+      auto old = st.id;
+      try {
+        leave_cluster(*st.session, old);
+      } catch (const storage_failure&) {
+        st.session.reset(); // the next step reconnects
+      }
+      st.id = 0;
+      say("member " + std::to_string(old) +
+          " was counted dead by the cluster; joining as a new member");
+      return 0ms;
+    }
+    if (st.id != 0)
+      lose_session(st, f.what());
+    else {
+      st.session.reset();
+      say("cannot join at " + st.address + ": " + f.what());
+    }
+  } catch (const std::exception& e) {
+    st.session.reset();
+    st.id = 0;
+    say(std::string{"cluster bookkeeping failed: "} + e.what());
+  }
+  st.backoff = std::min(std::max(st.backoff * 2, 100ms), st.lease);
+  return st.backoff;
+}
+
+/// The members with the groups each owns.
+cluster_view view_of(member_state& st) {
+  cluster_view out;
+  out.self = st.id;
+  auto counts = owned_group_counts(*st.session);
+  for (auto& m : cluster_members(*st.session, st.lease)) {
+    auto i = counts.find(m.id);
+    out.members.push_back(
+        {m.id, m.address, m.alive, i == counts.end() ? 0 : i->second});
+  }
+  return out;
+}
+
+cluster_membership_impl::behavior_type
+member_impl(member_ptr self, engine_config engine,
+            std::chrono::milliseconds lease) {
+  auto& st = self->state;
+  st.engine = std::move(engine);
+  st.lease = lease;
+  return {
+      [=](rejoin_atom, std::string& address) {
+        auto& st = self->state;
+        if (!sent_locally(self))
+          return;
+        if (!st.address.empty() || address.empty())
+          return; // started already
+        st.address = std::move(address);
+        self->send(self, tick_atom::value);
+      },
+      [=](tick_atom) {
+        auto& st = self->state;
+        if (!detail::sent_by_itself(self))
+          return;
+        if (st.leaving)
+          return;
+        self->delayed_send(self, step(st), tick_atom::value);
+      },
+      [=](cluster_atom) -> caf::result<cluster_view> {
+        auto& st = self->state;
+        if (!st.session || !st.session->usable())
+          return make_error(errc::database_error,
+                            "the node has no database session for the "
+                            "cluster now; it is reconnecting");
+        try {
+          return view_of(st);
+        } catch (const storage_failure& f) {
+          return to_error(f);
+        }
+      },
+      [=](leave_atom) -> caf::result<void> {
+        auto& st = self->state;
+        if (!sent_locally(self))
+          return detail::refused_private_message();
+        st.leaving = true;
+        if (st.id != 0 && st.session && st.session->usable()) {
+          try {
+            leave_cluster(*st.session, st.id);
+            say("member " + std::to_string(st.id) + " left");
+          } catch (const storage_failure& f) {
+            say("member " + std::to_string(st.id) +
+                " could not leave (its lease ends it): " + f.what());
+          }
+        }
+        st.session.reset();
+        st.id = 0;
+        self->quit();
+        return caf::unit;
+      },
+  };
+}
+
+} // namespace
+
+cluster_membership spawn_cluster_membership(caf::actor_system& sys,
+                                            engine_config engine,
+                                            const cluster_config& cfg) {
+  auto h = cfg.detached ? sys.spawn<caf::detached>(member_impl,
+                                                   std::move(engine), cfg.lease)
+                        : sys.spawn(member_impl, std::move(engine), cfg.lease);
+  return caf::actor_cast<cluster_membership>(h);
+}
+
+void start_cluster_membership(const cluster_membership& member,
+                              std::string address) {
+  caf::anon_send(caf::actor_cast<cluster_membership_impl>(member),
+                 rejoin_atom::value, std::move(address));
+}
+
+} // namespace sasync

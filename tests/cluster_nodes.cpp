@@ -1,0 +1,451 @@
+// Cluster mode with real processes: sasyncd nodes on loopback ports, one
+// PostgreSQL database (a schema of this run's own), the CLI and
+// connect_cluster. Members join, are seen alive, die with kill -9, leave
+// with SIGTERM; clients fail over. Every wait is bounded and waits for the
+// event it names.
+#define CAF_SUITE remote.cluster
+
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/net/remote.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/cluster_store.hpp"
+#include "sasync/storage/connection.hpp"
+
+#include "backends.hpp"
+#include "child_process.hpp"
+#include "daemon_process.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/test/unit_test.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace sasync;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto bound = std::chrono::seconds(30);
+using clock_type = std::chrono::steady_clock;
+
+struct client_config : system_config {
+  client_config() { load<caf::io::middleman>(); }
+};
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+struct fixture {
+  std::string schema = "sasync_nodes_" + std::to_string(::getpid());
+  std::unique_ptr<connection> admin = open();
+  test::scratch_dir scratch{"cluster"};
+  client_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+
+  fixture() {
+    admin->execute_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    admin->execute_script("CREATE SCHEMA " + schema);
+    admin->execute_script("SET search_path TO " + schema);
+    create_cluster_tables(*admin);
+    // Member ids are advisory lock keys in the whole database: start this
+    // run's far from other schemas' small ones.
+    admin->execute_script("ALTER SEQUENCE sasync_members_id_seq RESTART WITH " +
+                          std::to_string(1'000'000 + ::getpid() * 100));
+  }
+
+  ~fixture() {
+    try {
+      admin->execute_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    } catch (...) {
+    }
+  }
+
+  static std::unique_ptr<connection> open() {
+    return open_connection(engine_config::parse(test::postgresql_url()),
+                           access_mode::write);
+  }
+
+  /// The test database, with this run's schema first on the search path.
+  std::string url() const {
+    auto base = test::postgresql_url();
+    return base + (base.find('?') == std::string::npos ? "?" : "&") +
+           "options=-csearch_path%3D" + schema;
+  }
+
+  /// A node's config file: cluster mode with `lease` seconds, or `extra`
+  /// instead of the [cluster] section's defaults.
+  std::filesystem::path config(const std::string& name, double lease = 2,
+                               const std::string& db = {},
+                               const std::string& cluster = {}) {
+    auto path = scratch.path() / (name + ".ini");
+    std::ofstream out{path};
+    out << "[sasync]\nurl=\"" << (db.empty() ? url() : db)
+        << "\"\npool-size=2\n[node]\nport=0\n[cluster]\n"
+        << (cluster.empty()
+                ? "enabled=true\nlease=" + std::to_string(lease) + "\n"
+                : cluster);
+    return path;
+  }
+
+  static std::string address(test::daemon_process& d) {
+    return d.host() + ":" + std::to_string(d.port());
+  }
+
+  /// The cluster as `d` reports it through connect_node.
+  caf::expected<cluster_view> view_from(test::daemon_process& d) {
+    return view_from(d.host(), d.port());
+  }
+
+  caf::expected<cluster_view> view_from(const std::string& host,
+                                        std::uint16_t port) {
+    auto db = connect_node(sys, host, port, 10s);
+    if (!db)
+      return db.error();
+    auto view = cluster_members_of(self, *db, 10s);
+    disconnect_node(*db);
+    return view;
+  }
+
+  /// Waits (bounded) until `d` reports a cluster for which `holds` is true;
+  /// the last view it saw goes to `last`.
+  bool wait_for_view(test::daemon_process& d,
+                     const std::function<bool(const cluster_view&)>& holds,
+                     cluster_view* last = nullptr) {
+    return wait_for_view(d.host(), d.port(), holds, last);
+  }
+
+  bool wait_for_view(const std::string& host, std::uint16_t port,
+                     const std::function<bool(const cluster_view&)>& holds,
+                     cluster_view* last = nullptr) {
+    auto deadline = clock_type::now() + bound;
+    std::string why;
+    while (clock_type::now() < deadline) {
+      auto view = view_from(host, port);
+      if (view && last)
+        *last = *view;
+      if (view && holds(*view))
+        return true;
+      if (!view)
+        why = sys.render(view.error());
+      std::this_thread::sleep_for(20ms);
+    }
+    CAF_MESSAGE("the last view or error: " << (last ? last->members.size() : 0)
+                                           << " members; " << why);
+    return false;
+  }
+
+  static bool alive_in(const cluster_view& v, const std::string& address) {
+    for (auto& m : v.members)
+      if (m.address == address && m.alive)
+        return true;
+    return false;
+  }
+
+  static bool listed_in(const cluster_view& v, const std::string& address) {
+    for (auto& m : v.members)
+      if (m.address == address)
+        return true;
+    return false;
+  }
+
+  static bool listed_in_id(const cluster_view& v, std::int64_t id) {
+    for (auto& m : v.members)
+      if (m.id == id)
+        return true;
+    return false;
+  }
+
+  static std::function<bool(const cluster_view&)>
+  all_alive(std::vector<std::string> addresses) {
+    return [addresses](const cluster_view& v) {
+      for (auto& a : addresses)
+        if (!alive_in(v, a))
+          return false;
+      return true;
+    };
+  }
+
+  static run_result cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {SASYNC_CLI_PATH, "--timeout", "10"});
+    return run_to_end(args, bound);
+  }
+
+  static int lines_of(const std::string& text) {
+    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  }
+
+  static run_result daemon_to_end(const std::filesystem::path& config) {
+    return run_to_end({SASYNCD_PATH, "--config-file=" + config.string()},
+                      bound);
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(cluster_node_tests, fixture)
+
+CAF_TEST(three_nodes_list_each_other_as_alive) {
+  test::daemon_process a{config("a")}, b{config("b")}, c{config("c")};
+  std::vector<std::string> all{address(a), address(b), address(c)};
+  cluster_view view;
+  for (auto* d : {&a, &b, &c})
+    CAF_CHECK(wait_for_view(*d, all_alive(all), &view));
+  CAF_CHECK_EQUAL(view.members.size(), 3u);
+  for (auto& m : view.members)
+    CAF_CHECK_EQUAL(m.groups, 0);
+  auto res =
+      cli({"--host", a.host(), "--port", std::to_string(a.port()), "cluster"});
+  CAF_MESSAGE("sasync cluster:\n" << res.output << res.errors);
+  CAF_CHECK_EQUAL(res.code, 0);
+  CAF_CHECK_EQUAL(lines_of(res.output), 3);
+  for (auto& addr : all)
+    CAF_CHECK(res.output.find(addr + "\talive\t0\n") != std::string::npos);
+}
+
+CAF_TEST(a_node_killed_with_kill_9_is_shown_dead_within_its_lease) {
+  constexpr double lease = 2;
+  test::daemon_process a{config("a", lease)}, b{config("b", lease)};
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a), address(b)})));
+  auto gone = address(b);
+  b.process().signal(SIGKILL);
+  CAF_REQUIRE(b.process().wait(bound));
+  auto t0 = clock_type::now();
+  CAF_REQUIRE(wait_for_view(
+      a, [&](const cluster_view& v) { return !alive_in(v, gone); }));
+  auto took = seconds_since(t0);
+  CAF_MESSAGE("kill -9: shown not alive after " << took << " s (lease " << lease
+                                                << " s)");
+  CAF_CHECK_LESS(took, lease + 5);
+  CAF_CHECK(alive_in(*view_from(a), address(a)));
+}
+
+CAF_TEST(a_node_stopped_with_sigterm_leaves_after_its_drain) {
+  test::daemon_process a{config("a")}, b{config("b")};
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a), address(b)})));
+  auto left = address(b);
+  CAF_CHECK_EQUAL(b.stop(), 0);
+  CAF_MESSAGE("stderr of the stopped node: " << b.process().errors());
+  // No wait: it left before it exited.
+  auto view = view_from(a);
+  CAF_REQUIRE(view);
+  CAF_CHECK(!listed_in(*view, left));
+  CAF_CHECK(alive_in(*view, address(a)));
+}
+
+/// The id of the alive member at `address`, or 0.
+std::int64_t member_at(const cluster_view& v, const std::string& address) {
+  for (auto& m : v.members)
+    if (m.address == address && m.alive)
+      return m.id;
+  return 0;
+}
+
+CAF_TEST(a_member_whose_session_is_terminated_reconnects_and_rejoins) {
+  test::daemon_process a{config("a")};
+  cluster_view view;
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a)}), &view));
+  auto old = member_at(view, address(a));
+  // The member's own session: the one holding its advisory lock.
+  auto killed = admin
+                    ->execute("SELECT count(pg_terminate_backend(pid)) FROM "
+                              "pg_locks WHERE locktype = 'advisory' AND "
+                              "classid = 1515978753 AND objsubid = 2 AND "
+                              "objid = (? % 2147483647)::int4::oid",
+                              {value{old}})
+                    .rows.at(0)
+                    .at(0)
+                    .as_integer();
+  CAF_REQUIRE_EQUAL(killed, 1);
+  auto t0 = clock_type::now();
+  CAF_CHECK(wait_for_view(
+      a,
+      [&](const cluster_view& v) {
+        auto now = member_at(v, address(a));
+        return now != 0 && now != old;
+      },
+      &view));
+  CAF_MESSAGE("rejoined as member " << member_at(view, address(a)) << " (was "
+                                    << old << ") after " << seconds_since(t0)
+                                    << " s");
+}
+
+CAF_TEST(a_member_counted_dead_while_it_lives_joins_again) {
+  test::daemon_process a{config("a")};
+  cluster_view view;
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a)}), &view));
+  auto old = member_at(view, address(a));
+  // As a frozen process's: its last report lies beyond the lease.
+  admin->execute("UPDATE sasync_members SET seen_at = now() - "
+                 "interval '1 hour' WHERE id = ?",
+                 {value{old}});
+  CAF_CHECK(wait_for_view(
+      a,
+      [&](const cluster_view& v) {
+        auto now = member_at(v, address(a));
+        return now != 0 && now != old && !listed_in_id(v, old);
+      },
+      &view));
+  a.stop();
+  CAF_CHECK(a.process().errors().find("counted dead") != std::string::npos);
+}
+
+CAF_TEST(two_nodes_starting_at_once_on_a_cold_database_both_come_up) {
+  admin->execute_script("DROP TABLE sasync_members, sasync_owners");
+  // Both started before either is waited for (daemon_process waits for
+  // its line), so they create the tables at the same moment.
+  auto command = [this](const std::string& name) {
+    return std::vector<std::string>{SASYNCD_PATH,
+                                    "--config-file=" + config(name).string()};
+  };
+  child_process a{command("a")}, b{command("b")};
+  std::vector<std::string> addresses;
+  for (auto* p : {&a, &b}) {
+    auto line = p->read_line(bound);
+    CAF_REQUIRE(line && line->rfind("listening on ", 0) == 0);
+    addresses.push_back(line->substr(13));
+  }
+  auto both = all_alive(addresses);
+  for (auto& at : addresses) {
+    auto where = parse_endpoint(at);
+    CAF_REQUIRE(where);
+    CAF_CHECK(wait_for_view(where->host, where->port, both));
+  }
+  for (auto* p : {&a, &b}) {
+    p->signal(SIGTERM);
+    CAF_CHECK_EQUAL(p->wait(bound), 0);
+    CAF_MESSAGE("stderr: " << p->errors());
+  }
+}
+
+CAF_TEST(connect_cluster_fails_over_when_its_node_is_killed) {
+  test::daemon_process a{config("a")}, b{config("b")};
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a), address(b)})));
+  auto db =
+      connect_cluster(sys, {{a.host(), a.port()}, {b.host(), b.port()}}, 10s);
+  CAF_REQUIRE(db);
+  auto before = cluster_members_of(self, *db, bound);
+  CAF_REQUIRE(before);
+  auto through_a = std::find_if(before->members.begin(), before->members.end(),
+                                [&](auto& m) { return m.id == before->self; });
+  CAF_REQUIRE(through_a != before->members.end());
+  CAF_CHECK_EQUAL(through_a->address, address(a));
+  // A request in flight on A when A dies.
+  auto in_flight =
+      self->request(*db, caf::duration{bound}, sql_atom::value,
+                    std::string{"SELECT pg_sleep(20)"}, std::vector<value>{});
+  auto deadline = clock_type::now() + bound;
+  auto sleeping = false;
+  while (!sleeping && clock_type::now() < deadline) {
+    sleeping = admin
+                   ->execute("SELECT count(*) FROM pg_stat_activity WHERE "
+                             "query = 'SELECT pg_sleep(20)' AND state = "
+                             "'active'")
+                   .rows.at(0)
+                   .at(0)
+                   .as_integer() > 0;
+    if (!sleeping)
+      std::this_thread::sleep_for(10ms);
+  }
+  CAF_REQUIRE(sleeping);
+  a.process().signal(SIGKILL);
+  auto t0 = clock_type::now();
+  caf::error failed;
+  in_flight.receive([](result_set&) {},
+                    [&](caf::error& err) { failed = std::move(err); });
+  auto took = seconds_since(t0);
+  CAF_MESSAGE("the request in flight failed after "
+              << took << " s: " << sys.render(failed));
+  CAF_CHECK(is(failed, errc::unreachable));
+  CAF_CHECK_LESS(took, 5);
+  // The next request goes through B, without the caller doing anything.
+  auto t1 = clock_type::now();
+  auto after = cluster_members_of(self, *db, bound);
+  CAF_MESSAGE("the next request was answered after " << seconds_since(t1)
+                                                     << " s");
+  CAF_REQUIRE(after);
+  auto through_b = std::find_if(after->members.begin(), after->members.end(),
+                                [&](auto& m) { return m.id == after->self; });
+  CAF_REQUIRE(through_b != after->members.end());
+  CAF_CHECK_EQUAL(through_b->address, address(b));
+  auto rows = sql(self, *db, "SELECT 1", {}, bound);
+  CAF_CHECK(rows);
+  // A group handle of the dead node fails; asked again, it works on B.
+  auto store = items_of(self, *db, 7, bound);
+  CAF_REQUIRE(store);
+  CAF_CHECK(set(self, *store, "k", std::string{"v"}, bound));
+  disconnect_node(*db);
+}
+
+CAF_TEST(the_cli_with_nodes_skips_a_node_that_is_down) {
+  test::daemon_process a{config("a")};
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a)})));
+  // Port 1 on loopback: nothing listens there.
+  auto res = cli({"--nodes", "127.0.0.1:1," + address(a), "cluster"});
+  CAF_MESSAGE("sasync --nodes 127.0.0.1:1,... cluster: " << res.output
+                                                         << res.errors);
+  CAF_CHECK_EQUAL(res.code, 0);
+  CAF_CHECK(res.output.find(address(a) + "\talive\t") != std::string::npos);
+  auto none = cli({"--nodes", "127.0.0.1:1", "cluster"});
+  CAF_MESSAGE("no node reachable: " << none.errors);
+  CAF_CHECK_EQUAL(none.code, 2);
+  CAF_CHECK_EQUAL(lines_of(none.errors), 1);
+  for (auto bad : {"127.0.0.1", "127.0.0.1:0", "a:1,,b:2", ":4242",
+                   "127.0.0.1:70000", "127.0.0.1:x"}) {
+    auto r = cli({"--nodes", bad, "cluster"});
+    CAF_MESSAGE("--nodes " << bad << ": " << r.errors);
+    CAF_CHECK_EQUAL(r.code, 1);
+    CAF_CHECK_EQUAL(lines_of(r.errors), 1);
+  }
+}
+
+CAF_TEST(a_node_outside_cluster_mode_answers_not_clustered) {
+  test::sqlite_file file{"plain"};
+  test::daemon_process plain{config("plain", 2, file.url(), "enabled=false\n")};
+  auto view = view_from(plain);
+  CAF_REQUIRE(!view);
+  CAF_CHECK(is(view.error(), errc::not_clustered));
+  auto res = cli({"--host", plain.host(), "--port",
+                  std::to_string(plain.port()), "cluster"});
+  CAF_MESSAGE("sasync cluster on a plain node: " << res.errors);
+  CAF_CHECK_EQUAL(res.code, 1);
+  CAF_CHECK_EQUAL(lines_of(res.errors), 1);
+}
+
+CAF_TEST(bad_cluster_configs_exit_1_with_one_line) {
+  test::sqlite_file file{"bad"};
+  auto sqlite = daemon_to_end(config("sqlite", 2, file.url()));
+  CAF_MESSAGE("cluster on SQLite: " << sqlite.errors);
+  CAF_CHECK_EQUAL(sqlite.code, 1);
+  CAF_CHECK_EQUAL(lines_of(sqlite.errors), 1);
+  CAF_CHECK(sqlite.errors.find("PostgreSQL") != std::string::npos);
+  for (auto lease : {"0", "-1", "0.1", "100000", "\"soon\""}) {
+    auto r = daemon_to_end(config(
+        "lease", 2, {}, std::string{"enabled=true\nlease="} + lease + "\n"));
+    CAF_MESSAGE("lease=" << lease << ": " << r.errors);
+    CAF_CHECK_EQUAL(r.code, 1);
+    CAF_CHECK_EQUAL(lines_of(r.errors), 1);
+  }
+  auto advertise = daemon_to_end(
+      config("advertise", 2, {}, "enabled=true\nadvertise=\"nowhere\"\n"));
+  CAF_MESSAGE("advertise=nowhere: " << advertise.errors);
+  CAF_CHECK_EQUAL(advertise.code, 1);
+  CAF_CHECK_EQUAL(lines_of(advertise.errors), 1);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
