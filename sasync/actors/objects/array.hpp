@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sasync/actors/atoms.hpp"
+#include "sasync/actors/priority.hpp"
 #include "sasync/storage/stored_value.hpp"
 
 #include <caf/fwd.hpp>
@@ -18,6 +19,9 @@ namespace sasync {
 /// get(x, y, z) -> optional<value> none when the cell is empty
 /// delete(x, y, z) -> bool         whether the cell held a value
 /// clear() -> uint64               empties the group; how many cells it held
+/// Each also takes a trailing `priority` (priority.hpp); without one, get
+/// runs at defaults::read_priority and the writes at
+/// defaults::write_priority. Out of range: invalid_argument.
 /// The broker closes it at shutdown (detail/array_impl.hpp).
 /// Operations on one cell run in arrival order; clear waits for every
 /// earlier operation and holds back every later one.
@@ -28,6 +32,14 @@ using array = caf::typed_actor<
                     std::int64_t>::with<caf::optional<stored_value>>,
     caf::replies_to<delete_atom, std::int64_t, std::int64_t,
                     std::int64_t>::with<bool>,
-    caf::replies_to<clear_atom>::with<std::uint64_t>>;
+    caf::replies_to<clear_atom>::with<std::uint64_t>,
+    // The same with a trailing priority.
+    caf::replies_to<set_atom, std::int64_t, std::int64_t, std::int64_t,
+                    stored_value, priority>::with<void>,
+    caf::replies_to<get_atom, std::int64_t, std::int64_t, std::int64_t,
+                    priority>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::int64_t, std::int64_t, std::int64_t,
+                    priority>::with<bool>,
+    caf::replies_to<clear_atom, priority>::with<std::uint64_t>>;
 
 } // namespace sasync
