@@ -34,6 +34,9 @@ struct options {
   std::string tls_key;
   std::string tls_ca;
   std::string prefix; // items names: only names that start with it
+  /// --niceness: the priority of every request that runs database work;
+  /// none = the defaults (defaults.hpp).
+  std::optional<priority> niceness;
 };
 
 class session;
