@@ -10,6 +10,8 @@
 #include "sasync/actors/system_config.hpp"
 #include "sasync/actors/transact.hpp"
 
+#include "priority_probe.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -28,9 +30,8 @@ namespace {
 /// Every wait in this suite gives up after this long instead of hanging.
 constexpr auto bound = std::chrono::seconds(30);
 
-stored_value text(const std::string& x) {
-  return *detail::try_encode(x);
-}
+const auto& text = test::text_value;
+using test::log_lines;
 
 struct fixture {
   backend where;
@@ -41,7 +42,7 @@ struct fixture {
   std::promise<void> release_promise;
   std::shared_future<void> released = release_promise.get_future().share();
   bool release_sent = false;
-  std::size_t submitted = 0;
+  test::priority_probe probes{sys, self, node{}};
 
   fixture() {
     broker_config bc;
@@ -51,6 +52,7 @@ struct fixture {
     bc.engine->set_option("pool-size", "1");
     bc.engine->set_option("max-overflow", "0");
     db = spawn_broker(sys, bc);
+    probes.db = db;
     CAF_REQUIRE(sql(self, db,
                     std::string{"CREATE TABLE IF NOT EXISTS prio_log(id "} +
                         backend::serial_key + ", tag TEXT, seen BIGINT)",
@@ -89,74 +91,23 @@ struct fixture {
     }
   }
 
-  /// Sends a request without waiting; its answer (or error) comes to `self`
-  /// as "ok" or the error's text.
-  template <class R, class Handle, class... Ts>
-  void submit(const Handle& to, Ts... xs) {
-    caf::actor report{self};
-    ++submitted;
-    sys.spawn([=](caf::event_based_actor* a) {
-      auto sent = a->request(to, caf::infinite, xs...);
-      auto on_error = [=](caf::error& err) {
-        a->send(report, a->system().render(err));
-      };
-      if constexpr (std::is_void_v<R>)
-        sent.then([=] { a->send(report, std::string{"ok"}); }, on_error);
-      else
-        sent.then([=](R&) { a->send(report, std::string{"ok"}); }, on_error);
-    });
-  }
-
-  /// The probe: a write that logs `tag` and how many rows `table` holds
-  /// for `group` when it runs.
-  void probe(const std::string& tag, const char* table, std::int64_t group,
-             priority prio) {
-    submit<result_set>(db, sql_atom::value,
-                       std::string{"INSERT INTO prio_log(tag, seen) SELECT "
-                                   "CAST(? AS TEXT), COUNT(*) FROM "} +
-                           table + " WHERE group_id = ?",
-                       std::vector<value>{tag, group}, prio);
-  }
-
-  /// Waits until `n` jobs wait in the queue (every request submitted has
-  /// reached it).
-  void wait_in_queue(std::uint64_t n) {
-    auto deadline = std::chrono::steady_clock::now() + bound;
-    std::uint64_t waiting = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto st = status(self, db, bound);
-      CAF_REQUIRE(st);
-      waiting = st->queue.waiting;
-      if (waiting >= n)
-        return;
-    }
-    CAF_FAIL("only " << waiting << " of " << n << " jobs reached the queue");
-  }
-
   /// Releases the writer and collects every answer; all must be "ok".
   void release_and_collect() {
     release();
-    for (; submitted > 0; --submitted) {
-      std::string answer = "(no answer)";
-      self->receive([&](std::string& x) { answer = std::move(x); },
-                    caf::after(bound) >> [] {});
-      CAF_CHECK_EQUAL(answer, "ok");
-    }
+    probes.collect();
   }
 
-  /// The probes' tags and what each saw, in the order they ran.
-  std::vector<std::string> log() {
-    auto rows = sql(self, db, "SELECT tag, seen FROM prio_log ORDER BY id",
-                    {}, bound);
-    CAF_REQUIRE(rows);
-    std::vector<std::string> out;
-    for (auto& r : rows->rows)
-      out.push_back(r[0].as_text() + "=" + std::to_string(r[1].as_integer()));
-    return out;
+  template <class R, class Handle, class... Ts>
+  void submit(const Handle& to, Ts... xs) {
+    probes.submit<R>(to, xs...);
   }
+  void probe(const std::string& tag, const char* table, std::int64_t group,
+             priority prio) {
+    probes.probe(tag, table, group, prio);
+  }
+  void wait_in_queue(std::uint64_t n) { probes.wait_in_queue(n); }
+  log_lines log() { return probes.log(); }
 };
-
-using log_lines = std::vector<std::string>;
 
 } // namespace
 
@@ -294,7 +245,7 @@ CAF_TEST(reads_wait_in_line_by_priority_where_they_share_the_writer) {
       {"before", niceness(-5)}, {"after", niceness(5)}};
   for (auto& [tag, prio] : reads) {
     auto t = tag;
-    ++submitted;
+    ++probes.submitted;
     sys.spawn([=, s = *store](caf::event_based_actor* a) {
       a->request(s, caf::infinite, names_atom::value, prio)
           .then(
@@ -315,7 +266,7 @@ CAF_TEST(reads_wait_in_line_by_priority_where_they_share_the_writer) {
     if (answer != "ok")
       seen.push_back(answer);
   }
-  submitted = 0;
+  probes.submitted = 0;
   std::sort(seen.begin(), seen.end());
   CAF_CHECK_EQUAL(seen, (log_lines{"after=1", "before=0"}));
 }
