@@ -113,22 +113,42 @@ struct fixture {
 
 CAF_TEST_FIXTURE_SCOPE(priority_backend, fixture)
 
-CAF_TEST(sql_runs_by_priority_then_arrival_inside_one_batch) {
+CAF_TEST(statements_run_by_priority_then_arrival_inside_one_batch) {
+  using test::priority_probe;
+  CAF_REQUIRE(prepare(self, db, "prio_probe",
+                      priority_probe::probe_sql("sasync_items"), bound));
+  CAF_REQUIRE(prepare(self, db, "prio_named",
+                      priority_probe::probe_sql("sasync_items", true), bound));
+  auto named = [](const char* tag) {
+    return named_values{{"tag", value{tag}}, {"g", value{1}}};
+  };
   hold_writer();
-  // Arrival order is the reverse of priority order.
+  auto before = status(self, db, bound);
+  CAF_REQUIRE(before);
+  // Arrival order far from priority order: sql, execute, each with `?`
+  // values and with named ones, and sql without a priority.
   probe("last", "sasync_items", 1, do_last);
+  submit<result_set>(db, execute_atom::value, std::string{"prio_probe"},
+                     std::vector<value>{"exec15", 1}, niceness(15));
+  submit<result_set>(db, sql_atom::value,
+                     priority_probe::probe_sql("sasync_items", true),
+                     named("named7"), niceness(7));
   probe("nice10", "sasync_items", 1, niceness(10));
+  submit<result_set>(db, execute_atom::value, std::string{"prio_named"},
+                     named("execnamed-3"), niceness(-3));
   probe("nice3", "sasync_items", 1, niceness(3));
-  probe("default", "sasync_items", 1, defaults::statement_priority);
+  probes.probe("default", "sasync_items", 1); // defaults::statement_priority
   probe("nice-10", "sasync_items", 1, niceness(-10));
   probe("next", "sasync_items", 1, do_next);
-  wait_in_queue(6);
+  wait_in_queue(9);
   release_and_collect();
-  CAF_CHECK_EQUAL(log(), (log_lines{"next=0", "nice-10=0", "default=0",
-                                    "nice3=0", "nice10=0", "last=0"}));
-  auto st = status(self, db, bound);
-  CAF_REQUIRE(st);
-  CAF_MESSAGE("batches run: " << st->queue.batches);
+  CAF_CHECK_EQUAL(log(), (log_lines{"next=0", "nice-10=0", "execnamed-3=0",
+                                    "default=0", "nice3=0", "named7=0",
+                                    "nice10=0", "exec15=0", "last=0"}));
+  auto after = status(self, db, bound);
+  CAF_REQUIRE(after);
+  CAF_MESSAGE("transactions the 9 statements took: "
+              << after->queue.batches - before->queue.batches);
 }
 
 CAF_TEST(items_writes_run_by_priority_among_other_work) {
@@ -200,14 +220,23 @@ CAF_TEST(a_more_urgent_write_never_overtakes_an_earlier_write_to_its_name) {
   auto cells = array_of(self, db, 106, bound);
   CAF_REQUIRE(store && cache && cells);
   hold_writer();
-  submit<void>(*store, set_atom::value, std::string{"k"}, text("first"),
-               do_last);
-  submit<void>(*store, set_atom::value, std::string{"k"}, text("second"),
-               do_next);
-  submit<void>(*cells, set_atom::value, std::int64_t{0}, std::int64_t{0},
-               std::int64_t{0}, text("first"), do_last);
-  submit<void>(*cells, set_atom::value, std::int64_t{0}, std::int64_t{0},
-               std::int64_t{0}, text("second"), do_next);
+  // From one sender, so that "first" arrives first.
+  caf::actor report{self};
+  probes.submitted += 4;
+  sys.spawn([=, s = *store, c = *cells](caf::event_based_actor* a) {
+    auto ok = [=] { a->send(report, std::string{"ok"}); };
+    auto failed = [=](caf::error& err) {
+      a->send(report, a->system().render(err));
+    };
+    for (auto [x, prio] : {std::pair{"first", do_last}, {"second", do_next}}) {
+      a->request(s, caf::infinite, set_atom::value, std::string{"k"}, text(x),
+                 prio)
+          .then(ok, failed);
+      a->request(c, caf::infinite, set_atom::value, std::int64_t{0},
+                 std::int64_t{0}, std::int64_t{0}, text(x), prio)
+          .then(ok, failed);
+    }
+  });
   CAF_REQUIRE(set(self, *cache, "k", std::string{"first"}, bound, do_last));
   CAF_REQUIRE(set(self, *cache, "k", std::string{"second"}, bound, do_next));
   // The queue holds the first of each: the second waits behind it.

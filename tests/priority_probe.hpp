@@ -50,15 +50,26 @@ struct priority_probe {
     });
   }
 
+  /// The probe statement: logs a tag and how many rows `table` holds for a
+  /// group, with `?` parameters or named ones (:tag, :g).
+  static std::string probe_sql(const char* table, bool named = false) {
+    return std::string{"INSERT INTO prio_log(tag, seen) SELECT CAST("} +
+           (named ? ":tag" : "?") + " AS TEXT), COUNT(*) FROM " + table +
+           " WHERE group_id = " + (named ? ":g" : "?");
+  }
+
   /// A write that logs `tag` and how many rows `table` holds for `group`
   /// when it runs.
   void probe(const std::string& tag, const char* table, std::int64_t group,
              priority prio) {
-    submit<result_set>(db, sql_atom::value,
-                       std::string{"INSERT INTO prio_log(tag, seen) SELECT "
-                                   "CAST(? AS TEXT), COUNT(*) FROM "} +
-                           table + " WHERE group_id = ?",
+    submit<result_set>(db, sql_atom::value, probe_sql(table),
                        std::vector<value>{tag, group}, prio);
+  }
+
+  /// The same in the form without a priority (its default).
+  void probe(const std::string& tag, const char* table, std::int64_t group) {
+    submit<result_set>(db, sql_atom::value, probe_sql(table),
+                       std::vector<value>{tag, group});
   }
 
   /// Waits until the queue shows `seen` (every request submitted has
