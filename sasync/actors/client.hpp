@@ -106,6 +106,10 @@ constexpr bool is_named_store =
 // through a node by default). T = stored_value passes the stored form (type
 // name and bytes) unchanged. Once the broker has shut down, requests fail
 // with errc::shutting_down.
+// Helpers whose request runs database work also take a priority after the
+// timeout (priority.hpp; `set(self, store, "k", x, {}, do_next)`): reads
+// default to defaults::read_priority, writes to defaults::write_priority,
+// statements to defaults::statement_priority (defaults.hpp).
 
 // -- scoped actors: items and dict --------------------------------------------
 
