@@ -2,6 +2,7 @@
 // on that database) or remote (--host/--port: a sasyncd node).
 #include "cli.hpp"
 
+#include "cli_niceness.hpp"
 #include "cli_text.hpp"
 
 #include "sasync/actors/broker.hpp"
@@ -125,6 +126,17 @@ public:
   const node& db() const { return db_; }
   caf::duration timeout() const { return timeout_; }
 
+  /// The priority of a read, a write or a statement: --niceness when given,
+  /// else its default.
+  void use_niceness(std::optional<priority> p) { niceness_ = p; }
+  priority reads() const { return niceness_.value_or(defaults::read_priority); }
+  priority writes() const {
+    return niceness_.value_or(defaults::write_priority);
+  }
+  priority statements() const {
+    return niceness_.value_or(defaults::statement_priority);
+  }
+
   /// `err` in one line (see describe()).
   std::string describe(const caf::error& err) {
     return cli::describe(sys_, err, limit_, writes_);
@@ -172,6 +184,7 @@ private:
   caf::duration timeout_;
   std::chrono::milliseconds limit_; // timeout_ as a number of milliseconds
   bool writes_;
+  std::optional<priority> niceness_;
 };
 
 namespace {
@@ -186,7 +199,7 @@ void items_get(session& s, const options& o) {
   auto store = s.items_of(o.group);
   auto& name = o.name;
   auto found =
-      s.require(sasync::get<stored_value>(s.self(), store, name, s.timeout()));
+      s.require(sasync::get<stored_value>(s.self(), store, name, s.timeout(), s.reads()));
   if (!found)
     throw failure{missing,
                   "no item '" + name + "' in group " + std::to_string(o.group)};
@@ -203,7 +216,8 @@ void items_get(session& s, const options& o) {
 void items_get_with_version(session& s, const options& o) {
   auto store = s.items_of(o.group);
   auto found = s.require(
-      sasync::get_versioned<stored_value>(s.self(), store, o.name, s.timeout()));
+      sasync::get_versioned<stored_value>(s.self(), store, o.name,
+                                          s.timeout(), s.reads()));
   if (!found)
     throw failure{missing, "no item '" + cli::escape(o.name) + "' in group " +
                                std::to_string(o.group)};
@@ -233,7 +247,8 @@ void items_set_if(session& s, const options& o) {
   auto store = s.items_of(o.group);
   std::cout << unless_conflict(s, o,
                                sasync::set_if(s.self(), store, o.name, o.text,
-                                              o.if_version, s.timeout()))
+                                              o.if_version, s.timeout(),
+                                              s.writes()))
             << '\n';
 }
 
@@ -247,7 +262,7 @@ void items_delete_if(session& s, const options& o) {
   named.name = o.args.front();
   unless_conflict(s, named,
                   sasync::delete_if(s.self(), store, named.name, o.if_version,
-                                    s.timeout()));
+                                    s.timeout(), s.writes()));
   std::cout << (o.if_version == 0 ? 0 : 1) << '\n';
 }
 
@@ -260,7 +275,7 @@ void items_names(session& s, const options& o) {
   std::string from;
   for (bool first = true;; first = false) {
     auto page = s.require(
-        sasync::names(s.self(), store, from, page_size, s.timeout()));
+        sasync::names(s.self(), store, from, page_size, s.timeout(), s.reads()));
     // A page starts at `from`, which the previous page ended with.
     for (auto& name : page)
       if (first || name != from)
@@ -277,7 +292,7 @@ void items_names_with_prefix(session& s, const options& o) {
   auto until = prefix_end(o.prefix);
   for (std::string from = o.prefix;;) {
     auto page = s.require(
-        sasync::names(s.self(), store, from, until, page_size, s.timeout()));
+        sasync::names(s.self(), store, from, until, page_size, s.timeout(), s.reads()));
     for (auto& name : page)
       std::cout << cli::escape(name) << '\n';
     if (page.size() < page_size)
@@ -288,7 +303,7 @@ void items_names_with_prefix(session& s, const options& o) {
 
 void items_insert(session& s, const options& o) {
   auto store = s.items_of(o.group);
-  auto done = sasync::insert(s.self(), store, o.name, o.text, s.timeout());
+  auto done = sasync::insert(s.self(), store, o.name, o.text, s.timeout(), s.writes());
   if (!done && is(done.error(), errc::exists))
     throw failure{exists, "the name already exists: item '" +
                               cli::escape(o.name) + "' in group " +
@@ -298,7 +313,7 @@ void items_insert(session& s, const options& o) {
 
 void items_update(session& s, const options& o) {
   auto store = s.items_of(o.group);
-  auto done = sasync::update(s.self(), store, o.name, o.text, s.timeout());
+  auto done = sasync::update(s.self(), store, o.name, o.text, s.timeout(), s.writes());
   if (!done && is(done.error(), errc::missing))
     throw failure{missing, "no item '" + cli::escape(o.name) + "' in group " +
                                std::to_string(o.group)};
@@ -327,7 +342,7 @@ public:
   void print_one_by_one(const std::vector<std::string>& names) {
     for (auto& name : names) {
       auto x =
-          sasync::get<stored_value>(s_.self(), store_, name, s_.timeout());
+          sasync::get<stored_value>(s_.self(), store_, name, s_.timeout(), s_.reads());
       if (!x && !is_corrupt(x.error()))
         s_.require(std::move(x));
       if (!x)
@@ -372,7 +387,7 @@ void items_dump(session& s, const options& o) {
   std::string from;
   for (bool first = true;; first = false) {
     auto page =
-        sasync::load_page(s.self(), store, from, page_size, s.timeout());
+        sasync::load_page(s.self(), store, from, page_size, s.timeout(), s.reads());
     std::size_t got = 0;
     std::string last;
     if (page) {
@@ -384,7 +399,7 @@ void items_dump(session& s, const options& o) {
         last = page->rbegin()->first;
     } else if (dump_printer::is_corrupt(page.error())) {
       auto names = s.require(
-          sasync::names(s.self(), store, from, page_size, s.timeout()));
+          sasync::names(s.self(), store, from, page_size, s.timeout(), s.reads()));
       got = names.size();
       if (!first && !names.empty() && names.front() == from)
         names.erase(names.begin());
@@ -476,7 +491,8 @@ void items_load(session& s, const options& o) {
     progress.update(n);
   };
   callbacks.on_failed = [&](std::uint64_t at) { failed_at = at; };
-  auto done = set_many(s.self(), store, next, window, callbacks, s.timeout());
+  auto done = set_many(s.self(), store, next, window, callbacks, s.timeout(),
+                       s.writes());
   progress.finish();
   // A failed set came from a line before any bad one: it is named first.
   std::optional<failure> failed = bad_line;
@@ -527,8 +543,8 @@ void sql(session& s, const options& o) {
   if (!only_reads(statement)) {
     auto rs = s.require(
         by_name
-            ? sql_named(s.self(), s.db(), statement, named, s.timeout())
-            : sasync::sql(s.self(), s.db(), statement, params, s.timeout()));
+            ? sql_named(s.self(), s.db(), statement, named, s.timeout(), s.statements())
+            : sasync::sql(s.self(), s.db(), statement, params, s.timeout(), s.statements()));
     if (!rs.columns.empty()) {
       print_header(rs.columns);
       for (auto& r : rs.rows)
@@ -538,8 +554,8 @@ void sql(session& s, const options& o) {
   }
   // Streamed: a batch at a time, whatever the result's size.
   auto info = s.require(
-      by_name ? query_named(s.self(), s.db(), statement, named, s.timeout())
-              : query(s.self(), s.db(), statement, params, s.timeout()));
+      by_name ? query_named(s.self(), s.db(), statement, named, s.timeout(), s.statements())
+              : query(s.self(), s.db(), statement, params, s.timeout(), s.statements()));
   print_header(info.columns);
   s.require(for_each_row(s.self(), info.rows, print_row, 1000, s.timeout()));
   std::cout.flush();
@@ -620,6 +636,7 @@ void connect_and_run(const options& o, command cmd, bool writes) {
   std::string line;
   try {
     session s{sys, db, o.timeout, writes};
+    s.use_niceness(o.niceness);
     cmd(s, o);
   } catch (const failure& f) {
     code = f.code;
@@ -744,6 +761,11 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
                  defaults::help("seconds per request",
                                 seconds_of(defaults::cli_timeout)))
       ->check(CLI::Validator(check_timeout, "SECONDS"));
+  std::string niceness_text;
+  app.add_option("--niceness", niceness_text,
+                 std::string{"priority of every request: "} + niceness_words +
+                     "; default: reads 0, writes 1, sql 0")
+      ->check(CLI::Validator(check_niceness, "N"));
   // A node that listens beyond loopback talks TLS and wants all three.
   auto cert = app.add_option("--tls-cert", o.tls_cert,
                              "this client's certificate (PEM)")
@@ -783,7 +805,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
       chosen = o.has_if_version ? items_set_if : +[](session& s,
                                                     const options& o) {
         auto store = s.items_of(o.group);
-        s.require(sasync::set(s.self(), store, o.name, o.text, s.timeout()));
+        s.require(sasync::set(s.self(), store, o.name, o.text, s.timeout(),
+                                s.writes()));
       };
     });
     auto get = items->add_subcommand("get", "print NAME's value (exit 3 if "
@@ -809,7 +832,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
                                                        const options& o) {
         auto store = s.items_of(o.group);
         std::cout << s.require(
-                         sasync::erase(s.self(), store, o.args, s.timeout()))
+                         sasync::erase(s.self(), store, o.args, s.timeout(),
+                                       s.writes()))
                   << '\n';
       };
     });
@@ -848,7 +872,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_group(clear);
     on(clear, [](session& s, const options& o) {
       auto store = s.items_of(o.group);
-      std::cout << s.require(sasync::clear(s.self(), store, s.timeout()))
+      std::cout << s.require(sasync::clear(s.self(), store, s.timeout(), s.writes()))
                 << '\n';
     });
   }
@@ -867,7 +891,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     on(set, [](session& s, const options& o) {
       auto cells = s.array_of(o.group);
       s.require(sasync::set(s.self(), cells, coordinates{o.x, o.y, o.z}, o.text,
-                            s.timeout()));
+                            s.timeout(), s.writes()));
     });
     auto get = array->add_subcommand("get", "print the value at X Y Z (exit "
                                             "3 if missing)");
@@ -875,7 +899,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     on(get, [](session& s, const options& o) {
       auto cells = s.array_of(o.group);
       auto found = s.require(sasync::get<stored_value>(
-          s.self(), cells, coordinates{o.x, o.y, o.z}, s.timeout()));
+          s.self(), cells, coordinates{o.x, o.y, o.z}, s.timeout(),
+          s.reads()));
       if (!found)
         throw failure{missing, "no value at (" + std::to_string(o.x) + ", " +
                                    std::to_string(o.y) + ", " +
@@ -892,7 +917,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     on(del, [](session& s, const options& o) {
       auto cells = s.array_of(o.group);
       if (!s.require(sasync::erase(s.self(), cells, coordinates{o.x, o.y, o.z},
-                                   s.timeout())))
+                                   s.timeout(), s.writes())))
         throw failure{missing, "no value at (" + std::to_string(o.x) + ", " +
                                    std::to_string(o.y) + ", " +
                                    std::to_string(o.z) + ")"};
@@ -902,7 +927,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_group(clear);
     on(clear, [](session& s, const options& o) {
       auto cells = s.array_of(o.group);
-      std::cout << s.require(sasync::clear(s.self(), cells, s.timeout()))
+      std::cout << s.require(sasync::clear(s.self(), cells, s.timeout(), s.writes()))
                 << '\n';
     });
   }
@@ -917,7 +942,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     on(contains, [](session& s, const options& o) {
       auto store = s.dict_of(o.group);
       auto found =
-          s.require(sasync::contains(s.self(), store, o.name, s.timeout()));
+          s.require(sasync::contains(s.self(), store, o.name, s.timeout(), s.reads()));
       std::cout << (found ? "true" : "false") << '\n';
       if (!found)
         throw failure{missing, "no item '" + cli::escape(o.name) +
@@ -928,7 +953,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_group(size);
     on(size, [](session& s, const options& o) {
       auto store = s.dict_of(o.group);
-      std::cout << s.require(sasync::size(s.self(), store, s.timeout()))
+      std::cout << s.require(sasync::size(s.self(), store, s.timeout(), s.reads()))
                 << '\n';
     });
     auto clear = dict_cmd->add_subcommand("clear", "delete every name; "
@@ -936,7 +961,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     add_group(clear);
     on(clear, [](session& s, const options& o) {
       auto store = s.dict_of(o.group);
-      auto n = s.require(sasync::clear(s.self(), store, s.timeout()));
+      auto n = s.require(sasync::clear(s.self(), store, s.timeout(), s.writes()));
       s.require(sasync::flush(s.self(), store, s.timeout()));
       std::cout << n << '\n';
     });
@@ -948,7 +973,7 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
     on(pop, [](session& s, const options& o) {
       auto store = s.dict_of(o.group);
       auto value = sasync::pop<stored_value>(s.self(), store, o.name,
-                                             s.timeout());
+                                             s.timeout(), s.writes());
       if (!value && is(value.error(), errc::missing))
         throw failure{missing, "no item '" + cli::escape(o.name) +
                                    "' in group " + std::to_string(o.group)};
@@ -997,6 +1022,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   }
   o.timeout = std::chrono::milliseconds{
       static_cast<std::int64_t>(timeout_seconds * 1000)};
+  if (!niceness_text.empty())
+    o.niceness = parse_niceness(niceness_text);
   auto leaf = &app;
   while (!leaf->get_subcommands().empty())
     leaf = leaf->get_subcommands().front();

@@ -40,6 +40,9 @@ struct options {
   /// items set/delete --if-version V: only if NAME is at version V.
   bool has_if_version = false;
   std::uint64_t if_version = 0;
+  /// --niceness: the priority of every request that runs database work;
+  /// none = the defaults (defaults.hpp).
+  std::optional<priority> niceness;
 };
 
 class session;

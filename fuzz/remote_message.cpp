@@ -5,6 +5,7 @@
 // validation and a table's DDL.
 // Malformed bytes are an error, never a crash, a sanitizer report or an
 // allocation beyond the input's size.
+#include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/net/node.hpp"
 #include "sasync/actors/net/wire_guard.hpp"
@@ -52,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   limits.statement_bytes = 4096; // small, so that the fuzzer reaches them
   limits.parameters = 16;
   limits.value_bytes = 1024;
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
   case 0: // sql, execute, query: a statement and its parameters
     read_then<std::string, std::vector<sasync::value>>(
         bytes, len, [&](auto& stmt, auto& params) {
@@ -89,6 +90,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     read_then<sasync::insert_spec>(bytes, len, [](auto& spec) {
       sasync::validate(spec);
       (void)sasync::insert_statement(spec);
+    });
+    break;
+  case 6: // the trailing priority any request may carry
+    read_then<sasync::priority>(bytes, len, [](auto& prio) {
+      (void)sasync::detail::check_priority(prio);
+      (void)sasync::to_string(prio);
     });
     break;
   default: // table: a table definition, as DDL for both backends

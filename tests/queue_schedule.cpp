@@ -101,6 +101,29 @@ CAF_TEST(jobs_wait_by_priority_then_arrival) {
   CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
+CAF_TEST(a_batch_takes_the_most_urgent_jobs_in_priority_order) {
+  for (std::size_t max_batch : {64u, 4u}) {
+    auto s = make(1, 0, with(max_batch));
+    auto first = s.submit(niceness(0), write, t0); // runs at once
+    std::vector<ticket> ts;
+    for (auto p : {do_last, niceness(10), niceness(0), niceness(-10), do_next,
+                   niceness(0), niceness(-20), niceness(20), do_next})
+      ts.emplace_back(s.submit(p, write, t0));
+    auto ran = only<qs::run_batch>(s.take_decisions());
+    CAF_REQUIRE_EQUAL(ran.size(), 1u);
+    CAF_CHECK(ran[0].jobs == std::vector<ticket>{first});
+    s.report(ran[0].conn, qs::report_kind::finished, t0);
+    auto next = only<qs::run_batch>(s.take_decisions());
+    CAF_REQUIRE_EQUAL(next.size(), 1u);
+    // The jobs of one transaction run in the order of the batch.
+    std::vector<ticket> expected{ts[4], ts[8], ts[6], ts[3], ts[2],
+                                 ts[5], ts[1], ts[7], ts[0]};
+    expected.resize(std::min<std::size_t>(expected.size(), max_batch));
+    CAF_CHECK_EQUAL(numbers(next[0].jobs), numbers(expected));
+    CAF_CHECK_EQUAL(s.check_invariants(), "");
+  }
+}
+
 CAF_TEST(work_fails_once_it_has_waited_wait_timeout) {
   qs::config cfg;
   cfg.wait_timeout = 30s;

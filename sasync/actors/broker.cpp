@@ -6,6 +6,7 @@
 #include "sasync/actors/detail/broker_lifecycle.hpp"
 #include "sasync/actors/detail/connection_job.hpp"
 #include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/statement_policy.hpp"
 #include "sasync/actors/errc.hpp"
@@ -111,7 +112,7 @@ caf::result<Public> lookup(broker_ptr self, group_kind kind,
 caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
                                      std::vector<value> params,
                                      row_consumer consumer,
-                                     std::uint32_t credit) {
+                                     std::uint32_t credit, priority prio) {
   if (auto err = detail::check_statement(sql, true))
     return err;
   // A cursor's transaction never commits: a write would stream its rows and
@@ -121,7 +122,10 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
                       "query streams only statements that read (SELECT, "
                       "VALUES, WITH ... SELECT); run writes with sql or "
                       "execute");
+  if (auto err = detail::check_priority(prio))
+    return err;
   detail::cursor_config cc;
+  cc.prio = prio;
   // Before the promise: making it takes the sender out of the message.
   cc.owner = consumer ? caf::actor_cast<caf::strong_actor_ptr>(consumer)
                       : self->current_sender();
@@ -149,9 +153,11 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
 
 /// Runs one statement as a job and answers its result.
 caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
-                                std::vector<value> params) {
+                                std::vector<value> params, priority prio) {
   // Its connection and transaction serve other clients' work too.
   if (auto err = detail::check_statement(stmt, true))
+    return err;
+  if (auto err = detail::check_priority(prio))
     return err;
   auto rp = self->make_response_promise<result_set>();
   // Queries go to read-only connections; anything else may write.
@@ -159,8 +165,8 @@ caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
   auto work = detail::make_connection_job(
       mode, [stmt = std::move(stmt), params = std::move(params)](
                 connection& c) { return c.execute(stmt, params); });
-  when_running(self, rp, [self, work](auto rp) {
-    submit(self, rp, work, niceness(0), [](auto& j) { return j.take(); });
+  when_running(self, rp, [self, work, prio](auto rp) {
+    submit(self, rp, work, prio, [](auto& j) { return j.take(); });
   });
   return rp;
 }
@@ -178,11 +184,11 @@ caf::result<void> name_statement(broker_ptr self, const std::string& name,
 }
 
 caf::result<result_set> run_named(broker_ptr self, const std::string& name,
-                                  std::vector<value> params) {
+                                  std::vector<value> params, priority prio) {
   auto stmt = self->state.statements.find(name);
   if (!stmt)
     return make_error(errc::missing, "no statement named '" + name + "'");
-  return run_sql(self, *stmt, std::move(params));
+  return run_sql(self, *stmt, std::move(params), prio);
 }
 
 /// `stmt` with `:name` parameters in the positional form, or why not.
@@ -196,48 +202,52 @@ caf::expected<positional_statement> positional(const std::string& stmt,
 }
 
 caf::result<result_set> run_sql_named(broker_ptr self, const std::string& stmt,
-                                      const named_values& params) {
+                                      const named_values& params,
+                                      priority prio) {
   auto p = positional(stmt, params);
   if (!p)
     return p.error();
-  return run_sql(self, std::move(p->sql), std::move(p->params));
+  return run_sql(self, std::move(p->sql), std::move(p->params), prio);
 }
 
 caf::result<result_set> run_named_with_names(broker_ptr self,
                                              const std::string& name,
-                                             const named_values& params) {
+                                             const named_values& params,
+                                             priority prio) {
   auto stmt = self->state.statements.find(name);
   if (!stmt)
     return make_error(errc::missing, "no statement named '" + name + "'");
-  return run_sql_named(self, *stmt, params);
+  return run_sql_named(self, *stmt, params, prio);
 }
 
-caf::result<cursor_info> open_cursor_named(broker_ptr self,
-                                           const std::string& stmt,
-                                           const named_values& params,
-                                           row_consumer consumer,
-                                           std::uint32_t credit) {
+caf::result<cursor_info>
+open_cursor_named(broker_ptr self, const std::string& stmt,
+                  const named_values& params, row_consumer consumer,
+                  std::uint32_t credit, priority prio) {
   auto p = positional(stmt, params);
   if (!p)
     return p.error();
   return open_cursor(self, std::move(p->sql), std::move(p->params),
-                     std::move(consumer), credit);
+                     std::move(consumer), credit, prio);
 }
 
-caf::result<void> define_table(broker_ptr self, const table_def& def) {
+caf::result<void> define_table(broker_ptr self, const table_def& def,
+                               priority prio) {
   try {
     validate(def);
   } catch (const storage_failure& f) {
     return to_error(f);
   }
+  if (auto err = detail::check_priority(prio))
+    return err;
   auto rp = self->make_response_promise<void>();
   auto dialect = self->state.engine.dialect;
-  when_running(self, rp, [self, def, dialect](auto rp) {
+  when_running(self, rp, [self, def, dialect, prio](auto rp) {
     auto work = detail::make_connection_job(
         access_mode::write, [def, dialect](connection& c) {
           detail::create_tables(c, dialect, {def});
         });
-    submit(self, rp, work, do_next, [](auto&) {});
+    submit(self, rp, work, prio, [](auto&) {});
   });
   return rp;
 }
@@ -287,7 +297,9 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
       [self](caf::down_msg& dm) { detail::forget(self->state, dm.source); });
   detail::start(self);
   return {
-      [=](table_atom, const table_def& def) { return define_table(self, def); },
+      [=](table_atom, const table_def& def) {
+        return define_table(self, def, defaults::table_priority);
+      },
       [=](transact_atom, job_ptr& work, priority prio) -> caf::result<void> {
         auto rp = self->make_response_promise<void>();
         when_running(self, rp, [self, work, prio](auto rp) {
@@ -296,7 +308,8 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
         return rp;
       },
       [=](sql_atom, std::string& stmt, std::vector<value>& params) {
-        return run_sql(self, std::move(stmt), std::move(params));
+        return run_sql(self, std::move(stmt), std::move(params),
+                       defaults::statement_priority);
       },
       [=](prepare_atom, const std::string& name, std::string& stmt) {
         return name_statement(self, name, std::move(stmt));
@@ -305,11 +318,12 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
         return self->state.statements.find(name) != nullptr;
       },
       [=](execute_atom, const std::string& name, std::vector<value>& params) {
-        return run_named(self, name, std::move(params));
+        return run_named(self, name, std::move(params),
+                         defaults::statement_priority);
       },
       [=](query_atom, std::string& stmt, std::vector<value>& params) {
         return open_cursor(self, std::move(stmt), std::move(params),
-                           row_consumer{}, 0);
+                           row_consumer{}, 0, defaults::statement_priority);
       },
       [=](query_atom, std::string& stmt, std::vector<value>& params,
           row_consumer& consumer,
@@ -317,7 +331,8 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
         if (!consumer)
           return make_error(errc::invalid_argument, "no consumer");
         return open_cursor(self, std::move(stmt), std::move(params),
-                           std::move(consumer), credit);
+                           std::move(consumer), credit,
+                           defaults::statement_priority);
       },
       [=](insert_atom, const insert_spec& spec) {
         return start_insert(self, spec);
@@ -343,13 +358,15 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
       },
       [=](status_atom) { return report_status(self); },
       [=](sql_atom, const std::string& stmt, const named_values& params) {
-        return run_sql_named(self, stmt, params);
+        return run_sql_named(self, stmt, params, defaults::statement_priority);
       },
       [=](execute_atom, const std::string& name, const named_values& params) {
-        return run_named_with_names(self, name, params);
+        return run_named_with_names(self, name, params,
+                                    defaults::statement_priority);
       },
       [=](query_atom, const std::string& stmt, const named_values& params) {
-        return open_cursor_named(self, stmt, params, row_consumer{}, 0);
+        return open_cursor_named(self, stmt, params, row_consumer{}, 0,
+                                 defaults::statement_priority);
       },
       [=](query_atom, const std::string& stmt, const named_values& params,
           row_consumer& consumer,
@@ -357,13 +374,56 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
         if (!consumer)
           return make_error(errc::invalid_argument, "no consumer");
         return open_cursor_named(self, stmt, params, std::move(consumer),
-                                 credit);
+                                 credit, defaults::statement_priority);
       },
       [=](shutdown_atom) { return detail::shut_down(self); },
       [=](cluster_atom) -> caf::result<cluster_view> {
         return make_error(errc::not_clustered,
                           "this node does not run in cluster mode "
                           "([cluster] enabled=false)");
+      },
+      // The same with a trailing priority.
+      [=](table_atom, const table_def& def, priority prio) {
+        return define_table(self, def, prio);
+      },
+      [=](sql_atom, std::string& stmt, std::vector<value>& params,
+          priority prio) {
+        return run_sql(self, std::move(stmt), std::move(params), prio);
+      },
+      [=](execute_atom, const std::string& name, std::vector<value>& params,
+          priority prio) {
+        return run_named(self, name, std::move(params), prio);
+      },
+      [=](query_atom, std::string& stmt, std::vector<value>& params,
+          priority prio) {
+        return open_cursor(self, std::move(stmt), std::move(params),
+                           row_consumer{}, 0, prio);
+      },
+      [=](query_atom, std::string& stmt, std::vector<value>& params,
+          row_consumer& consumer, std::uint32_t credit,
+          priority prio) -> caf::result<cursor_info> {
+        if (!consumer)
+          return make_error(errc::invalid_argument, "no consumer");
+        return open_cursor(self, std::move(stmt), std::move(params),
+                           std::move(consumer), credit, prio);
+      },
+      [=](sql_atom, const std::string& stmt, const named_values& params,
+          priority prio) { return run_sql_named(self, stmt, params, prio); },
+      [=](execute_atom, const std::string& name, const named_values& params,
+          priority prio) {
+        return run_named_with_names(self, name, params, prio);
+      },
+      [=](query_atom, const std::string& stmt, const named_values& params,
+          priority prio) {
+        return open_cursor_named(self, stmt, params, row_consumer{}, 0, prio);
+      },
+      [=](query_atom, const std::string& stmt, const named_values& params,
+          row_consumer& consumer, std::uint32_t credit,
+          priority prio) -> caf::result<cursor_info> {
+        if (!consumer)
+          return make_error(errc::invalid_argument, "no consumer");
+        return open_cursor_named(self, stmt, params, std::move(consumer),
+                                 credit, prio);
       },
   };
 }

@@ -56,6 +56,13 @@ namespace sasync {
 ///                               answered alike; a statement with `?`, a
 ///                               name without a value or a value no name
 ///                               uses is invalid_argument, and nothing runs
+/// table, sql, execute and query also take a trailing `priority`
+///                               (priority.hpp): their place in the
+///                               queue. Without one, statements go at
+///                               defaults::statement_priority (all alike,
+///                               so they keep their order) and table at
+///                               defaults::table_priority (do_next); out of
+///                               range is invalid_argument, nothing runs
 /// insert(spec) -> bulk_insert   an ordered bulk insert (bulk_insert.hpp)
 /// items(group) -> items, dict(group) -> dict, array(group) -> array
 ///                               the group's actor: one per group and kind,

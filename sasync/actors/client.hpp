@@ -8,6 +8,7 @@
 // include offers every helper.
 #pragma once
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/client/client_cluster.hpp"
 #include "sasync/actors/client/client_node.hpp"
 #include "sasync/actors/client/client_named.hpp"
@@ -106,6 +107,10 @@ constexpr bool is_named_store =
 // through a node by default). T = stored_value passes the stored form (type
 // name and bytes) unchanged. Once the broker has shut down, requests fail
 // with errc::shutting_down.
+// Helpers whose request runs database work also take a priority after the
+// timeout (priority.hpp; `set(self, store, "k", x, {}, do_next)`): reads
+// default to defaults::read_priority, writes to defaults::write_priority,
+// statements to defaults::statement_priority (defaults.hpp).
 
 // -- scoped actors: items and dict --------------------------------------------
 
@@ -114,12 +119,13 @@ template <class T, class Handle,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 caf::expected<void> set(caf::scoped_actor& self, const Handle& store,
                         const std::string& name, const T& x,
-                        client_timeout timeout = {}) {
+                        client_timeout timeout = {},
+                        priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return encoded.error();
   return detail::call<void>(self, store, timeout, detail::gone_means::shut_down,
-                            set_atom::value, name, std::move(*encoded));
+                            set_atom::value, name, std::move(*encoded), prio);
 }
 
 /// The T under `name`; none when missing; type_mismatch when it is stored
@@ -128,10 +134,10 @@ template <class T, class Handle,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 caf::expected<std::optional<T>>
 get(caf::scoped_actor& self, const Handle& store, const std::string& name,
-    client_timeout timeout = {}) {
+    client_timeout timeout = {}, priority prio = defaults::read_priority) {
   auto found = detail::call<caf::optional<stored_value>>(
       self, store, timeout, detail::gone_means::shut_down, get_atom::value,
-      name);
+      name, prio);
   if (!found)
     return found.error();
   return detail::try_decode<T>(*found);
@@ -143,9 +149,10 @@ template <class T, class Handle,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 caf::expected<std::map<std::string, T>>
 load_all(caf::scoped_actor& self, const Handle& store,
-         client_timeout timeout = {}) {
+         client_timeout timeout = {}, priority prio = defaults::read_priority) {
   auto all = detail::call<std::map<std::string, stored_value>>(
-      self, store, timeout, detail::gone_means::shut_down, load_atom::value);
+      self, store, timeout, detail::gone_means::shut_down, load_atom::value,
+      prio);
   if (!all)
     return all.error();
   return detail::try_decode_all<T>(*all);
@@ -156,22 +163,23 @@ load_all(caf::scoped_actor& self, const Handle& store,
 template <class T>
 caf::expected<void> set(caf::scoped_actor& self, const array& cells,
                         const coordinates& at, const T& x,
-                        client_timeout timeout = {}) {
+                        client_timeout timeout = {},
+                        priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return encoded.error();
   return detail::call<void>(self, cells, timeout, detail::gone_means::shut_down,
                             set_atom::value, at.x, at.y, at.z,
-                            std::move(*encoded));
+                            std::move(*encoded), prio);
 }
 
 template <class T>
-caf::expected<std::optional<T>> get(caf::scoped_actor& self, const array& cells,
-                                    const coordinates& at,
-                                    client_timeout timeout = {}) {
+caf::expected<std::optional<T>>
+get(caf::scoped_actor& self, const array& cells, const coordinates& at,
+    client_timeout timeout = {}, priority prio = defaults::read_priority) {
   auto found = detail::call<caf::optional<stored_value>>(
       self, cells, timeout, detail::gone_means::shut_down, get_atom::value,
-      at.x, at.y, at.z);
+      at.x, at.y, at.z, prio);
   if (!found)
     return found.error();
   return detail::try_decode<T>(*found);
@@ -182,34 +190,39 @@ caf::expected<std::optional<T>> get(caf::scoped_actor& self, const array& cells,
 /// Deletes the names; how many of them existed.
 caf::expected<std::uint64_t> erase(caf::scoped_actor& self, const items& store,
                                    std::vector<std::string> names,
-                                   client_timeout timeout = {});
+                                   client_timeout timeout = {},
+                                   priority prio = defaults::write_priority);
 /// Deletes the names (written behind, like set).
 caf::expected<void> erase(caf::scoped_actor& self, const dict& store,
                           std::vector<std::string> names,
-                          client_timeout timeout = {});
+                          client_timeout timeout = {},
+                          priority prio = defaults::write_priority);
 
 /// Every name of the group, sorted bytewise.
-caf::expected<std::vector<std::string>> names(caf::scoped_actor& self,
-                                              const items& store,
-                                              client_timeout timeout = {});
-caf::expected<std::vector<std::string>> names(caf::scoped_actor& self,
-                                              const dict& store,
-                                              client_timeout timeout = {});
+caf::expected<std::vector<std::string>>
+names(caf::scoped_actor& self, const items& store, client_timeout timeout = {},
+      priority prio = defaults::read_priority);
+caf::expected<std::vector<std::string>>
+names(caf::scoped_actor& self, const dict& store, client_timeout timeout = {},
+      priority prio = defaults::read_priority);
 
 /// A page: at most `n` (1 to max_item_page) names from `from` on
 /// (inclusive; "" = from the first). The next page starts at the last name.
 caf::expected<std::vector<std::string>>
 names(caf::scoped_actor& self, const items& store, std::string from,
-      std::uint32_t n, client_timeout timeout = {});
+      std::uint32_t n, client_timeout timeout = {},
+      priority prio = defaults::read_priority);
 
 /// A page of names and stored values, the same way (decode<T> each value).
 caf::expected<std::map<std::string, stored_value>>
 load_page(caf::scoped_actor& self, const items& store, std::string from,
-          std::uint32_t n, client_timeout timeout = {});
+          std::uint32_t n, client_timeout timeout = {},
+          priority prio = defaults::read_priority);
 
 /// Loads the whole group into the dict's cache.
 caf::expected<void> preload(caf::scoped_actor& self, const dict& store,
-                            client_timeout timeout = {});
+                            client_timeout timeout = {},
+                            priority prio = defaults::read_priority);
 
 /// Answers once every earlier write of the dict has committed.
 caf::expected<void> flush(caf::scoped_actor& self, const dict& store,
@@ -217,11 +230,13 @@ caf::expected<void> flush(caf::scoped_actor& self, const dict& store,
 
 /// Deletes the cell's value; whether it held one.
 caf::expected<bool> erase(caf::scoped_actor& self, const array& cells,
-                          const coordinates& at, client_timeout timeout = {});
+                          const coordinates& at, client_timeout timeout = {},
+                          priority prio = defaults::write_priority);
 
 /// Empties the group; how many cells held a value.
 caf::expected<std::uint64_t> clear(caf::scoped_actor& self, const array& cells,
-                                   client_timeout timeout = {});
+                                   client_timeout timeout = {},
+                                   priority prio = defaults::write_priority);
 
 // -- event-based actors -------------------------------------------------------
 // `on_error(caf::error&)` also gets encoding and decoding failures; an
@@ -231,53 +246,54 @@ caf::expected<std::uint64_t> clear(caf::scoped_actor& self, const array& cells,
 template <class T, class Self, class Handle, class OnDone, class OnError,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 void set(Self* self, const Handle& store, const std::string& name, const T& x,
-         OnDone on_done, OnError on_error,
-         client_timeout timeout = {}) {
+         OnDone on_done, OnError on_error, client_timeout timeout = {},
+         priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return on_error(encoded.error());
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_done), std::move(on_error), set_atom::value,
-                    name, std::move(*encoded));
+                    name, std::move(*encoded), prio);
 }
 
 /// Calls `on_result(std::optional<T>)`: none when `name` is missing.
 template <class T, class Self, class Handle, class OnResult, class OnError,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 void get(Self* self, const Handle& store, const std::string& name,
-         OnResult on_result, OnError on_error,
-         client_timeout timeout = {}) {
+         OnResult on_result, OnError on_error, client_timeout timeout = {},
+         priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     detail::decoding<T>(on_result, on_error), on_error,
-                    get_atom::value, name);
+                    get_atom::value, name, prio);
 }
 
 template <class T, class Self, class OnDone, class OnError>
 void set(Self* self, const array& cells, const coordinates& at, const T& x,
-         OnDone on_done, OnError on_error,
-         client_timeout timeout = {}) {
+         OnDone on_done, OnError on_error, client_timeout timeout = {},
+         priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return on_error(encoded.error());
   detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
                     std::move(on_done), std::move(on_error), set_atom::value,
-                    at.x, at.y, at.z, std::move(*encoded));
+                    at.x, at.y, at.z, std::move(*encoded), prio);
 }
 
 template <class T, class Self, class OnResult, class OnError>
 void get(Self* self, const array& cells, const coordinates& at,
-         OnResult on_result, OnError on_error,
-         client_timeout timeout = {}) {
+         OnResult on_result, OnError on_error, client_timeout timeout = {},
+         priority prio = defaults::read_priority) {
   detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
                     detail::decoding<T>(on_result, on_error), on_error,
-                    get_atom::value, at.x, at.y, at.z);
+                    get_atom::value, at.x, at.y, at.z, prio);
 }
 
 /// Calls `on_result(std::map<std::string, T>)` with the whole group.
 template <class T, class Self, class Handle, class OnResult, class OnError,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 void load_all(Self* self, const Handle& store, OnResult on_result,
-              OnError on_error, client_timeout timeout = {}) {
+              OnError on_error, client_timeout timeout = {},
+              priority prio = defaults::read_priority) {
   auto decoding = [on_result, on_error](
                       std::map<std::string, stored_value>& all) mutable {
     auto decoded = detail::try_decode_all<T>(all);
@@ -287,51 +303,56 @@ void load_all(Self* self, const Handle& store, OnResult on_result,
       on_error(decoded.error());
   };
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
-                    std::move(decoding), on_error, load_atom::value);
+                    std::move(decoding), on_error, load_atom::value, prio);
 }
 
 /// `on_result(std::uint64_t)` on items, `on_done()` on a dict.
 template <class Self, class Handle, class OnResult, class OnError,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 void erase(Self* self, const Handle& store, std::vector<std::string> names,
-           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+           OnResult on_result, OnError on_error, client_timeout timeout = {},
+           priority prio = defaults::write_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    delete_atom::value, std::move(names));
+                    delete_atom::value, std::move(names), prio);
 }
 
 template <class Self, class Handle, class OnResult, class OnError,
           class = std::enable_if_t<detail::is_named_store<Handle>>>
 void names(Self* self, const Handle& store, OnResult on_result,
-           OnError on_error, client_timeout timeout = {}) {
+           OnError on_error, client_timeout timeout = {},
+           priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    names_atom::value);
+                    names_atom::value, prio);
 }
 
 template <class Self, class OnResult, class OnError>
 void names(Self* self, const items& store, std::string from, std::uint32_t n,
-           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+           OnResult on_result, OnError on_error, client_timeout timeout = {},
+           priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    names_atom::value, std::move(from), n);
+                    names_atom::value, std::move(from), n, prio);
 }
 
 template <class Self, class OnResult, class OnError>
 void load_page(Self* self, const items& store, std::string from,
                std::uint32_t n, OnResult on_result, OnError on_error,
-               client_timeout timeout = {}) {
+               client_timeout timeout = {},
+               priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
-                    std::move(on_result), std::move(on_error),
-                    load_atom::value, std::move(from), n);
+                    std::move(on_result), std::move(on_error), load_atom::value,
+                    std::move(from), n, prio);
 }
 
 template <class Self, class OnDone, class OnError>
 void preload(Self* self, const dict& store, OnDone on_done, OnError on_error,
-             client_timeout timeout = {}) {
+             client_timeout timeout = {},
+             priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_done), std::move(on_error),
-                    preload_atom::value);
+                    preload_atom::value, prio);
 }
 
 template <class Self, class OnDone, class OnError>
@@ -345,18 +366,20 @@ void flush(Self* self, const dict& store, OnDone on_done, OnError on_error,
 /// `on_result(bool)`: whether the cell held a value.
 template <class Self, class OnResult, class OnError>
 void erase(Self* self, const array& cells, const coordinates& at,
-           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+           OnResult on_result, OnError on_error, client_timeout timeout = {},
+           priority prio = defaults::write_priority) {
   detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    delete_atom::value, at.x, at.y, at.z);
+                    delete_atom::value, at.x, at.y, at.z, prio);
 }
 
 template <class Self, class OnResult, class OnError>
-void clear(Self* self, const array& cells, OnResult on_result,
-           OnError on_error, client_timeout timeout = {}) {
+void clear(Self* self, const array& cells, OnResult on_result, OnError on_error,
+           client_timeout timeout = {},
+           priority prio = defaults::write_priority) {
   detail::call_then(self, cells, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    clear_atom::value);
+                    clear_atom::value, prio);
 }
 
 // -- the dict's mapping operations (scoped and event-based) ------------------
@@ -366,26 +389,28 @@ void clear(Self* self, const array& cells, OnResult on_result,
 /// Whether `name` holds a value.
 inline caf::expected<bool> contains(caf::scoped_actor& self, const dict& store,
                                     const std::string& name,
-                                    client_timeout timeout = {}) {
-  return detail::call<bool>(self, store, timeout,
-                            detail::gone_means::shut_down,
-                            contains_atom::value, name);
+                                    client_timeout timeout = {},
+                                    priority prio = defaults::read_priority) {
+  return detail::call<bool>(self, store, timeout, detail::gone_means::shut_down,
+                            contains_atom::value, name, prio);
 }
 
 /// How many names hold a value, writes not yet committed included.
 inline caf::expected<std::uint64_t>
-size(caf::scoped_actor& self, const dict& store, client_timeout timeout = {}) {
+size(caf::scoped_actor& self, const dict& store, client_timeout timeout = {},
+     priority prio = defaults::read_priority) {
   return detail::call<std::uint64_t>(self, store, timeout,
                                      detail::gone_means::shut_down,
-                                     size_atom::value);
+                                     size_atom::value, prio);
 }
 
 /// Removes every name of the group (written behind); how many held a value.
 inline caf::expected<std::uint64_t>
-clear(caf::scoped_actor& self, const dict& store, client_timeout timeout = {}) {
+clear(caf::scoped_actor& self, const dict& store, client_timeout timeout = {},
+      priority prio = defaults::write_priority) {
   return detail::call<std::uint64_t>(self, store, timeout,
                                      detail::gone_means::shut_down,
-                                     clear_atom::value);
+                                     clear_atom::value, prio);
 }
 
 /// Whether the cache holds the whole group, how many names it holds and
@@ -451,36 +476,39 @@ try_encode_all(const std::map<std::string, T>& xs) {
 template <class T>
 caf::expected<T> get(caf::scoped_actor& self, const dict& store,
                      const std::string& name, const T& fallback,
-                     client_timeout timeout = {}) {
+                     client_timeout timeout = {},
+                     priority prio = defaults::read_priority) {
   auto encoded = detail::try_encode(fallback);
   if (!encoded)
     return encoded.error();
   return detail::decoded_one<T>(detail::call<stored_value>(
       self, store, timeout, detail::gone_means::shut_down, get_atom::value,
-      name, std::move(*encoded)));
+      name, std::move(*encoded), prio));
 }
 
 /// Removes `name` and answers its T; missing (and nothing changes) when it
 /// holds no value.
 template <class T>
 caf::expected<T> pop(caf::scoped_actor& self, const dict& store,
-                     const std::string& name, client_timeout timeout = {}) {
+                     const std::string& name, client_timeout timeout = {},
+                     priority prio = defaults::write_priority) {
   return detail::decoded_one<T>(detail::call<stored_value>(
       self, store, timeout, detail::gone_means::shut_down, pop_atom::value,
-      name));
+      name, prio));
 }
 
 /// The same, answering `fallback` when `name` holds no value.
 template <class T>
 caf::expected<T> pop(caf::scoped_actor& self, const dict& store,
                      const std::string& name, const T& fallback,
-                     client_timeout timeout = {}) {
+                     client_timeout timeout = {},
+                     priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(fallback);
   if (!encoded)
     return encoded.error();
   return detail::decoded_one<T>(detail::call<stored_value>(
       self, store, timeout, detail::gone_means::shut_down, pop_atom::value,
-      name, std::move(*encoded)));
+      name, std::move(*encoded), prio));
 }
 
 /// The T under `name`; when it holds none, stores `fallback` (written
@@ -488,13 +516,14 @@ caf::expected<T> pop(caf::scoped_actor& self, const dict& store,
 template <class T>
 caf::expected<T> setdefault(caf::scoped_actor& self, const dict& store,
                             const std::string& name, const T& fallback,
-                            client_timeout timeout = {}) {
+                            client_timeout timeout = {},
+                            priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(fallback);
   if (!encoded)
     return encoded.error();
   return detail::decoded_one<T>(detail::call<stored_value>(
       self, store, timeout, detail::gone_means::shut_down,
-      setdefault_atom::value, name, std::move(*encoded)));
+      setdefault_atom::value, name, std::move(*encoded), prio));
 }
 
 /// Sets every name to its T at once (written behind, like set); one bad
@@ -502,40 +531,43 @@ caf::expected<T> setdefault(caf::scoped_actor& self, const dict& store,
 template <class T>
 caf::expected<void> update(caf::scoped_actor& self, const dict& store,
                            const std::map<std::string, T>& xs,
-                           client_timeout timeout = {}) {
+                           client_timeout timeout = {},
+                           priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode_all(xs);
   if (!encoded)
     return encoded.error();
   return detail::call<void>(self, store, timeout, detail::gone_means::shut_down,
-                            update_atom::value, std::move(*encoded));
+                            update_atom::value, std::move(*encoded), prio);
 }
 
 /// `on_result(bool)`.
 template <class Self, class OnResult, class OnError>
 void contains(Self* self, const dict& store, const std::string& name,
-              OnResult on_result, OnError on_error,
-              client_timeout timeout = {}) {
+              OnResult on_result, OnError on_error, client_timeout timeout = {},
+              priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    contains_atom::value, name);
+                    contains_atom::value, name, prio);
 }
 
 /// `on_result(std::uint64_t)`.
 template <class Self, class OnResult, class OnError>
 void size(Self* self, const dict& store, OnResult on_result, OnError on_error,
-          client_timeout timeout = {}) {
+          client_timeout timeout = {},
+          priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
-                    std::move(on_result), std::move(on_error),
-                    size_atom::value);
+                    std::move(on_result), std::move(on_error), size_atom::value,
+                    prio);
 }
 
 /// `on_result(std::uint64_t)`: how many names held a value.
 template <class Self, class OnResult, class OnError>
-void clear(Self* self, const dict& store, OnResult on_result,
-           OnError on_error, client_timeout timeout = {}) {
+void clear(Self* self, const dict& store, OnResult on_result, OnError on_error,
+           client_timeout timeout = {},
+           priority prio = defaults::write_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    clear_atom::value);
+                    clear_atom::value, prio);
 }
 
 /// `on_result(dict_status&)`.
@@ -551,60 +583,64 @@ void cache_status(Self* self, const dict& store, OnResult on_result,
 template <class T, class Self, class OnResult, class OnError>
 void get(Self* self, const dict& store, const std::string& name,
          const T& fallback, OnResult on_result, OnError on_error,
-         client_timeout timeout = {}) {
+         client_timeout timeout = {}, priority prio = defaults::read_priority) {
   auto encoded = detail::try_encode(fallback);
   if (!encoded)
     return on_error(encoded.error());
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     detail::decoding_one<T>(on_result, on_error), on_error,
-                    get_atom::value, name, std::move(*encoded));
+                    get_atom::value, name, std::move(*encoded), prio);
 }
 
 /// `on_result(T)`: the value removed; on_error gets missing.
 template <class T, class Self, class OnResult, class OnError>
 void pop(Self* self, const dict& store, const std::string& name,
-         OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+         OnResult on_result, OnError on_error, client_timeout timeout = {},
+         priority prio = defaults::write_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     detail::decoding_one<T>(on_result, on_error), on_error,
-                    pop_atom::value, name);
+                    pop_atom::value, name, prio);
 }
 
 /// `on_result(T)`: the value removed, or `fallback`.
 template <class T, class Self, class OnResult, class OnError>
 void pop(Self* self, const dict& store, const std::string& name,
          const T& fallback, OnResult on_result, OnError on_error,
-         client_timeout timeout = {}) {
+         client_timeout timeout = {},
+         priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(fallback);
   if (!encoded)
     return on_error(encoded.error());
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     detail::decoding_one<T>(on_result, on_error), on_error,
-                    pop_atom::value, name, std::move(*encoded));
+                    pop_atom::value, name, std::move(*encoded), prio);
 }
 
 /// `on_result(T)`: the value, or `fallback` once stored.
 template <class T, class Self, class OnResult, class OnError>
 void setdefault(Self* self, const dict& store, const std::string& name,
                 const T& fallback, OnResult on_result, OnError on_error,
-                client_timeout timeout = {}) {
+                client_timeout timeout = {},
+                priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(fallback);
   if (!encoded)
     return on_error(encoded.error());
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     detail::decoding_one<T>(on_result, on_error), on_error,
-                    setdefault_atom::value, name, std::move(*encoded));
+                    setdefault_atom::value, name, std::move(*encoded), prio);
 }
 
 /// `on_done()` once every set is acknowledged.
 template <class T, class Self, class OnDone, class OnError>
 void update(Self* self, const dict& store, const std::map<std::string, T>& xs,
-            OnDone on_done, OnError on_error, client_timeout timeout = {}) {
+            OnDone on_done, OnError on_error, client_timeout timeout = {},
+            priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode_all(xs);
   if (!encoded)
     return on_error(encoded.error());
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
-                    std::move(on_done), std::move(on_error),
-                    update_atom::value, std::move(*encoded));
+                    std::move(on_done), std::move(on_error), update_atom::value,
+                    std::move(*encoded), prio);
 }
 
 } // namespace sasync

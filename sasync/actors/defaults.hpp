@@ -2,6 +2,8 @@
 // and the programs refer to these.
 #pragma once
 
+#include "sasync/actors/priority.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +36,21 @@ inline constexpr std::uint16_t node_port = 4242;
 
 /// How long the CLI waits for each answer (`--timeout`).
 inline constexpr std::chrono::milliseconds cli_timeout{30'000};
+
+/// Priorities of requests that name none (sAsync's niceness). Reads come
+/// before writes, as in sAsync's items and arrays: a reader waits for no
+/// queued write it does not depend on, and a write answered after its
+/// commit (or written behind, on a dict) loses little by waiting a step.
+/// Operations on one name or cell keep their order whatever their
+/// priorities, so this never reorders a client's own work on a name.
+inline constexpr priority read_priority = niceness(0);
+inline constexpr priority write_priority = niceness(1);
+/// sql, execute and query: a statement may read or write, and clients send
+/// statements that depend on each other one after another, so all of them
+/// share one priority and keep their order.
+inline constexpr priority statement_priority = niceness(0);
+/// table (create if missing): before the work that needs the table.
+inline constexpr priority table_priority = do_next;
 
 /// "text (default)" for an option's help.
 template <class T> std::string help(const std::string& text, T value) {

@@ -106,17 +106,18 @@ caf::expected<array> array_of(caf::scoped_actor& self, const node& db,
 }
 
 caf::expected<void> create_table(caf::scoped_actor& self, const node& db,
-                                 table_def def, client_timeout timeout) {
+                                 table_def def, client_timeout timeout,
+                                 priority prio) {
   return detail::call<void>(self, db, timeout, shut_down, table_atom::value,
-                            std::move(def));
+                            std::move(def), prio);
 }
 
 caf::expected<result_set> sql(caf::scoped_actor& self, const node& db,
                               std::string statement, std::vector<value> params,
-                              client_timeout timeout) {
-  return detail::call<result_set>(self, db, timeout, shut_down,
-                                  sql_atom::value, std::move(statement),
-                                  std::move(params));
+                              client_timeout timeout, priority prio) {
+  return detail::call<result_set>(self, db, timeout, shut_down, sql_atom::value,
+                                  std::move(statement), std::move(params),
+                                  prio);
 }
 
 caf::expected<void> prepare(caf::scoped_actor& self, const node& db,
@@ -128,10 +129,10 @@ caf::expected<void> prepare(caf::scoped_actor& self, const node& db,
 
 caf::expected<result_set> execute(caf::scoped_actor& self, const node& db,
                                   std::string name, std::vector<value> params,
-                                  client_timeout timeout) {
+                                  client_timeout timeout, priority prio) {
   return detail::call<result_set>(self, db, timeout, shut_down,
                                   execute_atom::value, std::move(name),
-                                  std::move(params));
+                                  std::move(params), prio);
 }
 
 caf::expected<bool> prepared(caf::scoped_actor& self, const node& db,
@@ -163,48 +164,55 @@ caf::expected<void> shutdown(caf::scoped_actor& self, const broker& db,
 
 caf::expected<std::uint64_t> erase(caf::scoped_actor& self, const items& store,
                                    std::vector<std::string> names,
-                                   client_timeout timeout) {
+                                   client_timeout timeout, priority prio) {
   return detail::call<std::uint64_t>(self, store, timeout, shut_down,
-                                     delete_atom::value, std::move(names));
+                                     delete_atom::value, std::move(names),
+                                     prio);
 }
 
 caf::expected<void> erase(caf::scoped_actor& self, const dict& store,
                           std::vector<std::string> names,
-                          client_timeout timeout) {
-  return detail::call<void>(self, store, timeout, shut_down,
-                            delete_atom::value, std::move(names));
+                          client_timeout timeout, priority prio) {
+  return detail::call<void>(self, store, timeout, shut_down, delete_atom::value,
+                            std::move(names), prio);
 }
 
-caf::expected<std::vector<std::string>>
-names(caf::scoped_actor& self, const items& store, client_timeout timeout) {
-  return detail::call<std::vector<std::string>>(self, store, timeout,
-                                                shut_down, names_atom::value);
+caf::expected<std::vector<std::string>> names(caf::scoped_actor& self,
+                                              const items& store,
+                                              client_timeout timeout,
+                                              priority prio) {
+  return detail::call<std::vector<std::string>>(self, store, timeout, shut_down,
+                                                names_atom::value, prio);
 }
 
-caf::expected<std::vector<std::string>>
-names(caf::scoped_actor& self, const dict& store, client_timeout timeout) {
-  return detail::call<std::vector<std::string>>(self, store, timeout,
-                                                shut_down, names_atom::value);
+caf::expected<std::vector<std::string>> names(caf::scoped_actor& self,
+                                              const dict& store,
+                                              client_timeout timeout,
+                                              priority prio) {
+  return detail::call<std::vector<std::string>>(self, store, timeout, shut_down,
+                                                names_atom::value, prio);
 }
 
 caf::expected<std::vector<std::string>>
 names(caf::scoped_actor& self, const items& store, std::string from,
-      std::uint32_t n, client_timeout timeout) {
-  return detail::call<std::vector<std::string>>(
-      self, store, timeout, shut_down, names_atom::value, std::move(from), n);
+      std::uint32_t n, client_timeout timeout, priority prio) {
+  return detail::call<std::vector<std::string>>(self, store, timeout, shut_down,
+                                                names_atom::value,
+                                                std::move(from), n, prio);
 }
 
 caf::expected<std::map<std::string, stored_value>>
 load_page(caf::scoped_actor& self, const items& store, std::string from,
-          std::uint32_t n, client_timeout timeout) {
+          std::uint32_t n, client_timeout timeout, priority prio) {
   return detail::call<std::map<std::string, stored_value>>(
-      self, store, timeout, shut_down, load_atom::value, std::move(from), n);
+      self, store, timeout, shut_down, load_atom::value, std::move(from), n,
+      prio);
 }
 
 caf::expected<void> preload(caf::scoped_actor& self, const dict& store,
-                            client_timeout timeout) {
+                            client_timeout timeout, priority prio) {
   return detail::call<void>(self, store, timeout, shut_down,
-                            preload_atom::value);
+                            preload_atom::value, prio);
 }
 
 caf::expected<void> flush(caf::scoped_actor& self, const dict& store,
@@ -214,15 +222,16 @@ caf::expected<void> flush(caf::scoped_actor& self, const dict& store,
 }
 
 caf::expected<bool> erase(caf::scoped_actor& self, const array& cells,
-                          const coordinates& at, client_timeout timeout) {
-  return detail::call<bool>(self, cells, timeout, shut_down,
-                            delete_atom::value, at.x, at.y, at.z);
+                          const coordinates& at, client_timeout timeout,
+                          priority prio) {
+  return detail::call<bool>(self, cells, timeout, shut_down, delete_atom::value,
+                            at.x, at.y, at.z, prio);
 }
 
 caf::expected<std::uint64_t> clear(caf::scoped_actor& self, const array& cells,
-                                   client_timeout timeout) {
+                                   client_timeout timeout, priority prio) {
   return detail::call<std::uint64_t>(self, cells, timeout, shut_down,
-                                     clear_atom::value);
+                                     clear_atom::value, prio);
 }
 
 // -- queries and cursors ------------------------------------------------------
@@ -230,20 +239,19 @@ caf::expected<std::uint64_t> clear(caf::scoped_actor& self, const array& cells,
 caf::expected<cursor_info> query(caf::scoped_actor& self, const node& db,
                                  std::string statement,
                                  std::vector<value> params,
-                                 client_timeout timeout) {
+                                 client_timeout timeout, priority prio) {
   return detail::call<cursor_info>(self, db, timeout, shut_down,
                                    query_atom::value, std::move(statement),
-                                   std::move(params));
+                                   std::move(params), prio);
 }
 
-caf::expected<cursor_info> query(caf::scoped_actor& self, const node& db,
-                                 std::string statement,
-                                 std::vector<value> params,
-                                 const row_consumer& consumer,
-                                 std::uint32_t credit, client_timeout timeout) {
+caf::expected<cursor_info>
+query(caf::scoped_actor& self, const node& db, std::string statement,
+      std::vector<value> params, const row_consumer& consumer,
+      std::uint32_t credit, client_timeout timeout, priority prio) {
   return detail::call<cursor_info>(self, db, timeout, shut_down,
                                    query_atom::value, std::move(statement),
-                                   std::move(params), consumer, credit);
+                                   std::move(params), consumer, credit, prio);
 }
 
 caf::expected<row_batch> fetch(caf::scoped_actor& self, const cursor& rows,

@@ -10,25 +10,27 @@ constexpr auto shut_down = detail::gone_means::shut_down;
 } // namespace
 
 caf::expected<std::uint64_t> clear(caf::scoped_actor& self, const items& store,
-                                   client_timeout timeout) {
+                                   client_timeout timeout, priority prio) {
   return detail::call<std::uint64_t>(self, store, timeout, shut_down,
-                                     clear_atom::value);
+                                     clear_atom::value, prio);
 }
 
 caf::expected<std::vector<std::string>>
 names(caf::scoped_actor& self, const items& store, std::string from,
-      std::string until, std::uint32_t n, client_timeout timeout) {
+      std::string until, std::uint32_t n, client_timeout timeout,
+      priority prio) {
   return detail::call<std::vector<std::string>>(
       self, store, timeout, shut_down, names_atom::value, std::move(from),
-      std::move(until), n);
+      std::move(until), n, prio);
 }
 
 caf::expected<std::map<std::string, stored_value>>
 load_page(caf::scoped_actor& self, const items& store, std::string from,
-          std::string until, std::uint32_t n, client_timeout timeout) {
+          std::string until, std::uint32_t n, client_timeout timeout,
+          priority prio) {
   return detail::call<std::map<std::string, stored_value>>(
       self, store, timeout, shut_down, load_atom::value, std::move(from),
-      std::move(until), n);
+      std::move(until), n, prio);
 }
 
 caf::expected<std::vector<std::string>>

@@ -3,6 +3,7 @@
 // event-based like their neighbours in client.hpp (which includes this).
 #pragma once
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/storage/name_range.hpp"
 
@@ -17,12 +18,14 @@ namespace sasync {
 template <class T>
 caf::expected<void> insert(caf::scoped_actor& self, const items& store,
                            const std::string& name, const T& x,
-                           client_timeout timeout = {}) {
+                           client_timeout timeout = {},
+                           priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return encoded.error();
   return detail::call<void>(self, store, timeout, detail::gone_means::shut_down,
-                            insert_atom::value, name, std::move(*encoded));
+                            insert_atom::value, name, std::move(*encoded),
+                            prio);
 }
 
 /// Replaces the value under `name` only if the name exists; errc::missing
@@ -30,28 +33,33 @@ caf::expected<void> insert(caf::scoped_actor& self, const items& store,
 template <class T>
 caf::expected<void> update(caf::scoped_actor& self, const items& store,
                            const std::string& name, const T& x,
-                           client_timeout timeout = {}) {
+                           client_timeout timeout = {},
+                           priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return encoded.error();
   return detail::call<void>(self, store, timeout, detail::gone_means::shut_down,
-                            update_atom::value, name, std::move(*encoded));
+                            update_atom::value, name, std::move(*encoded),
+                            prio);
 }
 
 /// Deletes the whole group after every earlier write of it; how many names
 /// there were.
 caf::expected<std::uint64_t> clear(caf::scoped_actor& self, const items& store,
-                                   client_timeout timeout = {});
+                                   client_timeout timeout = {},
+                                   priority prio = defaults::write_priority);
 
 /// At most `n` names in [from, until) ("" until = no end), sorted bytewise.
 caf::expected<std::vector<std::string>>
 names(caf::scoped_actor& self, const items& store, std::string from,
-      std::string until, std::uint32_t n, client_timeout timeout = {});
+      std::string until, std::uint32_t n, client_timeout timeout = {},
+      priority prio = defaults::read_priority);
 
 /// At most `n` names and stored values in [from, until), the same way.
 caf::expected<std::map<std::string, stored_value>>
 load_page(caf::scoped_actor& self, const items& store, std::string from,
-          std::string until, std::uint32_t n, client_timeout timeout = {});
+          std::string until, std::uint32_t n, client_timeout timeout = {},
+          priority prio = defaults::read_priority);
 
 /// Every name that starts with `prefix` ("" = every name), sorted bytewise;
 /// read max_item_page names at a time.
@@ -86,56 +94,60 @@ load_with_prefix(caf::scoped_actor& self, const items& store,
 /// Calls `on_done()` once `x` is stored under the new name `name`; on_error
 /// gets errc::exists when the name exists.
 template <class T, class Self, class OnDone, class OnError>
-void insert(Self* self, const items& store, const std::string& name,
-            const T& x, OnDone on_done, OnError on_error,
-            client_timeout timeout = {}) {
+void insert(Self* self, const items& store, const std::string& name, const T& x,
+            OnDone on_done, OnError on_error, client_timeout timeout = {},
+            priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return on_error(encoded.error());
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
-                    std::move(on_done), std::move(on_error),
-                    insert_atom::value, name, std::move(*encoded));
+                    std::move(on_done), std::move(on_error), insert_atom::value,
+                    name, std::move(*encoded), prio);
 }
 
 /// Calls `on_done()` once `x` replaced the value under `name`; on_error gets
 /// errc::missing when there was none.
 template <class T, class Self, class OnDone, class OnError>
-void update(Self* self, const items& store, const std::string& name,
-            const T& x, OnDone on_done, OnError on_error,
-            client_timeout timeout = {}) {
+void update(Self* self, const items& store, const std::string& name, const T& x,
+            OnDone on_done, OnError on_error, client_timeout timeout = {},
+            priority prio = defaults::write_priority) {
   auto encoded = detail::try_encode(x);
   if (!encoded)
     return on_error(encoded.error());
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
-                    std::move(on_done), std::move(on_error),
-                    update_atom::value, name, std::move(*encoded));
+                    std::move(on_done), std::move(on_error), update_atom::value,
+                    name, std::move(*encoded), prio);
 }
 
 /// `on_result(std::uint64_t)`: how many names the group had.
 template <class Self, class OnResult, class OnError>
-void clear(Self* self, const items& store, OnResult on_result,
-           OnError on_error, client_timeout timeout = {}) {
+void clear(Self* self, const items& store, OnResult on_result, OnError on_error,
+           client_timeout timeout = {},
+           priority prio = defaults::write_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    clear_atom::value);
+                    clear_atom::value, prio);
 }
 
 template <class Self, class OnResult, class OnError>
 void names(Self* self, const items& store, std::string from, std::string until,
            std::uint32_t n, OnResult on_result, OnError on_error,
-           client_timeout timeout = {}) {
+           client_timeout timeout = {},
+           priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    names_atom::value, std::move(from), std::move(until), n);
+                    names_atom::value, std::move(from), std::move(until), n,
+                    prio);
 }
 
 template <class Self, class OnResult, class OnError>
 void load_page(Self* self, const items& store, std::string from,
                std::string until, std::uint32_t n, OnResult on_result,
-               OnError on_error, client_timeout timeout = {}) {
+               OnError on_error, client_timeout timeout = {},
+               priority prio = defaults::read_priority) {
   detail::call_then(self, store, timeout, detail::gone_means::shut_down,
-                    std::move(on_result), std::move(on_error),
-                    load_atom::value, std::move(from), std::move(until), n);
+                    std::move(on_result), std::move(on_error), load_atom::value,
+                    std::move(from), std::move(until), n, prio);
 }
 
 namespace detail {

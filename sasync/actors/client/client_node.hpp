@@ -3,6 +3,7 @@
 // as caf::expected) and event-based actors (callbacks).
 #pragma once
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/broker.hpp"
 #include "sasync/actors/client/client_request.hpp"
 #include "sasync/actors/net/node.hpp"
@@ -36,14 +37,16 @@ caf::expected<array> array_of(caf::scoped_actor& self, const node& db,
 
 /// Creates the table and its indexes if missing.
 caf::expected<void> create_table(caf::scoped_actor& self, const node& db,
-                                 table_def def, client_timeout timeout = {});
+                                 table_def def, client_timeout timeout = {},
+                                 priority prio = defaults::table_priority);
 
 /// Runs one statement, `?` parameters bound (`{}` for none), and returns
 /// its whole result (use query() for results of any size).
 caf::expected<result_set> sql(caf::scoped_actor& self, const node& db,
                               std::string statement,
                               std::vector<value> params = {},
-                              client_timeout timeout = {});
+                              client_timeout timeout = {},
+                              priority prio = defaults::statement_priority);
 
 /// Names a statement for execute() (sAsync's s()).
 caf::expected<void> prepare(caf::scoped_actor& self, const node& db,
@@ -54,7 +57,8 @@ caf::expected<void> prepare(caf::scoped_actor& self, const node& db,
 caf::expected<result_set> execute(caf::scoped_actor& self, const node& db,
                                   std::string name,
                                   std::vector<value> params = {},
-                                  client_timeout timeout = {});
+                                  client_timeout timeout = {},
+                                  priority prio = defaults::statement_priority);
 
 /// Whether a statement is named `name` (sAsync's s() check).
 caf::expected<bool> prepared(caf::scoped_actor& self, const node& db,
@@ -100,19 +104,21 @@ void array_of(Self* self, const node& db, std::int64_t group,
 
 template <class Self, class OnDone, class OnError>
 void create_table(Self* self, const node& db, table_def def, OnDone on_done,
-                  OnError on_error, client_timeout timeout = {}) {
+                  OnError on_error, client_timeout timeout = {},
+                  priority prio = defaults::table_priority) {
   detail::call_then(self, db, timeout, detail::gone_means::shut_down,
                     std::move(on_done), std::move(on_error), table_atom::value,
-                    std::move(def));
+                    std::move(def), prio);
 }
 
 template <class Self, class OnResult, class OnError>
 void sql(Self* self, const node& db, std::string statement,
          std::vector<value> params, OnResult on_result, OnError on_error,
-         client_timeout timeout = {}) {
+         client_timeout timeout = {},
+         priority prio = defaults::statement_priority) {
   detail::call_then(self, db, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error), sql_atom::value,
-                    std::move(statement), std::move(params));
+                    std::move(statement), std::move(params), prio);
 }
 
 template <class Self, class OnDone, class OnError>
@@ -127,10 +133,12 @@ void prepare(Self* self, const node& db, std::string name,
 template <class Self, class OnResult, class OnError>
 void execute(Self* self, const node& db, std::string name,
              std::vector<value> params, OnResult on_result, OnError on_error,
-             client_timeout timeout = {}) {
+             client_timeout timeout = {},
+             priority prio = defaults::statement_priority) {
   detail::call_then(self, db, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    execute_atom::value, std::move(name), std::move(params));
+                    execute_atom::value, std::move(name), std::move(params),
+                    prio);
 }
 
 /// `on_result(bool)`: whether a statement is named `name`.

@@ -3,6 +3,7 @@
 // actors (answers as caf::expected) and event-based actors (callbacks).
 #pragma once
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/client/client_request.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/node.hpp"
@@ -33,14 +34,16 @@ namespace sasync {
 caf::expected<cursor_info> query(caf::scoped_actor& self, const node& db,
                                  std::string statement,
                                  std::vector<value> params = {},
-                                 client_timeout timeout = {});
+                                 client_timeout timeout = {},
+                                 priority prio = defaults::statement_priority);
 
 /// The same, the rows pushed to `consumer` (row_consumer.hpp): `credit`
 /// rows at once, more as the consumer grants them with credit().
 caf::expected<cursor_info>
 query(caf::scoped_actor& self, const node& db, std::string statement,
       std::vector<value> params, const row_consumer& consumer,
-      std::uint32_t credit, client_timeout timeout = {});
+      std::uint32_t credit, client_timeout timeout = {},
+      priority prio = defaults::statement_priority);
 
 /// The cursor's next rows, at most `n`; `done` on the last batch.
 caf::expected<row_batch> fetch(caf::scoped_actor& self, const cursor& rows,
@@ -118,10 +121,12 @@ void credit(Self& self, const cursor& rows, std::uint32_t n) {
 template <class Self, class OnResult, class OnError>
 void query(Self* self, const node& db, std::string statement,
            std::vector<value> params, OnResult on_result, OnError on_error,
-           client_timeout timeout = {}) {
+           client_timeout timeout = {},
+           priority prio = defaults::statement_priority) {
   detail::call_then(self, db, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    query_atom::value, std::move(statement), std::move(params));
+                    query_atom::value, std::move(statement), std::move(params),
+                    prio);
 }
 
 /// A query whose rows go to `consumer`; `on_result(cursor_info&)` once it
@@ -130,11 +135,12 @@ template <class Self, class OnResult, class OnError>
 void query(Self* self, const node& db, std::string statement,
            std::vector<value> params, const row_consumer& consumer,
            std::uint32_t credit, OnResult on_result, OnError on_error,
-           client_timeout timeout = {}) {
+           client_timeout timeout = {},
+           priority prio = defaults::statement_priority) {
   detail::call_then(self, db, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
                     query_atom::value, std::move(statement), std::move(params),
-                    consumer, credit);
+                    consumer, credit, prio);
 }
 
 template <class Self, class OnResult, class OnError>

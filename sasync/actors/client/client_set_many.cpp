@@ -34,14 +34,15 @@ template <class Handle>
 caf::expected<std::uint64_t>
 set_many_on(caf::scoped_actor& self, const Handle& store,
             const next_entry& next, std::uint32_t window,
-            const set_many_callbacks& callbacks, client_timeout timeout) {
+            const set_many_callbacks& callbacks, client_timeout timeout,
+            priority prio) {
   if (window == 0)
     return make_error(errc::invalid_argument, "set_many needs window >= 1");
   auto remote =
       detail::is_remote(caf::actor_cast<caf::strong_actor_ptr>(store));
   auto limit = timeout.resolve(remote);
   using handle = decltype(self->request(store, limit, set_atom::value,
-                                        std::string{}, stored_value{}));
+                                        std::string{}, stored_value{}, prio));
   std::deque<std::pair<handle, std::uint64_t>> in_flight;
   std::uint64_t sent = 0;
   std::uint64_t answered = 0;
@@ -86,7 +87,7 @@ set_many_on(caf::scoped_actor& self, const Handle& store,
       break;
     in_flight.emplace_back(self->request(store, limit, set_atom::value,
                                          std::move(entry->first),
-                                         std::move(entry->second)),
+                                         std::move(entry->second), prio),
                            at);
   }
   while (!in_flight.empty())
@@ -101,15 +102,15 @@ set_many_on(caf::scoped_actor& self, const Handle& store,
 caf::expected<std::uint64_t>
 set_many(caf::scoped_actor& self, const items& store, const next_entry& next,
          std::uint32_t window, const set_many_callbacks& callbacks,
-         client_timeout timeout) {
-  return set_many_on(self, store, next, window, callbacks, timeout);
+         client_timeout timeout, priority prio) {
+  return set_many_on(self, store, next, window, callbacks, timeout, prio);
 }
 
 caf::expected<std::uint64_t>
 set_many(caf::scoped_actor& self, const dict& store, const next_entry& next,
          std::uint32_t window, const set_many_callbacks& callbacks,
-         client_timeout timeout) {
-  return set_many_on(self, store, next, window, callbacks, timeout);
+         client_timeout timeout, priority prio) {
+  return set_many_on(self, store, next, window, callbacks, timeout, prio);
 }
 
 } // namespace sasync

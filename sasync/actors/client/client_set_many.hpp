@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sasync/actors/client/client_request.hpp"
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/objects/dict.hpp"
 #include "sasync/actors/objects/items.hpp"
@@ -58,14 +59,17 @@ struct set_many_callbacks {
 /// error in input order: after an error (`overloaded` among them: the node
 /// is full, try later) it sends no more and waits for every set in flight.
 /// A value over max_stored_value_bytes() fails at its position unsent.
+/// Each set goes at `prio`.
 caf::expected<std::uint64_t>
 set_many(caf::scoped_actor& self, const items& store, const next_entry& next,
          std::uint32_t window = 512, const set_many_callbacks& callbacks = {},
-         client_timeout timeout = {});
+         client_timeout timeout = {},
+         priority prio = defaults::write_priority);
 caf::expected<std::uint64_t>
 set_many(caf::scoped_actor& self, const dict& store, const next_entry& next,
          std::uint32_t window = 512, const set_many_callbacks& callbacks = {},
-         client_timeout timeout = {});
+         client_timeout timeout = {},
+         priority prio = defaults::write_priority);
 
 /// The same for entries of any T (`set_many<T>(...)`), `next()` yielding
 /// `std::optional<named_value<T>>`; a value that does not encode fails at
@@ -76,7 +80,8 @@ template <class T, class Handle, class Next,
 caf::expected<std::uint64_t>
 set_many(caf::scoped_actor& self, const Handle& store, Next next,
          std::uint32_t window = 512, const set_many_callbacks& callbacks = {},
-         client_timeout timeout = {}) {
+         client_timeout timeout = {},
+         priority prio = defaults::write_priority) {
   caf::error not_encoded;
   std::uint64_t position = 0;
   next_entry encoded = [&]() -> std::optional<named_value<stored_value>> {
@@ -97,7 +102,7 @@ set_many(caf::scoped_actor& self, const Handle& store, Next next,
       return std::nullopt;
     }
   };
-  auto done = set_many(self, store, encoded, window, callbacks, timeout);
+  auto done = set_many(self, store, encoded, window, callbacks, timeout, prio);
   if (!done || !not_encoded)
     return done;
   if (callbacks.on_failed)

@@ -36,15 +36,15 @@ inline bool lost_object_table(const caf::error& err) {
           what.find("relation \"sasync_") != std::string::npos);
 }
 
-/// Runs `work` on `queue` and calls `done(caf::expected<R>)` with what
-/// `work->take()` gives. If sasync's own table is gone (nothing of the
+/// Runs `work` on `queue` at `prio` and calls `done(caf::expected<R>)` with
+/// what `work->take()` gives. If sasync's own table is gone (nothing of the
 /// failed attempt committed), it is created again and `work` runs once more.
 template <class Self, class Job, class Done>
 void run_job(Self* self, const transaction_queue& queue,
-             std::shared_ptr<Job> work, Done done, bool recreated = false) {
+             std::shared_ptr<Job> work, Done done, priority prio = niceness(0),
+             bool recreated = false) {
   using result_type = decltype(work->take());
-  self->request(queue, caf::infinite, run_atom::value, job_ptr{work},
-                niceness(0))
+  self->request(queue, caf::infinite, run_atom::value, job_ptr{work}, prio)
       .then(
           [work, done]() mutable {
             if constexpr (std::is_void_v<result_type>)
@@ -52,7 +52,7 @@ void run_job(Self* self, const transaction_queue& queue,
             else
               done(caf::expected<result_type>{work->take()});
           },
-          [self, queue, work, done, recreated](caf::error& err) mutable {
+          [self, queue, work, done, prio, recreated](caf::error& err) mutable {
             if (recreated || !lost_object_table(err))
               return done(caf::expected<result_type>{std::move(err)});
             auto create =
@@ -61,20 +61,23 @@ void run_job(Self* self, const transaction_queue& queue,
                 });
             self->request(queue, caf::infinite, run_atom::value,
                           job_ptr{create}, do_next)
-                .then([self, queue, work,
-                       done]() mutable { run_job(self, queue, work, done, true); },
-                      [done](caf::error& err) mutable {
-                        done(caf::expected<result_type>{std::move(err)});
-                      });
+                .then(
+                    [self, queue, work, done, prio]() mutable {
+                      run_job(self, queue, work, done, prio, true);
+                    },
+                    [done](caf::error& err) mutable {
+                      done(caf::expected<result_type>{std::move(err)});
+                    });
           });
 }
 
-/// Runs `fn(connection&)` on `queue` and calls `done(caf::expected<R>)`.
+/// Runs `fn(connection&)` on `queue` at `prio` and calls
+/// `done(caf::expected<R>)`.
 template <class Self, class F, class Done>
 void run_job(Self* self, const transaction_queue& queue, access_mode mode, F fn,
-             Done done) {
+             Done done, priority prio = niceness(0)) {
   run_job(self, queue, make_connection_job(mode, std::move(fn)),
-          std::move(done));
+          std::move(done), prio);
 }
 
 /// Delivers a result or its error.

@@ -182,6 +182,61 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
           return self->delegate(self->state.db, a);
         return self->delegate(self->state.membership, a);
       },
+      // The same with a trailing priority; the broker checks its range.
+      [=](table_atom a, table_def& def, priority prio) {
+        return self->delegate(self->state.db, a, std::move(def), prio);
+      },
+      [=](sql_atom a, std::string& stmt, std::vector<value>& params,
+          priority prio) {
+        return checked_statement<result_set>(
+            self, stmt, params, a, std::move(stmt), std::move(params), prio);
+      },
+      [=](execute_atom a, std::string& name, std::vector<value>& params,
+          priority prio) {
+        return checked<result_set>(self, name, params, a, std::move(name),
+                                   std::move(params), prio);
+      },
+      [=](query_atom a, std::string& stmt, std::vector<value>& params,
+          priority prio) {
+        return checked_statement<cursor_info>(
+            self, stmt, params, a, std::move(stmt), std::move(params), prio);
+      },
+      [=](query_atom a, std::string& stmt, std::vector<value>& params,
+          row_consumer& to, std::uint32_t credit, priority prio) {
+        return checked_statement<cursor_info>(
+            self, stmt, params, a, std::move(stmt), std::move(params),
+            std::move(to), credit, prio);
+      },
+      [=](sql_atom a, std::string& stmt, named_values& params,
+          priority prio) -> caf::result<result_set> {
+        if (auto err = check_request(self->state.limits, stmt, params))
+          return err;
+        return checked_statement<result_set>(self, stmt, {}, a, std::move(stmt),
+                                             std::move(params), prio);
+      },
+      [=](execute_atom a, std::string& name, named_values& params,
+          priority prio) -> caf::result<result_set> {
+        if (auto err = check_request(self->state.limits, name, params))
+          return err;
+        return checked<result_set>(self, name, {}, a, std::move(name),
+                                   std::move(params), prio);
+      },
+      [=](query_atom a, std::string& stmt, named_values& params,
+          priority prio) -> caf::result<cursor_info> {
+        if (auto err = check_request(self->state.limits, stmt, params))
+          return err;
+        return checked_statement<cursor_info>(
+            self, stmt, {}, a, std::move(stmt), std::move(params), prio);
+      },
+      [=](query_atom a, std::string& stmt, named_values& params,
+          row_consumer& to, std::uint32_t credit,
+          priority prio) -> caf::result<cursor_info> {
+        if (auto err = check_request(self->state.limits, stmt, params))
+          return err;
+        return checked_statement<cursor_info>(
+            self, stmt, {}, a, std::move(stmt), std::move(params),
+            std::move(to), credit, prio);
+      },
   };
 }
 

@@ -10,6 +10,7 @@
 #include "sasync/actors/objects/array.hpp"
 #include "sasync/actors/objects/dict.hpp"
 #include "sasync/actors/objects/items.hpp"
+#include "sasync/actors/priority.hpp"
 #include "sasync/actors/query/bulk_insert.hpp"
 #include "sasync/actors/query/cursor.hpp"
 #include "sasync/actors/query/row_consumer.hpp"
@@ -60,7 +61,25 @@ using node = caf::typed_actor<
                     std::uint32_t>::with<cursor_info>,
     // The cluster's members (cluster_membership.hpp); not_clustered on a node
     // (and a broker) outside cluster mode.
-    caf::replies_to<cluster_atom>::with<cluster_view>>;
+    caf::replies_to<cluster_atom>::with<cluster_view>,
+    // The same with a trailing priority (broker.hpp).
+    caf::replies_to<table_atom, table_def, priority>::with<void>,
+    caf::replies_to<sql_atom, std::string, std::vector<value>,
+                    priority>::with<result_set>,
+    caf::replies_to<execute_atom, std::string, std::vector<value>,
+                    priority>::with<result_set>,
+    caf::replies_to<query_atom, std::string, std::vector<value>,
+                    priority>::with<cursor_info>,
+    caf::replies_to<query_atom, std::string, std::vector<value>, row_consumer,
+                    std::uint32_t, priority>::with<cursor_info>,
+    caf::replies_to<sql_atom, std::string, named_values,
+                    priority>::with<result_set>,
+    caf::replies_to<execute_atom, std::string, named_values,
+                    priority>::with<result_set>,
+    caf::replies_to<query_atom, std::string, named_values,
+                    priority>::with<cursor_info>,
+    caf::replies_to<query_atom, std::string, named_values, row_consumer,
+                    std::uint32_t, priority>::with<cursor_info>>;
 
 /// What one request from a peer may carry; more is invalid_argument.
 struct node_limits {

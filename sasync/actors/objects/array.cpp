@@ -2,6 +2,7 @@
 // operations on one cell keep their order and clear is a barrier.
 #include "sasync/actors/objects/array.hpp"
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
@@ -30,74 +31,115 @@ detail::array_impl::behavior_type array_behavior(array_ptr self,
                                                  detail::group_config cfg) {
   using cells = std::vector<coordinates>;
   using detail::ordered_request;
+  constexpr auto reads = defaults::read_priority;
+  constexpr auto writes = defaults::write_priority;
   detail::start_group(self, std::move(cfg));
   auto group = self->state.cfg.group;
+  // Each operation with its priority; the forms without one use the
+  // defaults (defaults.hpp).
+  auto set = [=](coordinates at, stored_value& v,
+                 priority prio) -> caf::result<void> {
+    if (auto err = detail::check_stored(nullptr, v))
+      return err;
+    return ordered_request<void>(
+        self, kind, cells{at}, access_mode::write,
+        [=](connection& c) { put_cell(c, group, at, v); }, prio);
+  };
+  auto get = [=](coordinates at, priority prio) {
+    return ordered_request<caf::optional<stored_value>>(
+        self, kind, cells{at}, access_mode::read,
+        [=](connection& c) -> caf::optional<stored_value> {
+          if (auto v = find_cell(c, group, at))
+            return std::move(*v);
+          return caf::none;
+        },
+        prio);
+  };
+  auto erase = [=](coordinates at, priority prio) {
+    return ordered_request<bool>(
+        self, kind, cells{at}, access_mode::write,
+        [=](connection& c) { return erase_cell(c, group, at); }, prio);
+  };
+  // No cells named: it waits for everything before it.
+  auto clear = [=](priority prio) {
+    return ordered_request<std::uint64_t>(
+        self, kind, cells{}, access_mode::write,
+        [=](connection& c) { return clear_cells(c, group); }, prio);
+  };
+  auto get_versioned = [=](coordinates at, priority prio) {
+    return ordered_request<caf::optional<versioned_value>>(
+        self, kind, cells{at}, access_mode::read,
+        [=](connection& c) -> caf::optional<versioned_value> {
+          if (auto v = find_cell_versioned(c, group, at))
+            return std::move(*v);
+          return caf::none;
+        },
+        prio);
+  };
+  auto set_if = [=](coordinates at, stored_value& v, std::uint64_t expected,
+                    priority prio) -> caf::result<std::uint64_t> {
+    if (auto err = detail::check_stored(nullptr, v))
+      return err;
+    return ordered_request<std::uint64_t>(
+        self, kind, cells{at}, access_mode::write,
+        [=](connection& c) { return put_cell_if(c, group, at, v, expected); },
+        prio);
+  };
+  auto delete_if = [=](coordinates at, std::uint64_t expected, priority prio) {
+    return ordered_request<void>(
+        self, kind, cells{at}, access_mode::write,
+        [=](connection& c) { erase_cell_if(c, group, at, expected); }, prio);
+  };
   return {
       [=](set_atom, std::int64_t x, std::int64_t y, std::int64_t z,
-          stored_value& v) -> caf::result<void> {
-        if (auto err = detail::check_stored(nullptr, v))
-          return err;
-        coordinates at{x, y, z};
-        return ordered_request<void>(
-            self, kind, cells{at}, access_mode::write,
-            [=](connection& c) { put_cell(c, group, at, v); });
+          stored_value& v) {
+        return set({x, y, z}, v, writes);
       },
       [=](get_atom, std::int64_t x, std::int64_t y, std::int64_t z) {
-        coordinates at{x, y, z};
-        return ordered_request<caf::optional<stored_value>>(
-            self, kind, cells{at}, access_mode::read,
-            [=](connection& c) -> caf::optional<stored_value> {
-              if (auto v = find_cell(c, group, at))
-                return std::move(*v);
-              return caf::none;
-            });
+        return get({x, y, z}, reads);
       },
       [=](delete_atom, std::int64_t x, std::int64_t y, std::int64_t z) {
-        coordinates at{x, y, z};
-        return ordered_request<bool>(
-            self, kind, cells{at}, access_mode::write,
-            [=](connection& c) { return erase_cell(c, group, at); });
+        return erase({x, y, z}, writes);
       },
-      // No cells named: it waits for everything before it.
-      [=](clear_atom) {
-        return ordered_request<std::uint64_t>(
-            self, kind, cells{}, access_mode::write,
-            [=](connection& c) { return clear_cells(c, group); });
-      },
+      [=](clear_atom) { return clear(writes); },
       [=](get_atom, std::int64_t x, std::int64_t y, std::int64_t z,
-          version_atom) {
-        coordinates at{x, y, z};
-        return ordered_request<caf::optional<versioned_value>>(
-            self, kind, cells{at}, access_mode::read,
-            [=](connection& c) -> caf::optional<versioned_value> {
-              if (auto v = find_cell_versioned(c, group, at))
-                return std::move(*v);
-              return caf::none;
-            });
-      },
+          version_atom) { return get_versioned({x, y, z}, reads); },
       [=](set_if_atom, std::int64_t x, std::int64_t y, std::int64_t z,
-          stored_value& v,
-          std::uint64_t expected) -> caf::result<std::uint64_t> {
-        if (auto err = detail::check_stored(nullptr, v))
-          return err;
-        coordinates at{x, y, z};
-        return ordered_request<std::uint64_t>(
-            self, kind, cells{at}, access_mode::write, [=](connection& c) {
-              return put_cell_if(c, group, at, v, expected);
-            });
+          stored_value& v, std::uint64_t expected) {
+        return set_if({x, y, z}, v, expected, writes);
       },
       [=](delete_if_atom, std::int64_t x, std::int64_t y, std::int64_t z,
           std::uint64_t expected) {
-        coordinates at{x, y, z};
-        return ordered_request<void>(
-            self, kind, cells{at}, access_mode::write,
-            [=](connection& c) { erase_cell_if(c, group, at, expected); });
+        return delete_if({x, y, z}, expected, writes);
       },
       [=](close_atom) -> caf::result<void> {
         if (!detail::sent_by(self, self->state.cfg.broker))
           return detail::refused_private_message();
         return detail::close_request(self);
       },
+      [=](set_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          stored_value& v, priority prio) {
+        return set({x, y, z}, v, prio);
+      },
+      [=](get_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          priority prio) {
+        return get({x, y, z}, prio);
+      },
+      [=](delete_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          priority prio) {
+        return erase({x, y, z}, prio);
+      },
+      [=](clear_atom, priority prio) { return clear(prio); },
+      [=](get_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          version_atom,
+          priority prio) { return get_versioned({x, y, z}, prio); },
+      [=](set_if_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          stored_value& v, std::uint64_t expected, priority prio) {
+        return set_if({x, y, z}, v, expected, prio);
+      },
+      [=](delete_if_atom, std::int64_t x, std::int64_t y, std::int64_t z,
+          std::uint64_t expected,
+          priority prio) { return delete_if({x, y, z}, expected, prio); },
   };
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sasync/actors/atoms.hpp"
+#include "sasync/actors/priority.hpp"
 #include "sasync/storage/stored_value.hpp"
 #include "sasync/storage/versioned_value.hpp"
 
@@ -25,6 +26,9 @@ namespace sasync {
 ///                                 a cell's version and compare-and-set, as
 ///                                 on items (items.hpp); conflict carries the
 ///                                 cell's current version
+/// Each also takes a trailing `priority` (priority.hpp); without one, get
+/// runs at defaults::read_priority and the writes at
+/// defaults::write_priority. Out of range: invalid_argument.
 /// The broker closes it at shutdown (detail/array_impl.hpp).
 /// Operations on one cell run in arrival order; clear waits for every
 /// earlier operation and holds back every later one.
@@ -41,6 +45,21 @@ using array = caf::typed_actor<
     caf::replies_to<set_if_atom, std::int64_t, std::int64_t, std::int64_t,
                     stored_value, std::uint64_t>::with<std::uint64_t>,
     caf::replies_to<delete_if_atom, std::int64_t, std::int64_t, std::int64_t,
-                    std::uint64_t>::with<void>>;
+                    std::uint64_t>::with<void>,
+    // The same with a trailing priority.
+    caf::replies_to<set_atom, std::int64_t, std::int64_t, std::int64_t,
+                    stored_value, priority>::with<void>,
+    caf::replies_to<get_atom, std::int64_t, std::int64_t, std::int64_t,
+                    priority>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::int64_t, std::int64_t, std::int64_t,
+                    priority>::with<bool>,
+    caf::replies_to<clear_atom, priority>::with<std::uint64_t>,
+    caf::replies_to<get_atom, std::int64_t, std::int64_t, std::int64_t,
+                    version_atom,
+                    priority>::with<caf::optional<versioned_value>>,
+    caf::replies_to<set_if_atom, std::int64_t, std::int64_t, std::int64_t,
+                    stored_value, std::uint64_t, priority>::with<std::uint64_t>,
+    caf::replies_to<delete_if_atom, std::int64_t, std::int64_t, std::int64_t,
+                    std::uint64_t, priority>::with<void>>;
 
 } // namespace sasync

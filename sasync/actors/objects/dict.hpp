@@ -4,6 +4,7 @@
 
 #include "sasync/actors/atoms.hpp"
 #include "sasync/actors/objects/dict_status.hpp"
+#include "sasync/actors/priority.hpp"
 #include "sasync/storage/stored_value.hpp"
 
 #include <caf/fwd.hpp>
@@ -57,6 +58,13 @@ namespace sasync {
 /// status() -> dict_status         whether the cache holds the whole group,
 ///                                 how many names it holds, how many writes
 ///                                 wait to commit
+/// Each but flush and status also takes a trailing `priority`
+/// (priority.hpp): the place in the broker's queue of the database work it
+/// causes (its writes behind, a read of what the cache does not hold).
+/// Without one, reads go at defaults::read_priority and writes (set,
+/// delete, clear, pop, setdefault, update) at defaults::write_priority. A
+/// name's writes stay one at a time in request order whatever their
+/// priorities; out of range is invalid_argument and nothing changes.
 /// Each of them keeps the order of the requests on a name, like set and
 /// delete: a request sees every earlier one and none that came later.
 /// At shutdown the broker closes it: it flushes, then quits
@@ -81,6 +89,28 @@ using dict = caf::typed_actor<
                     stored_value>::with<stored_value>,
     caf::replies_to<update_atom,
                     std::map<std::string, stored_value>>::with<void>,
-    caf::replies_to<status_atom>::with<dict_status>>;
+    caf::replies_to<status_atom>::with<dict_status>,
+    // The same with a trailing priority.
+    caf::replies_to<set_atom, std::string, stored_value, priority>::with<void>,
+    caf::replies_to<get_atom, std::string,
+                    priority>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::vector<std::string>,
+                    priority>::with<void>,
+    caf::replies_to<names_atom, priority>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom,
+                    priority>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<preload_atom, priority>::with<void>,
+    caf::replies_to<contains_atom, std::string, priority>::with<bool>,
+    caf::replies_to<get_atom, std::string, stored_value,
+                    priority>::with<stored_value>,
+    caf::replies_to<size_atom, priority>::with<std::uint64_t>,
+    caf::replies_to<clear_atom, priority>::with<std::uint64_t>,
+    caf::replies_to<pop_atom, std::string, priority>::with<stored_value>,
+    caf::replies_to<pop_atom, std::string, stored_value,
+                    priority>::with<stored_value>,
+    caf::replies_to<setdefault_atom, std::string, stored_value,
+                    priority>::with<stored_value>,
+    caf::replies_to<update_atom, std::map<std::string, stored_value>,
+                    priority>::with<void>>;
 
 } // namespace sasync

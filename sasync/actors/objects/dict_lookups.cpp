@@ -65,7 +65,8 @@ void finish_lookup(dict_ptr self, const std::string& name,
 /// Runs `op` on what the dict knows of `name`, in the order of the requests
 /// on that name: behind a lookup under way, else on the cache's entry, else
 /// after reading the name.
-void with_entry(dict_ptr self, const std::string& name, entry_op op) {
+void with_entry(dict_ptr self, const std::string& name, entry_op op,
+                priority prio) {
   auto& st = self->state;
   if (auto* pending = joinable_lookup(st, name)) {
     st.requests.opened();
@@ -91,7 +92,8 @@ void with_entry(dict_ptr self, const std::string& name, entry_op op) {
       [group, name](connection& c) { return find_item(c, group, name); },
       [self, name, which](caf::expected<std::optional<stored_value>> x) {
         finish_lookup(self, name, which, std::move(x));
-      });
+      },
+      prio);
 }
 
 /// The reads' answer: the entry as it is.
@@ -101,10 +103,10 @@ caf::optional<stored_value> as_optional(const dict_cache::entry& x) {
 
 /// Removes `name` when it holds a value (written behind) and answers the
 /// value, `fallback` or missing.
-caf::expected<stored_value> pop_entry(dict_ptr self, const std::string& name,
-                                      dict_cache::entry& state,
-                                      bool overtaken,
-                                      const std::optional<stored_value>& fallback) {
+caf::expected<stored_value>
+pop_entry(dict_ptr self, const std::string& name, dict_cache::entry& state,
+          bool overtaken, const std::optional<stored_value>& fallback,
+          priority prio) {
   if (!state) {
     if (fallback)
       return *fallback;
@@ -113,15 +115,17 @@ caf::expected<stored_value> pop_entry(dict_ptr self, const std::string& name,
   auto x = std::move(*state);
   state.reset();
   if (!overtaken)
-    write_behind(self, name, std::nullopt);
+    write_behind(self, name, std::nullopt, prio);
   return x;
 }
 
 /// Removes every name of the group: the cache's at once, the database's
 /// others once it names them; answers how many held a value.
-caf::result<std::uint64_t> clear_group(dict_ptr self) {
+caf::result<std::uint64_t> clear_group(dict_ptr self, priority prio) {
   auto& st = self->state;
   if (auto err = dict_refusal(st))
+    return err;
+  if (auto err = check_priority(prio))
     return err;
   for (auto& kvp : st.lookups)
     st.last_change[kvp.first] = ++st.events;
@@ -132,7 +136,7 @@ caf::result<std::uint64_t> clear_group(dict_ptr self) {
     pc.known.insert(name);
     if (x) {
       ++pc.held;
-      write_behind(self, name, std::nullopt);
+      write_behind(self, name, std::nullopt, prio);
     }
   }
   if (was_complete) {
@@ -147,7 +151,7 @@ caf::result<std::uint64_t> clear_group(dict_ptr self) {
   run_job(
       self, st.cfg.queue, access_mode::read,
       [group](connection& c) { return item_names(c, group); },
-      [self, rp, id](caf::expected<std::vector<std::string>> x) mutable {
+      [self, rp, id, prio](caf::expected<std::vector<std::string>> x) mutable {
         auto& st = self->state;
         st.requests.answered();
         auto done = std::move(st.clears[id]);
@@ -162,13 +166,14 @@ caf::result<std::uint64_t> clear_group(dict_ptr self) {
             if (done.known.count(name) > 0 || done.written.count(name) > 0)
               continue;
             ++n;
-            write_behind(self, name, std::nullopt);
+            write_behind(self, name, std::nullopt, prio);
           }
           st.cache.release();
           rp.deliver(std::uint64_t{n});
         }
         maybe_finish_close(self);
-      });
+      },
+      prio);
   return rp;
 }
 

@@ -113,6 +113,8 @@ void write_done(dict_ptr self, const std::string& name, write_op op,
   auto& w = st.writes[name];
   w.in_flight = false;
   auto newer = w.next.has_value();
+  if (err)
+    w.next_prio = newer ? std::min(w.next_prio, w.flight_prio) : w.flight_prio;
   if (!err) {
     for (auto seq : w.flight_seqs) {
       st.unwritten.erase(seq);
@@ -159,6 +161,7 @@ void send_next(dict_ptr self, const std::string& name) {
   w.flight_seqs = std::move(w.next_seqs);
   w.next_seqs.clear();
   w.in_flight = true;
+  w.flight_prio = w.next_prio;
   auto group = st.cfg.group;
   run_job(
       self, st.cfg.queue, access_mode::write,
@@ -170,11 +173,13 @@ void send_next(dict_ptr self, const std::string& name) {
       },
       [self, name, op](caf::expected<void> x) {
         write_done(self, name, op, x ? caf::error{} : x.error());
-      });
+      },
+      w.flight_prio);
 }
 
 /// Records a write in the cache and queues it behind the name's writes.
-void write_behind(dict_ptr self, const std::string& name, write_op op) {
+void write_behind(dict_ptr self, const std::string& name, write_op op,
+                  priority prio) {
   auto& st = self->state;
   st.cache.write(name, op);
   for (auto& kvp : st.clears)
@@ -182,6 +187,7 @@ void write_behind(dict_ptr self, const std::string& name, write_op op) {
   auto seq = ++st.last_seq;
   st.unwritten.insert(seq);
   auto& w = st.writes[name];
+  w.next_prio = w.next ? std::min(w.next_prio, prio) : prio;
   w.next = std::move(op);
   w.next_seqs.push_back(seq);
   send_next(self, name);

@@ -2,6 +2,8 @@
 // operations on one name keep their order.
 #include "sasync/actors/objects/items.hpp"
 
+#include "sasync/actors/defaults.hpp"
+#include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
@@ -71,158 +73,250 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
                                                  detail::group_config cfg) {
   using detail::ordered_request;
   using detail::unordered_read;
+  using items_map = std::map<std::string, stored_value>;
+  using name_list = std::vector<std::string>;
+  constexpr auto reads = defaults::read_priority;
+  constexpr auto writes = defaults::write_priority;
   detail::start_group(self, std::move(cfg));
   auto group = self->state.cfg.group;
+  // Each operation with its priority; the forms without one use the
+  // defaults (defaults.hpp).
+  auto set = [=](std::string& name, stored_value& x,
+                 priority prio) -> caf::result<void> {
+    if (auto err = detail::check_stored(&name, x))
+      return err;
+    std::vector<std::string> keys{name};
+    return detail::ordered_job<void>(self, kind, std::move(keys),
+                                     std::make_shared<detail::item_set_job>(
+                                         group, std::move(name), std::move(x)),
+                                     prio);
+  };
+  auto get = [=](std::string& name,
+                 priority prio) -> caf::result<caf::optional<stored_value>> {
+    if (auto err = detail::check_name(name))
+      return err;
+    std::vector<std::string> keys{name};
+    return detail::ordered_job<caf::optional<stored_value>>(
+        self, kind, std::move(keys),
+        std::make_shared<detail::item_get_job>(group, std::move(name)), prio);
+  };
+  auto erase = [=](std::vector<std::string>& names,
+                   priority prio) -> caf::result<std::uint64_t> {
+    if (auto err = detail::check_names(names))
+      return err;
+    return ordered_request<std::uint64_t>(
+        self, kind, names, access_mode::write,
+        [=](connection& c) { return erase_items(c, group, names); }, prio);
+  };
+  auto all_names = [=](priority prio) {
+    return unordered_read<name_list>(
+        self, kind, [=](connection& c) { return item_names(c, group); }, prio);
+  };
+  auto load_all = [=](priority prio) {
+    return unordered_read<items_map>(
+        self, kind, [=](connection& c) { return load_items(c, group); }, prio);
+  };
+  auto names_page = [=](std::string& from, std::uint32_t limit,
+                        priority prio) -> caf::result<name_list> {
+    if (auto err = check_page(limit))
+      return err;
+    return unordered_read<name_list>(
+        self, kind,
+        [=](connection& c) { return item_names_from(c, group, from, limit); },
+        prio);
+  };
+  auto load_page = [=](std::string& from, std::uint32_t limit,
+                       priority prio) -> caf::result<items_map> {
+    if (auto err = check_page(limit))
+      return err;
+    return unordered_read<items_map>(
+        self, kind,
+        [=](connection& c) { return load_items_from(c, group, from, limit); },
+        prio);
+  };
+  auto insert = [=](std::string& name, stored_value& x,
+                    priority prio) -> caf::result<void> {
+    if (auto err = detail::check_stored(&name, x))
+      return err;
+    std::vector<std::string> keys{name};
+    return ordered_request<void>(
+        self, kind, std::move(keys), access_mode::write,
+        [=](connection& c) { insert_item(c, group, name, x); }, prio);
+  };
+  auto update = [=](std::string& name, stored_value& x,
+                    priority prio) -> caf::result<void> {
+    if (auto err = detail::check_stored(&name, x))
+      return err;
+    std::vector<std::string> keys{name};
+    return ordered_request<void>(
+        self, kind, std::move(keys), access_mode::write,
+        [=](connection& c) { update_item(c, group, name, x); }, prio);
+  };
+  auto clear = [=](priority prio) {
+    // No keys: after every earlier operation, before every later one.
+    return ordered_request<std::uint64_t>(
+        self, kind, std::vector<std::string>{}, access_mode::write,
+        [=](connection& c) { return clear_items(c, group); }, prio);
+  };
+  auto names_range = [=](const std::string& from, const std::string& until,
+                         std::uint32_t limit,
+                         priority prio) -> caf::result<name_list> {
+    if (auto err = check_page(limit))
+      return err;
+    auto range = portable_range(from, until);
+    if (!range)
+      return std::move(range.error());
+    if (!*range) { // no name can be in it; refused once closed, as reads
+      if (auto err = self->state.requests.refusal(kind, group))
+        return err;
+      if (auto err = detail::check_priority(prio))
+        return err;
+      return name_list{};
+    }
+    return unordered_read<name_list>(
+        self, kind,
+        [=, r = std::move(**range)](connection& c) {
+          return item_names_between(c, group, r.from, r.until, limit);
+        },
+        prio);
+  };
+  auto load_range = [=](const std::string& from, const std::string& until,
+                        std::uint32_t limit,
+                        priority prio) -> caf::result<items_map> {
+    if (auto err = check_page(limit))
+      return err;
+    auto range = portable_range(from, until);
+    if (!range)
+      return std::move(range.error());
+    if (!*range) { // no name can be in it; refused once closed, as reads
+      if (auto err = self->state.requests.refusal(kind, group))
+        return err;
+      if (auto err = detail::check_priority(prio))
+        return err;
+      return items_map{};
+    }
+    return unordered_read<items_map>(
+        self, kind,
+        [=, r = std::move(**range)](connection& c) {
+          return load_items_between(c, group, r.from, r.until, limit);
+        },
+        prio);
+  };
+  auto get_versioned = [=](std::string& name, priority prio)
+      -> caf::result<caf::optional<versioned_value>> {
+    if (auto err = detail::check_name(name))
+      return err;
+    std::vector<std::string> keys{name};
+    return ordered_request<caf::optional<versioned_value>>(
+        self, kind, std::move(keys), access_mode::read,
+        [=](connection& c) -> caf::optional<versioned_value> {
+          if (auto x = find_item_versioned(c, group, name))
+            return std::move(*x);
+          return caf::none;
+        },
+        prio);
+  };
+  auto set_if = [=](std::string& name, stored_value& x, std::uint64_t expected,
+                    priority prio) -> caf::result<std::uint64_t> {
+    if (auto err = detail::check_stored(&name, x))
+      return err;
+    std::vector<std::string> keys{name};
+    return ordered_request<std::uint64_t>(
+        self, kind, std::move(keys), access_mode::write,
+        [=](connection& c) { return put_item_if(c, group, name, x, expected); },
+        prio);
+  };
+  auto delete_if = [=](std::string& name, std::uint64_t expected,
+                       priority prio) -> caf::result<void> {
+    if (auto err = detail::check_name(name))
+      return err;
+    std::vector<std::string> keys{name};
+    return ordered_request<void>(
+        self, kind, std::move(keys), access_mode::write,
+        [=](connection& c) { erase_item_if(c, group, name, expected); }, prio);
+  };
   return {
-      [=](set_atom, std::string& name, stored_value& x) -> caf::result<void> {
-        if (auto err = detail::check_stored(&name, x))
-          return err;
-        std::vector<std::string> keys{name};
-        return detail::ordered_job<void>(
-            self, kind, std::move(keys),
-            std::make_shared<detail::item_set_job>(group, std::move(name),
-                                                   std::move(x)));
+      [=](set_atom, std::string& name, stored_value& x) {
+        return set(name, x, writes);
       },
-      [=](get_atom,
-          std::string& name) -> caf::result<caf::optional<stored_value>> {
-        if (auto err = detail::check_name(name))
-          return err;
-        std::vector<std::string> keys{name};
-        return detail::ordered_job<caf::optional<stored_value>>(
-            self, kind, std::move(keys),
-            std::make_shared<detail::item_get_job>(group, std::move(name)));
+      [=](get_atom, std::string& name) { return get(name, reads); },
+      [=](delete_atom, std::vector<std::string>& names) {
+        return erase(names, writes);
       },
-      [=](delete_atom,
-          std::vector<std::string>& names) -> caf::result<std::uint64_t> {
-        if (auto err = detail::check_names(names))
-          return err;
-        return ordered_request<std::uint64_t>(
-            self, kind, names, access_mode::write,
-            [=](connection& c) { return erase_items(c, group, names); });
+      [=](names_atom) { return all_names(reads); },
+      [=](load_atom) { return load_all(reads); },
+      [=](names_atom, std::string& from, std::uint32_t limit) {
+        return names_page(from, limit, reads);
       },
-      [=](names_atom) {
-        return unordered_read<std::vector<std::string>>(
-            self, kind, [=](connection& c) { return item_names(c, group); });
+      [=](load_atom, std::string& from, std::uint32_t limit) {
+        return load_page(from, limit, reads);
       },
-      [=](load_atom) {
-        return unordered_read<std::map<std::string, stored_value>>(
-            self, kind, [=](connection& c) { return load_items(c, group); });
+      [=](insert_atom, std::string& name, stored_value& x) {
+        return insert(name, x, writes);
       },
-      [=](names_atom, std::string& from,
-          std::uint32_t limit) -> caf::result<std::vector<std::string>> {
-        if (auto err = check_page(limit))
-          return err;
-        return unordered_read<std::vector<std::string>>(
-            self, kind, [=](connection& c) {
-              return item_names_from(c, group, from, limit);
-            });
+      [=](update_atom, std::string& name, stored_value& x) {
+        return update(name, x, writes);
       },
-      [=](load_atom, std::string& from, std::uint32_t limit)
-          -> caf::result<std::map<std::string, stored_value>> {
-        if (auto err = check_page(limit))
-          return err;
-        return unordered_read<std::map<std::string, stored_value>>(
-            self, kind, [=](connection& c) {
-              return load_items_from(c, group, from, limit);
-            });
-      },
-      [=](insert_atom, std::string& name,
-          stored_value& x) -> caf::result<void> {
-        if (auto err = detail::check_stored(&name, x))
-          return err;
-        std::vector<std::string> keys{name};
-        return ordered_request<void>(
-            self, kind, std::move(keys), access_mode::write,
-            [=](connection& c) { insert_item(c, group, name, x); });
-      },
-      [=](update_atom, std::string& name,
-          stored_value& x) -> caf::result<void> {
-        if (auto err = detail::check_stored(&name, x))
-          return err;
-        std::vector<std::string> keys{name};
-        return ordered_request<void>(
-            self, kind, std::move(keys), access_mode::write,
-            [=](connection& c) { update_item(c, group, name, x); });
-      },
-      [=](clear_atom) {
-        // No keys: after every earlier operation, before every later one.
-        return ordered_request<std::uint64_t>(
-            self, kind, std::vector<std::string>{}, access_mode::write,
-            [=](connection& c) { return clear_items(c, group); });
-      },
+      [=](clear_atom) { return clear(writes); },
       [=](names_atom, const std::string& from, const std::string& until,
-          std::uint32_t limit) -> caf::result<std::vector<std::string>> {
-        if (auto err = check_page(limit))
-          return err;
-        auto range = portable_range(from, until);
-        if (!range)
-          return std::move(range.error());
-        if (!*range) { // no name can be in it; refused once closed, as reads
-          if (auto err = self->state.requests.refusal(kind, group))
-            return err;
-          return std::vector<std::string>{};
-        }
-        return unordered_read<std::vector<std::string>>(
-            self, kind, [=, r = std::move(**range)](connection& c) {
-              return item_names_between(c, group, r.from, r.until, limit);
-            });
+          std::uint32_t limit) {
+        return names_range(from, until, limit, reads);
       },
       [=](load_atom, const std::string& from, const std::string& until,
-          std::uint32_t limit)
-          -> caf::result<std::map<std::string, stored_value>> {
-        if (auto err = check_page(limit))
-          return err;
-        auto range = portable_range(from, until);
-        if (!range)
-          return std::move(range.error());
-        if (!*range) { // no name can be in it; refused once closed, as reads
-          if (auto err = self->state.requests.refusal(kind, group))
-            return err;
-          return std::map<std::string, stored_value>{};
-        }
-        return unordered_read<std::map<std::string, stored_value>>(
-            self, kind, [=, r = std::move(**range)](connection& c) {
-              return load_items_between(c, group, r.from, r.until, limit);
-            });
+          std::uint32_t limit) {
+        return load_range(from, until, limit, reads);
       },
-      [=](get_atom, std::string& name,
-          version_atom) -> caf::result<caf::optional<versioned_value>> {
-        if (auto err = detail::check_name(name))
-          return err;
-        std::vector<std::string> keys{name};
-        return ordered_request<caf::optional<versioned_value>>(
-            self, kind, std::move(keys), access_mode::read,
-            [=](connection& c) -> caf::optional<versioned_value> {
-              if (auto x = find_item_versioned(c, group, name))
-                return std::move(*x);
-              return caf::none;
-            });
+      [=](get_atom, std::string& name, version_atom) {
+        return get_versioned(name, reads);
       },
       [=](set_if_atom, std::string& name, stored_value& x,
-          std::uint64_t expected) -> caf::result<std::uint64_t> {
-        if (auto err = detail::check_stored(&name, x))
-          return err;
-        std::vector<std::string> keys{name};
-        return ordered_request<std::uint64_t>(
-            self, kind, std::move(keys), access_mode::write,
-            [=](connection& c) {
-              return put_item_if(c, group, name, x, expected);
-            });
-      },
-      [=](delete_if_atom, std::string& name,
-          std::uint64_t expected) -> caf::result<void> {
-        if (auto err = detail::check_name(name))
-          return err;
-        std::vector<std::string> keys{name};
-        return ordered_request<void>(
-            self, kind, std::move(keys), access_mode::write,
-            [=](connection& c) { erase_item_if(c, group, name, expected); });
+          std::uint64_t expected) { return set_if(name, x, expected, writes); },
+      [=](delete_if_atom, std::string& name, std::uint64_t expected) {
+        return delete_if(name, expected, writes);
       },
       [=](close_atom) -> caf::result<void> {
         if (!detail::sent_by(self, self->state.cfg.broker))
           return detail::refused_private_message();
         return detail::close_request(self);
       },
+      [=](set_atom, std::string& name, stored_value& x, priority prio) {
+        return set(name, x, prio);
+      },
+      [=](get_atom, std::string& name, priority prio) {
+        return get(name, prio);
+      },
+      [=](delete_atom, std::vector<std::string>& names, priority prio) {
+        return erase(names, prio);
+      },
+      [=](names_atom, priority prio) { return all_names(prio); },
+      [=](load_atom, priority prio) { return load_all(prio); },
+      [=](names_atom, std::string& from, std::uint32_t limit, priority prio) {
+        return names_page(from, limit, prio);
+      },
+      [=](load_atom, std::string& from, std::uint32_t limit, priority prio) {
+        return load_page(from, limit, prio);
+      },
+      [=](insert_atom, std::string& name, stored_value& x, priority prio) {
+        return insert(name, x, prio);
+      },
+      [=](update_atom, std::string& name, stored_value& x, priority prio) {
+        return update(name, x, prio);
+      },
+      [=](clear_atom, priority prio) { return clear(prio); },
+      [=](names_atom, const std::string& from, const std::string& until,
+          std::uint32_t limit,
+          priority prio) { return names_range(from, until, limit, prio); },
+      [=](load_atom, const std::string& from, const std::string& until,
+          std::uint32_t limit,
+          priority prio) { return load_range(from, until, limit, prio); },
+      [=](get_atom, std::string& name, version_atom, priority prio) {
+        return get_versioned(name, prio);
+      },
+      [=](set_if_atom, std::string& name, stored_value& x,
+          std::uint64_t expected,
+          priority prio) { return set_if(name, x, expected, prio); },
+      [=](delete_if_atom, std::string& name, std::uint64_t expected,
+          priority prio) { return delete_if(name, expected, prio); },
   };
 }
 

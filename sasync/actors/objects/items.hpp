@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sasync/actors/atoms.hpp"
+#include "sasync/actors/priority.hpp"
 #include "sasync/storage/stored_value.hpp"
 #include "sasync/storage/versioned_value.hpp"
 
@@ -63,6 +64,11 @@ constexpr std::uint32_t max_item_page = 100'000;
 ///                                 deletes only if the name is at `expected`
 ///                                 (0: succeeds while the name does not
 ///                                 exist); else conflict, as set_if
+/// Each of them also takes a trailing `priority` (priority.hpp): the order
+/// it waits in against other work of the broker's queue; without one, reads
+/// run at defaults::read_priority and writes (set, delete, insert, update,
+/// clear, set_if, delete_if) at defaults::write_priority. Out of range:
+/// invalid_argument.
 /// Operations on one name (set, insert, update, get, delete) run in the order they arrived,
 /// so the value that stays is the one acknowledged last; names and load read
 /// what has committed. The broker closes it at shutdown
@@ -90,6 +96,34 @@ using items = caf::typed_actor<
                     version_atom>::with<caf::optional<versioned_value>>,
     caf::replies_to<set_if_atom, std::string, stored_value,
                     std::uint64_t>::with<std::uint64_t>,
-    caf::replies_to<delete_if_atom, std::string, std::uint64_t>::with<void>>;
+    caf::replies_to<delete_if_atom, std::string, std::uint64_t>::with<void>,
+    // The same with a trailing priority.
+    caf::replies_to<set_atom, std::string, stored_value, priority>::with<void>,
+    caf::replies_to<get_atom, std::string,
+                    priority>::with<caf::optional<stored_value>>,
+    caf::replies_to<delete_atom, std::vector<std::string>,
+                    priority>::with<std::uint64_t>,
+    caf::replies_to<names_atom, priority>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom,
+                    priority>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<names_atom, std::string, std::uint32_t,
+                    priority>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom, std::string, std::uint32_t,
+                    priority>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<insert_atom, std::string, stored_value,
+                    priority>::with<void>,
+    caf::replies_to<update_atom, std::string, stored_value,
+                    priority>::with<void>,
+    caf::replies_to<clear_atom, priority>::with<std::uint64_t>,
+    caf::replies_to<names_atom, std::string, std::string, std::uint32_t,
+                    priority>::with<std::vector<std::string>>,
+    caf::replies_to<load_atom, std::string, std::string, std::uint32_t,
+                    priority>::with<std::map<std::string, stored_value>>,
+    caf::replies_to<get_atom, std::string, version_atom,
+                    priority>::with<caf::optional<versioned_value>>,
+    caf::replies_to<set_if_atom, std::string, stored_value, std::uint64_t,
+                    priority>::with<std::uint64_t>,
+    caf::replies_to<delete_if_atom, std::string, std::uint64_t,
+                    priority>::with<void>>;
 
 } // namespace sasync

@@ -3,7 +3,9 @@
 // not know (dict_lookups.cpp).
 #pragma once
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/detail/backoff.hpp"
+#include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/run_job.hpp"
 #include "sasync/actors/detail/self_timer.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
@@ -35,6 +37,10 @@ struct name_writes {
   std::vector<std::uint64_t> flight_seqs; ///< writes the one in flight settles
   std::optional<write_op> next;
   std::vector<std::uint64_t> next_seqs; ///< writes `next` settles
+  /// The queue priority of the write in flight, and of `next`: the most
+  /// urgent of the requests it stands for.
+  priority flight_prio = defaults::write_priority;
+  priority next_prio = defaults::write_priority;
 };
 
 struct flush_waiter {
@@ -113,8 +119,11 @@ void send_waiting(dict_ptr self);
 /// name is under way.
 void send_next(dict_ptr self, const std::string& name);
 
-/// Records a write in the cache and queues it behind the name's writes.
-void write_behind(dict_ptr self, const std::string& name, write_op op);
+/// Records a write in the cache and queues it behind the name's writes; it
+/// goes to the queue at `prio` (or at a more urgent one a write it merges
+/// with asked for).
+void write_behind(dict_ptr self, const std::string& name, write_op op,
+                  priority prio);
 
 // -- reads of names the cache does not know (dict_lookups.cpp) ---------------
 
@@ -124,68 +133,78 @@ void came_after_lookups(dict_state& st, const std::string& name);
 
 /// Runs `op` on what the dict knows of `name`, in the order of the requests
 /// on that name: behind a lookup under way, else on the cache's entry, else
-/// after reading the name.
-void with_entry(dict_ptr self, const std::string& name, entry_op op);
+/// after reading the name (at `prio`).
+void with_entry(dict_ptr self, const std::string& name, entry_op op,
+                priority prio);
 
 /// The reads' answer: the entry as it is.
 caf::optional<stored_value> as_optional(const dict_cache::entry& x);
 
 /// Removes `name` when it holds a value (written behind) and answers the
-/// value, `fallback` or missing.
-caf::expected<stored_value> pop_entry(dict_ptr self, const std::string& name,
-                                      dict_cache::entry& state, bool overtaken,
-                                      const std::optional<stored_value>& fallback);
+/// value, `fallback` or missing; the removal goes at `prio`.
+caf::expected<stored_value>
+pop_entry(dict_ptr self, const std::string& name, dict_cache::entry& state,
+          bool overtaken, const std::optional<stored_value>& fallback,
+          priority prio);
 
 /// Removes every name of the group: the cache's at once, the database's
-/// others once it names them; answers how many held a value.
-caf::result<std::uint64_t> clear_group(dict_ptr self);
+/// others once it names them (a read and removals at `prio`); answers how
+/// many held a value.
+caf::result<std::uint64_t> clear_group(dict_ptr self, priority prio);
 
-/// Runs a read on the database; `done` sees the result after the cache took
-/// what it needed from it.
+/// Runs a read on the database at `prio`; `done` sees the result after the
+/// cache took what it needed from it.
 template <class T, class F, class Done>
-caf::result<T> read_group(dict_ptr self, F fn, Done done) {
+caf::result<T> read_group(dict_ptr self, F fn, Done done, priority prio) {
   auto& st = self->state;
   if (auto err = dict_refusal(st))
     return err;
+  if (auto err = check_priority(prio))
+    return err;
   auto rp = self->make_response_promise<T>();
   st.requests.opened();
-  run_job(self, st.cfg.queue, access_mode::read, std::move(fn),
-                  [self, rp, done](auto x) mutable {
-                    self->state.requests.answered();
-                    if (!x)
-                      rp.deliver(x.error());
-                    else
-                      done(rp, *x);
-                    maybe_finish_close(self);
-                  });
+  run_job(
+      self, st.cfg.queue, access_mode::read, std::move(fn),
+      [self, rp, done](auto x) mutable {
+        self->state.requests.answered();
+        if (!x)
+          rp.deliver(x.error());
+        else
+          done(rp, *x);
+        maybe_finish_close(self);
+      },
+      prio);
   return rp;
 }
 
 /// Answers a request with `answer(entry)` (a T or an error), taken in the
-/// request's place among those on `name`.
+/// request's place among those on `name` (a read it needs goes at `prio`).
 template <class T, class Answer>
 caf::result<T> answer_from_entry(dict_ptr self, const std::string& name,
-                                 Answer answer) {
+                                 Answer answer, priority prio) {
   auto& st = self->state;
   if (auto err = dict_refusal(st))
     return err;
   if (auto err = check_name(name))
     return err;
+  if (auto err = check_priority(prio))
+    return err;
   auto rp = self->make_response_promise<T>();
-  with_entry(self, name,
-             [rp, answer](const caf::error& err,
-                          dict_cache::entry& state,
-                          bool overtaken) mutable {
-               if (err) {
-                 rp.deliver(err);
-                 return;
-               }
-               caf::expected<T> x = answer(state, overtaken);
-               if (x)
-                 rp.deliver(std::move(*x));
-               else
-                 rp.deliver(x.error());
-             });
+  with_entry(
+      self, name,
+      [rp, answer](const caf::error& err, dict_cache::entry& state,
+                   bool overtaken) mutable {
+        if (err) {
+          rp.deliver(err);
+          return;
+        }
+        caf::expected<T> x = answer(state, overtaken);
+        if (x)
+          rp.deliver(std::move(*x));
+        else
+          rp.deliver(x.error());
+      },
+      prio);
   return rp;
 }
 

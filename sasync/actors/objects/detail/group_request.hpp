@@ -5,6 +5,7 @@
 // (open_requests).
 #pragma once
 
+#include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/run_job.hpp"
 #include "sasync/actors/objects/detail/group_actors.hpp"
 #include "sasync/actors/objects/detail/op_sequencer.hpp"
@@ -25,49 +26,61 @@ template <class Self> void request_answered(Self* self) {
   }
 }
 
-/// Runs `work` once every earlier operation on `keys` is done (on any key
-/// when `keys` is empty) and answers with what `work->take()` gives.
+/// Runs `work` at `prio` once every earlier operation on `keys` is done (on
+/// any key when `keys` is empty) and answers with what `work->take()` gives.
+/// Its place among the operations on its keys is its arrival: `prio` orders
+/// it only against work that is free to run (other keys, other groups).
 template <class T, class Self, class Key, class Job>
 caf::result<T> ordered_job(Self* self, const char* kind, std::vector<Key> keys,
-                           std::shared_ptr<Job> work) {
+                           std::shared_ptr<Job> work, priority prio) {
   auto& st = self->state;
   if (auto err = st.requests.refusal(kind, st.cfg.group))
     return err;
+  if (auto err = check_priority(prio))
+    return err;
   auto rp = self->template make_response_promise<T>();
   st.requests.opened();
-  st.order.submit(std::move(keys), [self, rp, work](auto ticket) {
-    run_job(self, self->state.cfg.queue, work,
-            [self, rp, ticket](caf::expected<T> x) mutable {
-              deliver(rp, x);
-              self->state.order.finish(ticket);
-              request_answered(self);
-            });
+  st.order.submit(std::move(keys), [self, rp, work, prio](auto ticket) {
+    run_job(
+        self, self->state.cfg.queue, work,
+        [self, rp, ticket](caf::expected<T> x) mutable {
+          deliver(rp, x);
+          self->state.order.finish(ticket);
+          request_answered(self);
+        },
+        prio);
   });
   return rp;
 }
 
-/// Runs `fn(connection&)` once every earlier operation on `keys` is done (on
-/// any key when `keys` is empty) and answers with its result.
+/// Runs `fn(connection&)` at `prio` once every earlier operation on `keys`
+/// is done (on any key when `keys` is empty) and answers with its result.
 template <class T, class Self, class Key, class F>
 caf::result<T> ordered_request(Self* self, const char* kind,
-                               std::vector<Key> keys, access_mode mode, F fn) {
+                               std::vector<Key> keys, access_mode mode, F fn,
+                               priority prio) {
   return ordered_job<T>(self, kind, std::move(keys),
-                        make_connection_job(mode, std::move(fn)));
+                        make_connection_job(mode, std::move(fn)), prio);
 }
 
-/// Runs `fn(connection&)` as a read now and answers with its result.
+/// Runs `fn(connection&)` as a read at `prio` now and answers with its result.
 template <class T, class Self, class F>
-caf::result<T> unordered_read(Self* self, const char* kind, F fn) {
+caf::result<T> unordered_read(Self* self, const char* kind, F fn,
+                              priority prio) {
   auto& st = self->state;
   if (auto err = st.requests.refusal(kind, st.cfg.group))
     return err;
+  if (auto err = check_priority(prio))
+    return err;
   auto rp = self->template make_response_promise<T>();
   st.requests.opened();
-  run_job(self, st.cfg.queue, access_mode::read, std::move(fn),
-          [self, rp](caf::expected<T> x) mutable {
-            deliver(rp, x);
-            request_answered(self);
-          });
+  run_job(
+      self, st.cfg.queue, access_mode::read, std::move(fn),
+      [self, rp](caf::expected<T> x) mutable {
+        deliver(rp, x);
+        request_answered(self);
+      },
+      prio);
   return rp;
 }
 
