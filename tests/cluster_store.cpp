@@ -197,6 +197,32 @@ CAF_TEST(members_are_alive_while_their_session_lives_and_dead_once_it_ends) {
   CAF_CHECK(alive()[b]);
 }
 
+CAF_TEST(two_clusters_in_one_database_keep_their_members_apart) {
+  // Another cluster in a schema of its own, whose member ids start at 1 as
+  // this one's do: a member's lock must belong to its own cluster's table.
+  auto other = schema + "_other";
+  admin->execute_script("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+  admin->execute_script("CREATE SCHEMA " + other);
+  auto in_other = open();
+  in_other->execute_script("SET search_path TO " + other);
+  create_cluster_tables(*in_other);
+  auto mine_session = session();
+  auto mine = join_cluster(*mine_session, "127.0.0.1:5001");
+  auto theirs = join_cluster(*in_other, "127.0.0.1:6001");
+  CAF_CHECK_EQUAL(mine, theirs); // both the first of their cluster
+  CAF_CHECK(alive()[mine]);
+  auto others = cluster_members(*in_other, lease);
+  CAF_REQUIRE_EQUAL(others.size(), 1u);
+  CAF_CHECK(others[0].alive);
+  // One ending leaves the other alive.
+  mine_session.reset();
+  CAF_CHECK(becomes_dead(mine));
+  others = cluster_members(*in_other, lease);
+  CAF_CHECK(others.at(0).alive);
+  in_other.reset();
+  admin->execute_script("DROP SCHEMA IF EXISTS " + other + " CASCADE");
+}
+
 CAF_TEST(a_terminated_session_counts_its_member_dead_and_it_cannot_report) {
   auto a_session = session();
   auto a = join_cluster(*a_session, "127.0.0.1:5001");

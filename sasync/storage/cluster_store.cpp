@@ -14,18 +14,21 @@ namespace sasync {
 
 namespace {
 
-// A member's advisory lock: the two-key form, in a key space of sasync's
-// own, with the member id folded into the second key.
-constexpr const char* member_lock_space = "1515978753";
+// A member's advisory lock: the two-key form, the first key naming the
+// cluster by its members table (two clusters in one database, in schemas of
+// their own, number their members alike), the member id folded into the
+// second.
+const std::string member_lock_space =
+    "(('sasync_members'::regclass)::oid::bigint % 2147483647)::int4";
 const std::string member_lock_key =
-    std::string{member_lock_space} + ", (? % 2147483647)::int4";
+    member_lock_space + ", (? % 2147483647)::int4";
 
 /// SQL true while member row `m` holds its lock in this database.
 std::string lock_held(const char* m) {
   return std::string{"EXISTS (SELECT 1 FROM pg_locks l WHERE "
                      "l.locktype = 'advisory' AND l.granted AND "
-                     "l.objsubid = 2 AND l.classid = "} +
-         member_lock_space + " AND l.objid = (" + m +
+                     "l.objsubid = 2 AND l.classid = ("} +
+         member_lock_space + ")::oid AND l.objid = (" + m +
          ".id % 2147483647)::int4::oid AND l.database = (SELECT oid FROM "
          "pg_database WHERE datname = current_database()))";
 }
