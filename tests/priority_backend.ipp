@@ -70,17 +70,19 @@ struct fixture {
     auto started = std::make_shared<std::promise<void>>();
     auto running = started->get_future();
     auto until = released;
-    sys.spawn([=](caf::event_based_actor* a) {
-      transact_options opts;
-      opts.prio = do_next;
-      transact(
-          a, db,
-          [started, until](transaction_scope&) {
-            started->set_value();
-            until.wait_for(bound);
-          },
-          opts, [] {}, [](caf::error&) {});
-    });
+    sys.spawn(
+        [=](caf::event_based_actor* a, test::spawn_arg) {
+          transact_options opts;
+          opts.prio = do_next;
+          transact(
+              a, db,
+              [started, until](transaction_scope&) {
+                started->set_value();
+                until.wait_for(bound);
+              },
+              opts, [] {}, [](caf::error&) {});
+        },
+        test::spawn_arg{});
     CAF_REQUIRE(running.wait_for(bound) == std::future_status::ready);
   }
 
@@ -223,20 +225,23 @@ CAF_TEST(a_more_urgent_write_never_overtakes_an_earlier_write_to_its_name) {
   // From one sender, so that "first" arrives first.
   caf::actor report{self};
   probes.submitted += 4;
-  sys.spawn([=, s = *store, c = *cells](caf::event_based_actor* a) {
-    auto ok = [=] { a->send(report, std::string{"ok"}); };
-    auto failed = [=](caf::error& err) {
-      a->send(report, a->system().render(err));
-    };
-    for (auto [x, prio] : {std::pair{"first", do_last}, {"second", do_next}}) {
-      a->request(s, caf::infinite, set_atom::value, std::string{"k"}, text(x),
-                 prio)
-          .then(ok, failed);
-      a->request(c, caf::infinite, set_atom::value, std::int64_t{0},
-                 std::int64_t{0}, std::int64_t{0}, text(x), prio)
-          .then(ok, failed);
-    }
-  });
+  sys.spawn(
+      [=, s = *store, c = *cells](caf::event_based_actor* a, test::spawn_arg) {
+        auto ok = [=] { a->send(report, std::string{"ok"}); };
+        auto failed = [=](caf::error& err) {
+          a->send(report, a->system().render(err));
+        };
+        for (auto [x, prio] :
+             {std::pair{"first", do_last}, {"second", do_next}}) {
+          a->request(s, caf::infinite, set_atom::value, std::string{"k"},
+                     text(x), prio)
+              .then(ok, failed);
+          a->request(c, caf::infinite, set_atom::value, std::int64_t{0},
+                     std::int64_t{0}, std::int64_t{0}, text(x), prio)
+              .then(ok, failed);
+        }
+      },
+      test::spawn_arg{});
   CAF_REQUIRE(set(self, *cache, "k", std::string{"first"}, bound, do_last));
   CAF_REQUIRE(set(self, *cache, "k", std::string{"second"}, bound, do_next));
   // The queue holds the first of each: the second waits behind it.
@@ -270,20 +275,24 @@ CAF_TEST(reads_wait_in_line_by_priority_where_they_share_the_writer) {
   // A read of another name before the write, and one after it, logged by
   // the probes around them: reads of one name follow its writes anyway.
   caf::actor report{self};
-  std::vector<std::pair<std::string, priority>> reads{
-      {"before", niceness(-5)}, {"after", niceness(5)}};
+  std::vector<std::pair<std::string, priority>> reads{{"before", niceness(-5)},
+                                                      {"after", niceness(5)}};
   for (auto& [tag, prio] : reads) {
     auto t = tag;
     ++probes.submitted;
-    sys.spawn([=, s = *store](caf::event_based_actor* a) {
-      a->request(s, caf::infinite, names_atom::value, prio)
-          .then(
-              [=](std::vector<std::string>& names) {
-                a->send(report, std::string{"ok"});
-                a->send(report, t + "=" + std::to_string(names.size()));
-              },
-              [=](caf::error& err) { a->send(report, a->system().render(err)); });
-    });
+    sys.spawn(
+        [=, s = *store](caf::event_based_actor* a, test::spawn_arg) {
+          a->request(s, caf::infinite, names_atom::value, prio)
+              .then(
+                  [=](std::vector<std::string>& names) {
+                    a->send(report, std::string{"ok"});
+                    a->send(report, t + "=" + std::to_string(names.size()));
+                  },
+                  [=](caf::error& err) {
+                    a->send(report, a->system().render(err));
+                  });
+        },
+        test::spawn_arg{});
   }
   wait_in_queue(3);
   release();

@@ -20,6 +20,11 @@ namespace sasync::test {
 
 using log_lines = std::vector<std::string>;
 
+/// An argument for actors spawned from a lambda: CAF 0.17 keeps no argument
+/// tuple for a function spawned without arguments and then dereferences
+/// its null pointer (UndefinedBehaviorSanitizer stops there).
+struct spawn_arg {};
+
 inline stored_value text_value(const std::string& x) {
   return *detail::try_encode(x);
 }
@@ -38,16 +43,19 @@ struct priority_probe {
   void submit(const Handle& to, Ts... xs) {
     caf::actor report{self};
     ++submitted;
-    sys.spawn([=](caf::event_based_actor* a) {
-      auto sent = a->request(to, caf::infinite, xs...);
-      auto on_error = [=](caf::error& err) {
-        a->send(report, a->system().render(err));
-      };
-      if constexpr (std::is_void_v<R>)
-        sent.then([=] { a->send(report, std::string{"ok"}); }, on_error);
-      else
-        sent.then([=](R&) { a->send(report, std::string{"ok"}); }, on_error);
-    });
+    sys.spawn(
+        [=](caf::event_based_actor* a, spawn_arg) {
+          auto sent = a->request(to, caf::infinite, xs...);
+          auto on_error = [=](caf::error& err) {
+            a->send(report, a->system().render(err));
+          };
+          if constexpr (std::is_void_v<R>)
+            sent.then([=] { a->send(report, std::string{"ok"}); }, on_error);
+          else
+            sent.then([=](R&) { a->send(report, std::string{"ok"}); },
+                      on_error);
+        },
+        spawn_arg{});
   }
 
   /// The probe statement: logs a tag and how many rows `table` holds for a
@@ -102,8 +110,8 @@ struct priority_probe {
 
   /// The probes' tags and what each saw, in the order they ran.
   log_lines log() {
-    auto rows = sql(self, db, "SELECT tag, seen FROM prio_log ORDER BY id",
-                    {}, bound);
+    auto rows =
+        sql(self, db, "SELECT tag, seen FROM prio_log ORDER BY id", {}, bound);
     CAF_REQUIRE(rows);
     log_lines out;
     for (auto& r : rows->rows)
