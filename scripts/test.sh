@@ -28,6 +28,11 @@ else
   # The sanitizers: all but the install check and the scale runs of
   # thousands of processes (their paths run under them in smaller suites).
   selection=(-LE '^(install|scale)$')
+  # Known open defect: under ThreadSanitizer three cluster nodes starting
+  # at once do not all answer `cluster` within 10 s (the membership actor is
+  # held up); the cluster suites run under AddressSanitizer and without a
+  # sanitizer meanwhile.
+  [[ $1 == --thread ]] && selection=(-LE '^(install|scale|cluster)$')
 fi
 bash scripts/postgres.sh # the postgres suites need a running server
 cd "$dir"
