@@ -32,7 +32,9 @@ else
   # at once do not all answer `cluster` within 10 s (the membership actor is
   # held up); the cluster suites run under AddressSanitizer and without a
   # sanitizer meanwhile.
-  [[ $1 == --thread ]] && selection=(-LE '^(install|scale|cluster)$')
+  if [[ $1 == --thread ]]; then
+    selection=(-LE '^(install|scale|cluster)$')
+  fi
 fi
 bash scripts/postgres.sh # the postgres suites need a running server
 cd "$dir"
