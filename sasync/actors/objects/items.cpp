@@ -69,6 +69,31 @@ portable_range(const std::string& from, const std::string& until) {
   return std::optional<name_range>{std::move(out)};
 }
 
+/// Runs `read(connection&, range)` over the names in [from, until) at
+/// `prio`; a range no name can be in answers an empty T without a job,
+/// refused once the group closed, as reads are.
+template <class T, class Read>
+caf::result<T> read_range(items_ptr self, const std::string& from,
+                          const std::string& until, std::uint32_t limit,
+                          priority prio, Read read) {
+  if (auto err = check_page(limit))
+    return err;
+  auto range = portable_range(from, until);
+  if (!range)
+    return std::move(range.error());
+  if (!*range) {
+    if (auto err = self->state.requests.refusal(kind, self->state.cfg.group))
+      return err;
+    if (auto err = detail::check_priority(prio))
+      return err;
+    return T{};
+  }
+  return detail::unordered_read<T>(
+      self, kind,
+      [read, r = std::move(**range)](connection& c) { return read(c, r); },
+      prio);
+}
+
 detail::items_impl::behavior_type items_behavior(items_ptr self,
                                                  detail::group_config cfg) {
   using detail::ordered_request;
@@ -159,48 +184,20 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
         [=](connection& c) { return clear_items(c, group); }, prio);
   };
   auto names_range = [=](const std::string& from, const std::string& until,
-                         std::uint32_t limit,
-                         priority prio) -> caf::result<name_list> {
-    if (auto err = check_page(limit))
-      return err;
-    auto range = portable_range(from, until);
-    if (!range)
-      return std::move(range.error());
-    if (!*range) { // no name can be in it; refused once closed, as reads
-      if (auto err = self->state.requests.refusal(kind, group))
-        return err;
-      if (auto err = detail::check_priority(prio))
-        return err;
-      return name_list{};
-    }
-    return unordered_read<name_list>(
-        self, kind,
-        [=, r = std::move(**range)](connection& c) {
+                         std::uint32_t limit, priority prio) {
+    return read_range<name_list>(
+        self, from, until, limit, prio,
+        [=](connection& c, const name_range& r) {
           return item_names_between(c, group, r.from, r.until, limit);
-        },
-        prio);
+        });
   };
   auto load_range = [=](const std::string& from, const std::string& until,
-                        std::uint32_t limit,
-                        priority prio) -> caf::result<items_map> {
-    if (auto err = check_page(limit))
-      return err;
-    auto range = portable_range(from, until);
-    if (!range)
-      return std::move(range.error());
-    if (!*range) { // no name can be in it; refused once closed, as reads
-      if (auto err = self->state.requests.refusal(kind, group))
-        return err;
-      if (auto err = detail::check_priority(prio))
-        return err;
-      return items_map{};
-    }
-    return unordered_read<items_map>(
-        self, kind,
-        [=, r = std::move(**range)](connection& c) {
+                        std::uint32_t limit, priority prio) {
+    return read_range<items_map>(
+        self, from, until, limit, prio,
+        [=](connection& c, const name_range& r) {
           return load_items_between(c, group, r.from, r.until, limit);
-        },
-        prio);
+        });
   };
   auto get_versioned = [=](std::string& name, priority prio)
       -> caf::result<caf::optional<versioned_value>> {
