@@ -6,6 +6,7 @@
 
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
+#include "sanitized.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -23,14 +24,10 @@ using namespace sasync;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 // Sanitized programs run several times slower and keep freed memory back
 // (AddressSanitizer's quarantine, ThreadSanitizer's shadow): there the suite
 // runs a tenth of the items and fewer rounds, and bounds no memory.
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
+using test::sanitized;
 
 /// The items of the large-group tests.
 constexpr int many = sanitized ? 100'000 : 1'000'000;

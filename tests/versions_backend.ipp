@@ -18,6 +18,8 @@
 #include "sasync/storage/item_store.hpp"
 #include "sasync/storage/value_codec.hpp"
 
+#include "sanitized.hpp"
+
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
@@ -283,13 +285,9 @@ CAF_TEST(array_cells_have_versions_and_compare_and_set) {
 
 CAF_TEST(sixty_four_actors_increment_one_counter_without_losing_an_update) {
   constexpr int actors = 64;
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  // Each increment costs about 30 tries among 64 contenders, and sanitized
-  // programs run several times slower: as many actors, fewer rounds.
-  constexpr int rounds = 3;
-#else
-  constexpr int rounds = 25;
-#endif
+  // Each increment costs about 30 tries among 64 contenders: sanitized, as
+  // many actors, fewer rounds.
+  constexpr int rounds = test::sanitized ? 3 : 25;
   auto db = start();
   auto store = require(items_of(self, db, 7, limit));
   auto began = std::chrono::steady_clock::now();

@@ -11,6 +11,7 @@
 
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
+#include "sanitized.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -25,11 +26,7 @@ using namespace sasync;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr int rounds = 20; // sanitized processes start several times slower
-#else
-constexpr int rounds = 200;
-#endif
+constexpr int rounds = test::sanitized ? 20 : 200;
 constexpr int clients = 8;
 
 /// How long all clients together may take on one backend.
