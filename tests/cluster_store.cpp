@@ -15,6 +15,7 @@
 
 #include <caf/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <map>
@@ -408,6 +409,45 @@ CAF_TEST(two_members_starting_on_a_cold_database_both_create_the_tables) {
   go.set_value();
   CAF_CHECK(x.get());
   CAF_CHECK(y.get());
+}
+
+CAF_TEST(members_joining_at_once_all_stay_members) {
+  // A joining member forgets rows whose lock nobody holds: a row that was
+  // inserted but not yet locked by another joiner must never look so.
+  constexpr int joiners = 8;
+  constexpr int rounds = 10;
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<std::unique_ptr<connection>> sessions;
+    for (int i = 0; i < joiners; ++i)
+      sessions.push_back(session());
+    std::promise<void> go;
+    auto start = go.get_future().share();
+    std::vector<std::future<std::int64_t>> ids;
+    for (auto& s : sessions)
+      ids.push_back(std::async(std::launch::async, [&start, conn = s.get()] {
+        start.wait();
+        return join_cluster(*conn, "127.0.0.1:5001");
+      }));
+    go.set_value();
+    auto now_alive = [&] {
+      std::vector<std::int64_t> out;
+      for (auto& [id, alive] : alive())
+        if (alive)
+          out.push_back(id);
+      return out;
+    };
+    std::vector<std::int64_t> joined;
+    for (auto& f : ids)
+      joined.push_back(f.get());
+    auto listed = now_alive();
+    for (auto id : joined)
+      if (std::find(listed.begin(), listed.end(), id) == listed.end())
+        CAF_FAIL("round " << round << ": member " << id
+                          << " joined but its row is gone");
+    sessions.clear();
+    for (auto id : joined)
+      CAF_REQUIRE(becomes_dead(id));
+  }
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -112,15 +112,12 @@ std::int64_t join_cluster(connection& session, const std::string& address) {
   require_postgresql(session);
   if (session.in_transaction())
     throw_invalid("a member's session holds its lock outside transactions");
-  // Members whose session ended and that own nothing are forgotten as
-  // others join.
-  session.execute("DELETE FROM sasync_members d WHERE NOT " + lock_held("d") +
-                  " AND NOT EXISTS (SELECT 1 FROM sasync_owners o "
-                  "WHERE o.member = d.id)");
+  // The id comes first and its lock before its row: a row without a held
+  // lock is a dead member's, which joiners forget below, so a member's row
+  // must never exist before its lock.
   auto id = session
-                .execute("INSERT INTO sasync_members (address) VALUES (?) "
-                         "RETURNING id",
-                         {value{address}})
+                .execute("SELECT nextval(pg_get_serial_sequence("
+                         "'sasync_members', 'id'))")
                 .rows.at(0)
                 .at(0)
                 .as_integer();
@@ -130,11 +127,26 @@ std::int64_t join_cluster(connection& session, const std::string& address) {
                              {value{id}})
                     .rows.at(0)
                     .at(0);
-  if (!locked.as_integer() != 0) {
-    session.execute("DELETE FROM sasync_members WHERE id = ?", {value{id}});
+  if (locked.as_integer() == 0)
     throw storage_failure(failure_kind::busy,
                           "member " + std::to_string(id) +
                               "'s lock is held by another session");
+  try {
+    // Members whose session ended and that own nothing are forgotten as
+    // others join.
+    session.execute("DELETE FROM sasync_members d WHERE NOT " + lock_held("d") +
+                    " AND NOT EXISTS (SELECT 1 FROM sasync_owners o "
+                    "WHERE o.member = d.id)");
+    session.execute("INSERT INTO sasync_members (id, address) VALUES (?, ?)",
+                    {value{id}, value{address}});
+  } catch (...) {
+    try {
+      session.execute("SELECT pg_advisory_unlock(" + member_lock_key + ")",
+                      {value{id}});
+    } catch (...) {
+      // the session is gone, and its lock with it
+    }
+    throw;
   }
   return id;
 }
