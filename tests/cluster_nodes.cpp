@@ -125,7 +125,10 @@ struct fixture {
   bool wait_for_view(test::daemon_process& d,
                      const std::function<bool(const cluster_view&)>& holds,
                      cluster_view* last = nullptr) {
-    return wait_for_view(d.host(), d.port(), holds, last);
+    if (wait_for_view(d.host(), d.port(), holds, last))
+      return true;
+    CAF_MESSAGE("stderr of " << address(d) << ":\n" << d.process().errors());
+    return false;
   }
 
   bool wait_for_view(const std::string& host, std::uint16_t port,
@@ -203,7 +206,12 @@ CAF_TEST(three_nodes_list_each_other_as_alive) {
   std::vector<std::string> all{address(a), address(b), address(c)};
   cluster_view view;
   for (auto* d : {&a, &b, &c})
-    CAF_CHECK(wait_for_view(*d, all_alive(all), &view));
+    if (!wait_for_view(*d, all_alive(all), &view)) {
+      CAF_ERROR("node " << address(*d) << " does not list all three alive");
+      for (auto* e : {&a, &b, &c})
+        CAF_MESSAGE("stderr of " << address(*e) << ":\n"
+                                 << e->process().errors());
+    }
   CAF_CHECK_EQUAL(view.members.size(), 3u);
   for (auto& m : view.members)
     CAF_CHECK_EQUAL(m.groups, 0);
