@@ -1,5 +1,6 @@
 // sasyncd: a node that hosts one broker and publishes its entry actor.
 // Started from a config file; SIGTERM or SIGINT drains and exits 0.
+// --check-config checks everything a start checks short of listening.
 //
 // Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
 // 4 database unreachable or the drain failed.
@@ -33,9 +34,14 @@ struct daemon_config : sasync::system_config {
   std::string host = sasync::defaults::node_host;
   std::uint16_t port = sasync::defaults::node_port;
   bool insecure = false;
+  bool check_only = false;
   sasync::node_limits limits;
 
   daemon_config() {
+    caf::config_option_adder{custom_options_, "global"}.add(
+        check_only, "check-config",
+        "check the config and that the database answers, then exit "
+        "without listening");
     caf::config_option_adder{custom_options_, "node"}
         .add(host, "host",
              sasync::defaults::help("address to listen on",
@@ -131,6 +137,13 @@ int run(daemon_config& cfg) {
     sasync::open_connection(engine, sasync::access_mode::write);
   } catch (const sasync::storage_failure& f) {
     return fail(4, f.what());
+  }
+  if (cfg.check_only) {
+    std::printf("sasyncd: config %s is good: the database answers; "
+                "%s:%u%s\n",
+                cfg.config_file_path.c_str(), cfg.host.c_str(), cfg.port,
+                cluster.enabled ? ", cluster mode" : "");
+    return 0;
   }
   caf::actor_system sys{cfg};
   sasync::broker_config bc;
@@ -228,8 +241,8 @@ int main(int argc, char** argv) {
   if (!cfg.remainder.empty())
     return fail(1, "unexpected argument '" + cfg.remainder.front() + "'");
   if (!has_config_file)
-    return fail(1, "usage: sasyncd --config-file=FILE [--GROUP.KEY=VALUE...] "
-                   "(--help lists the keys)");
+    return fail(1, "usage: sasyncd --config-file=FILE [--check-config] "
+                   "[--GROUP.KEY=VALUE...] (--help lists the keys)");
   if (auto unknown = cfg.unknown_option(); !unknown.empty())
     return fail(1, "unknown key '" + unknown + "' in " + cfg.config_file_path);
   return run(cfg);

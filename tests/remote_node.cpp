@@ -979,6 +979,45 @@ CAF_TEST(bad_configs_exit_with_one_clear_line) {
   CAF_CHECK_EQUAL(first.stop(), 0);
 }
 
+CAF_TEST(check_config_answers_as_a_start_would_without_listening) {
+  // A port a running node holds: a check does not try to listen.
+  test::daemon_process first{config()};
+  auto held = "--node.port=" + std::to_string(first.port());
+  auto good = daemon_run(
+      {"--config-file=" + config().string(), "--check-config", held});
+  CAF_MESSAGE("good: " << good.output << good.errors);
+  CAF_CHECK_EQUAL(good.code, 0);
+  CAF_CHECK(one_clear_line(good.output, "is good"));
+  CAF_CHECK_EQUAL(good.output.find("listening"), std::string::npos);
+  CAF_CHECK_EQUAL(first.stop(), 0);
+  // Every refusal: the same code and line as a real start. (config()
+  // writes one file, so each case writes it anew.)
+  struct refusal {
+    std::string extra;
+    std::vector<std::string> args;
+  };
+  for (auto& [extra, args] : std::vector<refusal>{
+           {"bogus=1", {}},
+           {"", {"--sasync.url=nope://x"}},
+           {"", {"--node.host=0.0.0.0"}},
+           {"", {"--node.max-parameters=0"}},
+           {"", {"--sasync.pool-size=-3"}},
+           {"", {"--sasync.url=postgresql://nobody@127.0.0.1:1/none"}},
+           {"[cluster]\nenabled=true", {}},
+       }) {
+    args.insert(args.begin(), "--config-file=" + config(extra).string());
+    auto start = daemon_run(args);
+    args.push_back("--check-config");
+    auto check = daemon_run(args);
+    CAF_MESSAGE(extra << " " << args[1] << ": " << check.code << " "
+                      << check.errors);
+    CAF_CHECK_NOT_EQUAL(check.code, 0);
+    CAF_CHECK_EQUAL(check.code, start.code);
+    CAF_CHECK_EQUAL(check.errors, start.errors);
+    CAF_CHECK(check.output.empty());
+  }
+}
+
 CAF_TEST(config_values_of_the_wrong_type_exit_1_naming_the_key) {
   struct bad_value {
     std::string group, key, value;
