@@ -3,6 +3,7 @@
 #include "cli.hpp"
 
 #include "cli_niceness.hpp"
+#include "cli_status.hpp"
 #include "cli_text.hpp"
 
 #include "sasync/actors/broker.hpp"
@@ -561,19 +562,9 @@ void sql(session& s, const options& o) {
   std::cout.flush();
 }
 
-void status(session& s, const options&) {
+void status(session& s, const options& o) {
   auto st = s.require(sasync::status(s.self(), s.db(), s.timeout()));
-  auto& q = st.queue;
-  std::cout << "state: " << st.state << '\n'
-            << "backend: " << st.backend << '\n'
-            << "connections: " << q.connections << " (" << q.idle << " idle, "
-            << q.leased << " lent to cursors)\n"
-            << "queue: " << q.waiting << " waiting, " << q.running
-            << " running, capacity " << q.capacity << '\n'
-            << "jobs: " << q.done << " done, " << q.failed << " failed, "
-            << q.refused << " refused\n"
-            << "transactions: " << q.batches << '\n'
-            << "statements prepared: " << q.prepared << '\n';
+  std::cout << (o.json ? status_json(st) : status_text(st));
 }
 
 void cluster(session& s, const options&) {
@@ -1005,6 +996,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   on(sql_cmd, sql);
   auto status_cmd =
       app.add_subcommand("status", "backend, pool, queue depth, counters");
+  status_cmd->add_flag("--json", o.json,
+                       "one JSON object with the same fields, for scripts");
   on(status_cmd, status);
   auto cluster_cmd = app.add_subcommand(
       "cluster", "one line per node of the cluster: ADDRESS<TAB>STATE<TAB>"

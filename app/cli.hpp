@@ -43,6 +43,7 @@ struct options {
   /// --niceness: the priority of every request that runs database work;
   /// none = the defaults (defaults.hpp).
   std::optional<priority> niceness;
+  bool json = false; ///< status --json
 };
 
 class session;

@@ -643,4 +643,53 @@ CAF_TEST(items_insert_update_clear_and_prefix_names_exit_as_documented) {
   CAF_CHECK_EQUAL(embedded({"items", "names", "3"}).output, "");
 }
 
+CAF_TEST(status_json_says_what_the_text_says_to_a_json_parser) {
+  // A database path with a quote and a backslash: the JSON stays valid.
+  auto odd = dir / "q\"uo\\te.db";
+  auto url = "sqlite:///" + odd.string();
+  auto quoted =
+      run_to_end({SASYNC_CLI_PATH, "--url", url, "status", "--json"}, bound);
+  CAF_REQUIRE_EQUAL(quoted.code, 0);
+  auto backend = run_to_end(
+      {"/usr/bin/python3", "-c",
+       "import json, sys; print(json.loads(sys.argv[1])['backend'])",
+       quoted.output},
+      bound);
+  CAF_CHECK_EQUAL(backend.output, url + "\n");
+  // An idle node answers both forms alike.
+  test::daemon_process node{config()};
+  CAF_REQUIRE(status_shows(node.port(), "state: running"));
+  auto text = remote(node.port(), {"status"});
+  auto json = remote(node.port(), {"status", "--json"});
+  CAF_REQUIRE_EQUAL(text.code, 0);
+  CAF_REQUIRE_EQUAL(json.code, 0);
+  CAF_MESSAGE("text:\n" << text.output << "json: " << json.output);
+  // Python's json module reads it; every number and word of the text form
+  // is the same field there.
+  static constexpr auto compare = R"(
+import json, re, sys
+d = json.loads(sys.argv[1])
+t = dict(l.split(': ', 1) for l in sys.argv[2].splitlines())
+c, q, j = d['connections'], d['queue'], d['jobs']
+want = {
+  'state': d['state'], 'backend': d['backend'],
+  'connections': '%d (%d idle, %d lent to cursors)' % (
+      c['open'], c['idle'], c['lent_to_cursors']),
+  'queue': '%d waiting, %d running, capacity %d' % (
+      q['waiting'], q['running'], q['capacity']),
+  'jobs': '%d done, %d failed, %d refused' % (
+      j['done'], j['failed'], j['refused']),
+  'transactions': str(d['transactions']),
+  'statements prepared': str(d['statements_prepared']),
+}
+if want != t:
+  sys.exit('differ: %r != %r' % (want, t))
+)";
+  auto same = run_to_end(
+      {"/usr/bin/python3", "-c", compare, json.output, text.output}, bound);
+  CAF_CHECK_EQUAL(same.code, 0);
+  CAF_CHECK_EQUAL(same.errors, "");
+  CAF_CHECK_EQUAL(node.stop(), 0);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
