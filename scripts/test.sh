@@ -25,9 +25,10 @@ selection=()
 if [[ -z ${1:-} ]]; then
   bash scripts/fuzz.sh 30 # every parser of outside input, 30 s each
 else
-  # The sanitizers: all but the install check and the scale runs of
-  # thousands of processes (their paths run under them in smaller suites).
-  selection=(-LE '^(install|scale)$')
+  # The sanitizers: all but the install and package checks and the scale
+  # runs of thousands of processes (their paths run under them in smaller
+  # suites).
+  selection=(-LE '^(install|package|scale)$')
 fi
 bash scripts/postgres.sh # the postgres suites need a running server
 cd "$dir"
