@@ -13,6 +13,7 @@
 #include "sasync/actors/net/tls_files.hpp"
 #include "sasync/actors/system_config.hpp"
 #include "sasync/storage/connection.hpp"
+#include "sasync/storage/event_log.hpp"
 #include "sasync/storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
@@ -36,6 +37,9 @@ struct daemon_config : sasync::system_config {
   bool insecure = false;
   bool check_only = false;
   sasync::node_limits limits;
+  std::string log_level = "info";
+  std::string log_file;
+  std::int64_t slow_statement_ms = 0;
 
   daemon_config() {
     caf::config_option_adder{custom_options_, "global"}.add(
@@ -71,6 +75,13 @@ struct daemon_config : sasync::system_config {
         .add(wire.handshake_total_bytes, "max-handshake-total-bytes",
              "what all peers may claim together before their handshakes "
              "(8388608)");
+    caf::config_option_adder{custom_options_, "log"}
+        .add(log_level, "level",
+             "error, warn, info or debug: the least an event must be to be "
+             "logged (info)")
+        .add(log_file, "file", "file the log is appended to (stderr)")
+        .add(slow_statement_ms, "slow-statement-ms",
+             "log statements that take longer, values masked (0: off)");
     sasync::add_cluster_options(custom_options_);
     bounds.push_back(sasync::cluster_lease_bounds);
     sasync::load_guarded_middleman(*this);
@@ -120,6 +131,12 @@ int run(daemon_config& cfg) {
                    "node.max-value-bytes must be at least 1");
   if (auto why = sasync::check_limits(cfg.wire); !why.empty())
     return fail(1, why);
+  auto level = sasync::parse_log_level(cfg.log_level);
+  if (!level)
+    return fail(1, "log.level must be error, warn, info or debug, not '" +
+                       cfg.log_level + "'");
+  if (cfg.slow_statement_ms < 0)
+    return fail(1, "log.slow-statement-ms must be 0 (off) or more");
   auto tls = sasync::tls_configured(cfg);
   if (tls) {
     auto why =
@@ -145,6 +162,16 @@ int run(daemon_config& cfg) {
                 cluster.enabled ? ", cluster mode" : "");
     return 0;
   }
+  try {
+    sasync::configure_event_log(
+        {*level, cfg.log_file,
+         std::chrono::milliseconds{cfg.slow_statement_ms}});
+  } catch (const sasync::storage_failure& f) {
+    return fail(1, f.what());
+  }
+  sasync::log_event(sasync::log_level::info,
+                    "starting: database " + engine.display_url() +
+                        ", config " + cfg.config_file_path);
   caf::actor_system sys{cfg};
   sasync::broker_config bc;
   bc.engine = engine;
@@ -180,8 +207,12 @@ int run(daemon_config& cfg) {
                              : cluster.advertise);
   std::printf("listening on %s:%u\n", cfg.host.c_str(), *published);
   std::fflush(stdout);
+  sasync::log_event(sasync::log_level::info,
+                    "listening on " + cfg.host + ":" +
+                        std::to_string(*published) + (tls ? " (TLS)" : ""));
   auto why = await_stop_signal();
-  std::cerr << "sasyncd: " << why << ": draining\n";
+  sasync::log_event(sasync::log_level::info,
+                    std::string{why} + ": draining");
   // New peers are refused; the broker answers later work shutting_down
   // and commits everything it accepted before it answers.
   sys.middleman().unpublish(entry, *published);
@@ -203,6 +234,9 @@ int run(daemon_config& cfg) {
         });
   }
   if (drained) {
+    if (!cfg.log_file.empty()) // else fail() says it on stderr
+      sasync::log_event(sasync::log_level::error,
+                        "drain failed: " + sys.render(drained));
     fail(4, "drain failed: " + sys.render(drained));
     // A connection stuck in a silent database would hold the actor system's
     // teardown until the database answers; its work was already answered
@@ -210,7 +244,7 @@ int run(daemon_config& cfg) {
     std::fflush(nullptr);
     std::_Exit(4);
   }
-  std::cerr << "sasyncd: stopped\n";
+  sasync::log_event(sasync::log_level::info, "drained; stopped");
   return 0;
 }
 

@@ -28,3 +28,10 @@ for db in sasync_test sasync_bench; do
     as_postgres createdb -O sasync "$db"
   fi
 done
+# A role whose password appears nowhere else, for the test that no password
+# reaches sasyncd's log; its tables go to a schema of its own.
+as_postgres psql -qtAX -d sasync_test -c "DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sasync_log') THEN
+    CREATE ROLE sasync_log LOGIN PASSWORD 'pw-3f9c1e7a';
+  END IF; END \$\$;
+  CREATE SCHEMA IF NOT EXISTS sasync_log AUTHORIZATION sasync_log;" >/dev/null

@@ -3,6 +3,7 @@
 #include "sasync/storage/postgresql_connection.hpp"
 
 #include "sasync/storage/dialect.hpp"
+#include "sasync/storage/event_log.hpp"
 #include "sasync/storage/portable_text.hpp"
 #include "sasync/storage/storage_failure.hpp"
 
@@ -227,6 +228,7 @@ public:
 
   result_set execute(std::string_view sql,
                      const std::vector<value>& params) override {
+    statement_timer timed{sql};
     if (echo_)
       echo_statement(sql, params);
     // libpq sends text parameters NUL-terminated: a NUL would cut them.
@@ -274,6 +276,7 @@ public:
     if (!tx_)
       throw_invalid("a cursor needs an open transaction [in: " +
                     statement_excerpt(sql) + "]");
+    statement_timer timed{sql};
     if (echo_)
       echo_statement(sql, params);
     check_portable_statement(sql, params);
@@ -381,6 +384,7 @@ private:
   }
 
   void run(const std::string& sql) {
+    statement_timer timed{sql};
     if (echo_)
       echo_statement(sql, {});
     guarded(sql, [&] {

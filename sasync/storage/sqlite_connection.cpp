@@ -2,6 +2,7 @@
 #include "sasync/storage/sqlite_connection.hpp"
 
 #include "sasync/storage/dialect.hpp"
+#include "sasync/storage/event_log.hpp"
 #include "sasync/storage/portable_text.hpp"
 #include "sasync/storage/storage_failure.hpp"
 
@@ -252,6 +253,7 @@ public:
 
   result_set execute(std::string_view sql,
                      const std::vector<value>& params) override {
+    statement_timer timed{sql};
     if (echo_)
       echo_statement(sql, params);
     check_portable_statement(sql, params);
@@ -291,6 +293,7 @@ public:
     if (!in_transaction())
       throw_invalid("a cursor needs an open transaction [in: " +
                     statement_excerpt(sql) + "]");
+    statement_timer timed{sql};
     if (echo_)
       echo_statement(sql, params);
     check_portable_statement(sql, params);
@@ -347,6 +350,7 @@ private:
   /// Runs a statement without results, prepared once: transaction control
   /// runs once or twice per job.
   void run_cached(const std::string& sql) {
+    statement_timer timed{sql};
     if (echo_)
       echo_statement(sql, {});
     auto& stmt = prepared(sql);
@@ -360,6 +364,7 @@ private:
   }
 
   void run(const std::string& sql) {
+    statement_timer timed{sql};
     if (echo_)
       echo_statement(sql, {});
     try {

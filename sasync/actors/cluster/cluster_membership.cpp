@@ -8,13 +8,13 @@
 #include "sasync/actors/errc.hpp"
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
+#include "sasync/storage/event_log.hpp"
 #include "sasync/storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 
 namespace sasync {
@@ -48,9 +48,10 @@ bool sent_locally(member_ptr self) {
   return from == nullptr || from->node() == self->node();
 }
 
-void say(const std::string& line) {
-  std::fprintf(stderr, "sasync: cluster: %s\n", line.c_str());
-  std::fflush(stderr);
+/// One line of the operator's log: membership changes are info, trouble
+/// is a warning.
+void say(const std::string& line, log_level level = log_level::info) {
+  log_event(level, "cluster: " + line);
 }
 
 std::chrono::milliseconds report_interval(const member_state& st) {
@@ -78,7 +79,8 @@ void join(member_state& st) {
 /// Drops the session after a failure; its lock goes with it.
 void lose_session(member_state& st, const std::string& why) {
   say("member " + std::to_string(st.id) + " at " + st.address +
-      " lost its database session (" + why + "); reconnecting");
+          " lost its database session (" + why + "); reconnecting",
+      log_level::warn);
   st.session.reset();
   st.id = 0;
 }
@@ -109,19 +111,21 @@ std::chrono::milliseconds step(member_state& st) {
       }
       st.id = 0;
       say("member " + std::to_string(old) +
-          " was counted dead by the cluster; joining as a new member");
+              " was counted dead by the cluster; joining as a new member",
+          log_level::warn);
       return 0ms;
     }
     if (st.id != 0)
       lose_session(st, f.what());
     else {
       st.session.reset();
-      say("cannot join at " + st.address + ": " + f.what());
+      say("cannot join at " + st.address + ": " + f.what(), log_level::warn);
     }
   } catch (const std::exception& e) {
     st.session.reset();
     st.id = 0;
-    say(std::string{"cluster bookkeeping failed: "} + e.what());
+    say(std::string{"cluster bookkeeping failed: "} + e.what(),
+        log_level::warn);
   }
   st.backoff = std::min(std::max(st.backoff * 2, 100ms), st.lease);
   return st.backoff;
@@ -187,7 +191,8 @@ member_impl(member_ptr self, engine_config engine,
             say("member " + std::to_string(st.id) + " left");
           } catch (const storage_failure& f) {
             say("member " + std::to_string(st.id) +
-                " could not leave (its lease ends it): " + f.what());
+                    " could not leave (its lease ends it): " + f.what(),
+                log_level::warn);
           }
         }
         st.session.reset();

@@ -5,6 +5,7 @@
 #include "sasync/actors/detail/run_timeout.hpp"
 #include "sasync/actors/detail/running_jobs.hpp"
 #include "sasync/actors/errc.hpp"
+#include "sasync/storage/event_log.hpp"
 #include "sasync/storage/savepoint.hpp"
 #include "sasync/storage/statement_watchdog.hpp"
 #include "sasync/storage/storage_failure.hpp"
@@ -32,6 +33,8 @@ struct connection_state {
   /// An open cursor and its read transaction; the cursor goes first.
   std::unique_ptr<transaction> cursor_tx;
   std::unique_ptr<row_cursor> cursor;
+  /// Lost and not yet regained: logged once each way.
+  bool lost = false;
   static inline const char* name = "sasync.connection";
 };
 
@@ -145,12 +148,32 @@ void run_jobs(connection& conn, const job_batch& jobs, access_mode mode,
   unit->release();
 }
 
+/// Logs the connection's loss, once until it is regained, with the
+/// server's (or the client library's) words.
+void note_lost(connection_state& st, std::string_view why) {
+  if (st.lost)
+    return;
+  st.lost = true;
+  log_event(log_level::warn, "connection to " + st.cfg.engine.display_url() +
+                                 " lost: " + std::string{why});
+}
+
 /// Opens the connection if it is not usable.
 void ensure_open(connection_state& st) {
   if (st.conn && st.conn->usable())
     return;
   st.conn.reset();
-  st.conn = open_connection(st.cfg.engine, st.cfg.mode);
+  try {
+    st.conn = open_connection(st.cfg.engine, st.cfg.mode);
+  } catch (const storage_failure& f) {
+    note_lost(st, f.what());
+    throw;
+  }
+  if (st.lost) {
+    st.lost = false;
+    log_event(log_level::info,
+              "connection to " + st.cfg.engine.display_url() + " regained");
+  }
 }
 
 /// Begins a transaction. A connection found dead at BEGIN ran nothing (a
@@ -162,6 +185,7 @@ std::unique_ptr<transaction> begin(connection_state& st, access_mode mode) {
   } catch (const storage_failure& f) {
     if (f.kind() != failure_kind::connection)
       throw;
+    note_lost(st, f.what());
     st.conn.reset();
     ensure_open(st);
     return std::make_unique<transaction>(*st.conn, mode);
@@ -203,8 +227,10 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
       e = err;
   if (st.conn.get() == conn)
     out.prepared = conn->prepare_count() - prepared_before;
-  if (st.conn && !st.conn->usable())
+  if (st.conn && !st.conn->usable()) {
+    note_lost(st, "it broke during a transaction");
     st.conn.reset(); // reopened for the next batch
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "sasync/actors/queue/detail/queue_errors.hpp"
 #include "sasync/actors/queue/detail/queue_requests.hpp"
 #include "sasync/actors/queue/queue_schedule.hpp"
+#include "sasync/storage/event_log.hpp"
 
 #include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
@@ -46,6 +47,8 @@ struct queue_state {
   std::uint64_t refused = 0;
   std::uint64_t prepared = 0;
   std::vector<done_promise> drained;
+  /// Refusing work as overloaded since the log said so.
+  bool overloaded = false;
   static inline const char* name = "sasync.transaction_queue";
 
   std::optional<conn_id> id_of(const caf::actor_addr& addr) const {
@@ -166,11 +169,25 @@ struct carry_out_one {
 };
 
 /// Carries out what the schedule decided, then sets the timers it needs.
+/// Logs the end of an overload once the line is down to half its
+/// capacity (not at the first free place, which would log every refusal).
+void note_overload_end(queue_state& st) {
+  auto status = st.schedule.status();
+  if (!st.overloaded || status.waiting > status.capacity / 2)
+    return;
+  st.overloaded = false;
+  log_event(log_level::info,
+            "overload ended: " + std::to_string(status.waiting) +
+                " jobs waiting (capacity " + std::to_string(status.capacity) +
+                ")");
+}
+
 void carry_out(queue_ptr self, const caf::error& cause = {},
                const std::vector<caf::error>* results = nullptr) {
   for (auto& d : self->state.schedule.take_decisions())
     std::visit(carry_out_one{self, cause, results}, d);
   arm_timers(self);
+  note_overload_end(self->state);
 }
 
 auto now(queue_ptr self) {
@@ -234,10 +251,18 @@ void down(queue_ptr self, const caf::down_msg& dm) {
 /// Why work cannot wait now (counted as refused), or none.
 caf::error refused(queue_ptr self, priority prio, access_mode mode) {
   auto& st = self->state;
-  auto err = detail::refusal_error(st.schedule.refusal_for(prio, mode), prio,
-                                   st.schedule.status().waiting);
+  auto why = st.schedule.refusal_for(prio, mode);
+  auto err = detail::refusal_error(why, prio, st.schedule.status().waiting);
   if (err)
     ++st.refused;
+  if (why == queue_schedule::refusal::overloaded && !st.overloaded) {
+    st.overloaded = true;
+    auto status = st.schedule.status();
+    log_event(log_level::warn,
+              "overloaded: " + std::to_string(status.waiting) +
+                  " jobs waiting (capacity " + std::to_string(status.capacity) +
+                  "); new work is refused until half of them are done");
+  }
   return err;
 }
 
