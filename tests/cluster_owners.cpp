@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -354,6 +355,64 @@ CAF_TEST(a_killed_owners_groups_move_on_the_next_request) {
   CAF_CHECK(done);
   CAF_CHECK_LESS(took, lease + 5);
   CAF_CHECK_EQUAL(version_of(5, "k"), 2);
+}
+
+CAF_TEST(a_frozen_owner_thawed_after_a_takeover_commits_nothing) {
+  constexpr double lease = 2;
+  test::daemon_process a{config("a", lease)}, b{config("b", lease)},
+      c{config("c", lease)};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  std::vector<test::daemon_process*> nodes{&a, &b, &c};
+  // The group's owner, and a node that is not it to ask through.
+  auto via_a = connect(a);
+  auto old = items_of(self, via_a, 11, 10s);
+  CAF_REQUIRE(old);
+  CAF_REQUIRE(set(self, *old, "x", 1));
+  auto owner = owner_of(group_kind::items, 11);
+  auto epoch = epoch_of(group_kind::items, 11);
+  test::daemon_process* frozen = nullptr;
+  test::daemon_process* other = nullptr;
+  for (auto* d : nodes)
+    if (address(*d) == owner.second)
+      frozen = d;
+    else if (!other)
+      other = d;
+  CAF_REQUIRE(frozen != nullptr && other != nullptr);
+  frozen->process().signal(SIGSTOP);
+  // Its session and lock stay; its reports stop, so after the lease the
+  // cluster counts it dead and the next request takes the group over.
+  auto t0 = clock_type::now();
+  auto deadline = t0 + bound;
+  while (clock_type::now() < deadline &&
+         epoch_of(group_kind::items, 11) == epoch) {
+    auto db = connect_node(sys, other->host(), other->port(), 10s);
+    if (db) {
+      // A request still routed to the frozen owner waits for it: a short
+      // timeout, so the next one goes once the lease has passed.
+      auto taken = items_of(self, *db, 11, 2s);
+      if (taken)
+        CAF_CHECK(set(self, *taken, "y", 1));
+      disconnect_node(*db);
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  CAF_MESSAGE("frozen owner: taken over after " << seconds_since(t0)
+                                                << " s (lease " << lease
+                                                << " s)");
+  CAF_REQUIRE_NOT_EQUAL(epoch_of(group_kind::items, 11), epoch);
+  // A write to the frozen owner's actor, pending while it is stopped (or
+  // sent just after it thawed: the outcome is the same).
+  auto pending = std::async(std::launch::async, [&] {
+    caf::scoped_actor writer{sys};
+    return set(writer, *old, "x", 2, 20s);
+  });
+  frozen->process().signal(SIGCONT);
+  auto late = pending.get();
+  CAF_REQUIRE(!late);
+  CAF_MESSAGE("the thawed owner's write: " << sys.render(late.error()));
+  CAF_CHECK(is(late.error(), errc::fenced));
+  CAF_CHECK_EQUAL(version_of(11, "x"), 1);
+  disconnect_node(via_a);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -63,6 +63,17 @@ caf::duration patience(const ownership_state& st) {
                        std::chrono::seconds{5}};
 }
 
+/// The membership could not say who is alive (its session is being
+/// reopened, say): nothing was decided, so asking again is safe.
+caf::error membership_failed(ownership_ptr self, const caf::error& err) {
+  if (is_retryable(err))
+    return err;
+  return make_retryable_error(errc::database_error,
+                              "this node cannot tell the cluster's members "
+                              "now: " +
+                                  self->system().render(err));
+}
+
 caf::error not_a_member() {
   return make_retryable_error(errc::unreachable,
                               "this node is not a cluster member now "
@@ -196,7 +207,9 @@ ownership_impl(ownership_ptr self, engine_config engine,
                   rp.deliver(owner.member, owner.epoch, false,
                              caf::actor_cast<caf::strong_actor_ptr>(*entry));
                 },
-                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+                [=](caf::error& err) mutable {
+                  rp.deliver(membership_failed(self, err));
+                });
         return rp;
       },
       [=](own_atom, std::int16_t kind, std::int64_t group,
@@ -225,7 +238,9 @@ ownership_impl(ownership_ptr self, engine_config engine,
                     rp.deliver(to_error(f));
                   }
                 },
-                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+                [=](caf::error& err) mutable {
+                  rp.deliver(membership_failed(self, err));
+                });
         return rp;
       },
   };
