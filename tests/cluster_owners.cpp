@@ -415,4 +415,61 @@ CAF_TEST(a_frozen_owner_thawed_after_a_takeover_commits_nothing) {
   disconnect_node(via_a);
 }
 
+CAF_TEST(a_cluster_client_uses_the_owner_and_asks_again_after_it_died) {
+  constexpr double lease = 2;
+  test::daemon_process a{config("a", lease)}, b{config("b", lease)},
+      c{config("c", lease)};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  std::vector<test::daemon_process*> nodes{&a, &b, &c};
+  auto cluster = connect_cluster(
+      sys, {{a.host(), a.port()}, {b.host(), b.port()}, {c.host(), c.port()}},
+      10s);
+  CAF_REQUIRE(cluster);
+  auto via_c = connect(c);
+  auto mine = dict_of(self, *cluster, 60, 10s);
+  auto theirs = dict_of(self, via_c, 60, 10s);
+  CAF_REQUIRE(mine && theirs);
+  CAF_REQUIRE(set(self, *mine, "n", 1));
+  auto seen = get<int>(self, *theirs, "n");
+  CAF_REQUIRE(seen && *seen);
+  CAF_CHECK_EQUAL(**seen, 1);
+  CAF_REQUIRE(flush(self, *mine));
+  disconnect_node(via_c);
+  auto owner = owner_of(group_kind::dict, 60);
+  test::daemon_process* victim = nullptr;
+  for (auto* d : nodes)
+    if (address(*d) == owner.second)
+      victim = d;
+  CAF_REQUIRE(victim != nullptr);
+  victim->process().signal(SIGKILL);
+  CAF_REQUIRE(victim->process().wait(bound));
+  auto t0 = clock_type::now();
+  auto gone = set(self, *mine, "n", 2);
+  CAF_MESSAGE("the dead owner's handle: "
+              << (gone ? std::string{"answered"} : sys.render(gone.error())));
+  CAF_CHECK(!gone);
+  // The same cluster handle gives the group again, on its new owner.
+  auto done = false;
+  std::string why;
+  for (auto until = t0 + bound; !done && clock_type::now() < until;) {
+    auto again = dict_of(self, *cluster, 60, 10s);
+    if (again) {
+      auto w = set(self, *again, "n", 3);
+      auto f = w ? flush(self, *again) : caf::expected<void>{w.error()};
+      done = static_cast<bool>(f);
+      if (!f)
+        why = sys.render(f.error());
+    } else {
+      why = sys.render(again.error());
+    }
+    if (!done)
+      std::this_thread::sleep_for(20ms);
+  }
+  CAF_MESSAGE("kill -9 of the owner: the cluster handle wrote again after "
+              << seconds_since(t0) << " s; last error: " << why);
+  CAF_CHECK(done);
+  CAF_CHECK_EQUAL(version_of(60, "n"), 2);
+  disconnect_node(*cluster);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
