@@ -98,8 +98,7 @@ struct fixture {
   }
 
   /// Another member takes the group: released, then settled on member b.
-  group_owner take_over(group_kind kind, std::int64_t group,
-                        group_owner from) {
+  group_owner take_over(group_kind kind, std::int64_t group, group_owner from) {
     release_group(*admin, kind, group, from);
     return settle_owner(*admin, kind, group, member_b, lease);
   }
@@ -134,8 +133,10 @@ CAF_TEST(items_of_a_lost_group_commit_nothing_and_fail_fenced) {
   CAF_CHECK(is(late.error(), errc::fenced));
   CAF_CHECK(stops(caf::actor_cast<caf::strong_actor_ptr>(old)));
   // Only the first write is in, at its first version.
-  CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_items WHERE group_id = 7"), 1);
-  CAF_CHECK_EQUAL(count("SELECT version FROM sasync_items WHERE group_id = 7"), 1);
+  CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_items WHERE group_id = 7"),
+                  1);
+  CAF_CHECK_EQUAL(count("SELECT version FROM sasync_items WHERE group_id = 7"),
+                  1);
   // The new ownership gets a new actor, which writes.
   auto fresh = caf::actor_cast<items>(owned(group_kind::items, 7, now));
   CAF_CHECK(fresh.address() != old.address());
@@ -158,10 +159,11 @@ CAF_TEST(a_dict_flush_after_a_takeover_fails_fenced_and_commits_nothing) {
   CAF_MESSAGE("the old owner's flush: " << sys.render(flushed.error()));
   CAF_CHECK(is(flushed.error(), errc::fenced));
   CAF_CHECK(stops(caf::actor_cast<caf::strong_actor_ptr>(old)));
-  CAF_CHECK_EQUAL(count("SELECT version FROM sasync_items WHERE group_id = 8"), 1);
-  CAF_CHECK_EQUAL(
-      count("SELECT count(*) FROM sasync_items WHERE group_id = 8 AND name = 'x'"),
-      1);
+  CAF_CHECK_EQUAL(count("SELECT version FROM sasync_items WHERE group_id = 8"),
+                  1);
+  CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_items WHERE group_id = 8 "
+                        "AND name = 'x'"),
+                  1);
 }
 
 CAF_TEST(array_writes_of_a_lost_group_fail_fenced) {
@@ -173,7 +175,8 @@ CAF_TEST(array_writes_of_a_lost_group_fail_fenced) {
   CAF_REQUIRE(!late);
   CAF_CHECK(is(late.error(), errc::fenced));
   CAF_CHECK(stops(caf::actor_cast<caf::strong_actor_ptr>(old)));
-  CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_array WHERE group_id = 9"), 1);
+  CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_array WHERE group_id = 9"),
+                  1);
 }
 
 CAF_TEST(an_actor_of_an_older_epoch_is_replaced) {
@@ -187,8 +190,8 @@ CAF_TEST(an_actor_of_an_older_epoch_is_replaced) {
 CAF_TEST(own_refuses_an_unknown_kind) {
   caf::error err;
   self->request(caf::actor_cast<detail::broker_impl>(db), bound,
-                own_atom::value, std::int16_t{9}, std::int64_t{1},
-                member_a, std::int64_t{1})
+                own_atom::value, std::int16_t{9}, std::int64_t{1}, member_a,
+                std::int64_t{1})
       .receive([](caf::strong_actor_ptr&) {},
                [&](caf::error& e) { err = std::move(e); });
   CAF_CHECK(is(err, errc::invalid_argument));

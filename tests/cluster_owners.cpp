@@ -223,8 +223,8 @@ CAF_TEST(ownership_spreads_over_the_members) {
     CAF_REQUIRE(set(self, *store, "k", g));
   }
   disconnect_node(via_a);
-  auto res = cli({"--host", a.host(), "--port", std::to_string(a.port()),
-                  "cluster"});
+  auto res =
+      cli({"--host", a.host(), "--port", std::to_string(a.port()), "cluster"});
   CAF_MESSAGE("sasync cluster:\n" << res.output << res.errors);
   CAF_CHECK_EQUAL(res.code, 0);
   int owners = 0;
@@ -290,8 +290,8 @@ CAF_TEST(a_node_that_lost_a_group_commits_nothing_for_it) {
        !now_items && is_retryable(now_items.error()) &&
        clock_type::now() < until;
        now_items = items_of(self, via_c, 7, 10s)) {
-    CAF_MESSAGE("items 7 through c, asked again: "
-                << sys.render(now_items.error()));
+    CAF_MESSAGE(
+        "items 7 through c, asked again: " << sys.render(now_items.error()));
     std::this_thread::sleep_for(50ms);
   }
   if (!now_items)
@@ -396,9 +396,8 @@ CAF_TEST(a_frozen_owner_thawed_after_a_takeover_commits_nothing) {
     }
     std::this_thread::sleep_for(50ms);
   }
-  CAF_MESSAGE("frozen owner: taken over after " << seconds_since(t0)
-                                                << " s (lease " << lease
-                                                << " s)");
+  CAF_MESSAGE("frozen owner: taken over after "
+              << seconds_since(t0) << " s (lease " << lease << " s)");
   CAF_REQUIRE_NOT_EQUAL(epoch_of(group_kind::items, 11), epoch);
   // A write to the frozen owner's actor, pending while it is stopped (or
   // sent just after it thawed: the outcome is the same).
@@ -445,8 +444,8 @@ CAF_TEST(a_cluster_client_uses_the_owner_and_asks_again_after_it_died) {
   CAF_REQUIRE(victim->process().wait(bound));
   auto t0 = clock_type::now();
   auto gone = set(self, *mine, "n", 2);
-  CAF_MESSAGE("the dead owner's handle: "
-              << (gone ? std::string{"answered"} : sys.render(gone.error())));
+  CAF_MESSAGE("the dead owner's handle: " << (gone ? std::string{"answered"}
+                                                   : sys.render(gone.error())));
   CAF_CHECK(!gone);
   // The same cluster handle gives the group again, on its new owner.
   auto done = false;

@@ -40,8 +40,8 @@ struct ownership_state {
 
 using ownership_ptr = group_ownership::stateful_pointer<ownership_state>;
 
-using route = std::tuple<std::int64_t, std::int64_t, bool,
-                         caf::strong_actor_ptr>;
+using route =
+    std::tuple<std::int64_t, std::int64_t, bool, caf::strong_actor_ptr>;
 
 /// The session, opened (again) when missing or broken; statements bounded
 /// by the lease (at least 1 s) so an answer never waits for a silent
@@ -89,15 +89,16 @@ group_owner owner_of(ownership_state& st, const cluster_view& view,
     return std::any_of(view.members.begin(), view.members.end(),
                        [&](auto& m) { return m.id == id && m.alive; });
   };
-  if (auto known = recorded_owner(conn, kind, group); known && alive(known->member))
+  if (auto known = recorded_owner(conn, kind, group);
+      known && alive(known->member))
     return *known;
   std::vector<cluster_member> members;
   for (auto& m : view.members)
     members.push_back({m.id, m.address, m.alive});
   auto candidate = preferred_owner(members, kind, group);
   if (!candidate)
-    throw storage_failure(failure_kind::busy, "no cluster member is alive",
-                          {}, true);
+    throw storage_failure(failure_kind::busy, "no cluster member is alive", {},
+                          true);
   // The database decides: a live owner it knows of stays.
   return settle_owner(conn, kind, group, *candidate, st.lease);
 }
@@ -130,15 +131,14 @@ caf::expected<caf::actor> peer(ownership_ptr self, std::int64_t id,
       [&](caf::node_id&, caf::strong_actor_ptr& ptr,
           std::set<std::string>& ifs) {
         if (!ptr || !sys.assignable<node>(ifs))
-          out = make_error(errc::unreachable,
-                           "no sasync node at " + address);
+          out = make_error(errc::unreachable, "no sasync node at " + address);
         else
           out = caf::actor_cast<caf::actor>(std::move(ptr));
       },
       [&](caf::error& err) {
-        out = make_error(errc::unreachable,
-                         "cannot reach the owner's node " + address + ": " +
-                             in_words(sys, err));
+        out = make_error(errc::unreachable, "cannot reach the owner's node " +
+                                                address + ": " +
+                                                in_words(sys, err));
       });
   asker->clock().cancel_request_timeout(asker.ptr(), h.id());
   if (out)
@@ -146,17 +146,19 @@ caf::expected<caf::actor> peer(ownership_ptr self, std::int64_t id,
   return out;
 }
 
-bool valid_kind(std::int16_t kind) { return kind >= 1 && kind <= 3; }
+bool valid_kind(std::int16_t kind) {
+  return kind >= 1 && kind <= 3;
+}
 
 caf::error bad_kind(std::int16_t kind) {
   return make_error(errc::invalid_argument,
                     "no group kind " + std::to_string(kind));
 }
 
-group_ownership::behavior_type
-ownership_impl(ownership_ptr self, engine_config engine,
-               std::chrono::milliseconds lease,
-               cluster_membership membership) {
+group_ownership::behavior_type ownership_impl(ownership_ptr self,
+                                              engine_config engine,
+                                              std::chrono::milliseconds lease,
+                                              cluster_membership membership) {
   auto& st = self->state;
   st.engine = std::move(engine);
   st.lease = lease;
@@ -167,14 +169,13 @@ ownership_impl(ownership_ptr self, engine_config engine,
                                              caf::strong_actor_ptr> {
         if (!valid_kind(kind))
           return bad_kind(kind);
-        auto rp = self->make_response_promise<std::int64_t, std::int64_t,
-                                              bool, caf::strong_actor_ptr>();
+        auto rp = self->make_response_promise<std::int64_t, std::int64_t, bool,
+                                              caf::strong_actor_ptr>();
         self->request(self->state.membership, patience(self->state),
                       cluster_atom::value)
             .then(
                 [=](cluster_view& view) mutable {
-                  if (view.self == 0)
-                    {
+                  if (view.self == 0) {
                     rp.deliver(not_a_member());
                     return;
                   }
@@ -184,14 +185,13 @@ ownership_impl(ownership_ptr self, engine_config engine,
                                      static_cast<group_kind>(kind), group);
                   } catch (const storage_failure& f) {
                     {
-                    rp.deliver(to_error(f));
-                    return;
+                      rp.deliver(to_error(f));
+                      return;
+                    }
                   }
-                  }
-                  if (owner.member == view.self)
-                    {
+                  if (owner.member == view.self) {
                     rp.deliver(owner.member, owner.epoch, true,
-                                      caf::strong_actor_ptr{});
+                               caf::strong_actor_ptr{});
                     return;
                   }
                   std::string address;
@@ -199,8 +199,7 @@ ownership_impl(ownership_ptr self, engine_config engine,
                     if (m.id == owner.member)
                       address = m.address;
                   auto entry = peer(self, owner.member, address);
-                  if (!entry)
-                    {
+                  if (!entry) {
                     rp.deliver(std::move(entry.error()));
                     return;
                   }
@@ -221,8 +220,7 @@ ownership_impl(ownership_ptr self, engine_config engine,
                       cluster_atom::value)
             .then(
                 [=](cluster_view& view) mutable {
-                  if (view.self == 0)
-                    {
+                  if (view.self == 0) {
                     rp.deliver(not_a_member());
                     return;
                   }

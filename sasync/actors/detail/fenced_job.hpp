@@ -45,10 +45,9 @@ private:
 template <class Self, class = void> struct fences_writes : std::false_type {};
 
 template <class Self>
-struct fences_writes<Self, std::void_t<decltype(std::declval<Self&>()
-                                                    .state.cfg.fence),
-                                       decltype(std::declval<Self&>()
-                                                    .state.requests)>>
+struct fences_writes<
+    Self, std::void_t<decltype(std::declval<Self&>().state.cfg.fence),
+                      decltype(std::declval<Self&>().state.requests)>>
     : std::true_type {};
 
 /// `work` as it goes to the queue: behind its group's fence when `self` is a

@@ -38,11 +38,9 @@ void own_locally(Self self, const node& db, std::int16_t kind,
 inline caf::error owner_refused(caf::error err, std::int64_t member) {
   if (err.category() == errc_category)
     return err;
-  return make_retryable_error(errc::unreachable,
-                              "the owner's node (member " +
-                                  std::to_string(member) +
-                                  ") did not hand out the group: " +
-                                  to_string(err));
+  return make_retryable_error(
+      errc::unreachable, "the owner's node (member " + std::to_string(member) +
+                             ") did not hand out the group: " + to_string(err));
 }
 
 /// Answers a request for the actor of `group` with its public handle on the
@@ -88,7 +86,8 @@ caf::result<Public> route_group(Self self, const group_ownership& ownership,
 /// it at that epoch (else a retryable unreachable: the group moved); any
 /// other unexpected message is dropped as before.
 template <class Self>
-caf::result<caf::message> answer_own(Self self, const group_ownership& ownership,
+caf::result<caf::message> answer_own(Self self,
+                                     const group_ownership& ownership,
                                      const node& db, caf::message_view& x) {
   if (!x.content()
            .template match_elements<own_atom, std::int16_t, std::int64_t,
