@@ -181,9 +181,13 @@ int run(daemon_config& cfg) {
   sasync::cluster_membership membership;
   if (cluster.enabled)
     membership = sasync::spawn_cluster_membership(sys, engine, cluster);
-  auto entry = membership
-                   ? sasync::spawn_node(sys, db, cfg.limits, membership)
-                   : sasync::spawn_node(sys, db, cfg.limits);
+  sasync::group_ownership ownership;
+  if (membership)
+    ownership =
+        sasync::spawn_group_ownership(sys, engine, cluster, membership);
+  auto entry = membership ? sasync::spawn_node(sys, db, cfg.limits,
+                                               membership, ownership)
+                          : sasync::spawn_node(sys, db, cfg.limits);
   // SO_REUSEADDR: a restart need not wait for the connections of the last
   // run to leave TIME-WAIT. A port another process listens on stays taken.
   constexpr bool reuse_address = true;
@@ -195,6 +199,8 @@ int run(daemon_config& cfg) {
     caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
     if (membership)
       caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
+    if (ownership)
+      caf::anon_send_exit(ownership, caf::exit_reason::user_shutdown);
     caf::anon_send(db, sasync::shutdown_atom::value);
     return fail(2, "cannot listen on " + cfg.host + ":" +
                        std::to_string(cfg.port) + ": " +
@@ -223,6 +229,8 @@ int run(daemon_config& cfg) {
         .receive([] {}, [&](caf::error& err) { drained = std::move(err); });
   }
   caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+  if (ownership)
+    caf::anon_send_exit(ownership, caf::exit_reason::user_shutdown);
   if (membership) {
     // After the drain, so its groups are handed back once its writes are
     // in; a leave the database does not take ends with the lease instead.

@@ -71,5 +71,8 @@ using cluster_atom = caf::atom_constant<caf::atom("cluster")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
+// Cluster mode: the group actor of a group this node owns, asked by a node
+// (its own or another member) that routes a request for the group here.
+using own_atom = caf::atom_constant<caf::atom("own")>;
 
 } // namespace sasync

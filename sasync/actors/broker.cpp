@@ -52,10 +52,12 @@ void submit(broker_ptr self, caf::typed_response_promise<T> rp,
 // -- groups ------------------------------------------------------------------
 
 /// A new actor for `group`, on the broker's queue.
-caf::strong_actor_ptr spawn_group(broker_ptr self, group_kind kind,
-                                  std::int64_t group) {
+caf::strong_actor_ptr
+spawn_group(broker_ptr self, group_kind kind, std::int64_t group,
+            std::optional<detail::group_fence> fence = std::nullopt) {
   auto& st = self->state;
   detail::group_config gc;
+  gc.fence = fence;
   gc.queue = st.queue;
   gc.group = group;
   gc.capacity = st.cfg.queue_capacity;
@@ -101,6 +103,53 @@ caf::result<Public> lookup(broker_ptr self, group_kind kind,
         rp.deliver(make_error(errc::shutting_down, "broker is shutting down"));
       else
         rp.deliver(caf::actor_cast<Public>(group_actor(self, kind, group)));
+    });
+  });
+  return rp;
+}
+
+/// Cluster mode: the actor of a group this node owns, writing under
+/// `owner`. An actor of another ownership is let go first: the fence fails
+/// its writes, and this one takes the requests from now on.
+caf::result<caf::strong_actor_ptr> owned_group(broker_ptr self,
+                                               std::int16_t kind_value,
+                                               std::int64_t group,
+                                               group_owner owner) {
+  if (!self->current_sender() ||
+      self->current_sender()->node() != self->node())
+    return detail::refused_private_message();
+  if (kind_value < 1 || kind_value > 3)
+    return make_error(errc::invalid_argument,
+                      "no group kind " + std::to_string(kind_value));
+  auto fence_kind = static_cast<sasync::group_kind>(kind_value);
+  auto kind = fence_kind == sasync::group_kind::items  ? group_kind::items
+              : fence_kind == sasync::group_kind::dict ? group_kind::dict
+                                                       : group_kind::array;
+  auto rp = self->make_response_promise<caf::strong_actor_ptr>();
+  when_running(self, rp, [self, kind, fence_kind, group, owner](auto rp) {
+    detail::with_object_tables(self, [=](const caf::error& err) mutable {
+      if (err) {
+        rp.deliver(err);
+        return;
+      }
+      if (self->state.phase != broker_phase::running) {
+        rp.deliver(make_error(errc::shutting_down, "broker is shutting down"));
+        return;
+      }
+      auto& st = self->state;
+      auto key = std::make_pair(kind, group);
+      auto known = st.owners.find(key);
+      if (known == st.owners.end() || known->second.member != owner.member ||
+          known->second.epoch != owner.epoch)
+        st.groups.drop(kind, group);
+      st.owners[key] = owner;
+      auto actor = st.groups.get(self, kind, group, [&] {
+        return spawn_group(self, kind, group,
+                           detail::group_fence{fence_kind, group, owner});
+      });
+      if (st.groups.sweep_due())
+        self->delayed_send(self, st.cfg.idle_timeout, sweep_atom::value);
+      rp.deliver(std::move(actor));
     });
   });
   return rp;
@@ -355,6 +404,10 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
           self->delayed_send(self, self->state.cfg.idle_timeout,
                              sweep_atom::value);
         return caf::unit;
+      },
+      [=](own_atom, std::int16_t kind, std::int64_t group,
+          std::int64_t member, std::int64_t epoch) {
+        return owned_group(self, kind, group, group_owner{member, epoch});
       },
       [=](status_atom) { return report_status(self); },
       [=](sql_atom, const std::string& stmt, const named_values& params) {

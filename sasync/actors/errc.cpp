@@ -39,6 +39,8 @@ std::string to_string(errc x) {
     return "conflict";
   case errc::not_clustered:
     return "not_clustered";
+  case errc::fenced:
+    return "fenced";
   }
   return "unknown(" + std::to_string(static_cast<int>(x)) + ")";
 }
@@ -98,6 +100,9 @@ caf::error to_error(const storage_failure& failure) {
     break;
   case failure_kind::missing:
     code = errc::missing;
+    break;
+  case failure_kind::fenced:
+    code = errc::fenced;
     break;
   default:
     break;

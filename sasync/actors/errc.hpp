@@ -28,6 +28,8 @@ enum class errc : std::uint8_t {
   conflict,          ///< a compare-and-set found another version (set_if,
                      ///< delete_if); conflict_version() reads the current one
   not_clustered,     ///< the node does not run in cluster mode
+  fenced,            ///< the node no longer owns the group: nothing of the
+                     ///< write committed; ask a node for the group again
 };
 
 /// The category's atom, as it appears in `caf::error::category()`.

@@ -44,6 +44,10 @@ bool group_registry::forget(const caf::actor_addr& gone) {
   return false;
 }
 
+void group_registry::drop(group_kind kind, std::int64_t group) {
+  entries_.erase({kind, group});
+}
+
 bool group_registry::sweep_due() {
   if (sweep_set_ || entries_.empty())
     return false;

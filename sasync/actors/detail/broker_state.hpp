@@ -9,12 +9,15 @@
 #include "sasync/actors/detail/group_registry.hpp"
 #include "sasync/actors/queue/detail/transaction_queue_impl.hpp"
 #include "sasync/actors/queue/queue_status.hpp"
+#include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/statement_registry.hpp"
 
 #include <caf/error.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include <functional>
+#include <map>
+#include <utility>
 #include <vector>
 
 namespace sasync::detail {
@@ -43,6 +46,8 @@ struct broker_state {
   object_tables tables = object_tables::absent;
   std::vector<held_request> waiting_for_tables;
   group_registry groups;
+  /// Cluster mode: the ownership each group's actor writes under.
+  std::map<std::pair<group_kind, std::int64_t>, group_owner> owners;
   /// Open cursors and bulk inserts, closed at shutdown.
   std::vector<caf::weak_actor_ptr> workers;
   /// The first error a group actor or the queue reported when it closed.

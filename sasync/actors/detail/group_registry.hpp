@@ -33,6 +33,10 @@ public:
   /// its group makes a new one; false if it is none of the registry's.
   bool forget(const caf::actor_addr& gone);
 
+  /// Lets go of the actor of `group` (it lives on while held elsewhere), so
+  /// that get() makes a new one.
+  void drop(group_kind kind, std::int64_t group);
+
   /// True once per idle period while the registry holds entries: the
   /// caller then sets a timer that calls sweep() after the period.
   bool sweep_due();

@@ -4,6 +4,7 @@
 
 #include "sasync/actors/detail/connection_job.hpp"
 #include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/detail/fenced_job.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/job.hpp"
 #include "sasync/actors/priority.hpp"
@@ -44,7 +45,8 @@ void run_job(Self* self, const transaction_queue& queue,
              std::shared_ptr<Job> work, Done done, priority prio = niceness(0),
              bool recreated = false) {
   using result_type = decltype(work->take());
-  self->request(queue, caf::infinite, run_atom::value, job_ptr{work}, prio)
+  self->request(queue, caf::infinite, run_atom::value,
+                behind_fence(self, job_ptr{work}), prio)
       .then(
           [work, done]() mutable {
             if constexpr (std::is_void_v<result_type>)
@@ -53,6 +55,7 @@ void run_job(Self* self, const transaction_queue& queue,
               done(caf::expected<result_type>{work->take()});
           },
           [self, queue, work, done, prio, recreated](caf::error& err) mutable {
+            note_fenced(self, err);
             if (recreated || !lost_object_table(err))
               return done(caf::expected<result_type>{std::move(err)});
             auto create =

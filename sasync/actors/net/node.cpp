@@ -1,6 +1,7 @@
 // The entry actor: size checks, then delegation to the broker.
 #include "sasync/actors/net/node.hpp"
 
+#include "sasync/actors/cluster/detail/group_routing.hpp"
 #include "sasync/actors/detail/statement_policy.hpp"
 #include "sasync/actors/errc.hpp"
 
@@ -15,6 +16,8 @@ struct node_state {
   node db;
   node_limits limits;
   cluster_membership membership; ///< none outside cluster mode
+  /// Cluster mode: groups go to their owner (group_routing.hpp).
+  group_ownership ownership;
   static inline const char* name = "sasync.node";
 };
 
@@ -96,13 +99,22 @@ caf::result<Answer> checked_statement(node_ptr self, const std::string& stmt,
 }
 
 node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
-                              cluster_membership membership) {
+                              cluster_membership membership,
+                              group_ownership ownership) {
   self->state.db = std::move(db);
   self->state.limits = limits;
   self->state.membership = std::move(membership);
+  self->state.ownership = std::move(ownership);
   // Peers may send anything: a message of another type is refused
   // (requests get unexpected_message) without a line on stderr for each.
   self->set_default_handler(caf::drop);
+  // In cluster mode, other nodes also ask for the groups this one owns.
+  if (self->state.ownership)
+    self->set_default_handler(
+        [self](caf::scheduled_actor*, caf::message_view& x) {
+          return detail::answer_own(self, self->state.ownership,
+                                    self->state.db, x);
+        });
   return {
       [=](table_atom a, table_def& def) {
         return self->delegate(self->state.db, a, std::move(def));
@@ -135,13 +147,22 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
       [=](insert_atom a, insert_spec& spec) {
         return self->delegate(self->state.db, a, std::move(spec));
       },
-      [=](items_atom a, std::int64_t group) {
+      [=](items_atom a, std::int64_t group) -> caf::result<items> {
+        if (auto& o = self->state.ownership)
+          return detail::route_group<items>(self, o, self->state.db,
+                                            group_kind::items, group);
         return self->delegate(self->state.db, a, group);
       },
-      [=](dict_atom a, std::int64_t group) {
+      [=](dict_atom a, std::int64_t group) -> caf::result<dict> {
+        if (auto& o = self->state.ownership)
+          return detail::route_group<dict>(self, o, self->state.db,
+                                           group_kind::dict, group);
         return self->delegate(self->state.db, a, group);
       },
-      [=](array_atom a, std::int64_t group) {
+      [=](array_atom a, std::int64_t group) -> caf::result<array> {
+        if (auto& o = self->state.ownership)
+          return detail::route_group<array>(self, o, self->state.db,
+                                            group_kind::array, group);
         return self->delegate(self->state.db, a, group);
       },
       [=](status_atom a) { return self->delegate(self->state.db, a); },
@@ -243,12 +264,20 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
 } // namespace
 
 node spawn_node(caf::actor_system& sys, node db, node_limits limits) {
-  return sys.spawn(node_impl, std::move(db), limits, cluster_membership{});
+  return sys.spawn(node_impl, std::move(db), limits, cluster_membership{},
+                   group_ownership{});
 }
 
 node spawn_node(caf::actor_system& sys, node db, node_limits limits,
                 cluster_membership membership) {
-  return sys.spawn(node_impl, std::move(db), limits, std::move(membership));
+  return sys.spawn(node_impl, std::move(db), limits, std::move(membership),
+                   group_ownership{});
+}
+
+node spawn_node(caf::actor_system& sys, node db, node_limits limits,
+                cluster_membership membership, group_ownership ownership) {
+  return sys.spawn(node_impl, std::move(db), limits, std::move(membership),
+                   std::move(ownership));
 }
 
 } // namespace sasync

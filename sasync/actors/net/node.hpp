@@ -6,6 +6,7 @@
 #include "sasync/actors/atoms.hpp"
 #include "sasync/actors/broker_status.hpp"
 #include "sasync/actors/cluster/cluster_membership.hpp"
+#include "sasync/actors/cluster/group_ownership.hpp"
 #include "sasync/actors/cluster/cluster_view.hpp"
 #include "sasync/actors/objects/array.hpp"
 #include "sasync/actors/objects/dict.hpp"
@@ -112,5 +113,12 @@ node spawn_node(caf::actor_system& sys, node db, node_limits limits = {});
 /// The same for a node in cluster mode: `membership` answers cluster_atom.
 node spawn_node(caf::actor_system& sys, node db, node_limits limits,
                 cluster_membership membership);
+
+/// The same with one owner per group: `db` must be a broker of this process
+/// (spawn_broker); items, dict and array answer the group's actor on its
+/// owner, found through `ownership`, and other nodes ask this one for the
+/// groups it owns.
+node spawn_node(caf::actor_system& sys, node db, node_limits limits,
+                cluster_membership membership, group_ownership ownership);
 
 } // namespace sasync

@@ -39,7 +39,9 @@ caf::error write_refusal(const dict_state& st, std::size_t added) {
 /// committed make it an error.
 void maybe_finish_close(dict_ptr self) {
   auto& st = self->state;
-  if (!st.requests.closing() || st.requests.open() > 0)
+  // A dict that lost its group (cluster mode) stops as if closed.
+  if (!(st.requests.closing() || st.requests.lost_ownership()) ||
+      st.requests.open() > 0)
     return;
   for (auto& [name, w] : st.writes)
     if (w.in_flight)
@@ -88,8 +90,9 @@ void settle_flushes(dict_ptr self) {
 
 void schedule_retry(dict_ptr self) {
   auto& st = self->state;
-  if (st.retry_timer.armed() || st.requests.closing())
-    return;
+  if (st.retry_timer.armed() || st.requests.closing() ||
+      st.requests.lost_ownership())
+    return; // a fenced write stays failed: another node owns the group
   st.retry_timer.set(self, st.retry.next(), retry_atom::value);
 }
 

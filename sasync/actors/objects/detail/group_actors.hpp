@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sasync/actors/defaults.hpp"
+#include "sasync/actors/detail/fenced_job.hpp"
 #include "sasync/actors/objects/detail/array_impl.hpp"
 #include "sasync/actors/objects/detail/dict_impl.hpp"
 #include "sasync/actors/objects/detail/items_impl.hpp"
@@ -15,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 namespace sasync::detail {
@@ -36,6 +38,9 @@ struct group_config {
   /// up to `max_retry_delay`.
   std::chrono::milliseconds retry_delay{100};
   std::chrono::milliseconds max_retry_delay{5000};
+  /// Cluster mode: the ownership every write passes (fenced_job.hpp);
+  /// none outside cluster mode.
+  std::optional<group_fence> fence;
 };
 
 /// A group actor's start: its config, its bound on waiting requests, and no

@@ -24,6 +24,8 @@ public:
   /// other, out of the queue's sight), else none.
   caf::error refusal(const char* kind, std::int64_t group) const {
     auto what = std::string{kind} + " of group " + std::to_string(group);
+    if (fenced_)
+      return fenced_;
     if (closing())
       return make_error(errc::shutting_down, what + " is closed");
     if (capacity_ > 0 && count_ >= capacity_)
@@ -35,7 +37,18 @@ public:
   void opened() noexcept { ++count_; }
 
   /// True when this was the last answer close() waited for.
-  bool answered() noexcept { return --count_ == 0 && closing(); }
+  bool answered() noexcept {
+    return --count_ == 0 && (closing() || lost_ownership());
+  }
+
+  /// Cluster mode: a write found the group owned by another node. New
+  /// requests get `why`; the actor stops once the accepted ones are answered.
+  void lose_ownership(const caf::error& why) {
+    if (!fenced_)
+      fenced_ = why;
+  }
+
+  bool lost_ownership() const noexcept { return static_cast<bool>(fenced_); }
 
   /// Starts closing; true when nothing is left to wait for.
   bool close(caf::typed_response_promise<void> rp) {
@@ -55,6 +68,7 @@ private:
   std::size_t capacity_;
   std::size_t count_ = 0;
   close_waiters waiters_;
+  caf::error fenced_;
 };
 
 } // namespace sasync::detail

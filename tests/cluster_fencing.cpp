@@ -1,0 +1,200 @@
+// Fencing in the group actors on the real PostgreSQL server: a broker's
+// items, dict and array actors spawned under an ownership commit nothing
+// once another member took the group (the fence runs in the write's own
+// transaction), answer errc::fenced and stop, so the next request for the
+// group gets an actor of the new ownership. Takeovers here are made by SQL
+// through cluster_store (release and settle), not by timing. Each fixture
+// works in a schema of its own.
+#define CAF_SUITE actors.cluster_fencing
+
+#include "sasync/actors/broker.hpp"
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/detail/broker_impl.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/cluster_store.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/engine_config.hpp"
+
+#include "backends.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/test/unit_test.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <unistd.h>
+
+using namespace sasync;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto bound = std::chrono::seconds(30);
+constexpr auto lease = std::chrono::milliseconds{60'000};
+
+struct fixture {
+  std::string schema = "sasync_fencing_" + std::to_string(::getpid());
+  std::unique_ptr<connection> admin = open(test::postgresql_url());
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  std::unique_ptr<connection> session_a;
+  std::unique_ptr<connection> session_b;
+  std::int64_t member_a = 0;
+  std::int64_t member_b = 0;
+  broker db;
+
+  fixture() {
+    admin->execute_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    admin->execute_script("CREATE SCHEMA " + schema);
+    admin->execute_script("SET search_path TO " + schema);
+    create_cluster_tables(*admin);
+    session_a = open(url());
+    session_b = open(url());
+    member_a = join_cluster(*session_a, "127.0.0.1:1");
+    member_b = join_cluster(*session_b, "127.0.0.1:2");
+    broker_config bc;
+    bc.engine = engine_config::parse(url());
+    db = spawn_broker(sys, bc);
+  }
+
+  ~fixture() {
+    self->request(db, bound, shutdown_atom::value)
+        .receive([] {}, [](caf::error&) {});
+    session_a.reset();
+    session_b.reset();
+    try {
+      admin->execute_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    } catch (...) {
+    }
+  }
+
+  static std::unique_ptr<connection> open(const std::string& where) {
+    return open_connection(engine_config::parse(where), access_mode::write);
+  }
+
+  std::string url() const {
+    auto base = test::postgresql_url();
+    return base + (base.find('?') == std::string::npos ? "?" : "&") +
+           "options=-csearch_path%3D" + schema;
+  }
+
+  /// The broker's actor of `group` under `owner`, as the node asks for it.
+  caf::strong_actor_ptr owned(group_kind kind, std::int64_t group,
+                              group_owner owner) {
+    caf::strong_actor_ptr out;
+    self->request(caf::actor_cast<detail::broker_impl>(db), bound,
+                  own_atom::value, static_cast<std::int16_t>(kind), group,
+                  owner.member, owner.epoch)
+        .receive([&](caf::strong_actor_ptr& x) { out = std::move(x); },
+                 [&](caf::error& err) {
+                   CAF_FAIL("own failed: " << sys.render(err));
+                 });
+    return out;
+  }
+
+  /// Another member takes the group: released, then settled on member b.
+  group_owner take_over(group_kind kind, std::int64_t group, group_owner from) {
+    release_group(*admin, kind, group, from);
+    return settle_owner(*admin, kind, group, member_b, lease);
+  }
+
+  /// Waits (bounded) for `x` to stop.
+  bool stops(const caf::strong_actor_ptr& x) {
+    self->monitor(x);
+    auto stopped = false;
+    self->receive([&](caf::down_msg&) { stopped = true; },
+                  caf::after(bound) >> [] {});
+    return stopped;
+  }
+
+  std::int64_t count(const std::string& stmt) {
+    return admin->execute(stmt).rows.at(0).at(0).as_integer();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(cluster_fencing_tests, fixture)
+
+CAF_TEST(items_of_a_lost_group_commit_nothing_and_fail_fenced) {
+  auto owner = settle_owner(*admin, group_kind::items, 7, member_a, lease);
+  auto old = caf::actor_cast<items>(owned(group_kind::items, 7, owner));
+  CAF_REQUIRE(set(self, old, "a", 1));
+  auto now = take_over(group_kind::items, 7, owner);
+  CAF_CHECK_EQUAL(now.member, member_b);
+  auto late = set(self, old, "a", 2);
+  CAF_REQUIRE(!late);
+  CAF_MESSAGE("the old owner's write: " << sys.render(late.error()));
+  CAF_CHECK(is(late.error(), errc::fenced));
+  CAF_CHECK(stops(caf::actor_cast<caf::strong_actor_ptr>(old)));
+  // Only the first write is in, at its first version.
+  CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_items WHERE group_id = 7"),
+                  1);
+  CAF_CHECK_EQUAL(count("SELECT version FROM sasync_items WHERE group_id = 7"),
+                  1);
+  // The new ownership gets a new actor, which writes.
+  auto fresh = caf::actor_cast<items>(owned(group_kind::items, 7, now));
+  CAF_CHECK(fresh.address() != old.address());
+  CAF_REQUIRE(set(self, fresh, "a", 3));
+  auto got = get<int>(self, fresh, "a");
+  CAF_REQUIRE(got && *got);
+  CAF_CHECK_EQUAL(**got, 3);
+}
+
+CAF_TEST(a_dict_flush_after_a_takeover_fails_fenced_and_commits_nothing) {
+  auto owner = settle_owner(*admin, group_kind::dict, 8, member_a, lease);
+  auto old = caf::actor_cast<dict>(owned(group_kind::dict, 8, owner));
+  CAF_REQUIRE(set(self, old, "x", 1));
+  CAF_REQUIRE(flush(self, old));
+  take_over(group_kind::dict, 8, owner);
+  // Written behind: the set is taken, its write is fenced.
+  CAF_REQUIRE(set(self, old, "x", 2));
+  auto flushed = flush(self, old);
+  CAF_REQUIRE(!flushed);
+  CAF_MESSAGE("the old owner's flush: " << sys.render(flushed.error()));
+  CAF_CHECK(is(flushed.error(), errc::fenced));
+  CAF_CHECK(stops(caf::actor_cast<caf::strong_actor_ptr>(old)));
+  CAF_CHECK_EQUAL(count("SELECT version FROM sasync_items WHERE group_id = 8"),
+                  1);
+  CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_items WHERE group_id = 8 "
+                        "AND name = 'x'"),
+                  1);
+}
+
+CAF_TEST(array_writes_of_a_lost_group_fail_fenced) {
+  auto owner = settle_owner(*admin, group_kind::array, 9, member_a, lease);
+  auto old = caf::actor_cast<array>(owned(group_kind::array, 9, owner));
+  CAF_REQUIRE(set(self, old, coordinates{0, 0, 0}, 1));
+  take_over(group_kind::array, 9, owner);
+  auto late = set(self, old, coordinates{0, 0, 1}, 2);
+  CAF_REQUIRE(!late);
+  CAF_CHECK(is(late.error(), errc::fenced));
+  CAF_CHECK(stops(caf::actor_cast<caf::strong_actor_ptr>(old)));
+  CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_array WHERE group_id = 9"),
+                  1);
+}
+
+CAF_TEST(an_actor_of_an_older_epoch_is_replaced) {
+  auto owner = settle_owner(*admin, group_kind::items, 10, member_a, lease);
+  auto first = owned(group_kind::items, 10, owner);
+  CAF_CHECK(owned(group_kind::items, 10, owner) == first);
+  auto now = take_over(group_kind::items, 10, owner);
+  CAF_CHECK(owned(group_kind::items, 10, now) != first);
+}
+
+CAF_TEST(own_refuses_an_unknown_kind) {
+  caf::error err;
+  self->request(caf::actor_cast<detail::broker_impl>(db), bound,
+                own_atom::value, std::int16_t{9}, std::int64_t{1}, member_a,
+                std::int64_t{1})
+      .receive([](caf::strong_actor_ptr&) {},
+               [&](caf::error& e) { err = std::move(e); });
+  CAF_CHECK(is(err, errc::invalid_argument));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

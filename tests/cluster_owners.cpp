@@ -1,0 +1,474 @@
+// One owner per group with real processes: three sasyncd nodes on loopback
+// ports, one PostgreSQL database (a schema of this run's own). A group's
+// actor lives on its owner whatever node a client asks; ownership spreads
+// over the members; a node that lost a group commits nothing for it; a
+// killed owner's groups move on the next request. Every wait is bounded and
+// waits for the event it names.
+#define CAF_SUITE remote.cluster_owners
+
+#include "sasync/actors/client.hpp"
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/net/remote.hpp"
+#include "sasync/actors/system_config.hpp"
+#include "sasync/storage/cluster_store.hpp"
+#include "sasync/storage/connection.hpp"
+
+#include "backends.hpp"
+#include "child_process.hpp"
+#include "daemon_process.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/test/unit_test.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace sasync;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto bound = std::chrono::seconds(30);
+using clock_type = std::chrono::steady_clock;
+
+struct client_config : system_config {
+  client_config() { load<caf::io::middleman>(); }
+};
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+struct fixture {
+  std::string schema = "sasync_owners_" + std::to_string(::getpid());
+  std::unique_ptr<connection> admin = open();
+  test::scratch_dir scratch{"owners"};
+  client_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+
+  fixture() {
+    admin->execute_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    admin->execute_script("CREATE SCHEMA " + schema);
+    admin->execute_script("SET search_path TO " + schema);
+    create_cluster_tables(*admin);
+  }
+
+  ~fixture() {
+    try {
+      admin->execute_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    } catch (...) {
+    }
+  }
+
+  static std::unique_ptr<connection> open() {
+    return open_connection(engine_config::parse(test::postgresql_url()),
+                           access_mode::write);
+  }
+
+  std::string url() const {
+    auto base = test::postgresql_url();
+    return base + (base.find('?') == std::string::npos ? "?" : "&") +
+           "options=-csearch_path%3D" + schema;
+  }
+
+  std::filesystem::path config(const std::string& name, double lease = 2) {
+    auto path = scratch.path() / (name + ".ini");
+    std::ofstream out{path};
+    out << "[sasync]\nurl=\"" << url()
+        << "\"\npool-size=2\n[node]\nport=0\n[cluster]\nenabled=true\nlease="
+        << lease << "\n";
+    return path;
+  }
+
+  static std::string address(test::daemon_process& d) {
+    return d.host() + ":" + std::to_string(d.port());
+  }
+
+  node connect(test::daemon_process& d) {
+    auto db = connect_node(sys, d.host(), d.port(), 10s);
+    if (!db)
+      CAF_FAIL("cannot connect: " << sys.render(db.error()));
+    return *db;
+  }
+
+  /// Waits (bounded) until every node lists all as alive members.
+  bool all_alive(std::vector<test::daemon_process*> nodes) {
+    auto deadline = clock_type::now() + bound;
+    while (clock_type::now() < deadline) {
+      auto ok = true;
+      for (auto* d : nodes) {
+        auto db = connect_node(sys, d->host(), d->port(), 10s);
+        if (!db) {
+          ok = false;
+          break;
+        }
+        auto view = cluster_members_of(self, *db, 10s);
+        disconnect_node(*db);
+        auto alive = 0u;
+        if (view)
+          for (auto& m : view->members)
+            alive += m.alive ? 1 : 0;
+        if (!view || view->self == 0 || alive != nodes.size())
+          ok = false;
+      }
+      if (ok)
+        return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  }
+
+  /// The recorded owner of a group: its member id and address.
+  std::pair<std::int64_t, std::string> owner_of(group_kind kind,
+                                                std::int64_t group) {
+    auto rs = admin->execute(
+        "SELECT o.member, m.address, o.epoch FROM sasync_owners o JOIN "
+        "sasync_members m ON m.id = o.member WHERE o.kind = ? AND o.grp = ?",
+        {value{static_cast<std::int64_t>(kind)}, value{group}});
+    if (rs.rows.empty())
+      return {0, ""};
+    return {rs.rows[0].at(0).as_integer(), rs.rows[0].at(1).as_text()};
+  }
+
+  std::int64_t epoch_of(group_kind kind, std::int64_t group) {
+    auto rs = admin->execute(
+        "SELECT epoch FROM sasync_owners WHERE kind = ? AND grp = ?",
+        {value{static_cast<std::int64_t>(kind)}, value{group}});
+    return rs.rows.empty() ? 0 : rs.rows[0].at(0).as_integer();
+  }
+
+  /// The stored row of an item: its version, or 0 when absent.
+  std::int64_t version_of(std::int64_t group, const std::string& name) {
+    auto rs = admin->execute("SELECT version FROM sasync_items WHERE "
+                             "group_id = ? AND name = ?",
+                             {value{group}, value{name}});
+    return rs.rows.empty() ? 0 : rs.rows[0].at(0).as_integer();
+  }
+
+  static run_result cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {SASYNC_CLI_PATH, "--timeout", "10"});
+    return run_to_end(args, bound);
+  }
+
+  /// Terminates the session that holds `member`'s advisory lock.
+  std::int64_t terminate_session_of(std::int64_t member) {
+    return admin
+        ->execute("SELECT count(pg_terminate_backend(pid)) FROM "
+                  "pg_locks WHERE locktype = 'advisory' AND "
+                  "classid = ((('sasync_members'::regclass)::oid"
+                  "::bigint % 2147483647)::int4)::oid AND "
+                  "objsubid = 2 AND "
+                  "objid = (? % 2147483647)::int4::oid",
+                  {value{member}})
+        .rows.at(0)
+        .at(0)
+        .as_integer();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(cluster_owner_tests, fixture)
+
+CAF_TEST(a_dict_used_through_two_nodes_is_one_actor_on_its_owner) {
+  test::daemon_process a{config("a")}, b{config("b")}, c{config("c")};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  auto via_a = connect(a);
+  auto via_b = connect(b);
+  auto da = dict_of(self, via_a, 42, 10s);
+  CAF_REQUIRE(da);
+  auto db = dict_of(self, via_b, 42, 10s);
+  CAF_REQUIRE(db);
+  // Written behind on one node, read at once through the other: only the
+  // same dict actor (its cache, its order per name) sees every write.
+  for (int i = 0; i < 50; ++i) {
+    auto& writer = i % 2 == 0 ? *da : *db;
+    auto& reader = i % 2 == 0 ? *db : *da;
+    CAF_REQUIRE(set(self, writer, "n", i));
+    auto got = get<int>(self, reader, "n");
+    CAF_REQUIRE(got && *got);
+    CAF_CHECK_EQUAL(**got, i);
+  }
+  CAF_REQUIRE(flush(self, *da));
+  auto owner = owner_of(group_kind::dict, 42);
+  CAF_MESSAGE("dict 42 is owned by member " << owner.first << " at "
+                                            << owner.second);
+  CAF_CHECK_NOT_EQUAL(owner.first, 0);
+  CAF_CHECK_EQUAL(version_of(42, "n") > 0, true);
+  disconnect_node(via_a);
+  disconnect_node(via_b);
+}
+
+CAF_TEST(ownership_spreads_over_the_members) {
+  test::daemon_process a{config("a")}, b{config("b")}, c{config("c")};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  auto via_a = connect(a);
+  for (std::int64_t g = 1; g <= 16; ++g) {
+    auto store = items_of(self, via_a, g, 10s);
+    CAF_REQUIRE(store);
+    CAF_REQUIRE(set(self, *store, "k", g));
+  }
+  disconnect_node(via_a);
+  auto res =
+      cli({"--host", a.host(), "--port", std::to_string(a.port()), "cluster"});
+  CAF_MESSAGE("sasync cluster:\n" << res.output << res.errors);
+  CAF_CHECK_EQUAL(res.code, 0);
+  int owners = 0;
+  std::istringstream lines{res.output};
+  for (std::string line; std::getline(lines, line);)
+    if (line.substr(line.rfind('\t') + 1) != "0")
+      ++owners;
+  CAF_CHECK_GREATER(owners, 1);
+}
+
+CAF_TEST(a_node_that_lost_a_group_commits_nothing_for_it) {
+  test::daemon_process a{config("a")}, b{config("b")}, c{config("c")};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  auto via_a = connect(a);
+  auto old_items = items_of(self, via_a, 7, 10s);
+  auto old_dict = dict_of(self, via_a, 8, 10s);
+  CAF_REQUIRE(old_items && old_dict);
+  CAF_REQUIRE(set(self, *old_items, "x", 1));
+  CAF_REQUIRE(set(self, *old_dict, "y", 1));
+  CAF_REQUIRE(flush(self, *old_dict));
+  auto items_owner = owner_of(group_kind::items, 7);
+  auto dict_owner = owner_of(group_kind::dict, 8);
+  auto items_epoch = epoch_of(group_kind::items, 7);
+  auto dict_epoch = epoch_of(group_kind::dict, 8);
+  // The owners' membership sessions end; the nodes keep running and do not
+  // know yet. Both groups then go to whoever is preferred now.
+  CAF_REQUIRE_EQUAL(terminate_session_of(items_owner.first), 1);
+  if (dict_owner.first != items_owner.first)
+    CAF_REQUIRE_EQUAL(terminate_session_of(dict_owner.first), 1);
+  auto deadline = clock_type::now() + bound;
+  while (clock_type::now() < deadline &&
+         (epoch_of(group_kind::items, 7) == items_epoch ||
+          epoch_of(group_kind::dict, 8) == dict_epoch)) {
+    // Any node takes the groups over on the next request for them.
+    auto via_b = connect(b);
+    auto i = items_of(self, via_b, 7, 10s);
+    auto d = dict_of(self, via_b, 8, 10s);
+    disconnect_node(via_b);
+    if (!i || !d)
+      std::this_thread::sleep_for(50ms);
+  }
+  CAF_REQUIRE_NOT_EQUAL(epoch_of(group_kind::items, 7), items_epoch);
+  CAF_REQUIRE_NOT_EQUAL(epoch_of(group_kind::dict, 8), dict_epoch);
+  // The old actors still run: their writes now fail and commit nothing.
+  auto late = set(self, *old_items, "x", 2);
+  CAF_REQUIRE(!late);
+  CAF_MESSAGE("the old owner's items write: " << sys.render(late.error()));
+  CAF_CHECK(is(late.error(), errc::fenced));
+  auto accepted = set(self, *old_dict, "y", 2); // written behind
+  auto flushed = flush(self, *old_dict);
+  CAF_REQUIRE(!accepted || !flushed);
+  CAF_MESSAGE("the old owner's dict write: "
+              << sys.render(accepted ? flushed.error() : accepted.error()));
+  CAF_CHECK(is(accepted ? flushed.error() : accepted.error(), errc::fenced));
+  CAF_CHECK_EQUAL(version_of(7, "x"), 1);
+  CAF_CHECK_EQUAL(version_of(8, "y"), 1);
+  // Through any node the groups hold the committed values.
+  auto via_c = connect(c);
+  // A node whose membership session was cut answers database_error
+  // (retryable) until it has noticed and reconnected: asked again.
+  auto now_items = items_of(self, via_c, 7, 10s);
+  for (auto until = clock_type::now() + bound;
+       !now_items && is_retryable(now_items.error()) &&
+       clock_type::now() < until;
+       now_items = items_of(self, via_c, 7, 10s)) {
+    CAF_MESSAGE(
+        "items 7 through c, asked again: " << sys.render(now_items.error()));
+    std::this_thread::sleep_for(50ms);
+  }
+  if (!now_items)
+    CAF_FAIL("items 7 through c: " << sys.render(now_items.error()));
+  auto x = get<int>(self, *now_items, "x");
+  CAF_REQUIRE(x && *x);
+  CAF_CHECK_EQUAL(**x, 1);
+  CAF_CHECK(set(self, *now_items, "x", 3));
+  CAF_CHECK_EQUAL(version_of(7, "x"), 2);
+  disconnect_node(via_c);
+  disconnect_node(via_a);
+}
+
+CAF_TEST(a_killed_owners_groups_move_on_the_next_request) {
+  constexpr double lease = 2;
+  test::daemon_process a{config("a", lease)}, b{config("b", lease)},
+      c{config("c", lease)};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  std::vector<test::daemon_process*> nodes{&a, &b, &c};
+  auto via_a = connect(a);
+  auto store = items_of(self, via_a, 5, 10s);
+  CAF_REQUIRE(store);
+  CAF_REQUIRE(set(self, *store, "k", 1));
+  disconnect_node(via_a);
+  auto owner = owner_of(group_kind::items, 5);
+  test::daemon_process* victim = nullptr;
+  test::daemon_process* survivor = nullptr;
+  for (auto* d : nodes)
+    if (address(*d) == owner.second)
+      victim = d;
+    else if (!survivor)
+      survivor = d;
+  CAF_REQUIRE(victim != nullptr && survivor != nullptr);
+  victim->process().signal(SIGKILL);
+  CAF_REQUIRE(victim->process().wait(bound));
+  auto t0 = clock_type::now();
+  auto deadline = t0 + bound;
+  auto done = false;
+  std::string why;
+  while (!done && clock_type::now() < deadline) {
+    auto db = connect_node(sys, survivor->host(), survivor->port(), 10s);
+    if (!db)
+      continue;
+    auto s = items_of(self, *db, 5, 10s);
+    if (s) {
+      auto w = set(self, *s, "k", 2);
+      done = static_cast<bool>(w);
+      if (!w)
+        why = sys.render(w.error());
+    } else {
+      why = sys.render(s.error());
+    }
+    disconnect_node(*db);
+    if (!done)
+      std::this_thread::sleep_for(20ms);
+  }
+  auto took = seconds_since(t0);
+  CAF_MESSAGE("kill -9 of the owner: the next write through a live node "
+              "succeeded after "
+              << took << " s (lease " << lease << " s); last error: " << why);
+  CAF_CHECK(done);
+  CAF_CHECK_LESS(took, lease + 5);
+  CAF_CHECK_EQUAL(version_of(5, "k"), 2);
+}
+
+CAF_TEST(a_frozen_owner_thawed_after_a_takeover_commits_nothing) {
+  constexpr double lease = 2;
+  test::daemon_process a{config("a", lease)}, b{config("b", lease)},
+      c{config("c", lease)};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  std::vector<test::daemon_process*> nodes{&a, &b, &c};
+  // The group's owner, and a node that is not it to ask through.
+  auto via_a = connect(a);
+  auto old = items_of(self, via_a, 11, 10s);
+  CAF_REQUIRE(old);
+  CAF_REQUIRE(set(self, *old, "x", 1));
+  auto owner = owner_of(group_kind::items, 11);
+  auto epoch = epoch_of(group_kind::items, 11);
+  test::daemon_process* frozen = nullptr;
+  test::daemon_process* other = nullptr;
+  for (auto* d : nodes)
+    if (address(*d) == owner.second)
+      frozen = d;
+    else if (!other)
+      other = d;
+  CAF_REQUIRE(frozen != nullptr && other != nullptr);
+  frozen->process().signal(SIGSTOP);
+  // Its session and lock stay; its reports stop, so after the lease the
+  // cluster counts it dead and the next request takes the group over.
+  auto t0 = clock_type::now();
+  auto deadline = t0 + bound;
+  while (clock_type::now() < deadline &&
+         epoch_of(group_kind::items, 11) == epoch) {
+    auto db = connect_node(sys, other->host(), other->port(), 10s);
+    if (db) {
+      // A request still routed to the frozen owner waits for it: a short
+      // timeout, so the next one goes once the lease has passed.
+      auto taken = items_of(self, *db, 11, 2s);
+      if (taken)
+        CAF_CHECK(set(self, *taken, "y", 1));
+      disconnect_node(*db);
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  CAF_MESSAGE("frozen owner: taken over after "
+              << seconds_since(t0) << " s (lease " << lease << " s)");
+  CAF_REQUIRE_NOT_EQUAL(epoch_of(group_kind::items, 11), epoch);
+  // A write to the frozen owner's actor, pending while it is stopped (or
+  // sent just after it thawed: the outcome is the same).
+  auto pending = std::async(std::launch::async, [&] {
+    caf::scoped_actor writer{sys};
+    return set(writer, *old, "x", 2, 20s);
+  });
+  frozen->process().signal(SIGCONT);
+  auto late = pending.get();
+  CAF_REQUIRE(!late);
+  CAF_MESSAGE("the thawed owner's write: " << sys.render(late.error()));
+  CAF_CHECK(is(late.error(), errc::fenced));
+  CAF_CHECK_EQUAL(version_of(11, "x"), 1);
+  disconnect_node(via_a);
+}
+
+CAF_TEST(a_cluster_client_uses_the_owner_and_asks_again_after_it_died) {
+  constexpr double lease = 2;
+  test::daemon_process a{config("a", lease)}, b{config("b", lease)},
+      c{config("c", lease)};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  std::vector<test::daemon_process*> nodes{&a, &b, &c};
+  auto cluster = connect_cluster(
+      sys, {{a.host(), a.port()}, {b.host(), b.port()}, {c.host(), c.port()}},
+      10s);
+  CAF_REQUIRE(cluster);
+  auto via_c = connect(c);
+  auto mine = dict_of(self, *cluster, 60, 10s);
+  auto theirs = dict_of(self, via_c, 60, 10s);
+  CAF_REQUIRE(mine && theirs);
+  CAF_REQUIRE(set(self, *mine, "n", 1));
+  auto seen = get<int>(self, *theirs, "n");
+  CAF_REQUIRE(seen && *seen);
+  CAF_CHECK_EQUAL(**seen, 1);
+  CAF_REQUIRE(flush(self, *mine));
+  disconnect_node(via_c);
+  auto owner = owner_of(group_kind::dict, 60);
+  test::daemon_process* victim = nullptr;
+  for (auto* d : nodes)
+    if (address(*d) == owner.second)
+      victim = d;
+  CAF_REQUIRE(victim != nullptr);
+  victim->process().signal(SIGKILL);
+  CAF_REQUIRE(victim->process().wait(bound));
+  auto t0 = clock_type::now();
+  auto gone = set(self, *mine, "n", 2);
+  CAF_MESSAGE("the dead owner's handle: " << (gone ? std::string{"answered"}
+                                                   : sys.render(gone.error())));
+  CAF_CHECK(!gone);
+  // The same cluster handle gives the group again, on its new owner.
+  auto done = false;
+  std::string why;
+  for (auto until = t0 + bound; !done && clock_type::now() < until;) {
+    auto again = dict_of(self, *cluster, 60, 10s);
+    if (again) {
+      auto w = set(self, *again, "n", 3);
+      auto f = w ? flush(self, *again) : caf::expected<void>{w.error()};
+      done = static_cast<bool>(f);
+      if (!f)
+        why = sys.render(f.error());
+    } else {
+      why = sys.render(again.error());
+    }
+    if (!done)
+      std::this_thread::sleep_for(20ms);
+  }
+  CAF_MESSAGE("kill -9 of the owner: the cluster handle wrote again after "
+              << seconds_since(t0) << " s; last error: " << why);
+  CAF_CHECK(done);
+  CAF_CHECK_EQUAL(version_of(60, "n"), 2);
+  disconnect_node(*cluster);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
