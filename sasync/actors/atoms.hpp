@@ -71,5 +71,8 @@ using cluster_atom = caf::atom_constant<caf::atom("cluster")>;
 using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
+/// An items operation that the dict of its group runs in its place (the
+/// two agree on the group; objects/detail/dict_route.hpp).
+using through_atom = caf::atom_constant<caf::atom("through")>;
 
 } // namespace sasync
