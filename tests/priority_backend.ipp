@@ -20,6 +20,8 @@
 #include <chrono>
 #include <algorithm>
 #include <future>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -336,6 +338,97 @@ CAF_TEST(a_priority_out_of_range_is_invalid_argument_and_changes_nothing) {
   auto stored = get<std::string>(self, *store, "k", bound);
   CAF_REQUIRE(stored);
   CAF_CHECK(!*stored);
+}
+
+CAF_TEST(set_many_from_an_event_based_actor_goes_at_its_priority) {
+  auto store = items_of(self, db, 111, bound);
+  CAF_REQUIRE(store);
+  hold_writer();
+  caf::actor report{self};
+  ++probes.submitted;
+  sys.spawn(
+      [=, s = *store](caf::event_based_actor* a, test::spawn_arg) {
+        auto n = std::make_shared<int>(0);
+        next_entry next = [n]() -> std::optional<named_value<stored_value>> {
+          if (*n == 3)
+            return std::nullopt;
+          auto i = (*n)++;
+          return named_value<stored_value>{"m" + std::to_string(i),
+                                           text(std::to_string(i))};
+        };
+        set_many(
+            a, s, next, 8, {},
+            [=](std::uint64_t) { a->send(report, std::string{"ok"}); },
+            [=](caf::error& err) { a->send(report, a->system().render(err)); },
+            client_timeout{}, niceness(-10));
+      },
+      test::spawn_arg{});
+  probe("p0", "sasync_items", 111, niceness(0));
+  probe("p-15", "sasync_items", 111, niceness(-15));
+  wait_in_queue(5);
+  release_and_collect();
+  // The three sets ran between p-15 and p0.
+  CAF_CHECK_EQUAL(log(), (log_lines{"p-15=0", "p0=3"}));
+}
+
+CAF_TEST(the_helpers_over_many_requests_pass_their_priority_on) {
+  auto store = items_of(self, db, 112, bound);
+  CAF_REQUIRE(store);
+  CAF_REQUIRE(set(self, *store, "pa", std::string{"1"}, bound));
+  CAF_REQUIRE(set(self, *store, "pb", std::string{"2"}, bound));
+  CAF_REQUIRE(set(self, *store, "q", std::string{"3"}, bound));
+  auto refused = [&](auto x) {
+    CAF_REQUIRE(!x);
+    CAF_CHECK(is(x.error(), errc::invalid_argument));
+  };
+  // Out of range reaches the node: invalid_argument, where the default
+  // priority would have answered.
+  refused(names_with_prefix(self, *store, "p", bound, niceness(21)));
+  refused(load_with_prefix<std::string>(self, *store, "p", bound,
+                                        niceness(-21)));
+  auto rows = [](const row&) {};
+  refused(for_each_row(self, db, "SELECT 1", {}, rows, 10, bound,
+                       niceness(21)));
+  // In range: the same answers as without one.
+  auto names = names_with_prefix(self, *store, "p", bound, do_next);
+  CAF_REQUIRE(names);
+  CAF_CHECK_EQUAL(*names, (std::vector<std::string>{"pa", "pb"}));
+  auto loaded = load_with_prefix<std::string>(self, *store, "p", bound,
+                                              do_last);
+  CAF_REQUIRE(loaded);
+  CAF_CHECK_EQUAL(loaded->size(), 2u);
+  auto counted = for_each_row(self, db, "SELECT 1", {}, rows, 10, bound,
+                              niceness(5));
+  CAF_REQUIRE(counted);
+  CAF_CHECK_EQUAL(*counted, 1u);
+  // set_many from an event-based actor, out of range: refused at the
+  // first set.
+  caf::actor report{self};
+  sys.spawn(
+      [=, s = *store](caf::event_based_actor* a, test::spawn_arg) {
+        auto once = std::make_shared<bool>(false);
+        next_entry next =
+            [once]() -> std::optional<named_value<stored_value>> {
+          if (*once)
+            return std::nullopt;
+          *once = true;
+          return named_value<stored_value>{"z", text("z")};
+        };
+        set_many(
+            a, s, next, 8, {},
+            [=](std::uint64_t) { a->send(report, std::string{"ok"}); },
+            [=](caf::error& err) {
+              a->send(report, std::string{is(err, errc::invalid_argument)
+                                              ? "invalid_argument"
+                                              : "other"});
+            },
+            client_timeout{}, niceness(21));
+      },
+      test::spawn_arg{});
+  std::string answer = "(no answer)";
+  self->receive([&](std::string& x) { answer = std::move(x); },
+                caf::after(bound) >> [] {});
+  CAF_CHECK_EQUAL(answer, "invalid_argument");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

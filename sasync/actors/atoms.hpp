@@ -74,5 +74,8 @@ using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
 // Cluster mode: the group actor of a group this node owns, asked by a node
 // (its own or another member) that routes a request for the group here.
 using own_atom = caf::atom_constant<caf::atom("own")>;
+/// An items operation that the dict of its group runs in its place (the
+/// two agree on the group; objects/detail/dict_route.hpp).
+using through_atom = caf::atom_constant<caf::atom("through")>;
 
 } // namespace sasync

@@ -77,13 +77,32 @@ spawn_group(broker_ptr self, group_kind kind, std::int64_t group,
   }
 }
 
+/// A new items or dict actor of `group` meets the other one if it lives:
+/// the items actor then sends its requests through the dict, so that the
+/// two agree on the group (objects/detail/dict_route.hpp). Sent before the
+/// new actor's handle leaves the broker, so before any request that could
+/// depend on it.
+void link_dict(broker_ptr self, std::int64_t group) {
+  auto& groups = self->state.groups;
+  auto store = groups.alive(group_kind::items, group);
+  auto cache = groups.alive(group_kind::dict, group);
+  if (store && cache)
+    self->send(caf::actor_cast<detail::items_impl>(store), dict_atom::value,
+               caf::actor_cast<detail::dict_impl>(cache));
+}
+
 /// The actor of a group, the one alive or a new one; the registry lets it
 /// go once nobody asked for it during an idle period.
 caf::strong_actor_ptr group_actor(broker_ptr self, group_kind kind,
                                   std::int64_t group) {
   auto& groups = self->state.groups;
-  auto actor = groups.get(self, kind, group,
-                          [&] { return spawn_group(self, kind, group); });
+  auto spawned = false;
+  auto actor = groups.get(self, kind, group, [&] {
+    spawned = true;
+    return spawn_group(self, kind, group);
+  });
+  if (spawned && kind != group_kind::array)
+    link_dict(self, group);
   if (groups.sweep_due())
     self->delayed_send(self, self->state.cfg.idle_timeout, sweep_atom::value);
   return actor;

@@ -35,6 +35,15 @@ caf::strong_actor_ptr group_registry::get(caf::local_actor* self,
   return e.held;
 }
 
+caf::strong_actor_ptr group_registry::alive(group_kind kind,
+                                            std::int64_t group) const {
+  auto i = entries_.find({kind, group});
+  if (i == entries_.end())
+    return nullptr;
+  auto x = i->second.held ? i->second.held : i->second.weak.lock();
+  return stopped(x) ? nullptr : x;
+}
+
 bool group_registry::forget(const caf::actor_addr& gone) {
   for (auto i = entries_.begin(); i != entries_.end(); ++i)
     if (i->second.addr == gone) {

@@ -272,9 +272,9 @@ caf::expected<std::uint64_t>
 for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
              std::vector<value> params,
              const std::function<void(const row&)>& on_row, std::uint32_t batch,
-             client_timeout timeout) {
+             client_timeout timeout, priority prio) {
   auto opened =
-      query(self, db, std::move(statement), std::move(params), timeout);
+      query(self, db, std::move(statement), std::move(params), timeout, prio);
   if (!opened)
     return opened.error();
   return for_each_row(self, opened->rows, on_row, batch, timeout);

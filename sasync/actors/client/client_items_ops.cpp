@@ -35,11 +35,12 @@ load_page(caf::scoped_actor& self, const items& store, std::string from,
 
 caf::expected<std::vector<std::string>>
 names_with_prefix(caf::scoped_actor& self, const items& store,
-                  const std::string& prefix, client_timeout timeout) {
+                  const std::string& prefix, client_timeout timeout,
+                  priority prio) {
   std::vector<std::string> all;
   auto until = prefix_end(prefix);
   for (std::string from = prefix;;) {
-    auto page = names(self, store, from, until, max_item_page, timeout);
+    auto page = names(self, store, from, until, max_item_page, timeout, prio);
     if (!page)
       return page.error();
     all.insert(all.end(), page->begin(), page->end());

@@ -62,22 +62,25 @@ load_page(caf::scoped_actor& self, const items& store, std::string from,
           priority prio = defaults::read_priority);
 
 /// Every name that starts with `prefix` ("" = every name), sorted bytewise;
-/// read max_item_page names at a time.
+/// read max_item_page names at a time, each page at `prio`.
 caf::expected<std::vector<std::string>>
 names_with_prefix(caf::scoped_actor& self, const items& store,
-                  const std::string& prefix, client_timeout timeout = {});
+                  const std::string& prefix, client_timeout timeout = {},
+                  priority prio = defaults::read_priority);
 
 /// Every name that starts with `prefix` and its value as a T
 /// (T = stored_value: as stored); type_mismatch names the first value of
-/// another type.
+/// another type. Each page is read at `prio`.
 template <class T = stored_value>
 caf::expected<std::map<std::string, T>>
 load_with_prefix(caf::scoped_actor& self, const items& store,
-                 const std::string& prefix, client_timeout timeout = {}) {
+                 const std::string& prefix, client_timeout timeout = {},
+                 priority prio = defaults::read_priority) {
   std::map<std::string, stored_value> all;
   auto until = prefix_end(prefix);
   for (std::string from = prefix;;) {
-    auto page = load_page(self, store, from, until, max_item_page, timeout);
+    auto page =
+        load_page(self, store, from, until, max_item_page, timeout, prio);
     if (!page)
       return page.error();
     auto full = page->size() == max_item_page;

@@ -56,12 +56,15 @@ caf::expected<void> cancel(caf::scoped_actor& self, const cursor& rows,
 /// Calls `on_row` for every row of `statement`, `batch` rows per fetch, and
 /// returns how many rows there were. The cursor reads one batch ahead, so
 /// memory holds about two batches whatever the result's size. If `on_row`
-/// throws, the cursor is cancelled and the exception passes on.
+/// throws, the cursor is cancelled and the exception passes on. The query
+/// waits in the queue at `prio`; its fetches then run on the cursor's own
+/// connection, outside the queue.
 caf::expected<std::uint64_t>
 for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
              std::vector<value> params,
              const std::function<void(const row&)>& on_row,
-             std::uint32_t batch = 1000, client_timeout timeout = {});
+             std::uint32_t batch = 1000, client_timeout timeout = {},
+             priority prio = defaults::statement_priority);
 
 /// The same for a cursor already open (say, after printing its columns).
 caf::expected<std::uint64_t>
@@ -338,20 +341,22 @@ void for_each_row(Self* self, const cursor& rows,
       ->pull();
 }
 
-/// The same for every row of `statement` (`?` parameters bound).
+/// The same for every row of `statement` (`?` parameters bound), the query
+/// at `prio`.
 template <class Self, class OnDone, class OnError>
 void for_each_row(Self* self, const node& db, std::string statement,
                   std::vector<value> params,
                   std::function<void(const row&)> on_row, OnDone on_done,
                   OnError on_error, std::uint32_t batch = 1000,
-                  client_timeout timeout = {}) {
+                  client_timeout timeout = {},
+                  priority prio = defaults::statement_priority) {
   auto opened = [self, on_row, on_done, on_error, batch,
                  timeout](cursor_info& info) mutable {
     for_each_row(self, info.rows, std::move(on_row), std::move(on_done),
                  std::move(on_error), batch, timeout);
   };
   query(self, db, std::move(statement), std::move(params), std::move(opened),
-        on_error, timeout);
+        on_error, timeout, prio);
 }
 
 /// Writes the rows `next()` yields (none ends them) through `inserter` in

@@ -127,6 +127,7 @@ struct set_pump
   OnDone on_done;
   OnError on_error;
   client_timeout timeout;
+  priority prio = defaults::write_priority;
   std::uint32_t in_flight = 0;
   std::uint64_t sent = 0;
   std::uint64_t answered = 0;
@@ -192,7 +193,8 @@ struct set_pump
           me->fail(err, at);
           me->fill();
         },
-        set_atom::value, std::move(entry.first), std::move(entry.second));
+        set_atom::value, std::move(entry.first), std::move(entry.second),
+        prio);
   }
 };
 
@@ -201,23 +203,25 @@ struct set_pump
 /// set_many from an event-based actor: `on_done(std::uint64_t)` with how
 /// many sets were answered ok, or `on_error(caf::error&)` with the error at
 /// the earliest position once no set is in flight (callbacks.on_failed
-/// names that position first).
+/// names that position first). Each set goes at `prio`.
 template <class Self, class Handle, class OnDone, class OnError,
           class = std::enable_if_t<std::is_same_v<Handle, items> ||
                                    std::is_same_v<Handle, dict>>>
 void set_many(Self* self, const Handle& store, next_entry next,
               std::uint32_t window, set_many_callbacks callbacks,
-              OnDone on_done, OnError on_error, client_timeout timeout = {}) {
+              OnDone on_done, OnError on_error, client_timeout timeout = {},
+              priority prio = defaults::write_priority) {
   if (window == 0) {
     auto err = make_error(errc::invalid_argument, "set_many needs window >= 1");
     on_error(err);
     return;
   }
   using pump = detail::set_pump<Self, Handle, OnDone, OnError>;
-  std::make_shared<pump>(self, store, std::move(next), window,
-                         std::move(callbacks), std::move(on_done),
-                         std::move(on_error), timeout)
-      ->fill();
+  auto p = std::make_shared<pump>(self, store, std::move(next), window,
+                                  std::move(callbacks), std::move(on_done),
+                                  std::move(on_error), timeout);
+  p->prio = prio;
+  p->fill();
 }
 
 } // namespace sasync

@@ -29,6 +29,9 @@ public:
   caf::strong_actor_ptr get(caf::local_actor* self, group_kind kind,
                             std::int64_t group, const spawner& spawn);
 
+  /// The actor of `group` if one lives, else none; asks for nothing.
+  caf::strong_actor_ptr alive(group_kind kind, std::int64_t group) const;
+
   /// Forgets the actor that stopped at `gone`, so that the next request for
   /// its group makes a new one; false if it is none of the registry's.
   bool forget(const caf::actor_addr& gone);

@@ -276,6 +276,11 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
         detail::maybe_finish_close(self);
         return rp;
       },
+      [=](through_atom, job_ptr& work, std::vector<std::string>& names,
+          bool all, priority prio) {
+        return detail::run_through(self, std::move(work), std::move(names),
+                                   all, prio);
+      },
       [=](set_atom, std::string& name, stored_value& x, priority prio) {
         return set(name, x, prio);
       },

@@ -69,8 +69,13 @@ namespace sasync {
 /// delete: a request sees every earlier one and none that came later.
 /// At shutdown the broker closes it: it flushes, then quits
 /// (detail/dict_impl.hpp).
-/// The dict owns its group while it lives: writes to the same group through
-/// an items actor do not reach names it has cached.
+/// The dict and the items actor of its group agree: while the dict lives,
+/// the items actor's requests run through it, after every request and
+/// write behind the dict took before them and before every later one, and
+/// the cache takes what they wrote. So a request to either sees every
+/// write acknowledged by either before it (a dict write counts from its
+/// answer, as it is written behind), and set_if through items sees the
+/// version a dict write raised (detail/dict_impl.hpp).
 using dict = caf::typed_actor<
     caf::replies_to<set_atom, std::string, stored_value>::with<void>,
     caf::replies_to<get_atom, std::string>::with<caf::optional<stored_value>>,

@@ -100,6 +100,42 @@ void dict_cache::preload(std::map<std::string, stored_value> stored) {
   trim();
 }
 
+void dict_cache::refresh(const std::string& name, entry x) {
+  if (x || !complete_) {
+    entries_[name] = std::move(x);
+    touch(name);
+  } else {
+    entries_.erase(name); // after preload, absence says "missing" already
+    clean_.forget(name);
+  }
+}
+
+void dict_cache::forget(const std::string& name) {
+  if (unwritten_.count(name) > 0)
+    return;
+  if (complete_)
+    stop_complete();
+  entries_.erase(name);
+  clean_.forget(name);
+}
+
+void dict_cache::reload(std::map<std::string, stored_value> stored) {
+  forget_all();
+  preload(std::move(stored));
+}
+
+void dict_cache::forget_all() {
+  if (complete_)
+    stop_complete();
+  for (auto i = entries_.begin(); i != entries_.end();)
+    if (unwritten_.count(i->first) == 0) {
+      clean_.forget(i->first);
+      i = entries_.erase(i);
+    } else {
+      ++i;
+    }
+}
+
 /// Notes a use of `name`'s entry, if it has one and it is written.
 void dict_cache::touch(const std::string& name) {
   if (unwritten_.count(name) == 0 && entries_.count(name) > 0) {

@@ -38,6 +38,7 @@ caf::error write_refusal(const dict_state& st, std::size_t added) {
 /// Answers close() once no write or read is in flight; writes that never
 /// committed make it an error.
 void maybe_finish_close(dict_ptr self) {
+  advance_through(self); // each event that may end close may free it too
   auto& st = self->state;
   // A dict that lost its group (cluster mode) stops as if closed.
   if (!(st.requests.closing() || st.requests.lost_ownership()) ||

@@ -6,6 +6,7 @@
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
+#include "sasync/actors/objects/detail/dict_route.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
 #include "sasync/actors/objects/detail/item_jobs.hpp"
 #include "sasync/storage/item_store.hpp"
@@ -25,6 +26,8 @@ struct items_state {
   detail::group_config cfg;
   detail::op_sequencer<std::string> order;
   detail::open_requests requests;
+  /// The dict of the group while it lives: requests go through it.
+  caf::weak_actor_ptr dict;
   static inline const char* name = "sasync.items";
 };
 
@@ -88,7 +91,7 @@ caf::result<T> read_range(items_ptr self, const std::string& from,
       return err;
     return T{};
   }
-  return detail::unordered_read<T>(
+  return detail::routed_read<T>(
       self, kind,
       [read, r = std::move(**range)](connection& c) { return read(c, r); },
       prio);
@@ -96,8 +99,6 @@ caf::result<T> read_range(items_ptr self, const std::string& from,
 
 detail::items_impl::behavior_type items_behavior(items_ptr self,
                                                  detail::group_config cfg) {
-  using detail::ordered_request;
-  using detail::unordered_read;
   using items_map = std::map<std::string, stored_value>;
   using name_list = std::vector<std::string>;
   constexpr auto reads = defaults::read_priority;
@@ -111,7 +112,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     if (auto err = detail::check_stored(&name, x))
       return err;
     std::vector<std::string> keys{name};
-    return detail::ordered_job<void>(self, kind, std::move(keys),
+    return detail::routed_job<void>(self, kind, std::move(keys),
                                      std::make_shared<detail::item_set_job>(
                                          group, std::move(name), std::move(x)),
                                      prio);
@@ -121,7 +122,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     if (auto err = detail::check_name(name))
       return err;
     std::vector<std::string> keys{name};
-    return detail::ordered_job<caf::optional<stored_value>>(
+    return detail::routed_job<caf::optional<stored_value>>(
         self, kind, std::move(keys),
         std::make_shared<detail::item_get_job>(group, std::move(name)), prio);
   };
@@ -129,23 +130,23 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
                    priority prio) -> caf::result<std::uint64_t> {
     if (auto err = detail::check_names(names))
       return err;
-    return ordered_request<std::uint64_t>(
+    return detail::routed_request<std::uint64_t>(
         self, kind, names, access_mode::write,
         [=](connection& c) { return erase_items(c, group, names); }, prio);
   };
   auto all_names = [=](priority prio) {
-    return unordered_read<name_list>(
+    return detail::routed_read<name_list>(
         self, kind, [=](connection& c) { return item_names(c, group); }, prio);
   };
   auto load_all = [=](priority prio) {
-    return unordered_read<items_map>(
+    return detail::routed_read<items_map>(
         self, kind, [=](connection& c) { return load_items(c, group); }, prio);
   };
   auto names_page = [=](std::string& from, std::uint32_t limit,
                         priority prio) -> caf::result<name_list> {
     if (auto err = check_page(limit))
       return err;
-    return unordered_read<name_list>(
+    return detail::routed_read<name_list>(
         self, kind,
         [=](connection& c) { return item_names_from(c, group, from, limit); },
         prio);
@@ -154,7 +155,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
                        priority prio) -> caf::result<items_map> {
     if (auto err = check_page(limit))
       return err;
-    return unordered_read<items_map>(
+    return detail::routed_read<items_map>(
         self, kind,
         [=](connection& c) { return load_items_from(c, group, from, limit); },
         prio);
@@ -164,7 +165,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     if (auto err = detail::check_stored(&name, x))
       return err;
     std::vector<std::string> keys{name};
-    return ordered_request<void>(
+    return detail::routed_request<void>(
         self, kind, std::move(keys), access_mode::write,
         [=](connection& c) { insert_item(c, group, name, x); }, prio);
   };
@@ -173,13 +174,13 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     if (auto err = detail::check_stored(&name, x))
       return err;
     std::vector<std::string> keys{name};
-    return ordered_request<void>(
+    return detail::routed_request<void>(
         self, kind, std::move(keys), access_mode::write,
         [=](connection& c) { update_item(c, group, name, x); }, prio);
   };
   auto clear = [=](priority prio) {
     // No keys: after every earlier operation, before every later one.
-    return ordered_request<std::uint64_t>(
+    return detail::routed_request<std::uint64_t>(
         self, kind, std::vector<std::string>{}, access_mode::write,
         [=](connection& c) { return clear_items(c, group); }, prio);
   };
@@ -204,7 +205,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     if (auto err = detail::check_name(name))
       return err;
     std::vector<std::string> keys{name};
-    return ordered_request<caf::optional<versioned_value>>(
+    return detail::routed_request<caf::optional<versioned_value>>(
         self, kind, std::move(keys), access_mode::read,
         [=](connection& c) -> caf::optional<versioned_value> {
           if (auto x = find_item_versioned(c, group, name))
@@ -218,7 +219,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     if (auto err = detail::check_stored(&name, x))
       return err;
     std::vector<std::string> keys{name};
-    return ordered_request<std::uint64_t>(
+    return detail::routed_request<std::uint64_t>(
         self, kind, std::move(keys), access_mode::write,
         [=](connection& c) { return put_item_if(c, group, name, x, expected); },
         prio);
@@ -228,7 +229,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     if (auto err = detail::check_name(name))
       return err;
     std::vector<std::string> keys{name};
-    return ordered_request<void>(
+    return detail::routed_request<void>(
         self, kind, std::move(keys), access_mode::write,
         [=](connection& c) { erase_item_if(c, group, name, expected); }, prio);
   };
@@ -275,6 +276,11 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
         if (!detail::sent_by(self, self->state.cfg.broker))
           return detail::refused_private_message();
         return detail::close_request(self);
+      },
+      [=](dict_atom, detail::dict_impl& d) {
+        if (detail::sent_by(self, self->state.cfg.broker))
+          self->state.dict = caf::actor_cast<caf::weak_actor_ptr>(
+              caf::actor_cast<caf::strong_actor_ptr>(d));
       },
       [=](set_atom, std::string& name, stored_value& x, priority prio) {
         return set(name, x, prio);

@@ -75,6 +75,9 @@ constexpr std::uint32_t max_item_page = 100'000;
 /// (detail/items_impl.hpp); later requests get shutting_down. Errors: what the
 /// database or queue reported (database_error, overloaded, timeout,
 /// shutting_down, ...).
+/// While a dict of the same group lives, every request goes through it, so
+/// that the two agree on the group (dict.hpp): requests then wait for the
+/// dict's writes behind and run one at a time.
 using items = caf::typed_actor<
     caf::replies_to<set_atom, std::string, stored_value>::with<void>,
     caf::replies_to<get_atom, std::string>::with<caf::optional<stored_value>>,

@@ -69,6 +69,20 @@ public:
   /// cache's value): complete() holds until the cache outgrows its bound.
   void preload(std::map<std::string, stored_value> stored);
 
+  /// An items write of `name` committed (the cache has none of its own
+  /// waiting): the entry is what the database holds now.
+  void refresh(const std::string& name, entry x);
+
+  /// An items write of `name` failed and may have committed: the name is
+  /// read again when asked for (a write of the cache's own stays).
+  void forget(const std::string& name);
+
+  /// After an items clear: the whole group as the database holds it now.
+  void reload(std::map<std::string, stored_value> stored);
+
+  /// After an items clear that failed: every written entry goes.
+  void forget_all();
+
   /// After preload the cache holds the whole group: a name it lacks is
   /// missing.
   bool complete() const noexcept { return complete_; }

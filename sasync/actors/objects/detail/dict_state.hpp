@@ -70,6 +70,16 @@ struct pending_clear {
   std::set<std::string> written; ///< names written since
 };
 
+/// An items request the dict runs in its place (dict_through.cpp).
+struct through_op {
+  job_ptr work; ///< none: only the refresh
+  std::vector<std::string> names;
+  bool all = false;
+  priority prio = defaults::write_priority;
+  caf::typed_response_promise<void> rp;
+  bool running = false;
+};
+
 struct dict_state {
   group_config cfg;
   /// What the dict knows, bounded by cfg.cache_capacity.
@@ -93,6 +103,9 @@ struct dict_state {
   std::uint64_t events = 0;
   std::map<std::uint64_t, pending_clear> clears;
   std::uint64_t last_clear = 0;
+  /// The items request under way; while there is one, the dict takes no
+  /// other request.
+  std::optional<through_op> through;
   static inline const char* name = "sasync.dict";
 };
 
@@ -124,6 +137,17 @@ void send_next(dict_ptr self, const std::string& name);
 /// with asked for).
 void write_behind(dict_ptr self, const std::string& name, write_op op,
                   priority prio);
+
+// -- items requests run in the dict's place (dict_through.cpp) --------------
+
+/// Takes an items request of the group: holds every later request back and
+/// runs it once the writes behind and reads under way are done.
+caf::result<void> run_through(dict_ptr self, job_ptr work,
+                              std::vector<std::string> names, bool all,
+                              priority prio);
+
+/// Starts the items request that waits, once nothing else is under way.
+void advance_through(dict_ptr self);
 
 // -- reads of names the cache does not know (dict_lookups.cpp) ---------------
 
