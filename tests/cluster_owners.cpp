@@ -213,6 +213,34 @@ CAF_TEST(a_dict_used_through_two_nodes_is_one_actor_on_its_owner) {
   disconnect_node(via_b);
 }
 
+CAF_TEST(a_dict_and_items_of_one_group_agree_through_different_nodes) {
+  test::daemon_process a{config("a")}, b{config("b")}, c{config("c")};
+  CAF_REQUIRE(all_alive({&a, &b, &c}));
+  auto via_a = connect(a);
+  auto via_b = connect(b);
+  // The dict through one node, items of the same group through another:
+  // they share one owner, so the items actor's requests run through the
+  // dict there and each sees the other's writes at once.
+  auto cache = dict_of(self, via_a, 43, 10s);
+  CAF_REQUIRE(cache);
+  auto store = items_of(self, via_b, 43, 10s);
+  CAF_REQUIRE(store);
+  for (int i = 0; i < 20; ++i) {
+    CAF_REQUIRE(set(self, *cache, "d", i));
+    auto seen = get<int>(self, *store, "d");
+    CAF_REQUIRE(seen && *seen);
+    CAF_CHECK_EQUAL(**seen, i);
+    CAF_REQUIRE(set(self, *store, "i", i));
+    auto cached = get<int>(self, *cache, "i");
+    CAF_REQUIRE(cached && *cached);
+    CAF_CHECK_EQUAL(**cached, i);
+  }
+  CAF_CHECK_EQUAL(owner_of(group_kind::dict, 43),
+                  owner_of(group_kind::items, 43));
+  disconnect_node(via_a);
+  disconnect_node(via_b);
+}
+
 CAF_TEST(ownership_spreads_over_the_members) {
   test::daemon_process a{config("a")}, b{config("b")}, c{config("c")};
   CAF_REQUIRE(all_alive({&a, &b, &c}));

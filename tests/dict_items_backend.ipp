@@ -175,17 +175,17 @@ struct fixture {
 
 CAF_TEST_FIXTURE_SCOPE(dict_items_tests, fixture)
 
-CAF_TEST(items writes reach the names a dict cached) {
+CAF_TEST(items_writes_reach_the_names_a_dict_cached) {
   items_writes_reach_the_dict();
 }
 
-CAF_TEST(items writes reach a preloaded dict) {
+CAF_TEST(items_writes_reach_a_preloaded_dict) {
   done(cache, preload_atom::value);
   CAF_CHECK(value<dict_status>(cache, status_atom::value).preloaded);
   items_writes_reach_the_dict();
 }
 
-CAF_TEST(dict writes reach items at once) {
+CAF_TEST(dict_writes_reach_items_at_once) {
   using names = std::vector<std::string>;
   done(cache, set_atom::value, std::string{"a"}, text("1"));
   CAF_CHECK_EQUAL(items_get("a"), "1");
@@ -199,7 +199,7 @@ CAF_TEST(dict writes reach items at once) {
   CAF_CHECK_EQUAL(value<names>(store, names_atom::value), names{});
 }
 
-CAF_TEST(set_if through items sees the version of a dict write) {
+CAF_TEST(set_if_through_items_sees_the_version_of_a_dict_write) {
   done(cache, set_atom::value, std::string{"n"}, text("1"));
   auto seen = items_version("n");
   CAF_REQUIRE_NOT_EQUAL(seen, 0u);
@@ -218,7 +218,7 @@ CAF_TEST(set_if through items sees the version of a dict write) {
   CAF_CHECK_EQUAL(dict_get("n"), "3");
 }
 
-CAF_TEST(writes on one name keep their order across dict and items) {
+CAF_TEST(writes_on_one_name_keep_their_order_across_dict_and_items) {
   // Each write is acknowledged before the next goes: the last one stays,
   // whichever actor took it.
   for (int i = 0; i < 40; ++i) {

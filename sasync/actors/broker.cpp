@@ -162,10 +162,15 @@ caf::result<caf::strong_actor_ptr> owned_group(broker_ptr self,
           known->second.epoch != owner.epoch)
         st.groups.drop(kind, group);
       st.owners[key] = owner;
+      auto spawned = false;
       auto actor = st.groups.get(self, kind, group, [&] {
+        spawned = true;
         return spawn_group(self, kind, group,
                            detail::group_fence{fence_kind, group, owner});
       });
+      // Items and dict of a group share one owner, so both live here.
+      if (spawned && kind != group_kind::array)
+        link_dict(self, group);
       if (st.groups.sweep_due())
         self->delayed_send(self, st.cfg.idle_timeout, sweep_atom::value);
       rp.deliver(std::move(actor));

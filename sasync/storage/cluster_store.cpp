@@ -76,8 +76,15 @@ template <class Work> auto in_transaction(connection& conn, Work work) {
   return out;
 }
 
+/// The kind whose owner row a group uses: items and dict of one group
+/// share their rows in sasync_items, so they share one owner (and the two
+/// actors, on that node, agree on the group).
+group_kind owning_kind(group_kind kind) {
+  return kind == group_kind::dict ? group_kind::items : kind;
+}
+
 value kind_value(group_kind kind) {
-  return value{static_cast<std::int64_t>(kind)};
+  return value{static_cast<std::int64_t>(owning_kind(kind))};
 }
 
 } // namespace
@@ -208,7 +215,7 @@ preferred_owner(const std::vector<cluster_member>& members, group_kind kind,
   std::optional<std::int64_t> best;
   std::uint64_t best_score = 0;
   auto key = mix(static_cast<std::uint64_t>(group) ^
-                 (static_cast<std::uint64_t>(kind) << 56));
+                 (static_cast<std::uint64_t>(owning_kind(kind)) << 56));
   for (auto& m : members) {
     if (!m.alive)
       continue;

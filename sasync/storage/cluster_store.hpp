@@ -14,6 +14,7 @@
 namespace sasync {
 
 /// The kinds of group a cluster gives one owner each.
+/// Items and dict of one group share their rows, and so one owner.
 enum class group_kind : std::int16_t { items = 1, dict = 2, array = 3 };
 
 /// One node of the cluster as the database knows it. A member is alive while
