@@ -72,4 +72,9 @@ using leave_atom = caf::atom_constant<caf::atom("leave")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
 
+// Atomic batches of data operations, and the holds on a group's names
+// that keep them in order with the group's other operations.
+using batch_atom = caf::atom_constant<caf::atom("batch")>;
+using hold_atom = caf::atom_constant<caf::atom("hold")>;
+
 } // namespace sasync

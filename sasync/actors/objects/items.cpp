@@ -6,6 +6,7 @@
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
+#include "sasync/actors/objects/detail/group_hold.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
 #include "sasync/actors/objects/detail/item_jobs.hpp"
 #include "sasync/storage/item_store.hpp"
@@ -16,6 +17,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <optional>
+#include <set>
 
 namespace sasync {
 
@@ -25,6 +27,7 @@ struct items_state {
   detail::group_config cfg;
   detail::op_sequencer<std::string> order;
   detail::open_requests requests;
+  std::set<std::uint64_t> holds; ///< a batch's (group_hold.hpp)
   static inline const char* name = "sasync.items";
 };
 
@@ -314,6 +317,12 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
           priority prio) { return set_if(name, x, expected, prio); },
       [=](delete_if_atom, std::string& name, std::uint64_t expected,
           priority prio) { return delete_if(name, expected, prio); },
+      [=](hold_atom, std::vector<std::string>& names) {
+        return detail::hold_keys(self, kind, std::move(names));
+      },
+      [=](release_atom, std::uint64_t ticket) {
+        return detail::release_hold(self, ticket);
+      },
   };
 }
 

@@ -3,11 +3,22 @@
 
 #include "sasync/actors/objects/items.hpp"
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace sasync::detail {
 
 /// close() -> void   the broker's, at shutdown: answers once every accepted
 ///                   request is answered, then quits; later requests get
 ///                   shutting_down. From anyone else: unexpected_message.
-using items_impl = items::extend<caf::replies_to<close_atom>::with<void>>;
+/// hold(names) -> ticket
+///                   the broker's, for a batch (group_hold.hpp): answered
+///                   once every earlier operation on the names finished;
+///                   later ones wait until release(ticket) -> void.
+using items_impl = items::extend<
+    caf::replies_to<close_atom>::with<void>,
+    caf::replies_to<hold_atom, std::vector<std::string>>::with<std::uint64_t>,
+    caf::replies_to<release_atom, std::uint64_t>::with<void>>;
 
 } // namespace sasync::detail
