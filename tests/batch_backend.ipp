@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace sasync;
@@ -358,10 +359,20 @@ CAF_TEST(a_batch_keeps_its_place_among_the_operations_on_its_names) {
               std::future_status::ready);
   auto single = self->request(store, limit, set_atom::value, std::string{"x"},
                               encode(std::string{"single"}), do_last);
+  // The set waits in the queue before the batch is sent.
+  auto waiting = [&] { return require(status(self, db, limit)).queue.waiting; };
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (waiting() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  CAF_REQUIRE(waiting() >= 1u);
   batch_builder ops;
   ops.set(1, "x", std::string{"batch"});
   auto batched = self->request(db, limit, batch_atom::value, ops.ops(),
                                do_next);
+  // The broker has taken the batch in (status comes after it) and sent on
+  // what it sends: its hold, or without one its job, queued before the
+  // status request reaches the queue.
+  CAF_MESSAGE("jobs waiting with the batch sent: " << waiting());
   go->set_value();
   auto fail = [&](caf::error& err) { CAF_FAIL(sys.render(err)); };
   blocked.receive([] {}, fail);
