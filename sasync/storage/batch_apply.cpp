@@ -49,9 +49,15 @@ bool on_cells(batch_kind x) {
 }
 
 std::string describe(const batch_op& op, std::size_t index) {
+  // Enough of a name to tell it apart; a refused one may be megabytes.
+  constexpr std::size_t shown_name_bytes = 64;
   auto out = "operation " + std::to_string(index) + " (" + to_string(op.kind);
   if (on_items(op.kind))
-    out += " group " + std::to_string(op.group) + " '" + op.text + "'";
+    out += " group " + std::to_string(op.group) + " '" +
+           (op.text.size() > shown_name_bytes
+                ? op.text.substr(0, shown_name_bytes) + "..."
+                : op.text) +
+           "'";
   else if (on_cells(op.kind))
     out += " group " + std::to_string(op.group) + " (" +
            std::to_string(op.at.x) + ", " + std::to_string(op.at.y) + ", " +
