@@ -1,4 +1,5 @@
-// Atomic batches through a real sasyncd process: the C++ helper through
+// Atomic batches through a real sasyncd process, on SQLite and on
+// PostgreSQL (a schema of its own): the C++ helper through
 // connect_node answers each result, a failing operation in the middle
 // leaves nothing behind and its error (operation, code, current version)
 // crosses the wire, the node refuses what is over its limits or DDL from
@@ -9,6 +10,8 @@
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
 #include "sasync/actors/system_config.hpp"
+#include "sasync/storage/connection.hpp"
+#include "sasync/storage/engine_config.hpp"
 
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
@@ -18,6 +21,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/test/unit_test.hpp>
 
+#include <fstream>
 #include <string>
 
 using namespace sasync;
@@ -30,16 +34,31 @@ struct client_config : system_config {
   client_config() { load<caf::io::middleman>(); }
 };
 
-struct fixture {
-  test::cli_fixture files{"batch-remote"};
-  test::daemon_process daemon{files.config()};
+/// A schema of the suite's own on the PostgreSQL test database, so the
+/// batches meet no other suite's rows; dropped before and after.
+class postgresql_schema {
+public:
+  postgresql_schema() { reset(); }
+  ~postgresql_schema() { reset(); }
+
+  static std::string url() {
+    return test::postgresql_url() + "?options=-csearch_path%3D" + name;
+  }
+
+private:
+  static constexpr const char* name = "sasync_batch_remote";
+
+  static void reset() {
+    auto conn = open_connection(engine_config::parse(test::postgresql_url()),
+                                access_mode::write);
+    conn->execute_script(std::string{"DROP SCHEMA IF EXISTS "} + name +
+                         " CASCADE; CREATE SCHEMA " + name);
+  }
 };
 
-} // namespace
-
-CAF_TEST_FIXTURE_SCOPE(batch_remote, fixture)
-
-CAF_TEST(a_batch_through_a_node_is_all_or_nothing) {
+/// Batches through the node `daemon` runs: results, a stale set_if and a
+/// refused statement in the middle, the node's own refusals.
+void all_or_nothing_through(test::daemon_process& daemon) {
   {
     client_config cfg;
     caf::actor_system sys{cfg};
@@ -121,4 +140,22 @@ CAF_TEST(a_batch_through_a_node_is_all_or_nothing) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
-CAF_TEST_FIXTURE_SCOPE_END()
+} // namespace
+
+CAF_TEST(a_batch_through_a_sqlite_node_is_all_or_nothing) {
+  test::cli_fixture files{"batch-remote"};
+  test::daemon_process daemon{files.config()};
+  all_or_nothing_through(daemon);
+}
+
+CAF_TEST(a_batch_through_a_postgresql_node_is_all_or_nothing) {
+  test::cli_fixture files{"batch-remote-pg"};
+  postgresql_schema schema;
+  auto config = files.dir / "sasyncd-postgresql.ini";
+  {
+    std::ofstream out{config};
+    out << "[sasync]\nurl=\"" << schema.url() << "\"\n[node]\nport=0\n";
+  }
+  test::daemon_process daemon{config};
+  all_or_nothing_through(daemon);
+}
