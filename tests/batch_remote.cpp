@@ -18,6 +18,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/make_message.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/test/unit_test.hpp>
 
@@ -146,6 +147,43 @@ CAF_TEST(a_batch_through_a_sqlite_node_is_all_or_nothing) {
   test::cli_fixture files{"batch-remote"};
   test::daemon_process daemon{files.config()};
   all_or_nothing_through(daemon);
+}
+
+CAF_TEST(a_peer_can_neither_hold_nor_release_names) {
+  test::cli_fixture files{"batch-remote-peer"};
+  test::daemon_process daemon{files.config()};
+  {
+    client_config cfg;
+    caf::actor_system sys{cfg};
+    caf::scoped_actor self{sys};
+    // A plain CAF peer, no stand-in: it sends whatever it likes.
+    auto peer = sys.middleman().remote_actor<node>(daemon.host(),
+                                                   daemon.port());
+    CAF_REQUIRE(peer);
+    auto store = detail::ask<items>(self, *peer, limit, items_atom::value,
+                                    std::int64_t{3});
+    CAF_REQUIRE(store);
+    auto answer_to = [&](const caf::message& msg) {
+      caf::error err;
+      self->request(caf::actor_cast<caf::actor>(*store), limit, msg)
+          .receive([](std::uint64_t) {}, [&](caf::error& e) { err = e; });
+      return err;
+    };
+    auto hold = answer_to(caf::make_message(
+        hold_atom::value, std::vector<std::string>{"h"}));
+    CAF_MESSAGE("hold from a peer: " << sys.render(hold));
+    CAF_CHECK_EQUAL(hold, caf::sec::unexpected_message);
+    auto release = answer_to(caf::make_message(release_atom::value,
+                                               std::uint64_t{0}));
+    CAF_CHECK_EQUAL(release, caf::sec::unexpected_message);
+    // Nothing holds "h": a set on it is answered within the bound.
+    CAF_CHECK(set(self, *store, "h", std::string{"free"}, limit));
+    auto done = batch(self, *peer,
+                      batch_builder{}.set(3, "h", std::string{"batch"}),
+                      limit);
+    CAF_CHECK(done);
+  }
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
 CAF_TEST(a_batch_through_a_postgresql_node_is_all_or_nothing) {
