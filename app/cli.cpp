@@ -2,6 +2,7 @@
 // on that database) or remote (--host/--port: a sasyncd node).
 #include "cli.hpp"
 
+#include "cli_batch.hpp"
 #include "cli_niceness.hpp"
 #include "cli_status.hpp"
 #include "cli_text.hpp"
@@ -562,6 +563,49 @@ void sql(session& s, const options& o) {
   std::cout.flush();
 }
 
+/// batch [FILE|-]: one operation a line (cli_batch.hpp), all or nothing;
+/// one result a line (a set's new version, a delete's or statement's rows),
+/// or one line naming the failing operation's line and why.
+void run_batch_file(session& s, const options& o) {
+  std::ifstream file;
+  if (o.file != "-") {
+    file.open(o.file);
+    if (!file)
+      throw failure{usage, "cannot read " + o.file};
+  }
+  batch_lines lines;
+  try {
+    lines = read_batch(o.file == "-" ? std::cin : file);
+  } catch (const bad_batch_line& bad) {
+    throw failure{usage, "line " + std::to_string(bad.line) + ": " + bad.why};
+  }
+  for (std::size_t i = 0; i < lines.ops.size(); ++i)
+    if (auto why = s.over_limit(lines.ops[i].x,
+                                "line " + std::to_string(lines.line_of[i]) +
+                                    ": "))
+      throw failure{usage, *why};
+  auto done = sasync::batch(s.self(), s.db(), lines.ops, s.timeout(),
+                            s.writes());
+  if (!done) {
+    auto at = failed_operation(done.error());
+    auto where = at >= 0 && static_cast<std::size_t>(at) < lines.line_of.size()
+                     ? "line " + std::to_string(lines.line_of[at]) + ": "
+                     : std::string{};
+    throw failure{code_of(done.error()),
+                  where + s.describe(done.error()) + "; nothing changed"};
+  }
+  for (std::size_t i = 0; i < done->size(); ++i) {
+    auto kind = lines.ops[i].kind;
+    auto sets = kind == batch_kind::item_set ||
+                kind == batch_kind::item_set_if ||
+                kind == batch_kind::cell_set || kind == batch_kind::cell_set_if;
+    if (sets)
+      std::cout << (*done)[i].version << '\n';
+    else
+      std::cout << (*done)[i].rows_affected << '\n';
+  }
+}
+
 void status(session& s, const options& o) {
   auto st = s.require(sasync::status(s.self(), s.db(), s.timeout()));
   std::cout << (o.json ? status_json(st) : status_text(st));
@@ -994,6 +1038,11 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
       ->allow_extra_args(false) // one NAME=VALUE per --bind
       ->excludes(positional_params);
   on(sql_cmd, sql);
+  auto batch_cmd = app.add_subcommand(
+      "batch", "operations, one a line (FILE or - for stdin), in one "
+               "transaction: all or nothing; one result a line");
+  batch_cmd->add_option("FILE", o.file, "default: stdin");
+  on(batch_cmd, run_batch_file);
   auto status_cmd =
       app.add_subcommand("status", "backend, pool, queue depth, counters");
   status_cmd->add_flag("--json", o.json,
@@ -1023,7 +1072,8 @@ std::optional<int> parse(int argc, const char* const* argv, invocation& inv,
   auto& name = leaf->get_name();
   inv.writes = name == "set" || name == "delete" || name == "load" ||
                name == "clear" || name == "pop" || name == "insert" ||
-               name == "update" || (name == "sql" && !only_reads(o.text));
+               name == "update" || (name == "sql" && !only_reads(o.text)) ||
+               name == "batch";
   return std::nullopt;
 }
 

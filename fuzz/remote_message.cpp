@@ -2,13 +2,15 @@
 // reading sasync's message types (as BASP does), then the checks the node
 // and the group actors run before any work: the request limits, the
 // stored-value limits, binding :name parameters, an insert spec's
-// validation and a table's DDL.
+// validation, a table's DDL and a batch's operations.
 // Malformed bytes are an error, never a crash, a sanitizer report or an
 // allocation beyond the input's size.
+#include "sasync/actors/batch/batch_check.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/net/node.hpp"
 #include "sasync/actors/net/wire_guard.hpp"
+#include "sasync/storage/batch_apply.hpp"
 #include "sasync/storage/dialect.hpp"
 #include "sasync/storage/named_params.hpp"
 #include "sasync/storage/row_insert.hpp"
@@ -53,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   limits.statement_bytes = 4096; // small, so that the fuzzer reaches them
   limits.parameters = 16;
   limits.value_bytes = 1024;
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
   case 0: // sql, execute, query: a statement and its parameters
     read_then<std::string, std::vector<sasync::value>>(
         bytes, len, [&](auto& stmt, auto& params) {
@@ -96,6 +98,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
     read_then<sasync::priority>(bytes, len, [](auto& prio) {
       (void)sasync::detail::check_priority(prio);
       (void)sasync::to_string(prio);
+    });
+    break;
+  case 8: // batch: its operations, checked as the node checks them
+    read_then<std::vector<sasync::batch_op>>(bytes, len, [&](auto& ops) {
+      if (sasync::check_batch(ops, limits.allow_ddl))
+        return;
+      for (std::size_t i = 0; i < ops.size(); ++i) {
+        (void)sasync::describe(ops[i], i);
+        if (ops[i].kind == sasync::batch_kind::statement)
+          (void)sasync::check_request(limits, ops[i].text, ops[i].params);
+      }
     });
     break;
   default: // table: a table definition, as DDL for both backends

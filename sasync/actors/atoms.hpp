@@ -78,4 +78,9 @@ using own_atom = caf::atom_constant<caf::atom("own")>;
 /// two agree on the group; objects/detail/dict_route.hpp).
 using through_atom = caf::atom_constant<caf::atom("through")>;
 
+// Atomic batches of data operations, and the holds on a group's names
+// that keep them in order with the group's other operations.
+using batch_atom = caf::atom_constant<caf::atom("batch")>;
+using hold_atom = caf::atom_constant<caf::atom("hold")>;
+
 } // namespace sasync

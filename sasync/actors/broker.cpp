@@ -3,6 +3,7 @@
 // actors — once the lifecycle (broker_lifecycle.cpp) lets it run.
 #include "sasync/actors/broker.hpp"
 
+#include "sasync/actors/batch/detail/batch_coordinator.hpp"
 #include "sasync/actors/detail/broker_lifecycle.hpp"
 #include "sasync/actors/detail/connection_job.hpp"
 #include "sasync/actors/detail/deliver.hpp"
@@ -501,6 +502,18 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
           return make_error(errc::invalid_argument, "no consumer");
         return open_cursor_named(self, stmt, params, std::move(consumer),
                                  credit, prio);
+      },
+      [=](batch_atom, std::vector<batch_op>& ops) {
+        return detail::run_batch(self, std::move(ops), defaults::write_priority,
+                                 [self](group_kind kind, std::int64_t group) {
+                                   return group_actor(self, kind, group);
+                                 });
+      },
+      [=](batch_atom, std::vector<batch_op>& ops, priority prio) {
+        return detail::run_batch(self, std::move(ops), prio,
+                                 [self](group_kind kind, std::int64_t group) {
+                                   return group_actor(self, kind, group);
+                                 });
       },
   };
 }

@@ -63,6 +63,23 @@ namespace sasync {
 ///                               so they keep their order) and table at
 ///                               defaults::table_priority (do_next); out of
 ///                               range is invalid_argument, nothing runs
+/// batch(ops) -> vector<batch_result>
+///                               data operations (batch_op.hpp: items and
+///                               array set, set_if, delete, delete_if;
+///                               statements) of any groups, in one
+///                               transaction: every result in order, or
+///                               the first failure, whose words start with
+///                               "operation N (...)" (failed_operation(),
+///                               batch_check.hpp) and whose code is the
+///                               operation's (conflict with the current
+///                               version, invalid_argument, database_error,
+///                               ...); then nothing of the batch stays.
+///                               Within a group it keeps the per-name order
+///                               of the group's actor; a trailing priority
+///                               as below (default: write_priority).
+///                               Empty, over max_batch_ops, an unknown kind
+///                               or a bad name: invalid_argument, nothing
+///                               runs
 /// insert(spec) -> bulk_insert   an ordered bulk insert (bulk_insert.hpp)
 /// items(group) -> items, dict(group) -> dict, array(group) -> array
 ///                               the group's actor: one per group and kind,

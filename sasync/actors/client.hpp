@@ -650,3 +650,6 @@ void update(Self* self, const dict& store, const std::map<std::string, T>& xs,
 
 // Versions and compare-and-set on items and array cells.
 #include "sasync/actors/client/client_versions.hpp"
+
+// Atomic batches of data operations.
+#include "sasync/actors/client/client_batch.hpp"

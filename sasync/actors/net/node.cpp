@@ -2,8 +2,10 @@
 #include "sasync/actors/net/node.hpp"
 
 #include "sasync/actors/cluster/detail/group_routing.hpp"
+#include "sasync/actors/batch/batch_check.hpp"
 #include "sasync/actors/detail/statement_policy.hpp"
 #include "sasync/actors/errc.hpp"
+#include "sasync/storage/batch_apply.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -96,6 +98,37 @@ caf::result<Answer> checked_statement(node_ptr self, const std::string& stmt,
   if (auto err = detail::check_statement(stmt, self->state.limits.allow_ddl))
     return err;
   return self->delegate(self->state.db, std::forward<Ts>(msg)...);
+}
+
+/// Delegates a batch to the broker unless an operation is over the node's
+/// limits or runs a statement the node refuses peers.
+template <class... Ts>
+caf::result<std::vector<batch_result>>
+checked_batch(node_ptr self, std::vector<batch_op>& ops, Ts... rest) {
+  // A batch would write groups other nodes own without their fence: refused
+  // until batches hold and fence every group on its owner.
+  if (self->state.membership)
+    return make_error(errc::invalid_argument,
+                      "batches are not supported in cluster mode yet: their "
+                      "groups may be owned by other nodes");
+  auto& limits = self->state.limits;
+  if (auto err = check_batch(ops, limits.allow_ddl))
+    return err;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto& op = ops[i];
+    caf::error err;
+    if (op.kind == batch_kind::statement)
+      err = check_request(limits, op.text, op.params);
+    auto bytes = op.x.bytes.size();
+    if (!err && bytes > limits.value_bytes)
+      err = too_large("a value", bytes, limits.value_bytes);
+    if (err)
+      return make_error(errc::invalid_argument,
+                        describe(op, i) + ": " +
+                            err.context().get_as<std::string>(0));
+  }
+  return self->delegate(self->state.db, batch_atom::value, std::move(ops),
+                        rest...);
 }
 
 node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
@@ -257,6 +290,12 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
         return checked_statement<cursor_info>(
             self, stmt, {}, a, std::move(stmt), std::move(params),
             std::move(to), credit, prio);
+      },
+      [=](batch_atom, std::vector<batch_op>& ops) {
+        return checked_batch(self, ops);
+      },
+      [=](batch_atom, std::vector<batch_op>& ops, priority prio) {
+        return checked_batch(self, ops, prio);
       },
   };
 }

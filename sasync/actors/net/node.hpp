@@ -15,6 +15,7 @@
 #include "sasync/actors/query/bulk_insert.hpp"
 #include "sasync/actors/query/cursor.hpp"
 #include "sasync/actors/query/row_consumer.hpp"
+#include "sasync/storage/batch_op.hpp"
 #include "sasync/storage/named_params.hpp"
 #include "sasync/storage/table_def.hpp"
 #include "sasync/storage/value.hpp"
@@ -80,7 +81,12 @@ using node = caf::typed_actor<
     caf::replies_to<query_atom, std::string, named_values,
                     priority>::with<cursor_info>,
     caf::replies_to<query_atom, std::string, named_values, row_consumer,
-                    std::uint32_t, priority>::with<cursor_info>>;
+                    std::uint32_t, priority>::with<cursor_info>,
+    // An atomic batch (broker.hpp), without and with a priority.
+    caf::replies_to<batch_atom,
+                    std::vector<batch_op>>::with<std::vector<batch_result>>,
+    caf::replies_to<batch_atom, std::vector<batch_op>,
+                    priority>::with<std::vector<batch_result>>>;
 
 /// What one request from a peer may carry; more is invalid_argument.
 struct node_limits {

@@ -113,7 +113,7 @@ using node_answers =
                            std::map<std::string, stored_value>, row_batch,
                            std::vector<value>, insert_progress, stored_value,
                            dict_status, caf::optional<versioned_value>,
-                           cluster_view>;
+                           cluster_view, std::vector<batch_result>>;
 
 template <class... Answers>
 caf::behavior answers_of(stand_in_ptr self, std::uint64_t id,

@@ -5,12 +5,15 @@
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
+#include "sasync/actors/objects/detail/group_hold.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
 #include "sasync/storage/array_store.hpp"
 #include "sasync/storage/versioned_store.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
+
+#include <set>
 
 namespace sasync {
 
@@ -20,6 +23,7 @@ struct array_state {
   detail::group_config cfg;
   detail::op_sequencer<coordinates> order;
   detail::open_requests requests;
+  std::set<std::uint64_t> holds; ///< a batch's (group_hold.hpp)
   static inline const char* name = "sasync.array";
 };
 
@@ -140,6 +144,12 @@ detail::array_impl::behavior_type array_behavior(array_ptr self,
       [=](delete_if_atom, std::int64_t x, std::int64_t y, std::int64_t z,
           std::uint64_t expected,
           priority prio) { return delete_if({x, y, z}, expected, prio); },
+      [=](hold_atom, std::vector<coordinates>& cells) {
+        return detail::hold_keys(self, kind, std::move(cells));
+      },
+      [=](release_atom, std::uint64_t ticket) {
+        return detail::release_hold(self, ticket);
+      },
   };
 }
 

@@ -7,6 +7,7 @@
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/objects/detail/dict_route.hpp"
+#include "sasync/actors/objects/detail/group_hold.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
 #include "sasync/actors/objects/detail/item_jobs.hpp"
 #include "sasync/storage/item_store.hpp"
@@ -17,6 +18,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <optional>
+#include <set>
 
 namespace sasync {
 
@@ -28,6 +30,7 @@ struct items_state {
   detail::open_requests requests;
   /// The dict of the group while it lives: requests go through it.
   caf::weak_actor_ptr dict;
+  std::set<std::uint64_t> holds; ///< a batch's (group_hold.hpp)
   static inline const char* name = "sasync.items";
 };
 
@@ -320,6 +323,12 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
           priority prio) { return set_if(name, x, expected, prio); },
       [=](delete_if_atom, std::string& name, std::uint64_t expected,
           priority prio) { return delete_if(name, expected, prio); },
+      [=](hold_atom, std::vector<std::string>& names) {
+        return detail::hold_keys(self, kind, std::move(names));
+      },
+      [=](release_atom, std::uint64_t ticket) {
+        return detail::release_hold(self, ticket);
+      },
   };
 }
 
