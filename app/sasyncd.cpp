@@ -169,9 +169,6 @@ int run(daemon_config& cfg) {
   } catch (const sasync::storage_failure& f) {
     return fail(1, f.what());
   }
-  sasync::log_event(sasync::log_level::info,
-                    "starting: database " + engine.display_url() +
-                        ", config " + cfg.config_file_path);
   caf::actor_system sys{cfg};
   sasync::broker_config bc;
   bc.engine = engine;
@@ -213,9 +210,12 @@ int run(daemon_config& cfg) {
                              : cluster.advertise);
   std::printf("listening on %s:%u\n", cfg.host.c_str(), *published);
   std::fflush(stdout);
+  // Logged once it listens, so a start that fails says one line only.
   sasync::log_event(sasync::log_level::info,
                     "listening on " + cfg.host + ":" +
-                        std::to_string(*published) + (tls ? " (TLS)" : ""));
+                        std::to_string(*published) + (tls ? " (TLS)" : "") +
+                        "; database " + engine.display_url() + ", config " +
+                        cfg.config_file_path);
   auto why = await_stop_signal();
   sasync::log_event(sasync::log_level::info,
                     std::string{why} + ": draining");

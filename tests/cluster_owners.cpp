@@ -138,16 +138,23 @@ struct fixture {
     auto rs = admin->execute(
         "SELECT o.member, m.address, o.epoch FROM sasync_owners o JOIN "
         "sasync_members m ON m.id = o.member WHERE o.kind = ? AND o.grp = ?",
-        {value{static_cast<std::int64_t>(kind)}, value{group}});
+        {value{row_kind(kind)}, value{group}});
     if (rs.rows.empty())
       return {0, ""};
     return {rs.rows[0].at(0).as_integer(), rs.rows[0].at(1).as_text()};
   }
 
+  /// The kind of the owner row a group uses: items and dict of one group
+  /// share one (cluster_store).
+  static std::int64_t row_kind(group_kind kind) {
+    return static_cast<std::int64_t>(kind == group_kind::dict ? group_kind::items
+                                                              : kind);
+  }
+
   std::int64_t epoch_of(group_kind kind, std::int64_t group) {
     auto rs = admin->execute(
         "SELECT epoch FROM sasync_owners WHERE kind = ? AND grp = ?",
-        {value{static_cast<std::int64_t>(kind)}, value{group}});
+        {value{row_kind(kind)}, value{group}});
     return rs.rows.empty() ? 0 : rs.rows[0].at(0).as_integer();
   }
 
@@ -239,6 +246,21 @@ CAF_TEST(a_dict_and_items_of_one_group_agree_through_different_nodes) {
                   owner_of(group_kind::items, 43));
   disconnect_node(via_a);
   disconnect_node(via_b);
+}
+
+CAF_TEST(a_batch_is_refused_in_cluster_mode) {
+  test::daemon_process a{config("a")};
+  CAF_REQUIRE(all_alive({&a}));
+  auto via_a = connect(a);
+  CAF_REQUIRE(items_of(self, via_a, 44, 10s)); // the tables exist
+  batch_builder ops;
+  ops.set(44, "n", std::int64_t{1});
+  auto done = batch(self, via_a, ops, 10s);
+  CAF_REQUIRE(!done);
+  CAF_MESSAGE("refused: " << sys.render(done.error()));
+  CAF_CHECK(is(done.error(), errc::invalid_argument));
+  CAF_CHECK_EQUAL(version_of(44, "n"), 0);
+  disconnect_node(via_a);
 }
 
 CAF_TEST(ownership_spreads_over_the_members) {
