@@ -15,6 +15,7 @@
 
 #include "backends.hpp"
 #include "child_process.hpp"
+#include "cluster_fixture.hpp"
 #include "daemon_process.hpp"
 
 #include <caf/actor_system.hpp>
@@ -44,59 +45,12 @@ namespace {
 constexpr auto bound = std::chrono::seconds(30);
 using clock_type = std::chrono::steady_clock;
 
-struct client_config : system_config {
-  client_config() { load<caf::io::middleman>(); }
-};
-
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-struct fixture {
-  std::string schema = "sasync_owners_" + std::to_string(::getpid());
-  std::unique_ptr<connection> admin = open();
-  test::scratch_dir scratch{"owners"};
-  client_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-
-  fixture() {
-    admin->execute_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    admin->execute_script("CREATE SCHEMA " + schema);
-    admin->execute_script("SET search_path TO " + schema);
-    create_cluster_tables(*admin);
-  }
-
-  ~fixture() {
-    try {
-      admin->execute_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    } catch (...) {
-    }
-  }
-
-  static std::unique_ptr<connection> open() {
-    return open_connection(engine_config::parse(test::postgresql_url()),
-                           access_mode::write);
-  }
-
-  std::string url() const {
-    auto base = test::postgresql_url();
-    return base + (base.find('?') == std::string::npos ? "?" : "&") +
-           "options=-csearch_path%3D" + schema;
-  }
-
-  std::filesystem::path config(const std::string& name, double lease = 2) {
-    auto path = scratch.path() / (name + ".ini");
-    std::ofstream out{path};
-    out << "[sasync]\nurl=\"" << url()
-        << "\"\npool-size=2\n[node]\nport=0\n[cluster]\nenabled=true\nlease="
-        << lease << "\n";
-    return path;
-  }
-
-  static std::string address(test::daemon_process& d) {
-    return d.host() + ":" + std::to_string(d.port());
-  }
+struct fixture : test::cluster_fixture {
+  fixture() : cluster_fixture("owners") {}
 
   node connect(test::daemon_process& d) {
     auto db = connect_node(sys, d.host(), d.port(), 10s);
