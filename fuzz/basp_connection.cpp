@@ -12,6 +12,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -67,6 +68,28 @@ node& the_node() {
   return *instance;
 }
 
+/// Connects `fd` to `addr`. libFuzzer's timeout alarm may interrupt a
+/// connect that waits for the node to accept; the connection then goes on
+/// in the background, so wait for it instead of calling that a failure (a
+/// node that never accepts is caught by libFuzzer's timeout as a hang).
+bool connected(int fd, const sockaddr_in& addr) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr))
+      == 0)
+    return true;
+  if (errno != EINTR)
+    return false;
+  pollfd p{fd, POLLOUT, 0};
+  while (::poll(&p, 1, -1) < 0)
+    if (errno != EINTR)
+      return false;
+  int error = 0;
+  socklen_t length = sizeof(error);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0)
+    return false;
+  errno = error;
+  return error == 0;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
@@ -77,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+  if (!connected(fd, addr)) {
     std::perror("connect to the node"); // it died: a finding
     std::abort();
   }

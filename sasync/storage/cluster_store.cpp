@@ -253,7 +253,7 @@ group_owner settle_owner(connection& conn, group_kind kind, std::int64_t group,
     auto epoch = r.at(1).as_integer();
     if (r.at(2).as_integer() != 0)
       return group_owner{r.at(0).as_integer(), epoch};
-    if (!r.at(3).as_integer() != 0)
+    if (r.at(3).as_integer() == 0)
       throw storage_failure(failure_kind::busy,
                             "member " + std::to_string(candidate) +
                                 " cannot take " + group_name(kind, group) +
