@@ -4,6 +4,8 @@
 //
 // Exit codes: 0 stopped cleanly, 1 usage or bad config, 2 cannot listen,
 // 4 database unreachable or the drain failed.
+#include "metrics_endpoint.hpp"
+
 #include "sasync/actors/broker.hpp"
 #include "sasync/actors/cluster/cluster_membership.hpp"
 #include "sasync/actors/cluster/cluster_options.hpp"
@@ -27,6 +29,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 
 namespace {
@@ -40,6 +43,8 @@ struct daemon_config : sasync::system_config {
   std::string log_level = "info";
   std::string log_file;
   std::int64_t slow_statement_ms = 0;
+  std::int64_t metrics_port = -1;
+  std::string metrics_host = "127.0.0.1";
 
   daemon_config() {
     caf::config_option_adder{custom_options_, "global"}.add(
@@ -82,6 +87,12 @@ struct daemon_config : sasync::system_config {
         .add(log_file, "file", "file the log is appended to (stderr)")
         .add(slow_statement_ms, "slow-statement-ms",
              "log statements that take longer, values masked (0: off)");
+    caf::config_option_adder{custom_options_, "metrics"}
+        .add(metrics_port, "port",
+             "serve Prometheus metrics at http://HOST:PORT/metrics; 0 picks "
+             "a free port (-1: off)")
+        .add(metrics_host, "host", "address the metrics listen on "
+                                   "(127.0.0.1)");
     sasync::add_cluster_options(custom_options_);
     bounds.push_back(sasync::cluster_lease_bounds);
     sasync::load_guarded_middleman(*this);
@@ -137,6 +148,9 @@ int run(daemon_config& cfg) {
                        cfg.log_level + "'");
   if (cfg.slow_statement_ms < 0)
     return fail(1, "log.slow-statement-ms must be 0 (off) or more");
+  if (cfg.metrics_port < -1 || cfg.metrics_port > 65535)
+    return fail(1, "metrics.port must be -1 (off) or 0 to 65535, not " +
+                       std::to_string(cfg.metrics_port));
   auto tls = sasync::tls_configured(cfg);
   if (tls) {
     auto why =
@@ -185,6 +199,26 @@ int run(daemon_config& cfg) {
   auto entry = membership ? sasync::spawn_node(sys, db, cfg.limits,
                                                membership, ownership)
                           : sasync::spawn_node(sys, db, cfg.limits);
+  // What a start that cannot listen leaves behind.
+  auto abandon = [&] {
+    caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+    if (membership)
+      caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
+    if (ownership)
+      caf::anon_send_exit(ownership, caf::exit_reason::user_shutdown);
+    caf::anon_send(db, sasync::shutdown_atom::value);
+  };
+  std::unique_ptr<sasync::metrics_endpoint> metrics;
+  if (cfg.metrics_port >= 0) {
+    std::string why;
+    metrics = sasync::metrics_endpoint::start(
+        sys, db, cfg.metrics_host,
+        static_cast<std::uint16_t>(cfg.metrics_port), why);
+    if (!metrics) {
+      abandon();
+      return fail(2, why);
+    }
+  }
   // SO_REUSEADDR: a restart need not wait for the connections of the last
   // run to leave TIME-WAIT. A port another process listens on stays taken.
   constexpr bool reuse_address = true;
@@ -193,12 +227,7 @@ int run(daemon_config& cfg) {
                        : sys.middleman().publish(
                              entry, cfg.port, cfg.host.c_str(), reuse_address);
   if (!published) {
-    caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
-    if (membership)
-      caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
-    if (ownership)
-      caf::anon_send_exit(ownership, caf::exit_reason::user_shutdown);
-    caf::anon_send(db, sasync::shutdown_atom::value);
+    abandon();
     return fail(2, "cannot listen on " + cfg.host + ":" +
                        std::to_string(cfg.port) + ": " +
                        sasync::in_words(sys, published.error()));
@@ -209,6 +238,9 @@ int run(daemon_config& cfg) {
                              ? cfg.host + ":" + std::to_string(*published)
                              : cluster.advertise);
   std::printf("listening on %s:%u\n", cfg.host.c_str(), *published);
+  if (metrics)
+    std::printf("metrics on %s:%u\n", cfg.metrics_host.c_str(),
+                metrics->port());
   std::fflush(stdout);
   // Logged once it listens, so a start that fails says one line only.
   sasync::log_event(sasync::log_level::info,

@@ -6,6 +6,8 @@ packages=(
   libcaf-dev libsqlitecpp-dev libsqlite3-dev libpqxx-dev libpq-dev
   libspdlog-dev libfmt-dev libssl-dev libcli11-dev
   openssl
+  libcpp-httplib-dev # sasyncd's /metrics
+  python3-prometheus-client # the metrics test parses with it
   dpkg-dev # dpkg-shlibdeps: the package's Depends (cpack -G DEB)
   clang libclang-rt-14-dev
   postgresql-15 postgresql-client-15

@@ -8,6 +8,7 @@
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/queue/detail/close_connections.hpp"
 #include "sasync/actors/queue/detail/queue_errors.hpp"
+#include "sasync/actors/queue/detail/queue_metrics.hpp"
 #include "sasync/actors/queue/detail/queue_requests.hpp"
 #include "sasync/actors/queue/queue_schedule.hpp"
 #include "sasync/storage/event_log.hpp"
@@ -49,6 +50,9 @@ struct queue_state {
   std::vector<done_promise> drained;
   /// Refusing work as overloaded since the log said so.
   bool overloaded = false;
+  detail::queue_metrics metrics;
+  /// When each running batch was handed to its connection.
+  std::map<conn_id, std::chrono::steady_clock::time_point> started;
   static inline const char* name = "sasync.transaction_queue";
 
   std::optional<conn_id> id_of(const caf::actor_addr& addr) const {
@@ -101,6 +105,12 @@ struct carry_out_one {
     auto& st = self->state;
     auto n = x.jobs.size();
     auto id = x.conn;
+    if (metrics::enabled()) {
+      auto at = std::chrono::steady_clock::now();
+      for (auto t : x.jobs)
+        st.metrics.dispatched(st.requests.arrived(t), at);
+      st.started[id] = at;
+    }
     self->request(st.connections.at(id), caf::infinite, run_atom::value,
                   st.requests.jobs(x.jobs))
         .then([self = self,
@@ -119,12 +129,15 @@ struct carry_out_one {
   }
 
   void operator()(const queue_schedule::answer& x) {
-    for (std::size_t i = 0; i < x.jobs.size(); ++i)
-      self->state.requests.answer(
-          x.jobs[i], results && i < results->size()
-                         ? (*results)[i]
-                         : make_error(errc::transaction_error,
-                                      "connection lost a job's result"));
+    auto& st = self->state;
+    for (std::size_t i = 0; i < x.jobs.size(); ++i) {
+      auto err = results && i < results->size()
+                     ? (*results)[i]
+                     : make_error(errc::transaction_error,
+                                  "connection lost a job's result");
+      if (st.requests.answer(x.jobs[i], err))
+        st.metrics.ended(err);
+    }
   }
 
   void operator()(const queue_schedule::fail& x) {
@@ -135,7 +148,8 @@ struct carry_out_one {
     auto err = detail::failure_error(x.why, st.schedule.settings(), cause, last,
                                      st.requests.writes(x.tickets));
     for (auto t : x.tickets)
-      st.requests.answer(t, err);
+      if (st.requests.answer(t, err))
+        st.metrics.ended(err);
   }
 
   void operator()(const queue_schedule::forget& x) {
@@ -199,6 +213,11 @@ auto now(queue_ptr self) {
 void batch_done(queue_ptr self, conn_id id, batch_report& report) {
   auto& st = self->state;
   st.prepared += report.prepared;
+  if (auto i = st.started.find(id); i != st.started.end()) {
+    st.metrics.ran(report.errors.size(), i->second,
+                   std::chrono::steady_clock::now());
+    st.started.erase(i);
+  }
   auto kind = queue_schedule::report_kind::finished;
   caf::error cause;
   if (!report.started && !report.errors.empty()) {
@@ -241,6 +260,7 @@ void down(queue_ptr self, const caf::down_msg& dm) {
   carry_out(self);
   if (auto id = st.id_of(dm.source)) {
     st.connections.erase(*id);
+    st.started.erase(*id);
     st.schedule.connection_down(*id);
     carry_out(self, make_error(errc::database_error,
                                "connection actor terminated: " +
@@ -269,6 +289,8 @@ caf::error refused(queue_ptr self, priority prio, access_mode mode) {
 /// Puts an accepted job, or lease request, in line.
 void put_in_line(queue_ptr self, detail::queue_request r, priority prio) {
   auto& st = self->state;
+  if (metrics::enabled())
+    r.arrived = std::chrono::steady_clock::now();
   auto t = r.is_lease() ? st.schedule.submit_lease(prio, now(self))
                         : st.schedule.submit(prio, r.work->mode(), now(self));
   st.requests.add(t, std::move(r));
@@ -278,10 +300,13 @@ void put_in_line(queue_ptr self, detail::queue_request r, priority prio) {
 caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
   if (!work) {
     ++self->state.refused;
+    self->state.metrics.ended(make_error(errc::invalid_argument));
     return make_error(errc::invalid_argument, "empty job");
   }
-  if (auto err = refused(self, prio, work->mode()))
+  if (auto err = refused(self, prio, work->mode())) {
+    self->state.metrics.ended(err);
     return err;
+  }
   detail::queue_request r;
   r.work = std::move(work);
   r.promise = self->make_response_promise<void>();

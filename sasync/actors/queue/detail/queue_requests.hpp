@@ -12,6 +12,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -24,6 +25,8 @@ struct queue_request {
   caf::typed_response_promise<void> promise;
   caf::typed_response_promise<connection_actor> lease;
   caf::actor_addr lessee;
+  /// When it was put in line (for the wait-time metric).
+  std::chrono::steady_clock::time_point arrived;
 
   bool is_lease() const noexcept { return work == nullptr; }
 };
@@ -34,11 +37,12 @@ class queue_requests {
 public:
   void add(ticket t, queue_request r) { requests_.emplace(t, std::move(r)); }
 
-  /// Answers `t` with `err` (none: done) and forgets it.
-  void answer(ticket t, const caf::error& err) {
+  /// Answers `t` with `err` (none: done) and forgets it. True when `t`
+  /// was a job (not a lease) waiting for its answer.
+  bool answer(ticket t, const caf::error& err) {
     auto i = requests_.find(t);
     if (i == requests_.end())
-      return;
+      return false;
     auto& r = i->second;
     if (r.is_lease())
       r.lease.deliver(err);
@@ -47,7 +51,14 @@ public:
     else
       deliver_done(r.promise);
     ++(err ? failed_ : done_);
+    auto was_job = !r.is_lease();
     requests_.erase(i);
+    return was_job;
+  }
+
+  /// When the request behind `t` was put in line.
+  std::chrono::steady_clock::time_point arrived(ticket t) const {
+    return requests_.at(t).arrived;
   }
 
   /// Gives the lease `t` its connection; it stays until forgotten.
