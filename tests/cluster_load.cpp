@@ -112,6 +112,8 @@ struct ledger {
   std::map<std::string, std::uint64_t> write_failures;  ///< by kind
   std::map<std::string, std::uint64_t> lookup_failures; ///< by kind
   std::map<std::string, std::string> first_error;       ///< by kind
+  /// Why writes failed since the last kill, and how often.
+  std::map<std::string, std::uint64_t> reasons;
   int running = 0;
   std::atomic<bool> stop{false};
   /// Writes per writer, or 0 to write until `stop`.
@@ -136,6 +138,7 @@ struct ledger {
       names[writer * names_per_writer + j].unknown.push_back(value);
     ++write_failures[kind];
     first_error.emplace(kind, text);
+    ++reasons[text];
   }
 
   void lookup_failed(const std::string& kind, const std::string& text) {
@@ -469,6 +472,7 @@ CAF_TEST(five_kills_of_the_busiest_owner_lose_no_acknowledged_write) {
       auto now = clock_type::now();
       for (auto g : groups)
         book->groups[g - 1] = group_record{now, std::nullopt, 0};
+      book->reasons.clear();
     }
     auto killed_at = clock_type::now();
     nodes[slot]->process().signal(SIGKILL);
@@ -510,6 +514,12 @@ CAF_TEST(five_kills_of_the_busiest_owner_lose_no_acknowledged_write) {
               << book->failures("unreachable") - unreachable_before
               << ", restarted after " << std::setprecision(3) << restarted
               << " s, takeover (group:seconds)" << line.str() << std::endl;
+    {
+      std::lock_guard<std::mutex> guard{book->mtx};
+      for (auto& [why, n] : book->reasons)
+        std::cout << "cluster_load:   " << n << " writes failed: " << why
+                  << std::endl;
+    }
     CAF_CHECK(all_taken);
     CAF_CHECK_LESS(worst, takeover_bound);
     CAF_REQUIRE(all_alive());
