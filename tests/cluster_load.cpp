@@ -119,12 +119,16 @@ struct ledger {
   /// Writes per writer, or 0 to write until `stop`.
   std::int64_t limit = 0;
 
-  void acked(int writer, int j, std::int64_t value) {
+  /// A write sent at `sent` was acknowledged.
+  void acked(int writer, int j, std::int64_t value,
+             clock_type::time_point sent) {
     std::lock_guard<std::mutex> guard{mtx};
     names[writer * names_per_writer + j].acked = value;
     auto& g = groups[group_of(writer) - 1];
     ++g.acks;
-    if (g.mark && !g.first_ack)
+    // Only a write sent after the kill shows a takeover: an answer on its
+    // way from the dead node does not.
+    if (g.mark && !g.first_ack && sent > *g.mark)
       g.first_ack = clock_type::now();
     ++acks;
     changed.notify_all();
@@ -204,10 +208,11 @@ void write_next(writer_ptr self) {
   auto& st = self->state;
   auto value = st.next++;
   auto j = static_cast<int>(value % names_per_writer);
+  auto sent = clock_type::now();
   set(
       self, *st.store, name_of(st.id, j), value,
-      [self, j, value] {
-        self->state.book->acked(self->state.id, j, value);
+      [self, j, value, sent] {
+        self->state.book->acked(self->state.id, j, value, sent);
         write_next(self);
       },
       [self, j, value](caf::error& err) {
@@ -536,6 +541,62 @@ CAF_TEST(five_kills_of_the_busiest_owner_lose_no_acknowledged_write) {
   print_failures();
   CAF_CHECK_EQUAL(check_stored(false), 0);
   disconnect_clients();
+}
+
+// A defect this suite found, kept disabled so that CI stays green until it
+// is fixed (sasync/actors/net/remote.cpp; run it with
+// `-s '^remote.cluster_load$' -t
+// a_killed_owner_fails_only_the_requests_that_needed_it`): the stand-in of a
+// group actor whose node died quits with remote_link_unreachable; it is linked
+// to the stand-in of the node the client is connected to, whose exit handler
+// then fails and ends that whole connection. So killing one owner fails every
+// request of every client, on every group, with "unreachable: node X went away"
+// naming a node that lives (remote.cluster_load's kill rounds show all 64
+// writers failing each time).
+CAF_TEST_DISABLED(a_killed_owner_fails_only_the_requests_that_needed_it) {
+  start_nodes();
+  auto& a = *nodes[0];
+  auto via_a =
+      connect_cluster(sys, {{a.host(), a.port()}}, std::chrono::seconds(10));
+  CAF_REQUIRE(via_a);
+  // Two groups with owners other than a, on different nodes.
+  std::map<std::int64_t, std::int64_t> owner_of_group; // member -> group
+  std::map<std::int64_t, items> handles;
+  for (std::int64_t g = 100; g < 200 && owner_of_group.size() < 3; ++g) {
+    auto store = items_of(self, *via_a, g, request_timeout);
+    CAF_REQUIRE(store);
+    CAF_REQUIRE(set(self, *store, "n", std::int64_t{1}, request_timeout));
+    auto rs = admin->execute(
+        "SELECT member FROM sasync_owners WHERE kind = ? AND grp = ?",
+        {value{items_kind()}, value{g}});
+    auto member = rs.rows.at(0).at(0).as_integer();
+    if (owner_of_group.emplace(member, g).second)
+      handles.emplace(g, *store);
+  }
+  CAF_REQUIRE_EQUAL(owner_of_group.size(), 3u);
+  // Kill the owner of one group that a does not own; the group on the
+  // third node should not notice.
+  auto a_member = std::int64_t{0};
+  for (auto& [member, g] : owner_of_group)
+    if (address_of(member) == address(a))
+      a_member = member;
+  CAF_REQUIRE_NOT_EQUAL(a_member, 0);
+  std::vector<std::int64_t> others;
+  for (auto& [member, g] : owner_of_group)
+    if (member != a_member)
+      others.push_back(member);
+  auto victim = slot_of(address_of(others[0]));
+  auto spared_group = owner_of_group[others[1]];
+  CAF_REQUIRE_NOT_EQUAL(victim, -1);
+  nodes[victim]->process().signal(SIGKILL);
+  CAF_REQUIRE(nodes[victim]->process().wait(bound));
+  // The spared group's owner and the node the client uses both live.
+  auto w = set(self, handles.at(spared_group), "n", std::int64_t{2},
+               request_timeout);
+  CAF_CHECK(w);
+  if (!w)
+    CAF_MESSAGE("the spared group's write: " << sys.render(w.error()));
+  disconnect_node(*via_a);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
