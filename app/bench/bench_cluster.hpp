@@ -26,8 +26,8 @@ struct through_node_result {
 struct cluster_result {
   through_node_result single; ///< one sasyncd outside cluster mode
   through_node_result owner;  ///< connected to the group's owner
-  std::optional<through_node_result>
-      other;                 ///< connected to another node (N >= 2)
+  /// Connected to another node (N >= 2).
+  std::optional<through_node_result> other;
   std::string owner_address; ///< where the group's owner listens
 };
 
