@@ -41,4 +41,10 @@ run() {
   run get "$pg" --ops=100000 --sasync.pool-size=2 --sasync.max-overflow=0 \
     --remote
   run scan "$pg" --rows=10000000
+  for op in set get; do
+    for n in 1 2 3; do
+      run "$op" "$pg" --ops=10000 --cluster=$n --sasync.pool-size=2 \
+        --sasync.max-overflow=0
+    done
+  done
 } | tee "$out"

@@ -1,6 +1,7 @@
 // sasync-bench: sasync's speed and memory beside the raw libraries, in one
 // process run. One figure a line, `name: value unit`; the operation's own
 // throughput is always `sasync: N ops/s`.
+#include "bench_cluster.hpp"
 #include "bench_load.hpp"
 #include "bench_node.hpp"
 #include "bench_raw.hpp"
@@ -38,6 +39,7 @@ struct bench_config : sasync::system_config {
   std::string node;
   std::uint64_t rows = 10'000'000;
   std::uint32_t batch = 1000;
+  std::size_t cluster = 0;
   bench_config() {
     caf::config_option_adder{custom_options_, "global"}
         .add(ops, "ops", "set, get, mixed: operations (100000)")
@@ -51,7 +53,10 @@ struct bench_config : sasync::system_config {
              "HOST:PORT: only through this running sasyncd (no baselines, "
              "nothing removed)")
         .add(rows, "rows", "scan: rows in the table read (10000000)")
-        .add(batch, "batch", "scan: rows per fetch (1000)");
+        .add(batch, "batch", "scan: rows per fetch (1000)")
+        .add(cluster, "cluster",
+             "N: also run through N sasyncd nodes in cluster mode "
+             "(PostgreSQL), sent to the group's owner and to another node");
     load<caf::io::middleman>(); // --remote
   }
 };
@@ -62,6 +67,8 @@ int usage() {
                "[--batch=N] [--sasync.KEY=VALUE ...]\n"
                "       sasync-bench set|get|mixed --node=HOST:PORT [--ops=N] "
                "[--concurrency=N] [--value-size=N]\n"
+               "       sasync-bench set|get|mixed postgresql://... --cluster=N "
+               "(1 to 9) [--ops=N] ...\n"
                "  URL defaults to sqlite:///sasync-bench.db (removed first)\n"
                "  exit codes: 0 figures printed, 1 usage, 4 a run failed\n";
   return 1;
@@ -282,6 +289,60 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   return 0;
 }
 
+/// The workload through one sasyncd and through a cluster of
+/// `cfg.cluster` nodes (bench_cluster.hpp), with the raw baselines of the
+/// same run.
+int cluster_run(caf::actor_system& sys, const sasync::engine_config& engine,
+                const bench_config& cfg, operation op,
+                const std::vector<std::string>& node_opts) {
+  auto w = make_workload(cfg, op);
+  print_settings(engine, cfg, to_string(op));
+  figure("cluster_nodes", static_cast<double>(cfg.cluster), "nodes");
+  print_workload(cfg, w);
+  reset(engine);
+  prepare_items(engine, w);
+  auto baselines = postgresql_baselines(engine, w);
+  for (auto& b : baselines) {
+    figure(b.name, b.rate.per_second(), "ops/s");
+    if (b.rate.ops != w.ops)
+      figure(b.name + "_ops", static_cast<double>(b.rate.ops), "ops");
+  }
+  auto r = run_cluster(sys, engine, node_opts, cfg.cluster, w, cfg.concurrency);
+  print_load("single_node", r.single.load);
+  figure("single_node_node_cpu_per_op", r.single.owner_cpu_per_op, "us", 1);
+  setting("cluster_owner_address", r.owner_address);
+  print_load("cluster_owner", r.owner.load);
+  figure("cluster_owner_node_cpu_per_op", r.owner.owner_cpu_per_op, "us", 1);
+  if (r.other) {
+    print_load("cluster_other", r.other->load);
+    figure("cluster_other_owner_cpu_per_op", r.other->owner_cpu_per_op, "us",
+           1);
+    figure("cluster_other_relay_cpu_per_op", r.other->relay_cpu_per_op, "us",
+           1);
+  }
+  // `sasync:` is what a client of another node than the owner gets (every
+  // group but 1 in N), or the owner's figure on one node.
+  auto& ours = r.other ? r.other->load : r.owner.load;
+  print_load("sasync", ours);
+  auto single = r.single.load.rate.per_second();
+  ratio("cluster_owner_vs_single_node", r.owner.load.rate.per_second(),
+        single);
+  if (r.other) {
+    ratio("cluster_other_vs_single_node", r.other->load.rate.per_second(),
+          single);
+    ratio("cluster_other_vs_cluster_owner", r.other->load.rate.per_second(),
+          r.owner.load.rate.per_second());
+  }
+  for (auto& b : baselines)
+    ratio("sasync_vs_" + b.name, ours.rate.per_second(), b.rate.per_second());
+  figure("peak_rss", peak_rss_mb(), "MB", 1);
+  auto failed = report_failures(r.single.load);
+  failed = report_failures(r.owner.load) || failed;
+  if (r.other)
+    failed = report_failures(r.other->load) || failed;
+  return failed ? 4 : 0;
+}
+
 operation operation_of(const std::string& name) {
   return name == "set"   ? operation::set
          : name == "get" ? operation::get
@@ -335,7 +396,8 @@ int main(int argc, char** argv) {
   if (args.empty() || args.size() > 2 ||
       std::find(ops.begin(), ops.end(), args[0]) == ops.end() || cfg.ops == 0 ||
       cfg.concurrency == 0 || cfg.rows == 0 || cfg.batch == 0 ||
-      cfg.batch > sasync::max_fetch_rows || cfg.value_size > 1'000'000)
+      cfg.batch > sasync::max_fetch_rows || cfg.value_size > 1'000'000 ||
+      cfg.cluster > 9)
     return usage();
   auto node = host_and_port(cfg.node);
   if (!cfg.node.empty() && (!node || args.size() != 1 || args[0] == "scan"))
@@ -350,6 +412,13 @@ int main(int argc, char** argv) {
     std::cerr << "sasync-bench: " << e.what() << '\n';
     return 1;
   }
+  if (cfg.cluster > 0 &&
+      (engine.dialect != sasync::dialect_kind::postgresql || node ||
+       cfg.remote || args[0] == "scan")) {
+    std::cerr << "sasync-bench: --cluster needs set, get or mixed on a "
+                 "postgresql:// URL, without --node or --remote\n";
+    return 1;
+  }
   try {
     caf::actor_system sys{cfg};
     if (node)
@@ -358,6 +427,8 @@ int main(int argc, char** argv) {
     auto node_opts = node_options(argc, argv, url);
     if (args[0] == "scan")
       return scan_run(sys, engine, cfg, node_opts);
+    if (cfg.cluster > 0)
+      return cluster_run(sys, engine, cfg, operation_of(args[0]), node_opts);
     return operation_run(sys, engine, cfg, operation_of(args[0]), node_opts);
   } catch (const std::exception& e) {
     std::cerr << "sasync-bench: " << e.what() << '\n';
