@@ -13,6 +13,7 @@
 #include "sasync/actors/net/remote.hpp"
 #include "sasync/actors/system_config.hpp"
 #include "sasync/storage/connection.hpp"
+#include "sasync/storage/metrics.hpp"
 #include "sasync/storage/value_codec.hpp"
 
 #include <caf/actor_system.hpp>
@@ -40,6 +41,7 @@ struct bench_config : sasync::system_config {
   std::uint64_t rows = 10'000'000;
   std::uint32_t batch = 1000;
   std::size_t cluster = 0;
+  bool metrics = false;
   bench_config() {
     caf::config_option_adder{custom_options_, "global"}
         .add(ops, "ops", "set, get, mixed: operations (100000)")
@@ -56,7 +58,10 @@ struct bench_config : sasync::system_config {
         .add(batch, "batch", "scan: rows per fetch (1000)")
         .add(cluster, "cluster",
              "N: also run through N sasyncd nodes in cluster mode "
-             "(PostgreSQL), sent to the group's owner and to another node");
+             "(PostgreSQL), sent to the group's owner and to another node")
+        .add(metrics, "metrics",
+             "also run in-process with sasyncd's /metrics counting on, "
+             "between two runs with it off");
     load<caf::io::middleman>(); // --remote
   }
 };
@@ -64,7 +69,7 @@ struct bench_config : sasync::system_config {
 int usage() {
   std::cerr << "usage: sasync-bench set|get|mixed|scan [URL] [--ops=N] "
                "[--concurrency=N] [--value-size=N] [--remote] [--rows=N] "
-               "[--batch=N] [--sasync.KEY=VALUE ...]\n"
+               "[--batch=N] [--metrics] [--sasync.KEY=VALUE ...]\n"
                "       sasync-bench set|get|mixed --node=HOST:PORT [--ops=N] "
                "[--concurrency=N] [--value-size=N]\n"
                "       sasync-bench set|get|mixed postgresql://... --cluster=N "
@@ -191,6 +196,30 @@ remote_result through_node(caf::actor_system& sys,
   return out;
 }
 
+/// After the in-process run (which wrote the names first): runs with
+/// metrics counting and without, taking turns twice, so their cost shows
+/// beside the noise between runs alike.
+struct metrics_cost {
+  double on = 0;  ///< mean ops/s of the runs with metrics
+  double off = 0; ///< and without
+  load_result last_on;
+};
+
+metrics_cost measure_metrics_cost(caf::actor_system& sys,
+                                  const sasync::broker& db, const workload& w,
+                                  std::size_t clients) {
+  metrics_cost out;
+  for (int turn = 0; turn < 2; ++turn) {
+    sasync::metrics::enable(true);
+    out.last_on = through(sys, db, sasync::bench::sasync_group, w, clients);
+    out.on += out.last_on.rate.per_second() / 2;
+    sasync::metrics::enable(false);
+    auto off = through(sys, db, sasync::bench::sasync_group, w, clients);
+    out.off += off.rate.per_second() / 2;
+  }
+  return out;
+}
+
 workload make_workload(const bench_config& cfg, operation op) {
   workload w;
   w.op = op;
@@ -260,6 +289,9 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   auto local =
       through(sys, db, sasync::bench::sasync_group, w, cfg.concurrency);
   auto transactions = batches() - before;
+  std::optional<metrics_cost> cost;
+  if (cfg.metrics)
+    cost = measure_metrics_cost(sys, db, w, cfg.concurrency);
   sasync::shutdown(self, db, caf::infinite);
   std::optional<remote_result> remote;
   if (cfg.remote)
@@ -279,6 +311,12 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   if (remote)
     ratio("sasync_vs_in_process", ours.rate.per_second(),
           local.rate.per_second());
+  if (cost) {
+    print_load("metrics_on", cost->last_on);
+    figure("metrics_on_mean", cost->on, "ops/s");
+    figure("metrics_off_mean", cost->off, "ops/s");
+    ratio("metrics_on_vs_off", cost->on, cost->off);
+  }
   figure("peak_rss", peak_rss_mb(), "MB", 1);
   if (remote) {
     figure("node_cpu_per_op", remote->node_cpu_per_op, "us", 1);
