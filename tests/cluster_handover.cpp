@@ -35,7 +35,10 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto bound = std::chrono::seconds(30);
-constexpr double lease = 2;
+/// Long enough that a loaded machine does not count a live node dead (its
+/// groups would move and writes fail fenced); a SIGTERM or kill -9 moves
+/// groups without waiting for it.
+constexpr double lease = 5;
 using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t0) {
