@@ -31,6 +31,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -108,6 +109,9 @@ int fail(int code, const std::string& line) {
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost";
 }
+
+/// How long a node in cluster mode keeps its connections after it left.
+constexpr auto handover_grace = std::chrono::milliseconds{300};
 
 /// SIGTERM and SIGINT: blocked in every thread, taken by sigwait().
 sigset_t stop_signals() {
@@ -260,19 +264,24 @@ int run(daemon_config& cfg) {
     self->request(db, caf::infinite, sasync::shutdown_atom::value)
         .receive([] {}, [&](caf::error& err) { drained = std::move(err); });
   }
-  caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
-  if (ownership)
-    caf::anon_send_exit(ownership, caf::exit_reason::user_shutdown);
   if (membership) {
-    // After the drain, so its groups are handed back once its writes are
-    // in; a leave the database does not take ends with the lease instead.
+    // After the drain, so its groups are handed over once its writes are
+    // in: the next node asked takes them at once. A leave the database does
+    // not take ends with the lease instead.
     caf::scoped_actor self{sys};
     self->request(membership, 2 * cluster.lease + std::chrono::seconds{5},
                   sasync::leave_atom::value)
         .receive([] {}, [&](caf::error&) {
           caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
         });
+    // Connections stay up a moment, so a request already on its way to a
+    // closed group actor is refused as not executed (clients ask again)
+    // instead of meeting a closed connection (unreachable: fate unknown).
+    std::this_thread::sleep_for(handover_grace);
   }
+  caf::anon_send_exit(entry, caf::exit_reason::user_shutdown);
+  if (ownership)
+    caf::anon_send_exit(ownership, caf::exit_reason::user_shutdown);
   if (drained) {
     if (!cfg.log_file.empty()) // else fail() says it on stderr
       sasync::log_event(sasync::log_level::error,

@@ -449,10 +449,12 @@ CAF_TEST(a_cluster_client_uses_the_owner_and_asks_again_after_it_died) {
   victim->process().signal(SIGKILL);
   CAF_REQUIRE(victim->process().wait(bound));
   auto t0 = clock_type::now();
+  // Sent into the dead connection, it fails with unreachable (it may have
+  // run); sent once the handle knew, it goes to the group's new owner.
   auto gone = set(self, *mine, "n", 2);
   CAF_MESSAGE("the dead owner's handle: " << (gone ? std::string{"answered"}
                                                    : sys.render(gone.error())));
-  CAF_CHECK(!gone);
+  CAF_CHECK(gone || is(gone.error(), errc::unreachable));
   // The same cluster handle gives the group again, on its new owner.
   auto done = false;
   std::string why;
@@ -473,7 +475,9 @@ CAF_TEST(a_cluster_client_uses_the_owner_and_asks_again_after_it_died) {
   CAF_MESSAGE("kill -9 of the owner: the cluster handle wrote again after "
               << seconds_since(t0) << " s; last error: " << why);
   CAF_CHECK(done);
-  CAF_CHECK_EQUAL(version_of(60, "n"), 2);
+  // n=1, then n=3 (n=2 too when the handle took it to the new owner; a dict
+  // may write the two behind at once).
+  CAF_CHECK_GREATER_OR_EQUAL(version_of(60, "n"), 2);
   disconnect_node(*cluster);
 }
 

@@ -3,12 +3,16 @@
 // relayed until the answer comes, so a request that never reached its node
 // (the node's stand-in had already quit) goes again through the next one,
 // and it reconnects with the middleman's own asynchronous handshake, so no
-// scheduler thread waits for a node.
+// scheduler thread waits for a node. The items, dict and array handles it
+// hands out are group stand-ins: each asks the relay for its group again
+// when the group's owner went away, was fenced or handed the group over,
+// and sends there what the old owner never executed.
 #include "sasync/actors/net/remote.hpp"
 
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/in_words.hpp"
 #include "sasync/actors/net/detail/stand_in.hpp"
+#include "sasync/storage/cluster_store.hpp"
 #include "sasync/actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
@@ -17,9 +21,12 @@
 #include <caf/io/middleman_actor.hpp>
 #include <caf/openssl/manager.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/timestamp.hpp>
 
 #include <algorithm>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <map>
 #include <set>
 
@@ -31,9 +38,26 @@ namespace {
 /// refused with overloaded.
 constexpr std::size_t waiting_capacity = 10'000;
 
+/// How long a group stand-in keeps asking for its group (a takeover waits
+/// for the old owner's lease at most) before its held requests fail.
+constexpr auto lookup_patience = std::chrono::seconds{30};
+
+/// The first wait before a lookup asks again; it doubles up to the second.
+constexpr auto lookup_delay = std::chrono::milliseconds{20};
+constexpr auto lookup_max_delay = std::chrono::milliseconds{500};
+
 struct held_request {
   caf::response_promise rp;
   caf::message msg;
+  /// The relay's own lookups: gets the answer instead of `rp`.
+  std::function<void(caf::message)> on_answer;
+
+  void answer(caf::message x) {
+    if (on_answer)
+      on_answer(std::move(x));
+    else
+      rp.deliver(std::move(x));
+  }
 };
 
 struct cluster_client_state {
@@ -52,6 +76,11 @@ struct cluster_client_state {
   std::deque<held_request> waiting;
   std::map<std::uint64_t, held_request> in_flight;
   std::uint64_t next_id = 0;
+  /// The group stand-ins handed out, by (kind, group): one per group.
+  std::map<std::pair<std::int16_t, std::int64_t>, caf::actor> groups;
+  /// Lookups waiting to ask again, by id (look_up).
+  std::map<std::uint64_t, std::function<void()>> lookups;
+  std::uint64_t next_lookup = 0;
   // The same name as connect_node's stand-in: the client helpers treat
   // both as remote (their default timeout, unreachable for a gone actor).
   static inline const char* name = "sasync.remote";
@@ -87,7 +116,7 @@ void relay(client_ptr self, held_request held) {
             connect_next(self);
           return;
         }
-        held.rp.deliver(std::move(answer));
+        held.answer(std::move(answer));
       }));
 }
 
@@ -96,7 +125,7 @@ void fail_waiting(client_ptr self, const std::string& why) {
   auto& st = self->state;
   auto err = make_error(errc::unreachable, why);
   for (auto& held : st.waiting)
-    held.rp.deliver(err);
+    held.answer(caf::make_message(err));
   st.waiting.clear();
 }
 
@@ -179,6 +208,294 @@ void connect_next(client_ptr self) {
           });
 }
 
+/// Sends `held` through the node in use, or holds it until one is connected.
+void submit(client_ptr self, held_request held) {
+  auto& st = self->state;
+  if (st.current) {
+    relay(self, std::move(held));
+  } else if (st.waiting.size() >= waiting_capacity) {
+    held.answer(caf::make_message(make_error(
+        errc::overloaded, "too many requests wait for a node of the cluster")));
+  } else {
+    st.waiting.push_back(std::move(held));
+    if (!st.connecting)
+      connect_next(self);
+  }
+}
+
+/// Whether a failed lookup of a group may succeed later: its owner is
+/// moving (stopped, killed, handing over) or the node asked is busy.
+bool worth_asking_again(const caf::error& err) {
+  if (err.category() != errc_category)
+    return err == caf::sec::request_timeout;
+  return is_retryable(err) || is(err, errc::unreachable) ||
+         is(err, errc::shutting_down) || is(err, errc::timeout);
+}
+
+/// The group's message for a node: items, dict or array of `group`.
+caf::message group_request(std::int16_t kind, std::int64_t group) {
+  switch (static_cast<group_kind>(kind)) {
+  case group_kind::items:
+    return caf::make_message(items_atom::value, group);
+  case group_kind::dict:
+    return caf::make_message(dict_atom::value, group);
+  default:
+    return caf::make_message(array_atom::value, group);
+  }
+}
+
+using lookup_done = std::function<void(caf::expected<caf::actor>)>;
+
+/// Asks the node in use for the actor of a group (through its stand-in);
+/// asks again, with growing pauses, while the group's owner is moving and
+/// `deadline` has not passed.
+void look_up(client_ptr self, std::int16_t kind, std::int64_t group,
+             caf::timestamp deadline, std::chrono::milliseconds delay,
+             lookup_done done) {
+  held_request held;
+  held.msg = group_request(kind, group);
+  held.on_answer = [=](caf::message answer) {
+    auto target = [&]() -> caf::actor {
+      if (answer.match_elements<items>())
+        return caf::actor_cast<caf::actor>(answer.get_as<items>(0));
+      if (answer.match_elements<dict>())
+        return caf::actor_cast<caf::actor>(answer.get_as<dict>(0));
+      if (answer.match_elements<array>())
+        return caf::actor_cast<caf::actor>(answer.get_as<array>(0));
+      return {};
+    }();
+    if (target)
+      return done(std::move(target));
+    auto err = answer.match_elements<caf::error>()
+                   ? answer.get_as<caf::error>(0)
+                   : caf::make_error(caf::sec::unexpected_response);
+    if (!worth_asking_again(err) || caf::make_timestamp() + delay > deadline)
+      return done(std::move(err));
+    auto& st = self->state;
+    auto id = st.next_lookup++;
+    auto next = std::min(delay * 2, lookup_max_delay);
+    st.lookups.emplace(id, [=] {
+      look_up(self, kind, group, deadline, next, done);
+    });
+    self->delayed_send(self, delay, tick_atom::value, id);
+  };
+  submit(self, std::move(held));
+}
+
+// -- group stand-ins ---------------------------------------------------------
+
+struct group_call {
+  caf::response_promise rp;
+  caf::message msg;
+};
+
+struct group_stand_in_state {
+  caf::actor relay;
+  std::int16_t kind = 0;
+  std::int64_t group = 0;
+  /// The group's actor as the node that handed it out stands in for it;
+  /// none while the stand-in asks for the group again.
+  caf::actor target;
+  bool resolving = false;
+  /// Requests go straight to `target` only when nothing is held: after a
+  /// move, those sent to the old owner must all be answered first, so the
+  /// ones it refused go again before any later one (the order per name).
+  bool ready = true;
+  std::uint64_t next_seq = 0;
+  /// Sent and not answered yet, by their order of arrival.
+  std::map<std::uint64_t, group_call> in_flight;
+  /// Refused by an owner that did not execute them: sent again in order.
+  std::map<std::uint64_t, group_call> again;
+  /// Came while the group was looked up again.
+  std::map<std::uint64_t, group_call> waiting;
+  // connect_node's name: the helpers treat it as remote.
+  static inline const char* name = "sasync.remote";
+};
+
+using group_ptr = caf::stateful_actor<group_stand_in_state>*;
+
+void send_call(group_ptr self, std::uint64_t seq, group_call call);
+
+/// Sends what was held, in order, once the group has an actor again and the
+/// old one answered everything it was sent.
+void release_held(group_ptr self) {
+  auto& st = self->state;
+  if (st.ready || st.resolving || !st.target || !st.in_flight.empty())
+    return;
+  auto held = std::move(st.again);
+  st.again.clear();
+  for (auto& [seq, call] : st.waiting)
+    held.emplace(seq, std::move(call));
+  st.waiting.clear();
+  st.ready = true;
+  for (auto& [seq, call] : held)
+    send_call(self, seq, std::move(call));
+}
+
+/// Fails what is held (never sent anywhere, or refused unexecuted).
+void fail_held(group_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  for (auto* held : {&st.again, &st.waiting}) {
+    for (auto& [seq, call] : *held)
+      call.rp.deliver(err);
+    held->clear();
+  }
+}
+
+/// The group's owner went away, was fenced or hands the group over: asks
+/// the relay (any live node) for the group again.
+void look_up_again(group_ptr self) {
+  auto& st = self->state;
+  st.ready = false;
+  st.target = nullptr;
+  if (st.resolving)
+    return;
+  st.resolving = true;
+  self->request(st.relay, caf::infinite, own_atom::value, st.kind,
+                st.group)
+      .then(
+          [self](caf::actor& target) {
+            auto& st = self->state;
+            st.resolving = false;
+            st.target = std::move(target);
+            release_held(self);
+          },
+          [self](caf::error& err) {
+            auto& st = self->state;
+            st.resolving = false;
+            fail_held(self, make_error(errc::unreachable,
+                                       "no node of the cluster hands out "
+                                       "group " +
+                                           std::to_string(st.group) + ": " +
+                                           self->system().render(err)));
+          });
+}
+
+/// Not executed by the actor it was sent to, so safe to send elsewhere:
+/// that actor was already gone, or it hands its group over (a group actor's
+/// shutting_down marked retryable: open_requests.hpp).
+bool not_executed(const caf::error& err) {
+  return err == caf::sec::request_receiver_down ||
+         (is(err, errc::shutting_down) && is_retryable(err));
+}
+
+void send_call(group_ptr self, std::uint64_t seq, group_call call) {
+  auto& st = self->state;
+  auto sent = self->request(st.target, caf::infinite, call.msg);
+  st.in_flight.emplace(seq, std::move(call));
+  self->add_multiplexed_response_handler(
+      sent.id(), detail::relay_answers([self, seq](caf::message answer) {
+        auto& st = self->state;
+        auto i = st.in_flight.find(seq);
+        if (i == st.in_flight.end())
+          return;
+        auto call = std::move(i->second);
+        st.in_flight.erase(i);
+        if (answer.match_elements<caf::error>()) {
+          auto& err = answer.get_as<caf::error>(0);
+          if (not_executed(err)) {
+            st.again.emplace(seq, std::move(call));
+            look_up_again(self);
+            return release_held(self);
+          }
+          // In flight when the owner died (its fate is unknown), or fenced:
+          // answered as is; the next request goes to the group's new owner.
+          if (is(err, errc::unreachable) || is(err, errc::fenced))
+            look_up_again(self);
+        }
+        call.rp.deliver(std::move(answer));
+        release_held(self);
+      }));
+}
+
+caf::behavior group_stand_in_impl(group_ptr self, caf::actor relay,
+                                  std::int16_t kind, std::int64_t group,
+                                  caf::actor target) {
+  auto& st = self->state;
+  st.relay = std::move(relay);
+  st.kind = kind;
+  st.group = group;
+  st.target = std::move(target);
+  // Ends with the relay (disconnect_node): nothing held is sent any more.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    auto& st = self->state;
+    auto gone = make_error(errc::unreachable,
+                           "the cluster connection was closed");
+    fail_held(self, gone);
+    for (auto& [seq, call] : st.in_flight)
+      call.rp.deliver(gone);
+    st.in_flight.clear();
+    self->quit(em.reason);
+  });
+  self->set_default_handler(
+      [self](caf::scheduled_actor*,
+             caf::message_view& x) -> caf::result<caf::message> {
+        auto& st = self->state;
+        auto msg = x.move_content_to_message();
+        if (!self->current_message_id().is_request()) {
+          if (st.target)
+            self->send(st.target, std::move(msg));
+          return caf::delegated<caf::message>{};
+        }
+        auto rp = self->make_response_promise();
+        auto seq = st.next_seq++;
+        if (st.ready) {
+          send_call(self, seq, {rp, std::move(msg)});
+        } else {
+          st.waiting.emplace(seq, group_call{rp, std::move(msg)});
+          if (!st.target)
+            look_up_again(self);
+        }
+        return rp;
+      });
+  return {[](sweep_atom) {}};
+}
+
+/// The stand-in of a group for the caller: the one handed out before, or a
+/// new one in front of `target`.
+caf::actor group_stand_in(client_ptr self, std::int16_t kind,
+                          std::int64_t group, caf::actor target) {
+  auto& known = self->state.groups;
+  auto key = std::make_pair(kind, group);
+  if (auto i = known.find(key); i != known.end())
+    return i->second;
+  auto h = self->system().spawn(group_stand_in_impl,
+                                caf::actor_cast<caf::actor>(self), kind, group,
+                                std::move(target));
+  self->link_to(h);
+  known.emplace(key, h);
+  return h;
+}
+
+/// The kind and group of a request for a group's actor, if it is one.
+std::optional<std::pair<std::int16_t, std::int64_t>>
+group_asked(const caf::message& msg) {
+  auto kind = [&]() -> std::int16_t {
+    if (msg.match_elements<items_atom, std::int64_t>())
+      return static_cast<std::int16_t>(group_kind::items);
+    if (msg.match_elements<dict_atom, std::int64_t>())
+      return static_cast<std::int16_t>(group_kind::dict);
+    if (msg.match_elements<array_atom, std::int64_t>())
+      return static_cast<std::int16_t>(group_kind::array);
+    return 0;
+  }();
+  if (kind == 0)
+    return std::nullopt;
+  return std::make_pair(kind, msg.get_as<std::int64_t>(1));
+}
+
+/// The caller's handle for a group stand-in: items, dict or array.
+caf::message as_handle(std::int16_t kind, const caf::actor& h) {
+  switch (static_cast<group_kind>(kind)) {
+  case group_kind::items:
+    return caf::make_message(caf::actor_cast<items>(h));
+  case group_kind::dict:
+    return caf::make_message(caf::actor_cast<dict>(h));
+  default:
+    return caf::make_message(caf::actor_cast<array>(h));
+  }
+}
+
 caf::behavior cluster_client_impl(client_ptr self,
                                   std::vector<endpoint> endpoints,
                                   caf::duration connect_timeout, bool tls,
@@ -217,20 +534,47 @@ caf::behavior cluster_client_impl(client_ptr self,
           return caf::delegated<caf::message>{};
         }
         auto rp = self->make_response_promise();
-        if (st.current) {
-          relay(self, {rp, std::move(msg)});
-        } else if (st.waiting.size() >= waiting_capacity) {
-          rp.deliver(make_error(errc::overloaded,
-                                "too many requests wait for a node of the "
-                                "cluster"));
-        } else {
-          st.waiting.push_back({rp, std::move(msg)});
-          if (!st.connecting)
-            connect_next(self);
+        auto deadline = caf::make_timestamp() + lookup_patience;
+        // A group's actor, as a group stand-in; asked again while its owner
+        // is moving.
+        if (auto asked = group_asked(msg)) {
+          auto [kind, group] = *asked;
+          look_up(self, kind, group, deadline, lookup_delay,
+                  [self, rp, kind = kind,
+                   group = group](caf::expected<caf::actor> x) mutable {
+                    if (!x)
+                      return rp.deliver(std::move(x.error()));
+                    rp.deliver(as_handle(
+                        kind, group_stand_in(self, kind, group, *x)));
+                  });
+          return rp;
         }
+        // A group stand-in of this relay asks for its group again.
+        if (msg.match_elements<own_atom, std::int16_t, std::int64_t>()) {
+          look_up(self, msg.get_as<std::int16_t>(1),
+                  msg.get_as<std::int64_t>(2), deadline, lookup_delay,
+                  [rp](caf::expected<caf::actor> x) mutable {
+                    if (!x)
+                      return rp.deliver(std::move(x.error()));
+                    rp.deliver(caf::make_message(std::move(*x)));
+                  });
+          return rp;
+        }
+        submit(self, {rp, std::move(msg), {}});
         return rp;
       });
-  return {[](sweep_atom) {}};
+  return {
+      [](sweep_atom) {},
+      // A lookup's pause has passed: it asks again.
+      [self](tick_atom, std::uint64_t id) {
+        auto& lookups = self->state.lookups;
+        if (auto i = lookups.find(id); i != lookups.end()) {
+          auto again = std::move(i->second);
+          lookups.erase(i);
+          again();
+        }
+      },
+  };
 }
 
 } // namespace

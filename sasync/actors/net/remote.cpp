@@ -141,6 +141,11 @@ void fail_and_quit(stand_in_ptr self, const caf::error& reason) {
   auto gone = make_error(errc::unreachable,
                          "node " + st.where +
                              " went away: " + in_words(self->system(), reason));
+  // A target that ended normally while its node stays (a group actor after
+  // its close, which answers all it took first) never took what still
+  // waits: its node bounces those, but its down message may come first.
+  if (!reason || reason == caf::exit_reason::normal)
+    gone = caf::make_error(caf::sec::request_receiver_down);
   for (auto& [id, rp] : st.pending)
     rp.deliver(gone);
   st.pending.clear();

@@ -47,9 +47,13 @@ void disconnect_node(const node& remote);
 /// with unreachable only once no endpoint answered. A request that could
 /// not reach its node at all is sent again through the next one; one that
 /// reached it is never sent twice. The items, dict and array handles it
-/// hands out belong to the node that made them: once that node is gone,
-/// their requests fail with unreachable and the caller asks the handle
-/// for the group again. Fails with errc::unreachable (naming each
+/// hands out follow their group: when its owner went away, was fenced or
+/// hands the group over (a node stopped with SIGTERM), the handle asks a
+/// live node for the group again and sends there every request the old
+/// owner never executed, in their order; a request in flight when the
+/// owner died fails with unreachable (it may have run), one that met a
+/// fence with fenced, and the handle's next request goes to the new owner.
+/// Fails with errc::unreachable (naming each
 /// endpoint's reason) when none is reachable now, or invalid_argument for
 /// an empty list. Ended by disconnect_node.
 caf::expected<node> connect_cluster(caf::actor_system& sys,

@@ -47,7 +47,7 @@ struct group_config {
 /// stderr line for a peer's message of another type (those are dropped;
 /// a request gets unexpected_message).
 template <class Self> void start_group(Self* self, group_config cfg) {
-  self->state.requests = open_requests{cfg.capacity};
+  self->state.requests = open_requests{cfg.capacity, cfg.fence.has_value()};
   self->state.cfg = std::move(cfg);
   self->set_default_handler(caf::drop);
 }

@@ -17,7 +17,10 @@ namespace sasync::detail {
 class open_requests {
 public:
   /// At most `capacity` requests wait for their answers (0: no bound).
-  explicit open_requests(std::size_t capacity = 0) : capacity_(capacity) {}
+  /// `hands_over`: cluster mode, where a closing actor's group goes to
+  /// another node, so a refusal tells the client to ask for it again.
+  explicit open_requests(std::size_t capacity = 0, bool hands_over = false)
+      : capacity_(capacity), hands_over_(hands_over) {}
 
   /// An error for a request that arrives after close(), or while
   /// `capacity` requests wait (requests on one name wait here for each
@@ -26,6 +29,12 @@ public:
     auto what = std::string{kind} + " of group " + std::to_string(group);
     if (fenced_)
       return fenced_;
+    if (closing() && hands_over_)
+      // Retryable: not executed. A cluster connection's group handle asks
+      // a node for the group again and sends it there.
+      return make_retryable_error(errc::shutting_down,
+                                  what + " is being handed to another node; "
+                                         "not executed: ask a node again");
     if (closing())
       return make_error(errc::shutting_down, what + " is closed");
     if (capacity_ > 0 && count_ >= capacity_)
@@ -66,6 +75,7 @@ public:
 
 private:
   std::size_t capacity_;
+  bool hands_over_ = false;
   std::size_t count_ = 0;
   close_waiters waiters_;
   caf::error fenced_;
