@@ -20,6 +20,7 @@
 #include <chrono>
 #include <algorithm>
 #include <future>
+#include <utility>
 #include <memory>
 #include <optional>
 #include <string>
@@ -429,6 +430,90 @@ CAF_TEST(the_helpers_over_many_requests_pass_their_priority_on) {
   self->receive([&](std::string& x) { answer = std::move(x); },
                 caf::after(bound) >> [] {});
   CAF_CHECK_EQUAL(answer, "invalid_argument");
+}
+
+CAF_TEST(bulk_inserts_run_by_priority_among_other_work) {
+  CAF_REQUIRE(sql(self, db,
+                  "CREATE TABLE IF NOT EXISTS prio_rows(group_id BIGINT, "
+                  "body TEXT)",
+                  {}, bound));
+  auto spec = insert_spec{"prio_rows", {"group_id", "body"}, "", 100};
+  auto by_default = insert_into(self, db, spec, bound);
+  auto urgent = insert_into(self, db, spec, bound);
+  auto late = insert_into(self, db, spec, bound);
+  CAF_REQUIRE(by_default && urgent && late);
+  auto rows = [](std::size_t n) {
+    std::vector<row> out;
+    for (std::size_t i = 0; i < n; ++i)
+      out.push_back(row{value{113}, value{"r" + std::to_string(i)}});
+    return out;
+  };
+  hold_writer();
+  probe("p2", "prio_rows", 113, niceness(2));
+  // Without a priority: defaults::insert_priority (1), after p0.
+  submit<std::vector<value>>(*by_default, write_atom::value, rows(1));
+  probe("p0", "prio_rows", 113, niceness(0));
+  // The event-based helper, at do_next: before everything else.
+  caf::actor report{self};
+  ++probes.submitted;
+  sys.spawn(
+      [=, ins = *urgent](caf::event_based_actor* a, test::spawn_arg) {
+        auto left = std::make_shared<int>(2);
+        auto next = [left]() -> std::optional<row> {
+          if (*left == 0)
+            return std::nullopt;
+          --*left;
+          return row{value{113}, value{"urgent"}};
+        };
+        insert_rows(
+            a, ins, 10, next, {},
+            [=](std::uint64_t) { a->send(report, std::string{"ok"}); },
+            [=](caf::error& err) { a->send(report, a->system().render(err)); },
+            client_timeout{}, do_next);
+      },
+      test::spawn_arg{});
+  probe("p-5", "prio_rows", 113, niceness(-5));
+  submit<std::vector<value>>(*late, write_atom::value, rows(4), do_last);
+  probe("plast", "prio_rows", 113, do_last);
+  wait_in_queue(7);
+  release_and_collect();
+  CAF_CHECK_EQUAL(log(),
+                  (log_lines{"p-5=2", "p0=2", "p2=3", "plast=7"}));
+}
+
+CAF_TEST(a_bulk_insert_at_a_priority_out_of_range_writes_nothing) {
+  CAF_REQUIRE(sql(self, db,
+                  "CREATE TABLE IF NOT EXISTS prio_rows(group_id BIGINT, "
+                  "body TEXT)",
+                  {}, bound));
+  auto ins = insert_into(
+      self, db, insert_spec{"prio_rows", {"group_id", "body"}, "", 100}, bound);
+  CAF_REQUIRE(ins);
+  auto refused = [&](auto x) {
+    CAF_REQUIRE(!x);
+    CAF_MESSAGE(sys.render(x.error()));
+    CAF_CHECK(is(x.error(), errc::invalid_argument));
+  };
+  refused(write(self, *ins, {row{value{114}, value{"x"}}}, bound,
+                niceness(21)));
+  auto once = std::make_shared<bool>(false);
+  refused(insert_rows(
+      self, *ins, 10,
+      [once]() -> std::optional<row> {
+        if (std::exchange(*once, true))
+          return std::nullopt;
+        return row{value{114}, value{"y"}};
+      },
+      {}, bound, niceness(-21)));
+  // In range: written, as without a priority.
+  auto fine = write(self, *ins, {row{value{114}, value{"z"}}}, bound,
+                    niceness(20));
+  CAF_CHECK(fine);
+  auto counted =
+      sql(self, db, "SELECT COUNT(*) FROM prio_rows WHERE group_id = 114", {},
+          bound);
+  CAF_REQUIRE(counted);
+  CAF_CHECK_EQUAL(counted->rows.at(0).at(0).as_integer(), 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -8,7 +8,8 @@ namespace {
 
 /// Drops the suite's tables before and after each test.
 struct backend : sasync::test::postgresql_tables {
-  backend() : postgresql_tables("sasync_items, sasync_array, prio_log") {}
+  backend()
+      : postgresql_tables("sasync_items, sasync_array, prio_log, prio_rows") {}
   static constexpr const char* serial_key = "BIGSERIAL PRIMARY KEY";
   /// One pooled connection takes reads and writes alike.
   static constexpr bool reads_share_the_writer = true;

@@ -40,7 +40,8 @@ struct client_config : system_config {
 constexpr std::int64_t lock_key = 190'419;
 
 struct fixture {
-  test::postgresql_tables tables{"sasync_items, sasync_array, prio_log"};
+  test::postgresql_tables tables{
+      "sasync_items, sasync_array, prio_log, prio_rows"};
   test::scratch_dir dir{"priority-remote"};
   test::daemon_process daemon{config()};
   client_config cfg;
@@ -111,6 +112,45 @@ CAF_TEST(items_writes_and_sql_through_a_node_run_by_priority) {
   probes.collect();
   CAF_CHECK_EQUAL(probes.log(), (test::log_lines{"p-15=1", "p0=2", "p2=3",
                                                  "p11=4", "plast=4"}));
+}
+
+CAF_TEST(bulk_inserts_through_a_node_run_by_priority) {
+  auto& db = probes.db;
+  // The node runs no DDL for its peers (allow-ddl=false).
+  open_connection(engine_config::parse(test::postgresql_url()),
+                  access_mode::write)
+      ->execute_script("CREATE TABLE prio_rows(group_id BIGINT, body TEXT)");
+  auto spec = insert_spec{"prio_rows", {"group_id", "body"}, "", 100};
+  auto urgent = insert_into(self, db, spec, bound);
+  auto plain = insert_into(self, db, spec, bound);
+  CAF_REQUIRE(urgent && plain);
+  auto holder = open_connection(engine_config::parse(test::postgresql_url()),
+                                access_mode::write);
+  holder->begin(access_mode::write);
+  holder->execute("SELECT pg_advisory_xact_lock(?)", {value{lock_key}});
+  probes.submit<result_set>(db, sql_atom::value,
+                            std::string{"SELECT pg_advisory_xact_lock(?)"},
+                            std::vector<value>{lock_key}, do_next);
+  probes.wait_for_queue(
+      [](const queue_status& q) { return q.running == 1 && q.idle == 0; },
+      "the connection busy");
+  auto rows = [](const char* body, std::size_t n) {
+    return std::vector<row>(n, row{value{304}, value{body}});
+  };
+  probes.probe("p0", "prio_rows", 304, niceness(0));
+  // Without a priority: after p0 (defaults::insert_priority is 1).
+  probes.submit<std::vector<value>>(*plain, write_atom::value,
+                                    rows("plain", 1));
+  probes.probe("p2", "prio_rows", 304, niceness(2));
+  probes.submit<std::vector<value>>(*urgent, write_atom::value,
+                                    rows("urgent", 2), do_next);
+  probes.wait_in_queue(4);
+  holder->rollback();
+  probes.collect();
+  CAF_CHECK_EQUAL(probes.log(), (test::log_lines{"p0=2", "p2=3"}));
+  auto refused = write(self, *urgent, rows("x", 1), bound, niceness(21));
+  CAF_REQUIRE(!refused);
+  CAF_CHECK(is(refused.error(), errc::invalid_argument));
 }
 
 CAF_TEST(a_priority_out_of_range_through_a_node_is_invalid_argument) {

@@ -430,8 +430,8 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
                              sweep_atom::value);
         return caf::unit;
       },
-      [=](own_atom, std::int16_t kind, std::int64_t group,
-          std::int64_t member, std::int64_t epoch) {
+      [=](own_atom, std::int16_t kind, std::int64_t group, std::int64_t member,
+          std::int64_t epoch) {
         return owned_group(self, kind, group, group_owner{member, epoch});
       },
       [=](status_atom) { return report_status(self); },
@@ -504,16 +504,24 @@ detail::broker_impl::behavior_type broker_impl(broker_ptr self,
                                  credit, prio);
       },
       [=](batch_atom, std::vector<batch_op>& ops) {
-        return detail::run_batch(self, std::move(ops), defaults::write_priority,
-                                 [self](group_kind kind, std::int64_t group) {
-                                   return group_actor(self, kind, group);
-                                 });
+        return detail::run_batch(
+            self, std::move(ops), defaults::write_priority,
+            [self](group_kind kind, std::int64_t group) {
+              return group_actor(self, kind, group);
+            },
+            [self](group_kind kind, std::int64_t group) {
+              return self->state.groups.alive(kind, group);
+            });
       },
       [=](batch_atom, std::vector<batch_op>& ops, priority prio) {
-        return detail::run_batch(self, std::move(ops), prio,
-                                 [self](group_kind kind, std::int64_t group) {
-                                   return group_actor(self, kind, group);
-                                 });
+        return detail::run_batch(
+            self, std::move(ops), prio,
+            [self](group_kind kind, std::int64_t group) {
+              return group_actor(self, kind, group);
+            },
+            [self](group_kind kind, std::int64_t group) {
+              return self->state.groups.alive(kind, group);
+            });
       },
   };
 }

@@ -51,6 +51,9 @@ inline constexpr priority write_priority = niceness(1);
 inline constexpr priority statement_priority = niceness(0);
 /// table (create if missing): before the work that needs the table.
 inline constexpr priority table_priority = do_next;
+/// Writes of a bulk insert: writes, answered after their commit like the
+/// items' writes, so after reads that do not depend on them.
+inline constexpr priority insert_priority = write_priority;
 
 /// "text (default)" for an option's help.
 template <class T> std::string help(const std::string& text, T value) {

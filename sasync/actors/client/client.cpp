@@ -316,9 +316,10 @@ caf::expected<bulk_insert> insert_into(caf::scoped_actor& self, const node& db,
 caf::expected<std::vector<value>> write(caf::scoped_actor& self,
                                         const bulk_insert& inserter,
                                         std::vector<row> rows,
-                                        client_timeout timeout) {
+                                        client_timeout timeout, priority prio) {
   return detail::call<std::vector<value>>(self, inserter, timeout, shut_down,
-                                          write_atom::value, std::move(rows));
+                                          write_atom::value, std::move(rows),
+                                          prio);
 }
 
 caf::expected<insert_progress> progress(caf::scoped_actor& self,
@@ -328,18 +329,17 @@ caf::expected<insert_progress> progress(caf::scoped_actor& self,
                                        progress_atom::value);
 }
 
-caf::expected<std::uint64_t>
-insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
-            std::uint32_t batch,
-            const std::function<std::optional<row>()>& next,
-            const insert_callbacks& callbacks, client_timeout timeout) {
+caf::expected<std::uint64_t> insert_rows(
+    caf::scoped_actor& self, const bulk_insert& inserter, std::uint32_t batch,
+    const std::function<std::optional<row>()>& next,
+    const insert_callbacks& callbacks, client_timeout timeout, priority prio) {
   if (batch == 0)
     return make_error(errc::invalid_argument, "insert_rows needs batch >= 1");
   auto remote =
       detail::is_remote(caf::actor_cast<caf::strong_actor_ptr>(inserter));
   auto limit = timeout.resolve(remote);
   using handle = decltype(self->request(inserter, limit, write_atom::value,
-                                        std::vector<row>{}));
+                                        std::vector<row>{}, prio));
   std::deque<std::pair<handle, std::size_t>> in_flight;
   std::uint64_t written = 0;
   caf::error failure;
@@ -366,9 +366,9 @@ insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
     auto rows = detail::next_rows(next, batch, more);
     if (!rows.empty()) {
       auto n = rows.size();
-      in_flight.emplace_back(
-          self->request(inserter, limit, write_atom::value, std::move(rows)),
-          n);
+      in_flight.emplace_back(self->request(inserter, limit, write_atom::value,
+                                           std::move(rows), prio),
+                             n);
     }
     if (in_flight.size() >= 2 || (!more && !in_flight.empty()))
       await_oldest();

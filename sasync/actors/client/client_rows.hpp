@@ -80,11 +80,13 @@ caf::expected<bulk_insert> insert_into(caf::scoped_actor& self, const node& db,
                                        client_timeout timeout = {});
 
 /// Appends `rows`; answers after they committed, with their keys in input
-/// order (none when the spec names no key column).
-caf::expected<std::vector<value>> write(caf::scoped_actor& self,
-                                        const bulk_insert& inserter,
-                                        std::vector<row> rows,
-                                        client_timeout timeout = {});
+/// order (none when the spec names no key column). The rows' batch waits in
+/// the queue at `prio` (or at a more urgent one a write waiting with them
+/// asked for).
+caf::expected<std::vector<value>>
+write(caf::scoped_actor& self, const bulk_insert& inserter,
+      std::vector<row> rows, client_timeout timeout = {},
+      priority prio = defaults::insert_priority);
 
 /// Rows committed, waiting, and transactions run so far.
 caf::expected<insert_progress> progress(caf::scoped_actor& self,
@@ -103,11 +105,13 @@ struct insert_callbacks {
 /// input order, `batch` rows per write with two writes in flight, so memory
 /// holds about two batches however many rows come. Returns the rows
 /// written; on an error, the rows written before it are those reported by
-/// on_progress.
-caf::expected<std::uint64_t> insert_rows(
-    caf::scoped_actor& self, const bulk_insert& inserter, std::uint32_t batch,
-    const std::function<std::optional<row>()>& next,
-    const insert_callbacks& callbacks = {}, client_timeout timeout = {});
+/// on_progress. Every write goes at `prio`.
+caf::expected<std::uint64_t>
+insert_rows(caf::scoped_actor& self, const bulk_insert& inserter,
+            std::uint32_t batch,
+            const std::function<std::optional<row>()>& next,
+            const insert_callbacks& callbacks = {}, client_timeout timeout = {},
+            priority prio = defaults::insert_priority);
 
 // -- any actor ----------------------------------------------------------------
 
@@ -173,10 +177,11 @@ void insert_into(Self* self, const node& db, insert_spec spec,
 
 template <class Self, class OnResult, class OnError>
 void write(Self* self, const bulk_insert& inserter, std::vector<row> rows,
-           OnResult on_result, OnError on_error, client_timeout timeout = {}) {
+           OnResult on_result, OnError on_error, client_timeout timeout = {},
+           priority prio = defaults::insert_priority) {
   detail::call_then(self, inserter, timeout, detail::gone_means::shut_down,
                     std::move(on_result), std::move(on_error),
-                    write_atom::value, std::move(rows));
+                    write_atom::value, std::move(rows), prio);
 }
 
 template <class Self, class OnResult, class OnError>
@@ -268,6 +273,7 @@ struct insert_pump
   OnDone on_done;
   OnError on_error;
   client_timeout timeout;
+  priority prio;
   std::size_t in_flight = 0;
   bool more = true;
   std::uint64_t written = 0;
@@ -276,11 +282,11 @@ struct insert_pump
   insert_pump(Self* self, bulk_insert inserter, std::uint32_t batch,
               std::function<std::optional<row>()> next,
               insert_callbacks callbacks, OnDone on_done, OnError on_error,
-              client_timeout timeout)
+              client_timeout timeout, priority prio)
       : self(self), inserter(std::move(inserter)), batch(batch),
         next(std::move(next)), callbacks(std::move(callbacks)),
         on_done(std::move(on_done)), on_error(std::move(on_error)),
-        timeout(timeout) {}
+        timeout(timeout), prio(prio) {}
 
   /// Sends writes until two are in flight; answers once none is left.
   void fill() {
@@ -320,7 +326,7 @@ struct insert_pump
             me->failure = err;
           me->fill();
         },
-        write_atom::value, std::move(rows));
+        write_atom::value, std::move(rows), prio);
   }
 };
 
@@ -362,12 +368,14 @@ void for_each_row(Self* self, const node& db, std::string statement,
 /// Writes the rows `next()` yields (none ends them) through `inserter` in
 /// input order, `batch` rows per write with two writes in flight; then
 /// `on_done(std::uint64_t)` with the rows written, or `on_error(
-/// caf::error&)` with the first error once no write is in flight.
+/// caf::error&)` with the first error once no write is in flight. Every
+/// write goes at `prio`.
 template <class Self, class OnDone, class OnError>
 void insert_rows(Self* self, const bulk_insert& inserter, std::uint32_t batch,
                  std::function<std::optional<row>()> next,
                  insert_callbacks callbacks, OnDone on_done, OnError on_error,
-                 client_timeout timeout = {}) {
+                 client_timeout timeout = {},
+                 priority prio = defaults::insert_priority) {
   if (batch == 0) {
     auto err =
         make_error(errc::invalid_argument, "insert_rows needs batch >= 1");
@@ -377,7 +385,7 @@ void insert_rows(Self* self, const bulk_insert& inserter, std::uint32_t batch,
   using pump = detail::insert_pump<Self, OnDone, OnError>;
   std::make_shared<pump>(self, inserter, batch, std::move(next),
                          std::move(callbacks), std::move(on_done),
-                         std::move(on_error), timeout)
+                         std::move(on_error), timeout, prio)
       ->fill();
 }
 

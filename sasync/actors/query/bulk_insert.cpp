@@ -2,7 +2,9 @@
 // takes rows from their front, so keys come out in the order rows went in.
 #include "sasync/actors/query/detail/bulk_insert_actor.hpp"
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/detail/close_waiters.hpp"
+#include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/run_job.hpp"
 #include "sasync/actors/errc.hpp"
@@ -32,6 +34,7 @@ struct write_entry {
   std::size_t next = 0;      ///< the first row not yet in a batch
   std::size_t committed = 0; ///< rows of this write committed
   std::vector<value> keys;
+  priority prio = defaults::insert_priority;
   bool answered = false;
 };
 
@@ -195,6 +198,13 @@ void submit(insert_ptr self) {
     return;
   }
   st.running = true;
+  // Every write waiting waits for this batch too: it goes at the most
+  // urgent of their priorities, so a do_next write is not stuck behind
+  // rows of a do_last one in the queue.
+  auto prio = pieces.front().write->prio;
+  for (auto& w : st.writes)
+    if (!w->answered && w->prio < prio)
+      prio = w->prio;
   std::vector<rows_range> ranges;
   for (auto& p : pieces)
     ranges.push_back(rows_range{p.write->rows, p.first, p.last});
@@ -206,13 +216,17 @@ void submit(insert_ptr self) {
       },
       [self, pieces](caf::expected<std::vector<piece_result>> results) {
         batch_done(self, pieces, results);
-      });
+      },
+      prio);
 }
 
-caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows) {
+caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows,
+                                      priority prio) {
   auto& st = self->state;
   if (st.close_requests.closing())
     return make_error(errc::shutting_down, "the bulk insert is closing");
+  if (auto err = detail::check_priority(prio))
+    return err;
   try {
     check_widths(st.spec, rows);
   } catch (const storage_failure& f) {
@@ -230,6 +244,7 @@ caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows) {
                           " (four batches)");
   auto w = std::make_shared<write_entry>();
   w->rp = self->make_response_promise<std::vector<value>>();
+  w->prio = prio;
   w->rows = std::make_shared<const std::vector<row>>(std::move(rows));
   st.progress.pending += w->rows->size();
   st.writes.emplace_back(w);
@@ -249,7 +264,12 @@ detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
   // A peer's message of another type: unexpected_message, no stderr line.
   self->set_default_handler(caf::drop);
   return {
-      [=](write_atom, std::vector<row>& rows) { return write(self, rows); },
+      [=](write_atom, std::vector<row>& rows) {
+        return write(self, rows, defaults::insert_priority);
+      },
+      [=](write_atom, std::vector<row>& rows, priority prio) {
+        return write(self, rows, prio);
+      },
       [=](progress_atom) { return self->state.progress; },
       [=](close_atom) -> caf::result<void> {
         auto& st = self->state;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sasync/actors/atoms.hpp"
+#include "sasync/actors/priority.hpp"
 #include "sasync/storage/value.hpp"
 
 #include <caf/fwd.hpp>
@@ -28,6 +29,12 @@ typename Inspector::result_type inspect(Inspector& f, insert_progress& x) {
 /// write(rows) -> keys       appends rows; answers after they committed,
 ///                           with their keys in input order (none when the
 ///                           insert names no key column)
+/// write(rows, priority) -> keys
+///                           the same at a priority (without one:
+///                           defaults::insert_priority). Rows still commit
+///                           in input order: a batch goes to the queue at
+///                           the most urgent priority of the writes waiting,
+///                           since all of them wait for it.
 /// progress() -> insert_progress
 /// One batch runs at a time, so rows commit in input order. A batch takes
 /// up to batch_size rows from the writes waiting, each write in a savepoint
@@ -37,10 +44,13 @@ typename Inspector::result_type inspect(Inspector& f, insert_progress& x) {
 /// the wrong width, refused whole), overloaded (the write would make more
 /// than four batches of rows wait; a first write of more is refused too),
 /// shutting_down (the broker closed it at shutdown, once the writes it had
-/// accepted were answered: detail/bulk_insert_impl.hpp), and what the
-/// database reported.
+/// accepted were answered: detail/bulk_insert_impl.hpp), invalid_argument
+/// for a niceness outside -20..20 (refused before it changes anything), and
+/// what the database reported.
 using bulk_insert = caf::typed_actor<
     caf::replies_to<write_atom, std::vector<row>>::with<std::vector<value>>,
-    caf::replies_to<progress_atom>::with<insert_progress>>;
+    caf::replies_to<progress_atom>::with<insert_progress>,
+    caf::replies_to<write_atom, std::vector<row>,
+                    priority>::with<std::vector<value>>>;
 
 } // namespace sasync
