@@ -164,13 +164,16 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
   // away (remote_link_unreachable, which the linked stand-ins follow).
   self->set_down_handler(
       [self](caf::down_msg& dm) { fail_and_quit(self, dm.reason); });
-  // A linked stand-in whose target ended normally is no reason to go;
-  // one that lost the node, or disconnect_node, is.
+  // A stand-in handed out through this one ended: its target did, on this
+  // node or on another (a group's owner in a cluster), which is no reason
+  // to fail this node's other requests; if this node went away, the down
+  // message of the target says so. Any other exit (disconnect_node) is.
   self->set_exit_handler([self](caf::exit_msg& em) {
     auto& st = self->state;
     if (auto i = st.stands_for.find(em.source); i != st.stands_for.end()) {
       st.stand_ins.erase(i->second);
       st.stands_for.erase(i);
+      return;
     }
     if (em.reason != caf::exit_reason::normal)
       fail_and_quit(self, em.reason);
