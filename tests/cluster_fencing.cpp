@@ -157,7 +157,10 @@ CAF_TEST(a_dict_flush_after_a_takeover_fails_fenced_and_commits_nothing) {
   auto flushed = flush(self, old);
   CAF_REQUIRE(!flushed);
   CAF_MESSAGE("the old owner's flush: " << sys.render(flushed.error()));
-  CAF_CHECK(is(flushed.error(), errc::fenced));
+  // Fenced; or, when the fenced write ended before the flush came, the
+  // dict had already stopped (it stops once it lost its group).
+  CAF_CHECK(is(flushed.error(), errc::fenced)
+            || is(flushed.error(), errc::shutting_down));
   CAF_CHECK(stops(caf::actor_cast<caf::strong_actor_ptr>(old)));
   CAF_CHECK_EQUAL(count("SELECT version FROM sasync_items WHERE group_id = 8"),
                   1);

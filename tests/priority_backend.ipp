@@ -474,6 +474,9 @@ CAF_TEST(bulk_inserts_run_by_priority_among_other_work) {
       test::spawn_arg{});
   probe("p-5", "prio_rows", 113, niceness(-5));
   submit<std::vector<value>>(*late, write_atom::value, rows(4), do_last);
+  // The insert reaches the queue through its actor; in line before the
+  // probe of the same priority, so FIFO puts it first.
+  wait_in_queue(6);
   probe("plast", "prio_rows", 113, do_last);
   wait_in_queue(7);
   release_and_collect();
