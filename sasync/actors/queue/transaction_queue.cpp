@@ -213,9 +213,11 @@ auto now(queue_ptr self) {
 void batch_done(queue_ptr self, conn_id id, batch_report& report) {
   auto& st = self->state;
   st.prepared += report.prepared;
+  // A batch whose connection could not open ran no transaction.
   if (auto i = st.started.find(id); i != st.started.end()) {
-    st.metrics.ran(report.errors.size(), i->second,
-                   std::chrono::steady_clock::now());
+    if (report.started)
+      st.metrics.ran(report.errors.size(), i->second,
+                     std::chrono::steady_clock::now());
     st.started.erase(i);
   }
   auto kind = queue_schedule::report_kind::finished;
