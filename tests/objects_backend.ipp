@@ -29,7 +29,9 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include <sys/resource.h>
 
@@ -598,6 +600,90 @@ CAF_TEST(a_group_actor_that_dies_is_replaced_on_the_next_request) {
   auto fresh_cells = require(array_of(self, db, 7, limit));
   CAF_CHECK(set(self, fresh_cells, coordinates{1, 2, 3}, std::string{"c"},
                 limit));
+  CAF_CHECK(shutdown(db));
+}
+
+namespace {
+
+/// True when `err` is an answer, not the requester giving up on silence.
+bool answered(const caf::error& err) {
+  return err.category() != caf::atom("system") ||
+         err.code() != static_cast<std::uint8_t>(caf::sec::request_timeout);
+}
+
+} // namespace
+
+CAF_TEST(a_killed_group_actor_answers_every_request_it_took) {
+  // Requests a group actor took and had not answered when it was killed
+  // (one waiting for the queue, one behind it on the same name, a flush
+  // waiting for a write behind) are answered with an error, not dropped:
+  // the broker and the items actor ask group actors without a timeout.
+  auto db = start();
+  auto store = require(items_of(self, db, 9, limit));
+  auto cells = require(array_of(self, db, 9, limit));
+  auto words = require(dict_of(self, db, 10, limit));
+  stuck_writer writer;
+  auto held = writer.hold(self, db);
+  auto value = encode(std::string{"x"});
+  auto first = self->request(store, limit, set_atom::value, std::string{"n"},
+                             value);
+  auto second = self->request(store, limit, set_atom::value,
+                              std::string{"n"}, value);
+  auto cell = self->request(cells, limit, set_atom::value, std::int64_t{1},
+                            std::int64_t{2}, std::int64_t{3}, value);
+  CAF_REQUIRE(set(self, words, "w", std::string{"x"}, limit));
+  auto flushed = self->request(words, limit, flush_atom::value);
+  // Each actor takes these before its kill: one mailbox, in order.
+  self->send_exit(store, caf::exit_reason::kill);
+  self->send_exit(cells, caf::exit_reason::kill);
+  self->send_exit(words, caf::exit_reason::kill);
+  std::vector<caf::error> errors(4);
+  auto keep = [&](std::size_t i) {
+    return [&errors, i](caf::error& err) { errors[i] = std::move(err); };
+  };
+  first.receive([] {}, keep(0));
+  second.receive([] {}, keep(1));
+  cell.receive([] {}, keep(2));
+  flushed.receive([] {}, keep(3));
+  writer.let_go();
+  held.receive([] {}, [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  for (auto& err : errors) {
+    CAF_CHECK(err);
+    CAF_CHECK(answered(err));
+    CAF_MESSAGE(sys.render(err));
+  }
+  CAF_CHECK(shutdown(db));
+}
+
+CAF_TEST(an_items_write_through_a_dict_killed_meanwhile_is_answered) {
+  // An items write on a group whose dict lives runs through the dict; the
+  // dict is killed while the write waits in the queue. The write is
+  // answered, and the name takes writes again.
+  auto db = start();
+  auto store = require(items_of(self, db, 11, limit));
+  auto words = require(dict_of(self, db, 11, limit));
+  CAF_REQUIRE(get<std::string>(self, words, "k", limit));
+  stuck_writer writer;
+  auto held = writer.hold(self, db);
+  auto write = self->request(store, limit, set_atom::value, std::string{"k"},
+                             encode(std::string{"items"}));
+  auto waiting = [&] { return require(status(self, db, limit)).queue.waiting; };
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (waiting() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  CAF_REQUIRE(waiting() >= 1u);
+  self->send_exit(words, caf::exit_reason::kill);
+  caf::error err;
+  bool done = false;
+  write.receive([&] { done = true; }, [&](caf::error& e) { err = std::move(e); });
+  writer.let_go();
+  held.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK(done || answered(err));
+  if (err)
+    CAF_MESSAGE(sys.render(err));
+  CAF_CHECK(set(self, store, "k", std::string{"after"}, limit));
+  CAF_CHECK(require(get<std::string>(self, store, "k", limit)) ==
+            std::optional<std::string>{"after"});
   CAF_CHECK(shutdown(db));
 }
 

@@ -8,6 +8,7 @@
 
 #include "sasync/actors/batch/batch_check.hpp"
 #include "sasync/actors/detail/broker_lifecycle.hpp"
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/run_job.hpp"
 #include "sasync/actors/objects/detail/array_impl.hpp"
@@ -38,7 +39,7 @@ struct hold_target {
 struct batch_run {
   std::vector<batch_op> ops;
   priority prio;
-  caf::typed_response_promise<std::vector<batch_result>> rp;
+  kept_promise<std::vector<batch_result>> rp;
   /// Sorted by (kind, group): every batch takes its holds in this order.
   std::map<std::pair<group_kind, std::int64_t>, hold_target> targets;
   group_lookup groups;
@@ -199,7 +200,7 @@ run_batch(broker_ptr self, std::vector<batch_op> ops, priority prio,
   run->prio = prio;
   run->groups = std::move(groups);
   run->alive = std::move(alive);
-  run->rp = self->make_response_promise<std::vector<batch_result>>();
+  run->rp = keep_promise<std::vector<batch_result>>(self);
   collect_targets(*run);
   auto rp = run->rp;
   when_running(self, [self, run](const caf::error& err) {

@@ -2,7 +2,7 @@
 // each of them once, with done or with the error the work ended in.
 #pragma once
 
-#include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/detail/kept_promise.hpp"
 
 #include <caf/error.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -15,7 +15,7 @@ namespace sasync::detail {
 class close_waiters {
 public:
   /// Starts closing, or adds to it: `rp` waits for finish().
-  void add(caf::typed_response_promise<void> rp) {
+  void add(kept_promise<void> rp) {
     closing_ = true;
     waiters_.emplace_back(std::move(rp));
   }
@@ -35,7 +35,7 @@ public:
 
 private:
   bool closing_ = false;
-  std::vector<caf::typed_response_promise<void>> waiters_;
+  std::vector<kept_promise<void>> waiters_;
 };
 
 } // namespace sasync::detail

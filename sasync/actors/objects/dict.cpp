@@ -4,6 +4,7 @@
 #include "sasync/actors/objects/dict.hpp"
 
 #include "sasync/actors/defaults.hpp"
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/objects/detail/dict_state.hpp"
@@ -226,7 +227,7 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
           return err;
         if (st.unwritten.empty())
           return caf::unit;
-        auto rp = self->make_response_promise<void>();
+        auto rp = detail::keep_promise<void>(self);
         st.flush_waiters.push_back({st.last_seq, rp});
         detail::send_waiting(self); // failed writes get their next try now
         return rp;
@@ -268,7 +269,7 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
         auto& st = self->state;
         if (!detail::sent_by(self, st.cfg.broker))
           return detail::refused_private_message();
-        auto rp = self->make_response_promise<void>();
+        auto rp = detail::keep_promise<void>(self);
         auto first = !st.requests.closing();
         st.requests.close(rp);
         if (first)

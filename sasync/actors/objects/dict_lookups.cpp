@@ -2,6 +2,7 @@
 // queue behind its read and run on what it found, in the order they came.
 #include "sasync/actors/objects/detail/dict_state.hpp"
 
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/storage/item_store.hpp"
 
@@ -145,7 +146,7 @@ caf::result<std::uint64_t> clear_group(dict_ptr self, priority prio) {
   }
   auto id = ++st.last_clear;
   st.clears.emplace(id, std::move(pc));
-  auto rp = self->make_response_promise<std::uint64_t>();
+  auto rp = keep_promise<std::uint64_t>(self);
   st.requests.opened();
   auto group = st.cfg.group;
   run_job(

@@ -6,6 +6,7 @@
 // A request of either actor thus sees every one acknowledged before it.
 #include "sasync/actors/objects/detail/dict_state.hpp"
 
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/storage/item_store.hpp"
 
@@ -104,7 +105,7 @@ caf::result<void> run_through(dict_ptr self, job_ptr work,
     return err;
   if (auto err = check_priority(prio))
     return err;
-  auto rp = self->make_response_promise<void>();
+  auto rp = keep_promise<void>(self);
   st.through = through_op{std::move(work), std::move(names), all, prio, rp};
   shut_gate(self);
   send_waiting(self); // failed writes get their next try now

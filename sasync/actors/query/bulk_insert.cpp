@@ -4,6 +4,7 @@
 
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/detail/close_waiters.hpp"
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/run_job.hpp"
@@ -29,7 +30,7 @@ namespace {
 constexpr std::uint64_t pending_batches = 4;
 
 struct write_entry {
-  caf::typed_response_promise<std::vector<value>> rp;
+  detail::kept_promise<std::vector<value>> rp;
   std::shared_ptr<const std::vector<row>> rows;
   std::size_t next = 0;      ///< the first row not yet in a batch
   std::size_t committed = 0; ///< rows of this write committed
@@ -243,7 +244,7 @@ caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows,
                           " wait would be more than " + std::to_string(limit) +
                           " (four batches)");
   auto w = std::make_shared<write_entry>();
-  w->rp = self->make_response_promise<std::vector<value>>();
+  w->rp = detail::keep_promise<std::vector<value>>(self);
   w->prio = prio;
   w->rows = std::make_shared<const std::vector<row>>(std::move(rows));
   st.progress.pending += w->rows->size();
@@ -275,7 +276,7 @@ detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
         auto& st = self->state;
         if (!detail::sent_by(self, st.broker))
           return detail::refused_private_message();
-        auto rp = self->make_response_promise<void>();
+        auto rp = detail::keep_promise<void>(self);
         st.close_requests.add(rp);
         submit(self);
         return rp;

@@ -1,6 +1,7 @@
 // The cursor actor: credit in, batches out. It reads at most one batch ahead
 // of its demand, so memory stays bounded whatever the result's size; every
 // database call runs on the connection actor it leased.
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/run_timeout.hpp"
 #include "sasync/actors/detail/self_timer.hpp"
@@ -24,7 +25,7 @@ using detail::cursor_config;
 enum class phase { created, opening, open, ended };
 
 struct pending_fetch {
-  caf::typed_response_promise<row_batch> rp;
+  detail::kept_promise<row_batch> rp;
   std::uint32_t n;
 };
 
@@ -46,7 +47,7 @@ struct cursor_state {
   /// Push mode: rows the consumer may still take.
   std::uint64_t credit = 0;
   /// Answers the open request.
-  caf::typed_response_promise<std::vector<std::string>> opened;
+  detail::kept_promise<std::vector<std::string>> opened;
   caf::actor_clock::time_point last_activity;
   detail::self_timer idle_timer;
   static inline const char* name = "sasync.cursor";
@@ -245,7 +246,7 @@ caf::result<std::vector<std::string>> open(cursor_ptr self) {
   if (st.state != phase::created)
     return make_error(errc::invalid_argument, "the cursor is already open");
   st.state = phase::opening;
-  st.opened = self->make_response_promise<std::vector<std::string>>();
+  st.opened = detail::keep_promise<std::vector<std::string>>(self);
   auto fail = [self](caf::error& err) { end(self, std::move(err), false); };
   self->request(st.cfg.queue, caf::infinite, lease_atom::value, st.cfg.prio)
       .then(
@@ -298,7 +299,7 @@ detail::cursor_impl::behavior_type cursor_behavior(cursor_ptr self,
           return make_error(errc::invalid_argument, "the cursor is not open");
         n = std::min(n, max_fetch_rows);
         st.last_demand = n;
-        auto rp = self->make_response_promise<row_batch>();
+        auto rp = detail::keep_promise<row_batch>(self);
         st.fetches.emplace_back(pending_fetch{rp, n});
         touch(self);
         serve(self);

@@ -6,6 +6,7 @@
 // dict (broker.cpp); the same holds wherever both run on one node.
 #pragma once
 
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/run_job.hpp"
 #include "sasync/actors/objects/detail/dict_impl.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
@@ -81,7 +82,7 @@ caf::result<T> routed_job(Self* self, const char* kind,
     return err;
   if (auto err = check_priority(prio))
     return err;
-  auto rp = self->template make_response_promise<T>();
+  auto rp = keep_promise<T>(self);
   st.requests.opened();
   auto names = keys;
   st.order.submit(std::move(keys), [self, rp, work, names, prio](auto ticket) {
@@ -114,7 +115,7 @@ caf::result<T> routed_read(Self* self, const char* kind, F fn, priority prio) {
     return err;
   if (auto err = check_priority(prio))
     return err;
-  auto rp = self->template make_response_promise<T>();
+  auto rp = keep_promise<T>(self);
   st.requests.opened();
   run_routed(
       self, make_connection_job(access_mode::read, std::move(fn)),

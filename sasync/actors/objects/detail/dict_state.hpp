@@ -5,6 +5,7 @@
 
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/detail/backoff.hpp"
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/run_job.hpp"
 #include "sasync/actors/detail/self_timer.hpp"
@@ -45,7 +46,7 @@ struct name_writes {
 
 struct flush_waiter {
   std::uint64_t seq; ///< every write up to this one must commit
-  caf::typed_response_promise<void> rp;
+  kept_promise<void> rp;
 };
 
 /// An operation waiting for what a read of its name finds: the error, or the
@@ -76,7 +77,7 @@ struct through_op {
   std::vector<std::string> names;
   bool all = false;
   priority prio = defaults::write_priority;
-  caf::typed_response_promise<void> rp;
+  kept_promise<void> rp;
   bool running = false;
 };
 
@@ -185,7 +186,7 @@ caf::result<T> read_group(dict_ptr self, F fn, Done done, priority prio) {
     return err;
   if (auto err = check_priority(prio))
     return err;
-  auto rp = self->make_response_promise<T>();
+  auto rp = keep_promise<T>(self);
   st.requests.opened();
   run_job(
       self, st.cfg.queue, access_mode::read, std::move(fn),
@@ -213,7 +214,7 @@ caf::result<T> answer_from_entry(dict_ptr self, const std::string& name,
     return err;
   if (auto err = check_priority(prio))
     return err;
-  auto rp = self->make_response_promise<T>();
+  auto rp = keep_promise<T>(self);
   with_entry(
       self, name,
       [rp, answer](const caf::error& err, dict_cache::entry& state,

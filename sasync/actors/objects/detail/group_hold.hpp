@@ -5,6 +5,7 @@
 // `requests` (group_request.hpp) and `holds` (std::set<std::uint64_t>).
 #pragma once
 
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
@@ -32,7 +33,7 @@ caf::result<std::uint64_t> hold_keys(Self* self, const char* kind,
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   if (keys.empty())
     return make_error(errc::invalid_argument, "a hold on no keys");
-  auto rp = self->template make_response_promise<std::uint64_t>();
+  auto rp = keep_promise<std::uint64_t>(self);
   st.requests.opened();
   st.order.submit(std::move(keys), [self, rp](auto ticket) mutable {
     self->state.holds.insert(ticket);

@@ -5,6 +5,7 @@
 // (open_requests).
 #pragma once
 
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/run_job.hpp"
 #include "sasync/actors/objects/detail/group_actors.hpp"
@@ -38,7 +39,7 @@ caf::result<T> ordered_job(Self* self, const char* kind, std::vector<Key> keys,
     return err;
   if (auto err = check_priority(prio))
     return err;
-  auto rp = self->template make_response_promise<T>();
+  auto rp = keep_promise<T>(self);
   st.requests.opened();
   st.order.submit(std::move(keys), [self, rp, work, prio](auto ticket) {
     run_job(
@@ -72,7 +73,7 @@ caf::result<T> unordered_read(Self* self, const char* kind, F fn,
     return err;
   if (auto err = check_priority(prio))
     return err;
-  auto rp = self->template make_response_promise<T>();
+  auto rp = keep_promise<T>(self);
   st.requests.opened();
   run_job(
       self, st.cfg.queue, access_mode::read, std::move(fn),
@@ -86,7 +87,7 @@ caf::result<T> unordered_read(Self* self, const char* kind, F fn,
 
 /// close(): answered once every accepted request is, then the actor quits.
 template <class Self> caf::result<void> close_request(Self* self) {
-  auto rp = self->template make_response_promise<void>();
+  auto rp = keep_promise<void>(self);
   if (self->state.requests.close(rp)) {
     self->state.requests.finish();
     self->quit();

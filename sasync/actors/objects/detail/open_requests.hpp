@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sasync/actors/detail/close_waiters.hpp"
+#include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/errc.hpp"
 
 #include <caf/typed_response_promise.hpp>
@@ -60,7 +61,7 @@ public:
   bool lost_ownership() const noexcept { return static_cast<bool>(fenced_); }
 
   /// Starts closing; true when nothing is left to wait for.
-  bool close(caf::typed_response_promise<void> rp) {
+  bool close(kept_promise<void> rp) {
     waiters_.add(std::move(rp));
     return count_ == 0;
   }

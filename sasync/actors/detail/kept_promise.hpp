@@ -1,0 +1,92 @@
+// A response promise that is answered even when its actor is not. CAF 0.17
+// drops a promise that goes out of scope undelivered, so a requester
+// without a timeout (the broker asking a group actor, an items actor asking
+// its dict) would wait for ever after the actor was killed or threw. Every
+// copy shares one promise; when the last copy goes with the request still
+// unanswered, the requester gets errc::unreachable, as for a request in
+// flight to a node that went away: the request may have run.
+#pragma once
+
+#include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/errc.hpp"
+
+#include <caf/expected.hpp>
+#include <caf/result.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <memory>
+#include <utility>
+
+namespace sasync::detail {
+
+template <class T> class kept_promise {
+public:
+  kept_promise() = default;
+
+  explicit kept_promise(caf::typed_response_promise<T> rp)
+      : box_(std::make_shared<box>(std::move(rp))) {}
+
+  /// Answers with a value or an error (none for a default-made promise).
+  template <class... Ts> void deliver(Ts&&... xs) const {
+    if (box_)
+      box_->rp.deliver(std::forward<Ts>(xs)...);
+  }
+
+  /// Answers a request of no result (CAF 0.17's typed promise needs a value).
+  void deliver_done() const {
+    if (box_)
+      sasync::detail::deliver_done(box_->rp);
+  }
+
+  bool pending() const {
+    return box_ && box_->rp.pending();
+  }
+
+  /// Returned from a handler: the answer comes later.
+  operator caf::result<T>() const {
+    return caf::result<T>{box_->rp};
+  }
+
+private:
+  struct box {
+    explicit box(caf::typed_response_promise<T> x) : rp(std::move(x)) {}
+    box(const box&) = delete;
+    box& operator=(const box&) = delete;
+    ~box() {
+      if (rp.pending())
+        rp.deliver(make_error(errc::unreachable,
+                              "the actor that took the request stopped "
+                              "before it answered; the request may have run"));
+    }
+    caf::typed_response_promise<T> rp;
+  };
+
+  std::shared_ptr<box> box_;
+};
+
+/// A kept promise for the request `self` handles now.
+template <class T, class Self> kept_promise<T> keep_promise(Self* self) {
+  return kept_promise<T>{self->template make_response_promise<T>()};
+}
+
+/// Delivers a result or its error.
+template <class T>
+void deliver(const kept_promise<T>& rp, caf::expected<T>& x) {
+  if (!x)
+    rp.deliver(std::move(x.error()));
+  else
+    rp.deliver(std::move(*x));
+}
+
+inline void deliver(const kept_promise<void>& rp, caf::expected<void>& x) {
+  if (!x)
+    rp.deliver(std::move(x.error()));
+  else
+    rp.deliver_done();
+}
+
+inline void deliver_done(const kept_promise<void>& rp) {
+  rp.deliver_done();
+}
+
+} // namespace sasync::detail
