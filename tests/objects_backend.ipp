@@ -618,7 +618,7 @@ CAF_TEST(a_killed_group_actor_answers_every_request_it_took) {
   // (one waiting for the queue, one behind it on the same name, a flush
   // waiting for a write behind) are answered with an error, not dropped:
   // the broker and the items actor ask group actors without a timeout.
-  auto db = start();
+  auto db = start(1); // one connection: the stuck writer holds it
   auto store = require(items_of(self, db, 9, limit));
   auto cells = require(array_of(self, db, 9, limit));
   auto words = require(dict_of(self, db, 10, limit));
@@ -659,7 +659,7 @@ CAF_TEST(an_items_write_through_a_dict_killed_meanwhile_is_answered) {
   // An items write on a group whose dict lives runs through the dict; the
   // dict is killed while the write waits in the queue. The write is
   // answered, and the name takes writes again.
-  auto db = start();
+  auto db = start(1); // one connection: the stuck writer holds it
   auto store = require(items_of(self, db, 11, limit));
   auto words = require(dict_of(self, db, 11, limit));
   CAF_REQUIRE(get<std::string>(self, words, "k", limit));
