@@ -508,4 +508,56 @@ CAF_TEST(a_batch_after_a_dict_write_behind_on_its_name_wins) {
   CAF_CHECK(stop(db));
 }
 
+CAF_TEST(a_batch_whose_dict_is_killed_while_it_waits_is_answered) {
+  // A batch on a group whose dict has a write behind waits for that write
+  // through the dict; the dict is killed meanwhile. The batch is answered
+  // (run, or failed with the dict's unreachable), lets its names go, and
+  // the group takes writes again.
+  auto db = start();
+  auto cache = require(dict_of(self, db, 9, limit));
+  auto store = require(items_of(self, db, 9, limit));
+  auto started = std::make_shared<std::promise<void>>();
+  auto go = std::make_shared<std::promise<void>>();
+  auto go_future = go->get_future().share();
+  auto blocker = make_job(access_mode::write,
+                          [started, go_future](transaction_scope&) {
+                            started->set_value();
+                            go_future.wait_for(bound);
+                          });
+  auto blocked = self->request(db, limit, transact_atom::value,
+                               job_ptr{blocker}, do_next);
+  CAF_REQUIRE(started->get_future().wait_for(bound) ==
+              std::future_status::ready);
+  require(set(self, cache, "k", std::string{"dict"}, limit));
+  batch_builder ops;
+  ops.set(9, "k", std::string{"batch"});
+  auto batched = self->request(db, limit, batch_atom::value, ops.ops(),
+                               do_next);
+  // The dict shuts its gate once the batch's request reached it: its
+  // status is then not answered. Bounded looks; either way the batch must
+  // be answered, this only makes the kill likelier to find it waiting.
+  for (int i = 0; i < 200; ++i) {
+    bool open = false;
+    self->request(cache, std::chrono::milliseconds(10), status_atom::value)
+        .receive([&](const dict_status&) { open = true; },
+                 [](caf::error&) {});
+    if (!open)
+      break;
+  }
+  self->send_exit(cache, caf::exit_reason::kill);
+  bool ran = false;
+  caf::error err;
+  batched.receive([&](std::vector<batch_result>&) { ran = true; },
+                  [&](caf::error& e) { err = std::move(e); });
+  go->set_value();
+  blocked.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_MESSAGE((ran ? std::string{"the batch ran"} : sys.render(err)));
+  CAF_CHECK(ran || is(err, errc::unreachable));
+  CAF_CHECK(ran || is_retryable(err)); // nothing of it ran
+  require(set(self, store, "k", std::string{"after"}, limit));
+  CAF_CHECK(require(get<std::string>(self, store, "k", limit)) ==
+            std::optional<std::string>{"after"});
+  CAF_CHECK(stop(db));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

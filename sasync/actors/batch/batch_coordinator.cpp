@@ -11,6 +11,7 @@
 #include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/run_job.hpp"
+#include "sasync/actors/errc.hpp"
 #include "sasync/actors/objects/detail/array_impl.hpp"
 #include "sasync/actors/objects/detail/dict_impl.hpp"
 #include "sasync/actors/objects/detail/items_impl.hpp"
@@ -21,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <utility>
 
 namespace sasync::detail {
@@ -170,7 +172,17 @@ void take_holds(broker_ptr self, const run_ptr& run,
     // before the batch must not land on the batch's value.
     through_dict(self, *run, at->first.second, at->second.names,
                  [self, run, at](caf::error err) {
-                   if (err)
+                   if (is(err, errc::unreachable))
+                     // The dict was killed: its answer's "may have run"
+                     // is not the batch's, which has not run at all.
+                     finish(self, run,
+                            make_retryable_error(
+                                errc::unreachable,
+                                "the dict of group " +
+                                    std::to_string(at->first.second) +
+                                    " stopped while the batch waited for "
+                                    "its writes; nothing of the batch ran"));
+                   else if (err)
                      finish(self, run, std::move(err));
                    else
                      take_holds(self, run, std::next(at));
