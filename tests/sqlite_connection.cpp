@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -354,6 +355,69 @@ CAF_TEST(
   CAF_CHECK(watchdog.disarm());
   CAF_CHECK_NOT_EQUAL(msg.find("interrupted"), std::string::npos);
   CAF_CHECK(conn->usable());
+}
+
+/// Voluntary context switches (sleeps, each ended by a wake-up) of every
+/// thread of this process but the calling one.
+std::uint64_t sleeps_of_other_threads() {
+  auto self = "/proc/self/task/" + std::to_string(gettid());
+  std::uint64_t out = 0;
+  for (auto& task : std::filesystem::directory_iterator{"/proc/self/task"}) {
+    if (task.path() == self)
+      continue;
+    std::ifstream status{task.path() / "status"};
+    std::string key;
+    std::uint64_t n = 0;
+    while (status >> key)
+      if (key == "voluntary_ctxt_switches:" && status >> n)
+        out += n;
+  }
+  return out;
+}
+
+// Every batch is watched: a watch that ends in time must not cost a
+// wake-up of the watchdog's thread each (a thread hand-off per batch).
+CAF_TEST(watches_that_end_in_time_do_not_wake_the_watchdog_each) {
+  temp_db db;
+  auto conn = open_connection(db.cfg, access_mode::write);
+  statement_watchdog watchdog;
+  watchdog.arm(*conn, std::chrono::seconds(30)); // its thread starts
+  CAF_CHECK(!watchdog.disarm());
+  // Work between watches, as a connection has between batches, so that a
+  // woken watchdog goes back to sleep before the next one.
+  const std::string between =
+      "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r "
+      "WHERE i < 5000) SELECT count(*) FROM r";
+  const int watches = 300;
+  auto before = sleeps_of_other_threads();
+  for (int i = 0; i < watches; ++i) {
+    watchdog.arm(*conn, std::chrono::seconds(30));
+    CAF_CHECK_EQUAL(scalar(*conn, "SELECT 1").as_integer(), 1);
+    CAF_CHECK(!watchdog.disarm());
+    CAF_CHECK_EQUAL(scalar(*conn, between).as_integer(), 5000);
+  }
+  auto slept = sleeps_of_other_threads() - before;
+  CAF_MESSAGE("the watchdog slept " << slept << " times in " << watches
+                                    << " watches");
+  CAF_CHECK_LESS(slept, static_cast<std::uint64_t>(watches / 10));
+}
+
+// The watchdog may be asleep until a long watch's deadline: a shorter
+// watch after it must still be interrupted at its own.
+CAF_TEST(a_short_watch_after_a_long_one_is_interrupted_at_its_own_limit) {
+  temp_db db;
+  auto conn = open_connection(db.cfg, access_mode::write);
+  statement_watchdog watchdog;
+  watchdog.arm(*conn, std::chrono::hours(1));
+  CAF_CHECK_EQUAL(scalar(*conn, "SELECT 1").as_integer(), 1);
+  CAF_CHECK(!watchdog.disarm());
+  watchdog.arm(*conn, std::chrono::milliseconds(300));
+  auto msg = failure_of([&] {
+    conn->execute("WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                  "FROM r) SELECT count(*) FROM r");
+  });
+  CAF_CHECK(watchdog.disarm());
+  CAF_CHECK_NOT_EQUAL(msg.find("interrupted"), std::string::npos);
 }
 
 // SQLite would run the first statement and skip the rest without a word.

@@ -128,11 +128,11 @@ void print_load(const std::string& name, load_result& r) {
   figure(name, r.rate.per_second(), "ops/s");
   figure(name + "_p50", r.lat.percentile_us(50), "us", 1);
   figure(name + "_p99", r.lat.percentile_us(99), "us", 1);
-  // Where the time goes: CPU per operation, and how many of the machine's
-  // cores the process kept busy.
-  figure(name + "_cpu_per_op",
-         r.rate.cpu_seconds * 1e6 / static_cast<double>(r.rate.ops), "us", 1);
-  figure(name + "_cores_busy", r.rate.cpu_seconds / r.rate.seconds, "cores", 2);
+  // Where the time goes: CPU, context switches and wake-ups per operation,
+  // and how many of the machine's cores the process kept busy.
+  per_op_figures(name, r.rate.used, r.rate.ops);
+  figure(name + "_cores_busy", r.rate.used.cpu_seconds / r.rate.seconds,
+         "cores", 2);
   if (r.failed > 0)
     figure(name + "_failed", static_cast<double>(r.failed), "ops");
 }
@@ -173,8 +173,8 @@ load_result through(caf::actor_system& sys, const sasync::node& db,
 
 struct remote_result {
   load_result load;
-  double node_cpu_per_op = 0; ///< the daemon's CPU per operation, us
-  double node_peak_rss = 0;   ///< MB
+  process_usage node_used;  ///< by the daemon during the run
+  double node_peak_rss = 0; ///< MB
 };
 
 /// The workload through a sasyncd started for it, on loopback.
@@ -185,10 +185,9 @@ remote_result through_node(caf::actor_system& sys,
   local_node daemon{node_opts};
   auto node = connect_or_throw(sys, "127.0.0.1", daemon.port());
   remote_result out;
-  auto cpu_before = daemon.cpu_seconds();
+  auto before = daemon.usage();
   out.load = through(sys, node, group, w, clients);
-  out.node_cpu_per_op =
-      (daemon.cpu_seconds() - cpu_before) * 1e6 / static_cast<double>(w.ops);
+  out.node_used = daemon.usage() - before;
   sasync::disconnect_node(node);
   out.node_peak_rss = daemon.peak_rss_mb();
   if (auto code = daemon.stop(); code != 0)
@@ -274,6 +273,7 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
       figure(b.name + "_p50", b.lat.percentile_us(50), "us", 1);
       figure(b.name + "_p99", b.lat.percentile_us(99), "us", 1);
     }
+    per_op_figures(b.name, b.rate.used, b.rate.ops);
   }
   sasync::broker_config bc;
   bc.engine = engine;
@@ -319,7 +319,7 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
   }
   figure("peak_rss", peak_rss_mb(), "MB", 1);
   if (remote) {
-    figure("node_cpu_per_op", remote->node_cpu_per_op, "us", 1);
+    per_op_figures("node", remote->node_used, w.ops);
     figure("node_peak_rss", remote->node_peak_rss, "MB", 1);
   }
   if (report_failures(local) || (remote && report_failures(remote->load)))
@@ -344,19 +344,18 @@ int cluster_run(caf::actor_system& sys, const sasync::engine_config& engine,
     figure(b.name, b.rate.per_second(), "ops/s");
     if (b.rate.ops != w.ops)
       figure(b.name + "_ops", static_cast<double>(b.rate.ops), "ops");
+    per_op_figures(b.name, b.rate.used, b.rate.ops);
   }
   auto r = run_cluster(sys, engine, node_opts, cfg.cluster, w, cfg.concurrency);
   print_load("single_node", r.single.load);
-  figure("single_node_node_cpu_per_op", r.single.owner_cpu_per_op, "us", 1);
+  per_op_figures("single_node_node", r.single.owner_used, w.ops);
   setting("cluster_owner_address", r.owner_address);
   print_load("cluster_owner", r.owner.load);
-  figure("cluster_owner_node_cpu_per_op", r.owner.owner_cpu_per_op, "us", 1);
+  per_op_figures("cluster_owner_node", r.owner.owner_used, w.ops);
   if (r.other) {
     print_load("cluster_other", r.other->load);
-    figure("cluster_other_owner_cpu_per_op", r.other->owner_cpu_per_op, "us",
-           1);
-    figure("cluster_other_relay_cpu_per_op", r.other->relay_cpu_per_op, "us",
-           1);
+    per_op_figures("cluster_other_owner", r.other->owner_used, w.ops);
+    per_op_figures("cluster_other_relay", r.other->relay_used, w.ops);
   }
   // `sasync:` is what a client of another node than the owner gets (every
   // group but 1 in N), or the owner's figure on one node.

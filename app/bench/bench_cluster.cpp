@@ -40,12 +40,8 @@ items items_through(caf::actor_system& sys, const sasync::node& db,
   return *store;
 }
 
-double per_op_us(double cpu_seconds, const workload& w) {
-  return cpu_seconds * 1e6 / static_cast<double>(w.ops);
-}
-
 /// The workload through the node at `via`'s port, whose group lives on
-/// `owner`: the CPU both nodes spent on it.
+/// `owner`: what both nodes used for it.
 through_node_result run_through(caf::actor_system& sys,
                                 const engine_config& engine, local_node& via,
                                 local_node& owner, const workload& w,
@@ -58,13 +54,13 @@ through_node_result run_through(caf::actor_system& sys,
   }
   auto db = connect_to(sys, via.port());
   auto store = items_through(sys, db, group);
-  auto owner_before = owner.cpu_seconds();
-  auto via_before = via.cpu_seconds();
+  auto owner_before = owner.usage();
+  auto via_before = via.usage();
   through_node_result out;
   out.load = run_load(sys, store, w, clients);
-  out.owner_cpu_per_op = per_op_us(owner.cpu_seconds() - owner_before, w);
+  out.owner_used = owner.usage() - owner_before;
   if (&via != &owner)
-    out.relay_cpu_per_op = per_op_us(via.cpu_seconds() - via_before, w);
+    out.relay_used = via.usage() - via_before;
   disconnect_node(db);
   return out;
 }

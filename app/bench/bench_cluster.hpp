@@ -15,12 +15,12 @@
 
 namespace sasync::bench {
 
-/// The workload through one node's handle, and the CPU the nodes spent.
+/// The workload through one node's handle, and what the nodes used.
 struct through_node_result {
   load_result load;
-  double owner_cpu_per_op = 0; ///< the owner node's, us
-  double relay_cpu_per_op = 0; ///< the node the client is connected to, us
-                               ///< when that is not the owner
+  process_usage owner_used; ///< by the owner node
+  process_usage relay_used; ///< by the node the client is connected to,
+                            ///< when that is not the owner
 };
 
 struct cluster_result {

@@ -98,15 +98,15 @@ load_result run_load(caf::actor_system& sys, const items& store,
   auto shared = std::make_shared<shared_result>();
   shared->clients_left = clients;
   auto finished = shared->all_done.get_future();
-  auto cpu_before = cpu_seconds();
-  auto seconds = seconds_of([&] {
+  throughput rate{w.ops};
+  measure(rate, [&] {
     for (std::size_t k = 0; k < clients; ++k)
       sys.spawn(client, store, &w, k, clients, shared);
     finished.wait();
   });
   std::lock_guard<std::mutex> guard{shared->mtx};
   auto out = std::move(shared->result);
-  out.rate = {w.ops, seconds, cpu_seconds() - cpu_before};
+  out.rate = rate;
   return out;
 }
 

@@ -3,8 +3,6 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <iterator>
-#include <sstream>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -54,20 +52,6 @@ local_node::~local_node() {
 
 double local_node::peak_rss_mb() const {
   return static_cast<double>(proc_.memory_kb("VmHWM")) / 1024.0;
-}
-
-double local_node::cpu_seconds() const {
-  std::ifstream stat{"/proc/" + std::to_string(proc_.pid()) + "/stat"};
-  std::string text{std::istreambuf_iterator<char>{stat}, {}};
-  // Fields after the command name, which is in parentheses: utime and
-  // stime are the 12th and 13th of them.
-  std::istringstream rest{text.substr(text.rfind(')') + 2)};
-  std::string field;
-  double ticks = 0;
-  for (int i = 1; i <= 13 && rest >> field; ++i)
-    if (i >= 12)
-      ticks += std::stod(field);
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 int local_node::stop() {

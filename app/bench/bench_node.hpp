@@ -2,6 +2,7 @@
 // loopback port, serving the same database with the same options.
 #pragma once
 
+#include "bench_report.hpp"
 #include "child_process.hpp"
 
 #include <cstdint>
@@ -23,8 +24,8 @@ public:
   /// The daemon's peak resident set so far, in MB.
   double peak_rss_mb() const;
 
-  /// CPU seconds (user and system) the daemon has used so far.
-  double cpu_seconds() const;
+  /// CPU time and context switches the daemon has used so far.
+  process_usage usage() const { return usage_of(proc_.pid()); }
 
   /// SIGTERM, then its exit code (-1 if it did not exit in time).
   int stop();

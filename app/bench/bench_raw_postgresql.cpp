@@ -34,7 +34,7 @@ baseline libpqxx_each(const engine_config& engine, const workload& w,
   conn.prepare("select", select_sql);
   pqxx::binarystring bytes{w.encoded.bytes.data(), w.encoded.bytes.size()};
   baseline out{name, {ops, 0}, {}};
-  out.rate.seconds = seconds_of([&] {
+  measure(out.rate, [&] {
     for (std::uint64_t i = 0; i < ops; ++i) {
       auto t0 = std::chrono::steady_clock::now();
       if (w.writes(i)) {
@@ -91,7 +91,7 @@ baseline libpq_pipeline(const engine_config& engine, const workload& w) {
   auto group =
       std::to_string(w.op == operation::set ? pipeline_group : sasync_group);
   baseline out{"raw_libpq_pipeline", {w.ops, 0}, {}};
-  out.rate.seconds = seconds_of([&] {
+  measure(out.rate, [&] {
     if (PQenterPipelineMode(c) != 1)
       throw std::runtime_error("libpq: cannot enter pipeline mode");
     for (std::uint64_t start = 0; start < w.ops; start += window) {

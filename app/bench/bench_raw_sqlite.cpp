@@ -58,7 +58,7 @@ baseline one_tx(const engine_config& engine, const workload& w) {
   auto db = open(engine);
   SQLite::Statement stmt{db, insert_sql};
   baseline out{"raw_one_tx", {w.ops, 0}, {}};
-  out.rate.seconds = seconds_of([&] {
+  measure(out.rate, [&] {
     SQLite::Transaction tx{db};
     for (std::uint64_t i = 0; i < w.ops; ++i)
       write(stmt, one_tx_group, w, i);
@@ -75,7 +75,7 @@ baseline each_alone(const engine_config& engine, const workload& w,
   SQLite::Statement upsert{db, upsert_sql};
   SQLite::Statement select{db, select_sql};
   baseline out{name, {ops, 0}, {}};
-  out.rate.seconds = seconds_of([&] {
+  measure(out.rate, [&] {
     for (std::uint64_t i = 0; i < ops; ++i) {
       auto t0 = std::chrono::steady_clock::now();
       if (w.op == operation::set)

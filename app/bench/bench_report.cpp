@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 
 #include <sys/resource.h>
@@ -40,6 +43,69 @@ double cpu_seconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+process_usage usage_now() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return {cpu_seconds(), static_cast<std::uint64_t>(usage.ru_nvcsw),
+          static_cast<std::uint64_t>(usage.ru_nivcsw)};
+}
+
+namespace {
+
+/// utime + stime of /proc/PID/stat, in seconds.
+double proc_cpu_seconds(pid_t pid) {
+  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{stat}, {}};
+  auto paren = text.rfind(')');
+  if (paren == std::string::npos)
+    return 0;
+  // Fields after the command name, which is in parentheses: utime and
+  // stime are the 12th and 13th of them.
+  std::istringstream rest{text.substr(paren + 2)};
+  std::string field;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && rest >> field; ++i)
+    if (i >= 12)
+      ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+} // namespace
+
+process_usage usage_of(pid_t pid) {
+  process_usage out;
+  out.cpu_seconds = proc_cpu_seconds(pid);
+  // /proc/PID/status counts the main thread's switches only.
+  std::error_code ec;
+  auto tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (auto& task : std::filesystem::directory_iterator{tasks, ec}) {
+    std::ifstream status{task.path() / "status"};
+    std::string key;
+    std::uint64_t n = 0;
+    while (status >> key) {
+      if (key == "voluntary_ctxt_switches:" && status >> n)
+        out.voluntary_switches += n;
+      else if (key == "nonvoluntary_ctxt_switches:" && status >> n)
+        out.involuntary_switches += n;
+    }
+  }
+  return out;
+}
+
+void per_op_figures(const std::string& name, const process_usage& used,
+                    std::uint64_t ops) {
+  auto per_op = [ops](double x) {
+    return ops > 0 ? x / static_cast<double>(ops) : 0;
+  };
+  figure(name + "_cpu_per_op", per_op(used.cpu_seconds * 1e6), "us", 1);
+  figure(name + "_context_switches_per_op",
+         per_op(static_cast<double>(used.voluntary_switches +
+                                    used.involuntary_switches)),
+         "switches", 2);
+  figure(name + "_wakeups_per_op",
+         per_op(static_cast<double>(used.voluntary_switches)), "wakeups", 2);
 }
 
 double current_rss_mb() {

@@ -1,5 +1,8 @@
 // The watchdog's thread: it sleeps until a deadline and interrupts under
 // the lock that disarm() takes, so an interrupt never outlives its watch.
+// Deadlines of later watches only grow, so the thread sleeps until an old
+// one, finds the watch of that moment (or none) and sleeps on: about one
+// wake-up per run_timeout rather than one per watch.
 #include "sasync/storage/statement_watchdog.hpp"
 
 #include "sasync/storage/connection.hpp"
@@ -28,6 +31,7 @@ void statement_watchdog::arm(connection& conn,
                              std::chrono::milliseconds limit) {
   if (limit.count() <= 0)
     return;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     target_ = &conn;
@@ -35,8 +39,12 @@ void statement_watchdog::arm(connection& conn,
     fired_ = false;
     if (!thread_.joinable())
       thread_ = std::thread{[this] { watch(); }};
+    // A thread asleep until this deadline or earlier finds the new one when
+    // it wakes; one awake (or about to take the lock) reads it anyway.
+    wake = deadline_ < sleeps_until_;
   }
-  wake_.notify_one();
+  if (wake)
+    wake_.notify_one();
 }
 
 bool statement_watchdog::disarm() {
@@ -51,8 +59,10 @@ void statement_watchdog::watch() {
   std::unique_lock<std::mutex> lock{mtx_};
   while (!stopping_) {
     if (target_ == nullptr) {
+      sleeps_until_ = clock::time_point::max();
       wake_.wait(lock);
     } else if (clock::now() < deadline_) {
+      sleeps_until_ = deadline_;
       wake_.wait_until(lock, deadline_);
     } else {
       // Under the lock: disarm() waits until the interrupt has gone out.
