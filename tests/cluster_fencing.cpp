@@ -12,9 +12,11 @@
 #include "sasync/actors/detail/broker_impl.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/system_config.hpp"
+#include "sasync/actors/transact.hpp"
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/engine_config.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include "backends.hpp"
 
@@ -23,8 +25,12 @@
 #include <caf/test/unit_test.hpp>
 
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include <unistd.h>
 
@@ -112,6 +118,13 @@ struct fixture {
     return stopped;
   }
 
+  broker_status require_status(const broker& b) {
+    auto x = status(self, b, caf::duration{bound});
+    if (!x)
+      CAF_FAIL(sys.render(x.error()));
+    return *x;
+  }
+
   std::int64_t count(const std::string& stmt) {
     return admin->execute(stmt).rows.at(0).at(0).as_integer();
   }
@@ -180,6 +193,80 @@ CAF_TEST(array_writes_of_a_lost_group_fail_fenced) {
   CAF_CHECK(stops(caf::actor_cast<caf::strong_actor_ptr>(old)));
   CAF_CHECK_EQUAL(count("SELECT count(*) FROM sasync_array WHERE group_id = 9"),
                   1);
+}
+
+CAF_TEST(writes_run_together_fail_only_for_the_group_that_was_lost) {
+  // One connection, held busy, so that the writes of two groups wait and
+  // then run as one batch (their fences once each, their sets merged).
+  // Group 11 is taken over meanwhile: its writes fail fenced and commit
+  // nothing; group 12's, in the same transaction, all commit.
+  broker_config bc;
+  bc.engine = engine_config::parse(url());
+  bc.engine->pool_size = 1;
+  bc.engine->max_overflow = 0;
+  auto one = spawn_broker(sys, bc);
+  auto own = [&](std::int64_t group) {
+    auto owner = settle_owner(*admin, group_kind::items, group, member_a, lease);
+    caf::strong_actor_ptr out;
+    self->request(caf::actor_cast<detail::broker_impl>(one), bound,
+                  own_atom::value, static_cast<std::int16_t>(group_kind::items),
+                  group, owner.member, owner.epoch)
+        .receive([&](caf::strong_actor_ptr& x) { out = std::move(x); },
+                 [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return std::make_pair(caf::actor_cast<items>(out), owner);
+  };
+  auto [lost, lost_owner] = own(11);
+  auto [kept, kept_owner] = own(12);
+  CAF_REQUIRE(set(self, lost, "n0", 0));
+  auto started = std::make_shared<std::promise<void>>();
+  auto go = std::make_shared<std::promise<void>>();
+  auto go_future = go->get_future().share();
+  auto blocker = make_job(access_mode::write,
+                          [started, go_future](transaction_scope&) {
+                            started->set_value();
+                            go_future.wait_for(bound);
+                          });
+  auto blocked = self->request(one, bound, transact_atom::value,
+                               job_ptr{blocker}, niceness(0));
+  CAF_REQUIRE(started->get_future().wait_for(bound) ==
+              std::future_status::ready);
+  constexpr int n = 4;
+  using answer = decltype(self->request(lost, bound, set_atom::value,
+                                        std::string{}, stored_value{}));
+  std::vector<answer> to_lost;
+  std::vector<answer> to_kept;
+  for (int i = 0; i < n; ++i) {
+    auto name = "n" + std::to_string(i);
+    to_lost.push_back(self->request(lost, bound, set_atom::value, name,
+                                    encode(std::int64_t{10 + i})));
+    to_kept.push_back(self->request(kept, bound, set_atom::value, name,
+                                    encode(std::int64_t{20 + i})));
+  }
+  auto waiting = [&] { return require_status(one).queue.waiting; };
+  for (int i = 0; i < 10'000 && waiting() < 2 * n; ++i)
+    std::this_thread::yield();
+  CAF_REQUIRE_EQUAL(waiting(), static_cast<std::uint64_t>(2 * n));
+  take_over(group_kind::items, 11, lost_owner);
+  go->set_value();
+  blocked.receive([] {}, [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  for (auto& x : to_lost)
+    x.receive([] { CAF_FAIL("a write of the lost group committed"); },
+              [](caf::error& err) { CAF_CHECK(is(err, errc::fenced)); });
+  for (auto& x : to_kept)
+    x.receive([] {}, [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+  CAF_CHECK_EQUAL(
+      count("SELECT count(*) FROM sasync_items WHERE group_id = 11"), 1);
+  CAF_CHECK_EQUAL(
+      count("SELECT max(version) FROM sasync_items WHERE group_id = 11"), 1);
+  CAF_CHECK_EQUAL(
+      count("SELECT count(*) FROM sasync_items WHERE group_id = 12"), n);
+  for (int i = 0; i < n; ++i) {
+    auto got = get<std::int64_t>(self, kept, "n" + std::to_string(i));
+    CAF_REQUIRE(got && *got);
+    CAF_CHECK_EQUAL(**got, 20 + i);
+  }
+  self->request(one, bound, shutdown_atom::value)
+      .receive([] {}, [](caf::error&) {});
 }
 
 CAF_TEST(an_actor_of_an_older_epoch_is_replaced) {

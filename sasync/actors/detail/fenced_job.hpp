@@ -8,9 +8,12 @@
 
 #include <caf/error.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <memory>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace sasync::detail {
 
@@ -23,8 +26,11 @@ struct group_fence {
 
 /// Runs fence_group() and then `inner`, in one transaction (or savepoint):
 /// the fence's row lock makes a takeover wait for the write's end, so the
-/// write commits before the takeover or not at all. Runs alone, never
-/// merged with its neighbours.
+/// write commits before the takeover or not at all. Neighbours whose inner
+/// jobs merge run together: each fence once, then the writes merged (one
+/// fence and one upsert for a batch of sets, not a savepoint, a fence and
+/// an upsert each); a fence that fails fails the run, and the connection
+/// then runs each job alone, so only the lost group's writes fail.
 class fenced_job final : public job {
 public:
   fenced_job(group_fence fence, job_ptr inner)
@@ -35,7 +41,42 @@ public:
     inner_->run(conn);
   }
 
+  merged_runner merger() const noexcept override {
+    return inner_->merger() ? &run_merged : nullptr;
+  }
+
 private:
+  static bool same_fence(const group_fence& x, const group_fence& y) {
+    return x.kind == y.kind && x.group == y.group &&
+           x.owner.member == y.owner.member && x.owner.epoch == y.owner.epoch;
+  }
+
+  static void run_merged(connection& conn, const std::vector<job*>& jobs) {
+    std::vector<const group_fence*> taken;
+    std::vector<job*> inner;
+    for (auto* j : jobs) {
+      auto* x = static_cast<fenced_job*>(j);
+      auto seen = std::any_of(taken.begin(), taken.end(), [x](auto* f) {
+        return same_fence(*f, x->fence_);
+      });
+      if (!seen) {
+        fence_group(conn, x->fence_.kind, x->fence_.group, x->fence_.owner);
+        taken.push_back(&x->fence_);
+      }
+      inner.push_back(x->inner_.get());
+    }
+    // Runs of inner jobs that share a runner go as one; order is kept.
+    for (std::size_t i = 0; i < inner.size();) {
+      auto merge = inner[i]->merger();
+      auto end = i + 1;
+      while (end < inner.size() && inner[end]->merger() == merge)
+        ++end;
+      merge(conn, std::vector<job*>(inner.begin() + static_cast<std::ptrdiff_t>(i),
+                                    inner.begin() + static_cast<std::ptrdiff_t>(end)));
+      i = end;
+    }
+  }
+
   group_fence fence_;
   job_ptr inner_;
 };
