@@ -393,12 +393,14 @@ CAF_TEST(bad_cluster_configs_exit_1_with_one_line) {
     CAF_MESSAGE("lease=" << lease << ": " << r.errors);
     CAF_CHECK_EQUAL(r.code, 1);
     CAF_CHECK_EQUAL(lines_of(r.errors), 1);
+    CAF_CHECK(r.errors.find("cluster.lease") != std::string::npos);
   }
   auto advertise = daemon_to_end(
       config("advertise", 2, {}, "enabled=true\nadvertise=\"nowhere\"\n"));
   CAF_MESSAGE("advertise=nowhere: " << advertise.errors);
   CAF_CHECK_EQUAL(advertise.code, 1);
   CAF_CHECK_EQUAL(lines_of(advertise.errors), 1);
+  CAF_CHECK(advertise.errors.find("cluster.advertise") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
