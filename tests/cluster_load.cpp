@@ -642,7 +642,7 @@ CAF_TEST(a_killed_owner_fails_only_the_requests_that_needed_it) {
 CAF_TEST(a_dict_written_through_two_nodes_under_load_reads_back_every_write) {
   start_nodes();
   connect_clients();
-  start_writers(); // the items writers, until told to stop
+  start_writers();       // the items writers, until told to stop
   std::vector<node> via; // writer w's cluster handle starts at node w
   std::vector<dict> dicts;
   for (int w = 0; w < dict_writers; ++w) {
@@ -674,8 +674,8 @@ CAF_TEST(a_dict_written_through_two_nodes_under_load_reads_back_every_write) {
         x.sent = ++clock;
         auto done = set(me, mine, x.name, x.value, request_timeout);
         if (!done) {
-          failures[w] = "write " + std::to_string(step) + ": " +
-                        sys.render(done.error());
+          failures[w] =
+              "write " + std::to_string(step) + ": " + sys.render(done.error());
           return;
         }
         x.acked = ++clock;
@@ -726,25 +726,23 @@ CAF_TEST(a_dict_written_through_two_nodes_under_load_reads_back_every_write) {
   for (auto& [v, x] : shared_writes) {
     if (x->read_back && *x->read_back != v)
       ++others_seen;
-    auto got = x->read_back ? shared_writes.find(*x->read_back)
-                            : shared_writes.end();
+    auto got =
+        x->read_back ? shared_writes.find(*x->read_back) : shared_writes.end();
     auto ok = got != shared_writes.end() &&
-              (got->second == x ||
-               (got->second->writer != x->writer &&
-                applied_after(*got->second, *x)));
+              (got->second == x || (got->second->writer != x->writer &&
+                                    applied_after(*got->second, *x)));
     if (!ok && stale_reads++ < 10)
-      CAF_MESSAGE("shared write " << v << " read back as "
-                                  << (x->read_back
-                                          ? std::to_string(*x->read_back)
-                                          : std::string{"nothing"}));
+      CAF_MESSAGE("shared write "
+                  << v << " read back as "
+                  << (x->read_back ? std::to_string(*x->read_back)
+                                   : std::string{"nothing"}));
   }
   CAF_CHECK_EQUAL(stale_reads, 0);
   std::cout << "cluster_load: " << dict_writers << " dict writers, "
             << dict_steps << " writes each, beside " << book->acked_count()
             << " items writes; " << others_seen << " of "
             << shared_writes.size()
-            << " shared reads gave the other writer's later write"
-            << std::endl;
+            << " shared reads gave the other writer's later write" << std::endl;
   // The value that may stay: a shared write that no other write was sent
   // after the acknowledgement of (each writer's last, unless one of them
   // came after the other's acknowledgement).
@@ -752,7 +750,8 @@ CAF_TEST(a_dict_written_through_two_nodes_under_load_reads_back_every_write) {
   for (auto& [v, x] : shared_writes)
     if (std::none_of(shared_writes.begin(), shared_writes.end(),
                      [&, x = x](auto& other) {
-                       return other.second != x && other.second->sent > x->acked;
+                       return other.second != x &&
+                              other.second->sent > x->acked;
                      }))
       may_stay.insert(v);
   CAF_MESSAGE("shared name: " << may_stay.size()

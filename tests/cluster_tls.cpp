@@ -168,8 +168,8 @@ CAF_TEST(a_node_reaches_the_owner_of_a_group_over_tls) {
       disconnect_node(*plain);
   }
   tls_client client{dir(), "client", "ca"};
-  auto via_a =
-      connect_cluster(client.sys, {{a.host(), a.port()}}, std::chrono::seconds(10));
+  auto via_a = connect_cluster(client.sys, {{a.host(), a.port()}},
+                               std::chrono::seconds(10));
   if (!via_a)
     CAF_FAIL("connect_cluster over TLS: " << client.sys.render(via_a.error()));
   // An items group and a dict group that a does not own: their requests go
@@ -224,8 +224,10 @@ CAF_TEST(a_node_reaches_the_owner_of_a_group_over_tls) {
   auto d = get<std::int64_t>(client.self, *cache, "d", bound);
   CAF_REQUIRE(d && *d);
   CAF_CHECK_EQUAL(**d, dict_group);
-  CAF_CHECK_EQUAL(stored(items_group, "n"), std::optional<std::int64_t>{items_group});
-  CAF_CHECK_EQUAL(stored(dict_group, "d"), std::optional<std::int64_t>{dict_group});
+  CAF_CHECK_EQUAL(stored(items_group, "n"),
+                  std::optional<std::int64_t>{items_group});
+  CAF_CHECK_EQUAL(stored(dict_group, "d"),
+                  std::optional<std::int64_t>{dict_group});
   disconnect_node(*via_other);
   disconnect_node(*via_a);
   for (auto* d : nodes)
@@ -345,8 +347,8 @@ CAF_TEST(a_failed_tls_handshake_cuts_none_of_the_nodes_other_connections) {
       disconnect_node(*refused);
     auto w = set(client.self, *store, "n", round, bound);
     if (!w)
-      CAF_FAIL("the client's write after stranger " << round << ": "
-                                                     << client.sys.render(w.error()));
+      CAF_FAIL("the client's write after stranger "
+               << round << ": " << client.sys.render(w.error()));
   }
   CAF_CHECK_EQUAL(stored(1, "n"), std::optional<std::int64_t>{3});
   disconnect_node(*via_a);
