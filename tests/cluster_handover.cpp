@@ -11,6 +11,7 @@
 #include "sasync/actors/net/remote.hpp"
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include "cluster_fixture.hpp"
 #include "daemon_process.hpp"
@@ -147,6 +148,17 @@ struct fixture : test::cluster_fixture {
     return out;
   }
 
+  /// The stored value of a group's "last", or -1.
+  std::int64_t last_of(std::int64_t group) {
+    auto rs = admin->execute("SELECT type, value FROM sasync_items WHERE "
+                             "group_id = ? AND name = 'last'",
+                             {value{group}});
+    if (rs.rows.empty())
+      return -1;
+    return decode<std::int64_t>(
+        stored_value{rs.rows[0].at(0).as_text(), rs.rows[0].at(1).as_blob()});
+  }
+
   /// Up to `n` groups from `first` on that `victim` owns, each settled
   /// through the cluster connection.
   std::vector<std::int64_t> groups_of(const node& via,
@@ -165,7 +177,8 @@ struct fixture : test::cluster_fixture {
 };
 
 /// Writes "d0", "d1", ... through a dict and "i0", "i1", ... through the
-/// items of one group, one after the other, until told to stop.
+/// items of one group, one after the other, and n to the dict's "last"
+/// after each pair, until told to stop.
 void write_until(caf::actor_system& sys, const node& via, std::int64_t group,
                  std::atomic<bool>& stop, tally& out) {
   caf::scoped_actor self{sys};
@@ -179,6 +192,8 @@ void write_until(caf::actor_system& sys, const node& via, std::int64_t group,
     auto w = set(self, *d, "d" + std::to_string(n), n, 10s);
     auto v = w ? set(self, *i, "i" + std::to_string(n), n, 10s)
                : caf::expected<void>{w.error()};
+    if (v)
+      v = set(self, *d, "last", n, 10s);
     if (!v) {
       out.failed(sys, v.error());
       return;
@@ -241,6 +256,9 @@ CAF_TEST(writers_see_no_error_while_each_owner_stops_with_sigterm) {
         CAF_CHECK(is.count("i" + std::to_string(n)) == 1);
       }
       CAF_CHECK_NOT_EQUAL(owner_of(groups[k]), address(victim));
+      // One name written on both sides of the handover holds the last
+      // write: the old owner's writes behind landed before the new one's.
+      CAF_CHECK_EQUAL(last_of(groups[k]), t.acked - 1);
     }
     // The stopped node comes back (on another port) for the next round.
     nodes[round] = std::make_unique<test::daemon_process>(

@@ -36,6 +36,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -417,6 +418,34 @@ struct fixture : test::cluster_fixture {
   }
 };
 
+/// One dict write of the test with two dict writers: when it was sent and
+/// when its acknowledgement came, on one logical clock of the test process
+/// (a counter, not a time), and what a read through the other node gave
+/// right after the acknowledgement.
+struct dict_write {
+  int writer = 0;
+  int step = 0;
+  std::string name;
+  std::int64_t value = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t acked = 0; ///< 0: not acknowledged
+  std::optional<std::int64_t> read_back;
+};
+
+constexpr int dict_writers = 2;
+constexpr int dict_steps = 200; ///< per writer, every second one shared
+constexpr std::int64_t dict_group = 100; ///< apart from the items groups
+const std::string shared_name = "shared";
+
+std::string dict_name_of(int writer, int step) {
+  return "d" + std::to_string(writer) + "." + std::to_string(step / 2 % 4);
+}
+
+/// A shared write's value tells its writer and step apart.
+std::int64_t shared_value(int writer, int step) {
+  return std::int64_t{writer} * 1000000 + step;
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(cluster_load_tests, fixture)
@@ -594,6 +623,190 @@ CAF_TEST(a_killed_owner_fails_only_the_requests_that_needed_it) {
   if (!w)
     CAF_MESSAGE("the spared group's write: " << sys.render(w.error()));
   disconnect_node(*via_a);
+}
+
+// Two dict writers, each through a cluster handle on another node, write
+// one dict group while the 64 items writers run: an increasing sequence to
+// names of their own and, every second write, the one shared name; each
+// write is sent after the previous one was acknowledged (a dict's set is
+// acknowledged by the dict, written behind). The dict is one actor on the
+// group's owner, which takes writes in the order they reach it, so:
+// - a name only one writer writes holds its last write, read through
+//   either node, a fresh handle, and in PostgreSQL after the flush;
+// - on the shared name, a write sent after another write's acknowledgement
+//   came back is applied after it. Two writes in flight at once may land
+//   in either order, so the value that stays is a write no other write was
+//   sent after the acknowledgement of; every reader agrees on it, and a read
+//   right after a write gives that write or one of the other writer's that
+//   was still unacknowledged when it was sent.
+CAF_TEST(a_dict_written_through_two_nodes_under_load_reads_back_every_write) {
+  start_nodes();
+  connect_clients();
+  start_writers();       // the items writers, until told to stop
+  std::vector<node> via; // writer w's cluster handle starts at node w
+  std::vector<dict> dicts;
+  for (int w = 0; w < dict_writers; ++w) {
+    auto& d = *nodes[w];
+    auto cluster = connect_cluster(sys, {{d.host(), d.port()}}, 10s);
+    if (!cluster)
+      CAF_FAIL("connect_cluster: " << sys.render(cluster.error()));
+    via.push_back(*cluster);
+    auto store = dict_of(self, *cluster, dict_group, request_timeout);
+    if (!store)
+      CAF_FAIL("dict_of: " << sys.render(store.error()));
+    dicts.push_back(*store);
+  }
+  std::atomic<std::uint64_t> clock{0};
+  std::vector<std::vector<dict_write>> logs(dict_writers);
+  std::vector<std::string> failures(dict_writers);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < dict_writers; ++w)
+    threads.emplace_back([&, w] {
+      caf::scoped_actor me{sys};
+      auto& mine = dicts[w];
+      auto& other = dicts[(w + 1) % dict_writers];
+      for (int step = 1; step <= dict_steps; ++step) {
+        dict_write x;
+        x.writer = w;
+        x.step = step;
+        x.name = step % 2 == 0 ? shared_name : dict_name_of(w, step);
+        x.value = step % 2 == 0 ? shared_value(w, step) : step;
+        x.sent = ++clock;
+        auto done = set(me, mine, x.name, x.value, request_timeout);
+        if (!done) {
+          failures[w] =
+              "write " + std::to_string(step) + ": " + sys.render(done.error());
+          return;
+        }
+        x.acked = ++clock;
+        auto seen = get<std::int64_t>(me, other, x.name, request_timeout);
+        if (!seen || !*seen) {
+          failures[w] = "read " + std::to_string(step) + ": " +
+                        (seen ? "missing" : sys.render(seen.error()));
+          return;
+        }
+        x.read_back = **seen;
+        logs[w].push_back(std::move(x));
+      }
+      auto flushed = flush(me, mine, request_timeout);
+      if (!flushed)
+        failures[w] = "flush: " + sys.render(flushed.error());
+    });
+  for (auto& t : threads)
+    t.join();
+  book->stop = true;
+  CAF_REQUIRE(writers_finished());
+  print_failures();
+  for (int w = 0; w < dict_writers; ++w) {
+    CAF_CHECK_EQUAL(failures[w], "");
+    CAF_CHECK_EQUAL(logs[w].size(), std::size_t{dict_steps});
+  }
+  CAF_CHECK(book->write_failures.empty());
+  CAF_CHECK_EQUAL(check_stored(true), 0);
+  // What each name must hold: a writer's own names their last write.
+  std::map<std::string, std::int64_t> expected;
+  std::map<std::int64_t, const dict_write*> shared_writes; // by value
+  for (auto& log : logs)
+    for (auto& x : log) {
+      if (x.name != shared_name) {
+        expected[x.name] = x.value;
+        CAF_CHECK_EQUAL(x.read_back, std::optional<std::int64_t>{x.value});
+      } else {
+        shared_writes[x.value] = &x;
+      }
+    }
+  // A shared write is applied after every write whose acknowledgement came
+  // before it was sent: a read right after it gives it, or a write of the
+  // other writer acknowledged after it was sent.
+  auto applied_after = [&](const dict_write& later, const dict_write& x) {
+    return later.acked > x.sent || later.acked == 0;
+  };
+  int stale_reads = 0;
+  int others_seen = 0; // reads that gave the other writer's later write
+  for (auto& [v, x] : shared_writes) {
+    if (x->read_back && *x->read_back != v)
+      ++others_seen;
+    auto got =
+        x->read_back ? shared_writes.find(*x->read_back) : shared_writes.end();
+    auto ok = got != shared_writes.end() &&
+              (got->second == x || (got->second->writer != x->writer &&
+                                    applied_after(*got->second, *x)));
+    if (!ok && stale_reads++ < 10)
+      CAF_MESSAGE("shared write "
+                  << v << " read back as "
+                  << (x->read_back ? std::to_string(*x->read_back)
+                                   : std::string{"nothing"}));
+  }
+  CAF_CHECK_EQUAL(stale_reads, 0);
+  std::cout << "cluster_load: " << dict_writers << " dict writers, "
+            << dict_steps << " writes each, beside " << book->acked_count()
+            << " items writes; " << others_seen << " of "
+            << shared_writes.size()
+            << " shared reads gave the other writer's later write" << std::endl;
+  // The value that may stay: a shared write that no other write was sent
+  // after the acknowledgement of (each writer's last, unless one of them
+  // came after the other's acknowledgement).
+  std::set<std::int64_t> may_stay;
+  for (auto& [v, x] : shared_writes)
+    if (std::none_of(shared_writes.begin(), shared_writes.end(),
+                     [&, x = x](auto& other) {
+                       return other.second != x &&
+                              other.second->sent > x->acked;
+                     }))
+      may_stay.insert(v);
+  CAF_MESSAGE("shared name: " << may_stay.size()
+                              << " writes may be the last applied");
+  CAF_REQUIRE(!may_stay.empty());
+  // Every reader agrees: the two nodes, a fresh cluster handle, PostgreSQL.
+  auto check_all = [&](const std::map<std::string, std::int64_t>& got,
+                       const std::string& who) {
+    CAF_MESSAGE("reading through " << who << ": " << got.size() << " names");
+    for (auto& [name, v] : expected) {
+      auto i = got.find(name);
+      CAF_CHECK(i != got.end() && i->second == v);
+    }
+    auto s = got.find(shared_name);
+    CAF_REQUIRE(s != got.end());
+    CAF_CHECK(may_stay.count(s->second) == 1);
+    CAF_CHECK_EQUAL(got.size(), expected.size() + 1);
+    return s->second;
+  };
+  std::set<std::int64_t> shared_seen;
+  for (int w = 0; w < dict_writers; ++w) {
+    auto db = connect_node(sys, nodes[w]->host(), nodes[w]->port(), 10s);
+    CAF_REQUIRE(db);
+    auto store = dict_of(self, *db, dict_group, request_timeout);
+    CAF_REQUIRE(store);
+    auto all = load_all<std::int64_t>(self, *store, request_timeout);
+    if (!all)
+      CAF_FAIL("load_all: " << sys.render(all.error()));
+    shared_seen.insert(check_all(*all, "node " + address(*nodes[w])));
+    disconnect_node(*db);
+  }
+  {
+    auto& c = *nodes[2];
+    auto fresh = connect_cluster(sys, {{c.host(), c.port()}}, 10s);
+    CAF_REQUIRE(fresh);
+    auto store = dict_of(self, *fresh, dict_group, request_timeout);
+    CAF_REQUIRE(store);
+    auto all = load_all<std::int64_t>(self, *store, request_timeout);
+    if (!all)
+      CAF_FAIL("load_all: " << sys.render(all.error()));
+    shared_seen.insert(check_all(*all, "a fresh cluster handle"));
+    disconnect_node(*fresh);
+  }
+  std::map<std::string, std::int64_t> stored;
+  auto rs = admin->execute(
+      "SELECT name, type, value FROM sasync_items WHERE group_id = ?",
+      {value{dict_group}});
+  for (auto& row : rs.rows)
+    stored[row.at(0).as_text()] = decode<std::int64_t>(
+        stored_value{row.at(1).as_text(), row.at(2).as_blob()});
+  shared_seen.insert(check_all(stored, "PostgreSQL"));
+  CAF_CHECK_EQUAL(shared_seen.size(), 1u);
+  for (auto& v : via)
+    disconnect_node(v);
+  disconnect_clients();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

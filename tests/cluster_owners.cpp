@@ -29,6 +29,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -485,6 +486,46 @@ CAF_TEST(a_cluster_client_uses_the_owner_and_asks_again_after_it_died) {
   // may write the two behind at once).
   CAF_CHECK_GREATER_OR_EQUAL(version_of(60, "n"), 2);
   disconnect_node(*cluster);
+}
+
+// The README: a node whose membership session was cut answers group
+// requests with a retryable error until its membership has reconnected,
+// then serves them again.
+CAF_TEST(a_node_whose_membership_session_was_cut_answers_retryably_until_back) {
+  test::daemon_process a{config("a")};
+  CAF_REQUIRE(all_alive({&a}));
+  auto via_a = connect(a);
+  auto store = items_of(self, via_a, 9, 10s);
+  CAF_REQUIRE(store);
+  CAF_REQUIRE(set(self, *store, "n", 1));
+  auto member = owner_of(group_kind::items, 9).first;
+  CAF_REQUIRE_EQUAL(terminate_session_of(member), 1);
+  auto t0 = clock_type::now();
+  std::map<std::string, int> errors; // by rendered kind
+  auto served = false;
+  while (!served && clock_type::now() < t0 + bound) {
+    auto again = items_of(self, via_a, 9, 10s);
+    auto w = again ? set(self, *again, "n", 2, 10s)
+                   : caf::expected<void>{again.error()};
+    if (w) {
+      served = true;
+      break;
+    }
+    auto& err = w.error();
+    CAF_CHECK(is_retryable(err));
+    if (!is_retryable(err))
+      CAF_MESSAGE("not retryable: " << sys.render(err));
+    ++errors[err.category() == errc_category
+                 ? to_string(static_cast<errc>(err.code()))
+                 : caf::to_string(err)];
+    std::this_thread::sleep_for(20ms);
+  }
+  for (auto& [kind, n] : errors)
+    CAF_MESSAGE(n << " requests answered " << kind);
+  CAF_MESSAGE("served again after " << seconds_since(t0) << " s");
+  CAF_CHECK(served);
+  CAF_CHECK_EQUAL(version_of(9, "n"), 2);
+  disconnect_node(via_a);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -31,7 +31,8 @@ std::string system_error_in_words(caf::sec code) {
   case caf::sec::incompatible_application_ids:
   case caf::sec::incompatible_versions:
     return "the connection closed during the handshake (not a sasyncd "
-           "node, or TLS on one side only?)";
+           "node, TLS on one side only, or a certificate the other side's "
+           "CA did not sign?)";
   case caf::sec::no_actor_published_at_port:
     return "nothing is published at that port";
   case caf::sec::no_route_to_receiving_node:

@@ -8,6 +8,7 @@
 #include "sasync/actors/in_words.hpp"
 #include "sasync/actors/net/detail/stand_in.hpp"
 #include "sasync/actors/net/refusal.hpp"
+#include "sasync/actors/net/tls_error_queue.hpp"
 #include "sasync/actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
@@ -262,6 +263,8 @@ caf::expected<node> connect_node(caf::actor_system& sys,
                                  client_timeout timeout) {
   auto where = host + ":" + std::to_string(port);
   auto tls = sys.has_openssl_manager() && tls_configured(sys.config());
+  if (tls)
+    keep_tls_error_queue_clear();
   auto limit = timeout.for_connect();
   auto remote = handshake(sys, tls, host, port, limit);
   if (!remote) {

@@ -1,6 +1,8 @@
 // Loads the files as CAF's OpenSSL module does, into a context of its own.
 #include "sasync/actors/net/tls_files.hpp"
 
+#include "sasync/actors/net/tls_error_queue.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -35,6 +37,7 @@ int give_passphrase(char* buf, int size, int, void* userdata) {
 std::string check_tls_files(const std::string& certificate,
                             const std::string& key, const std::string& cafile,
                             const std::string& passphrase) {
+  keep_tls_error_queue_clear(); // the program talks TLS
   for (auto& file : {certificate, key, cafile})
     if (!std::ifstream{file})
       return "cannot read " + file;
