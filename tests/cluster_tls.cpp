@@ -15,6 +15,7 @@
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/value_codec.hpp"
 
+#include "certificates.hpp"
 #include "child_process.hpp"
 #include "cluster_fixture.hpp"
 #include "daemon_process.hpp"
@@ -70,33 +71,11 @@ struct fixture : test::cluster_fixture {
   std::filesystem::path dir() const { return scratch.path(); }
 
   /// Makes `name`.pem and `name`.key, signed by `ca` (self-signed when
-  /// `ca` is empty), with the openssl command line.
+  /// `ca` is empty).
   void make_certificate(const std::string& name, const std::string& ca) {
-    auto at = [&](const std::string& file) { return (dir() / file).string(); };
-    auto run = [&](std::vector<std::string> args) {
-      args.insert(args.begin(), "/usr/bin/openssl");
-      auto res = run_to_end(std::move(args), bound);
-      if (res.code != 0)
-        CAF_FAIL("openssl failed: " << res.errors);
-    };
-    std::vector<std::string> key = {
-        "-newkey",         "ec",
-        "-pkeyopt",        "ec_paramgen_curve:prime256v1",
-        "-nodes",          "-keyout",
-        at(name + ".key"), "-subj",
-        "/CN=" + name};
-    if (ca.empty()) {
-      key.insert(key.begin(), {"req", "-x509", "-days", "1"});
-      key.insert(key.end(), {"-out", at(name + ".pem")});
-      run(key);
-      return;
-    }
-    key.insert(key.begin(), "req");
-    key.insert(key.end(), {"-out", at(name + ".csr")});
-    run(key);
-    run({"x509", "-req", "-in", at(name + ".csr"), "-CA", at(ca + ".pem"),
-         "-CAkey", at(ca + ".key"), "-CAcreateserial", "-days", "1", "-out",
-         at(name + ".pem")});
+    auto err = test::make_certificate(dir(), name, ca);
+    if (!err.empty())
+      CAF_FAIL(err);
   }
 
   /// A cluster node's config with an [openssl] group: `who`'s certificate

@@ -4,6 +4,7 @@
 // overloaded.
 #define CAF_SUITE remote.promises_cli
 
+#include "certificates.hpp"
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
 
@@ -23,29 +24,11 @@ struct fixture : test::cli_fixture {
   fixture() : cli_fixture("promises-cli") {}
 
   /// Makes `name`.pem and `name`.key, signed by `ca` (self-signed when
-  /// `ca` is empty), with the openssl command line.
+  /// `ca` is empty).
   void make_certificate(const std::string& name, const std::string& ca) const {
-    auto run = [&](std::vector<std::string> args) {
-      args.insert(args.begin(), "/usr/bin/openssl");
-      auto res = run_to_end(std::move(args), cli_bound);
-      if (res.code != 0)
-        CAF_FAIL("openssl failed: " << res.errors);
-    };
-    std::vector<std::string> req = {
-        "req",     "-newkey", "ec",   "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-nodes",  "-keyout", in_dir(name + ".key"),  "-subj",
-        "/CN=" + name};
-    if (ca.empty()) {
-      req.insert(req.begin() + 1, {"-x509", "-days", "1"});
-      req.insert(req.end(), {"-out", in_dir(name + ".pem")});
-      run(req);
-      return;
-    }
-    req.insert(req.end(), {"-out", in_dir(name + ".csr")});
-    run(req);
-    run({"x509", "-req", "-in", in_dir(name + ".csr"), "-CA", in_dir(ca + ".pem"),
-         "-CAkey", in_dir(ca + ".key"), "-CAcreateserial", "-days", "1", "-out",
-         in_dir(name + ".pem")});
+    auto err = test::make_certificate(dir, name, ca);
+    if (!err.empty())
+      CAF_FAIL(err);
   }
 
   /// sasync with `args` against the TLS node on `port`, presenting

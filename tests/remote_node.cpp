@@ -10,6 +10,7 @@
 #include "sasync/actors/system_config.hpp"
 
 #include "backends.hpp"
+#include "certificates.hpp"
 #include "child_process.hpp"
 #include "daemon_process.hpp"
 #include "sequential_writer.hpp"
@@ -267,33 +268,11 @@ struct fixture {
   }
 
   /// Makes `name`.pem and `name`.key, signed by `ca` (self-signed when
-  /// `ca` is empty), with the openssl command line.
+  /// `ca` is empty).
   void make_certificate(const std::string& name, const std::string& ca) {
-    auto at = [&](const std::string& file) { return (dir / file).string(); };
-    auto run = [&](std::vector<std::string> args) {
-      args.insert(args.begin(), "/usr/bin/openssl");
-      auto res = run_to_end(std::move(args), bound);
-      if (res.code != 0)
-        CAF_FAIL("openssl failed: " << res.errors);
-    };
-    std::vector<std::string> key = {
-        "-newkey",         "ec",
-        "-pkeyopt",        "ec_paramgen_curve:prime256v1",
-        "-nodes",          "-keyout",
-        at(name + ".key"), "-subj",
-        "/CN=" + name};
-    if (ca.empty()) {
-      key.insert(key.begin(), {"req", "-x509", "-days", "1"});
-      key.insert(key.end(), {"-out", at(name + ".pem")});
-      run(key);
-      return;
-    }
-    key.insert(key.begin(), "req");
-    key.insert(key.end(), {"-out", at(name + ".csr")});
-    run(key);
-    run({"x509", "-req", "-in", at(name + ".csr"), "-CA", at(ca + ".pem"),
-         "-CAkey", at(ca + ".key"), "-CAcreateserial", "-days", "1", "-out",
-         at(name + ".pem")});
+    auto err = test::make_certificate(dir, name, ca);
+    if (!err.empty())
+      CAF_FAIL(err);
   }
 
   /// The exit code and stderr of sasyncd run with `args`.
