@@ -1,0 +1,81 @@
+#include "sasync/actors/detail/request_metrics.hpp"
+
+#include "sasync/actors/errc.hpp"
+#include "sasync/storage/metrics.hpp"
+
+#include <caf/local_actor.hpp>
+#include <caf/mailbox_element.hpp>
+
+#include <map>
+#include <string>
+#include <utility>
+
+namespace sasync::detail {
+
+namespace {
+
+/// The registry's series by kind and result, per thread: a request counts
+/// without a lock once its thread has met its kind and result.
+struct series {
+  std::map<std::pair<std::uint64_t, std::string>, metrics::counter*> counts;
+  std::map<std::uint64_t, metrics::histogram*> seconds;
+};
+
+thread_local series known;
+
+std::string result_of(const caf::error& err) {
+  if (!err)
+    return "ok";
+  if (err.category() == errc_category)
+    return to_string(static_cast<errc>(err.code()));
+  return "other";
+}
+
+} // namespace
+
+request_meter request_meter::start(caf::local_actor* self) {
+  request_meter m;
+  if (!metrics::enabled())
+    return m;
+  auto* e = self->current_mailbox_element();
+  if (e == nullptr)
+    return m;
+  auto& msg = e->content();
+  if (msg.size() == 0 || !msg.match_element<caf::atom_value>(0))
+    return m;
+  m.kind_ = msg.get_as<caf::atom_value>(0);
+  m.started_ = clock::now();
+  return m;
+}
+
+void request_meter::answered(const caf::error& err) const {
+  if (!*this || !metrics::enabled())
+    return;
+  auto took = clock::now() - started_;
+  auto kind = static_cast<std::uint64_t>(kind_);
+  auto result = result_of(err);
+  auto key = std::make_pair(kind, result);
+  auto i = known.counts.find(key);
+  if (i == known.counts.end())
+    i = known.counts
+            .emplace(key, &metrics::counter_of(
+                              "sasync_requests_total",
+                              "Requests the node answered, by kind and "
+                              "result: ok or the sasync::errc.",
+                              {{"kind", to_string(kind_)}, {"result", result}}))
+            .first;
+  i->second->add();
+  auto j = known.seconds.find(kind);
+  if (j == known.seconds.end())
+    j = known.seconds
+            .emplace(kind, &metrics::histogram_of(
+                               "sasync_request_seconds",
+                               "Time from a request's arrival at its actor "
+                               "to its answer, by kind.",
+                               metrics::latency_bounds(),
+                               {{"kind", to_string(kind_)}}))
+            .first;
+  j->second->observe(took);
+}
+
+} // namespace sasync::detail
