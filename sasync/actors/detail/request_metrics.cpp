@@ -7,18 +7,24 @@
 #include <caf/mailbox_element.hpp>
 
 #include <map>
+#include <unordered_map>
 #include <string>
-#include <utility>
 
 namespace sasync::detail {
 
 namespace {
 
+/// The registry's series of one kind.
+struct kind_series {
+  metrics::histogram* seconds = nullptr;
+  metrics::counter* ok = nullptr;
+  std::map<std::string, metrics::counter*> failed;
+};
+
 /// The registry's series by kind and result, per thread: a request counts
 /// without a lock once its thread has met its kind and result.
 struct series {
-  std::map<std::pair<std::uint64_t, std::string>, metrics::counter*> counts;
-  std::map<std::uint64_t, metrics::histogram*> seconds;
+  std::unordered_map<std::uint64_t, kind_series> kinds;
 };
 
 thread_local series known;
@@ -29,6 +35,14 @@ std::string result_of(const caf::error& err) {
   if (err.category() == errc_category)
     return to_string(static_cast<errc>(err.code()));
   return "other";
+}
+
+metrics::counter& requests_counter(caf::atom_value kind,
+                                   const std::string& result) {
+  return metrics::counter_of("sasync_requests_total",
+                             "Requests the node answered, by kind and "
+                             "result: ok or the sasync::errc.",
+                             {{"kind", to_string(kind)}, {"result", result}});
 }
 
 } // namespace
@@ -48,34 +62,29 @@ request_meter request_meter::start(caf::local_actor* self) {
   return m;
 }
 
+
 void request_meter::answered(const caf::error& err) const {
   if (!*this || !metrics::enabled())
     return;
   auto took = clock::now() - started_;
-  auto kind = static_cast<std::uint64_t>(kind_);
+  auto& ks = known.kinds[static_cast<std::uint64_t>(kind_)];
+  if (ks.seconds == nullptr) {
+    ks.seconds = &metrics::histogram_of(
+        "sasync_request_seconds",
+        "Time from a request's arrival at its actor to its answer, by kind.",
+        metrics::latency_bounds(), {{"kind", to_string(kind_)}});
+    ks.ok = &requests_counter(kind_, "ok");
+  }
+  ks.seconds->observe(took);
+  if (!err) {
+    ks.ok->add();
+    return;
+  }
   auto result = result_of(err);
-  auto key = std::make_pair(kind, result);
-  auto i = known.counts.find(key);
-  if (i == known.counts.end())
-    i = known.counts
-            .emplace(key, &metrics::counter_of(
-                              "sasync_requests_total",
-                              "Requests the node answered, by kind and "
-                              "result: ok or the sasync::errc.",
-                              {{"kind", to_string(kind_)}, {"result", result}}))
-            .first;
+  auto i = ks.failed.find(result);
+  if (i == ks.failed.end())
+    i = ks.failed.emplace(result, &requests_counter(kind_, result)).first;
   i->second->add();
-  auto j = known.seconds.find(kind);
-  if (j == known.seconds.end())
-    j = known.seconds
-            .emplace(kind, &metrics::histogram_of(
-                               "sasync_request_seconds",
-                               "Time from a request's arrival at its actor "
-                               "to its answer, by kind.",
-                               metrics::latency_bounds(),
-                               {{"kind", to_string(kind_)}}))
-            .first;
-  j->second->observe(took);
 }
 
 } // namespace sasync::detail
