@@ -440,8 +440,8 @@ double sample(const std::string& text, const std::string& line) {
 
 CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
   test::daemon_process a{config("a")};
-  test::daemon_process b{config("b", 2, {},
-                                "enabled=true\nlease=2\n[metrics]\nport=0\n")};
+  test::daemon_process b{
+      config("b", 2, {}, "enabled=true\nlease=2\n[metrics]\nport=0\n")};
   auto metrics_line = b.process().read_line(bound);
   CAF_REQUIRE(metrics_line && metrics_line->rfind("metrics on ", 0) == 0);
   auto metrics_port = static_cast<std::uint16_t>(
@@ -480,8 +480,7 @@ CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
   disconnect_node(*through_b);
   // The gauges follow the member's next report (a third of the lease).
   std::string text;
-  for (auto deadline = clock_type::now() + bound;
-       clock_type::now() < deadline;
+  for (auto deadline = clock_type::now() + bound; clock_type::now() < deadline;
        std::this_thread::sleep_for(100ms)) {
     text = scrape_metrics(metrics_port);
     if (sample(text, "sasync_cluster_groups_owned") >= 1)
@@ -496,10 +495,8 @@ CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
                        out += l + "\n";
                    return out;
                  }());
-  CAF_CHECK_GREATER_OR_EQUAL(
-      sample(text, "sasync_cluster_takeovers_total"), 1);
-  CAF_CHECK_GREATER_OR_EQUAL(
-      sample(text, "sasync_cluster_groups_owned"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(sample(text, "sasync_cluster_takeovers_total"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(sample(text, "sasync_cluster_groups_owned"), 1);
   CAF_CHECK_GREATER_OR_EQUAL(
       sample(text, "sasync_cluster_members{state=\"alive\"}"), 1);
   // One line on B's log for the takeover, naming the group and the epoch.

@@ -115,8 +115,8 @@ CAF_TEST(a_removed_series_leaves_the_scrape_and_comes_back_from_zero) {
       .add(2);
   gone.add(5);
   metrics::gauge_of("test_removed", "help", {{"peer", "10.0.0.1:1"}}).set(7);
-  CAF_CHECK(has_line(metrics::scrape(),
-                     "test_removed_total{peer=\"10.0.0.1:1\"} 5"));
+  CAF_CHECK(
+      has_line(metrics::scrape(), "test_removed_total{peer=\"10.0.0.1:1\"} 5"));
   metrics::remove("test_removed_total", {{"peer", "10.0.0.1:1"}});
   metrics::remove("test_removed", {{"peer", "10.0.0.1:1"}});
   metrics::remove("test_no_such_family", {{"peer", "10.0.0.1:1"}});
@@ -128,6 +128,6 @@ CAF_TEST(a_removed_series_leaves_the_scrape_and_comes_back_from_zero) {
                                     {{"peer", "10.0.0.1:1"}});
   CAF_CHECK_EQUAL(again.value(), 0u);
   again.add();
-  CAF_CHECK(has_line(metrics::scrape(),
-                     "test_removed_total{peer=\"10.0.0.1:1\"} 1"));
+  CAF_CHECK(
+      has_line(metrics::scrape(), "test_removed_total{peer=\"10.0.0.1:1\"} 1"));
 }

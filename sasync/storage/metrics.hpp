@@ -43,8 +43,8 @@ public:
   void add(double x) noexcept {
     // No fetch_add for double before C++20.
     auto old = value_.load(std::memory_order_relaxed);
-    while (!value_.compare_exchange_weak(old, old + x,
-                                         std::memory_order_relaxed))
+    while (
+        !value_.compare_exchange_weak(old, old + x, std::memory_order_relaxed))
       ;
   }
   double value() const noexcept {

@@ -144,14 +144,14 @@ std::chrono::milliseconds step(member_state& st) {
 
 /// Sets the cluster's gauges for /metrics from `view`.
 void show(const cluster_view& view) {
-  static auto& alive = metrics::gauge_of(
-      "sasync_cluster_members", "Cluster members by state: alive or dead "
-      "(not reported within the lease, not yet taken out).",
-      {{"state", "alive"}});
-  static auto& dead = metrics::gauge_of("sasync_cluster_members", "",
-                                        {{"state", "dead"}});
-  static auto& owned = metrics::gauge_of(
-      "sasync_cluster_groups_owned", "Groups this node owns.");
+  constexpr auto help = "Cluster members by state: alive or dead (not "
+                        "reported within the lease, not yet taken out).";
+  static auto& alive =
+      metrics::gauge_of("sasync_cluster_members", help, {{"state", "alive"}});
+  static auto& dead =
+      metrics::gauge_of("sasync_cluster_members", help, {{"state", "dead"}});
+  static auto& owned = metrics::gauge_of("sasync_cluster_groups_owned",
+                                         "Groups this node owns.");
   double up = 0;
   double down = 0;
   double mine = 0;

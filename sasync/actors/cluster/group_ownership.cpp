@@ -106,10 +106,10 @@ void note_new_owner(group_kind kind, std::int64_t group,
                                    std::to_string(now.member) + epoch);
     return;
   }
-  log_event(log_level::info,
-            what + " taken over by member " + std::to_string(now.member) +
-                " from member " + std::to_string(before->member) +
-                ", counted dead" + epoch);
+  log_event(log_level::info, what + " taken over by member " +
+                                 std::to_string(now.member) + " from member " +
+                                 std::to_string(before->member) +
+                                 ", counted dead" + epoch);
   if (metrics::enabled())
     metrics::counter_of("sasync_cluster_takeovers_total",
                         "Groups this node gave a new owner because their "

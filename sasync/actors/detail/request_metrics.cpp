@@ -62,7 +62,6 @@ request_meter request_meter::start(caf::local_actor* self) {
   return m;
 }
 
-
 void request_meter::answered(const caf::error& err) const {
   if (!*this || !metrics::enabled())
     return;

@@ -131,9 +131,10 @@ checked_batch(node_ptr self, std::vector<batch_op>& ops, Ts... rest) {
     if (!err && bytes > limits.value_bytes)
       err = too_large("a value", bytes, limits.value_bytes);
     if (err)
-      return refused(self, make_error(errc::invalid_argument,
-                                      describe(op, i) + ": " +
-                                          err.context().get_as<std::string>(0)));
+      return refused(self,
+                     make_error(errc::invalid_argument,
+                                describe(op, i) + ": " +
+                                    err.context().get_as<std::string>(0)));
   }
   return self->delegate(self->state.db, batch_atom::value, std::move(ops),
                         rest...);

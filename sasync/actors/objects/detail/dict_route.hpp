@@ -85,17 +85,17 @@ caf::result<T> routed_job(Self* self, const char* kind,
   auto rp = self->template make_response_promise<T>();
   st.requests.opened();
   auto names = keys;
-  st.order.submit(std::move(keys), [self, rp, work, names, prio,
-                                    meter](auto ticket) {
-    run_routed(
-        self, work, names,
-        [self, rp, ticket, meter](caf::expected<T> x) mutable {
-          deliver(rp, x, meter);
-          self->state.order.finish(ticket);
-          request_answered(self);
-        },
-        prio);
-  });
+  st.order.submit(std::move(keys),
+                  [self, rp, work, names, prio, meter](auto ticket) {
+                    run_routed(
+                        self, work, names,
+                        [self, rp, ticket, meter](caf::expected<T> x) mutable {
+                          deliver(rp, x, meter);
+                          self->state.order.finish(ticket);
+                          request_answered(self);
+                        },
+                        prio);
+                  });
   return rp;
 }
 

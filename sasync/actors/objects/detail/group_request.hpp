@@ -41,8 +41,7 @@ caf::result<T> ordered_job(Self* self, const char* kind, std::vector<Key> keys,
     return refused(meter, std::move(err));
   auto rp = self->template make_response_promise<T>();
   st.requests.opened();
-  st.order.submit(std::move(keys), [self, rp, work, prio,
-                                    meter](auto ticket) {
+  st.order.submit(std::move(keys), [self, rp, work, prio, meter](auto ticket) {
     run_job(
         self, self->state.cfg.queue, work,
         [self, rp, ticket, meter](caf::expected<T> x) mutable {
