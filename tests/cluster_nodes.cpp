@@ -33,6 +33,9 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using namespace sasync;
@@ -414,6 +417,116 @@ CAF_TEST(bad_cluster_configs_exit_1_with_one_line) {
   CAF_CHECK_EQUAL(advertise.code, 1);
   CAF_CHECK_EQUAL(lines_of(advertise.errors), 1);
   CAF_CHECK(advertise.errors.find("cluster.advertise") != std::string::npos);
+}
+
+/// The body of GET /metrics at `port` on loopback (HTTP/1.0: the server
+/// closes the connection after the answer), or empty.
+std::string scrape_metrics(std::uint16_t port) {
+  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0)
+    return {};
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval wait{30, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+  std::string text;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0) {
+    std::string ask = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::send(fd, ask.data(), ask.size(), 0) ==
+        static_cast<ssize_t>(ask.size())) {
+      char buf[4096];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;)
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return text;
+}
+
+/// The value of the sample `line` (name and labels) in `text`, or -1.
+double sample(const std::string& text, const std::string& line) {
+  auto at = text.find("\n" + line + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(text.substr(at + line.size() + 2));
+}
+
+CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
+  test::daemon_process a{config("a")};
+  test::daemon_process b{
+      config("b", 2, {}, "enabled=true\nlease=2\n[metrics]\nport=0\n")};
+  auto metrics_line = b.process().read_line(bound);
+  CAF_REQUIRE(metrics_line && metrics_line->rfind("metrics on ", 0) == 0);
+  auto metrics_port = static_cast<std::uint16_t>(
+      std::stoi(metrics_line->substr(metrics_line->rfind(':') + 1)));
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a), address(b)})));
+  auto a_id = member_at(*view_from(a), address(a));
+  CAF_REQUIRE_NOT_EQUAL(a_id, 0);
+  // Groups through A until one is A's (the owner follows each group's
+  // rendezvous score: about half of them).
+  auto db = connect_node(sys, a.host(), a.port(), 10s);
+  CAF_REQUIRE(db);
+  std::int64_t group = 0;
+  for (std::int64_t g = 1; g <= 64 && group == 0; ++g) {
+    auto store = items_of(self, *db, g, bound);
+    CAF_REQUIRE(store);
+    CAF_REQUIRE(set(self, *store, "k", std::string{"v"}, bound));
+    auto owner = admin->execute("SELECT member FROM sasync_owners WHERE "
+                                "kind = 1 AND grp = ?",
+                                {value{g}});
+    if (!owner.rows.empty() && owner.rows[0].at(0).as_integer() == a_id)
+      group = g;
+  }
+  disconnect_node(*db);
+  CAF_REQUIRE_NOT_EQUAL(group, 0);
+  auto gone = address(a);
+  a.process().signal(SIGKILL);
+  CAF_REQUIRE(a.process().wait(bound));
+  CAF_REQUIRE(wait_for_view(
+      b, [&](const cluster_view& v) { return !alive_in(v, gone); }));
+  // A write on A's group through B: B takes it over.
+  auto through_b = connect_node(sys, b.host(), b.port(), 10s);
+  CAF_REQUIRE(through_b);
+  auto store = items_of(self, *through_b, group, bound);
+  CAF_REQUIRE(store);
+  CAF_CHECK(set(self, *store, "k", std::string{"w"}, bound));
+  disconnect_node(*through_b);
+  // The gauges follow the member's next report (a third of the lease).
+  std::string text;
+  for (auto deadline = clock_type::now() + bound; clock_type::now() < deadline;
+       std::this_thread::sleep_for(100ms)) {
+    text = scrape_metrics(metrics_port);
+    if (sample(text, "sasync_cluster_groups_owned") >= 1)
+      break;
+  }
+  CAF_MESSAGE("cluster lines of the scrape:\n"
+              << [&] {
+                   std::istringstream in{text};
+                   std::string out;
+                   for (std::string l; std::getline(in, l);)
+                     if (l.rfind("sasync_cluster", 0) == 0)
+                       out += l + "\n";
+                   return out;
+                 }());
+  CAF_CHECK_GREATER_OR_EQUAL(sample(text, "sasync_cluster_takeovers_total"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(sample(text, "sasync_cluster_groups_owned"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(
+      sample(text, "sasync_cluster_members{state=\"alive\"}"), 1);
+  // One line on B's log for the takeover, naming the group and the epoch.
+  auto wanted = "cluster: group items/" + std::to_string(group) +
+                " taken over by member ";
+  auto deadline = clock_type::now() + bound;
+  std::string log;
+  while (log.find(wanted) == std::string::npos &&
+         clock_type::now() < deadline) {
+    b.process().read_line(100ms); // lets its stderr be read
+    log = b.process().errors();
+  }
+  CAF_CHECK(log.find(wanted) != std::string::npos);
+  CAF_CHECK(log.find("from member " + std::to_string(a_id) +
+                     ", counted dead (epoch ") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -107,3 +107,27 @@ CAF_TEST(process_figures_are_read_from_proc) {
       metrics::gauge_of("process_resident_memory_bytes", "").value(), 1e6);
   CAF_CHECK_GREATER(metrics::gauge_of("process_open_fds", "").value(), 2);
 }
+
+CAF_TEST(a_removed_series_leaves_the_scrape_and_comes_back_from_zero) {
+  auto& gone = metrics::counter_of("test_removed_total", "help",
+                                   {{"peer", "10.0.0.1:1"}});
+  metrics::counter_of("test_removed_total", "help", {{"peer", "10.0.0.2:2"}})
+      .add(2);
+  gone.add(5);
+  metrics::gauge_of("test_removed", "help", {{"peer", "10.0.0.1:1"}}).set(7);
+  CAF_CHECK(
+      has_line(metrics::scrape(), "test_removed_total{peer=\"10.0.0.1:1\"} 5"));
+  metrics::remove("test_removed_total", {{"peer", "10.0.0.1:1"}});
+  metrics::remove("test_removed", {{"peer", "10.0.0.1:1"}});
+  metrics::remove("test_no_such_family", {{"peer", "10.0.0.1:1"}});
+  auto text = metrics::scrape();
+  CAF_CHECK(text.find("peer=\"10.0.0.1:1\"") == std::string::npos);
+  CAF_CHECK(has_line(text, "test_removed_total{peer=\"10.0.0.2:2\"} 2"));
+  // Asked for again, the series starts from zero.
+  auto& again = metrics::counter_of("test_removed_total", "help",
+                                    {{"peer", "10.0.0.1:1"}});
+  CAF_CHECK_EQUAL(again.value(), 0u);
+  again.add();
+  CAF_CHECK(
+      has_line(metrics::scrape(), "test_removed_total{peer=\"10.0.0.1:1\"} 1"));
+}

@@ -10,6 +10,7 @@
 #include "sasync/actors/system_config.hpp"
 #include "sasync/actors/transact.hpp"
 #include "sasync/storage/connection.hpp"
+#include "sasync/storage/metrics.hpp"
 
 #include "backends.hpp"
 
@@ -255,6 +256,51 @@ CAF_TEST(wrong_password_fails_at_once_without_showing_it) {
   CAF_CHECK_EQUAL(text.find("wrong-secret"), std::string::npos);
   CAF_CHECK_LESS(waited, std::chrono::seconds(10));
   stop(db);
+}
+
+CAF_TEST(overflow_opens_and_reconnects_are_counted_in_the_metrics) {
+  metrics::enable(true);
+  auto& pool = metrics::counter_of("sasync_connections_opened_total", "",
+                                   {{"kind", "pool"}});
+  auto& overflow = metrics::counter_of("sasync_connections_opened_total", "",
+                                       {{"kind", "overflow"}});
+  auto& reconnects = metrics::counter_of("sasync_reconnects_total", "");
+  auto pool_before = pool.value();
+  auto overflow_before = overflow.value();
+  auto db = start("pool_size=1&max_overflow=3", {}, 1);
+  CAF_REQUIRE(meet(db, 4));
+  CAF_CHECK_EQUAL(pool.value() - pool_before, 1u);
+  CAF_CHECK_EQUAL(overflow.value() - overflow_before, 3u);
+  // Once the extra connections closed (overflow_idle), the pool's one, cut
+  // by the server: the next job opens it again.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (status(db).connections > 1 &&
+         std::chrono::steady_clock::now() < deadline)
+    self->receive(caf::after(std::chrono::milliseconds(50)) >> [] {});
+  CAF_REQUIRE_EQUAL(status(db).connections, 1u);
+  auto backend = [&] {
+    std::function<std::int64_t(transaction_scope&)> fn =
+        [](transaction_scope& c) {
+          return c.execute("SELECT pg_backend_pid()").rows.at(0).at(0)
+              .as_integer();
+        };
+    auto work = make_job(access_mode::write, std::move(fn));
+    std::int64_t pid = 0;
+    self->request(db, bound, transact_atom::value, job_ptr{work}, do_next)
+        .receive([&] { pid = work->take(); },
+                 [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    return pid;
+  };
+  auto first = backend();
+  auto reconnects_before = reconnects.value();
+  auto admin = open_connection(
+      engine_config::parse(sasync::test::postgresql_url()), access_mode::write);
+  admin->execute("SELECT pg_terminate_backend(?::int4)", {first});
+  auto second = backend();
+  CAF_CHECK_NOT_EQUAL(first, second);
+  CAF_CHECK_EQUAL(reconnects.value() - reconnects_before, 1u);
+  stop(db);
+  metrics::enable(false);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -4,11 +4,13 @@
 #include "sasync/actors/broker.hpp"
 
 #include "sasync/actors/batch/detail/batch_coordinator.hpp"
+#include "sasync/actors/detail/alive_gauge.hpp"
 #include "sasync/actors/detail/broker_lifecycle.hpp"
 #include "sasync/actors/detail/connection_job.hpp"
 #include "sasync/actors/detail/deliver.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
+#include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/detail/statement_policy.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/objects/detail/group_actors.hpp"
@@ -35,22 +37,34 @@ using detail::group_kind;
 using detail::when_running;
 
 /// Submits `work` and delivers `rp` with `result()` once it committed.
+/// Counts the request with `meter` (request_metrics.hpp).
 template <class T, class Job, class Result>
 void submit(broker_ptr self, caf::typed_response_promise<T> rp,
-            std::shared_ptr<Job> work, priority prio, Result result) {
+            std::shared_ptr<Job> work, priority prio, Result result,
+            detail::request_meter meter) {
   self->request(self->state.queue, caf::infinite, run_atom::value,
                 job_ptr{work}, prio)
       .then(
-          [rp, work, result]() mutable {
+          [rp, work, result, meter]() mutable {
+            meter.answered();
             if constexpr (std::is_void_v<T>)
               detail::deliver_done(rp);
             else
               rp.deliver(result(*work));
           },
-          [rp](caf::error& err) mutable { rp.deliver(err); });
+          [rp, meter](caf::error& err) mutable {
+            meter.answered(err);
+            rp.deliver(err);
+          });
 }
 
 // -- groups ------------------------------------------------------------------
+
+metrics::gauge& group_actors_alive(const char* kind) {
+  return metrics::gauge_of("sasync_group_actors",
+                           "Group actors alive on this node, by kind.",
+                           {{"kind", kind}});
+}
 
 /// A new actor for `group`, on the broker's queue.
 caf::strong_actor_ptr
@@ -67,14 +81,17 @@ spawn_group(broker_ptr self, group_kind kind, std::int64_t group,
   auto& sys = self->system();
   switch (kind) {
   case group_kind::items:
-    return caf::actor_cast<caf::strong_actor_ptr>(
-        detail::spawn_items(sys, std::move(gc)));
+    return detail::count_alive(caf::actor_cast<caf::strong_actor_ptr>(
+                                   detail::spawn_items(sys, std::move(gc))),
+                               group_actors_alive("items"));
   case group_kind::dict:
-    return caf::actor_cast<caf::strong_actor_ptr>(
-        detail::spawn_dict(sys, std::move(gc)));
+    return detail::count_alive(caf::actor_cast<caf::strong_actor_ptr>(
+                                   detail::spawn_dict(sys, std::move(gc))),
+                               group_actors_alive("dict"));
   default:
-    return caf::actor_cast<caf::strong_actor_ptr>(
-        detail::spawn_array(sys, std::move(gc)));
+    return detail::count_alive(caf::actor_cast<caf::strong_actor_ptr>(
+                                   detail::spawn_array(sys, std::move(gc))),
+                               group_actors_alive("array"));
   }
 }
 
@@ -187,17 +204,19 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
                                      std::vector<value> params,
                                      row_consumer consumer,
                                      std::uint32_t credit, priority prio) {
+  auto meter = detail::request_meter::start(self);
   if (auto err = detail::check_statement(sql, true))
-    return err;
+    return detail::refused(meter, std::move(err));
   // A cursor's transaction never commits: a write would stream its rows and
   // then vanish.
   if (!only_reads(sql))
-    return make_error(errc::invalid_argument,
-                      "query streams only statements that read (SELECT, "
-                      "VALUES, WITH ... SELECT); run writes with sql or "
-                      "execute");
+    return detail::refused(
+        meter, make_error(errc::invalid_argument,
+                          "query streams only statements that read (SELECT, "
+                          "VALUES, WITH ... SELECT); run writes with sql or "
+                          "execute"));
   if (auto err = detail::check_priority(prio))
-    return err;
+    return detail::refused(meter, std::move(err));
   detail::cursor_config cc;
   cc.prio = prio;
   // Before the promise: making it takes the sender out of the message.
@@ -211,16 +230,23 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
   cc.idle_timeout = self->state.cfg.cursor_idle_timeout;
   cc.broker = self->address();
   cc.run_timeout = self->state.engine.run_timeout;
-  when_running(self, rp, [self, cc](auto rp) mutable {
+  when_running(self, rp, [self, cc, meter](auto rp) mutable {
     cc.queue = self->state.queue;
-    auto rows = detail::spawn_cursor(self->system(), std::move(cc));
+    static auto& cursors_alive =
+        metrics::gauge_of("sasync_cursors", "Cursors open on this node.");
+    auto rows = detail::count_alive(
+        detail::spawn_cursor(self->system(), std::move(cc)), cursors_alive);
     detail::track_worker(self, caf::actor_cast<caf::strong_actor_ptr>(rows));
     self->request(rows, caf::infinite, open_atom::value)
         .then(
-            [rp, rows](std::vector<std::string>& columns) mutable {
+            [rp, rows, meter](std::vector<std::string>& columns) mutable {
+              meter.answered();
               rp.deliver(cursor_info{cursor{rows}, std::move(columns)});
             },
-            [rp](caf::error& err) mutable { rp.deliver(err); });
+            [rp, meter](caf::error& err) mutable {
+              meter.answered(err);
+              rp.deliver(err);
+            });
   });
   return rp;
 }
@@ -228,19 +254,21 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
 /// Runs one statement as a job and answers its result.
 caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
                                 std::vector<value> params, priority prio) {
+  auto meter = detail::request_meter::start(self);
   // Its connection and transaction serve other clients' work too.
   if (auto err = detail::check_statement(stmt, true))
-    return err;
+    return detail::refused(meter, std::move(err));
   if (auto err = detail::check_priority(prio))
-    return err;
+    return detail::refused(meter, std::move(err));
   auto rp = self->make_response_promise<result_set>();
   // Queries go to read-only connections; anything else may write.
   auto mode = only_reads(stmt) ? access_mode::read : access_mode::write;
   auto work = detail::make_connection_job(
       mode, [stmt = std::move(stmt), params = std::move(params)](
                 connection& c) { return c.execute(stmt, params); });
-  when_running(self, rp, [self, work, prio](auto rp) {
-    submit(self, rp, work, prio, [](auto& j) { return j.take(); });
+  when_running(self, rp, [self, work, prio, meter](auto rp) {
+    submit(
+        self, rp, work, prio, [](auto& j) { return j.take(); }, meter);
   });
   return rp;
 }
@@ -312,16 +340,18 @@ caf::result<void> define_table(broker_ptr self, const table_def& def,
   } catch (const storage_failure& f) {
     return to_error(f);
   }
+  auto meter = detail::request_meter::start(self);
   if (auto err = detail::check_priority(prio))
-    return err;
+    return detail::refused(meter, std::move(err));
   auto rp = self->make_response_promise<void>();
   auto dialect = self->state.engine.dialect;
-  when_running(self, rp, [self, def, dialect, prio](auto rp) {
+  when_running(self, rp, [self, def, dialect, prio, meter](auto rp) {
     auto work = detail::make_connection_job(
         access_mode::write, [def, dialect](connection& c) {
           detail::create_tables(c, dialect, {def});
         });
-    submit(self, rp, work, prio, [](auto&) {});
+    submit(
+        self, rp, work, prio, [](auto&) {}, meter);
   });
   return rp;
 }
@@ -333,12 +363,18 @@ caf::result<bulk_insert> start_insert(broker_ptr self,
   } catch (const storage_failure& f) {
     return to_error(f);
   }
+  auto meter = detail::request_meter::start(self);
   auto rp = self->make_response_promise<bulk_insert>();
-  when_running(self, rp, [self, spec](auto rp) {
-    auto inserter = detail::spawn_bulk_insert(self->system(), self->state.queue,
-                                              spec, self->address());
+  when_running(self, rp, [self, spec, meter](auto rp) {
+    static auto& inserts_alive = metrics::gauge_of(
+        "sasync_bulk_inserts", "Bulk inserts open on this node.");
+    auto inserter = detail::count_alive(
+        detail::spawn_bulk_insert(self->system(), self->state.queue, spec,
+                                  self->address()),
+        inserts_alive);
     detail::track_worker(self,
                          caf::actor_cast<caf::strong_actor_ptr>(inserter));
+    meter.answered();
     rp.deliver(bulk_insert{inserter});
   });
   return rp;

@@ -139,7 +139,7 @@ transaction_queue_impl make_queue(caf::actor_system& sys,
     qc.max_overflow = engine.max_overflow;
     qc.open_overflow = [&sys, engine, detached = cfg.detached] {
       return spawn_connection(
-          sys, connection_config{engine, access_mode::write, detached});
+          sys, connection_config{engine, access_mode::write, detached, true});
     };
   }
   for (std::size_t i = 0; i < writer_count(engine); ++i)

@@ -172,16 +172,18 @@ void report_alive(connection& session, std::int64_t member,
                               "its session ended");
 }
 
-void leave_cluster(connection& session, std::int64_t member) {
-  in_transaction(session, [&] {
-    session.execute("UPDATE sasync_owners SET member = NULL, epoch = epoch + 1 "
-                    "WHERE member = ?",
-                    {value{member}});
+std::int64_t leave_cluster(connection& session, std::int64_t member) {
+  auto handed = in_transaction(session, [&] {
+    auto rs = session.execute(
+        "UPDATE sasync_owners SET member = NULL, epoch = epoch + 1 "
+        "WHERE member = ?",
+        {value{member}});
     session.execute("DELETE FROM sasync_members WHERE id = ?", {value{member}});
-    return 0;
+    return rs.rows_affected;
   });
   session.execute("SELECT pg_advisory_unlock(" + member_lock_key + ")",
                   {value{member}});
+  return handed;
 }
 
 std::vector<cluster_member> cluster_members(connection& conn,
@@ -230,9 +232,11 @@ preferred_owner(const std::vector<cluster_member>& members, group_kind kind,
 
 group_owner settle_owner(connection& conn, group_kind kind, std::int64_t group,
                          std::int64_t candidate,
-                         std::chrono::milliseconds lease) {
+                         std::chrono::milliseconds lease, bool* changed) {
   require_postgresql(conn);
   return in_transaction(conn, [&] {
+    if (changed != nullptr)
+      *changed = false;
     // A write of the old owner holds the row (fence_group) until it ends;
     // a frozen one must not hold the takeover forever.
     conn.execute_script("SET LOCAL lock_timeout = " +
@@ -263,6 +267,8 @@ group_owner settle_owner(connection& conn, group_kind kind, std::int64_t group,
                  "WHERE kind = ? AND grp = ?",
                  {value{candidate}, value{epoch + 1}, kind_value(kind),
                   value{group}});
+    if (changed != nullptr)
+      *changed = true;
     return group_owner{candidate, epoch + 1};
   });
 }

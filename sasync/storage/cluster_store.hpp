@@ -52,8 +52,8 @@ void report_alive(connection& session, std::int64_t member,
                   std::chrono::milliseconds lease);
 
 /// Hands every group of `member` back (each epoch rises) and removes it;
-/// its session's lock goes too.
-void leave_cluster(connection& session, std::int64_t member);
+/// its session's lock goes too. Returns how many groups it handed back.
+std::int64_t leave_cluster(connection& session, std::int64_t member);
 
 /// The members that have not left, alive or not, by id.
 std::vector<cluster_member> cluster_members(connection& conn,
@@ -67,10 +67,12 @@ preferred_owner(const std::vector<cluster_member>& members, group_kind kind,
                 std::int64_t group);
 
 /// The group's owner: the current one while it is alive, else `candidate`
-/// (with a higher epoch). Runs in a transaction of its own.
+/// (with a higher epoch). Runs in a transaction of its own. `changed`, when
+/// given, tells whether this call gave the group to `candidate`.
 group_owner settle_owner(connection& conn, group_kind kind, std::int64_t group,
                          std::int64_t candidate,
-                         std::chrono::milliseconds lease);
+                         std::chrono::milliseconds lease,
+                         bool* changed = nullptr);
 
 /// The group's owner as recorded, alive or not.
 std::optional<group_owner> recorded_owner(connection& conn, group_kind kind,

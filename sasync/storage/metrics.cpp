@@ -43,6 +43,10 @@ struct registry {
   std::deque<counter> counters;
   std::deque<gauge> gauges;
   std::deque<std::unique_ptr<histogram>> histograms;
+  /// Removed series, made again from zero when asked for, so that series
+  /// that come and go (peers) take no more room than those alive.
+  std::vector<counter*> free_counters;
+  std::vector<gauge*> free_gauges;
   std::map<std::uint64_t, std::function<void()>> collectors;
   std::uint64_t next_collector = 0;
 };
@@ -206,9 +210,16 @@ counter& counter_of(std::string_view name, std::string_view help,
   auto i = f.counters.find(ls);
   if (i != f.counters.end())
     return *i->second;
-  auto& made = r.counters.emplace_back();
-  f.counters.emplace(ls, &made);
-  return made;
+  counter* made = nullptr;
+  if (r.free_counters.empty()) {
+    made = &r.counters.emplace_back();
+  } else {
+    made = r.free_counters.back();
+    r.free_counters.pop_back();
+    made->set(0);
+  }
+  f.counters.emplace(ls, made);
+  return *made;
 }
 
 gauge& gauge_of(std::string_view name, std::string_view help,
@@ -219,9 +230,16 @@ gauge& gauge_of(std::string_view name, std::string_view help,
   auto i = f.gauges.find(ls);
   if (i != f.gauges.end())
     return *i->second;
-  auto& made = r.gauges.emplace_back();
-  f.gauges.emplace(ls, &made);
-  return made;
+  gauge* made = nullptr;
+  if (r.free_gauges.empty()) {
+    made = &r.gauges.emplace_back();
+  } else {
+    made = r.free_gauges.back();
+    r.free_gauges.pop_back();
+    made->set(0);
+  }
+  f.gauges.emplace(ls, made);
+  return *made;
 }
 
 histogram& histogram_of(std::string_view name, std::string_view help,
@@ -236,6 +254,25 @@ histogram& histogram_of(std::string_view name, std::string_view help,
       r.histograms.emplace_back(std::make_unique<histogram>(std::move(bounds)));
   f.histograms.emplace(ls, made.get());
   return *made;
+}
+
+void remove(std::string_view name, const labels& ls) {
+  auto& r = the_registry();
+  std::lock_guard<std::mutex> guard{r.mutex};
+  auto i = r.families.find(name);
+  if (i == r.families.end())
+    return;
+  auto& f = i->second;
+  if (auto c = f.counters.find(ls); c != f.counters.end()) {
+    r.free_counters.push_back(c->second);
+    f.counters.erase(c);
+  }
+  if (auto g = f.gauges.find(ls); g != f.gauges.end()) {
+    r.free_gauges.push_back(g->second);
+    f.gauges.erase(g);
+  }
+  // Histograms are not reused (their bounds differ); they are few.
+  f.histograms.erase(ls);
 }
 
 bool enabled() noexcept { return recording.load(std::memory_order_relaxed); }

@@ -39,6 +39,14 @@ private:
 class gauge {
 public:
   void set(double x) noexcept { value_.store(x, std::memory_order_relaxed); }
+  /// For things counted up and down (actors alive).
+  void add(double x) noexcept {
+    // No fetch_add for double before C++20.
+    auto old = value_.load(std::memory_order_relaxed);
+    while (
+        !value_.compare_exchange_weak(old, old + x, std::memory_order_relaxed))
+      ;
+  }
   double value() const noexcept {
     return value_.load(std::memory_order_relaxed);
   }
@@ -91,6 +99,12 @@ gauge& gauge_of(std::string_view family, std::string_view help,
                 const labels& ls = {});
 histogram& histogram_of(std::string_view family, std::string_view help,
                         std::vector<double> bounds, const labels& ls = {});
+
+/// Drops the series of `family` with `labels` (of any kind) from scrapes:
+/// for series whose subject went away (a peer's connection). Whoever holds
+/// its reference must not use it again; asking for it again makes a new one
+/// from zero.
+void remove(std::string_view family, const labels& ls);
 
 /// Whether the hot path records (sasyncd turns it on with [metrics] port;
 /// benchmarks turn it off to measure what it costs). Off by default.

@@ -42,6 +42,7 @@ struct batch_run {
   std::vector<batch_op> ops;
   priority prio;
   kept_promise<std::vector<batch_result>> rp;
+  request_meter meter;
   /// Sorted by (kind, group): every batch takes its holds in this order.
   std::map<std::pair<group_kind, std::int64_t>, hold_target> targets;
   group_lookup groups;
@@ -132,7 +133,7 @@ void finish(broker_ptr self, const run_ptr& run,
       std::make_shared<caf::expected<std::vector<batch_result>>>(std::move(x));
   refresh_dicts(self, run, [self, run, result] {
     release_all(self, *run);
-    deliver(run->rp, *result);
+    deliver(run->rp, *result, run->meter);
   });
 }
 
@@ -203,11 +204,13 @@ void take_holds(broker_ptr self, const run_ptr& run,
 caf::result<std::vector<batch_result>>
 run_batch(broker_ptr self, std::vector<batch_op> ops, priority prio,
           group_lookup groups, group_lookup alive) {
+  auto meter = request_meter::start(self);
   if (auto err = check_batch(ops, true))
-    return err;
+    return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
-    return err;
+    return refused(meter, std::move(err));
   auto run = std::make_shared<batch_run>();
+  run->meter = meter;
   run->ops = std::move(ops);
   run->prio = prio;
   run->groups = std::move(groups);
@@ -217,14 +220,17 @@ run_batch(broker_ptr self, std::vector<batch_op> ops, priority prio,
   auto rp = run->rp;
   when_running(self, [self, run](const caf::error& err) {
     if (err) {
+      run->meter.answered(err);
       run->rp.deliver(err);
       return;
     }
     with_object_tables(self, [self, run](const caf::error& err) {
-      if (err)
+      if (err) {
+        run->meter.answered(err);
         run->rp.deliver(err);
-      else
+      } else {
         take_holds(self, run, run->targets.begin());
+      }
     });
   });
   return rp;

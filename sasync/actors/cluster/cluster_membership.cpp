@@ -9,6 +9,7 @@
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/event_log.hpp"
+#include "sasync/storage/metrics.hpp"
 #include "sasync/storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
@@ -85,6 +86,8 @@ void lose_session(member_state& st, const std::string& why) {
   st.id = 0;
 }
 
+cluster_view view_of(member_state& st);
+
 /// One step of the member's life: join if it is not a member, else report.
 /// Returns how long to wait before the next step.
 std::chrono::milliseconds step(member_state& st) {
@@ -97,6 +100,14 @@ std::chrono::milliseconds step(member_state& st) {
       return report_interval(st);
     }
     report_alive(*st.session, st.id, st.lease);
+    // The gauges stay current between views others ask for; a failure
+    // here shows in the next report.
+    if (metrics::enabled()) {
+      try {
+        view_of(st);
+      } catch (const storage_failure&) {
+      }
+    }
     return report_interval(st);
   } catch (const storage_failure& f) {
     if (f.kind() == failure_kind::fenced && st.session &&
@@ -131,6 +142,29 @@ std::chrono::milliseconds step(member_state& st) {
   return st.backoff;
 }
 
+/// Sets the cluster's gauges for /metrics from `view`.
+void show(const cluster_view& view) {
+  constexpr auto help = "Cluster members by state: alive or dead (not "
+                        "reported within the lease, not yet taken out).";
+  static auto& alive =
+      metrics::gauge_of("sasync_cluster_members", help, {{"state", "alive"}});
+  static auto& dead =
+      metrics::gauge_of("sasync_cluster_members", help, {{"state", "dead"}});
+  static auto& owned = metrics::gauge_of("sasync_cluster_groups_owned",
+                                         "Groups this node owns.");
+  double up = 0;
+  double down = 0;
+  double mine = 0;
+  for (auto& m : view.members) {
+    (m.alive ? up : down) += 1;
+    if (m.id == view.self)
+      mine = static_cast<double>(m.groups);
+  }
+  alive.set(up);
+  dead.set(down);
+  owned.set(mine);
+}
+
 /// The members with the groups each owns.
 cluster_view view_of(member_state& st) {
   cluster_view out;
@@ -141,6 +175,8 @@ cluster_view view_of(member_state& st) {
     out.members.push_back(
         {m.id, m.address, m.alive, i == counts.end() ? 0 : i->second});
   }
+  if (metrics::enabled())
+    show(out);
   return out;
 }
 
@@ -187,8 +223,9 @@ member_impl(member_ptr self, engine_config engine,
         st.leaving = true;
         if (st.id != 0 && st.session && st.session->usable()) {
           try {
-            leave_cluster(*st.session, st.id);
-            say("member " + std::to_string(st.id) + " left");
+            auto handed = leave_cluster(*st.session, st.id);
+            say("member " + std::to_string(st.id) + " left; " +
+                std::to_string(handed) + " groups handed back");
           } catch (const storage_failure& f) {
             say("member " + std::to_string(st.id) +
                     " could not leave (its lease ends it): " + f.what(),

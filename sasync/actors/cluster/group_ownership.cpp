@@ -10,6 +10,8 @@
 #include "sasync/actors/system_config.hpp"
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
+#include "sasync/storage/event_log.hpp"
+#include "sasync/storage/metrics.hpp"
 #include "sasync/storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
@@ -80,6 +82,41 @@ caf::error not_a_member() {
                               "(joining or reconnecting); try again");
 }
 
+const char* kind_text(group_kind kind) {
+  switch (kind) {
+  case group_kind::items:
+    return "items";
+  case group_kind::dict:
+    return "dict";
+  default:
+    return "array";
+  }
+}
+
+/// Logs a change of owner this node settled, one line, and counts a
+/// takeover (from a member counted dead) for /metrics.
+void note_new_owner(group_kind kind, std::int64_t group,
+                    const std::optional<group_owner>& before,
+                    const group_owner& now) {
+  auto what = "cluster: group " + std::string{kind_text(kind)} + "/" +
+              std::to_string(group);
+  auto epoch = " (epoch " + std::to_string(now.epoch) + ")";
+  if (!before) {
+    log_event(log_level::info, what + " claimed by member " +
+                                   std::to_string(now.member) + epoch);
+    return;
+  }
+  log_event(log_level::info, what + " taken over by member " +
+                                 std::to_string(now.member) + " from member " +
+                                 std::to_string(before->member) +
+                                 ", counted dead" + epoch);
+  if (metrics::enabled())
+    metrics::counter_of("sasync_cluster_takeovers_total",
+                        "Groups this node gave a new owner because their "
+                        "owner was counted dead.")
+        .add();
+}
+
 /// The owner of a group as `view` and the database say; takes it for the
 /// preferred live member when nobody alive holds it. Throws storage_failure.
 group_owner owner_of(ownership_state& st, const cluster_view& view,
@@ -89,8 +126,8 @@ group_owner owner_of(ownership_state& st, const cluster_view& view,
     return std::any_of(view.members.begin(), view.members.end(),
                        [&](auto& m) { return m.id == id && m.alive; });
   };
-  if (auto known = recorded_owner(conn, kind, group);
-      known && alive(known->member))
+  auto known = recorded_owner(conn, kind, group);
+  if (known && alive(known->member))
     return *known;
   std::vector<cluster_member> members;
   for (auto& m : view.members)
@@ -100,7 +137,12 @@ group_owner owner_of(ownership_state& st, const cluster_view& view,
     throw storage_failure(failure_kind::busy, "no cluster member is alive", {},
                           true);
   // The database decides: a live owner it knows of stays.
-  return settle_owner(conn, kind, group, *candidate, st.lease);
+  auto changed = false;
+  auto settled =
+      settle_owner(conn, kind, group, *candidate, st.lease, &changed);
+  if (changed)
+    note_new_owner(kind, group, known, settled);
+  return settled;
 }
 
 /// The node entry of member `id` at `address`: cached, or reached through

@@ -5,6 +5,7 @@
 #include "sasync/actors/detail/connection_job.hpp"
 #include "sasync/actors/detail/deliver.hpp"
 #include "sasync/actors/detail/fenced_job.hpp"
+#include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/job.hpp"
 #include "sasync/actors/priority.hpp"
@@ -98,6 +99,13 @@ inline void deliver(caf::typed_response_promise<void>& rp,
     rp.deliver(std::move(x.error()));
   else
     deliver_done(rp);
+}
+
+/// Delivers a result or its error and counts the request (request_metrics).
+template <class Promise, class T>
+void deliver(Promise& rp, caf::expected<T>& x, const request_meter& meter) {
+  meter.answered(x ? caf::error{} : x.error());
+  deliver(rp, x);
 }
 
 } // namespace sasync::detail

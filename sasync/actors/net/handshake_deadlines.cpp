@@ -1,6 +1,8 @@
 // One thread per backend, asleep until the next deadline.
 #include "sasync/actors/net/handshake_deadlines.hpp"
 
+#include "sasync/storage/metrics.hpp"
+
 #include <sys/socket.h>
 
 namespace sasync {
@@ -40,6 +42,11 @@ void handshake_deadlines::run() {
       if (i->second.deadline <= now) {
         // The owner's socket is still open: it forgets it before closing.
         ::shutdown(i->second.fd, SHUT_RDWR);
+        if (metrics::enabled())
+          metrics::counter_of("sasync_wire_refusals_total",
+                              "Connections the wire guard closed, by reason.",
+                              {{"reason", "handshake_timeout"}})
+              .add();
         i = watched_.erase(i);
       } else {
         next = std::min(next, i->second.deadline);

@@ -3,6 +3,7 @@
 
 #include "sasync/actors/cluster/detail/group_routing.hpp"
 #include "sasync/actors/batch/batch_check.hpp"
+#include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/detail/statement_policy.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/storage/batch_apply.hpp"
@@ -77,13 +78,19 @@ caf::error check_request(const node_limits& limits,
 
 namespace {
 
+/// Counts a request the node refuses itself (request_metrics.hpp); those it
+/// passes on are counted where they are answered.
+caf::error refused(node_ptr self, caf::error err) {
+  return detail::refused(detail::request_meter::start(self), std::move(err));
+}
+
 /// Delegates `msg` to the broker unless `text` and `params` are over the
 /// limits. The message is moved only after the check.
 template <class Answer, class... Ts>
 caf::result<Answer> checked(node_ptr self, const std::string& text,
                             const std::vector<value>& params, Ts&&... msg) {
   if (auto err = check_request(self->state.limits, text, params))
-    return err;
+    return refused(self, std::move(err));
   return self->delegate(self->state.db, std::forward<Ts>(msg)...);
 }
 
@@ -94,9 +101,9 @@ caf::result<Answer> checked_statement(node_ptr self, const std::string& stmt,
                                       const std::vector<value>& params,
                                       Ts&&... msg) {
   if (auto err = check_request(self->state.limits, stmt, params))
-    return err;
+    return refused(self, std::move(err));
   if (auto err = detail::check_statement(stmt, self->state.limits.allow_ddl))
-    return err;
+    return refused(self, std::move(err));
   return self->delegate(self->state.db, std::forward<Ts>(msg)...);
 }
 
@@ -108,12 +115,13 @@ checked_batch(node_ptr self, std::vector<batch_op>& ops, Ts... rest) {
   // A batch would write groups other nodes own without their fence: refused
   // until batches hold and fence every group on its owner.
   if (self->state.membership)
-    return make_error(errc::invalid_argument,
-                      "batches are not supported in cluster mode yet: their "
-                      "groups may be owned by other nodes");
+    return refused(self,
+                   make_error(errc::invalid_argument,
+                              "batches are not supported in cluster mode yet: "
+                              "their groups may be owned by other nodes"));
   auto& limits = self->state.limits;
   if (auto err = check_batch(ops, limits.allow_ddl))
-    return err;
+    return refused(self, std::move(err));
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto& op = ops[i];
     caf::error err;
@@ -123,9 +131,10 @@ checked_batch(node_ptr self, std::vector<batch_op>& ops, Ts... rest) {
     if (!err && bytes > limits.value_bytes)
       err = too_large("a value", bytes, limits.value_bytes);
     if (err)
-      return make_error(errc::invalid_argument,
-                        describe(op, i) + ": " +
-                            err.context().get_as<std::string>(0));
+      return refused(self,
+                     make_error(errc::invalid_argument,
+                                describe(op, i) + ": " +
+                                    err.context().get_as<std::string>(0)));
   }
   return self->delegate(self->state.db, batch_atom::value, std::move(ops),
                         rest...);
@@ -205,28 +214,28 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
       [=](sql_atom a, std::string& stmt,
           named_values& params) -> caf::result<result_set> {
         if (auto err = check_request(self->state.limits, stmt, params))
-          return err;
+          return refused(self, std::move(err));
         return checked_statement<result_set>(self, stmt, {}, a, std::move(stmt),
                                              std::move(params));
       },
       [=](execute_atom a, std::string& name,
           named_values& params) -> caf::result<result_set> {
         if (auto err = check_request(self->state.limits, name, params))
-          return err;
+          return refused(self, std::move(err));
         return checked<result_set>(self, name, {}, a, std::move(name),
                                    std::move(params));
       },
       [=](query_atom a, std::string& stmt,
           named_values& params) -> caf::result<cursor_info> {
         if (auto err = check_request(self->state.limits, stmt, params))
-          return err;
+          return refused(self, std::move(err));
         return checked_statement<cursor_info>(
             self, stmt, {}, a, std::move(stmt), std::move(params));
       },
       [=](query_atom a, std::string& stmt, named_values& params,
           row_consumer& to, std::uint32_t credit) -> caf::result<cursor_info> {
         if (auto err = check_request(self->state.limits, stmt, params))
-          return err;
+          return refused(self, std::move(err));
         return checked_statement<cursor_info>(
             self, stmt, {}, a, std::move(stmt), std::move(params),
             std::move(to), credit);
@@ -264,21 +273,21 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
       [=](sql_atom a, std::string& stmt, named_values& params,
           priority prio) -> caf::result<result_set> {
         if (auto err = check_request(self->state.limits, stmt, params))
-          return err;
+          return refused(self, std::move(err));
         return checked_statement<result_set>(self, stmt, {}, a, std::move(stmt),
                                              std::move(params), prio);
       },
       [=](execute_atom a, std::string& name, named_values& params,
           priority prio) -> caf::result<result_set> {
         if (auto err = check_request(self->state.limits, name, params))
-          return err;
+          return refused(self, std::move(err));
         return checked<result_set>(self, name, {}, a, std::move(name),
                                    std::move(params), prio);
       },
       [=](query_atom a, std::string& stmt, named_values& params,
           priority prio) -> caf::result<cursor_info> {
         if (auto err = check_request(self->state.limits, stmt, params))
-          return err;
+          return refused(self, std::move(err));
         return checked_statement<cursor_info>(
             self, stmt, {}, a, std::move(stmt), std::move(params), prio);
       },
@@ -286,7 +295,7 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
           row_consumer& to, std::uint32_t credit,
           priority prio) -> caf::result<cursor_info> {
         if (auto err = check_request(self->state.limits, stmt, params))
-          return err;
+          return refused(self, std::move(err));
         return checked_statement<cursor_info>(
             self, stmt, {}, a, std::move(stmt), std::move(params),
             std::move(to), credit, prio);

@@ -5,6 +5,7 @@
 #include "sasync/actors/net/handshake_deadlines.hpp"
 #include "sasync/actors/net/wire_header.hpp"
 #include "sasync/actors/system_config.hpp"
+#include "sasync/storage/metrics.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -12,10 +13,15 @@
 #include <caf/io/network/native_socket.hpp>
 #include <caf/io/network/scribe_impl.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 
 #include <sys/socket.h>
 
@@ -53,6 +59,85 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+/// Why the guard closed a connection, counted by reason for /metrics.
+void count_refusal(const char* reason) {
+  if (metrics::enabled())
+    metrics::counter_of("sasync_wire_refusals_total",
+                        "Connections the wire guard closed, by reason.",
+                        {{"reason", reason}})
+        .add();
+}
+
+/// What one connection sent and received, for /metrics; counted while
+/// metrics are enabled, on the multiplexer's thread, read at scrapes.
+struct peer_traffic {
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::uint64_t> messages_in{0};
+  std::atomic<std::uint64_t> messages_out{0};
+};
+
+/// The connections alive, by peer address, and the series a scrape last
+/// showed for them, so a peer's series go when its connection does.
+class peer_table {
+public:
+  void add(const std::string& peer, std::shared_ptr<peer_traffic> t) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    alive_[peer] = std::move(t);
+  }
+
+  void drop(const std::string& peer) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    alive_.erase(peer);
+  }
+
+  /// Sets each live peer's series and removes those of peers gone.
+  void collect() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    std::set<std::string> now;
+    for (auto& [peer, t] : alive_) {
+      now.insert(peer);
+      set(peer, "in", t->bytes_in, t->messages_in);
+      set(peer, "out", t->bytes_out, t->messages_out);
+    }
+    for (auto& peer : shown_)
+      if (now.count(peer) == 0)
+        for (auto direction : {"in", "out"}) {
+          metrics::remove(bytes_family, labels_of(peer, direction));
+          metrics::remove(messages_family, labels_of(peer, direction));
+        }
+    shown_ = std::move(now);
+  }
+
+private:
+  static constexpr const char* bytes_family = "sasync_peer_bytes_total";
+  static constexpr const char* messages_family = "sasync_peer_messages_total";
+
+  static metrics::labels labels_of(const std::string& peer,
+                                   const char* direction) {
+    return {{"peer", peer}, {"direction", direction}};
+  }
+
+  static void set(const std::string& peer, const char* direction,
+                  const std::atomic<std::uint64_t>& bytes,
+                  const std::atomic<std::uint64_t>& messages) {
+    metrics::counter_of(bytes_family,
+                        "Bytes over a connection alive, by peer address "
+                        "and direction.",
+                        labels_of(peer, direction))
+        .set(bytes.load(std::memory_order_relaxed));
+    metrics::counter_of(messages_family,
+                        "Network messages (BASP) over a connection alive, "
+                        "by peer address and direction.",
+                        labels_of(peer, direction))
+        .set(messages.load(std::memory_order_relaxed));
+  }
+
+  std::mutex mtx_;
+  std::map<std::string, std::shared_ptr<peer_traffic>> alive_;
+  std::set<std::string> shown_;
+};
+
 /// What the connections of one backend share.
 struct shared_guard {
   explicit shared_guard(const wire_limits& limits)
@@ -63,6 +148,7 @@ struct shared_guard {
 
   /// Every connection open through the backend.
   std::atomic<std::size_t> open{0};
+  peer_table peers;
   /// What connections without a handshake have claimed.
   claim_budget handshake_claims;
   handshake_deadlines deadlines;
@@ -78,13 +164,18 @@ public:
   guarded_scribe(default_multiplexer& mx, native_socket fd,
                  const wire_limits& limits, std::shared_ptr<shared_guard> all)
       : scribe_impl(mx, fd), limits_(limits), all_(std::move(all)) {
-    if (++all_->open > limits_.connections)
-      refuse();
-    else
+    if (++all_->open > limits_.connections) {
+      refuse("connections");
+    } else {
       all_->deadlines.watch(this, fd);
+      peer_ = addr() + ":" + std::to_string(port());
+      all_->peers.add(peer_, traffic_);
+    }
   }
 
   ~guarded_scribe() override {
+    if (!peer_.empty())
+      all_->peers.drop(peer_);
     // Before the socket closes (in a base's destructor).
     all_->deadlines.forget(this);
     all_->handshake_claims.give_back(handshake_claim_);
@@ -95,7 +186,7 @@ public:
     // BASP asks for a message's bytes as the header claims them; CAF would
     // reserve them all before the first arrives.
     if (config.second > limits_.message_bytes) {
-      refuse();
+      refuse("message_bytes");
       config.second = 1;
     }
     scribe_impl::configure_read(config);
@@ -104,6 +195,11 @@ public:
   bool consume(caf::execution_unit* ctx, const void* data,
                std::size_t num_bytes) override {
     std::string_view bytes{static_cast<const char*>(data), num_bytes};
+    if (metrics::enabled()) {
+      traffic_->bytes_in.fetch_add(num_bytes, std::memory_order_relaxed);
+      if (!awaiting_payload_)
+        traffic_->messages_in.fetch_add(1, std::memory_order_relaxed);
+    }
     // BASP reads a header, then the payload it claims if any: the same
     // order as CAF's broker, which reads exactly what is asked for.
     auto refused =
@@ -113,32 +209,59 @@ public:
       // invalid one (CAF closes the connection), a payload as nothing CAF
       // knows (dropped).
       std::memset(rd_buf().data(), 0, num_bytes);
-      refuse();
+      refuse(refused);
     }
     return scribe_impl::consume(ctx, data, num_bytes);
   }
 
-private:
-  void refuse() { ::shutdown(stream_.fd(), SHUT_RDWR); }
+  void flush() override {
+    if (metrics::enabled())
+      count_out(wr_buf());
+    scribe_impl::flush();
+  }
 
-  /// True if the header is refused; else what it claims comes next.
-  bool check_header(std::string_view bytes) {
+private:
+  void refuse(const char* reason) {
+    count_refusal(reason);
+    ::shutdown(stream_.fd(), SHUT_RDWR);
+  }
+
+  /// Counts what CAF's broker wrote since the last flush: whole BASP
+  /// messages, each a header and the payload it claims.
+  void count_out(const std::vector<char>& buf) {
+    traffic_->bytes_out.fetch_add(buf.size(), std::memory_order_relaxed);
+    std::size_t pos = std::min(out_skip_, buf.size());
+    out_skip_ -= pos;
+    std::uint64_t messages = 0;
+    while (buf.size() - pos >= basp_header_bytes) {
+      auto hdr = read_basp_header({buf.data() + pos, basp_header_bytes});
+      ++messages;
+      pos += basp_header_bytes;
+      auto payload = std::min<std::size_t>(hdr.payload_len, buf.size() - pos);
+      pos += payload;
+      out_skip_ = hdr.payload_len - payload;
+    }
+    traffic_->messages_out.fetch_add(messages, std::memory_order_relaxed);
+  }
+
+  /// Why the header is refused, or nullptr; else what it claims comes next.
+  const char* check_header(std::string_view bytes) {
     if (refuse_header(bytes, handshake_done_, limits_) != nullptr)
-      return true;
+      return "header";
     auto hdr = read_basp_header(bytes);
     if (hdr.payload_len == 0)
-      return false;
+      return nullptr;
     awaiting_payload_ = true;
     handshake_next_ = is_handshake(hdr);
     if (!handshake_done_) {
       if (!all_->handshake_claims.try_take(hdr.payload_len))
-        return true;
+        return "handshake_bytes";
       handshake_claim_ = hdr.payload_len;
     }
-    return false;
+    return nullptr;
   }
 
-  bool check_payload(std::string_view bytes) {
+  const char* check_payload(std::string_view bytes) {
     awaiting_payload_ = false;
     all_->handshake_claims.give_back(handshake_claim_);
     handshake_claim_ = 0;
@@ -146,7 +269,7 @@ private:
       handshake_done_ = true;
       all_->deadlines.forget(this);
     }
-    return refuse_payload(bytes) != nullptr;
+    return refuse_payload(bytes) != nullptr ? "payload" : nullptr;
   }
 
   wire_limits limits_;
@@ -156,6 +279,11 @@ private:
   bool handshake_next_ = false;
   bool handshake_done_ = false;
   std::size_t handshake_claim_ = 0;
+  /// HOST:PORT of the peer; empty when refused at once (too many).
+  std::string peer_;
+  std::shared_ptr<peer_traffic> traffic_ = std::make_shared<peer_traffic>();
+  /// Payload bytes of the last message out that a later flush carries.
+  std::size_t out_skip_ = 0;
 };
 
 wire_limits limits_of(const caf::actor_system_config& cfg) {
@@ -168,9 +296,15 @@ class guarded_multiplexer : public default_multiplexer {
 public:
   explicit guarded_multiplexer(caf::actor_system* sys)
       : default_multiplexer(sys), limits_(limits_of(sys->config())),
-        all_(std::make_shared<shared_guard>(limits_)) {}
+        all_(std::make_shared<shared_guard>(limits_)) {
+    // Holds the shared part: a scrape may run while the backend ends.
+    collector_ = metrics::add_collector([all = all_] { all->peers.collect(); });
+  }
 
-  ~guarded_multiplexer() override { all_->deadlines.stop(); }
+  ~guarded_multiplexer() override {
+    metrics::remove_collector(collector_);
+    all_->deadlines.stop();
+  }
 
   caf::io::scribe_ptr new_scribe(native_socket fd) override {
     caf::io::network::keepalive(fd, true);
@@ -180,6 +314,7 @@ public:
 private:
   wire_limits limits_;
   std::shared_ptr<shared_guard> all_;
+  std::uint64_t collector_ = 0;
 };
 
 } // namespace

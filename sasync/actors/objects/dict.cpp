@@ -39,9 +39,10 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
   auto group = self->state.cfg.group;
   // Each operation with the priority of the database work it causes (its
   // writes behind, its reads of what the cache does not hold); the forms
-  // without one use the defaults (defaults.hpp).
-  auto set = [=](std::string& name, stored_value& x,
-                 priority prio) -> caf::result<void> {
+  // without one use the defaults (defaults.hpp). Writes are answered when
+  // taken (written behind), and counted then (request_metrics.hpp).
+  auto set_now = [=](std::string& name, stored_value& x,
+                     priority prio) -> caf::result<void> {
     auto& st = self->state;
     if (auto err = detail::dict_refusal(st))
       return err;
@@ -56,8 +57,12 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
     detail::write_behind(self, name, std::move(x), prio);
     return caf::unit;
   };
-  auto erase = [=](std::vector<std::string>& names,
-                   priority prio) -> caf::result<void> {
+  auto set = [=](std::string& name, stored_value& x,
+                 priority prio) -> caf::result<void> {
+    return detail::answered_now<void>(self, set_now(name, x, prio));
+  };
+  auto erase_now = [=](std::vector<std::string>& names,
+                       priority prio) -> caf::result<void> {
     if (auto err = detail::dict_refusal(self->state))
       return err;
     if (auto err = detail::check_names(names))
@@ -75,6 +80,10 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
       detail::write_behind(self, name, std::nullopt, prio);
     }
     return caf::unit;
+  };
+  auto erase = [=](std::vector<std::string>& names,
+                   priority prio) -> caf::result<void> {
+    return detail::answered_now<void>(self, erase_now(names, prio));
   };
   auto get = [=](std::string& name, priority prio) {
     return detail::answer_from_entry<caf::optional<stored_value>>(
@@ -189,7 +198,7 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
         },
         prio);
   };
-  auto update = [=](items_map& values, priority prio) -> caf::result<void> {
+  auto update_now = [=](items_map& values, priority prio) -> caf::result<void> {
     auto& st = self->state;
     if (auto err = detail::dict_refusal(st))
       return err;
@@ -209,6 +218,9 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
       detail::write_behind(self, name, std::move(x), prio);
     }
     return caf::unit;
+  };
+  auto update = [=](items_map& values, priority prio) -> caf::result<void> {
+    return detail::answered_now<void>(self, update_now(values, prio));
   };
   return {
       [=](set_atom, std::string& name, stored_value& x) {

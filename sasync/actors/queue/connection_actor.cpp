@@ -6,6 +6,7 @@
 #include "sasync/actors/detail/running_jobs.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/storage/event_log.hpp"
+#include "sasync/storage/metrics.hpp"
 #include "sasync/storage/savepoint.hpp"
 #include "sasync/storage/statement_watchdog.hpp"
 #include "sasync/storage/storage_failure.hpp"
@@ -35,6 +36,8 @@ struct connection_state {
   std::unique_ptr<row_cursor> cursor;
   /// Lost and not yet regained: logged once each way.
   bool lost = false;
+  /// Had a connection before: the next open is a reconnect.
+  bool opened_before = false;
   static inline const char* name = "sasync.connection";
 };
 
@@ -158,6 +161,26 @@ void note_lost(connection_state& st, std::string_view why) {
                                  " lost: " + std::string{why});
 }
 
+/// Counts an open for /metrics: by pool or overflow, and as a reconnect
+/// when the actor had a connection before. Rare: the registry's lock is
+/// fine here.
+void count_open(connection_state& st) {
+  auto again = st.opened_before;
+  st.opened_before = true;
+  if (!metrics::enabled())
+    return;
+  metrics::counter_of("sasync_connections_opened_total",
+                      "Database connections opened, by kind: pool or "
+                      "overflow (beyond the pool, max_overflow).",
+                      {{"kind", st.cfg.overflow ? "overflow" : "pool"}})
+      .add();
+  if (again)
+    metrics::counter_of("sasync_reconnects_total",
+                        "Database connections opened again after the one "
+                        "before was lost or closed.")
+        .add();
+}
+
 /// Opens the connection if it is not usable.
 void ensure_open(connection_state& st) {
   if (st.conn && st.conn->usable())
@@ -174,6 +197,7 @@ void ensure_open(connection_state& st) {
     log_event(log_level::info,
               "connection to " + st.cfg.engine.display_url() + " regained");
   }
+  count_open(st);
 }
 
 /// Begins a transaction. A connection found dead at BEGIN ran nothing (a

@@ -68,6 +68,8 @@ struct connection_config {
   /// Runs the actor on its own thread so database calls never block CAF's
   /// scheduler; off only under the deterministic test coordinator.
   bool detached = true;
+  /// Opened beyond the pool (max_overflow): counted apart in /metrics.
+  bool overflow = false;
 };
 
 connection_actor spawn_connection(caf::actor_system& sys,

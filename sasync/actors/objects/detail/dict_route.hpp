@@ -78,23 +78,25 @@ caf::result<T> routed_job(Self* self, const char* kind,
                           std::vector<std::string> keys,
                           std::shared_ptr<Job> work, priority prio) {
   auto& st = self->state;
+  auto meter = request_meter::start(self);
   if (auto err = st.requests.refusal(kind, st.cfg.group))
-    return err;
+    return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
-    return err;
+    return refused(meter, std::move(err));
   auto rp = keep_promise<T>(self);
   st.requests.opened();
   auto names = keys;
-  st.order.submit(std::move(keys), [self, rp, work, names, prio](auto ticket) {
-    run_routed(
-        self, work, names,
-        [self, rp, ticket](caf::expected<T> x) mutable {
-          deliver(rp, x);
-          self->state.order.finish(ticket);
-          request_answered(self);
-        },
-        prio);
-  });
+  st.order.submit(std::move(keys),
+                  [self, rp, work, names, prio, meter](auto ticket) {
+                    run_routed(
+                        self, work, names,
+                        [self, rp, ticket, meter](caf::expected<T> x) mutable {
+                          deliver(rp, x, meter);
+                          self->state.order.finish(ticket);
+                          request_answered(self);
+                        },
+                        prio);
+                  });
   return rp;
 }
 
@@ -111,17 +113,18 @@ caf::result<T> routed_request(Self* self, const char* kind,
 template <class T, class Self, class F>
 caf::result<T> routed_read(Self* self, const char* kind, F fn, priority prio) {
   auto& st = self->state;
+  auto meter = request_meter::start(self);
   if (auto err = st.requests.refusal(kind, st.cfg.group))
-    return err;
+    return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
-    return err;
+    return refused(meter, std::move(err));
   auto rp = keep_promise<T>(self);
   st.requests.opened();
   run_routed(
       self, make_connection_job(access_mode::read, std::move(fn)),
       std::vector<std::string>{},
-      [self, rp](caf::expected<T> x) mutable {
-        deliver(rp, x);
+      [self, rp, meter](caf::expected<T> x) mutable {
+        deliver(rp, x, meter);
         request_answered(self);
       },
       prio);

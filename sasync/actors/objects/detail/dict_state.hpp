@@ -182,16 +182,18 @@ caf::result<std::uint64_t> clear_group(dict_ptr self, priority prio);
 template <class T, class F, class Done>
 caf::result<T> read_group(dict_ptr self, F fn, Done done, priority prio) {
   auto& st = self->state;
+  auto meter = request_meter::start(self);
   if (auto err = dict_refusal(st))
-    return err;
+    return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
-    return err;
+    return refused(meter, std::move(err));
   auto rp = keep_promise<T>(self);
   st.requests.opened();
   run_job(
       self, st.cfg.queue, access_mode::read, std::move(fn),
-      [self, rp, done](auto x) mutable {
+      [self, rp, done, meter](auto x) mutable {
         self->state.requests.answered();
+        meter.answered(x ? caf::error{} : x.error());
         if (!x)
           rp.deliver(x.error());
         else
@@ -208,22 +210,25 @@ template <class T, class Answer>
 caf::result<T> answer_from_entry(dict_ptr self, const std::string& name,
                                  Answer answer, priority prio) {
   auto& st = self->state;
+  auto meter = request_meter::start(self);
   if (auto err = dict_refusal(st))
-    return err;
+    return refused(meter, std::move(err));
   if (auto err = check_name(name))
-    return err;
+    return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
-    return err;
+    return refused(meter, std::move(err));
   auto rp = keep_promise<T>(self);
   with_entry(
       self, name,
-      [rp, answer](const caf::error& err, dict_cache::entry& state,
-                   bool overtaken) mutable {
+      [rp, answer, meter](const caf::error& err, dict_cache::entry& state,
+                          bool overtaken) mutable {
         if (err) {
+          meter.answered(err);
           rp.deliver(err);
           return;
         }
         caf::expected<T> x = answer(state, overtaken);
+        meter.answered(x ? caf::error{} : x.error());
         if (x)
           rp.deliver(std::move(*x));
         else

@@ -35,17 +35,18 @@ template <class T, class Self, class Key, class Job>
 caf::result<T> ordered_job(Self* self, const char* kind, std::vector<Key> keys,
                            std::shared_ptr<Job> work, priority prio) {
   auto& st = self->state;
+  auto meter = request_meter::start(self);
   if (auto err = st.requests.refusal(kind, st.cfg.group))
-    return err;
+    return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
-    return err;
+    return refused(meter, std::move(err));
   auto rp = keep_promise<T>(self);
   st.requests.opened();
-  st.order.submit(std::move(keys), [self, rp, work, prio](auto ticket) {
+  st.order.submit(std::move(keys), [self, rp, work, prio, meter](auto ticket) {
     run_job(
         self, self->state.cfg.queue, work,
-        [self, rp, ticket](caf::expected<T> x) mutable {
-          deliver(rp, x);
+        [self, rp, ticket, meter](caf::expected<T> x) mutable {
+          deliver(rp, x, meter);
           self->state.order.finish(ticket);
           request_answered(self);
         },
@@ -69,16 +70,17 @@ template <class T, class Self, class F>
 caf::result<T> unordered_read(Self* self, const char* kind, F fn,
                               priority prio) {
   auto& st = self->state;
+  auto meter = request_meter::start(self);
   if (auto err = st.requests.refusal(kind, st.cfg.group))
-    return err;
+    return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
-    return err;
+    return refused(meter, std::move(err));
   auto rp = keep_promise<T>(self);
   st.requests.opened();
   run_job(
       self, st.cfg.queue, access_mode::read, std::move(fn),
-      [self, rp](caf::expected<T> x) mutable {
-        deliver(rp, x);
+      [self, rp, meter](caf::expected<T> x) mutable {
+        deliver(rp, x, meter);
         request_answered(self);
       },
       prio);
