@@ -225,6 +225,70 @@ CAF_TEST(a_free_connection_takes_a_fair_share_and_stops_at_a_lease) {
   CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
+CAF_TEST(reads_gather_for_a_running_batch_until_they_waited_twice_its_time) {
+  auto s = make(1, 3, with(64));
+  auto a = s.submit(niceness(0), read, t0);
+  auto first = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  // No batch measured yet: nothing waits for another.
+  auto b = s.submit(niceness(0), read, t0);
+  CAF_CHECK_EQUAL(only<qs::run_batch>(s.take_decisions()).size(), 1u);
+  s.report(first, qs::report_kind::finished, t0 + 100us); // a: 100 us
+  CAF_CHECK(s.gather_threshold() == 200us);
+  // A burst while b runs waits for it, and then goes out as one batch.
+  auto t1 = t0 + 1ms;
+  std::vector<ticket> burst;
+  for (int i = 0; i < 10; ++i)
+    burst.emplace_back(s.submit(niceness(0), read, t1 + i * 10us));
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  CAF_CHECK(s.next_wait_deadline() == t1 + 200us);
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+  conn_id runs_b{};
+  for (auto& [conn, view] : s.connections())
+    if (view.state == state_kind::running)
+      runs_b = conn;
+  CAF_CHECK(s.running(runs_b) == std::vector<ticket>{b});
+  s.report(runs_b, qs::report_kind::finished, t1 + 150us);
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == burst);
+  // A slow batch holds up what comes after it only for the threshold.
+  auto t2 = t1 + 1ms;
+  auto c = s.submit(niceness(0), read, t2);
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  auto limit = s.gather_threshold();
+  s.expire(t2 + limit - 1us);
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  s.expire(t2 + limit);
+  ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == std::vector<ticket>{c});
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+  CAF_CHECK(s.running(first).empty() || s.running(first) != std::vector{a});
+}
+
+CAF_TEST(a_more_urgent_read_does_not_gather_and_max_gather_zero_turns_it_off) {
+  auto s = make(1, 2, with(64));
+  s.submit(niceness(0), read, t0);
+  auto first = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  s.report(first, qs::report_kind::finished, t0 + 100us);
+  s.submit(niceness(5), read, t0 + 1ms); // runs: nothing else does
+  CAF_CHECK_EQUAL(only<qs::run_batch>(s.take_decisions()).size(), 1u);
+  auto urgent = s.submit(niceness(0), read, t0 + 1ms);
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == std::vector<ticket>{urgent});
+  qs::config off;
+  off.max_gather = {};
+  auto o = make(1, 2, off);
+  o.submit(niceness(0), read, t0);
+  auto conn = only<qs::run_batch>(o.take_decisions()).at(0).conn;
+  o.report(conn, qs::report_kind::finished, t0 + 100us);
+  o.submit(niceness(0), read, t0 + 1ms);
+  o.submit(niceness(0), read, t0 + 1ms);
+  CAF_CHECK_EQUAL(only<qs::run_batch>(o.take_decisions()).size(), 2u);
+  CAF_CHECK(o.gather_threshold() == queue_schedule::clock::duration::zero());
+}
+
 CAF_TEST(extra_writers_open_only_for_a_backlog_and_never_while_backing_off) {
   qs::config cfg;
   cfg.max_batch = 1;
@@ -444,6 +508,7 @@ struct random_run {
     cfg.max_overflow = pick(0, 3);
     cfg.can_overflow = pick(0, 3) > 0;
     cfg.overflow_idle = std::chrono::milliseconds{pick(0, 1) * pick(10, 100)};
+    cfg.max_gather = {}; // the model has no gathering; its own test below
     s = qs{cfg};
     auto writers = pick(1, 3);
     auto readers = pick(0, 2);

@@ -70,6 +70,7 @@ ticket queue_schedule::wait_in_line(lane_kind kind, priority prio,
   order_key key{prio.level, prio.niceness, seq};
   waiting_entry w;
   w.is_lease = is_lease;
+  w.arrived = now;
   if (cfg_.wait_timeout.count() > 0) {
     w.deadline = now + cfg_.wait_timeout;
     by_seq_.emplace(seq, timed_entry{kind, key, w.deadline});
@@ -80,13 +81,14 @@ ticket queue_schedule::wait_in_line(lane_kind kind, priority prio,
 }
 
 /// Takes jobs from the front of the lane: a fair share of what waits among
-/// the lane's connections, up to max_batch, and never past a lease. One
-/// connection taking everything would run in series what its idle
-/// neighbours could run beside it.
+/// the lane's connections (or `all`), up to max_batch, and never past a
+/// lease. One connection taking everything would run in series what its
+/// idle neighbours could run beside it.
 std::vector<std::pair<queue_schedule::order_key, queue_schedule::waiting_entry>>
-queue_schedule::take_batch(lane& ln) {
+queue_schedule::take_batch(lane& ln, bool all) {
   auto connections = std::max<std::size_t>(ln.members.size(), 1);
-  auto share = (ln.waiting.size() + connections - 1) / connections;
+  auto share = all ? ln.waiting.size()
+                   : (ln.waiting.size() + connections - 1) / connections;
   auto size = std::min(std::max<std::size_t>(share, 1), cfg_.max_batch);
   std::vector<std::pair<order_key, waiting_entry>> batch;
   while (!ln.waiting.empty() && batch.size() < size &&
@@ -103,7 +105,17 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
   bool writers = kind == lane_kind::writer;
   if (writers)
     maybe_overflow();
+  else
+    gather_until_.reset();
   while (!ln.waiting.empty() && !ln.idle.empty()) {
+    if (!ln.waiting.begin()->second.is_lease && gathering(ln, kind, now))
+      break; // the running batch will take it, or a reader once it waited
+    // Alone, a reader takes all that has not waited past the threshold:
+    // the rest would wait for it anyway.
+    auto limit = kind == lane_kind::reader ? gather_threshold()
+                                           : clock::duration::zero();
+    auto all = limit > clock::duration::zero() && !runs_batch(kind) &&
+               now - ln.waiting.begin()->second.arrived < limit;
     auto conn = ln.idle.back();
     ln.idle.pop_back();
     idle_marks_.erase(conn); // busy again: its timer is void
@@ -118,9 +130,10 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
     }
     running_batch batch;
     batch.lane = kind;
-    batch.jobs = take_batch(ln);
+    batch.jobs = take_batch(ln, all);
     batch.seq = next_batch_++;
     batch.deadline = now + cfg_.run_timeout;
+    batch.started = now;
     run_batch order{conn, {}};
     for (auto& [key, w] : batch.jobs)
       order.jobs.emplace_back(ticket{std::get<2>(key)});
@@ -132,6 +145,44 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
     if (writers)
       maybe_overflow();
   }
+}
+
+queue_schedule::clock::duration queue_schedule::gather_threshold() const {
+  if (cfg_.max_gather.count() <= 0)
+    return clock::duration::zero();
+  return std::min<clock::duration>(2 * typical_read_, cfg_.max_gather);
+}
+
+bool queue_schedule::runs_batch(lane_kind kind) const {
+  for (auto& [conn, batch] : in_flight_)
+    if (batch.lane == kind)
+      return true;
+  return false;
+}
+
+/// True while the front of the reader lane should wait for a running read
+/// batch: one at least as urgent runs, and the front has not yet waited
+/// the threshold (then gather_until_ says until when).
+bool queue_schedule::gathering(const lane& ln, lane_kind kind,
+                               time_point now) {
+  if (kind != lane_kind::reader)
+    return false;
+  auto limit = gather_threshold();
+  if (limit <= clock::duration::zero())
+    return false;
+  auto& [key, front] = *ln.waiting.begin();
+  auto urgency = [](const order_key& k) {
+    return std::make_pair(std::get<0>(k), std::get<1>(k));
+  };
+  auto as_urgent_runs = false;
+  for (auto& [conn, batch] : in_flight_)
+    if (batch.lane == kind && !batch.jobs.empty() &&
+        !(urgency(key) < urgency(batch.jobs.front().first)))
+      as_urgent_runs = true;
+  if (!as_urgent_runs || now - front.arrived >= limit)
+    return false;
+  gather_until_ = front.arrived + limit;
+  return true;
 }
 
 /// Opens an extra writer when work waits, every writer is busy working (none
@@ -259,6 +310,12 @@ void queue_schedule::report(conn_id conn, report_kind kind, time_point now) {
   auto batch = std::move(i->second);
   running_order_.erase(batch.seq);
   in_flight_.erase(i);
+  if (batch.lane == lane_kind::reader && kind == report_kind::finished) {
+    auto took = now - batch.started;
+    typical_read_ = typical_read_ == clock::duration::zero()
+                        ? took
+                        : typical_read_ + (took - typical_read_) / 8;
+  }
   if (kind == report_kind::not_opened_for_now && !closing_) {
     put_back(batch.lane, batch);
     if (!close_if_extra(conn)) // only the pool keeps trying
@@ -383,10 +440,12 @@ void queue_schedule::expire(time_point now) {
     lane_of(entry.lane).waiting.erase(entry.key);
     order.tickets.emplace_back(ticket{std::get<2>(entry.key)});
   }
-  if (order.tickets.empty())
-    return;
-  decisions_.emplace_back(std::move(order));
-  notify_drained();
+  if (!order.tickets.empty())
+    decisions_.emplace_back(std::move(order));
+  if (gather_until_ && *gather_until_ <= now && !closing_)
+    dispatch(lane_kind::reader, now); // held reads may go to idle readers
+  if (!order.tickets.empty())
+    notify_drained();
 }
 
 void queue_schedule::overrun(time_point now) {
@@ -433,9 +492,11 @@ std::vector<queue_schedule::decision> queue_schedule::take_decisions() {
 
 std::optional<queue_schedule::time_point>
 queue_schedule::next_wait_deadline() const {
-  if (by_seq_.empty())
-    return std::nullopt;
-  return by_seq_.begin()->second.deadline;
+  auto first = gather_until_;
+  if (!by_seq_.empty() &&
+      (!first || by_seq_.begin()->second.deadline < *first))
+    first = by_seq_.begin()->second.deadline;
+  return first;
 }
 
 std::optional<queue_schedule::time_point>

@@ -42,6 +42,15 @@ enum class ticket : std::uint64_t {};
 /// after wait_timeout in line, and a batch's jobs after run_timeout on a
 /// connection (which stays busy until it answers).
 ///
+/// Reads gather: while a reader runs a batch, work of no higher priority
+/// than that batch's waits for it rather than wake an idle reader, until
+/// the front of the line has waited twice as long as a read batch
+/// typically takes (a moving average of their run times, at most
+/// max_gather; zero until a batch has taken measurable time). A burst of
+/// small reads then goes out as one batch, and a slow read holds up the
+/// others only that long. A reader free with nothing else running takes
+/// all it can (up to max_batch) unless the front waited that long.
+///
 /// Invariants, after every public call (the lanes' rules until close()):
 /// - every waiting ticket is in exactly one lane's `waiting`, under its own
 ///   (priority, arrival) key; `by_seq_` holds exactly the waiting tickets
@@ -53,8 +62,9 @@ enum class ticket : std::uint64_t {};
 ///   set (none otherwise);
 /// - extra writers (`overflow_`) are writers, at most max_overflow, never
 ///   backing off; idle marks belong to idle extra writers only;
-/// - no lane has an idle connection and waiting work at once, and a lane
-///   without members has no waiting work.
+/// - no lane has an idle connection and waiting work at once (but for
+///   reads held for a running batch), and a lane without members has no
+///   waiting work.
 class queue_schedule {
 public:
   using clock = std::chrono::steady_clock;
@@ -70,6 +80,8 @@ public:
     millis overflow_idle{1000};
     bool can_overflow = false; ///< whether extra writers can be opened
     backoff reconnect{millis{50}, millis{5'000}};
+    /// The longest reads wait for a running read batch; zero: never.
+    std::chrono::microseconds max_gather{2'000};
   };
 
   enum class lane_kind : std::uint8_t { writer, reader };
@@ -193,7 +205,11 @@ public:
   /// The decisions made since the last call, oldest first.
   std::vector<decision> take_decisions();
 
+  /// The first waiting deadline, or when work held back for a running
+  /// read batch may go to an idle reader (call expire() then).
   std::optional<time_point> next_wait_deadline() const;
+  /// How long reads now wait for a running read batch (zero: not at all).
+  clock::duration gather_threshold() const;
   std::optional<time_point> next_run_deadline() const;
 
   /// waiting, running, capacity, connections, idle, batches and leased.
@@ -233,6 +249,7 @@ private:
 
   struct waiting_entry {
     time_point deadline;
+    time_point arrived;
     bool is_lease = false;
   };
 
@@ -253,6 +270,7 @@ private:
     std::vector<std::pair<order_key, waiting_entry>> jobs;
     std::uint64_t seq = 0;
     time_point deadline;
+    time_point started;
   };
 
   struct lease_entry {
@@ -272,8 +290,11 @@ private:
 
   ticket wait_in_line(lane_kind kind, priority prio, bool is_lease,
                       time_point now);
-  std::vector<std::pair<order_key, waiting_entry>> take_batch(lane& ln);
+  std::vector<std::pair<order_key, waiting_entry>> take_batch(lane& ln,
+                                                              bool all);
   void dispatch(lane_kind kind, time_point now);
+  bool gathering(const lane& ln, lane_kind kind, time_point now);
+  bool runs_batch(lane_kind kind) const;
   void maybe_overflow();
   void put_back(lane_kind kind, running_batch& batch);
   void fail_waiting(lane& ln, failure why);
@@ -306,6 +327,10 @@ private:
   std::map<conn_id, std::uint64_t> idle_marks_;
   std::uint64_t next_mark_ = 0;
   bool closing_ = false;
+  /// Moving average of read batches' run times (zero: none measured).
+  clock::duration typical_read_{0};
+  /// When reads held back for a running batch may go to an idle reader.
+  std::optional<time_point> gather_until_;
   std::vector<decision> decisions_;
 };
 
