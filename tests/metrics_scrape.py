@@ -146,6 +146,16 @@ def check_counters(port, address):
         fail("sasync_connections_opened_total{kind=pool} is %s" % opened)
     print("metrics_scrape: %d sets and a conflict moved the counters by "
           "exactly that, in %d transactions" % (sets, transactions))
+    # A dict's clear and the flush after it (sasync dict clear): kinds a
+    # dict answers later, through a promise of its own.
+    cli(port, "dict", "clear", "8")
+    last = scrape(address)
+    for kind in ("clear", "flush"):
+        got = (value(last, "sasync_requests_total", kind=kind, result="ok") -
+               value(after, "sasync_requests_total", kind=kind, result="ok"))
+        if got != 1:
+            fail("a dict %s moved sasync_requests_total by %s, not 1" %
+                 (kind, got))
 
 
 def peers(samples):

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/errc.hpp"
 
 #include <caf/expected.hpp>
@@ -15,6 +16,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 namespace sasync::detail {
@@ -28,14 +30,25 @@ public:
 
   /// Answers with a value or an error (none for a default-made promise).
   template <class... Ts> void deliver(Ts&&... xs) const {
-    if (box_)
-      box_->rp.deliver(std::forward<Ts>(xs)...);
+    if (!box_)
+      return;
+    box_->count(error_in(xs...));
+    box_->rp.deliver(std::forward<Ts>(xs)...);
   }
 
   /// Answers a request of no result (CAF 0.17's typed promise needs a value).
   void deliver_done() const {
+    if (!box_)
+      return;
+    box_->count({});
+    sasync::detail::deliver_done(box_->rp);
+  }
+
+  /// Counts the request for /metrics when it is answered (request_metrics).
+  kept_promise& counted_by(request_meter meter) {
     if (box_)
-      sasync::detail::deliver_done(box_->rp);
+      box_->meter = meter;
+    return *this;
   }
 
   bool pending() const {
@@ -48,17 +61,33 @@ public:
   }
 
 private:
+  template <class... Ts> static caf::error error_in(const Ts&... xs) {
+    if constexpr (sizeof...(Ts) == 1 &&
+                  (std::is_same_v<std::decay_t<Ts>, caf::error> && ...))
+      return (xs, ...);
+    else
+      return {};
+  }
+
   struct box {
     explicit box(caf::typed_response_promise<T> x) : rp(std::move(x)) {}
     box(const box&) = delete;
     box& operator=(const box&) = delete;
     ~box() {
-      if (rp.pending())
-        rp.deliver(make_error(errc::unreachable,
-                              "the actor that took the request stopped "
-                              "before it answered; the request may have run"));
+      if (!rp.pending())
+        return;
+      auto gone = make_error(errc::unreachable,
+                             "the actor that took the request stopped "
+                             "before it answered; the request may have run");
+      count(gone);
+      rp.deliver(std::move(gone));
+    }
+    void count(const caf::error& err) {
+      meter.answered(err);
+      meter = {};
     }
     caf::typed_response_promise<T> rp;
+    request_meter meter;
   };
 
   std::shared_ptr<box> box_;
@@ -67,6 +96,12 @@ private:
 /// A kept promise for the request `self` handles now.
 template <class T, class Self> kept_promise<T> keep_promise(Self* self) {
   return kept_promise<T>{self->template make_response_promise<T>()};
+}
+
+/// The same, counting the request for /metrics when it is answered.
+template <class T, class Self>
+kept_promise<T> keep_counted_promise(Self* self) {
+  return keep_promise<T>(self).counted_by(request_meter::start(self));
 }
 
 /// Delivers a result or its error.

@@ -47,11 +47,13 @@ inline caf::error refused(const request_meter& meter, caf::error err) {
 }
 
 /// Counts a request `self` answers at once with `r` (a write it takes to
-/// write behind), and returns `r`.
+/// write behind), and returns `r`. One answered later (a kept promise) is
+/// counted by its promise (kept_promise.hpp).
 template <class T>
 caf::result<T> answered_now(caf::local_actor* self, caf::result<T> r) {
-  request_meter::start(self).answered(r.flag == caf::rt_error ? r.err
-                                                              : caf::error{});
+  if (r.flag != caf::rt_delegated)
+    request_meter::start(self).answered(r.flag == caf::rt_error ? r.err
+                                                                : caf::error{});
   return r;
 }
 

@@ -219,6 +219,17 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
     }
     return caf::unit;
   };
+  auto flush = [=]() -> caf::result<void> {
+    auto& st = self->state;
+    if (auto err = detail::dict_refusal(st))
+      return err;
+    if (st.unwritten.empty())
+      return caf::unit;
+    auto rp = detail::keep_counted_promise<void>(self);
+    st.flush_waiters.push_back({st.last_seq, rp});
+    detail::send_waiting(self); // failed writes get their next try now
+    return rp;
+  };
   auto update = [=](items_map& values, priority prio) -> caf::result<void> {
     return detail::answered_now<void>(self, update_now(values, prio));
   };
@@ -233,23 +244,18 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
       [=](names_atom) { return all_names(reads); },
       [=](load_atom) { return load_all(reads); },
       [=](preload_atom) { return preload(reads); },
-      [=](flush_atom) -> caf::result<void> {
-        auto& st = self->state;
-        if (auto err = detail::dict_refusal(st))
-          return err;
-        if (st.unwritten.empty())
-          return caf::unit;
-        auto rp = detail::keep_promise<void>(self);
-        st.flush_waiters.push_back({st.last_seq, rp});
-        detail::send_waiting(self); // failed writes get their next try now
-        return rp;
+      [=](flush_atom) {
+        return detail::answered_now<void>(self, flush());
       },
       [=](contains_atom, std::string& name) { return contains(name, reads); },
       [=](get_atom, std::string& name, stored_value& fallback) {
         return get_or(name, fallback, reads);
       },
       [=](size_atom) { return size(reads); },
-      [=](clear_atom) { return detail::clear_group(self, writes); },
+      [=](clear_atom) {
+        return detail::answered_now<std::uint64_t>(
+            self, detail::clear_group(self, writes));
+      },
       [=](pop_atom, std::string& name) {
         return pop(name, std::nullopt, writes);
       },
@@ -314,7 +320,8 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
       },
       [=](size_atom, priority prio) { return size(prio); },
       [=](clear_atom, priority prio) {
-        return detail::clear_group(self, prio);
+        return detail::answered_now<std::uint64_t>(
+            self, detail::clear_group(self, prio));
       },
       [=](pop_atom, std::string& name, priority prio) {
         return pop(name, std::nullopt, prio);

@@ -146,7 +146,7 @@ caf::result<std::uint64_t> clear_group(dict_ptr self, priority prio) {
   }
   auto id = ++st.last_clear;
   st.clears.emplace(id, std::move(pc));
-  auto rp = keep_promise<std::uint64_t>(self);
+  auto rp = keep_counted_promise<std::uint64_t>(self);
   st.requests.opened();
   auto group = st.cfg.group;
   run_job(

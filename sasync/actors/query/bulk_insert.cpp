@@ -244,7 +244,7 @@ caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows,
                           " wait would be more than " + std::to_string(limit) +
                           " (four batches)");
   auto w = std::make_shared<write_entry>();
-  w->rp = detail::keep_promise<std::vector<value>>(self);
+  w->rp = detail::keep_counted_promise<std::vector<value>>(self);
   w->prio = prio;
   w->rows = std::make_shared<const std::vector<row>>(std::move(rows));
   st.progress.pending += w->rows->size();
@@ -266,10 +266,12 @@ detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
   self->set_default_handler(caf::drop);
   return {
       [=](write_atom, std::vector<row>& rows) {
-        return write(self, rows, defaults::insert_priority);
+        return detail::answered_now<std::vector<value>>(
+            self, write(self, rows, defaults::insert_priority));
       },
       [=](write_atom, std::vector<row>& rows, priority prio) {
-        return write(self, rows, prio);
+        return detail::answered_now<std::vector<value>>(
+            self, write(self, rows, prio));
       },
       [=](progress_atom) { return self->state.progress; },
       [=](close_atom) -> caf::result<void> {

@@ -241,6 +241,25 @@ void touch(cursor_ptr self) {
 
 /// Leases a connection, then opens the query on it; end() answers the
 /// open request if the cursor ends first.
+/// A fetch of up to `n` rows: answered once they are read (pull mode).
+caf::result<row_batch> fetch(cursor_ptr self, std::uint32_t n) {
+  auto& st = self->state;
+  if (st.pushing())
+    return make_error(errc::invalid_argument,
+                      "this cursor pushes to its consumer: send credit");
+  if (n == 0)
+    return make_error(errc::invalid_argument, "fetch needs n >= 1");
+  if (st.state != phase::open)
+    return make_error(errc::invalid_argument, "the cursor is not open");
+  n = std::min(n, max_fetch_rows);
+  st.last_demand = n;
+  auto rp = detail::keep_counted_promise<row_batch>(self);
+  st.fetches.emplace_back(pending_fetch{rp, n});
+  touch(self);
+  serve(self);
+  return rp;
+}
+
 caf::result<std::vector<std::string>> open(cursor_ptr self) {
   auto& st = self->state;
   if (st.state != phase::created)
@@ -288,22 +307,8 @@ detail::cursor_impl::behavior_type cursor_behavior(cursor_ptr self,
   // A peer's message of another type: unexpected_message, no stderr line.
   self->set_default_handler(caf::drop);
   return {
-      [=](fetch_atom, std::uint32_t n) -> caf::result<row_batch> {
-        auto& st = self->state;
-        if (st.pushing())
-          return make_error(errc::invalid_argument,
-                            "this cursor pushes to its consumer: send credit");
-        if (n == 0)
-          return make_error(errc::invalid_argument, "fetch needs n >= 1");
-        if (st.state != phase::open)
-          return make_error(errc::invalid_argument, "the cursor is not open");
-        n = std::min(n, max_fetch_rows);
-        st.last_demand = n;
-        auto rp = detail::keep_promise<row_batch>(self);
-        st.fetches.emplace_back(pending_fetch{rp, n});
-        touch(self);
-        serve(self);
-        return rp;
+      [=](fetch_atom, std::uint32_t n) {
+        return detail::answered_now<row_batch>(self, fetch(self, n));
       },
       [=](credit_atom, std::uint32_t n) {
         auto& st = self->state;
