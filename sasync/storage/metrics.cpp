@@ -202,24 +202,36 @@ std::vector<double> size_bounds() {
   return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 }
 
+namespace {
+
+/// The series of `ls` in `series`: found, or made (a removed one's slot
+/// reused from zero).
+template <class T, class Store>
+T& series_of(std::map<labels, T*>& series, Store& store, std::vector<T*>& free,
+             const labels& ls) {
+  auto i = series.find(ls);
+  if (i != series.end())
+    return *i->second;
+  T* made = nullptr;
+  if (free.empty()) {
+    made = &store.emplace_back();
+  } else {
+    made = free.back();
+    free.pop_back();
+    made->set(0);
+  }
+  series.emplace(ls, made);
+  return *made;
+}
+
+} // namespace
+
 counter& counter_of(std::string_view name, std::string_view help,
                     const labels& ls) {
   auto& r = the_registry();
   std::lock_guard<std::mutex> guard{r.mutex};
   auto& f = family_of(r, name, help, family_kind::counter);
-  auto i = f.counters.find(ls);
-  if (i != f.counters.end())
-    return *i->second;
-  counter* made = nullptr;
-  if (r.free_counters.empty()) {
-    made = &r.counters.emplace_back();
-  } else {
-    made = r.free_counters.back();
-    r.free_counters.pop_back();
-    made->set(0);
-  }
-  f.counters.emplace(ls, made);
-  return *made;
+  return series_of(f.counters, r.counters, r.free_counters, ls);
 }
 
 gauge& gauge_of(std::string_view name, std::string_view help,
@@ -227,19 +239,7 @@ gauge& gauge_of(std::string_view name, std::string_view help,
   auto& r = the_registry();
   std::lock_guard<std::mutex> guard{r.mutex};
   auto& f = family_of(r, name, help, family_kind::gauge);
-  auto i = f.gauges.find(ls);
-  if (i != f.gauges.end())
-    return *i->second;
-  gauge* made = nullptr;
-  if (r.free_gauges.empty()) {
-    made = &r.gauges.emplace_back();
-  } else {
-    made = r.free_gauges.back();
-    r.free_gauges.pop_back();
-    made->set(0);
-  }
-  f.gauges.emplace(ls, made);
-  return *made;
+  return series_of(f.gauges, r.gauges, r.free_gauges, ls);
 }
 
 histogram& histogram_of(std::string_view name, std::string_view help,
