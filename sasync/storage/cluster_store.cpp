@@ -45,18 +45,6 @@ value seconds(std::chrono::milliseconds lease) {
   return value{static_cast<double>(lease.count()) / 1000.0};
 }
 
-const char* kind_name(group_kind kind) {
-  switch (kind) {
-  case group_kind::items:
-    return "items";
-  case group_kind::dict:
-    return "dict";
-  case group_kind::array:
-    return "array";
-  }
-  return "group";
-}
-
 std::string group_name(group_kind kind, std::int64_t group) {
   return std::string{kind_name(kind)} + " group " + std::to_string(group);
 }
@@ -88,6 +76,18 @@ value kind_value(group_kind kind) {
 }
 
 } // namespace
+
+const char* kind_name(group_kind kind) {
+  switch (kind) {
+  case group_kind::items:
+    return "items";
+  case group_kind::dict:
+    return "dict";
+  case group_kind::array:
+    return "array";
+  }
+  return "group";
+}
 
 void create_cluster_tables(connection& conn) {
   require_postgresql(conn);

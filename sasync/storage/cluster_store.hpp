@@ -17,6 +17,9 @@ namespace sasync {
 /// Items and dict of one group share their rows, and so one owner.
 enum class group_kind : std::int16_t { items = 1, dict = 2, array = 3 };
 
+/// "items", "dict" or "array" (as in log lines and errors).
+const char* kind_name(group_kind kind);
+
 /// One node of the cluster as the database knows it. A member is alive while
 /// its session holds the member's advisory lock (a killed process or a
 /// terminated session lets go at once) and it has reported within the lease

@@ -82,23 +82,12 @@ caf::error not_a_member() {
                               "(joining or reconnecting); try again");
 }
 
-const char* kind_text(group_kind kind) {
-  switch (kind) {
-  case group_kind::items:
-    return "items";
-  case group_kind::dict:
-    return "dict";
-  default:
-    return "array";
-  }
-}
-
 /// Logs a change of owner this node settled, one line, and counts a
 /// takeover (from a member counted dead) for /metrics.
 void note_new_owner(group_kind kind, std::int64_t group,
                     const std::optional<group_owner>& before,
                     const group_owner& now) {
-  auto what = "cluster: group " + std::string{kind_text(kind)} + "/" +
+  auto what = "cluster: group " + std::string{kind_name(kind)} + "/" +
               std::to_string(group);
   auto epoch = " (epoch " + std::to_string(now.epoch) + ")";
   if (!before) {
