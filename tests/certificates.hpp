@@ -1,8 +1,14 @@
-// Certificates for TLS tests, made with the openssl command line: a CA is
-// self-signed, the others are signed by the CA named.
+// Certificates for TLS tests, made with the openssl command line (a CA is
+// self-signed, the others are signed by the CA named), and a client's
+// config that presents one.
 #pragma once
 
+#include "sasync/actors/system_config.hpp"
+
 #include "child_process.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -40,5 +46,18 @@ inline std::string make_certificate(const std::filesystem::path& dir,
               "-CAkey", at(ca + ".key"), "-CAcreateserial", "-days", "1",
               "-out", at(name + ".pem")});
 }
+
+/// A client that talks TLS as `who` (`dir`/`who`.pem and .key), trusting
+/// `ca`.
+struct tls_client_config : system_config {
+  tls_client_config(const std::filesystem::path& dir, const std::string& who,
+                    const std::string& ca) {
+    load<caf::io::middleman>();
+    load<caf::openssl::manager>();
+    openssl_certificate = (dir / (who + ".pem")).string();
+    openssl_key = (dir / (who + ".key")).string();
+    openssl_cafile = (dir / (ca + ".pem")).string();
+  }
+};
 
 } // namespace sasync::test

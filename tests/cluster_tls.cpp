@@ -43,17 +43,7 @@ namespace {
 constexpr auto bound = std::chrono::seconds(30);
 using clock_type = std::chrono::steady_clock;
 
-/// A client that talks TLS with this certificate, key and CA.
-struct tls_client_config : system_config {
-  tls_client_config(const std::filesystem::path& dir, const std::string& who,
-                    const std::string& ca) {
-    load<caf::io::middleman>();
-    load<caf::openssl::manager>();
-    openssl_certificate = (dir / (who + ".pem")).string();
-    openssl_key = (dir / (who + ".key")).string();
-    openssl_cafile = (dir / (ca + ".pem")).string();
-  }
-};
+using test::tls_client_config;
 
 /// A client actor system of its own, talking TLS as `who` trusting `ca`.
 struct tls_client {

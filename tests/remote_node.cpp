@@ -52,17 +52,7 @@ struct client_config : system_config {
   client_config() { load<caf::io::middleman>(); }
 };
 
-/// A client that talks TLS with this certificate, key and CA.
-struct tls_client_config : system_config {
-  tls_client_config(const std::filesystem::path& dir, const std::string& who,
-                    const std::string& ca) {
-    load<caf::io::middleman>();
-    load<caf::openssl::manager>();
-    openssl_certificate = (dir / (who + ".pem")).string();
-    openssl_key = (dir / (who + ".key")).string();
-    openssl_cafile = (dir / (ca + ".pem")).string();
-  }
-};
+using test::tls_client_config;
 
 /// What the writers of the load test saw.
 struct write_log {
