@@ -42,7 +42,6 @@ struct batch_run {
   std::vector<batch_op> ops;
   priority prio;
   kept_promise<std::vector<batch_result>> rp;
-  request_meter meter;
   /// Sorted by (kind, group): every batch takes its holds in this order.
   std::map<std::pair<group_kind, std::int64_t>, hold_target> targets;
   group_lookup groups;
@@ -133,7 +132,7 @@ void finish(broker_ptr self, const run_ptr& run,
       std::make_shared<caf::expected<std::vector<batch_result>>>(std::move(x));
   refresh_dicts(self, run, [self, run, result] {
     release_all(self, *run);
-    deliver(run->rp, *result, run->meter);
+    deliver(run->rp, *result);
   });
 }
 
@@ -210,23 +209,21 @@ run_batch(broker_ptr self, std::vector<batch_op> ops, priority prio,
   if (auto err = check_priority(prio))
     return refused(meter, std::move(err));
   auto run = std::make_shared<batch_run>();
-  run->meter = meter;
   run->ops = std::move(ops);
   run->prio = prio;
   run->groups = std::move(groups);
   run->alive = std::move(alive);
-  run->rp = keep_promise<std::vector<batch_result>>(self);
+  run->rp =
+      keep_promise<std::vector<batch_result>>(self).counted_by(meter);
   collect_targets(*run);
   auto rp = run->rp;
   when_running(self, [self, run](const caf::error& err) {
     if (err) {
-      run->meter.answered(err);
       run->rp.deliver(err);
       return;
     }
     with_object_tables(self, [self, run](const caf::error& err) {
       if (err) {
-        run->meter.answered(err);
         run->rp.deliver(err);
       } else {
         take_holds(self, run, run->targets.begin());

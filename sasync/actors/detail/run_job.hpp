@@ -5,7 +5,6 @@
 #include "sasync/actors/detail/connection_job.hpp"
 #include "sasync/actors/detail/deliver.hpp"
 #include "sasync/actors/detail/fenced_job.hpp"
-#include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/job.hpp"
 #include "sasync/actors/priority.hpp"
@@ -82,30 +81,6 @@ void run_job(Self* self, const transaction_queue& queue, access_mode mode, F fn,
              Done done, priority prio = niceness(0)) {
   run_job(self, queue, make_connection_job(mode, std::move(fn)),
           std::move(done), prio);
-}
-
-/// Delivers a result or its error.
-template <class T>
-void deliver(caf::typed_response_promise<T>& rp, caf::expected<T>& x) {
-  if (!x)
-    rp.deliver(std::move(x.error()));
-  else
-    rp.deliver(std::move(*x));
-}
-
-inline void deliver(caf::typed_response_promise<void>& rp,
-                    caf::expected<void>& x) {
-  if (!x)
-    rp.deliver(std::move(x.error()));
-  else
-    deliver_done(rp);
-}
-
-/// Delivers a result or its error and counts the request (request_metrics).
-template <class Promise, class T>
-void deliver(Promise& rp, caf::expected<T>& x, const request_meter& meter) {
-  meter.answered(x ? caf::error{} : x.error());
-  deliver(rp, x);
 }
 
 } // namespace sasync::detail

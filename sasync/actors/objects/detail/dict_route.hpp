@@ -83,15 +83,15 @@ caf::result<T> routed_job(Self* self, const char* kind,
     return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
     return refused(meter, std::move(err));
-  auto rp = keep_promise<T>(self);
+  auto rp = keep_promise<T>(self).counted_by(meter);
   st.requests.opened();
   auto names = keys;
   st.order.submit(std::move(keys),
-                  [self, rp, work, names, prio, meter](auto ticket) {
+                  [self, rp, work, names, prio](auto ticket) {
                     run_routed(
                         self, work, names,
-                        [self, rp, ticket, meter](caf::expected<T> x) mutable {
-                          deliver(rp, x, meter);
+                        [self, rp, ticket](caf::expected<T> x) mutable {
+                          deliver(rp, x);
                           self->state.order.finish(ticket);
                           request_answered(self);
                         },
@@ -118,13 +118,13 @@ caf::result<T> routed_read(Self* self, const char* kind, F fn, priority prio) {
     return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
     return refused(meter, std::move(err));
-  auto rp = keep_promise<T>(self);
+  auto rp = keep_promise<T>(self).counted_by(meter);
   st.requests.opened();
   run_routed(
       self, make_connection_job(access_mode::read, std::move(fn)),
       std::vector<std::string>{},
-      [self, rp, meter](caf::expected<T> x) mutable {
-        deliver(rp, x, meter);
+      [self, rp](caf::expected<T> x) mutable {
+        deliver(rp, x);
         request_answered(self);
       },
       prio);

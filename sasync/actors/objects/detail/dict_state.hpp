@@ -187,13 +187,12 @@ caf::result<T> read_group(dict_ptr self, F fn, Done done, priority prio) {
     return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
     return refused(meter, std::move(err));
-  auto rp = keep_promise<T>(self);
+  auto rp = keep_promise<T>(self).counted_by(meter);
   st.requests.opened();
   run_job(
       self, st.cfg.queue, access_mode::read, std::move(fn),
-      [self, rp, done, meter](auto x) mutable {
+      [self, rp, done](auto x) mutable {
         self->state.requests.answered();
-        meter.answered(x ? caf::error{} : x.error());
         if (!x)
           rp.deliver(x.error());
         else
@@ -217,18 +216,16 @@ caf::result<T> answer_from_entry(dict_ptr self, const std::string& name,
     return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
     return refused(meter, std::move(err));
-  auto rp = keep_promise<T>(self);
+  auto rp = keep_promise<T>(self).counted_by(meter);
   with_entry(
       self, name,
-      [rp, answer, meter](const caf::error& err, dict_cache::entry& state,
-                          bool overtaken) mutable {
+      [rp, answer](const caf::error& err, dict_cache::entry& state,
+                   bool overtaken) mutable {
         if (err) {
-          meter.answered(err);
           rp.deliver(err);
           return;
         }
         caf::expected<T> x = answer(state, overtaken);
-        meter.answered(x ? caf::error{} : x.error());
         if (x)
           rp.deliver(std::move(*x));
         else

@@ -40,13 +40,13 @@ caf::result<T> ordered_job(Self* self, const char* kind, std::vector<Key> keys,
     return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
     return refused(meter, std::move(err));
-  auto rp = keep_promise<T>(self);
+  auto rp = keep_promise<T>(self).counted_by(meter);
   st.requests.opened();
-  st.order.submit(std::move(keys), [self, rp, work, prio, meter](auto ticket) {
+  st.order.submit(std::move(keys), [self, rp, work, prio](auto ticket) {
     run_job(
         self, self->state.cfg.queue, work,
-        [self, rp, ticket, meter](caf::expected<T> x) mutable {
-          deliver(rp, x, meter);
+        [self, rp, ticket](caf::expected<T> x) mutable {
+          deliver(rp, x);
           self->state.order.finish(ticket);
           request_answered(self);
         },
@@ -75,12 +75,12 @@ caf::result<T> unordered_read(Self* self, const char* kind, F fn,
     return refused(meter, std::move(err));
   if (auto err = check_priority(prio))
     return refused(meter, std::move(err));
-  auto rp = keep_promise<T>(self);
+  auto rp = keep_promise<T>(self).counted_by(meter);
   st.requests.opened();
   run_job(
       self, st.cfg.queue, access_mode::read, std::move(fn),
-      [self, rp, meter](caf::expected<T> x) mutable {
-        deliver(rp, x, meter);
+      [self, rp](caf::expected<T> x) mutable {
+        deliver(rp, x);
         request_answered(self);
       },
       prio);
