@@ -130,14 +130,14 @@ void forget_timeout(caf::scoped_actor& self, const Handle& answered) {
   self->clock().cancel_request_timeout(self.ptr(), answered.id());
 }
 
-/// A request from a scoped actor, its answer as caf::expected.
-template <class R, class Handle, class... Ts>
-caf::expected<R> ask(caf::scoped_actor& self, const Handle& dest,
-                     caf::duration timeout, Ts&&... xs) {
+/// The answer to the request of `h` as caf::expected. Apart from ask() so
+/// that its lambdas' debug names spell the answer type, not the handle's
+/// whole interface (kilobytes, repeated in every name).
+template <class R, class ResponseHandle>
+caf::expected<R> receive_answer(caf::scoped_actor& self, ResponseHandle& h) {
   caf::error failure;
   std::conditional_t<std::is_void_v<R>, bool, std::optional<R>> result{};
   auto on_error = [&](caf::error& err) { failure = std::move(err); };
-  auto h = self->request(dest, timeout, std::forward<Ts>(xs)...);
   if constexpr (std::is_void_v<R>)
     h.receive([] {}, on_error);
   else
@@ -149,6 +149,14 @@ caf::expected<R> ask(caf::scoped_actor& self, const Handle& dest,
     return caf::expected<void>{};
   else
     return std::move(*result);
+}
+
+/// A request from a scoped actor, its answer as caf::expected.
+template <class R, class Handle, class... Ts>
+caf::expected<R> ask(caf::scoped_actor& self, const Handle& dest,
+                     caf::duration timeout, Ts&&... xs) {
+  auto h = self->request(dest, timeout, std::forward<Ts>(xs)...);
+  return receive_answer<R>(self, h);
 }
 
 /// ask() with the helpers' timeout default and answer for a gone actor.

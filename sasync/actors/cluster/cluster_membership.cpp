@@ -40,7 +40,14 @@ struct member_state {
   static inline const char* name = "sasync.cluster_membership";
 };
 
-using member_ptr = cluster_membership_impl::stateful_pointer<member_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct member_self : cluster_membership_impl::stateful_base<member_state> {
+  using super = cluster_membership_impl::stateful_base<member_state>;
+  using super::super;
+};
+
+using member_ptr = member_self*;
 
 /// Whether the message being handled comes from this process: a peer that
 /// learned the actor from an answer must not make the node leave.

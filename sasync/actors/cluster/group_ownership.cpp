@@ -40,7 +40,14 @@ struct ownership_state {
   static inline const char* name = "sasync.group_ownership";
 };
 
-using ownership_ptr = group_ownership::stateful_pointer<ownership_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct ownership_self : group_ownership::stateful_base<ownership_state> {
+  using super = group_ownership::stateful_base<ownership_state>;
+  using super::super;
+};
+
+using ownership_ptr = ownership_self*;
 
 using route =
     std::tuple<std::int64_t, std::int64_t, bool, caf::strong_actor_ptr>;

@@ -13,6 +13,8 @@
 #include "sasync/storage/statement_registry.hpp"
 
 #include <caf/error.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include <functional>
@@ -56,6 +58,13 @@ struct broker_state {
   static inline const char* name = "sasync.broker";
 };
 
-using broker_ptr = broker_impl::stateful_pointer<broker_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct broker_self : broker_impl::stateful_base<broker_state> {
+  using super = broker_impl::stateful_base<broker_state>;
+  using super::super;
+};
+
+using broker_ptr = broker_self*;
 
 } // namespace sasync::detail

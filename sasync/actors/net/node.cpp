@@ -24,7 +24,14 @@ struct node_state {
   static inline const char* name = "sasync.node";
 };
 
-using node_ptr = node::stateful_pointer<node_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct node_self : node::stateful_base<node_state> {
+  using super = node::stateful_base<node_state>;
+  using super::super;
+};
+
+using node_ptr = node_self*;
 
 caf::error too_large(const std::string& what, std::size_t size,
                      std::size_t limit) {

@@ -22,6 +22,7 @@
 #include <caf/openssl/remote_actor.hpp>
 
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -91,20 +92,6 @@ void settle(stand_in_ptr self, std::uint64_t id, caf::message answer) {
   }
 }
 
-/// A response handler for each answer type; CAF 0.17 has no catch-all for
-/// responses.
-template <class... Answers>
-caf::behavior answers(stand_in_ptr self, std::uint64_t id) {
-  return caf::behavior{
-      [self, id]() { settle(self, id, caf::message{}); }, // void
-      [self, id](caf::error& err) {
-        settle(self, id, caf::make_message(std::move(err)));
-      },
-      [self, id](Answers& x) {
-        settle(self, id, wrap_handles(self, caf::make_message(std::move(x))));
-      }...};
-}
-
 /// Every answer type of node, items, dict, array, cursor and bulk_insert:
 /// what connect_node's stand-in and connect_cluster's relay pass on.
 using node_answers =
@@ -116,24 +103,45 @@ using node_answers =
                            dict_status, caf::optional<versioned_value>,
                            cluster_view, std::vector<batch_result>>;
 
+using settle_fn = std::function<void(caf::message)>;
+
+// The handlers are classes, not lambdas in a variadic template: a lambda's
+// debug name spells every answer type (handles among them, kilobytes each).
+
+/// Passes an answer of type T on.
+template <class T> struct pass_on {
+  settle_fn settle;
+  void operator()(T& x) const { settle(caf::make_message(std::move(x))); }
+};
+
+/// Passes a void answer on.
+struct pass_on_void {
+  settle_fn settle;
+  void operator()() const { settle(caf::message{}); }
+};
+
+/// Passes an error on.
+struct pass_on_error {
+  settle_fn settle;
+  void operator()(caf::error& err) const {
+    settle(caf::make_message(std::move(err)));
+  }
+};
+
+/// A response handler for each answer type; CAF 0.17 has no catch-all for
+/// responses.
 template <class... Answers>
-caf::behavior answers_of(stand_in_ptr self, std::uint64_t id,
-                         caf::detail::type_list<Answers...>) {
-  return answers<Answers...>(self, id);
+caf::behavior relayed(settle_fn settle, caf::detail::type_list<Answers...>) {
+  return caf::behavior{pass_on_void{settle}, pass_on_error{settle},
+                       pass_on<Answers>{settle}...};
 }
 
 caf::behavior answers_of_node(stand_in_ptr self, std::uint64_t id) {
-  return answers_of(self, id, node_answers{});
-}
-
-/// As answers(), for a relay that settles elsewhere (the cluster client).
-template <class... Answers>
-caf::behavior relayed(std::function<void(caf::message)> settle,
-                      caf::detail::type_list<Answers...>) {
-  return caf::behavior{
-      [settle]() { settle(caf::message{}); },
-      [settle](caf::error& err) { settle(caf::make_message(std::move(err))); },
-      [settle](Answers& x) { settle(caf::make_message(std::move(x))); }...};
+  return relayed(
+      [self, id](caf::message answer) {
+        settle(self, id, wrap_handles(self, std::move(answer)));
+      },
+      node_answers{});
 }
 
 /// Fails every request still waiting with unreachable, then quits.

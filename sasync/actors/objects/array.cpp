@@ -27,7 +27,14 @@ struct array_state {
   static inline const char* name = "sasync.array";
 };
 
-using array_ptr = detail::array_impl::stateful_pointer<array_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct array_self : detail::array_impl::stateful_base<array_state> {
+  using super = detail::array_impl::stateful_base<array_state>;
+  using super::super;
+};
+
+using array_ptr = array_self*;
 
 constexpr const char* kind = "array";
 

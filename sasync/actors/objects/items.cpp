@@ -34,7 +34,14 @@ struct items_state {
   static inline const char* name = "sasync.items";
 };
 
-using items_ptr = detail::items_impl::stateful_pointer<items_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct items_self : detail::items_impl::stateful_base<items_state> {
+  using super = detail::items_impl::stateful_base<items_state>;
+  using super::super;
+};
+
+using items_ptr = items_self*;
 
 constexpr const char* kind = "items";
 

@@ -74,7 +74,14 @@ struct insert_state {
   static inline const char* name = "sasync.bulk_insert";
 };
 
-using insert_ptr = detail::bulk_insert_impl::stateful_pointer<insert_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct insert_self : detail::bulk_insert_impl::stateful_base<insert_state> {
+  using super = detail::bulk_insert_impl::stateful_base<insert_state>;
+  using super::super;
+};
+
+using insert_ptr = insert_self*;
 
 /// Inserts a piece's rows in multi-row statements; if the database refuses
 /// one, the piece starts over row by row, so that its error is the one of

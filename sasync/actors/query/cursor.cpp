@@ -71,7 +71,14 @@ struct cursor_state {
   }
 };
 
-using cursor_ptr = detail::cursor_impl::stateful_pointer<cursor_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct cursor_self : detail::cursor_impl::stateful_base<cursor_state> {
+  using super = detail::cursor_impl::stateful_base<cursor_state>;
+  using super::super;
+};
+
+using cursor_ptr = cursor_self*;
 
 /// How long a query or fetch may wait for the connection: a frozen server
 /// ends the cursor with a timeout instead of leaving its requesters waiting.

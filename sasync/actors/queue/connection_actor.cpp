@@ -41,7 +41,14 @@ struct connection_state {
   static inline const char* name = "sasync.connection";
 };
 
-using connection_ptr = connection_actor::stateful_pointer<connection_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct connection_self : connection_actor::stateful_base<connection_state> {
+  using super = connection_actor::stateful_base<connection_state>;
+  using super::super;
+};
+
+using connection_ptr = connection_self*;
 
 /// Runs `fn`; whatever it throws comes back as an error, never across the
 /// actor boundary.

@@ -63,7 +63,14 @@ struct queue_state {
   }
 };
 
-using queue_ptr = detail::transaction_queue_impl::stateful_pointer<queue_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct queue_self : detail::transaction_queue_impl::stateful_base<queue_state> {
+  using super = detail::transaction_queue_impl::stateful_base<queue_state>;
+  using super::super;
+};
+
+using queue_ptr = queue_self*;
 
 /// Sends `atom` to the queue at `when`, unless a timer set for `armed` goes
 /// off as early; its handler clears `armed` and sets it for what is next.

@@ -15,6 +15,7 @@
 #include "sasync/actors/objects/detail/group_actors.hpp"
 #include "sasync/actors/objects/detail/open_requests.hpp"
 
+#include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <cstdint>
@@ -110,7 +111,14 @@ struct dict_state {
   static inline const char* name = "sasync.dict";
 };
 
-using dict_ptr = dict_impl::stateful_pointer<dict_state>;
+/// A type of its own: spelled out, the typed interface is kilobytes
+/// long, and every nested lambda's debug name would repeat it.
+struct dict_self : dict_impl::stateful_base<dict_state> {
+  using super = dict_impl::stateful_base<dict_state>;
+  using super::super;
+};
+
+using dict_ptr = dict_self*;
 
 // -- writes behind the cache (dict_writes.cpp) -------------------------------
 
