@@ -94,6 +94,9 @@ def check_counters(port, address):
     # A read streamed through a cursor, and DDL the node refuses itself.
     cli(port, "sql", "SELECT 1")
     cli(port, "sql", "CREATE TABLE t (x INTEGER)", expect=DDL_REFUSED)
+    # Names over the limit: refused by the group actors before any job.
+    cli(port, "items", "get", "7", "n" * 5000, expect=DDL_REFUSED)
+    cli(port, "dict", "contains", "8", "n" * 5000, expect=DDL_REFUSED)
     after = scrape(address)
 
     def moved(name, **labels):
@@ -117,6 +120,12 @@ def check_counters(port, address):
                result="invalid_argument"), 1),
         ("statements run", moved("sasync_requests_total", kind="sql",
                                  result="ok"), 0),
+        ("items gets refused for a name over the limit",
+         moved("sasync_requests_total", kind="get",
+               result="invalid_argument"), 1),
+        ("dict lookups refused for a name over the limit",
+         moved("sasync_requests_total", kind="contains",
+               result="invalid_argument"), 1),
         ("sasync_jobs_total conflict",
          moved("sasync_jobs_total", result="conflict"), 1),
         ("queue wait observations",

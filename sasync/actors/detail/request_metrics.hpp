@@ -46,6 +46,12 @@ inline caf::error refused(const request_meter& meter, caf::error err) {
   return err;
 }
 
+/// Counts the request `self` is handling, refused before it had a promise
+/// (a name over the limit), and returns why.
+inline caf::error refused_now(caf::local_actor* self, caf::error err) {
+  return refused(request_meter::start(self), std::move(err));
+}
+
 /// Counts a request `self` answers at once with `r` (a write it takes to
 /// write behind), and returns `r`. One answered later (a kept promise) is
 /// counted by its promise (kept_promise.hpp).

@@ -51,7 +51,7 @@ detail::array_impl::behavior_type array_behavior(array_ptr self,
   auto set = [=](coordinates at, stored_value& v,
                  priority prio) -> caf::result<void> {
     if (auto err = detail::check_stored(nullptr, v))
-      return err;
+      return detail::refused_now(self, std::move(err));
     return ordered_request<void>(
         self, kind, cells{at}, access_mode::write,
         [=](connection& c) { put_cell(c, group, at, v); }, prio);
@@ -90,7 +90,7 @@ detail::array_impl::behavior_type array_behavior(array_ptr self,
   auto set_if = [=](coordinates at, stored_value& v, std::uint64_t expected,
                     priority prio) -> caf::result<std::uint64_t> {
     if (auto err = detail::check_stored(nullptr, v))
-      return err;
+      return detail::refused_now(self, std::move(err));
     return ordered_request<std::uint64_t>(
         self, kind, cells{at}, access_mode::write,
         [=](connection& c) { return put_cell_if(c, group, at, v, expected); },

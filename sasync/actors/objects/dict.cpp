@@ -96,9 +96,10 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
   auto all_names = [=](priority prio) -> caf::result<std::vector<std::string>> {
     auto& st = self->state;
     if (auto err = detail::dict_refusal(st))
-      return err;
+      return detail::refused_now(self, std::move(err));
     if (st.cache.complete())
-      return names_of(st.cache.merged({}));
+      return detail::answered_now<std::vector<std::string>>(
+          self, names_of(st.cache.merged({})));
     return detail::read_group<std::vector<std::string>>(
         self, [=](connection& c) { return load_items(c, group); },
         [self](auto& rp, items_map& stored) {
@@ -109,9 +110,9 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
   auto load_all = [=](priority prio) -> caf::result<items_map> {
     auto& st = self->state;
     if (auto err = detail::dict_refusal(st))
-      return err;
+      return detail::refused_now(self, std::move(err));
     if (st.cache.complete())
-      return st.cache.merged({});
+      return detail::answered_now<items_map>(self, st.cache.merged({}));
     return detail::read_group<items_map>(
         self, [=](connection& c) { return load_items(c, group); },
         [self](auto& rp, items_map& stored) {
@@ -122,9 +123,9 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
   auto preload = [=](priority prio) -> caf::result<void> {
     auto& st = self->state;
     if (auto err = detail::dict_refusal(st))
-      return err;
+      return detail::refused_now(self, std::move(err));
     if (st.cache.complete())
-      return caf::unit;
+      return detail::answered_now<void>(self, caf::unit);
     return detail::read_group<void>(
         self, [=](connection& c) { return load_items(c, group); },
         [self](auto& rp, items_map& stored) {
@@ -141,7 +142,7 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
   auto get_or = [=](std::string& name, stored_value& fallback,
                     priority prio) -> caf::result<stored_value> {
     if (auto err = detail::check_stored(nullptr, fallback))
-      return err;
+      return detail::refused_now(self, std::move(err));
     return detail::answer_from_entry<stored_value>(
         self, name,
         [fallback](detail::dict_cache::entry& x, bool) -> stored_value {
@@ -152,9 +153,10 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
   auto size = [=](priority prio) -> caf::result<std::uint64_t> {
     auto& st = self->state;
     if (auto err = detail::dict_refusal(st))
-      return err;
+      return detail::refused_now(self, std::move(err));
     if (st.cache.complete())
-      return std::uint64_t{st.cache.merged_size({})};
+      return detail::answered_now<std::uint64_t>(
+          self, std::uint64_t{st.cache.merged_size({})});
     return detail::read_group<std::uint64_t>(
         self, [=](connection& c) { return item_names(c, group); },
         [self](auto& rp, std::vector<std::string>& stored) {
@@ -166,7 +168,7 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
                  priority prio) -> caf::result<stored_value> {
     if (or_else)
       if (auto err = detail::check_stored(nullptr, *or_else))
-        return err;
+        return detail::refused_now(self, std::move(err));
     return detail::answer_from_entry<stored_value>(
         self, name,
         [self, name, or_else, prio](detail::dict_cache::entry& x,
@@ -179,12 +181,12 @@ detail::dict_impl::behavior_type dict_behavior(detail::dict_ptr self,
                         priority prio) -> caf::result<stored_value> {
     auto& st = self->state;
     if (auto err = detail::dict_refusal(st))
-      return err;
+      return detail::refused_now(self, std::move(err));
     if (auto err = detail::check_stored(&name, fallback))
-      return err;
+      return detail::refused_now(self, std::move(err));
     if (auto err =
             detail::write_refusal(st, st.writes.count(name) == 0 ? 1 : 0))
-      return err;
+      return detail::refused_now(self, std::move(err));
     return detail::answer_from_entry<stored_value>(
         self, name,
         [self, name, fallback, prio](detail::dict_cache::entry& x,

@@ -90,16 +90,16 @@ caf::result<T> read_range(items_ptr self, const std::string& from,
                           const std::string& until, std::uint32_t limit,
                           priority prio, Read read) {
   if (auto err = check_page(limit))
-    return err;
+    return detail::refused_now(self, std::move(err));
   auto range = portable_range(from, until);
   if (!range)
-    return std::move(range.error());
+    return detail::refused_now(self, std::move(range.error()));
   if (!*range) {
     if (auto err = self->state.requests.refusal(kind, self->state.cfg.group))
-      return err;
+      return detail::refused_now(self, std::move(err));
     if (auto err = detail::check_priority(prio))
-      return err;
-    return T{};
+      return detail::refused_now(self, std::move(err));
+    return detail::answered_now<T>(self, T{});
   }
   return detail::routed_read<T>(
       self, kind,
@@ -120,7 +120,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto set = [=](std::string& name, stored_value& x,
                  priority prio) -> caf::result<void> {
     if (auto err = detail::check_stored(&name, x))
-      return err;
+      return detail::refused_now(self, std::move(err));
     std::vector<std::string> keys{name};
     return detail::routed_job<void>(self, kind, std::move(keys),
                                      std::make_shared<detail::item_set_job>(
@@ -130,7 +130,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto get = [=](std::string& name,
                  priority prio) -> caf::result<caf::optional<stored_value>> {
     if (auto err = detail::check_name(name))
-      return err;
+      return detail::refused_now(self, std::move(err));
     std::vector<std::string> keys{name};
     return detail::routed_job<caf::optional<stored_value>>(
         self, kind, std::move(keys),
@@ -139,7 +139,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto erase = [=](std::vector<std::string>& names,
                    priority prio) -> caf::result<std::uint64_t> {
     if (auto err = detail::check_names(names))
-      return err;
+      return detail::refused_now(self, std::move(err));
     return detail::routed_request<std::uint64_t>(
         self, kind, names, access_mode::write,
         [=](connection& c) { return erase_items(c, group, names); }, prio);
@@ -155,7 +155,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto names_page = [=](std::string& from, std::uint32_t limit,
                         priority prio) -> caf::result<name_list> {
     if (auto err = check_page(limit))
-      return err;
+      return detail::refused_now(self, std::move(err));
     return detail::routed_read<name_list>(
         self, kind,
         [=](connection& c) { return item_names_from(c, group, from, limit); },
@@ -164,7 +164,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto load_page = [=](std::string& from, std::uint32_t limit,
                        priority prio) -> caf::result<items_map> {
     if (auto err = check_page(limit))
-      return err;
+      return detail::refused_now(self, std::move(err));
     return detail::routed_read<items_map>(
         self, kind,
         [=](connection& c) { return load_items_from(c, group, from, limit); },
@@ -173,7 +173,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto insert = [=](std::string& name, stored_value& x,
                     priority prio) -> caf::result<void> {
     if (auto err = detail::check_stored(&name, x))
-      return err;
+      return detail::refused_now(self, std::move(err));
     std::vector<std::string> keys{name};
     return detail::routed_request<void>(
         self, kind, std::move(keys), access_mode::write,
@@ -182,7 +182,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto update = [=](std::string& name, stored_value& x,
                     priority prio) -> caf::result<void> {
     if (auto err = detail::check_stored(&name, x))
-      return err;
+      return detail::refused_now(self, std::move(err));
     std::vector<std::string> keys{name};
     return detail::routed_request<void>(
         self, kind, std::move(keys), access_mode::write,
@@ -213,7 +213,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto get_versioned = [=](std::string& name, priority prio)
       -> caf::result<caf::optional<versioned_value>> {
     if (auto err = detail::check_name(name))
-      return err;
+      return detail::refused_now(self, std::move(err));
     std::vector<std::string> keys{name};
     return detail::routed_request<caf::optional<versioned_value>>(
         self, kind, std::move(keys), access_mode::read,
@@ -227,7 +227,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto set_if = [=](std::string& name, stored_value& x, std::uint64_t expected,
                     priority prio) -> caf::result<std::uint64_t> {
     if (auto err = detail::check_stored(&name, x))
-      return err;
+      return detail::refused_now(self, std::move(err));
     std::vector<std::string> keys{name};
     return detail::routed_request<std::uint64_t>(
         self, kind, std::move(keys), access_mode::write,
@@ -237,7 +237,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   auto delete_if = [=](std::string& name, std::uint64_t expected,
                        priority prio) -> caf::result<void> {
     if (auto err = detail::check_name(name))
-      return err;
+      return detail::refused_now(self, std::move(err));
     std::vector<std::string> keys{name};
     return detail::routed_request<void>(
         self, kind, std::move(keys), access_mode::write,
