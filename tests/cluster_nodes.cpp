@@ -16,6 +16,7 @@
 #include "child_process.hpp"
 #include "cluster_fixture.hpp"
 #include "daemon_process.hpp"
+#include "metrics_http.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -419,40 +420,6 @@ CAF_TEST(bad_cluster_configs_exit_1_with_one_line) {
   CAF_CHECK(advertise.errors.find("cluster.advertise") != std::string::npos);
 }
 
-/// The body of GET /metrics at `port` on loopback (HTTP/1.0: the server
-/// closes the connection after the answer), or empty.
-std::string scrape_metrics(std::uint16_t port) {
-  auto fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    return {};
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(port);
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval wait{30, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
-  std::string text;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0) {
-    std::string ask = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::send(fd, ask.data(), ask.size(), 0) ==
-        static_cast<ssize_t>(ask.size())) {
-      char buf[4096];
-      for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;)
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
-  return text;
-}
-
-/// The value of the sample `line` (name and labels) in `text`, or -1.
-double sample(const std::string& text, const std::string& line) {
-  auto at = text.find("\n" + line + " ");
-  if (at == std::string::npos)
-    return -1;
-  return std::stod(text.substr(at + line.size() + 2));
-}
-
 CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
   test::daemon_process a{config("a")};
   test::daemon_process b{
@@ -497,8 +464,8 @@ CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
   std::string text;
   for (auto deadline = clock_type::now() + bound; clock_type::now() < deadline;
        std::this_thread::sleep_for(100ms)) {
-    text = scrape_metrics(metrics_port);
-    if (sample(text, "sasync_cluster_groups_owned") >= 1)
+    text = test::scrape_metrics(metrics_port);
+    if (test::sample(text, "sasync_cluster_groups_owned") >= 1)
       break;
   }
   CAF_MESSAGE("cluster lines of the scrape:\n"
@@ -510,10 +477,12 @@ CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
                        out += l + "\n";
                    return out;
                  }());
-  CAF_CHECK_GREATER_OR_EQUAL(sample(text, "sasync_cluster_takeovers_total"), 1);
-  CAF_CHECK_GREATER_OR_EQUAL(sample(text, "sasync_cluster_groups_owned"), 1);
   CAF_CHECK_GREATER_OR_EQUAL(
-      sample(text, "sasync_cluster_members{state=\"alive\"}"), 1);
+      test::sample(text, "sasync_cluster_takeovers_total"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(
+      test::sample(text, "sasync_cluster_groups_owned"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(
+      test::sample(text, "sasync_cluster_members{state=\"alive\"}"), 1);
   // One line on B's log for the takeover, naming the group and the epoch.
   auto wanted = "cluster: group items/" + std::to_string(group) +
                 " taken over by member ";

@@ -13,6 +13,7 @@
 #include "certificates.hpp"
 #include "child_process.hpp"
 #include "daemon_process.hpp"
+#include "metrics_http.hpp"
 #include "sequential_writer.hpp"
 #include "watched.hpp"
 
@@ -32,7 +33,10 @@
 #include <functional>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -865,6 +869,76 @@ CAF_TEST(tls_serves_a_known_peer_and_refuses_others) {
   auto plain = connect_node(sys, "127.0.0.1", daemon.port());
   CAF_REQUIRE(!plain);
   CAF_CHECK(is(plain.error(), errc::unreachable));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+/// The samples of `family` in `text` whose labels include `label`.
+std::vector<double> samples_of(const std::string& text,
+                               const std::string& family,
+                               const std::string& label) {
+  std::vector<double> out;
+  std::istringstream in{text};
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(family + "{", 0) == 0 &&
+        line.find(label) != std::string::npos)
+      out.push_back(std::stod(line.substr(line.rfind(' ') + 1)));
+  return out;
+}
+
+CAF_TEST(tls_connections_are_counted_per_peer_in_the_metrics) {
+  make_certificate("ca", "");
+  make_certificate("node", "ca");
+  make_certificate("client", "ca");
+  auto at = [&](const std::string& file) { return (dir / file).string(); };
+  test::daemon_process daemon{
+      config({}, "port=0\n[metrics]\nport=0"),
+      {"--openssl.certificate=" + at("node.pem"),
+       "--openssl.key=" + at("node.key"), "--openssl.cafile=" + at("ca.pem")}};
+  auto metrics_line = daemon.process().read_line(bound);
+  CAF_REQUIRE(metrics_line && metrics_line->rfind("metrics on ", 0) == 0);
+  auto metrics_port = static_cast<std::uint16_t>(
+      std::stoi(metrics_line->substr(metrics_line->rfind(':') + 1)));
+  constexpr int sets = 20;
+  {
+    tls_client_config client_cfg{dir, "client", "ca"};
+    caf::actor_system client{client_cfg};
+    caf::scoped_actor me{client};
+    auto db = connect_node(client, "127.0.0.1", daemon.port());
+    CAF_REQUIRE(db);
+    auto store = items_of(me, *db, 1, limit);
+    CAF_REQUIRE(store);
+    for (int i = 0; i < sets; ++i)
+      CAF_REQUIRE(
+          set(me, *store, "k" + std::to_string(i), std::string{"v"}, limit));
+    // The client's connection as the node sees it: one request and one
+    // answer per set, and the handshake and the group's stand-in besides.
+    auto text = test::scrape_metrics(metrics_port);
+    auto in = samples_of(text, "sasync_peer_messages_total",
+                         "direction=\"in\"");
+    auto out = samples_of(text, "sasync_peer_messages_total",
+                          "direction=\"out\"");
+    auto bytes_in = samples_of(text, "sasync_peer_bytes_total",
+                               "direction=\"in\"");
+    CAF_REQUIRE_EQUAL(in.size(), 1u);
+    CAF_REQUIRE_EQUAL(out.size(), 1u);
+    CAF_REQUIRE_EQUAL(bytes_in.size(), 1u);
+    CAF_MESSAGE("messages in " << in[0] << ", out " << out[0] << ", bytes in "
+                               << bytes_in[0]);
+    CAF_CHECK_GREATER_OR_EQUAL(in[0], sets);
+    CAF_CHECK_GREATER_OR_EQUAL(out[0], sets);
+    CAF_CHECK_GREATER(bytes_in[0], in[0] * 32); // a BASP header each
+    disconnect_node(*db);
+  }
+  // The client's actor system has ended: its connection and its series go.
+  std::string text;
+  for (auto deadline = std::chrono::steady_clock::now() + bound;
+       std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+    text = test::scrape_metrics(metrics_port);
+    if (text.find("sasync_peer_messages_total{") == std::string::npos)
+      break;
+  }
+  CAF_CHECK_EQUAL(text.find("sasync_peer_messages_total{"), std::string::npos);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 

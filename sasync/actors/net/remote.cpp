@@ -9,6 +9,7 @@
 #include "sasync/actors/net/detail/stand_in.hpp"
 #include "sasync/actors/net/refusal.hpp"
 #include "sasync/actors/net/tls_error_queue.hpp"
+#include "sasync/actors/net/tls_traffic.hpp"
 #include "sasync/actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
@@ -271,8 +272,10 @@ caf::expected<node> connect_node(caf::actor_system& sys,
                                  client_timeout timeout) {
   auto where = host + ":" + std::to_string(port);
   auto tls = sys.has_openssl_manager() && tls_configured(sys.config());
-  if (tls)
+  if (tls) {
     keep_tls_error_queue_clear();
+    keep_tls_traffic_counted();
+  }
   auto limit = timeout.for_connect();
   auto remote = handshake(sys, tls, host, port, limit);
   if (!remote) {

@@ -2,6 +2,7 @@
 #include "sasync/actors/net/tls_files.hpp"
 
 #include "sasync/actors/net/tls_error_queue.hpp"
+#include "sasync/actors/net/tls_traffic.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -38,6 +39,7 @@ std::string check_tls_files(const std::string& certificate,
                             const std::string& key, const std::string& cafile,
                             const std::string& passphrase) {
   keep_tls_error_queue_clear(); // the program talks TLS
+  keep_tls_traffic_counted();
   for (auto& file : {certificate, key, cafile})
     if (!std::ifstream{file})
       return "cannot read " + file;

@@ -2,6 +2,7 @@
 // connection) that check what the BASP broker asks them to read.
 #include "sasync/actors/net/wire_guard.hpp"
 
+#include "sasync/actors/net/detail/peer_traffic.hpp"
 #include "sasync/actors/net/handshake_deadlines.hpp"
 #include "sasync/actors/net/wire_header.hpp"
 #include "sasync/actors/system_config.hpp"
@@ -17,10 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
 
 #include <sys/socket.h>
@@ -68,76 +66,6 @@ void count_refusal(const char* reason) {
         .add();
 }
 
-/// What one connection sent and received, for /metrics; counted while
-/// metrics are enabled, on the multiplexer's thread, read at scrapes.
-struct peer_traffic {
-  std::atomic<std::uint64_t> bytes_in{0};
-  std::atomic<std::uint64_t> bytes_out{0};
-  std::atomic<std::uint64_t> messages_in{0};
-  std::atomic<std::uint64_t> messages_out{0};
-};
-
-/// The connections alive, by peer address, and the series a scrape last
-/// showed for them, so a peer's series go when its connection does.
-class peer_table {
-public:
-  void add(const std::string& peer, std::shared_ptr<peer_traffic> t) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    alive_[peer] = std::move(t);
-  }
-
-  void drop(const std::string& peer) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    alive_.erase(peer);
-  }
-
-  /// Sets each live peer's series and removes those of peers gone.
-  void collect() {
-    std::lock_guard<std::mutex> guard{mtx_};
-    std::set<std::string> now;
-    for (auto& [peer, t] : alive_) {
-      now.insert(peer);
-      set(peer, "in", t->bytes_in, t->messages_in);
-      set(peer, "out", t->bytes_out, t->messages_out);
-    }
-    for (auto& peer : shown_)
-      if (now.count(peer) == 0)
-        for (auto direction : {"in", "out"}) {
-          metrics::remove(bytes_family, labels_of(peer, direction));
-          metrics::remove(messages_family, labels_of(peer, direction));
-        }
-    shown_ = std::move(now);
-  }
-
-private:
-  static constexpr const char* bytes_family = "sasync_peer_bytes_total";
-  static constexpr const char* messages_family = "sasync_peer_messages_total";
-
-  static metrics::labels labels_of(const std::string& peer,
-                                   const char* direction) {
-    return {{"peer", peer}, {"direction", direction}};
-  }
-
-  static void set(const std::string& peer, const char* direction,
-                  const std::atomic<std::uint64_t>& bytes,
-                  const std::atomic<std::uint64_t>& messages) {
-    metrics::counter_of(bytes_family,
-                        "Bytes over a connection alive, by peer address "
-                        "and direction.",
-                        labels_of(peer, direction))
-        .set(bytes.load(std::memory_order_relaxed));
-    metrics::counter_of(messages_family,
-                        "Network messages (BASP) over a connection alive, "
-                        "by peer address and direction.",
-                        labels_of(peer, direction))
-        .set(messages.load(std::memory_order_relaxed));
-  }
-
-  std::mutex mtx_;
-  std::map<std::string, std::shared_ptr<peer_traffic>> alive_;
-  std::set<std::string> shown_;
-};
-
 /// What the connections of one backend share.
 struct shared_guard {
   explicit shared_guard(const wire_limits& limits)
@@ -148,7 +76,7 @@ struct shared_guard {
 
   /// Every connection open through the backend.
   std::atomic<std::size_t> open{0};
-  peer_table peers;
+  detail::peer_table peers;
   /// What connections without a handshake have claimed.
   claim_budget handshake_claims;
   handshake_deadlines deadlines;
@@ -226,22 +154,11 @@ private:
     ::shutdown(stream_.fd(), SHUT_RDWR);
   }
 
-  /// Counts what CAF's broker wrote since the last flush: whole BASP
-  /// messages, each a header and the payload it claims.
+  /// Counts what CAF's broker wrote since the last flush.
   void count_out(const std::vector<char>& buf) {
     traffic_->bytes_out.fetch_add(buf.size(), std::memory_order_relaxed);
-    std::size_t pos = std::min(out_skip_, buf.size());
-    out_skip_ -= pos;
-    std::uint64_t messages = 0;
-    while (buf.size() - pos >= basp_header_bytes) {
-      auto hdr = read_basp_header({buf.data() + pos, basp_header_bytes});
-      ++messages;
-      pos += basp_header_bytes;
-      auto payload = std::min<std::size_t>(hdr.payload_len, buf.size() - pos);
-      pos += payload;
-      out_skip_ = hdr.payload_len - payload;
-    }
-    traffic_->messages_out.fetch_add(messages, std::memory_order_relaxed);
+    traffic_->messages_out.fetch_add(out_.feed(buf.data(), buf.size()),
+                                     std::memory_order_relaxed);
   }
 
   /// Why the header is refused, or nullptr; else what it claims comes next.
@@ -281,9 +198,9 @@ private:
   std::size_t handshake_claim_ = 0;
   /// HOST:PORT of the peer; empty when refused at once (too many).
   std::string peer_;
-  std::shared_ptr<peer_traffic> traffic_ = std::make_shared<peer_traffic>();
-  /// Payload bytes of the last message out that a later flush carries.
-  std::size_t out_skip_ = 0;
+  std::shared_ptr<detail::peer_traffic> traffic_ =
+      std::make_shared<detail::peer_traffic>();
+  detail::basp_stream_counter out_;
 };
 
 wire_limits limits_of(const caf::actor_system_config& cfg) {
