@@ -424,10 +424,8 @@ CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
   test::daemon_process a{config("a")};
   test::daemon_process b{
       config("b", 2, {}, "enabled=true\nlease=2\n[metrics]\nport=0\n")};
-  auto metrics_line = b.process().read_line(bound);
-  CAF_REQUIRE(metrics_line && metrics_line->rfind("metrics on ", 0) == 0);
-  auto metrics_port = static_cast<std::uint16_t>(
-      std::stoi(metrics_line->substr(metrics_line->rfind(':') + 1)));
+  auto metrics_port = test::metrics_port_of(b.process(), bound);
+  CAF_REQUIRE_NOT_EQUAL(metrics_port, 0);
   CAF_REQUIRE(wait_for_view(a, all_alive({address(a), address(b)})));
   auto a_id = member_at(*view_from(a), address(a));
   CAF_REQUIRE_NOT_EQUAL(a_id, 0);

@@ -1,7 +1,11 @@
-// The metrics of a running sasyncd, read as a scraper would: GET /metrics
-// over loopback, and one sample's value out of the text.
+// The metrics of a running sasyncd, read as a scraper would: its endpoint's
+// port from its "metrics on HOST:PORT" line, GET /metrics over loopback,
+// and one sample's value out of the text.
 #pragma once
 
+#include "child_process.hpp"
+
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -11,6 +15,17 @@
 #include <unistd.h>
 
 namespace sasync::test {
+
+/// The port of the metrics endpoint that `daemon` prints next (`[metrics]
+/// port=0`), or 0 if its next line within `bound` is not that.
+inline std::uint16_t metrics_port_of(child_process& daemon,
+                                     std::chrono::milliseconds bound) {
+  auto line = daemon.read_line(bound);
+  if (!line || line->rfind("metrics on ", 0) != 0)
+    return 0;
+  return static_cast<std::uint16_t>(
+      std::stoi(line->substr(line->rfind(':') + 1)));
+}
 
 /// The body of GET /metrics at `port` on loopback (HTTP/1.0: the server
 /// closes the connection after the answer), or empty.

@@ -269,6 +269,18 @@ struct fixture {
       CAF_FAIL(err);
   }
 
+  /// A CA, a node certificate signed by it, and the node's flags for
+  /// them, after `before`.
+  std::vector<std::string> tls_node(std::vector<std::string> before = {}) {
+    make_certificate("ca", "");
+    make_certificate("node", "ca");
+    auto at = [&](const std::string& file) { return (dir / file).string(); };
+    before.push_back("--openssl.certificate=" + at("node.pem"));
+    before.push_back("--openssl.key=" + at("node.key"));
+    before.push_back("--openssl.cafile=" + at("ca.pem"));
+    return before;
+  }
+
   /// The exit code and stderr of sasyncd run with `args`.
   run_result daemon_run(std::vector<std::string> args) {
     args.insert(args.begin(), SASYNCD_PATH);
@@ -693,19 +705,14 @@ CAF_TEST(bad_tls_files_are_refused_at_startup_with_one_line) {
 }
 
 CAF_TEST(the_cli_names_tls_and_max_connections_when_a_node_refuses_it) {
-  make_certificate("ca", "");
-  make_certificate("node", "ca");
-  auto at = [&](const std::string& file) { return (dir / file).string(); };
+  auto node_args = tls_node();
   auto status = [](std::uint16_t port) {
     return run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(port),
                        "--timeout", "10", "status"},
                       bound);
   };
   {
-    test::daemon_process tls{config(),
-                             {"--openssl.certificate=" + at("node.pem"),
-                              "--openssl.key=" + at("node.key"),
-                              "--openssl.cafile=" + at("ca.pem")}};
+    test::daemon_process tls{config(), node_args};
     auto res = status(tls.port());
     CAF_MESSAGE("plain CLI against a TLS node: " << res.errors);
     CAF_CHECK_EQUAL(res.code, 2);
@@ -829,17 +836,11 @@ CAF_TEST(asking_for_the_same_group_actor_again_reuses_its_stand_in) {
 }
 
 CAF_TEST(tls_serves_a_known_peer_and_refuses_others) {
-  make_certificate("ca", "");
-  make_certificate("node", "ca");
+  // With TLS the node may listen beyond loopback.
+  test::daemon_process daemon{config(), tls_node({"--node.host=0.0.0.0"})};
   make_certificate("client", "ca");
   make_certificate("rogue-ca", "");
   make_certificate("rogue", "rogue-ca");
-  auto at = [&](const std::string& file) { return (dir / file).string(); };
-  // With TLS the node may listen beyond loopback.
-  test::daemon_process daemon{
-      config(),
-      {"--node.host=0.0.0.0", "--openssl.certificate=" + at("node.pem"),
-       "--openssl.key=" + at("node.key"), "--openssl.cafile=" + at("ca.pem")}};
   CAF_CHECK_EQUAL(daemon.host(), "0.0.0.0");
   {
     tls_client_config known_cfg{dir, "client", "ca"};
@@ -886,18 +887,11 @@ std::vector<double> samples_of(const std::string& text,
 }
 
 CAF_TEST(tls_connections_are_counted_per_peer_in_the_metrics) {
-  make_certificate("ca", "");
-  make_certificate("node", "ca");
+  test::daemon_process daemon{config({}, "port=0\n[metrics]\nport=0"),
+                              tls_node()};
   make_certificate("client", "ca");
-  auto at = [&](const std::string& file) { return (dir / file).string(); };
-  test::daemon_process daemon{
-      config({}, "port=0\n[metrics]\nport=0"),
-      {"--openssl.certificate=" + at("node.pem"),
-       "--openssl.key=" + at("node.key"), "--openssl.cafile=" + at("ca.pem")}};
-  auto metrics_line = daemon.process().read_line(bound);
-  CAF_REQUIRE(metrics_line && metrics_line->rfind("metrics on ", 0) == 0);
-  auto metrics_port = static_cast<std::uint16_t>(
-      std::stoi(metrics_line->substr(metrics_line->rfind(':') + 1)));
+  auto metrics_port = test::metrics_port_of(daemon.process(), bound);
+  CAF_REQUIRE_NOT_EQUAL(metrics_port, 0);
   constexpr int sets = 20;
   {
     tls_client_config client_cfg{dir, "client", "ca"};
