@@ -4,16 +4,14 @@
 // (CAF's OpenSSL module, libpq); each finds OpenSSL's own with RTLD_NEXT.
 #include "sasync/actors/net/tls_error_queue.hpp"
 
+#include "sasync/actors/net/detail/next_definition.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <dlfcn.h>
-
 namespace {
 
-template <class Fn> Fn next_definition(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
+using sasync::detail::next_definition;
 
 using io_fn = int (*)(SSL*, void*, int);
 using write_fn = int (*)(SSL*, const void*, int);

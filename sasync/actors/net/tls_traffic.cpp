@@ -6,6 +6,7 @@
 // here only forgets the session before CAF's destroys it.
 #include "sasync/actors/net/tls_traffic.hpp"
 
+#include "sasync/actors/net/detail/next_definition.hpp"
 #include "sasync/actors/net/detail/peer_traffic.hpp"
 #include "sasync/storage/metrics.hpp"
 
@@ -17,12 +18,11 @@
 #include <string>
 #include <unordered_map>
 
-#include <dlfcn.h>
-
 namespace {
 
 using caf::io::network::native_socket;
 using caf::io::network::rw_state;
+using sasync::detail::next_definition;
 
 using read_fn = rw_state (*)(void*, std::size_t&, native_socket, void*,
                              std::size_t);
@@ -34,10 +34,6 @@ constexpr const char* read_name = "_ZN3caf7openssl7session9read_someERmiPvm";
 constexpr const char* write_name =
     "_ZN3caf7openssl7session10write_someERmiPKvm";
 constexpr const char* destroy_name = "_ZN3caf7openssl7sessionD1Ev";
-
-template <class Fn> Fn next_definition(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
-}
 
 /// One TLS connection's counts.
 struct tls_connection {
