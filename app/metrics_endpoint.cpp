@@ -1,6 +1,7 @@
 #include "metrics_endpoint.hpp"
 
 #include "sasync/actors/broker_status.hpp"
+#include "sasync/actors/detail/alive_gauge.hpp"
 #include "sasync/storage/metrics.hpp"
 
 #include <caf/actor_system.hpp>
@@ -100,6 +101,7 @@ metrics_endpoint::start(caf::actor_system& sys, broker db,
     collect_broker(sys, db);
     metrics::collect_process_figures();
   });
+  detail::declare_alive_gauges();
   metrics::enable(true);
   x->thread = std::thread{[srv = &x->server] { srv->listen_after_bind(); }};
   // A stop() before the server runs would be lost, and its thread never

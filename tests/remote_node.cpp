@@ -936,6 +936,58 @@ CAF_TEST(tls_connections_are_counted_per_peer_in_the_metrics) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
+/// Scrapes the node's metrics at `port` until `sample` reads `want`, within
+/// `bound`; the last value read.
+double scrape_until(std::uint16_t port, const std::string& sample,
+                    double want) {
+  double got = -1;
+  for (auto deadline = std::chrono::steady_clock::now() + bound;
+       std::chrono::steady_clock::now() < deadline;
+       std::this_thread::sleep_for(std::chrono::milliseconds(20))) {
+    got = test::sample(test::scrape_metrics(port), sample);
+    if (got == want)
+      break;
+  }
+  return got;
+}
+
+CAF_TEST(cursors_and_bulk_inserts_open_on_the_node_show_in_its_gauges) {
+  test::daemon_process daemon{config({}, "port=0\n[metrics]\nport=0")};
+  auto metrics_port = test::metrics_port_of(daemon.process(), bound);
+  CAF_REQUIRE_NOT_EQUAL(metrics_port, 0);
+  auto db = connect(daemon.port());
+  require(detail::ask<void>(
+      self, db, limit, table_atom::value,
+      table_def{"gauged", {{"x", column_type::integer, false}}, {}}));
+  // Nothing open yet: both gauges read 0 (their families exist from the
+  // start, so a scraper sees 0 rather than no series).
+  auto text = test::scrape_metrics(metrics_port);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_cursors"), 0);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_bulk_inserts"), 0);
+  auto first = require(query(self, db, "SELECT 1", {}, limit));
+  auto second = require(query(self, db, "SELECT 2", {}, limit));
+  auto inserter =
+      require(insert_into(self, db, insert_spec{"gauged", {"x"}, {}, 10}, limit));
+  text = test::scrape_metrics(metrics_port);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_cursors"), 2);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_bulk_inserts"), 1);
+  // A cursor read to its end ends; one cancelled ends too.
+  auto rows = require(fetch(self, first.rows, 10, limit));
+  CAF_CHECK(rows.done);
+  require(cancel(self, second.rows, limit));
+  CAF_CHECK_EQUAL(scrape_until(metrics_port, "sasync_cursors", 0), 0);
+  CAF_CHECK_EQUAL(test::sample(test::scrape_metrics(metrics_port),
+                               "sasync_bulk_inserts"),
+                  1);
+  // A bulk insert ends with the last reference to it: here the client's
+  // connection.
+  require(write(self, inserter, {row{std::int64_t{1}}}, limit));
+  inserter = bulk_insert{};
+  disconnect_node(db);
+  CAF_CHECK_EQUAL(scrape_until(metrics_port, "sasync_bulk_inserts", 0), 0);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
 CAF_TEST(the_config_reaches_the_broker_and_sigint_drains_too) {
   // --node.insecure: the operator's explicit choice to skip TLS.
   test::daemon_process daemon{config("queue-capacity=77\necho=true"),

@@ -60,12 +60,6 @@ void submit(broker_ptr self, caf::typed_response_promise<T> rp,
 
 // -- groups ------------------------------------------------------------------
 
-metrics::gauge& group_actors_alive(const char* kind) {
-  return metrics::gauge_of("sasync_group_actors",
-                           "Group actors alive on this node, by kind.",
-                           {{"kind", kind}});
-}
-
 /// A new actor for `group`, on the broker's queue.
 caf::strong_actor_ptr
 spawn_group(broker_ptr self, group_kind kind, std::int64_t group,
@@ -83,15 +77,15 @@ spawn_group(broker_ptr self, group_kind kind, std::int64_t group,
   case group_kind::items:
     return detail::count_alive(caf::actor_cast<caf::strong_actor_ptr>(
                                    detail::spawn_items(sys, std::move(gc))),
-                               group_actors_alive("items"));
+                               detail::group_actors_alive("items"));
   case group_kind::dict:
     return detail::count_alive(caf::actor_cast<caf::strong_actor_ptr>(
                                    detail::spawn_dict(sys, std::move(gc))),
-                               group_actors_alive("dict"));
+                               detail::group_actors_alive("dict"));
   default:
     return detail::count_alive(caf::actor_cast<caf::strong_actor_ptr>(
                                    detail::spawn_array(sys, std::move(gc))),
-                               group_actors_alive("array"));
+                               detail::group_actors_alive("array"));
   }
 }
 
@@ -232,10 +226,9 @@ caf::result<cursor_info> open_cursor(broker_ptr self, std::string sql,
   cc.run_timeout = self->state.engine.run_timeout;
   when_running(self, rp, [self, cc, meter](auto rp) mutable {
     cc.queue = self->state.queue;
-    static auto& cursors_alive =
-        metrics::gauge_of("sasync_cursors", "Cursors open on this node.");
     auto rows = detail::count_alive(
-        detail::spawn_cursor(self->system(), std::move(cc)), cursors_alive);
+        detail::spawn_cursor(self->system(), std::move(cc)),
+        detail::cursors_alive());
     detail::track_worker(self, caf::actor_cast<caf::strong_actor_ptr>(rows));
     self->request(rows, caf::infinite, open_atom::value)
         .then(
@@ -364,14 +357,14 @@ caf::result<bulk_insert> start_insert(broker_ptr self,
     return to_error(f);
   }
   auto meter = detail::request_meter::start(self);
+  // Before the promise: making it takes the sender out of the message.
+  auto owner = self->current_sender();
   auto rp = self->make_response_promise<bulk_insert>();
-  when_running(self, rp, [self, spec, meter](auto rp) {
-    static auto& inserts_alive = metrics::gauge_of(
-        "sasync_bulk_inserts", "Bulk inserts open on this node.");
+  when_running(self, rp, [self, spec, owner, meter](auto rp) {
     auto inserter = detail::count_alive(
         detail::spawn_bulk_insert(self->system(), self->state.queue, spec,
-                                  self->address()),
-        inserts_alive);
+                                  self->address(), owner),
+        detail::bulk_inserts_alive());
     detail::track_worker(self,
                          caf::actor_cast<caf::strong_actor_ptr>(inserter));
     meter.answered();

@@ -20,6 +20,9 @@ public:
     waiters_.emplace_back(std::move(rp));
   }
 
+  /// Starts closing with nobody to answer.
+  void start() noexcept { closing_ = true; }
+
   /// True once close() arrived.
   bool closing() const noexcept { return closing_; }
 

@@ -263,12 +263,22 @@ caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows,
 detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
                                                     transaction_queue queue,
                                                     insert_spec spec,
-                                                    caf::actor_addr broker) {
+                                                    caf::actor_addr broker,
+                                                    caf::strong_actor_ptr owner) {
   auto& st = self->state;
   st.queue = std::move(queue);
   st.broker = std::move(broker);
   st.statement = insert_statement(spec);
   st.spec = std::move(spec);
+  // Nobody is left to write: the writes accepted commit, then it ends.
+  // Without this an insert a remote client left would live as long as
+  // the node, since CAF keeps actors a peer has seen in its registry.
+  if (owner)
+    self->monitor(owner);
+  self->set_down_handler([self](caf::down_msg&) {
+    self->state.close_requests.start();
+    submit(self);
+  });
   // A peer's message of another type: unexpected_message, no stderr line.
   self->set_default_handler(caf::drop);
   return {
@@ -299,9 +309,10 @@ namespace detail {
 
 bulk_insert_impl spawn_bulk_insert(caf::actor_system& sys,
                                    transaction_queue queue, insert_spec spec,
-                                   caf::actor_addr broker) {
+                                   caf::actor_addr broker,
+                                   caf::strong_actor_ptr owner) {
   return sys.spawn(insert_impl, std::move(queue), std::move(spec),
-                   std::move(broker));
+                   std::move(broker), std::move(owner));
 }
 
 } // namespace detail

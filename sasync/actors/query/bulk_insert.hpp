@@ -47,6 +47,9 @@ typename Inspector::result_type inspect(Inspector& f, insert_progress& x) {
 /// accepted were answered: detail/bulk_insert_impl.hpp), invalid_argument
 /// for a niceness outside -20..20 (refused before it changes anything), and
 /// what the database reported.
+/// The insert ends once its owner (the actor that asked the broker for it)
+/// terminates, or its node disconnects, after the writes it accepted have
+/// committed; writes that arrive meanwhile fail with shutting_down.
 using bulk_insert = caf::typed_actor<
     caf::replies_to<write_atom, std::vector<row>>::with<std::vector<value>>,
     caf::replies_to<progress_atom>::with<insert_progress>,

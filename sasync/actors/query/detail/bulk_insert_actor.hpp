@@ -10,9 +10,11 @@
 namespace sasync::detail {
 
 /// `spec` must be valid (see validate(insert_spec)); the insert honours
-/// close from `broker` only.
+/// close from `broker` only, and closes by itself when `owner` (if any)
+/// terminates.
 bulk_insert_impl spawn_bulk_insert(caf::actor_system& sys,
                                    transaction_queue queue, insert_spec spec,
-                                   caf::actor_addr broker);
+                                   caf::actor_addr broker,
+                                   caf::strong_actor_ptr owner);
 
 } // namespace sasync::detail
