@@ -1,12 +1,13 @@
 // What the README promises of the sasync CLI, shown with real processes:
 // the `array` commands embedded and on a node, `--tls-cert/--tls-key/
 // --tls-ca` against a node that talks TLS, and exit code 5 when a node is
-// overloaded.
+// overloaded (with the queue's gauges and the log's lines about it).
 #define CAF_SUITE remote.promises_cli
 
 #include "certificates.hpp"
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
+#include "metrics_http.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -160,8 +161,10 @@ CAF_TEST(a_node_at_its_queue_capacity_makes_the_cli_exit_5) {
   CAF_REQUIRE_EQUAL(embedded({"sql", "CREATE TABLE slow (x INTEGER)"}).code, 0);
   test::daemon_process daemon{config(),
                               {"--sasync.queue-capacity=1",
-                               "--sasync.run-timeout=20"}};
+                               "--sasync.run-timeout=20", "--metrics.port=0"}};
   auto port = daemon.port();
+  auto metrics_port = test::metrics_port_of(daemon.process(), cli_bound);
+  CAF_REQUIRE_NOT_EQUAL(metrics_port, 0);
   // The array's actor and table exist before the queue fills.
   CAF_REQUIRE_EQUAL(
       remote(port, {"array", "set", "1", "0", "0", "0", "before"}).code, 0);
@@ -181,6 +184,11 @@ CAF_TEST(a_node_at_its_queue_capacity_makes_the_cli_exit_5) {
   CAF_CHECK_EQUAL(refused.code, 5);
   CAF_CHECK(one_line(refused.errors));
   CAF_CHECK_NOT_EQUAL(refused.errors.find("overloaded"), std::string::npos);
+  // The queue's gauges say the same as status.
+  auto text = test::scrape_metrics(metrics_port);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_queue_waiting"), 1);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_queue_running"), 1);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_queue_capacity"), 1);
   // The runaway ends at run_timeout; the waiting write then commits, and
   // the refused one left the cell as it was.
   CAF_CHECK_EQUAL(runaway.wait(cli_bound), 2);
@@ -188,7 +196,22 @@ CAF_TEST(a_node_at_its_queue_capacity_makes_the_cli_exit_5) {
   CAF_CHECK_EQUAL(remote(port, {"items", "get", "1", "n"}).output, "v\n");
   CAF_CHECK_EQUAL(remote(port, {"array", "get", "1", "0", "0", "0"}).output,
                   "before\n");
+  text = test::scrape_metrics(metrics_port);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_queue_waiting"), 0);
+  CAF_CHECK_EQUAL(test::sample(text, "sasync_queue_running"), 0);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
+  // The log: once when the overload began, once when it ended.
+  auto log = daemon.process().errors();
+  auto count = [&log](const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = log.find(what); at != std::string::npos;
+         at = log.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  CAF_CHECK_EQUAL(count("overloaded: 1 jobs waiting (capacity 1)"), 1u);
+  CAF_CHECK_EQUAL(count("overload ended: 0 jobs waiting (capacity 1)"), 1u);
+  CAF_CHECK_LESS(log.find("overloaded: "), log.find("overload ended: "));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
