@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <random>
+#include <set>
 #include <sstream>
 
 using namespace sasync;
@@ -233,7 +234,7 @@ CAF_TEST(reads_gather_for_a_running_batch_until_they_waited_twice_its_time) {
   auto b = s.submit(niceness(0), read, t0);
   CAF_CHECK_EQUAL(only<qs::run_batch>(s.take_decisions()).size(), 1u);
   s.report(first, qs::report_kind::finished, t0 + 100us); // a: 100 us
-  CAF_CHECK(s.gather_threshold() == 200us);
+  CAF_CHECK(s.gather_threshold(lane_kind::reader) == 200us);
   // A burst while b runs waits for it, and then goes out as one batch.
   auto t1 = t0 + 1ms;
   std::vector<ticket> burst;
@@ -255,7 +256,7 @@ CAF_TEST(reads_gather_for_a_running_batch_until_they_waited_twice_its_time) {
   auto t2 = t1 + 1ms;
   auto c = s.submit(niceness(0), read, t2);
   CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
-  auto limit = s.gather_threshold();
+  auto limit = s.gather_threshold(lane_kind::reader);
   s.expire(t2 + limit - 1us);
   CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
   s.expire(t2 + limit);
@@ -286,7 +287,69 @@ CAF_TEST(a_more_urgent_read_does_not_gather_and_max_gather_zero_turns_it_off) {
   o.submit(niceness(0), read, t0 + 1ms);
   o.submit(niceness(0), read, t0 + 1ms);
   CAF_CHECK_EQUAL(only<qs::run_batch>(o.take_decisions()).size(), 2u);
-  CAF_CHECK(o.gather_threshold() == queue_schedule::clock::duration::zero());
+  CAF_CHECK(o.gather_threshold(lane_kind::reader) == queue_schedule::clock::duration::zero());
+}
+
+CAF_TEST(writes_gather_on_a_pool_of_writers_without_opening_extra_ones) {
+  auto cfg = with(64);
+  cfg.can_overflow = true;
+  cfg.max_overflow = 10;
+  auto s = make(5, 0, cfg); // PostgreSQL's default pool: every one writes
+  s.submit(niceness(0), write, t0);
+  auto first = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  s.report(first, qs::report_kind::finished, t0 + 100us); // 100 us a batch
+  CAF_CHECK(s.gather_threshold(lane_kind::writer) == 200us);
+  // Sixty-four writers' sets while one batch runs wait for it (the four
+  // idle writers stay idle, no extra one opens), then go as one batch:
+  // one commit, not one each.
+  auto t1 = t0 + 1ms;
+  auto a = s.submit(niceness(0), write, t1);
+  auto runs = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  std::vector<ticket> burst;
+  for (int i = 0; i < 63; ++i)
+    burst.emplace_back(s.submit(niceness(0), write, t1 + i * 1us));
+  auto ds = s.take_decisions();
+  CAF_CHECK(only<qs::run_batch>(ds).empty());
+  CAF_CHECK(only<qs::open_extra>(ds).empty());
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+  CAF_CHECK(s.running(runs) == std::vector<ticket>{a});
+  s.report(runs, qs::report_kind::finished, t1 + 100us);
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == burst);
+  // Work that waited the threshold goes to an idle writer.
+  auto t2 = t1 + 150us;
+  auto late = s.submit(niceness(0), write, t2);
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  s.expire(t2 + 200us);
+  ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == std::vector<ticket>{late});
+  CAF_CHECK(ran[0].conn != runs); // that one runs the burst
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+}
+
+CAF_TEST(slow_batches_do_not_gather_but_run_side_by_side) {
+  auto s = make(4, 0, with(64));
+  s.submit(niceness(0), write, t0);
+  auto first = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  // A batch of 50 ms: more than max_gather (2 ms), so nothing waits for one.
+  s.report(first, qs::report_kind::finished, t0 + 50ms);
+  CAF_CHECK(s.gather_threshold(lane_kind::writer) ==
+            queue_schedule::clock::duration::zero());
+  auto t1 = t0 + 60ms;
+  std::vector<ticket> slow;
+  for (int i = 0; i < 4; ++i)
+    slow.emplace_back(s.submit(niceness(0), write, t1));
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 4u); // four transactions at once
+  std::set<conn_id> conns;
+  for (std::size_t i = 0; i < ran.size(); ++i) {
+    CAF_CHECK(ran[i].jobs == std::vector<ticket>{slow[i]});
+    conns.insert(ran[i].conn);
+  }
+  CAF_CHECK_EQUAL(conns.size(), 4u);
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
 CAF_TEST(extra_writers_open_only_for_a_backlog_and_never_while_backing_off) {

@@ -103,17 +103,15 @@ queue_schedule::take_batch(lane& ln, bool all) {
 void queue_schedule::dispatch(lane_kind kind, time_point now) {
   auto& ln = lane_of(kind);
   bool writers = kind == lane_kind::writer;
+  ln.gather_until.reset();
   if (writers)
     maybe_overflow();
-  else
-    gather_until_.reset();
   while (!ln.waiting.empty() && !ln.idle.empty()) {
     if (!ln.waiting.begin()->second.is_lease && gathering(ln, kind, now))
-      break; // the running batch will take it, or a reader once it waited
-    // Alone, a reader takes all that has not waited past the threshold:
-    // the rest would wait for it anyway.
-    auto limit = kind == lane_kind::reader ? gather_threshold()
-                                           : clock::duration::zero();
+      break; // the running batch will take it, or another once it waited
+    // Alone, a connection takes all that has not waited past the
+    // threshold: the rest would wait for it anyway.
+    auto limit = gather_threshold(kind);
     auto all = limit > clock::duration::zero() && !runs_batch(kind) &&
                now - ln.waiting.begin()->second.arrived < limit;
     auto conn = ln.idle.back();
@@ -147,10 +145,12 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
   }
 }
 
-queue_schedule::clock::duration queue_schedule::gather_threshold() const {
-  if (cfg_.max_gather.count() <= 0)
+queue_schedule::clock::duration
+queue_schedule::gather_threshold(lane_kind kind) const {
+  auto typical = lane_of(kind).typical;
+  if (cfg_.max_gather.count() <= 0 || typical > cfg_.max_gather)
     return clock::duration::zero();
-  return std::min<clock::duration>(2 * typical_read_, cfg_.max_gather);
+  return 2 * typical;
 }
 
 bool queue_schedule::runs_batch(lane_kind kind) const {
@@ -160,14 +160,11 @@ bool queue_schedule::runs_batch(lane_kind kind) const {
   return false;
 }
 
-/// True while the front of the reader lane should wait for a running read
-/// batch: one at least as urgent runs, and the front has not yet waited
-/// the threshold (then gather_until_ says until when).
-bool queue_schedule::gathering(const lane& ln, lane_kind kind,
-                               time_point now) {
-  if (kind != lane_kind::reader)
-    return false;
-  auto limit = gather_threshold();
+/// True while the front of a lane should wait for a running batch of it:
+/// one at least as urgent runs, and the front has not yet waited the
+/// threshold (then the lane's gather_until says until when).
+bool queue_schedule::gathering(lane& ln, lane_kind kind, time_point now) {
+  auto limit = gather_threshold(kind);
   if (limit <= clock::duration::zero())
     return false;
   auto& [key, front] = *ln.waiting.begin();
@@ -181,7 +178,7 @@ bool queue_schedule::gathering(const lane& ln, lane_kind kind,
       as_urgent_runs = true;
   if (!as_urgent_runs || now - front.arrived >= limit)
     return false;
-  gather_until_ = front.arrived + limit;
+  ln.gather_until = front.arrived + limit;
   return true;
 }
 
@@ -310,11 +307,12 @@ void queue_schedule::report(conn_id conn, report_kind kind, time_point now) {
   auto batch = std::move(i->second);
   running_order_.erase(batch.seq);
   in_flight_.erase(i);
-  if (batch.lane == lane_kind::reader && kind == report_kind::finished) {
+  if (kind == report_kind::finished) {
     auto took = now - batch.started;
-    typical_read_ = typical_read_ == clock::duration::zero()
-                        ? took
-                        : typical_read_ + (took - typical_read_) / 8;
+    auto& typical = lane_of(batch.lane).typical;
+    typical = typical == clock::duration::zero()
+                  ? took
+                  : typical + (took - typical) / 8;
   }
   if (kind == report_kind::not_opened_for_now && !closing_) {
     put_back(batch.lane, batch);
@@ -442,8 +440,11 @@ void queue_schedule::expire(time_point now) {
   }
   if (!order.tickets.empty())
     decisions_.emplace_back(std::move(order));
-  if (gather_until_ && *gather_until_ <= now && !closing_)
-    dispatch(lane_kind::reader, now); // held reads may go to idle readers
+  // Work held back for a running batch may go to an idle connection.
+  for (auto kind : {lane_kind::writer, lane_kind::reader})
+    if (auto until = lane_of(kind).gather_until;
+        until && *until <= now && !closing_)
+      dispatch(kind, now);
   if (!order.tickets.empty())
     notify_drained();
 }
@@ -492,7 +493,10 @@ std::vector<queue_schedule::decision> queue_schedule::take_decisions() {
 
 std::optional<queue_schedule::time_point>
 queue_schedule::next_wait_deadline() const {
-  auto first = gather_until_;
+  std::optional<time_point> first;
+  for (auto* ln : {&writers_, &readers_})
+    if (ln->gather_until && (!first || *ln->gather_until < *first))
+      first = ln->gather_until;
   if (!by_seq_.empty() &&
       (!first || by_seq_.begin()->second.deadline < *first))
     first = by_seq_.begin()->second.deadline;

@@ -42,14 +42,17 @@ enum class ticket : std::uint64_t {};
 /// after wait_timeout in line, and a batch's jobs after run_timeout on a
 /// connection (which stays busy until it answers).
 ///
-/// Reads gather: while a reader runs a batch, work of no higher priority
-/// than that batch's waits for it rather than wake an idle reader, until
-/// the front of the line has waited twice as long as a read batch
-/// typically takes (a moving average of their run times, at most
-/// max_gather; zero until a batch has taken measurable time). A burst of
-/// small reads then goes out as one batch, and a slow read holds up the
-/// others only that long. A reader free with nothing else running takes
-/// all it can (up to max_batch) unless the front waited that long.
+/// Work gathers: while a connection of a lane runs a batch, work of no
+/// higher priority than that batch's waits for it rather than go to an
+/// idle connection of the lane, until the front of the line has waited
+/// twice as long as the lane's batches typically take (a moving average of
+/// their run times; zero until a batch has taken measurable time). A burst
+/// of small jobs then goes out in few batches, each one transaction, and
+/// a slow job holds up the others only that long. A connection free with
+/// nothing else of its lane running takes all it can (up to max_batch)
+/// unless the front waited that long. Where batches typically take more
+/// than max_gather, nothing gathers: slow work is spread over the
+/// connections, one fair share each, to run side by side.
 ///
 /// Invariants, after every public call (the lanes' rules until close()):
 /// - every waiting ticket is in exactly one lane's `waiting`, under its own
@@ -80,7 +83,8 @@ public:
     millis overflow_idle{1000};
     bool can_overflow = false; ///< whether extra writers can be opened
     backoff reconnect{millis{50}, millis{5'000}};
-    /// The longest reads wait for a running read batch; zero: never.
+    /// Work gathers only where batches typically take at most this long;
+    /// zero: never.
     std::chrono::microseconds max_gather{2'000};
   };
 
@@ -208,8 +212,9 @@ public:
   /// The first waiting deadline, or when work held back for a running
   /// read batch may go to an idle reader (call expire() then).
   std::optional<time_point> next_wait_deadline() const;
-  /// How long reads now wait for a running read batch (zero: not at all).
-  clock::duration gather_threshold() const;
+  /// How long work of the lane now waits for a running batch of it (zero:
+  /// not at all).
+  clock::duration gather_threshold(lane_kind kind) const;
   std::optional<time_point> next_run_deadline() const;
 
   /// waiting, running, capacity, connections, idle, batches and leased.
@@ -257,6 +262,12 @@ private:
     std::vector<conn_id> members;
     std::vector<conn_id> idle; ///< the last one freed serves first
     std::map<order_key, waiting_entry> waiting;
+    /// Moving average of the lane's batches' run times (zero: none
+    /// measured).
+    clock::duration typical{0};
+    /// When work held back for a running batch may go to an idle
+    /// connection.
+    std::optional<time_point> gather_until;
   };
 
   struct timed_entry {
@@ -293,7 +304,7 @@ private:
   std::vector<std::pair<order_key, waiting_entry>> take_batch(lane& ln,
                                                               bool all);
   void dispatch(lane_kind kind, time_point now);
-  bool gathering(const lane& ln, lane_kind kind, time_point now);
+  bool gathering(lane& ln, lane_kind kind, time_point now);
   bool runs_batch(lane_kind kind) const;
   void maybe_overflow();
   void put_back(lane_kind kind, running_batch& batch);
@@ -327,10 +338,6 @@ private:
   std::map<conn_id, std::uint64_t> idle_marks_;
   std::uint64_t next_mark_ = 0;
   bool closing_ = false;
-  /// Moving average of read batches' run times (zero: none measured).
-  clock::duration typical_read_{0};
-  /// When reads held back for a running batch may go to an idle reader.
-  std::optional<time_point> gather_until_;
   std::vector<decision> decisions_;
 };
 

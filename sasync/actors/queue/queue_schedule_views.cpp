@@ -99,7 +99,7 @@ std::string queue_schedule::check_invariants() const {
       if (!contains(ln.members, conn) ||
           std::count(ln.idle.begin(), ln.idle.end(), conn) != 1)
         return "idle connection " + id(conn) + " is not a member once";
-    auto held = kind == lane_kind::reader && gather_until_ &&
+    auto held = ln.gather_until &&
                 !ln.waiting.empty() && !ln.waiting.begin()->second.is_lease;
     if (!closing_ && !ln.idle.empty() && !ln.waiting.empty() && !held)
       return "a lane has idle connections and waiting work";
