@@ -28,6 +28,7 @@ run() {
   run set --ops=100000
   run set --ops=200000 --sasync.synchronous=NORMAL
   run get --ops=200000
+  run get --ops=20000 --concurrency=1
   run mixed --ops=100000
   run set --ops=100000 --remote
   run get --ops=100000 --remote
@@ -35,6 +36,7 @@ run() {
   run set "$pg" --ops=100000
   run set "$pg" --ops=100000 --sasync.pool-size=2 --sasync.max-overflow=0
   run get "$pg" --ops=100000 --sasync.pool-size=2 --sasync.max-overflow=0
+  run get "$pg" --ops=20000 --concurrency=1
   run mixed "$pg" --ops=100000 --sasync.pool-size=2 --sasync.max-overflow=0
   run set "$pg" --ops=100000 --sasync.pool-size=2 --sasync.max-overflow=0 \
     --remote

@@ -275,6 +275,10 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
     }
     per_op_figures(b.name, b.rate.used, b.rate.ops);
   }
+  // The machine's cost of one hand-off between threads, for the one-client
+  // latency's target: within 3x of the raw p50 plus one wake-up.
+  auto wakeups = thread_wakeups(20'000);
+  figure("thread_wakeup_p50", wakeups.percentile_us(50), "us", 1);
   sasync::broker_config bc;
   bc.engine = engine;
   bc.queue_capacity = sasync::queue_capacity_from(sys.config());
@@ -308,6 +312,12 @@ int operation_run(caf::actor_system& sys, const sasync::engine_config& engine,
            "ops", 1);
   for (auto& b : baselines)
     ratio("sasync_vs_" + b.name, ours.rate.per_second(), b.rate.per_second());
+  if (cfg.concurrency == 1)
+    for (auto& b : baselines)
+      if (b.lat.size() > 0)
+        ratio("sasync_p50_vs_" + b.name + "_p50_plus_wakeup",
+              ours.lat.percentile_us(50),
+              b.lat.percentile_us(50) + wakeups.percentile_us(50));
   if (remote)
     ratio("sasync_vs_in_process", ours.rate.per_second(),
           local.rate.per_second());

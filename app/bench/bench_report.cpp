@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -28,6 +31,33 @@ void setting(std::string_view name, std::string_view text) {
 
 void ratio(std::string_view name, double ours, double base) {
   figure(name, base > 0 ? ours / base : 0, "x", 2);
+}
+
+latencies thread_wakeups(int rounds) {
+  std::mutex m;
+  std::condition_variable cv;
+  bool ball_with_other = false;
+  std::thread other{[&] {
+    std::unique_lock<std::mutex> lock{m};
+    for (int i = 0; i < rounds; ++i) {
+      cv.wait(lock, [&] { return ball_with_other; });
+      ball_with_other = false;
+      cv.notify_all();
+    }
+  }};
+  latencies out;
+  {
+    std::unique_lock<std::mutex> lock{m};
+    for (int i = 0; i < rounds; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      ball_with_other = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return !ball_with_other; });
+      out.add((std::chrono::steady_clock::now() - t0) / 2);
+    }
+  }
+  other.join();
+  return out;
 }
 
 double peak_rss_mb() {

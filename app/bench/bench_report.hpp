@@ -87,6 +87,11 @@ private:
   std::vector<std::uint64_t> ns_;
 };
 
+/// How long one thread takes to wake another that sleeps on a condition
+/// variable, the hand-off a detached connection thread costs: half of each
+/// of `rounds` ping-pong round trips between two threads.
+latencies thread_wakeups(int rounds);
+
 /// What one measured run did.
 struct throughput {
   std::uint64_t ops = 0;
