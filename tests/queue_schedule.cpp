@@ -352,6 +352,34 @@ CAF_TEST(slow_batches_do_not_gather_but_run_side_by_side) {
   CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
+CAF_TEST(closures_of_unknown_cost_never_wait_for_a_batch_nor_go_in_bulk) {
+  constexpr auto unknown = qs::job_size::unknown;
+  auto s = make(4, 0, with(64));
+  s.submit(niceness(0), write, t0);
+  auto first = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  s.report(first, qs::report_kind::finished, t0 + 100us); // short batches
+  CAF_CHECK(s.gather_threshold(lane_kind::writer) == 200us);
+  // Nothing runs: four users' transactions at once go to four connections,
+  // not all to the first (a small job there would take them all).
+  auto t1 = t0 + 1ms;
+  std::vector<ticket> closures;
+  for (int i = 0; i < 4; ++i)
+    closures.emplace_back(s.submit(niceness(0), write, t1, unknown));
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 4u);
+  for (std::size_t i = 0; i < ran.size(); ++i)
+    CAF_CHECK(ran[i].jobs == std::vector<ticket>{closures[i]});
+  // While three still run, another goes to the free connection at once: it
+  // does not wait for theirs, as a small job would.
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+  s.report(ran[0].conn, qs::report_kind::finished, t1 + 50us);
+  auto late = s.submit(niceness(0), write, t1 + 60us, unknown);
+  ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == std::vector<ticket>{late});
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+}
+
 CAF_TEST(extra_writers_open_only_for_a_backlog_and_never_while_backing_off) {
   qs::config cfg;
   cfg.max_batch = 1;

@@ -257,8 +257,11 @@ caf::result<result_set> run_sql(broker_ptr self, std::string stmt,
   // Queries go to read-only connections; anything else may write.
   auto mode = only_reads(stmt) ? access_mode::read : access_mode::write;
   auto work = detail::make_connection_job(
-      mode, [stmt = std::move(stmt), params = std::move(params)](
-                connection& c) { return c.execute(stmt, params); });
+      mode,
+      [stmt = std::move(stmt), params = std::move(params)](connection& c) {
+        return c.execute(stmt, params);
+      },
+      job_cost::unknown);
   when_running(self, rp, [self, work, prio, meter](auto rp) {
     submit(
         self, rp, work, prio, [](auto& j) { return j.take(); }, meter);

@@ -21,11 +21,18 @@ class job;
 /// them, or it throws and leaves them to run one by one.
 using merged_runner = void (*)(connection& conn, const std::vector<job*>& jobs);
 
+/// What the transaction queue may assume of a job's cost: sasync's own
+/// statements are short, and wait for a running batch to run with the next
+/// one (queue_schedule.hpp, "gather"); a user's closure or statement may
+/// take any time, and goes to an idle connection at once.
+enum class job_cost : std::uint8_t { short_statements, unknown };
+
 /// Work that runs on a connection. run() may throw; the connection actor
 /// turns exceptions into errors. Jobs stay in one process: they hold code.
 class job {
 public:
-  explicit job(access_mode mode) : mode_(mode) {}
+  explicit job(access_mode mode, job_cost cost = job_cost::short_statements)
+      : mode_(mode), cost_(cost) {}
   virtual ~job() = default;
 
   /// Runs inside an open transaction (or savepoint) on `conn`.
@@ -37,8 +44,11 @@ public:
 
   access_mode mode() const noexcept { return mode_; }
 
+  job_cost cost() const noexcept { return cost_; }
+
 private:
   access_mode mode_;
+  job_cost cost_;
 };
 
 using job_ptr = std::shared_ptr<job>;
@@ -57,7 +67,12 @@ public:
                 "sasync's own jobs take sasync::connection&");
   using result_type = std::invoke_result_t<F&, Arg&>;
 
-  result_job(access_mode mode, F fn) : job(mode), fn_(std::move(fn)) {}
+  /// A user's closure (Arg transaction_scope) is of unknown cost.
+  result_job(access_mode mode, F fn,
+             job_cost cost = std::is_same_v<Arg, connection>
+                                 ? job_cost::short_statements
+                                 : job_cost::unknown)
+      : job(mode, cost), fn_(std::move(fn)) {}
 
   void run(connection& conn) override {
     if constexpr (std::is_same_v<Arg, connection>) {

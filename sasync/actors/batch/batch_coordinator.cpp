@@ -19,6 +19,7 @@
 
 #include <caf/sec.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -137,9 +138,16 @@ void finish(broker_ptr self, const run_ptr& run,
 }
 
 void run_ops(broker_ptr self, const run_ptr& run) {
-  auto work = make_connection_job(access_mode::write, [run](connection& c) {
-    return apply_batch(c, run->ops);
-  });
+  // A user's statement in it may take any time.
+  auto cost = std::any_of(run->ops.begin(), run->ops.end(),
+                          [](const batch_op& op) {
+                            return op.kind == batch_kind::statement;
+                          })
+                  ? job_cost::unknown
+                  : job_cost::short_statements;
+  auto work = make_connection_job(
+      access_mode::write,
+      [run](connection& c) { return apply_batch(c, run->ops); }, cost);
   run_job(
       self, self->state.queue, work,
       [self, run](caf::expected<std::vector<batch_result>> x) {

@@ -34,7 +34,8 @@ struct group_fence {
 class fenced_job final : public job {
 public:
   fenced_job(group_fence fence, job_ptr inner)
-      : job(inner->mode()), fence_(fence), inner_(std::move(inner)) {}
+      : job(inner->mode(), inner->cost()), fence_(fence),
+        inner_(std::move(inner)) {}
 
   void run(connection& conn) override {
     fence_group(conn, fence_.kind, fence_.group, fence_.owner);

@@ -56,20 +56,24 @@ std::size_t queue_schedule::waiting_count() const {
   return writers_.waiting.size() + readers_.waiting.size();
 }
 
-ticket queue_schedule::submit(priority prio, access_mode mode, time_point now) {
-  return wait_in_line(lane_for(mode), prio, false, now);
+ticket queue_schedule::submit(priority prio, access_mode mode, time_point now,
+                              job_size size) {
+  return wait_in_line(lane_for(mode), prio, false, size == job_size::small,
+                      now);
 }
 
 ticket queue_schedule::submit_lease(priority prio, time_point now) {
-  return wait_in_line(lane_for(access_mode::read), prio, true, now);
+  return wait_in_line(lane_for(access_mode::read), prio, true, false, now);
 }
 
 ticket queue_schedule::wait_in_line(lane_kind kind, priority prio,
-                                    bool is_lease, time_point now) {
+                                    bool is_lease, bool small,
+                                    time_point now) {
   auto seq = next_seq_++;
   order_key key{prio.level, prio.niceness, seq};
   waiting_entry w;
   w.is_lease = is_lease;
+  w.small = small;
   w.arrived = now;
   if (cfg_.wait_timeout.count() > 0) {
     w.deadline = now + cfg_.wait_timeout;
@@ -81,8 +85,8 @@ ticket queue_schedule::wait_in_line(lane_kind kind, priority prio,
 }
 
 /// Takes jobs from the front of the lane: a fair share of what waits among
-/// the lane's connections (or `all`), up to max_batch, and never past a
-/// lease. One connection taking everything would run in series what its
+/// the lane's connections (or `all` the small jobs at the front), up to
+/// max_batch, and never past a lease. One connection taking everything would run in series what its
 /// idle neighbours could run beside it.
 std::vector<std::pair<queue_schedule::order_key, queue_schedule::waiting_entry>>
 queue_schedule::take_batch(lane& ln, bool all) {
@@ -92,7 +96,8 @@ queue_schedule::take_batch(lane& ln, bool all) {
   auto size = std::min(std::max<std::size_t>(share, 1), cfg_.max_batch);
   std::vector<std::pair<order_key, waiting_entry>> batch;
   while (!ln.waiting.empty() && batch.size() < size &&
-         !ln.waiting.begin()->second.is_lease) {
+         !ln.waiting.begin()->second.is_lease &&
+         (!all || ln.waiting.begin()->second.small)) {
     by_seq_.erase(std::get<2>(ln.waiting.begin()->first));
     batch.emplace_back(*ln.waiting.begin());
     ln.waiting.erase(ln.waiting.begin());
@@ -112,8 +117,9 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
     // Alone, a connection takes all that has not waited past the
     // threshold: the rest would wait for it anyway.
     auto limit = gather_threshold(kind);
+    auto& front_entry = ln.waiting.begin()->second;
     auto all = limit > clock::duration::zero() && !runs_batch(kind) &&
-               now - ln.waiting.begin()->second.arrived < limit;
+               front_entry.small && now - front_entry.arrived < limit;
     auto conn = ln.idle.back();
     ln.idle.pop_back();
     idle_marks_.erase(conn); // busy again: its timer is void
@@ -168,6 +174,8 @@ bool queue_schedule::gathering(lane& ln, lane_kind kind, time_point now) {
   if (limit <= clock::duration::zero())
     return false;
   auto& [key, front] = *ln.waiting.begin();
+  if (!front.small)
+    return false;
   auto urgency = [](const order_key& k) {
     return std::make_pair(std::get<0>(k), std::get<1>(k));
   };

@@ -42,15 +42,15 @@ enum class ticket : std::uint64_t {};
 /// after wait_timeout in line, and a batch's jobs after run_timeout on a
 /// connection (which stays busy until it answers).
 ///
-/// Work gathers: while a connection of a lane runs a batch, work of no
-/// higher priority than that batch's waits for it rather than go to an
-/// idle connection of the lane, until the front of the line has waited
+/// Small jobs gather: while a connection of a lane runs a batch, a small
+/// job of no higher priority than that batch's waits for it rather than go
+/// to an idle connection of the lane, until the front of the line has waited
 /// twice as long as the lane's batches typically take (a moving average of
 /// their run times; zero until a batch has taken measurable time). A burst
 /// of small jobs then goes out in few batches, each one transaction, and
 /// a slow job holds up the others only that long. A connection free with
-/// nothing else of its lane running takes all it can (up to max_batch)
-/// unless the front waited that long. Where batches typically take more
+/// nothing else of its lane running takes all the small jobs it can (up to
+/// max_batch) unless the front waited that long. Where batches typically take more
 /// than max_gather, nothing gathers: slow work is spread over the
 /// connections, one fair share each, to run side by side.
 ///
@@ -168,8 +168,16 @@ public:
   /// Why work of `mode` at `prio` cannot wait now, or refusal::none.
   refusal refusal_for(priority prio, access_mode mode) const;
 
+  /// What a job is to the gathering rule: small (a statement a connection
+  /// merges with others like it: a group actor's read or write), or of a
+  /// cost nobody knows (a user's closure or statement), which never waits
+  /// for a running batch and is never taken in bulk, so slow independent
+  /// transactions run side by side.
+  enum class job_size : std::uint8_t { small, unknown };
+
   /// Puts a job in line (refusal_for must be none).
-  ticket submit(priority prio, access_mode mode, time_point now);
+  ticket submit(priority prio, access_mode mode, time_point now,
+                job_size size = job_size::small);
 
   /// Puts a lease request in line, in the lane reads go to.
   ticket submit_lease(priority prio, time_point now);
@@ -256,6 +264,7 @@ private:
     time_point deadline;
     time_point arrived;
     bool is_lease = false;
+    bool small = false; ///< a job that gathers (job_size::small)
   };
 
   struct lane {
@@ -300,7 +309,7 @@ private:
   std::size_t waiting_count() const;
 
   ticket wait_in_line(lane_kind kind, priority prio, bool is_lease,
-                      time_point now);
+                      bool small, time_point now);
   std::vector<std::pair<order_key, waiting_entry>> take_batch(lane& ln,
                                                               bool all);
   void dispatch(lane_kind kind, time_point now);

@@ -300,8 +300,13 @@ void put_in_line(queue_ptr self, detail::queue_request r, priority prio) {
   auto& st = self->state;
   if (metrics::enabled())
     r.arrived = std::chrono::steady_clock::now();
-  auto t = r.is_lease() ? st.schedule.submit_lease(prio, now(self))
-                        : st.schedule.submit(prio, r.work->mode(), now(self));
+  using job_size = queue_schedule::job_size;
+  auto t = r.is_lease()
+               ? st.schedule.submit_lease(prio, now(self))
+               : st.schedule.submit(prio, r.work->mode(), now(self),
+                                    r.work->cost() == job_cost::short_statements
+                                        ? job_size::small
+                                        : job_size::unknown);
   st.requests.add(t, std::move(r));
   carry_out(self);
 }
