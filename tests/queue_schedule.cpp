@@ -62,6 +62,18 @@ struct fixture {
     cfg.max_batch = max_batch;
     return cfg;
   }
+
+  /// `runs` runs just `running`, and `burst` waits for it: when it is done
+  /// at `done`, the burst goes out as one batch.
+  static void burst_follows(qs& s, conn_id runs, ticket running,
+                            const std::vector<ticket>& burst,
+                            time_point done) {
+    CAF_CHECK(s.running(runs) == std::vector<ticket>{running});
+    s.report(runs, qs::report_kind::finished, done);
+    auto ran = only<qs::run_batch>(s.take_decisions());
+    CAF_REQUIRE_EQUAL(ran.size(), 1u);
+    CAF_CHECK(ran[0].jobs == burst);
+  }
 };
 
 } // namespace
@@ -247,11 +259,7 @@ CAF_TEST(reads_gather_for_a_running_batch_until_they_waited_twice_its_time) {
   for (auto& [conn, view] : s.connections())
     if (view.state == state_kind::running)
       runs_b = conn;
-  CAF_CHECK(s.running(runs_b) == std::vector<ticket>{b});
-  s.report(runs_b, qs::report_kind::finished, t1 + 150us);
-  auto ran = only<qs::run_batch>(s.take_decisions());
-  CAF_REQUIRE_EQUAL(ran.size(), 1u);
-  CAF_CHECK(ran[0].jobs == burst);
+  burst_follows(s, runs_b, b, burst, t1 + 150us);
   // A slow batch holds up what comes after it only for the threshold.
   auto t2 = t1 + 1ms;
   auto c = s.submit(niceness(0), read, t2);
@@ -260,7 +268,7 @@ CAF_TEST(reads_gather_for_a_running_batch_until_they_waited_twice_its_time) {
   s.expire(t2 + limit - 1us);
   CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
   s.expire(t2 + limit);
-  ran = only<qs::run_batch>(s.take_decisions());
+  auto ran = only<qs::run_batch>(s.take_decisions());
   CAF_REQUIRE_EQUAL(ran.size(), 1u);
   CAF_CHECK(ran[0].jobs == std::vector<ticket>{c});
   CAF_CHECK_EQUAL(s.check_invariants(), "");
@@ -312,17 +320,13 @@ CAF_TEST(writes_gather_on_a_pool_of_writers_without_opening_extra_ones) {
   CAF_CHECK(only<qs::run_batch>(ds).empty());
   CAF_CHECK(only<qs::open_extra>(ds).empty());
   CAF_CHECK_EQUAL(s.check_invariants(), "");
-  CAF_CHECK(s.running(runs) == std::vector<ticket>{a});
-  s.report(runs, qs::report_kind::finished, t1 + 100us);
-  auto ran = only<qs::run_batch>(s.take_decisions());
-  CAF_REQUIRE_EQUAL(ran.size(), 1u);
-  CAF_CHECK(ran[0].jobs == burst);
+  burst_follows(s, runs, a, burst, t1 + 100us);
   // Work that waited the threshold goes to an idle writer.
   auto t2 = t1 + 150us;
   auto late = s.submit(niceness(0), write, t2);
   CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
   s.expire(t2 + 200us);
-  ran = only<qs::run_batch>(s.take_decisions());
+  auto ran = only<qs::run_batch>(s.take_decisions());
   CAF_REQUIRE_EQUAL(ran.size(), 1u);
   CAF_CHECK(ran[0].jobs == std::vector<ticket>{late});
   CAF_CHECK(ran[0].conn != runs); // that one runs the burst
