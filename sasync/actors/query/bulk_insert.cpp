@@ -260,11 +260,9 @@ caf::result<std::vector<value>> write(insert_ptr self, std::vector<row>& rows,
   return w->rp;
 }
 
-detail::bulk_insert_impl::behavior_type insert_impl(insert_ptr self,
-                                                    transaction_queue queue,
-                                                    insert_spec spec,
-                                                    caf::actor_addr broker,
-                                                    caf::strong_actor_ptr owner) {
+detail::bulk_insert_impl::behavior_type
+insert_impl(insert_ptr self, transaction_queue queue, insert_spec spec,
+            caf::actor_addr broker, caf::strong_actor_ptr owner) {
   auto& st = self->state;
   st.queue = std::move(queue);
   st.broker = std::move(broker);

@@ -86,8 +86,8 @@ ticket queue_schedule::wait_in_line(lane_kind kind, priority prio,
 
 /// Takes jobs from the front of the lane: a fair share of what waits among
 /// the lane's connections (or `all` the small jobs at the front), up to
-/// max_batch, and never past a lease. One connection taking everything would run in series what its
-/// idle neighbours could run beside it.
+/// max_batch, and never past a lease. One connection taking everything
+/// would run in series what its idle neighbours could run beside it.
 std::vector<std::pair<queue_schedule::order_key, queue_schedule::waiting_entry>>
 queue_schedule::take_batch(lane& ln, bool all) {
   auto connections = std::max<std::size_t>(ln.members.size(), 1);

@@ -50,9 +50,9 @@ enum class ticket : std::uint64_t {};
 /// of small jobs then goes out in few batches, each one transaction, and
 /// a slow job holds up the others only that long. A connection free with
 /// nothing else of its lane running takes all the small jobs it can (up to
-/// max_batch) unless the front waited that long. Where batches typically take more
-/// than max_gather, nothing gathers: slow work is spread over the
-/// connections, one fair share each, to run side by side.
+/// max_batch) unless the front waited that long. Where batches typically
+/// take more than max_gather, nothing gathers: slow work is spread over
+/// the connections, one fair share each, to run side by side.
 ///
 /// Invariants, after every public call (the lanes' rules until close()):
 /// - every waiting ticket is in exactly one lane's `waiting`, under its own
@@ -218,7 +218,7 @@ public:
   std::vector<decision> take_decisions();
 
   /// The first waiting deadline, or when work held back for a running
-  /// read batch may go to an idle reader (call expire() then).
+  /// batch may go to an idle connection (call expire() then).
   std::optional<time_point> next_wait_deadline() const;
   /// How long work of the lane now waits for a running batch of it (zero:
   /// not at all).
