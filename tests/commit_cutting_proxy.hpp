@@ -1,7 +1,8 @@
 // A TCP proxy on loopback in front of the PostgreSQL server that forwards
-// every byte both ways and, when armed, lets one COMMIT through and then
-// drops the server's answer and closes both sides: the client's COMMIT
-// reached the server, but the client never learns how it went. No mock
+// every byte both ways and, when armed, lets one COMMIT (or another marked
+// message) through and then drops the server's answer and closes both
+// sides: the client's COMMIT reached the server, but the client never
+// learns how it went. No mock
 // can tell sasync's connection that so truthfully; the server stays real.
 #pragma once
 
@@ -53,14 +54,21 @@ public:
 
   std::uint16_t port() const noexcept { return port_; }
 
-  /// The next COMMIT that passes is cut off from its answer.
-  void arm() { armed_ = true; }
+  /// The next client packet that holds `marker` (a statement's text or a
+  /// parameter's) is cut off from its answer. Set before the work starts.
+  void arm(std::string marker = "COMMIT") {
+    marker_ = std::move(marker);
+    armed_ = true;
+  }
 
-  /// How many COMMITs were cut off from their answer.
+  /// How many packets were cut off from their answer.
   int cuts() const noexcept { return cuts_; }
 
   /// How many client packets holding a COMMIT passed, cut or not.
   int commits() const noexcept { return commits_; }
+
+  /// How many client packets holding a BEGIN passed.
+  int begins() const noexcept { return begins_; }
 
   /// Client connections accepted so far.
   int connections() const noexcept { return connections_; }
@@ -96,7 +104,7 @@ private:
   }
 
   /// Moves bytes both ways until either side closes, the proxy stops, or
-  /// the server answers a COMMIT that was armed to be cut.
+  /// the server answers a packet that was armed to be cut.
   void pipe(int client, int server) {
     bool cutting = false;
     char buf[65536];
@@ -109,12 +117,14 @@ private:
         if (n <= 0)
           break;
         std::string_view bytes{buf, static_cast<std::size_t>(n)};
-        if (bytes.find("COMMIT") != std::string_view::npos) {
+        if (bytes.find("COMMIT") != std::string_view::npos)
           ++commits_;
-          if (armed_.exchange(false)) {
-            cutting = true;
-            ++cuts_;
-          }
+        if (bytes.find("BEGIN") != std::string_view::npos)
+          ++begins_;
+        if (armed_ && bytes.find(marker_) != std::string_view::npos &&
+            armed_.exchange(false)) {
+          cutting = true;
+          ++cuts_;
         }
         if (!send_all(server, buf, n))
           break;
@@ -151,6 +161,9 @@ private:
   std::atomic<bool> armed_{false};
   std::atomic<int> cuts_{0};
   std::atomic<int> commits_{0};
+  std::atomic<int> begins_{0};
+  /// Written by arm() before the work it cuts starts, read after armed_.
+  std::string marker_;
   std::atomic<int> connections_{0};
   std::mutex mtx_;
   std::vector<std::thread> pipes_;

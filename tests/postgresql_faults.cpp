@@ -131,6 +131,32 @@ CAF_TEST(killed_idle_connections_are_reopened_without_failing_work) {
   }
 }
 
+// Items sets and gets go without BEGIN, committing themselves: one sent on
+// a connection the server had closed could not tell whether it committed.
+// The connection sees the close while idle and opens again first.
+CAF_TEST(items_work_on_killed_idle_connections_reopens_them_first) {
+  auto store = items_of(self, db, 917020, caf::duration{bound});
+  CAF_REQUIRE(store);
+  const caf::duration limit{bound};
+  for (int round = 0; round < 3; ++round) {
+    CAF_REQUIRE(set(self, *store, "k", std::int64_t{round}, limit));
+    CAF_REQUIRE(get<std::int64_t>(self, *store, "k", limit));
+    CAF_REQUIRE_EQUAL(kill_broker_backends(), 0);
+    auto written = set(self, *store, "k", std::int64_t{round + 10}, limit);
+    CAF_CHECK(written);
+    if (!written)
+      CAF_MESSAGE(sys.render(written.error()));
+    CAF_REQUIRE_EQUAL(kill_broker_backends(), 0);
+    auto got = get<std::int64_t>(self, *store, "k", limit);
+    CAF_CHECK(got);
+    if (got)
+      CAF_CHECK_EQUAL(*got, std::optional<std::int64_t>{round + 10});
+    else
+      CAF_MESSAGE(sys.render(got.error()));
+  }
+  CAF_CHECK(erase(self, *store, {"k"}, limit));
+}
+
 CAF_TEST(a_transaction_whose_connection_dies_fails_as_retryable) {
   CAF_REQUIRE(select_one());
   std::promise<void> sleeping;

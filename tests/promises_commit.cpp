@@ -2,6 +2,8 @@
 // proxy on loopback drops its answer and closes the connection. The
 // README promises a database_error that is not retryable (the work may
 // have committed) and that sasync does not run the work again by itself.
+// Items sets go without BEGIN and COMMIT, as one statement that commits
+// itself: the answer cut is then that statement's.
 #define CAF_SUITE actors.promises_commit
 
 #include "sasync/actors/broker.hpp"
@@ -78,11 +80,13 @@ struct fixture {
                {body}, limit);
   }
 
-  /// Arms the proxy, runs `write` (whose COMMIT answer the proxy drops) and
-  /// checks the one answer the README promises: database_error, not
-  /// retryable, with one cut. Prints how long the answer took.
-  template <class Write> void check_lost_commit(Write write) {
-    proxy.arm();
+  /// Arms the proxy to cut the packet holding `marker`, runs `write` (whose
+  /// commit's answer that is) and checks the one answer the README
+  /// promises: database_error, not retryable, with one cut. Prints how
+  /// long the answer took.
+  template <class Write>
+  void check_lost_commit(Write write, std::string marker = "COMMIT") {
+    proxy.arm(std::move(marker));
     auto t0 = std::chrono::steady_clock::now();
     auto lost = write();
     auto waited =
@@ -127,22 +131,48 @@ CAF_TEST(a_commit_whose_answer_is_lost_fails_as_not_retryable_and_runs_once) {
   shutdown(db);
 }
 
+CAF_TEST(an_items_set_goes_in_one_round_trip_without_begin_or_commit) {
+  auto db = start();
+  auto store = items_of(self, db, 917019, limit);
+  if (!store)
+    CAF_FAIL(sys.render(store.error()));
+  // The first set prepares the upsert; the second goes as it will from now.
+  CAF_REQUIRE(set(self, *store, "k", std::string{"first"}, limit));
+  auto begins = proxy.begins();
+  auto commits = proxy.commits();
+  CAF_REQUIRE(set(self, *store, "k", std::string{"second"}, limit));
+  CAF_CHECK_EQUAL(proxy.begins(), begins);
+  CAF_CHECK_EQUAL(proxy.commits(), commits);
+  // Acknowledged after its commit: another connection reads it.
+  auto conn = open_connection(engine_config::parse(test::postgresql_url()),
+                              access_mode::read);
+  auto rs = conn->execute("SELECT version FROM sasync_items WHERE group_id = "
+                          "917019 AND name = 'k'");
+  CAF_REQUIRE_EQUAL(rs.rows.size(), 1u);
+  CAF_CHECK_EQUAL(rs.rows[0][0].as_integer(), 2);
+  CAF_CHECK(erase(self, *store, {"k"}, limit));
+  shutdown(db);
+}
+
 CAF_TEST(an_items_set_whose_commit_answer_is_lost_is_answered_not_retryable) {
   auto db = start();
   auto store = items_of(self, db, 917018, limit);
   if (!store)
     CAF_FAIL(sys.render(store.error()));
-  auto before = set(self, *store, "k", std::string{"before"}, limit);
+  auto before = set(self, *store, "lost-answer", std::string{"before"}, limit);
   if (!before)
     CAF_FAIL(sys.render(before.error()));
   check_lost_commit(
-      [&] { return set(self, *store, "k", std::string{"lost"}, limit); });
+      [&] {
+        return set(self, *store, "lost-answer", std::string{"lost"}, limit);
+      },
+      "lost-answer");
   // The server committed it: the store reads it back.
-  auto got = get<std::string>(self, *store, "k", limit);
+  auto got = get<std::string>(self, *store, "lost-answer", limit);
   if (!got)
     CAF_FAIL(sys.render(got.error()));
   CAF_CHECK_EQUAL(*got, std::optional<std::string>{"lost"});
-  CAF_CHECK(erase(self, *store, {"k"}, limit));
+  CAF_CHECK(erase(self, *store, {"lost-answer"}, limit));
   shutdown(db);
 }
 
@@ -160,20 +190,20 @@ CAF_TEST(a_node_whose_commit_answer_is_lost_makes_the_cli_exit_4) {
   };
   // A group of the test's own in the shared items table.
   const std::string group = "917017";
-  auto first = cli({"items", "set", group, "k", "before"});
+  auto first = cli({"items", "set", group, "lost-answer", "before"});
   CAF_REQUIRE_EQUAL(first.code, 0);
-  proxy.arm();
-  auto lost = cli({"items", "set", group, "k", "lost"});
+  proxy.arm("lost-answer"); // the set's own statement: it commits itself
+  auto lost = cli({"items", "set", group, "lost-answer", "lost"});
   CAF_MESSAGE("sasync: " << lost.errors);
   CAF_CHECK_EQUAL(proxy.cuts(), 1);
   CAF_CHECK_EQUAL(lost.code, 4);
   CAF_CHECK_NOT_EQUAL(lost.errors.find("outcome unknown"), std::string::npos);
   CAF_CHECK_EQUAL(lost.errors.find("retryable"), std::string::npos);
   // It did commit: the node serves on and reads the value the server kept.
-  auto got = cli({"items", "get", group, "k"});
+  auto got = cli({"items", "get", group, "lost-answer"});
   CAF_CHECK_EQUAL(got.code, 0);
   CAF_CHECK_EQUAL(got.output, "lost\n");
-  CAF_CHECK_EQUAL(cli({"items", "delete", group, "k"}).code, 0);
+  CAF_CHECK_EQUAL(cli({"items", "delete", group, "lost-answer"}).code, 0);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 

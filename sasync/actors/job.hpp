@@ -42,6 +42,14 @@ public:
   /// together (one round trip instead of one per job); none by default.
   virtual merged_runner merger() const noexcept { return nullptr; }
 
+  /// True when the merged run of `n` such jobs needs no transaction around
+  /// it: each statement it runs is whole on its own (one upsert, selects).
+  /// PostgreSQL then commits each by itself, in one round trip, not three.
+  virtual bool merged_run_stands_alone(std::size_t n) const noexcept {
+    (void)n;
+    return false;
+  }
+
   access_mode mode() const noexcept { return mode_; }
 
   job_cost cost() const noexcept { return cost_; }

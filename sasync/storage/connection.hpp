@@ -65,6 +65,15 @@ public:
   /// False once the connection has failed in a way that needs a reconnect.
   virtual bool usable() const noexcept = 0;
 
+  /// True where a statement run outside a transaction, committing by
+  /// itself, saves round trips (PostgreSQL: BEGIN's and COMMIT's; SQLite has
+  /// none to save) and the connection, idle, still looks open. One the
+  /// server closed meanwhile (a restart) is marked unusable instead, so it
+  /// is opened again before a statement goes out that could be left in
+  /// doubt. Outside a transaction, a lost connection leaves the statement's
+  /// outcome unknown: execute() then throws a failure that is not retryable.
+  virtual bool commits_alone_in_fewer_round_trips() noexcept { return false; }
+
   /// How many statements this connection has prepared (cache misses).
   virtual std::size_t prepare_count() const noexcept = 0;
 

@@ -9,6 +9,8 @@
 
 #include <pqxx/pqxx>
 
+#include <poll.h>
+
 #include <charconv>
 #include <cmath>
 #include <list>
@@ -267,7 +269,7 @@ public:
         out.rows.emplace_back(std::move(values));
       }
       out.rows_affected = static_cast<std::int64_t>(res.affected_rows());
-    });
+    }, !tx_);
     return out;
   }
 
@@ -295,6 +297,19 @@ public:
 
   bool usable() const noexcept override {
     return !broken_ && conn_.is_open();
+  }
+
+  bool commits_alone_in_fewer_round_trips() noexcept override {
+    if (tx_ || !usable())
+      return false;
+    // A server that shut down closed its end: the socket reports it.
+    pollfd idle{conn_.sock(), POLLIN | POLLRDHUP, 0};
+    if (::poll(&idle, 1, 0) > 0 &&
+        (idle.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+      broken_ = true;
+      return false;
+    }
+    return true;
   }
 
   size_t prepare_count() const noexcept override {
@@ -362,12 +377,22 @@ private:
                           state);
   }
 
-  template <class F> void guarded(std::string_view sql, F&& fn) {
+  /// Runs `fn`, libpqxx's exceptions turned into storage_failure.
+  /// `commits_alone`: `fn` runs a statement outside a transaction, which
+  /// may have committed when the connection was lost.
+  template <class F>
+  void guarded(std::string_view sql, F&& fn, bool commits_alone = false) {
     try {
       fn();
     } catch (const pqxx::broken_connection& e) {
       broken_ = true;
       tx_.reset();
+      if (commits_alone)
+        throw storage_failure(failure_kind::connection,
+                              "PostgreSQL: connection lost, outcome unknown: " +
+                                  trimmed(e.what()) +
+                                  " [in: " + statement_excerpt(sql) + "]",
+                              "08006");
       // Nothing of an open transaction committed: safe to run again.
       throw storage_failure(failure_kind::connection,
                             "PostgreSQL: connection lost: " + trimmed(e.what()),
@@ -394,7 +419,7 @@ private:
         pqxx::nontransaction auto_commit{conn_};
         auto_commit.exec(sql);
       }
-    });
+    }, !tx_);
   }
 
   struct prepared_statement {

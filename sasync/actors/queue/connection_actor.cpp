@@ -107,15 +107,15 @@ std::vector<job*> slice(const job_batch& jobs, std::size_t first,
 /// that fails, each of them runs again alone in its own. A batch that is
 /// one such run (many sets, say) needs no savepoint: if its statement
 /// fails, the transaction starts over and the jobs run alone.
+/// `may_merge`: false once the merged run failed outside a transaction.
 void run_jobs(connection& conn, const job_batch& jobs, access_mode mode,
-              std::vector<caf::error>& errors) {
+              std::vector<caf::error>& errors, bool may_merge) {
   if (jobs.size() == 1) {
     if (auto err = guarded([&] { jobs[0]->run(conn); }))
       errors[0] = std::move(err);
     return;
   }
-  auto may_merge = true;
-  if (auto merge = common_merger(jobs)) {
+  if (auto merge = may_merge ? common_merger(jobs) : nullptr) {
     if (!guarded([&] { merge(conn, slice(jobs, 0, jobs.size())); }))
       return;
     conn.rollback(); // PostgreSQL has aborted it anyway
@@ -231,8 +231,65 @@ void end_cursor(connection_state& st) {
     st.conn.reset();
 }
 
+/// Drops a connection found broken after work, logging the loss; it is
+/// opened again for the next batch.
+void drop_if_broken(connection_state& st) {
+  if (st.conn && !st.conn->usable()) {
+    note_lost(st, "it broke during a transaction");
+    st.conn.reset();
+  }
+}
+
+/// Runs a batch that is one merged run needing no transaction (sets as one
+/// upsert, gets as selects) outside one, where each statement then commits
+/// by itself: one round trip instead of BEGIN, statement and COMMIT. A
+/// statement that fails committed nothing: the batch then runs in a
+/// transaction, each job alone, and `out` stays unset. A lost connection
+/// leaves the outcome unknown, and an interrupted statement committed
+/// nothing: every job gets that error. `failed`: the statement was tried.
+std::optional<batch_report>
+run_standing_alone(connection_state& st, const job_batch& jobs, bool& failed) {
+  auto merge = common_merger(jobs);
+  if (!merge || !jobs.front()->merged_run_stands_alone(jobs.size()) ||
+      !st.conn)
+    return std::nullopt;
+  if (!st.conn->commits_alone_in_fewer_round_trips()) {
+    if (!st.conn->usable())
+      note_lost(st, "the server closed it"); // reopened by begin()
+    return std::nullopt;
+  }
+  batch_report out;
+  out.started = true;
+  out.errors.resize(jobs.size());
+  auto* conn = st.conn.get();
+  auto prepared_before = conn->prepare_count();
+  st.watchdog.arm(*conn, st.cfg.engine.run_timeout);
+  auto err = guarded([&] {
+    detail::running_jobs marker;
+    merge(*conn, slice(jobs, 0, jobs.size()));
+  });
+  auto interrupted = st.watchdog.disarm();
+  out.prepared = conn->prepare_count() - prepared_before;
+  if (interrupted)
+    st.conn.reset(); // a late cancel must not reach the next statement
+  if (err && !interrupted && conn->usable()) {
+    failed = true;
+    return std::nullopt;
+  }
+  if (err) {
+    if (interrupted)
+      err = detail::interrupted_error(st.cfg.engine.run_timeout);
+    std::fill(out.errors.begin(), out.errors.end(), err);
+  }
+  drop_if_broken(st);
+  return out;
+}
+
 batch_report run_batch(connection_state& st, const job_batch& jobs) {
   end_cursor(st); // a lessee that died left it open
+  auto merge_failed = false;
+  if (auto done = run_standing_alone(st, jobs, merge_failed))
+    return std::move(*done);
   batch_report out;
   out.errors.resize(jobs.size());
   std::unique_ptr<transaction> tx;
@@ -247,7 +304,7 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
   auto prepared_before = conn->prepare_count();
   auto err = watched(st, [&] {
     detail::running_jobs marker;
-    run_jobs(*st.conn, jobs, mode, out.errors);
+    run_jobs(*st.conn, jobs, mode, out.errors, !merge_failed);
   });
   auto interrupted = is(err, errc::timeout);
   if (!err && !(jobs.size() == 1 && out.errors[0]))
@@ -258,10 +315,7 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
       e = err;
   if (st.conn.get() == conn)
     out.prepared = conn->prepare_count() - prepared_before;
-  if (st.conn && !st.conn->usable()) {
-    note_lost(st, "it broke during a transaction");
-    st.conn.reset(); // reopened for the next batch
-  }
+  drop_if_broken(st);
   return out;
 }
 

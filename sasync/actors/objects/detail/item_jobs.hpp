@@ -35,6 +35,11 @@ public:
 
   merged_runner merger() const noexcept override { return &run_merged; }
 
+  /// One upsert: a second chunk could commit without the first.
+  bool merged_run_stands_alone(std::size_t n) const noexcept override {
+    return n <= max_merged_items;
+  }
+
   void take() {}
 
 private:
@@ -66,6 +71,11 @@ public:
   }
 
   merged_runner merger() const noexcept override { return &run_merged; }
+
+  /// Each get reads one row of one select.
+  bool merged_run_stands_alone(std::size_t) const noexcept override {
+    return true;
+  }
 
   caf::optional<stored_value> take() { return std::move(result_); }
 
