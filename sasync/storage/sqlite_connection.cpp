@@ -159,7 +159,6 @@ public:
   bool fetch(size_t n, std::vector<row>& out) override {
     if (done_)
       return false;
-    auto cols = static_cast<int>(columns_.size());
     try {
       for (size_t got = 0; got < n; ++got) {
         if (!stmt_.executeStep()) {
@@ -168,10 +167,13 @@ public:
           stmt_.tryReset();
           return false;
         }
+        if (cells_.size() != columns_.size()) // SQLiteCpp wants a row first
+          for (int i = 0; i < static_cast<int>(columns_.size()); ++i)
+            cells_.emplace_back(stmt_.getColumn(i));
         row r;
-        r.reserve(columns_.size());
-        for (int i = 0; i < cols; ++i)
-          r.emplace_back(column_value(stmt_.getColumn(i)));
+        r.reserve(cells_.size());
+        for (auto& cell : cells_)
+          r.emplace_back(column_value(cell));
         out.emplace_back(std::move(r));
       }
     } catch (const SQLite::Exception& e) {
@@ -193,6 +195,10 @@ private:
   std::vector<value> params_;
   SQLite::Statement stmt_;
   std::vector<std::string> columns_;
+  /// One per column, each reading the current row: made once, at the
+  /// first row, as each shares the statement's ownership (a reference
+  /// count).
+  std::vector<SQLite::Column> cells_;
   bool done_ = false;
 };
 
