@@ -37,10 +37,12 @@ std::string pg_url() {
 }
 
 /// Terminating other backends needs a superuser; this runs as postgres.
+/// It returns once they have exited (waiting up to 10 s each), so their
+/// sockets are closed when the test goes on.
 int kill_broker_backends() {
   auto cmd = std::string{"cd / && runuser -u postgres -- psql -qtAX -c "
-                         "\"SELECT count(pg_terminate_backend(pid)) FROM "
-                         "pg_stat_activity WHERE application_name = '"} +
+                         "\"SELECT count(pg_terminate_backend(pid, 10000)) "
+                         "FROM pg_stat_activity WHERE application_name = '"} +
              app_name + "'\" >/dev/null";
   return std::system(cmd.c_str());
 }

@@ -302,10 +302,11 @@ public:
   bool commits_alone_in_fewer_round_trips() noexcept override {
     if (tx_ || !usable())
       return false;
-    // A server that shut down closed its end: the socket reports it.
+    // An idle connection hears from the server unasked when it goes: a
+    // FATAL, then the close (or, rarely, a notice; a new connection costs
+    // little then). Either shows on the socket.
     pollfd idle{conn_.sock(), POLLIN | POLLRDHUP, 0};
-    if (::poll(&idle, 1, 0) > 0 &&
-        (idle.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+    if (::poll(&idle, 1, 0) > 0 && idle.revents != 0) {
       broken_ = true;
       return false;
     }
