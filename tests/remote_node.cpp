@@ -809,6 +809,153 @@ CAF_TEST(a_dead_node_fails_pending_requests_at_once_and_can_be_reconnected) {
   CAF_CHECK_EQUAL(second.stop(), 0);
 }
 
+CAF_TEST(requests_to_one_group_travel_in_relays_in_the_order_they_were_sent) {
+  test::daemon_process daemon{config({}, "port=0\n[metrics]\nport=0")};
+  auto metrics_port = test::metrics_port_of(daemon.process(), bound);
+  CAF_REQUIRE_NOT_EQUAL(metrics_port, 0);
+  auto db = connect(daemon.port());
+  auto store = require(items_of(self, db, 41, limit));
+  // 2,000 sets sent at once, each of a new name and of one name again, and
+  // every 100 a get of that name with its version: a per-name request that
+  // goes on its own (not in a relay) and must see the set sent before it.
+  constexpr int sets = 2000;
+  using set_handle = decltype(self->request(store, limit, set_atom::value,
+                                            std::string{}, stored_value{}));
+  using get_handle = decltype(self->request(
+      store, limit, get_atom::value, std::string{}, version_atom::value));
+  std::vector<set_handle> set_handles;
+  std::vector<std::pair<int, get_handle>> get_handles;
+  for (int i = 0; i < sets; ++i) {
+    set_handles.push_back(self->request(store, limit, set_atom::value,
+                                        "k" + std::to_string(i),
+                                        encode(std::int64_t{i})));
+    set_handles.push_back(self->request(store, limit, set_atom::value,
+                                        std::string{"last"},
+                                        encode(std::int64_t{i})));
+    if (i % 100 == 0)
+      get_handles.emplace_back(i, self->request(store, limit, get_atom::value,
+                                                std::string{"last"},
+                                                version_atom::value));
+  }
+  int acknowledged = 0;
+  for (auto& h : set_handles)
+    h.receive([&] { ++acknowledged; },
+              [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(acknowledged, 2 * sets);
+  int in_order = 0;
+  for (auto& [i, h] : get_handles)
+    h.receive(
+        [&, i = i](caf::optional<versioned_value>& x) {
+          if (x && decode<std::int64_t>(x->value) == i)
+            ++in_order;
+          else
+            CAF_MESSAGE("the get after set " << i << " saw "
+                                             << (x ? decode<std::int64_t>(
+                                                         x->value)
+                                                   : -1));
+        },
+        [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(in_order, static_cast<int>(get_handles.size()));
+  CAF_CHECK_EQUAL(require(get<std::int64_t>(self, store, "last", limit)),
+                  std::optional<std::int64_t>{sets - 1});
+  auto text = test::scrape_metrics(metrics_port);
+  auto relays = test::sample(text, "sasync_relays_total");
+  auto relayed = test::sample(text, "sasync_relayed_requests_total");
+  CAF_MESSAGE(2 * sets << " sets: " << relayed << " of them in " << relays
+                       << " relays");
+  CAF_CHECK_GREATER(relays, 0);
+  CAF_CHECK_GREATER(relayed, 2 * relays);
+  disconnect_node(db);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(a_peer_relays_only_per_name_requests_to_actors_of_the_node) {
+  test::daemon_process daemon{config()};
+  // A plain CAF peer, with no sasync stand-in in between.
+  auto typed = sys.middleman().remote_actor<node>("127.0.0.1", daemon.port());
+  CAF_REQUIRE(typed);
+  auto entry = caf::actor_cast<caf::actor>(*typed);
+  auto store = require(
+      detail::ask<items>(self, *typed, limit, items_atom::value,
+                         std::int64_t{3}));
+  auto target = caf::actor_cast<caf::actor>(store);
+  using answers = std::vector<caf::message>;
+  auto relay = [&](const caf::actor& to, answers requests) {
+    caf::expected<answers> out{caf::sec::none};
+    self->request(entry, limit, relay_atom::value, to, std::move(requests))
+        .receive([&](answers& xs) { out = std::move(xs); },
+                 [&](caf::error& e) { out = std::move(e); });
+    return out;
+  };
+  auto unexpected = [](const caf::message& x) {
+    return x.match_elements<caf::error>() &&
+           x.get_as<caf::error>(0) == caf::sec::unexpected_message;
+  };
+  // Per-name requests are run; anything else in a relay, a relay in it
+  // too, is answered as a message outside the interface.
+  auto got = relay(
+      target,
+      {caf::make_message(set_atom::value, std::string{"a"},
+                         encode(std::int64_t{7})),
+       caf::make_message(sql_atom::value, std::string{"SELECT 1"},
+                         std::vector<value>{}),
+       caf::make_message(relay_atom::value, target,
+                         answers{caf::make_message(get_atom::value,
+                                                   std::string{"a"})}),
+       caf::make_message(get_atom::value, std::string{"a"})});
+  CAF_REQUIRE(got);
+  CAF_REQUIRE_EQUAL(got->size(), 4u);
+  CAF_CHECK((*got)[0].empty()); // set answers nothing
+  CAF_CHECK(unexpected((*got)[1]));
+  CAF_CHECK(unexpected((*got)[2]));
+  CAF_REQUIRE((*got)[3].match_elements<caf::optional<stored_value>>());
+  auto value = (*got)[3].get_as<caf::optional<stored_value>>(0);
+  CAF_REQUIRE(value);
+  CAF_CHECK_EQUAL(decode<std::int64_t>(*value), 7);
+  // An empty relay is answered with nothing.
+  auto none = relay(target, {});
+  CAF_CHECK(none && none->empty());
+  // Not to the entry actor itself, nor more than 32 requests.
+  auto refused = [&](caf::expected<answers> x) {
+    return !x && is(x.error(), errc::invalid_argument);
+  };
+  CAF_CHECK(refused(relay(
+      entry, {caf::make_message(get_atom::value, std::string{"a"})})));
+  CAF_CHECK(refused(relay(
+      target,
+      answers(33, caf::make_message(get_atom::value, std::string{"a"})))));
+  CAF_CHECK(refused(relay(caf::actor{}, {})));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(relayed_requests_on_their_way_are_all_answered_when_the_node_dies) {
+  auto daemon = std::make_unique<test::daemon_process>(config());
+  auto db = connect(daemon->port());
+  auto store = require(items_of(self, db, 1, limit));
+  using set_handle = decltype(self->request(store, limit, set_atom::value,
+                                            std::string{}, stored_value{}));
+  std::vector<set_handle> handles;
+  for (int i = 0; i < 1000; ++i)
+    handles.push_back(self->request(store, limit, set_atom::value,
+                                    "k" + std::to_string(i),
+                                    encode(std::int64_t{i})));
+  daemon->process().signal(SIGKILL);
+  int acknowledged = 0;
+  int unreachable = 0;
+  for (auto& h : handles)
+    h.receive([&] { ++acknowledged; },
+              [&](caf::error& e) {
+                if (is(e, errc::unreachable))
+                  ++unreachable;
+                else
+                  CAF_FAIL(sys.render(e)); // a timeout: left waiting
+              });
+  CAF_MESSAGE(acknowledged << " acknowledged, " << unreachable
+                           << " unreachable");
+  CAF_CHECK_EQUAL(acknowledged + unreachable, 1000);
+  CAF_CHECK_GREATER(unreachable, 0);
+}
+
 CAF_TEST(asking_for_the_same_group_actor_again_reuses_its_stand_in) {
   test::daemon_process daemon{config()};
   auto db = connect(daemon.port());

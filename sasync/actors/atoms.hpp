@@ -83,4 +83,8 @@ using through_atom = caf::atom_constant<caf::atom("through")>;
 using batch_atom = caf::atom_constant<caf::atom("batch")>;
 using hold_atom = caf::atom_constant<caf::atom("hold")>;
 
+// Requests batched on the wire: a client's stand-in sends a group actor's
+// waiting requests to the node's entry actor in one relay.
+using relay_atom = caf::atom_constant<caf::atom("relay")>;
+
 } // namespace sasync

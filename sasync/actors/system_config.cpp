@@ -77,6 +77,8 @@ void configure(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<member_view>>(
       "std::vector<sasync::member_view>");
   cfg.add_message_type<cluster_view>("sasync::cluster_view");
+  // A relay's requests and its answers (net/detail/relay.hpp).
+  cfg.add_message_type<std::vector<caf::message>>("std::vector<@message>");
   cfg.add_message_type<batch_op>("sasync::batch_op");
   cfg.add_message_type<std::vector<batch_op>>("std::vector<sasync::batch_op>");
   cfg.add_message_type<batch_result>("sasync::batch_result");

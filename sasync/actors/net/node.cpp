@@ -6,17 +6,43 @@
 #include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/detail/statement_policy.hpp"
 #include "sasync/actors/errc.hpp"
+#include "sasync/actors/net/detail/relay.hpp"
+#include "sasync/actors/net/detail/stand_in.hpp"
 #include "sasync/storage/batch_apply.hpp"
+#include "sasync/storage/metrics.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
+
+#include <memory>
+#include <unordered_map>
 
 namespace sasync {
 
 namespace {
 
+/// A relay's answers as they come, delivered together once all are in.
+struct relayed_answers {
+  std::vector<caf::message> answers;
+  std::size_t waiting = 0;
+  caf::response_promise promise;
+
+  void settle(std::size_t i, caf::message answer) {
+    answers[i] = std::move(answer);
+    if (--waiting == 0)
+      promise.deliver(std::move(answers));
+  }
+};
+
 struct node_state {
   node db;
+  /// The relayed requests on their way, by message id: their relay and
+  /// place in it. One handler (relay_answer) takes every answer: made per
+  /// request, a handler of this many answer types costs more than the rest.
+  std::unordered_map<caf::message_id,
+                     std::pair<std::shared_ptr<relayed_answers>, std::size_t>>
+      relayed;
+  caf::behavior relay_answer;
   node_limits limits;
   cluster_membership membership; ///< none outside cluster mode
   /// Cluster mode: groups go to their owner (group_routing.hpp).
@@ -147,6 +173,52 @@ checked_batch(node_ptr self, std::vector<batch_op>& ops, Ts... rest) {
                         rest...);
 }
 
+/// Asks the relay's target for each of its requests, in their order, and
+/// answers all of them in one message (net/detail/relay.hpp). A request
+/// that may not travel in a relay is answered unexpected_message.
+caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
+  auto msg = x.move_content_to_message();
+  auto target = msg.get_as<caf::actor>(1);
+  auto requests = msg.get_as<std::vector<caf::message>>(2);
+  if (requests.size() > detail::max_relayed)
+    return refused(self, make_error(errc::invalid_argument,
+                                    "a relay of " +
+                                        std::to_string(requests.size()) +
+                                        " requests is more than " +
+                                        std::to_string(detail::max_relayed)));
+  if (auto err = detail::check_relay_target(target, self->address()))
+    return refused(self, std::move(err));
+  if (metrics::enabled()) {
+    static auto& relays = metrics::counter_of(
+        "sasync_relays_total",
+        "Relays taken from clients: messages that carry several requests.");
+    static auto& relayed = metrics::counter_of(
+        "sasync_relayed_requests_total", "The requests the relays carried.");
+    relays.add();
+    relayed.add(requests.size());
+  }
+  auto batch = std::make_shared<relayed_answers>();
+  batch->answers.resize(requests.size());
+  batch->waiting = requests.size() + 1;
+  batch->promise = self->make_response_promise();
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (!detail::relayable(requests[i])) {
+      batch->settle(i, caf::make_message(
+                           caf::make_error(caf::sec::unexpected_message)));
+      continue;
+    }
+    auto sent = self->request(target, caf::infinite, std::move(requests[i]));
+    self->state.relayed.emplace(sent.id().request_id(), std::make_pair(batch, i));
+    self->add_multiplexed_response_handler(sent.id(),
+                                           self->state.relay_answer);
+  }
+  // The one extra count keeps an empty relay, or one whose requests were
+  // all refused, from answering before the loop is done.
+  if (--batch->waiting == 0)
+    batch->promise.deliver(std::move(batch->answers));
+  return batch->promise;
+}
+
 node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
                               cluster_membership membership,
                               group_ownership ownership) {
@@ -154,16 +226,31 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
   self->state.limits = limits;
   self->state.membership = std::move(membership);
   self->state.ownership = std::move(ownership);
-  // Peers may send anything: a message of another type is refused
-  // (requests get unexpected_message) without a line on stderr for each.
-  self->set_default_handler(caf::drop);
-  // In cluster mode, other nodes also ask for the groups this one owns.
-  if (self->state.ownership)
-    self->set_default_handler(
-        [self](caf::scheduled_actor*, caf::message_view& x) {
+  self->state.relay_answer = detail::relay_answers([self](caf::message answer) {
+    auto& relayed = self->state.relayed;
+    auto i = relayed.find(self->current_message_id().request_id());
+    if (i == relayed.end())
+      return;
+    auto [batch, index] = std::move(i->second);
+    relayed.erase(i);
+    batch->settle(index, std::move(answer));
+  });
+  // Outside the typed interface: relays from clients' stand-ins and, in
+  // cluster mode, other nodes asking for the groups this one owns. Peers
+  // may send anything: a message of another type is refused (requests get
+  // unexpected_message) without a line on stderr for each.
+  self->set_default_handler(
+      [self](caf::scheduled_actor* ptr,
+             caf::message_view& x) -> caf::result<caf::message> {
+        if (x.content()
+                .match_elements<relay_atom, caf::actor,
+                                std::vector<caf::message>>())
+          return relay(self, x);
+        if (self->state.ownership)
           return detail::answer_own(self, self->state.ownership,
                                     self->state.db, x);
-        });
+        return caf::drop(ptr, x);
+      });
   return {
       [=](table_atom a, table_def& def) {
         return self->delegate(self->state.db, a, std::move(def));
