@@ -51,6 +51,7 @@ struct held_request {
   caf::message msg;
   /// The relay's own lookups: gets the answer instead of `rp`.
   std::function<void(caf::message)> on_answer;
+  caf::actor_addr sent_to; ///< the node stand-in it went through last
 
   void answer(caf::message x) {
     if (on_answer)
@@ -76,6 +77,7 @@ struct cluster_client_state {
   std::deque<held_request> waiting;
   std::map<std::uint64_t, held_request> in_flight;
   std::uint64_t next_id = 0;
+  detail::forwarded_answers answers; ///< of in_flight, by id
   /// The group stand-ins handed out, by (kind, group): one per group.
   std::map<std::pair<std::int16_t, std::int64_t>, caf::actor> groups;
   /// Lookups waiting to ask again, by id (look_up).
@@ -90,34 +92,39 @@ using client_ptr = caf::stateful_actor<cluster_client_state>*;
 
 void connect_next(client_ptr self);
 
+void relay(client_ptr self, held_request held);
+
+/// The answer to the relayed request `id`.
+void relay_answered(client_ptr self, std::uint64_t id, caf::message answer) {
+  auto& st = self->state;
+  auto i = st.in_flight.find(id);
+  if (i == st.in_flight.end())
+    return;
+  auto held = std::move(i->second);
+  st.in_flight.erase(i);
+  // The node's stand-in had quit before it took the request: it never
+  // reached the node, so it may go through the next one.
+  if (answer.match_elements<caf::error>() &&
+      answer.get_as<caf::error>(0) == caf::sec::request_receiver_down) {
+    if (st.current && st.current.address() != held.sent_to)
+      return relay(self, std::move(held)); // a newer node is in use
+    st.waiting.push_back(std::move(held));
+    if (!st.connecting)
+      connect_next(self);
+    return;
+  }
+  held.answer(std::move(answer));
+}
+
 /// Relays `held` to the node in use and keeps it until its answer.
 void relay(client_ptr self, held_request held) {
   auto& st = self->state;
   auto id = st.next_id++;
-  auto to = st.current.address();
+  held.sent_to = st.current.address();
   auto sent = self->request(st.current, caf::infinite, held.msg);
   st.in_flight.emplace(id, std::move(held));
-  self->add_multiplexed_response_handler(
-      sent.id(), detail::relay_answers([self, id, to](caf::message answer) {
-        auto& st = self->state;
-        auto i = st.in_flight.find(id);
-        if (i == st.in_flight.end())
-          return;
-        auto held = std::move(i->second);
-        st.in_flight.erase(i);
-        // The node's stand-in had quit before it took the request: it never
-        // reached the node, so it may go through the next one.
-        if (answer.match_elements<caf::error>() &&
-            answer.get_as<caf::error>(0) == caf::sec::request_receiver_down) {
-          if (st.current && st.current.address() != to)
-            return relay(self, std::move(held)); // a newer node is in use
-          st.waiting.push_back(std::move(held));
-          if (!st.connecting)
-            connect_next(self);
-          return;
-        }
-        held.answer(std::move(answer));
-      }));
+  self->add_multiplexed_response_handler(sent.id(),
+                                         st.answers.expect(sent.id(), id));
 }
 
 /// Fails every held request with unreachable.
@@ -304,6 +311,7 @@ struct group_stand_in_state {
   std::uint64_t next_seq = 0;
   /// Sent and not answered yet, by their order of arrival.
   std::map<std::uint64_t, group_call> in_flight;
+  detail::forwarded_answers answers; ///< of in_flight, by seq
   /// Refused by an owner that did not execute them: sent again in order.
   std::map<std::uint64_t, group_call> again;
   /// Came while the group was looked up again.
@@ -379,39 +387,45 @@ bool not_executed(const caf::error& err) {
          (is(err, errc::shutting_down) && is_retryable(err));
 }
 
+/// The answer to call `seq`.
+void call_answered(group_ptr self, std::uint64_t seq, caf::message answer) {
+  auto& st = self->state;
+  auto i = st.in_flight.find(seq);
+  if (i == st.in_flight.end())
+    return;
+  auto call = std::move(i->second);
+  st.in_flight.erase(i);
+  if (answer.match_elements<caf::error>()) {
+    auto& err = answer.get_as<caf::error>(0);
+    if (not_executed(err)) {
+      st.again.emplace(seq, std::move(call));
+      look_up_again(self);
+      return release_held(self);
+    }
+    // In flight when the owner died (its fate is unknown), or fenced:
+    // answered as is; the next request goes to the group's new owner.
+    if (is(err, errc::unreachable) || is(err, errc::fenced))
+      look_up_again(self);
+  }
+  call.rp.deliver(std::move(answer));
+  release_held(self);
+}
+
 void send_call(group_ptr self, std::uint64_t seq, group_call call) {
   auto& st = self->state;
   auto sent = self->request(st.target, caf::infinite, call.msg);
   st.in_flight.emplace(seq, std::move(call));
-  self->add_multiplexed_response_handler(
-      sent.id(), detail::relay_answers([self, seq](caf::message answer) {
-        auto& st = self->state;
-        auto i = st.in_flight.find(seq);
-        if (i == st.in_flight.end())
-          return;
-        auto call = std::move(i->second);
-        st.in_flight.erase(i);
-        if (answer.match_elements<caf::error>()) {
-          auto& err = answer.get_as<caf::error>(0);
-          if (not_executed(err)) {
-            st.again.emplace(seq, std::move(call));
-            look_up_again(self);
-            return release_held(self);
-          }
-          // In flight when the owner died (its fate is unknown), or fenced:
-          // answered as is; the next request goes to the group's new owner.
-          if (is(err, errc::unreachable) || is(err, errc::fenced))
-            look_up_again(self);
-        }
-        call.rp.deliver(std::move(answer));
-        release_held(self);
-      }));
+  self->add_multiplexed_response_handler(sent.id(),
+                                         st.answers.expect(sent.id(), seq));
 }
 
 caf::behavior group_stand_in_impl(group_ptr self, caf::actor relay,
                                   std::int16_t kind, std::int64_t group,
                                   caf::actor target) {
   auto& st = self->state;
+  st.answers.init(self, [self](std::uint64_t seq, caf::message answer) {
+    call_answered(self, seq, std::move(answer));
+  });
   st.relay = std::move(relay);
   st.kind = kind;
   st.group = group;
@@ -501,6 +515,9 @@ caf::behavior cluster_client_impl(client_ptr self,
                                   caf::duration connect_timeout, bool tls,
                                   caf::actor first, std::size_t first_index) {
   auto& st = self->state;
+  st.answers.init(self, [self](std::uint64_t id, caf::message answer) {
+    relay_answered(self, id, std::move(answer));
+  });
   st.endpoints = std::move(endpoints);
   st.connect_timeout = connect_timeout;
   st.tls = tls;

@@ -36,13 +36,12 @@ struct relayed_answers {
 
 struct node_state {
   node db;
-  /// The relayed requests on their way, by message id: their relay and
-  /// place in it. One handler (relay_answer) takes every answer: made per
-  /// request, a handler of this many answer types costs more than the rest.
-  std::unordered_map<caf::message_id,
+  /// The relayed requests on their way: their relay and place in it.
+  std::unordered_map<std::uint64_t,
                      std::pair<std::shared_ptr<relayed_answers>, std::size_t>>
       relayed;
-  caf::behavior relay_answer;
+  std::uint64_t next_relayed = 0;
+  detail::forwarded_answers relayed_answered; ///< of relayed, by key
   node_limits limits;
   cluster_membership membership; ///< none outside cluster mode
   /// Cluster mode: groups go to their owner (group_routing.hpp).
@@ -207,10 +206,12 @@ caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
                            caf::make_error(caf::sec::unexpected_message)));
       continue;
     }
+    auto& st = self->state;
+    auto key = st.next_relayed++;
+    st.relayed.emplace(key, std::make_pair(batch, i));
     auto sent = self->request(target, caf::infinite, std::move(requests[i]));
-    self->state.relayed.emplace(sent.id().request_id(), std::make_pair(batch, i));
-    self->add_multiplexed_response_handler(sent.id(),
-                                           self->state.relay_answer);
+    self->add_multiplexed_response_handler(
+        sent.id(), st.relayed_answered.expect(sent.id(), key));
   }
   // The one extra count keeps an empty relay, or one whose requests were
   // all refused, from answering before the loop is done.
@@ -226,15 +227,16 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
   self->state.limits = limits;
   self->state.membership = std::move(membership);
   self->state.ownership = std::move(ownership);
-  self->state.relay_answer = detail::relay_answers([self](caf::message answer) {
-    auto& relayed = self->state.relayed;
-    auto i = relayed.find(self->current_message_id().request_id());
-    if (i == relayed.end())
-      return;
-    auto [batch, index] = std::move(i->second);
-    relayed.erase(i);
-    batch->settle(index, std::move(answer));
-  });
+  self->state.relayed_answered.init(
+      self, [self](std::uint64_t key, caf::message answer) {
+        auto& relayed = self->state.relayed;
+        auto i = relayed.find(key);
+        if (i == relayed.end())
+          return;
+        auto [batch, index] = std::move(i->second);
+        relayed.erase(i);
+        batch->settle(index, std::move(answer));
+      });
   // Outside the typed interface: relays from clients' stand-ins and, in
   // cluster mode, other nodes asking for the groups this one owns. Peers
   // may send anything: a message of another type is refused (requests get

@@ -30,7 +30,7 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_map>
+#include <unordered_set>
 
 namespace sasync {
 
@@ -55,10 +55,10 @@ struct stand_in_state {
   bool relays = false;
   std::map<std::uint64_t, caf::response_promise> pending;
   std::uint64_t next_id = 0;
-  /// Requests sent on their own, by message id: their id in pending and
-  /// whether they are per-name requests (below).
-  std::unordered_map<caf::message_id, std::pair<std::uint64_t, bool>> awaiting;
-  caf::behavior answers; ///< answers_of_node()
+  /// The answers to requests sent on their own, by their id in pending.
+  detail::forwarded_answers answers;
+  /// Those of them that are per-name requests (below).
+  std::unordered_set<std::uint64_t> per_name_alone;
   /// What waits to go while relays are gathered or unanswered: a message
   /// sent on its own would overtake a relay still on its way.
   std::deque<held_message> held;
@@ -185,23 +185,11 @@ void answered(stand_in_ptr self, bool was_relay) {
   send_held(self);
 }
 
-/// The answer to a request sent on its own: found by its message id, so one
-/// handler serves every request (made per request, a handler of this many
-/// answer types costs more than the rest of the request).
-caf::behavior answers_of_node(stand_in_ptr self) {
-  return relayed(
-      [self](caf::message answer) {
-        auto& awaiting = self->state.awaiting;
-        auto i = awaiting.find(self->current_message_id().request_id());
-        if (i == awaiting.end())
-          return;
-        auto [id, per_name] = i->second;
-        awaiting.erase(i);
-        settle(self, id, wrap_handles(self, std::move(answer)));
-        if (per_name)
-          answered(self, false);
-      },
-      node_answers{});
+/// The answer to request `id`, sent on its own.
+void answered_alone(stand_in_ptr self, std::uint64_t id, caf::message answer) {
+  settle(self, id, wrap_handles(self, std::move(answer)));
+  if (self->state.per_name_alone.erase(id) > 0)
+    answered(self, false);
 }
 
 /// Sends one message to the target on its own.
@@ -211,12 +199,13 @@ void send_alone(stand_in_ptr self, held_message msg) {
     self->send(st.target, std::move(msg.content));
     return;
   }
-  if (msg.relayable)
+  if (msg.relayable) {
     ++st.on_the_way;
+    st.per_name_alone.insert(*msg.request);
+  }
   auto sent = self->request(st.target, caf::infinite, std::move(msg.content));
-  st.awaiting.emplace(sent.id().request_id(),
-                      std::make_pair(*msg.request, msg.relayable));
-  self->add_multiplexed_response_handler(sent.id(), st.answers);
+  self->add_multiplexed_response_handler(
+      sent.id(), st.answers.expect(sent.id(), *msg.request));
 }
 
 /// Sends `requests` to the target through the entry actor in one relay.
@@ -319,7 +308,9 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
   st.where = std::move(where);
   st.entry = entry ? std::move(entry) : st.target;
   st.relays = st.entry != st.target && st.target->node() == st.entry->node();
-  st.answers = answers_of_node(self);
+  st.answers.init(self, [self](std::uint64_t id, caf::message answer) {
+    answered_alone(self, id, std::move(answer));
+  });
   self->monitor(st.target);
   // The target ended: a cursor that is done (normal), or the node went
   // away (remote_link_unreachable, which the linked stand-ins follow).
@@ -423,6 +414,23 @@ caf::actor spawn_node_stand_in(caf::actor_system& sys, caf::actor target,
 
 caf::behavior relay_answers(std::function<void(caf::message)> settle) {
   return relayed(std::move(settle), node_answers{});
+}
+
+void forwarded_answers::init(caf::local_actor* self, settle_fn settle) {
+  handler_ = relay_answers([this, self, settle](caf::message answer) {
+    auto i = keys_.find(self->current_message_id().request_id());
+    if (i == keys_.end())
+      return;
+    auto key = i->second;
+    keys_.erase(i);
+    settle(key, std::move(answer));
+  });
+}
+
+const caf::behavior& forwarded_answers::expect(caf::message_id sent,
+                                               std::uint64_t key) {
+  keys_.emplace(sent.request_id(), key);
+  return handler_;
 }
 
 bool is_remote(const caf::strong_actor_ptr& x) {

@@ -6,8 +6,12 @@
 #include <caf/fwd.hpp>
 #include <caf/message.hpp>
 
+#include <caf/message_id.hpp>
+
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 
 namespace sasync::detail {
 
@@ -21,5 +25,24 @@ caf::actor spawn_node_stand_in(caf::actor_system& sys, caf::actor target,
 /// gets the answer as a message (an error as a message of one error).
 /// A new answer type of node needs adding here (remote.cpp).
 caf::behavior relay_answers(std::function<void(caf::message)> settle);
+
+/// The answers to the requests an actor forwarded, found by message id: one
+/// response handler serves them all. Made per request, a handler with a
+/// case for every answer type costs more than the rest of the request.
+class forwarded_answers {
+public:
+  using settle_fn = std::function<void(std::uint64_t key, caf::message)>;
+
+  /// Makes the handler: `settle` gets each answer with the key its request
+  /// was sent under. Call once, from the actor `self` that keeps this.
+  void init(caf::local_actor* self, settle_fn settle);
+
+  /// The handler to add for the request `sent`, remembered under `key`.
+  const caf::behavior& expect(caf::message_id sent, std::uint64_t key);
+
+private:
+  std::unordered_map<caf::message_id, std::uint64_t> keys_;
+  caf::behavior handler_;
+};
 
 } // namespace sasync::detail
