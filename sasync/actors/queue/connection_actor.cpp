@@ -231,11 +231,11 @@ void end_cursor(connection_state& st) {
     st.conn.reset();
 }
 
-/// Drops a connection found broken after work, logging the loss; it is
-/// opened again for the next batch.
-void drop_if_broken(connection_state& st) {
+/// Drops a connection found broken after work, logging the loss (`during`
+/// names the work); it is opened again for the next batch.
+void drop_if_broken(connection_state& st, const char* during) {
   if (st.conn && !st.conn->usable()) {
-    note_lost(st, "it broke during a transaction");
+    note_lost(st, std::string{"it broke during "} + during);
     st.conn.reset();
   }
 }
@@ -263,12 +263,11 @@ run_standing_alone(connection_state& st, const job_batch& jobs, bool& failed) {
   out.errors.resize(jobs.size());
   auto* conn = st.conn.get();
   auto prepared_before = conn->prepare_count();
-  st.watchdog.arm(*conn, st.cfg.engine.run_timeout);
-  auto err = guarded([&] {
+  auto err = watched(st, [&] {
     detail::running_jobs marker;
     merge(*conn, slice(jobs, 0, jobs.size()));
   });
-  auto interrupted = st.watchdog.disarm();
+  auto interrupted = is(err, errc::timeout);
   out.prepared = conn->prepare_count() - prepared_before;
   if (interrupted)
     st.conn.reset(); // a late cancel must not reach the next statement
@@ -276,12 +275,8 @@ run_standing_alone(connection_state& st, const job_batch& jobs, bool& failed) {
     failed = true;
     return std::nullopt;
   }
-  if (err) {
-    if (interrupted)
-      err = detail::interrupted_error(st.cfg.engine.run_timeout);
-    std::fill(out.errors.begin(), out.errors.end(), err);
-  }
-  drop_if_broken(st);
+  std::fill(out.errors.begin(), out.errors.end(), err);
+  drop_if_broken(st, "a statement outside a transaction");
   return out;
 }
 
@@ -315,7 +310,7 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
       e = err;
   if (st.conn.get() == conn)
     out.prepared = conn->prepare_count() - prepared_before;
-  drop_if_broken(st);
+  drop_if_broken(st, "a transaction");
   return out;
 }
 
