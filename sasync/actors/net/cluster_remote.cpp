@@ -77,7 +77,7 @@ struct cluster_client_state {
   std::deque<held_request> waiting;
   std::map<std::uint64_t, held_request> in_flight;
   std::uint64_t next_id = 0;
-  detail::forwarded_answers answers; ///< of in_flight, by id
+  detail::forwarded_answers<std::uint64_t> answers; ///< of in_flight, by id
   /// The group stand-ins handed out, by (kind, group): one per group.
   std::map<std::pair<std::int16_t, std::int64_t>, caf::actor> groups;
   /// Lookups waiting to ask again, by id (look_up).
@@ -311,7 +311,7 @@ struct group_stand_in_state {
   std::uint64_t next_seq = 0;
   /// Sent and not answered yet, by their order of arrival.
   std::map<std::uint64_t, group_call> in_flight;
-  detail::forwarded_answers answers; ///< of in_flight, by seq
+  detail::forwarded_answers<std::uint64_t> answers; ///< of in_flight, by seq
   /// Refused by an owner that did not execute them: sent again in order.
   std::map<std::uint64_t, group_call> again;
   /// Came while the group was looked up again.

@@ -15,7 +15,6 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <memory>
-#include <unordered_map>
 
 namespace sasync {
 
@@ -29,19 +28,22 @@ struct relayed_answers {
 
   void settle(std::size_t i, caf::message answer) {
     answers[i] = std::move(answer);
+    one_less();
+  }
+
+  void one_less() {
     if (--waiting == 0)
       promise.deliver(std::move(answers));
   }
 };
 
+/// A relayed request's relay and place in it.
+using relayed_place = std::pair<std::shared_ptr<relayed_answers>, std::size_t>;
+
 struct node_state {
   node db;
-  /// The relayed requests on their way: their relay and place in it.
-  std::unordered_map<std::uint64_t,
-                     std::pair<std::shared_ptr<relayed_answers>, std::size_t>>
-      relayed;
-  std::uint64_t next_relayed = 0;
-  detail::forwarded_answers relayed_answered; ///< of relayed, by key
+  /// The relayed requests on their way.
+  detail::forwarded_answers<relayed_place> relayed;
   node_limits limits;
   cluster_membership membership; ///< none outside cluster mode
   /// Cluster mode: groups go to their owner (group_routing.hpp).
@@ -178,7 +180,7 @@ checked_batch(node_ptr self, std::vector<batch_op>& ops, Ts... rest) {
 caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
   auto msg = x.move_content_to_message();
   auto target = msg.get_as<caf::actor>(1);
-  auto requests = msg.get_as<std::vector<caf::message>>(2);
+  auto& requests = msg.get_mutable_as<std::vector<caf::message>>(2);
   if (requests.size() > detail::max_relayed)
     return refused(self, make_error(errc::invalid_argument,
                                     "a relay of " +
@@ -206,17 +208,13 @@ caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
                            caf::make_error(caf::sec::unexpected_message)));
       continue;
     }
-    auto& st = self->state;
-    auto key = st.next_relayed++;
-    st.relayed.emplace(key, std::make_pair(batch, i));
     auto sent = self->request(target, caf::infinite, std::move(requests[i]));
     self->add_multiplexed_response_handler(
-        sent.id(), st.relayed_answered.expect(sent.id(), key));
+        sent.id(), self->state.relayed.expect(sent.id(), {batch, i}));
   }
   // The one extra count keeps an empty relay, or one whose requests were
   // all refused, from answering before the loop is done.
-  if (--batch->waiting == 0)
-    batch->promise.deliver(std::move(batch->answers));
+  batch->one_less();
   return batch->promise;
 }
 
@@ -227,16 +225,9 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
   self->state.limits = limits;
   self->state.membership = std::move(membership);
   self->state.ownership = std::move(ownership);
-  self->state.relayed_answered.init(
-      self, [self](std::uint64_t key, caf::message answer) {
-        auto& relayed = self->state.relayed;
-        auto i = relayed.find(key);
-        if (i == relayed.end())
-          return;
-        auto [batch, index] = std::move(i->second);
-        relayed.erase(i);
-        batch->settle(index, std::move(answer));
-      });
+  self->state.relayed.init(self, [](relayed_place place, caf::message answer) {
+    place.first->settle(place.second, std::move(answer));
+  });
   // Outside the typed interface: relays from clients' stand-ins and, in
   // cluster mode, other nodes asking for the groups this one owns. Peers
   // may send anything: a message of another type is refused (requests get

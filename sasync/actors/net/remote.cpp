@@ -56,7 +56,7 @@ struct stand_in_state {
   std::map<std::uint64_t, caf::response_promise> pending;
   std::uint64_t next_id = 0;
   /// The answers to requests sent on their own, by their id in pending.
-  detail::forwarded_answers answers;
+  detail::forwarded_answers<std::uint64_t> answers;
   /// Those of them that are per-name requests (below).
   std::unordered_set<std::uint64_t> per_name_alone;
   /// What waits to go while relays are gathered or unanswered: a message
@@ -414,23 +414,6 @@ caf::actor spawn_node_stand_in(caf::actor_system& sys, caf::actor target,
 
 caf::behavior relay_answers(std::function<void(caf::message)> settle) {
   return relayed(std::move(settle), node_answers{});
-}
-
-void forwarded_answers::init(caf::local_actor* self, settle_fn settle) {
-  handler_ = relay_answers([this, self, settle](caf::message answer) {
-    auto i = keys_.find(self->current_message_id().request_id());
-    if (i == keys_.end())
-      return;
-    auto key = i->second;
-    keys_.erase(i);
-    settle(key, std::move(answer));
-  });
-}
-
-const caf::behavior& forwarded_answers::expect(caf::message_id sent,
-                                               std::uint64_t key) {
-  keys_.emplace(sent.request_id(), key);
-  return handler_;
 }
 
 bool is_remote(const caf::strong_actor_ptr& x) {

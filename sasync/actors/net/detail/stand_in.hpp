@@ -4,6 +4,7 @@
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
 #include <caf/fwd.hpp>
+#include <caf/local_actor.hpp>
 #include <caf/message.hpp>
 
 #include <caf/message_id.hpp>
@@ -29,19 +30,33 @@ caf::behavior relay_answers(std::function<void(caf::message)> settle);
 /// The answers to the requests an actor forwarded, found by message id: one
 /// response handler serves them all. Made per request, a handler with a
 /// case for every answer type costs more than the rest of the request.
+/// `Key` is what the actor needs to settle an answer: its request's place.
+template <class Key>
 class forwarded_answers {
 public:
-  using settle_fn = std::function<void(std::uint64_t key, caf::message)>;
+  using settle_fn = std::function<void(Key, caf::message)>;
 
   /// Makes the handler: `settle` gets each answer with the key its request
   /// was sent under. Call once, from the actor `self` that keeps this.
-  void init(caf::local_actor* self, settle_fn settle);
+  void init(caf::local_actor* self, settle_fn settle) {
+    handler_ = relay_answers([this, self, settle](caf::message answer) {
+      auto i = keys_.find(self->current_message_id().request_id());
+      if (i == keys_.end())
+        return;
+      auto key = std::move(i->second);
+      keys_.erase(i);
+      settle(std::move(key), std::move(answer));
+    });
+  }
 
   /// The handler to add for the request `sent`, remembered under `key`.
-  const caf::behavior& expect(caf::message_id sent, std::uint64_t key);
+  const caf::behavior& expect(caf::message_id sent, Key key) {
+    keys_.emplace(sent.request_id(), std::move(key));
+    return handler_;
+  }
 
 private:
-  std::unordered_map<caf::message_id, std::uint64_t> keys_;
+  std::unordered_map<caf::message_id, Key> keys_;
   caf::behavior handler_;
 };
 
