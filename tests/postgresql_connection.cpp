@@ -326,7 +326,7 @@ CAF_TEST(a_cursor_reads_a_result_in_batches_of_at_most_n) {
   auto cur = conn->open_cursor(count_to_n, {2500});
   CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"x", "label"}));
   std::vector<size_t> sizes;
-  std::vector<row> rows;
+  row_block rows;
   for (bool more = true; more;) {
     auto before = rows.size();
     more = cur->fetch(1000, rows);
@@ -343,7 +343,7 @@ CAF_TEST(a_cursor_over_an_empty_result_knows_its_columns) {
   auto cur =
       conn->open_cursor("SELECT k, i, t FROM " + table + " WHERE k > ?", {0});
   CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"k", "i", "t"}));
-  std::vector<row> rows;
+  row_block rows;
   CAF_CHECK(!cur->fetch(100, rows));
   CAF_CHECK(rows.empty());
 }
@@ -352,7 +352,7 @@ CAF_TEST(an_error_in_a_later_row_reaches_the_fetch_that_meets_it) {
   transaction tx{*conn, access_mode::read};
   auto cur = conn->open_cursor(
       "SELECT x, 1 / (x - 500) FROM generate_series(1, 1000) AS x");
-  std::vector<row> rows;
+  row_block rows;
   CAF_CHECK(cur->fetch(400, rows));
   std::string code;
   auto msg = failure_of([&] { cur->fetch(400, rows); }, &code);
@@ -387,8 +387,8 @@ CAF_TEST(two_cursors_on_one_transaction_interleave) {
   transaction tx{*conn, access_mode::read};
   auto first = conn->open_cursor(count_to_n, {30});
   auto second = conn->open_cursor(count_to_n, {30});
-  std::vector<row> a;
-  std::vector<row> b;
+  row_block a;
+  row_block b;
   for (int i = 0; i < 3; ++i) {
     first->fetch(10, a);
     second->fetch(10, b);
@@ -423,7 +423,7 @@ CAF_TEST(a_watchdog_cancels_a_runaway_statement_and_the_connection_serves_on) {
   // A cursor's fetch is cancelled the same way.
   transaction tx{*conn, access_mode::read};
   auto cur = conn->open_cursor("SELECT pg_sleep(60)");
-  std::vector<row> rows;
+  row_block rows;
   watchdog.arm(*conn, std::chrono::milliseconds(300));
   msg = failure_of([&] { cur->fetch(10, rows); }, &code);
   CAF_CHECK(watchdog.disarm());

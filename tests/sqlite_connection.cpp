@@ -231,8 +231,8 @@ CAF_TEST(echo_logs_each_statement_with_its_parameters) {
 namespace {
 
 /// Reads a whole cursor in batches of `n`, recording each batch's size.
-std::vector<row> drain(row_cursor& cur, size_t n, std::vector<size_t>& sizes) {
-  std::vector<row> all;
+row_block drain(row_cursor& cur, size_t n, std::vector<size_t>& sizes) {
+  row_block all;
   for (bool more = true; more;) {
     auto before = all.size();
     more = cur.fetch(n, all);
@@ -258,7 +258,7 @@ CAF_TEST(a_cursor_reads_a_result_in_batches_of_at_most_n) {
   CAF_CHECK_EQUAL(sizes, (std::vector<size_t>{1000, 1000, 500}));
   CAF_REQUIRE_EQUAL(rows.size(), 2500u);
   CAF_CHECK_EQUAL(rows[2499], (row{2500, "row 2500"}));
-  std::vector<row> more;
+  row_block more;
   CAF_CHECK(!cur->fetch(10, more));
   CAF_CHECK(more.empty());
 }
@@ -270,7 +270,7 @@ CAF_TEST(a_cursor_over_an_empty_result_knows_its_columns) {
   transaction tx{*conn, access_mode::read};
   auto cur = conn->open_cursor("SELECT a, b, c FROM t WHERE a > ?", {0});
   CAF_CHECK_EQUAL(cur->columns(), (std::vector<std::string>{"a", "b", "c"}));
-  std::vector<row> rows;
+  row_block rows;
   CAF_CHECK(!cur->fetch(100, rows));
   CAF_CHECK(rows.empty());
 }
@@ -284,7 +284,7 @@ CAF_TEST(an_error_in_a_later_row_reaches_the_fetch_that_meets_it) {
       "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
       "WHERE x < 1000) SELECT x, abs(CASE WHEN x = 500 THEN "
       "-9223372036854775807 - 1 ELSE x END) FROM n");
-  std::vector<row> rows;
+  row_block rows;
   CAF_CHECK(cur->fetch(400, rows));
   auto msg = failure_of([&] { cur->fetch(400, rows); });
   CAF_CHECK_NOT_EQUAL(msg.find("integer overflow"), std::string::npos);
@@ -313,7 +313,7 @@ CAF_TEST(a_cursor_keeps_its_snapshot_while_a_writer_commits) {
   auto reader = open_connection(db.cfg, access_mode::read);
   transaction tx{*reader, access_mode::read};
   auto cur = reader->open_cursor("SELECT x FROM t ORDER BY x");
-  std::vector<row> rows;
+  row_block rows;
   CAF_CHECK(cur->fetch(5, rows));
   // WAL: the writer is not blocked by the open cursor and the cursor does
   // not see the new row.
@@ -349,7 +349,7 @@ CAF_TEST(
   // A cursor's fetch is interrupted the same way.
   transaction tx{*conn, access_mode::read};
   auto cur = conn->open_cursor(runaway);
-  std::vector<row> rows;
+  row_block rows;
   watchdog.arm(*conn, std::chrono::milliseconds(300));
   msg = failure_of([&] { cur->fetch(10, rows); });
   CAF_CHECK(watchdog.disarm());

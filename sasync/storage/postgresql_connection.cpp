@@ -154,7 +154,7 @@ public:
     return columns_;
   }
 
-  bool fetch(size_t n, std::vector<row>& out) override;
+  bool fetch(size_t n, row_block& out) override;
 
 private:
   postgresql_connection& conn_;
@@ -551,19 +551,20 @@ postgresql_cursor::~postgresql_cursor() {
   }
 }
 
-bool postgresql_cursor::fetch(size_t n, std::vector<row>& out) {
+bool postgresql_cursor::fetch(size_t n, row_block& out) {
   if (done_)
     return false;
+  if (out.empty())
+    out = row_block{columns_.size()};
   try {
     conn_.guarded(sql_, [&] {
       auto res =
           tx_.exec("FETCH FORWARD " + std::to_string(n) + " FROM " + name_);
+      out.reserve(out.size() + res.size());
       for (const auto& r : res) {
-        row values;
-        values.reserve(r.size());
+        auto cell = out.add_row();
         for (const auto& f : r)
-          values.emplace_back(field_value(f));
-        out.emplace_back(std::move(values));
+          *cell++ = field_value(f);
       }
       done_ = res.size() < n;
     });

@@ -2,7 +2,7 @@
 // through constant memory.
 #pragma once
 
-#include "sasync/storage/value.hpp"
+#include "sasync/storage/row_block.hpp"
 
 #include <cstddef>
 #include <string>
@@ -21,11 +21,12 @@ public:
   /// The result's column names, known before the first row.
   virtual const std::vector<std::string>& columns() const noexcept = 0;
 
-  /// Appends up to `n` rows (n > 0) to `out`. Returns false once the result
-  /// has no rows left: the rows this call appended are still the result's
-  /// last ones. An error in a later row (say, a division by zero) throws
+  /// Appends up to `n` rows (n > 0) to `out`, whose width is the number of
+  /// columns (an empty block takes it). Returns false once the result has
+  /// no rows left: the rows this call appended are still the result's last
+  /// ones. An error in a later row (say, a division by zero) throws
   /// storage_failure here.
-  virtual bool fetch(std::size_t n, std::vector<row>& out) = 0;
+  virtual bool fetch(std::size_t n, row_block& out) = 0;
 };
 
 } // namespace sasync

@@ -156,9 +156,13 @@ public:
     return columns_;
   }
 
-  bool fetch(size_t n, std::vector<row>& out) override {
+  bool fetch(size_t n, row_block& out) override {
     if (done_)
       return false;
+    if (out.empty())
+      out = row_block{columns_.size()};
+    // Room for the rows asked for, within reason: n may be any number.
+    out.reserve(out.size() + std::min<size_t>(n, 10'000));
     try {
       for (size_t got = 0; got < n; ++got) {
         if (!stmt_.executeStep()) {
@@ -170,11 +174,9 @@ public:
         if (cells_.size() != columns_.size()) // SQLiteCpp wants a row first
           for (int i = 0; i < static_cast<int>(columns_.size()); ++i)
             cells_.emplace_back(stmt_.getColumn(i));
-        row r;
-        r.reserve(cells_.size());
-        for (auto& cell : cells_)
-          r.emplace_back(column_value(cell));
-        out.emplace_back(std::move(r));
+        auto cell = out.add_row();
+        for (auto& column : cells_)
+          *cell++ = column_value(column);
       }
     } catch (const SQLite::Exception& e) {
       done_ = true;

@@ -271,7 +271,7 @@ caf::expected<void> cancel(caf::scoped_actor& self, const cursor& rows,
 caf::expected<std::uint64_t>
 for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
              std::vector<value> params,
-             const std::function<void(const row&)>& on_row, std::uint32_t batch,
+             const std::function<void(row_view)>& on_row, std::uint32_t batch,
              client_timeout timeout, priority prio) {
   auto opened =
       query(self, db, std::move(statement), std::move(params), timeout, prio);
@@ -282,7 +282,7 @@ for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
 
 caf::expected<std::uint64_t>
 for_each_row(caf::scoped_actor& self, const cursor& rows,
-             const std::function<void(const row&)>& on_row, std::uint32_t batch,
+             const std::function<void(row_view)>& on_row, std::uint32_t batch,
              client_timeout timeout) {
   std::uint64_t count = 0;
   for (;;) {
@@ -292,7 +292,7 @@ for_each_row(caf::scoped_actor& self, const cursor& rows,
       return got.error();
     }
     try {
-      for (auto& r : got->rows)
+      for (auto r : got->rows)
         on_row(r);
     } catch (...) {
       self->send(rows, cancel_atom::value);

@@ -62,14 +62,14 @@ caf::expected<void> cancel(caf::scoped_actor& self, const cursor& rows,
 caf::expected<std::uint64_t>
 for_each_row(caf::scoped_actor& self, const node& db, std::string statement,
              std::vector<value> params,
-             const std::function<void(const row&)>& on_row,
+             const std::function<void(row_view)>& on_row,
              std::uint32_t batch = 1000, client_timeout timeout = {},
              priority prio = defaults::statement_priority);
 
 /// The same for a cursor already open (say, after printing its columns).
 caf::expected<std::uint64_t>
 for_each_row(caf::scoped_actor& self, const cursor& rows,
-             const std::function<void(const row&)>& on_row,
+             const std::function<void(row_view)>& on_row,
              std::uint32_t batch = 1000, client_timeout timeout = {});
 
 // -- scoped actors: bulk inserts ----------------------------------------------
@@ -202,14 +202,14 @@ template <class Self, class OnDone, class OnError>
 struct row_pump : std::enable_shared_from_this<row_pump<Self, OnDone, OnError>> {
   Self* self;
   cursor rows;
-  std::function<void(const row&)> on_row;
+  std::function<void(row_view)> on_row;
   OnDone on_done;
   OnError on_error;
   std::uint32_t batch;
   client_timeout timeout;
   std::uint64_t count = 0;
 
-  row_pump(Self* self, cursor rows, std::function<void(const row&)> on_row,
+  row_pump(Self* self, cursor rows, std::function<void(row_view)> on_row,
            OnDone on_done, OnError on_error, std::uint32_t batch,
            client_timeout timeout)
       : self(self), rows(std::move(rows)), on_row(std::move(on_row)),
@@ -332,13 +332,13 @@ struct insert_pump
 
 } // namespace detail
 
-/// Calls `on_row(const row&)` for every row of the cursor, `batch` rows per
+/// Calls `on_row(row_view)` for every row of the cursor, `batch` rows per
 /// fetch, then `on_done(std::uint64_t)` with how many there were; or
 /// `on_error(caf::error&)` (the cursor is cancelled). If `on_row` throws,
 /// the cursor is cancelled and the exception passes on.
 template <class Self, class OnDone, class OnError>
 void for_each_row(Self* self, const cursor& rows,
-                  std::function<void(const row&)> on_row, OnDone on_done,
+                  std::function<void(row_view)> on_row, OnDone on_done,
                   OnError on_error, std::uint32_t batch = 1000,
                   client_timeout timeout = {}) {
   using pump = detail::row_pump<Self, OnDone, OnError>;
@@ -352,7 +352,7 @@ void for_each_row(Self* self, const cursor& rows,
 template <class Self, class OnDone, class OnError>
 void for_each_row(Self* self, const node& db, std::string statement,
                   std::vector<value> params,
-                  std::function<void(const row&)> on_row, OnDone on_done,
+                  std::function<void(row_view)> on_row, OnDone on_done,
                   OnError on_error, std::uint32_t batch = 1000,
                   client_timeout timeout = {},
                   priority prio = defaults::statement_priority) {

@@ -39,7 +39,7 @@ struct cursor_state {
   /// A fetch is on its way to the connection.
   bool reading = false;
   /// Rows read ahead of demand, from `ahead_pos` on.
-  std::vector<row> ahead;
+  row_block ahead;
   std::size_t ahead_pos = 0;
   /// The size of the last demand, used for reading ahead.
   std::uint32_t last_demand = 0;
@@ -135,16 +135,9 @@ void end(cursor_ptr self, caf::error why, bool tell_consumer = true) {
 row_batch take(cursor_state& st, std::uint32_t n) {
   row_batch out;
   auto k = std::min<std::size_t>(n, st.rows_ahead());
-  if (st.ahead_pos == 0 && k == st.ahead.size()) {
-    out.rows = std::move(st.ahead);
-  } else {
-    auto first = st.ahead.begin() + static_cast<std::ptrdiff_t>(st.ahead_pos);
-    out.rows.assign(
-        std::make_move_iterator(first),
-        std::make_move_iterator(first + static_cast<std::ptrdiff_t>(k)));
-    st.ahead_pos += k;
-  }
-  if (st.rows_ahead() == 0) {
+  out.rows = st.ahead.take(st.ahead_pos, k);
+  st.ahead_pos += k;
+  if (st.ahead_pos >= st.ahead.size()) {
     st.ahead.clear();
     st.ahead_pos = 0;
   }

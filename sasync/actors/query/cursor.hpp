@@ -17,7 +17,8 @@
 namespace sasync {
 
 /// Rows one fetch or push carries at most; a larger request counts as this.
-constexpr std::uint32_t max_fetch_rows = 10'000;
+/// A block of more would not load on a remote client.
+constexpr std::uint32_t max_fetch_rows = row_block::max_loaded_rows;
 
 /// A cursor holds a connection of its own (lent by the transaction queue),
 /// so other transactions run while it is open. It gives the connection back

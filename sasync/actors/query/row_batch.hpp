@@ -1,14 +1,12 @@
 // A batch of rows as a cursor hands it out.
 #pragma once
 
-#include "sasync/storage/value.hpp"
-
-#include <vector>
+#include "sasync/storage/row_block.hpp"
 
 namespace sasync {
 
 struct row_batch {
-  std::vector<row> rows;
+  row_block rows;
   /// No rows follow this batch.
   bool done = false;
 };
