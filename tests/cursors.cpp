@@ -168,9 +168,10 @@ CAF_TEST(a_consumer_gets_exactly_the_rows_it_granted_credit_for) {
   auto db = start();
   auto log = std::make_shared<consumer_log>();
   auto to = consumer(log);
-  auto info = push_query(db, numbers(20), to, 7);
+  auto info = push_query(db, numbers(30), to, 7);
   CAF_CHECK_EQUAL(info.columns, (std::vector<std::string>{"x"}));
-  // The cursor read ahead, but the consumer gets its credit's worth only.
+  // The cursor read two batches ahead (rows 8..21), but the consumer gets
+  // its credit's worth only.
   CAF_CHECK_EQUAL(log->rows(), 7u);
   CAF_CHECK(!log->done());
   sched.run();
@@ -183,7 +184,7 @@ CAF_TEST(a_consumer_gets_exactly_the_rows_it_granted_credit_for) {
   CAF_CHECK_EQUAL(log->rows(), 12u);
   CAF_CHECK(!log->done());
   grant(info.rows, 100);
-  CAF_CHECK_EQUAL(log->rows(), 20u);
+  CAF_CHECK_EQUAL(log->rows(), 30u);
   CAF_CHECK(log->done());
   CAF_CHECK(!log->error);
   std::int64_t expected = 0;
@@ -196,12 +197,13 @@ CAF_TEST(a_consumer_gets_exactly_the_rows_it_granted_credit_for) {
 CAF_TEST(credit_for_exactly_the_remaining_rows_still_ends_with_done) {
   auto db = start(1s);
   auto log = std::make_shared<consumer_log>();
-  // The cursor reads 10 rows ahead: rows 11..20, and no sign yet that
-  // nothing follows them.
-  auto info = push_query(db, numbers(20), consumer(log), 10);
+  // The cursor reads two batches of 10 rows ahead: rows 11..30, and no
+  // sign yet that nothing follows them.
+  auto info = push_query(db, numbers(30), consumer(log), 10);
   CAF_CHECK_EQUAL(log->rows(), 10u);
-  grant(info.rows, 10); // the rest, not one row more
-  CAF_CHECK_EQUAL(log->rows(), 20u);
+  CAF_CHECK_EQUAL(leased(db), 1u);
+  grant(info.rows, 20); // the rest, not one row more
+  CAF_CHECK_EQUAL(log->rows(), 30u);
   CAF_CHECK_EQUAL(leased(db), 0u);
   // The consumer learns that no rows follow without granting credit for
   // rows that do not exist, and the idle timer does not end a finished
@@ -242,8 +244,8 @@ CAF_TEST(an_open_cursor_holds_the_only_connection_until_cancelled) {
 
 CAF_TEST(reading_the_last_row_gives_the_connection_back) {
   auto db = start();
-  auto info = query(db, numbers(25));
-  fetch(info.rows, 10); // rows 1..10; the cursor reads 11..20 ahead
+  auto info = query(db, numbers(35));
+  fetch(info.rows, 10); // rows 1..10; the cursor reads 11..30 ahead
   sched.run();
   CAF_REQUIRE(fetched);
   CAF_CHECK_EQUAL(fetched->rows.size(), 10u);
@@ -262,9 +264,35 @@ CAF_TEST(reading_the_last_row_gives_the_connection_back) {
   fetch(info.rows, 10); // what was read ahead is still there
   sched.run();
   CAF_REQUIRE(fetched);
+  CAF_CHECK_EQUAL(fetched->rows.size(), 10u);
+  CAF_CHECK(!fetched->done);
+  CAF_CHECK_EQUAL(fetched->rows.back().at(0).as_integer(), 30);
+  fetch(info.rows, 10);
+  sched.run();
+  CAF_REQUIRE(fetched);
   CAF_CHECK_EQUAL(fetched->rows.size(), 5u);
   CAF_CHECK(fetched->done);
-  CAF_CHECK_EQUAL(fetched->rows.back().at(0).as_integer(), 25);
+  CAF_CHECK_EQUAL(fetched->rows.back().at(0).as_integer(), 35);
+}
+
+CAF_TEST(a_fetch_still_on_its_way_after_the_last_batch_ends_nothing) {
+  // Two fetches travel to the connection at once; when the first finds the
+  // end, the second finds no database cursor left and is answered with an
+  // error that must not end the cursor before its rows are read.
+  auto db = start();
+  auto info = query(db, numbers(15));
+  fetch(info.rows, 10); // rows 1..10; reading 11..20 finds the end
+  sched.run();
+  CAF_REQUIRE(fetched);
+  CAF_CHECK_EQUAL(fetched->rows.size(), 10u);
+  CAF_CHECK_EQUAL(leased(db), 0u);
+  fetch(info.rows, 10);
+  sched.run();
+  CAF_CHECK(!fetch_err);
+  CAF_REQUIRE(fetched);
+  CAF_CHECK_EQUAL(fetched->rows.size(), 5u);
+  CAF_CHECK(fetched->done);
+  CAF_CHECK_EQUAL(fetched->rows.back().at(0).as_integer(), 15);
 }
 
 CAF_TEST(an_idle_cursor_gives_its_connection_back_after_the_timeout) {

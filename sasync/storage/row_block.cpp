@@ -36,6 +36,19 @@ void row_block::push_back(const row& r) {
   ++rows_;
 }
 
+void row_block::append(row_block&& other) {
+  if (other.empty())
+    return;
+  if (other.width_ != width_)
+    throw std::invalid_argument("rows of " + std::to_string(other.width_) +
+                                " cells added to a block of rows of " +
+                                std::to_string(width_));
+  cells_.insert(cells_.end(), std::make_move_iterator(other.cells_.begin()),
+                std::make_move_iterator(other.cells_.end()));
+  rows_ += other.rows_;
+  other.clear();
+}
+
 row_block row_block::take(std::size_t first, std::size_t count) {
   row_block out{width_};
   first = std::min(first, rows_);

@@ -127,6 +127,10 @@ public:
   /// `width()` cells.
   void push_back(const row& r);
 
+  /// Moves the rows of `other`, of the same width, to the end of this one
+  /// (throws std::invalid_argument if `other` has rows of another width).
+  void append(row_block&& other);
+
   /// Moves rows [first, first + count) out into a block of their own; the
   /// rows left here are unchanged and keep their places.
   row_block take(std::size_t first, std::size_t count);

@@ -54,8 +54,8 @@ caf::expected<void> cancel(caf::scoped_actor& self, const cursor& rows,
                            client_timeout timeout = {});
 
 /// Calls `on_row` for every row of `statement`, `batch` rows per fetch, and
-/// returns how many rows there were. The cursor reads one batch ahead, so
-/// memory holds about two batches whatever the result's size. If `on_row`
+/// returns how many rows there were. The cursor reads two batches ahead, so
+/// memory holds about three batches whatever the result's size. If `on_row`
 /// throws, the cursor is cancelled and the exception passes on. The query
 /// waits in the queue at `prio`; its fetches then run on the cursor's own
 /// connection, outside the queue.

@@ -1,6 +1,6 @@
-// The cursor actor: credit in, batches out. It reads at most one batch ahead
-// of its demand, so memory stays bounded whatever the result's size; every
-// database call runs on the connection actor it leased.
+// The cursor actor: credit in, batches out. It reads at most two batches
+// ahead of its demand, so memory stays bounded whatever the result's size;
+// every database call runs on the connection actor it leased.
 #include "sasync/actors/detail/kept_promise.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/run_timeout.hpp"
@@ -36,8 +36,9 @@ struct cursor_state {
   connection_actor conn;
   /// The connection has no rows left (its cursor ended with them).
   bool source_done = false;
-  /// A fetch is on its way to the connection.
-  bool reading = false;
+  /// Fetches on their way to the connection, and the rows they asked for.
+  std::uint32_t reads = 0;
+  std::uint64_t rows_coming = 0;
   /// Rows read ahead of demand, from `ahead_pos` on.
   row_block ahead;
   std::size_t ahead_pos = 0;
@@ -98,13 +99,16 @@ caf::error database_error(const cursor_state& st, caf::error err) {
 
 void serve(cursor_ptr self);
 
+/// Fetches a cursor keeps on their way to its connection at most.
+constexpr std::uint32_t max_reads_on_the_way = 2;
+
 /// Gives the connection back, ending the database cursor first if it still
 /// runs (the connection ends it anyway before its next batch).
 void give_back(cursor_ptr self) {
   auto& st = self->state;
   if (!st.conn)
     return;
-  if (!st.source_done || st.reading)
+  if (!st.source_done || st.reads > 0)
     self->request(st.conn, caf::infinite, cancel_atom::value)
         .then([] {}, [](caf::error&) {});
   self->send(st.cfg.queue, release_atom::value, st.conn);
@@ -160,31 +164,41 @@ void deliver(cursor_ptr self, row_batch batch) {
 /// Asks the connection for the next `n` rows.
 void read(cursor_ptr self, std::uint32_t n) {
   auto& st = self->state;
-  st.reading = true;
+  ++st.reads;
+  st.rows_coming += n;
   self->request(st.conn, database_deadline(st), fetch_atom::value, n)
       .then(
-          [self](row_batch& batch) {
+          [self, n](row_batch& batch) {
             auto& st = self->state;
-            st.reading = false;
+            --st.reads;
+            st.rows_coming -= n;
             if (st.state == phase::ended)
               return;
-            st.ahead = std::move(batch.rows);
-            st.ahead_pos = 0;
+            if (st.rows_ahead() == 0) {
+              st.ahead = std::move(batch.rows);
+              st.ahead_pos = 0;
+            } else {
+              st.ahead.append(std::move(batch.rows));
+            }
             if (batch.done) {
               st.source_done = true;
               give_back(self); // before the consumer sees the last rows
             }
             serve(self);
           },
-          [self](caf::error& err) {
+          [self, n](caf::error& err) {
             auto& st = self->state;
-            st.reading = false;
+            --st.reads;
+            st.rows_coming -= n;
+            // A fetch that followed the last batch finds no cursor left.
+            if (st.source_done)
+              return;
             end(self, database_error(st, std::move(err)));
           });
 }
 
 /// Answers demand from the rows read ahead, then reads more: for the
-/// demand left, or one batch ahead of it.
+/// demand left, and ahead of it.
 void serve(cursor_ptr self) {
   auto& st = self->state;
   if (st.state != phase::open)
@@ -203,11 +217,22 @@ void serve(cursor_ptr self) {
       return;
     }
   }
-  if (st.reading || st.source_done || st.rows_ahead() > 0)
-    return;
-  auto n = st.demand() > 0 ? st.demand() : st.last_demand;
-  if (n > 0)
+  // Reads for the demand left and up to two batches beyond it, with at
+  // most two fetches on their way: the connection then finds the next one
+  // waiting when it answers one, instead of idling for a round trip (its
+  // answer to the cursor, the cursor's next fetch) per batch.
+  while (!st.source_done && st.reads < max_reads_on_the_way) {
+    auto demand = std::uint64_t{st.demand()};
+    auto have = st.rows_ahead() + st.rows_coming;
+    if (have >= demand + 2 * std::uint64_t{st.last_demand})
+      return;
+    auto n = demand > have ? static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                                 demand - have, max_fetch_rows))
+                           : st.last_demand;
+    if (n == 0)
+      return;
     read(self, n);
+  }
 }
 
 void touch(cursor_ptr self);
@@ -218,7 +243,7 @@ void check_idle(cursor_ptr self) {
   st.idle_timer.fired();
   if (st.state != phase::open)
     return;
-  if (st.reading || st.demand() > 0)
+  if (st.reads > 0 || st.demand() > 0)
     return touch(self); // working, not idle
   auto idle = self->clock().now() - st.last_activity;
   if (idle >= st.cfg.idle_timeout) {
