@@ -2,7 +2,8 @@
 // reading sasync's message types (as BASP does), then the checks the node
 // and the group actors run before any work: the request limits, the
 // stored-value limits, binding :name parameters, an insert spec's
-// validation, a table's DDL and a batch's operations.
+// validation, a table's DDL and a batch's operations; and on a client, a
+// cursor's batch of rows as a node answers it.
 // Malformed bytes are an error, never a crash, a sanitizer report or an
 // allocation beyond the input's size.
 #include "sasync/actors/batch/batch_check.hpp"
@@ -10,6 +11,7 @@
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/net/node.hpp"
 #include "sasync/actors/net/wire_guard.hpp"
+#include "sasync/actors/query/row_batch.hpp"
 #include "sasync/storage/batch_apply.hpp"
 #include "sasync/storage/dialect.hpp"
 #include "sasync/storage/named_params.hpp"
@@ -55,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   limits.statement_bytes = 4096; // small, so that the fuzzer reaches them
   limits.parameters = 16;
   limits.value_bytes = 1024;
-  switch (data[0] % 9) {
+  switch (data[0] % 10) {
   case 0: // sql, execute, query: a statement and its parameters
     read_then<std::string, std::vector<sasync::value>>(
         bytes, len, [&](auto& stmt, auto& params) {
@@ -109,6 +111,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
         if (ops[i].kind == sasync::batch_kind::statement)
           (void)sasync::check_request(limits, ops[i].text, ops[i].params);
       }
+    });
+    break;
+  case 9: // fetch's answer on a client: every cell of every row is read
+    read_then<sasync::row_batch>(bytes, len, [](auto& batch) {
+      std::size_t cells = 0;
+      for (auto& r : batch.rows)
+        for (auto& cell : r)
+          cells += sasync::to_display(cell).size() > 0 ? 1 : 0;
+      (void)cells;
     });
     break;
   default: // table: a table definition, as DDL for both backends
