@@ -75,9 +75,8 @@ struct cluster_client_state {
   std::size_t tried = 0; ///< endpoints tried in this round
   std::string failures;  ///< their reasons, for the error
   std::deque<held_request> waiting;
-  std::map<std::uint64_t, held_request> in_flight;
-  std::uint64_t next_id = 0;
-  detail::forwarded_answers<std::uint64_t> answers; ///< of in_flight, by id
+  /// The requests relayed and not answered yet.
+  detail::forwarded_answers<held_request> in_flight;
   /// The group stand-ins handed out, by (kind, group): one per group.
   std::map<std::pair<std::int16_t, std::int64_t>, caf::actor> groups;
   /// Lookups waiting to ask again, by id (look_up).
@@ -94,14 +93,9 @@ void connect_next(client_ptr self);
 
 void relay(client_ptr self, held_request held);
 
-/// The answer to the relayed request `id`.
-void relay_answered(client_ptr self, std::uint64_t id, caf::message answer) {
+/// The answer to the relayed request `held`.
+void relay_answered(client_ptr self, held_request held, caf::message answer) {
   auto& st = self->state;
-  auto i = st.in_flight.find(id);
-  if (i == st.in_flight.end())
-    return;
-  auto held = std::move(i->second);
-  st.in_flight.erase(i);
   // The node's stand-in had quit before it took the request: it never
   // reached the node, so it may go through the next one.
   if (answer.match_elements<caf::error>() &&
@@ -119,12 +113,10 @@ void relay_answered(client_ptr self, std::uint64_t id, caf::message answer) {
 /// Relays `held` to the node in use and keeps it until its answer.
 void relay(client_ptr self, held_request held) {
   auto& st = self->state;
-  auto id = st.next_id++;
   held.sent_to = st.current.address();
   auto sent = self->request(st.current, caf::infinite, held.msg);
-  st.in_flight.emplace(id, std::move(held));
-  self->add_multiplexed_response_handler(sent.id(),
-                                         st.answers.expect(sent.id(), id));
+  self->add_multiplexed_response_handler(
+    sent.id(), st.in_flight.expect(sent.id(), std::move(held)));
 }
 
 /// Fails every held request with unreachable.
@@ -515,8 +507,8 @@ caf::behavior cluster_client_impl(client_ptr self,
                                   caf::duration connect_timeout, bool tls,
                                   caf::actor first, std::size_t first_index) {
   auto& st = self->state;
-  st.answers.init(self, [self](std::uint64_t id, caf::message answer) {
-    relay_answered(self, id, std::move(answer));
+  st.in_flight.init(self, [self](held_request held, caf::message answer) {
+    relay_answered(self, std::move(held), std::move(answer));
   });
   st.endpoints = std::move(endpoints);
   st.connect_timeout = connect_timeout;
