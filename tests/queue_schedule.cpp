@@ -275,6 +275,27 @@ CAF_TEST(reads_gather_for_a_running_batch_until_they_waited_twice_its_time) {
   CAF_CHECK(s.running(first).empty() || s.running(first) != std::vector{a});
 }
 
+CAF_TEST(work_submitted_in_a_burst_goes_out_together_at_its_end) {
+  auto s = make(1, 1, with(64));
+  s.begin_burst();
+  auto a = s.submit(niceness(0), write, t0);
+  auto b = s.submit(niceness(0), write, t0);
+  auto r = s.submit(niceness(0), read, t0);
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  s.end_burst(t0);
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 2u);
+  CAF_CHECK(ran[0].jobs == (std::vector<ticket>{a, b}));
+  CAF_CHECK(ran[1].jobs == std::vector<ticket>{r});
+  // Afterwards, work goes out as it comes.
+  s.report(ran[1].conn, qs::report_kind::finished, t0 + 1us);
+  auto c = s.submit(niceness(0), read, t0 + 1us);
+  auto next = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(next.size(), 1u);
+  CAF_CHECK(next[0].jobs == std::vector<ticket>{c});
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+}
+
 CAF_TEST(a_more_urgent_read_does_not_gather_and_max_gather_zero_turns_it_off) {
   auto s = make(1, 2, with(64));
   s.submit(niceness(0), read, t0);

@@ -233,6 +233,52 @@ CAF_TEST(failing_request_in_batch_fails_alone) {
   CAF_CHECK(succeeded(3));
 }
 
+CAF_TEST(jobs_sent_together_run_together_and_are_answered_each_in_order) {
+  auto q = make_queue(100, 8);
+  submit(q, 0, niceness(0)); // occupies the writer
+  queued_jobs jobs;
+  for (int id : {1, 2, 3})
+    jobs.push_back({std::make_shared<tagged_job>(id, access_mode::write),
+                    niceness(0)});
+  // Refused one by one; the others still run.
+  jobs.push_back({std::make_shared<tagged_job>(4, access_mode::write),
+                  niceness(21)});
+  jobs.push_back({nullptr, niceness(0)});
+  std::optional<std::vector<caf::error>> answer;
+  test::ask(
+      sys, q, [&](std::vector<caf::error>& xs) { answer = std::move(xs); },
+      [&](caf::error& err) { CAF_FAIL("run(jobs) failed: " << err); },
+      run_atom::value, std::move(jobs));
+  settle();
+  CAF_CHECK(!answer);
+  complete(*writer_log);
+  CAF_REQUIRE_EQUAL(writer_log->batches.size(), 2u);
+  CAF_CHECK_EQUAL(writer_log->batches[1], (std::vector<int>{1, 2, 3}));
+  CAF_CHECK(!answer); // not before the commit
+  complete(*writer_log,
+           {caf::error{}, make_error(errc::database_error, "constraint"),
+            caf::error{}});
+  CAF_REQUIRE(answer);
+  CAF_REQUIRE_EQUAL(answer->size(), 5u);
+  CAF_CHECK(!(*answer)[0]);
+  CAF_CHECK(is((*answer)[1], errc::database_error));
+  CAF_CHECK(!(*answer)[2]);
+  CAF_CHECK(is((*answer)[3], errc::invalid_argument));
+  CAF_CHECK(is((*answer)[4], errc::invalid_argument));
+}
+
+CAF_TEST(no_jobs_sent_together_are_answered_at_once) {
+  auto q = make_queue(100, 8);
+  std::optional<std::vector<caf::error>> answer;
+  test::ask(
+      sys, q, [&](std::vector<caf::error>& xs) { answer = std::move(xs); },
+      [&](caf::error& err) { CAF_FAIL("run(jobs) failed: " << err); },
+      run_atom::value, queued_jobs{});
+  settle();
+  CAF_REQUIRE(answer);
+  CAF_CHECK(answer->empty());
+}
+
 CAF_TEST(an_idle_extra_writer_that_gets_work_again_stays_open) {
   auto q = make_queue(10, 1, false, {}, 1);
   submit(q, 0, niceness(0)); // the pool's writer

@@ -2,6 +2,7 @@
 // a local closure (sAsync's @transact) or a built-in operation.
 #pragma once
 
+#include "sasync/actors/priority.hpp"
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/transaction_scope.hpp"
 
@@ -64,6 +65,15 @@ using job_ptr = std::shared_ptr<job>;
 /// Jobs committed together in one transaction (group commit).
 using job_batch = std::vector<job_ptr>;
 
+/// A job on its way to the transaction queue with the priority it waits at.
+struct queued_job {
+  job_ptr work;
+  priority prio;
+};
+
+/// Jobs that travel to the transaction queue in one message.
+using queued_jobs = std::vector<queued_job>;
+
 /// Runs `fn(Arg&)` as a job and keeps its result for the requester to take
 /// after the reply arrives (the reply orders the write before the read).
 /// Arg is transaction_scope (users' closures, which may run statements but
@@ -123,3 +133,4 @@ std::shared_ptr<closure_job<F>> make_job(access_mode mode, F fn) {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sasync::job_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sasync::job_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sasync::queued_jobs)

@@ -80,8 +80,15 @@ ticket queue_schedule::wait_in_line(lane_kind kind, priority prio,
     by_seq_.emplace(seq, timed_entry{kind, key, w.deadline});
   }
   lane_of(kind).waiting.emplace(key, w);
-  dispatch(kind, now);
+  if (!in_burst_)
+    dispatch(kind, now);
   return ticket{seq};
+}
+
+void queue_schedule::end_burst(time_point now) {
+  in_burst_ = false;
+  for (auto kind : {lane_kind::writer, lane_kind::reader})
+    dispatch(kind, now);
 }
 
 /// Takes jobs from the front of the lane: a fair share of what waits among

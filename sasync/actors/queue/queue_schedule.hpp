@@ -182,6 +182,12 @@ public:
   /// Puts a lease request in line, in the lane reads go to.
   ticket submit_lease(priority prio, time_point now);
 
+  /// Work submitted from begin_burst() to end_burst() goes to connections
+  /// only at end_burst(): what arrived together runs together, not its
+  /// first job alone on an idle connection.
+  void begin_burst() noexcept { in_burst_ = true; }
+  void end_burst(time_point now);
+
   /// The connection answered its batch (or, when no longer running it, the
   /// batch it overran with).
   void report(conn_id conn, report_kind kind, time_point now);
@@ -347,6 +353,7 @@ private:
   std::map<conn_id, std::uint64_t> idle_marks_;
   std::uint64_t next_mark_ = 0;
   bool closing_ = false;
+  bool in_burst_ = false;
   std::vector<decision> decisions_;
 };
 

@@ -295,8 +295,9 @@ caf::error refused(queue_ptr self, priority prio, access_mode mode) {
   return err;
 }
 
-/// Puts an accepted job, or lease request, in line.
-void put_in_line(queue_ptr self, detail::queue_request r, priority prio) {
+/// Puts an accepted job, or lease request, in line; what the schedule
+/// decides is carried out by the caller.
+void add_to_line(queue_ptr self, detail::queue_request r, priority prio) {
   auto& st = self->state;
   if (metrics::enabled())
     r.arrived = std::chrono::steady_clock::now();
@@ -308,6 +309,10 @@ void put_in_line(queue_ptr self, detail::queue_request r, priority prio) {
                                         ? job_size::small
                                         : job_size::unknown);
   st.requests.add(t, std::move(r));
+}
+
+void put_in_line(queue_ptr self, detail::queue_request r, priority prio) {
+  add_to_line(self, std::move(r), prio);
   carry_out(self);
 }
 
@@ -327,6 +332,35 @@ caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
   auto rp = r.promise;
   put_in_line(self, std::move(r), prio);
   return rp;
+}
+
+/// run(jobs): every job in line before the schedule decides, so that they
+/// can go to a connection together.
+caf::result<std::vector<caf::error>> enqueue_all(queue_ptr self,
+                                                 queued_jobs& jobs) {
+  auto set = std::make_shared<detail::answer_set>(
+      self->make_response_promise<std::vector<caf::error>>(), jobs.size());
+  self->state.schedule.begin_burst();
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    auto& [work, prio] = jobs[i];
+    auto err = work ? refused(self, prio, work->mode())
+                    : make_error(errc::invalid_argument, "empty job");
+    if (!work)
+      ++self->state.refused;
+    if (err) {
+      self->state.metrics.ended(err);
+      set->answer(i, err);
+      continue;
+    }
+    detail::queue_request r;
+    r.work = std::move(work);
+    r.set = set;
+    r.place = i;
+    add_to_line(self, std::move(r), prio);
+  }
+  self->state.schedule.end_burst(now(self));
+  carry_out(self);
+  return caf::delegated<std::vector<caf::error>>{};
 }
 
 caf::result<connection_actor> enqueue_lease(queue_ptr self, priority prio) {
@@ -395,6 +429,7 @@ detail::transaction_queue_impl::behavior_type queue_impl(queue_ptr self,
       [=](run_atom, job_ptr& work, priority prio) -> caf::result<void> {
         return enqueue(self, std::move(work), prio);
       },
+      [=](run_atom, queued_jobs& jobs) { return enqueue_all(self, jobs); },
       [=](lease_atom, priority prio) { return enqueue_lease(self, prio); },
       [=](release_atom, const connection_actor& conn) {
         if (auto id = self->state.id_of(conn.address())) {

@@ -9,6 +9,7 @@
 #include "sasync/actors/queue/connection_actor.hpp"
 #include "sasync/actors/queue/queue_status.hpp"
 
+#include <caf/error.hpp>
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -27,6 +28,11 @@ namespace sasync {
 ///   jobs already wait), timeout (waited `wait_timeout` for a connection,
 ///   or no answer from the database within `run_timeout`: the work may
 ///   still commit), or what the connection reported.
+/// run(jobs) -> [error]
+///   Each job waits at its own priority and fails like run(job, priority);
+///   the answer comes once every one is done, with one error per job in
+///   their order (none: committed). A group actor sends the point
+///   operations that arrived together this way: one message, not one each.
 /// lease(priority) -> connection_actor
 ///   A connection for the requester alone (a cursor's), from the readers when
 ///   there are any. It waits in line with the jobs and fails like them
@@ -39,6 +45,7 @@ namespace sasync {
 /// (detail/transaction_queue_impl.hpp, where the factory is too).
 using transaction_queue = caf::typed_actor<
     caf::replies_to<run_atom, job_ptr, priority>::with<void>,
+    caf::replies_to<run_atom, queued_jobs>::with<std::vector<caf::error>>,
     caf::replies_to<lease_atom, priority>::with<connection_actor>,
     caf::reacts_to<release_atom, connection_actor>,
     caf::replies_to<status_atom>::with<queue_status>>;

@@ -15,14 +15,41 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 namespace sasync::detail {
 
+/// The answer to run(jobs): one error per job (none: done), delivered
+/// once the last of them is answered.
+class answer_set {
+public:
+  answer_set(caf::typed_response_promise<std::vector<caf::error>> promise,
+             std::size_t size)
+      : promise_(std::move(promise)), errors_(size), left_(size) {
+    if (size == 0)
+      promise_.deliver(std::vector<caf::error>{});
+  }
+
+  void answer(std::size_t place, const caf::error& err) {
+    errors_[place] = err;
+    if (--left_ == 0)
+      promise_.deliver(std::move(errors_));
+  }
+
+private:
+  caf::typed_response_promise<std::vector<caf::error>> promise_;
+  std::vector<caf::error> errors_;
+  std::size_t left_;
+};
+
 /// A job, or a lease request when it has no work.
 struct queue_request {
   job_ptr work;
+  /// Who waits for the job: its own requester, or the set it came in.
   caf::typed_response_promise<void> promise;
+  std::shared_ptr<answer_set> set;
+  std::size_t place = 0; ///< in `set`
   caf::typed_response_promise<connection_actor> lease;
   caf::actor_addr lessee;
   /// When it was put in line (for the wait-time metric).
@@ -46,6 +73,8 @@ public:
     auto& r = i->second;
     if (r.is_lease())
       r.lease.deliver(err);
+    else if (r.set)
+      r.set->answer(r.place, err);
     else if (err)
       r.promise.deliver(err);
     else
