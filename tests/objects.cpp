@@ -143,6 +143,36 @@ CAF_TEST(items_answer_set_get_delete_names_and_load) {
   CAF_CHECK_EQUAL(text_under(items_of(8), "b"), "missing");
 }
 
+CAF_TEST(point_operations_that_arrive_together_reach_the_queue_together) {
+  auto store = items_of(9);
+  CAF_CHECK(call<void>(store, set_atom::value, "warm", encode("up")));
+  auto batches = [&] {
+    auto st = call<broker_status>(db, status_atom::value);
+    CAF_REQUIRE(st);
+    return st->queue.batches;
+  };
+  auto before = batches();
+  // Ten sets in the items actor's mailbox at once, then a second set of
+  // n0, which must wait for the first: the ten commit in one transaction
+  // (sent one by one, the first would run alone on the idle writer).
+  std::vector<std::optional<caf::error>> answers(11);
+  auto ask_set = [&](std::size_t i, std::string name, std::string text) {
+    test::ask(
+        sys, store, [&answers, i] { answers[i] = caf::error{}; },
+        [&answers, i](caf::error& err) { answers[i] = err; }, set_atom::value,
+        std::move(name), encode(text));
+  };
+  for (std::size_t i = 0; i < 10; ++i)
+    ask_set(i, "n" + std::to_string(i), "first " + std::to_string(i));
+  ask_set(10, "n0", "second");
+  sched.run();
+  for (auto& answer : answers)
+    CAF_CHECK(answer && !*answer);
+  CAF_CHECK_EQUAL(batches() - before, 2u);
+  CAF_CHECK_EQUAL(text_under(store, "n0"), "second");
+  CAF_CHECK_EQUAL(text_under(store, "n9"), "first 9");
+}
+
 CAF_TEST(an_idle_actor_is_let_go_and_stops_once_no_handle_is_left) {
   auto store = items_of(1);
   CAF_CHECK(call<void>(store, set_atom::value, "kept", encode("yes")));

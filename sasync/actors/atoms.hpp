@@ -31,6 +31,7 @@ using names_atom = caf::atom_constant<caf::atom("names")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
 using preload_atom = caf::atom_constant<caf::atom("preload")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using dispatch_atom = caf::atom_constant<caf::atom("dispatch")>;
 using clear_atom = caf::atom_constant<caf::atom("clear")>;
 
 // Cursors and bulk inserts.

@@ -5,6 +5,7 @@
 #include "sasync/actors/detail/connection_job.hpp"
 #include "sasync/actors/detail/deliver.hpp"
 #include "sasync/actors/detail/fenced_job.hpp"
+#include "sasync/actors/detail/job_outbox.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/job.hpp"
 #include "sasync/actors/priority.hpp"
@@ -45,33 +46,33 @@ void run_job(Self* self, const transaction_queue& queue,
              std::shared_ptr<Job> work, Done done, priority prio = niceness(0),
              bool recreated = false) {
   using result_type = decltype(work->take());
-  self->request(queue, caf::infinite, run_atom::value,
-                behind_fence(self, job_ptr{work}), prio)
-      .then(
-          [work, done]() mutable {
-            if constexpr (std::is_void_v<result_type>)
-              done(caf::expected<void>{});
-            else
-              done(caf::expected<result_type>{work->take()});
-          },
-          [self, queue, work, done, prio, recreated](caf::error& err) mutable {
-            note_fenced(self, err);
-            if (recreated || !lost_object_table(err))
-              return done(caf::expected<result_type>{std::move(err)});
-            auto create =
-                make_connection_job(access_mode::write, [](connection& c) {
-                  create_object_tables(c);
-                });
-            self->request(queue, caf::infinite, run_atom::value,
-                          job_ptr{create}, do_next)
-                .then(
-                    [self, queue, work, done, prio]() mutable {
-                      run_job(self, queue, work, done, prio, true);
-                    },
-                    [done](caf::error& err) mutable {
-                      done(caf::expected<result_type>{std::move(err)});
-                    });
-          });
+  auto settle = [self, queue, work, done, prio,
+                 recreated](const caf::error& err) mutable {
+    if (!err) {
+      if constexpr (std::is_void_v<result_type>)
+        done(caf::expected<void>{});
+      else
+        done(caf::expected<result_type>{work->take()});
+      return;
+    }
+    note_fenced(self, err);
+    if (recreated || !lost_object_table(err))
+      return done(caf::expected<result_type>{err});
+    auto create = make_connection_job(access_mode::write, [](connection& c) {
+      create_object_tables(c);
+    });
+    self->request(queue, caf::infinite, run_atom::value, job_ptr{create},
+                  do_next)
+        .then(
+            [self, queue, work, done, prio]() mutable {
+              run_job(self, queue, work, done, prio, true);
+            },
+            [done](caf::error& err) mutable {
+              done(caf::expected<result_type>{std::move(err)});
+            });
+  };
+  send_job(self, queue, behind_fence(self, job_ptr{work}), prio,
+           std::move(settle));
 }
 
 /// Runs `fn(connection&)` on `queue` at `prio` and calls

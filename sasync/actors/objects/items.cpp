@@ -3,6 +3,7 @@
 #include "sasync/actors/objects/items.hpp"
 
 #include "sasync/actors/defaults.hpp"
+#include "sasync/actors/detail/job_outbox.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
@@ -31,6 +32,7 @@ struct items_state {
   /// The dict of the group while it lives: requests go through it.
   caf::weak_actor_ptr dict;
   std::set<std::uint64_t> holds; ///< a batch's (group_hold.hpp)
+  detail::job_outbox outbox;
   static inline const char* name = "sasync.items";
 };
 
@@ -335,6 +337,9 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
       },
       [=](release_atom, std::uint64_t ticket) {
         return detail::release_hold(self, ticket);
+      },
+      [=](dispatch_atom) {
+        detail::dispatch_jobs(self, self->state.cfg.queue);
       },
   };
 }

@@ -20,10 +20,14 @@ namespace sasync::detail {
 ///                   the broker's, for a batch (group_hold.hpp): answered
 ///                   once every earlier operation on the names finished;
 ///                   later ones wait until release(ticket) -> void.
+/// dispatch()        its own reminder: sends the point operations gathered
+///                   since (job_outbox.hpp). From anyone else: the same,
+///                   only sooner.
 using items_impl = items::extend<
     caf::replies_to<close_atom>::with<void>,
     caf::reacts_to<dict_atom, dict_impl>,
     caf::replies_to<hold_atom, std::vector<std::string>>::with<std::uint64_t>,
-    caf::replies_to<release_atom, std::uint64_t>::with<void>>;
+    caf::replies_to<release_atom, std::uint64_t>::with<void>,
+    caf::reacts_to<dispatch_atom>>;
 
 } // namespace sasync::detail

@@ -1,0 +1,139 @@
+// A group actor's point operations on their way to the transaction queue.
+// Many clients' gets and sets reach a group actor together; one message to
+// the queue per operation (and one answer back) costs more CPU than the
+// statement itself. The outbox gathers what arrives together and sends it in
+// one run(jobs) message, answered once; the queue still puts every job in
+// line at its own priority, so order and group commit stay as they were.
+#pragma once
+
+#include "sasync/actors/errc.hpp"
+#include "sasync/actors/job.hpp"
+#include "sasync/actors/priority.hpp"
+#include "sasync/actors/queue/transaction_queue.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+#include <caf/error.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace sasync::detail {
+
+/// Gets the job's error from the queue (none: committed).
+using job_settle = std::function<void(const caf::error&)>;
+
+/// The jobs gathered for the queue, in lists of one access mode and one
+/// priority each: the answer to a list comes once all of it is done, so a
+/// get never waits for a write's commit, nor a job for one less urgent.
+class job_outbox {
+public:
+  /// Jobs per message at most: a longer list would hold its first answer
+  /// back for more than a batch of the queue (defaults::max_batch).
+  static constexpr std::size_t max_jobs = 64;
+
+  struct list {
+    access_mode mode;
+    priority prio;
+    queued_jobs jobs;
+    std::vector<job_settle> settles;
+  };
+
+  /// Adds `work`; a list that is full comes back to be sent now.
+  std::optional<list> add(job_ptr work, priority prio, job_settle settle) {
+    auto mode = work->mode();
+    auto i = lists_.begin();
+    while (i != lists_.end() && !(i->mode == mode && i->prio == prio))
+      ++i;
+    if (i == lists_.end())
+      i = lists_.insert(lists_.end(), list{mode, prio, {}, {}});
+    i->jobs.push_back(queued_job{std::move(work), prio});
+    i->settles.push_back(std::move(settle));
+    if (i->jobs.size() < max_jobs)
+      return std::nullopt;
+    auto full = std::move(*i);
+    lists_.erase(i);
+    return full;
+  }
+
+  std::vector<list> take() {
+    dispatch_sent_ = false;
+    return std::move(lists_);
+  }
+
+  /// True once a reminder to send is on its way (the actor's own message).
+  bool dispatch_sent() const noexcept { return dispatch_sent_; }
+  void note_dispatch_sent() noexcept { dispatch_sent_ = true; }
+
+private:
+  std::vector<list> lists_;
+  bool dispatch_sent_ = false;
+};
+
+/// True when a group actor's state has an outbox.
+template <class State, class = void> struct has_outbox : std::false_type {};
+template <class State>
+struct has_outbox<State, std::void_t<decltype(std::declval<State&>().outbox)>>
+    : std::true_type {};
+
+/// Sends `l` in one message; each job's settle gets its own error.
+template <class Self>
+void send_list(Self* self, const transaction_queue& queue,
+               job_outbox::list l) {
+  auto settles = std::make_shared<std::vector<job_settle>>(
+      std::move(l.settles));
+  self->request(queue, caf::infinite, run_atom::value, std::move(l.jobs))
+      .then(
+          [settles](std::vector<caf::error>& errors) {
+            for (std::size_t i = 0; i < settles->size(); ++i)
+              (*settles)[i](i < errors.size()
+                                ? errors[i]
+                                : make_error(errc::transaction_error,
+                                             "the queue lost a job's answer"));
+          },
+          [settles](caf::error& err) {
+            for (auto& settle : *settles)
+              settle(err);
+          });
+}
+
+/// Sends everything gathered (the actor's dispatch message).
+template <class Self>
+void dispatch_jobs(Self* self, const transaction_queue& queue) {
+  for (auto& l : self->state.outbox.take())
+    send_list(self, queue, std::move(l));
+}
+
+/// Sends `work` to `queue` at `prio`; `settle` gets its error (none:
+/// committed). A job that runs merged with its neighbours (a point
+/// operation) waits in the outbox of a group actor that has one, until the
+/// messages that arrived with it are handled.
+template <class Self, class Settle>
+void send_job(Self* self, const transaction_queue& queue, job_ptr work,
+              priority prio, Settle settle) {
+  using state_type = std::decay_t<decltype(self->state)>;
+  if constexpr (has_outbox<state_type>::value) {
+    if (work->merger()) {
+      auto& box = self->state.outbox;
+      if (auto full = box.add(std::move(work), prio, std::move(settle)))
+        return send_list(self, queue, std::move(*full));
+      if (box.dispatch_sent())
+        return;
+      // Nothing else to handle first: no reason to wait.
+      if (self->mailbox().empty())
+        return dispatch_jobs(self, queue);
+      box.note_dispatch_sent();
+      caf::anon_send(caf::actor_cast<caf::actor>(self), dispatch_atom::value);
+      return;
+    }
+  }
+  self->request(queue, caf::infinite, run_atom::value, std::move(work), prio)
+      .then([settle]() mutable { settle(caf::error{}); },
+            [settle](caf::error& err) mutable { settle(err); });
+}
+
+} // namespace sasync::detail
