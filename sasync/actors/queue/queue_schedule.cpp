@@ -508,13 +508,19 @@ std::vector<queue_schedule::decision> queue_schedule::take_decisions() {
 
 std::optional<queue_schedule::time_point>
 queue_schedule::next_wait_deadline() const {
+  auto first = next_gather_deadline();
+  if (!by_seq_.empty() &&
+      (!first || by_seq_.begin()->second.deadline < *first))
+    first = by_seq_.begin()->second.deadline;
+  return first;
+}
+
+std::optional<queue_schedule::time_point>
+queue_schedule::next_gather_deadline() const {
   std::optional<time_point> first;
   for (auto* ln : {&writers_, &readers_})
     if (ln->gather_until && (!first || *ln->gather_until < *first))
       first = ln->gather_until;
-  if (!by_seq_.empty() &&
-      (!first || by_seq_.begin()->second.deadline < *first))
-    first = by_seq_.begin()->second.deadline;
   return first;
 }
 

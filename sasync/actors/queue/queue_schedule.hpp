@@ -226,6 +226,10 @@ public:
   /// The first waiting deadline, or when work held back for a running
   /// batch may go to an idle connection (call expire() then).
   std::optional<time_point> next_wait_deadline() const;
+  /// When work held back for a running batch may go to an idle connection:
+  /// the part of next_wait_deadline() that a batch's end usually meets
+  /// first.
+  std::optional<time_point> next_gather_deadline() const;
   /// How long work of the lane now waits for a running batch of it (zero:
   /// not at all).
   clock::duration gather_threshold(lane_kind kind) const;

@@ -84,10 +84,20 @@ void set_timer(queue_ptr self, std::optional<clock_type::time_point>& armed,
   self->delayed_send(self, std::max(wait, clock_type::duration::zero()), atom);
 }
 
+/// How soon after now a timer for work held back for a running batch goes
+/// off at the earliest. That batch's end usually lets the work go first; a
+/// timer per batch (thousands a second) would cost more CPU than the
+/// batches, as each wakes the clock's thread. A slow batch holds small
+/// jobs up this long at most beyond their threshold.
+constexpr auto gather_recheck = std::chrono::milliseconds{1};
+
 void arm_timers(queue_ptr self) {
   auto& st = self->state;
-  if (auto when = st.schedule.next_wait_deadline())
+  if (auto when = st.schedule.next_wait_deadline()) {
+    if (when == st.schedule.next_gather_deadline())
+      when = std::max(*when, self->clock().now() + gather_recheck);
     set_timer(self, st.wait_timer, *when, expire_atom::value);
+  }
   if (auto when = st.schedule.next_run_deadline())
     set_timer(self, st.run_timer, *when, overrun_atom::value);
 }
