@@ -941,6 +941,83 @@ CAF_TEST(a_set_that_fails_in_a_merged_statement_fails_alone) {
   close(conn);
 }
 
+CAF_TEST(gets_and_sets_sharing_a_batch_commit_by_kind_and_a_failing_set_fails_alone) {
+  auto conn = echoing_connection();
+  CAF_CHECK_EQUAL(
+      failures(run_batch(
+          conn, {std::make_shared<item_set_job>(7, "a", encode(1)),
+                 std::make_shared<item_set_job>(7, "b", encode(2))})),
+      0u);
+  auto raw =
+      open_connection(engine_config::parse(where.url()), access_mode::write);
+  auto postgresql = raw->dialect() == dialect_kind::postgresql;
+  auto get_a = std::make_shared<item_get_job>(7, "a");
+  auto get_b = std::make_shared<item_get_job>(7, "b");
+  {
+    // A run of gets and a run of sets: on PostgreSQL two statements, each
+    // committing by itself, and no transaction.
+    echo_capture echo;
+    auto errors = run_batch(
+        conn, {std::make_shared<item_set_job>(7, "c", encode(3)), get_a,
+               std::make_shared<item_set_job>(7, "d", encode(4)), get_b});
+    CAF_CHECK_EQUAL(failures(errors), 0u);
+    auto first = get_a->take();
+    CAF_CHECK(first && decode<int>(*first) == 1);
+    if (postgresql) {
+      // set, get, set, get: two writing runs are one transaction, which
+      // waits for one WAL flush, not two.
+      CAF_CHECK_EQUAL(echo.count("BEGIN"), 1u);
+      CAF_CHECK_GREATER(echo.count("SAVEPOINT"), 0u);
+    }
+  }
+  {
+    echo_capture echo;
+    auto errors = run_batch(
+        conn, {get_a, get_b, std::make_shared<item_set_job>(7, "e", encode(5)),
+               std::make_shared<item_set_job>(7, "f", encode(6))});
+    CAF_CHECK_EQUAL(failures(errors), 0u);
+    auto second = get_b->take();
+    CAF_CHECK(second && decode<int>(*second) == 2);
+    if (postgresql) {
+      CAF_CHECK_EQUAL(echo.count("SAVEPOINT"), 0u);
+      CAF_CHECK_EQUAL(echo.count("BEGIN"), 0u);
+      CAF_CHECK_EQUAL(echo.count("INSERT INTO sasync_items"), 1u);
+    }
+  }
+  // The sets' statement fails: the gets before it stand, and each set runs
+  // again alone, in a transaction.
+  if (raw->dialect() == dialect_kind::sqlite)
+    raw->execute_script(
+        "CREATE TRIGGER refuse_name BEFORE INSERT ON sasync_items WHEN "
+        "NEW.name = 'refused' BEGIN SELECT RAISE(ABORT, 'refused name'); "
+        "END");
+  else
+    raw->execute_script(
+        "CREATE OR REPLACE FUNCTION sasync_refuse_name() RETURNS trigger AS "
+        "$$ BEGIN IF NEW.name = 'refused' THEN RAISE EXCEPTION 'refused "
+        "name'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; CREATE TRIGGER "
+        "refuse_name BEFORE INSERT ON sasync_items FOR EACH ROW EXECUTE "
+        "FUNCTION sasync_refuse_name()");
+  auto errors = run_batch(
+      conn, {get_a, get_b, std::make_shared<item_set_job>(7, "g", encode(7)),
+             std::make_shared<item_set_job>(7, "refused", encode(8)),
+             std::make_shared<item_set_job>(7, "h", encode(9))});
+  CAF_REQUIRE_EQUAL(errors.size(), 5u);
+  CAF_CHECK(!errors[0] && !errors[1] && !errors[2] && !errors[4]);
+  CAF_CHECK(is(errors[3], errc::database_error));
+  auto first = get_a->take();
+  CAF_CHECK(first && decode<int>(*first) == 1);
+  raw->begin(access_mode::read);
+  CAF_CHECK_EQUAL(item_names(*raw, 7),
+                  (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g",
+                                            "h"}));
+  raw->rollback();
+  if (postgresql)
+    raw->execute_script("DROP TABLE sasync_items; DROP FUNCTION "
+                        "sasync_refuse_name()");
+  close(conn);
+}
+
 CAF_TEST(a_corrupt_row_among_merged_gets_fails_alone) {
   auto conn = echoing_connection();
   auto raw =

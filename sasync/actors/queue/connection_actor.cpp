@@ -240,51 +240,81 @@ void drop_if_broken(connection_state& st, const char* during) {
   }
 }
 
-/// Runs a batch that is one merged run needing no transaction (sets as one
-/// upsert, gets as selects) outside one, where each statement then commits
-/// by itself: one round trip instead of BEGIN, statement and COMMIT. A
-/// statement that fails committed nothing: the batch then runs in a
-/// transaction, each job alone, and `out` stays unset. A lost connection
-/// leaves the outcome unknown, and an interrupted statement committed
-/// nothing: every job gets that error. `failed`: the statement was tried.
-std::optional<batch_report>
-run_standing_alone(connection_state& st, const job_batch& jobs, bool& failed) {
-  auto merge = common_merger(jobs);
-  if (!merge || !jobs.front()->merged_run_stands_alone(jobs.size()) ||
-      !st.conn)
-    return std::nullopt;
+/// The batch as runs of neighbours that merge, [first, last) each, when
+/// each run's statement may go outside a transaction (sets as one upsert,
+/// gets as selects) and at most one of them writes: outside a transaction
+/// each statement commits by itself, and two writing runs would wait for
+/// two WAL flushes where one transaction waits for one.
+std::optional<std::vector<std::pair<std::size_t, std::size_t>>>
+standing_runs(const job_batch& jobs) {
+  std::vector<std::pair<std::size_t, std::size_t>> runs;
+  auto writes = 0;
+  for (std::size_t i = 0; i < jobs.size();) {
+    auto merge = jobs[i]->merger();
+    if (!merge)
+      return std::nullopt;
+    auto end = i + 1;
+    while (end < jobs.size() && jobs[end]->merger() == merge)
+      ++end;
+    if (!jobs[i]->merged_run_stands_alone(end - i) ||
+        (jobs[i]->mode() == access_mode::write && ++writes > 1))
+      return std::nullopt;
+    runs.emplace_back(i, end);
+    i = end;
+  }
+  return runs;
+}
+
+/// Runs the batch's merged runs outside a transaction where it may
+/// (standing_runs), each statement committing by itself: one round trip a
+/// run instead of BEGIN, a savepoint round trip a run, and COMMIT. Returns
+/// how many jobs from the front it answered in `out`: all, or those of the
+/// runs before one whose statement failed. That statement committed
+/// nothing; its jobs and the rest then run in a transaction, each job
+/// alone (`failed` is set). A lost connection leaves the outcome unknown,
+/// and an interrupted statement committed nothing: that run's jobs and
+/// the rest get that error.
+std::size_t run_standing_alone(connection_state& st, const job_batch& jobs,
+                               batch_report& out, bool& failed) {
+  auto runs = standing_runs(jobs);
+  if (!runs || !st.conn)
+    return 0;
   if (!st.conn->commits_alone_in_fewer_round_trips()) {
     if (!st.conn->usable())
       note_lost(st, "the server closed it"); // reopened by begin()
-    return std::nullopt;
+    return 0;
   }
-  batch_report out;
-  out.started = true;
-  out.errors.resize(jobs.size());
   auto* conn = st.conn.get();
-  auto prepared_before = conn->prepare_count();
-  auto err = watched(st, [&] {
-    detail::running_jobs marker;
-    merge(*conn, slice(jobs, 0, jobs.size()));
-  });
-  auto interrupted = is(err, errc::timeout);
-  out.prepared = conn->prepare_count() - prepared_before;
-  if (interrupted)
-    st.conn.reset(); // a late cancel must not reach the next statement
-  if (err && !interrupted && conn->usable()) {
-    failed = true;
-    return std::nullopt;
+  for (auto [first, last] : *runs) {
+    auto prepared_before = conn->prepare_count();
+    auto err = watched(st, [&, first = first, last = last] {
+      detail::running_jobs marker;
+      jobs[first]->merger()(*conn, slice(jobs, first, last));
+    });
+    out.prepared += conn->prepare_count() - prepared_before;
+    if (!err) {
+      out.started = true;
+      continue;
+    }
+    auto interrupted = is(err, errc::timeout);
+    if (interrupted)
+      st.conn.reset(); // a late cancel must not reach the next statement
+    if (!interrupted && conn->usable()) {
+      failed = true;
+      return first;
+    }
+    out.started = true;
+    std::fill(out.errors.begin() + first, out.errors.end(), err);
+    drop_if_broken(st, "a statement outside a transaction");
+    return jobs.size();
   }
-  std::fill(out.errors.begin(), out.errors.end(), err);
-  drop_if_broken(st, "a statement outside a transaction");
-  return out;
+  return jobs.size();
 }
 
-batch_report run_batch(connection_state& st, const job_batch& jobs) {
-  end_cursor(st); // a lessee that died left it open
-  auto merge_failed = false;
-  if (auto done = run_standing_alone(st, jobs, merge_failed))
-    return std::move(*done);
+/// Runs `jobs` in one transaction; `may_merge`: false once their merged
+/// run failed outside one.
+batch_report run_in_transaction(connection_state& st, const job_batch& jobs,
+                                bool may_merge) {
   batch_report out;
   out.errors.resize(jobs.size());
   std::unique_ptr<transaction> tx;
@@ -299,7 +329,7 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
   auto prepared_before = conn->prepare_count();
   auto err = watched(st, [&] {
     detail::running_jobs marker;
-    run_jobs(*st.conn, jobs, mode, out.errors, !merge_failed);
+    run_jobs(*st.conn, jobs, mode, out.errors, may_merge);
   });
   auto interrupted = is(err, errc::timeout);
   if (!err && !(jobs.size() == 1 && out.errors[0]))
@@ -311,6 +341,25 @@ batch_report run_batch(connection_state& st, const job_batch& jobs) {
   if (st.conn.get() == conn)
     out.prepared = conn->prepare_count() - prepared_before;
   drop_if_broken(st, "a transaction");
+  return out;
+}
+
+batch_report run_batch(connection_state& st, const job_batch& jobs) {
+  end_cursor(st); // a lessee that died left it open
+  batch_report out;
+  out.errors.resize(jobs.size());
+  auto merge_failed = false;
+  auto done = run_standing_alone(st, jobs, out, merge_failed);
+  if (done == jobs.size())
+    return out;
+  if (done == 0)
+    return run_in_transaction(st, jobs, !merge_failed);
+  // The runs before the failed one committed; the rest go in a transaction.
+  auto rest = run_in_transaction(
+      st, job_batch(jobs.begin() + static_cast<std::ptrdiff_t>(done), jobs.end()),
+      !merge_failed);
+  std::move(rest.errors.begin(), rest.errors.end(), out.errors.begin() + done);
+  out.prepared += rest.prepared;
   return out;
 }
 
