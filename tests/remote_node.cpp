@@ -510,6 +510,35 @@ CAF_TEST(handshake_headers_without_a_payload_are_refused_and_the_node_serves) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 
+CAF_TEST(messages_with_a_stream_message_id_never_crash_the_node) {
+  test::daemon_process daemon{config()};
+  // CAF 0.17 files a message whose id has a stream's category (upstream or
+  // downstream) with the actor's stream messages and reads its content as
+  // one: any other content crashed the node. The fuzzer found it. A client
+  // handshake (fuzz/corpus/basp_connection/handshake_then_message), then a
+  // message of no content with a downstream id to each actor id from 1.
+  const std::string handshake_hex =
+      "0100000000000020000000000000000000000000000000000000000000000000"
+      "00003e9aab9bac7900003675bffadf3ac9f1142f6446ca706c9bb0f69b114400"
+      "0100000200000020000000000000000000000000000000000000000000000000"
+      "00003e9aab9bac7900003675bffadf3ac9f1142f6446ca706c9bb0f69b114400";
+  std::string bytes;
+  for (std::size_t i = 0; i < handshake_hex.size(); i += 2)
+    bytes += static_cast<char>(std::stoi(handshake_hex.substr(i, 2), nullptr, 16));
+  constexpr std::uint64_t downstream_id = 3ull << 60 | 1;
+  for (std::uint64_t dest = 1; dest < 40; ++dest)
+    bytes += basp_header(2, 0, 8, downstream_id, 0, dest) + std::string(8, '\0');
+  {
+    raw_peer peer{daemon.port()};
+    peer.send_bytes(bytes);
+    peer.end_writing();
+    CAF_CHECK(peer.closed_within(10s));
+  }
+  CAF_REQUIRE(serves_a_new_connection(daemon.port()));
+  CAF_CHECK_GREATER(daemon.process().memory_kb("VmRSS"), 0);
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
 CAF_TEST(random_headers_never_crash_the_node) {
   test::daemon_process daemon{config()};
   std::mt19937_64 random{20261203};

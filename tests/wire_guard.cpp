@@ -99,6 +99,25 @@ CAF_TEST(only_a_handshake_comes_before_the_handshake) {
   CAF_CHECK(refused(std::string(31, '\0'), true)); // not a header
 }
 
+CAF_TEST(messages_with_a_stream_message_id_are_refused) {
+  // The top byte of a message's id holds its category (CAF 0.17's
+  // message_id): urgent 0, normal 1, upstream 2, downstream 3. A stream
+  // category on a message that is no stream message crashes the actor's
+  // mailbox (it reads the content as one).
+  auto with_category = [](std::uint64_t category, std::uint64_t id) {
+    return category << 60 | id;
+  };
+  for (std::uint8_t op : {2, 3}) { // direct and routed messages
+    CAF_CHECK(!refused(header(op, 100, with_category(0, 7)), true));
+    CAF_CHECK(!refused(header(op, 100, with_category(1, 7)), true));
+    CAF_CHECK(refused(header(op, 100, with_category(2, 7)), true));
+    CAF_CHECK(refused(header(op, 100, with_category(3, 7)), true));
+    // A response (bit 63) in a stream category too.
+    CAF_CHECK(refused(header(op, 100, 1ull << 63 | with_category(3, 7)),
+                      true));
+  }
+}
+
 CAF_TEST(claims_are_bounded_by_the_handshake_and_message_limits) {
   CAF_CHECK(!refused(header(1, limits.handshake_bytes), false));
   CAF_CHECK(refused(header(1, limits.handshake_bytes + 1), false));

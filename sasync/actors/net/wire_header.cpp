@@ -10,6 +10,8 @@ namespace {
 // CAF's message_type.
 constexpr std::uint8_t server_handshake = 0;
 constexpr std::uint8_t client_handshake = 1;
+constexpr std::uint8_t direct_message = 2;
+constexpr std::uint8_t routed_message = 3;
 constexpr std::uint8_t heartbeat = 6;
 
 } // namespace
@@ -23,6 +25,8 @@ basp_fields read_basp_header(std::string_view header) {
   };
   out.operation = static_cast<std::uint8_t>(byte(0));
   out.payload_len = byte(4) << 24 | byte(5) << 16 | byte(6) << 8 | byte(7);
+  for (std::size_t i = 8; i < 16; ++i)
+    out.operation_data = out.operation_data << 8 | byte(i);
   return out;
 }
 
@@ -45,6 +49,12 @@ const char* refuse_header(std::string_view header, bool handshake_done,
     return "a handshake larger than node.max-handshake-bytes";
   if (hdr.payload_len > limits.message_bytes)
     return "a message larger than node.max-message-bytes";
+  // CAF 0.17's message_id: its category in bits 60 and 61; 2 and 3 are
+  // the up- and downstream messages of streams, which sasync never sends.
+  auto category = (hdr.operation_data >> 60) & 0x3;
+  if ((hdr.operation == direct_message || hdr.operation == routed_message) &&
+      category >= 2)
+    return "a message id of a stream's, which only CAF's streams may use";
   return nullptr;
 }
 

@@ -20,6 +20,8 @@ constexpr std::size_t basp_header_bytes = 32;
 struct basp_fields {
   std::uint8_t operation = 0;
   std::uint32_t payload_len = 0;
+  /// A message's id, for direct and routed messages.
+  std::uint64_t operation_data = 0;
 };
 
 /// Reads `header` (basp_header_bytes long).
@@ -34,7 +36,9 @@ bool is_handshake(const basp_fields& hdr);
 /// it from a null pointer and crashes), any other message before the
 /// handshake, a handshake that claims more than `limits.handshake_bytes`, a
 /// message that claims more than `limits.message_bytes`, an operation that
-/// does not exist.
+/// does not exist, a message whose id is in a stream's category (upstream
+/// or downstream: the receiving actor's mailbox reads its content as a
+/// stream message, and crashes on any other).
 const char* refuse_header(std::string_view header, bool handshake_done,
                           const wire_limits& limits);
 
