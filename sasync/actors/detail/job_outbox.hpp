@@ -36,21 +36,26 @@ public:
   /// back for more than a batch of the queue (defaults::max_batch).
   static constexpr std::size_t max_jobs = 64;
 
+  /// Jobs of one access mode and priority (never empty), with their
+  /// settles in the same order.
   struct list {
-    access_mode mode;
-    priority prio;
     queued_jobs jobs;
     std::vector<job_settle> settles;
+
+    bool takes(access_mode mode, priority prio) const {
+      auto& first = jobs.front();
+      return first.prio == prio && first.work->mode() == mode;
+    }
   };
 
   /// Adds `work`; a list that is full comes back to be sent now.
   std::optional<list> add(job_ptr work, priority prio, job_settle settle) {
     auto mode = work->mode();
     auto i = lists_.begin();
-    while (i != lists_.end() && !(i->mode == mode && i->prio == prio))
+    while (i != lists_.end() && !i->takes(mode, prio))
       ++i;
     if (i == lists_.end())
-      i = lists_.insert(lists_.end(), list{mode, prio, {}, {}});
+      i = lists_.insert(lists_.end(), list{});
     i->jobs.push_back(queued_job{std::move(work), prio});
     i->settles.push_back(std::move(settle));
     if (i->jobs.size() < max_jobs)

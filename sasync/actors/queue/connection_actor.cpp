@@ -292,10 +292,9 @@ std::size_t run_standing_alone(connection_state& st, const job_batch& jobs,
       jobs[first]->merger()(*conn, slice(jobs, first, last));
     });
     out.prepared += conn->prepare_count() - prepared_before;
-    if (!err) {
-      out.started = true;
+    out.started = true;
+    if (!err)
       continue;
-    }
     auto interrupted = is(err, errc::timeout);
     if (interrupted)
       st.conn.reset(); // a late cancel must not reach the next statement
@@ -303,7 +302,6 @@ std::size_t run_standing_alone(connection_state& st, const job_batch& jobs,
       failed = true;
       return first;
     }
-    out.started = true;
     std::fill(out.errors.begin() + first, out.errors.end(), err);
     drop_if_broken(st, "a statement outside a transaction");
     return jobs.size();

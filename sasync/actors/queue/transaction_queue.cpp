@@ -326,16 +326,21 @@ void put_in_line(queue_ptr self, detail::queue_request r, priority prio) {
   carry_out(self);
 }
 
-caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
-  if (!work) {
+/// Why a job cannot be taken (an empty job, or refused(), counted and
+/// ended in the metrics), or none.
+caf::error refusal_of(queue_ptr self, const job_ptr& work, priority prio) {
+  auto err = work ? refused(self, prio, work->mode())
+                  : make_error(errc::invalid_argument, "empty job");
+  if (!work)
     ++self->state.refused;
-    self->state.metrics.ended(make_error(errc::invalid_argument));
-    return make_error(errc::invalid_argument, "empty job");
-  }
-  if (auto err = refused(self, prio, work->mode())) {
+  if (err)
     self->state.metrics.ended(err);
+  return err;
+}
+
+caf::result<void> enqueue(queue_ptr self, job_ptr work, priority prio) {
+  if (auto err = refusal_of(self, work, prio))
     return err;
-  }
   detail::queue_request r;
   r.work = std::move(work);
   r.promise = self->make_response_promise<void>();
@@ -353,12 +358,7 @@ caf::result<std::vector<caf::error>> enqueue_all(queue_ptr self,
   self->state.schedule.begin_burst();
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     auto& [work, prio] = jobs[i];
-    auto err = work ? refused(self, prio, work->mode())
-                    : make_error(errc::invalid_argument, "empty job");
-    if (!work)
-      ++self->state.refused;
-    if (err) {
-      self->state.metrics.ended(err);
+    if (auto err = refusal_of(self, work, prio)) {
       set->answer(i, err);
       continue;
     }
