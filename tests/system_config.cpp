@@ -5,9 +5,13 @@
 
 #include "sasync/storage/storage_failure.hpp"
 
+#include <caf/actor_system.hpp>
+#include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/test/unit_test.hpp>
 
+#include <algorithm>
 #include <sstream>
+#include <thread>
 
 using namespace sasync;
 
@@ -127,4 +131,18 @@ CAF_TEST(a_value_its_option_cannot_take_is_refused_alike_from_file_and_args) {
   CAF_CHECK_NOT_EQUAL(
       refusal("[sasync]\npool-size=-3\n", {"--sasync.pool-size=3"}), "");
   CAF_CHECK_EQUAL(refusal("[sasync]\npool-size=3\nrun-timeout=2\n"), "");
+}
+
+CAF_TEST(the_scheduler_gets_half_the_cores_unless_the_config_names_a_number) {
+  auto expected = std::max(1u, std::thread::hardware_concurrency() / 2);
+  {
+    auto cfg = parsed("");
+    caf::actor_system sys{*cfg};
+    CAF_CHECK_EQUAL(sys.scheduler().num_workers(), expected);
+  }
+  {
+    auto cfg = parsed("[scheduler]\nmax-threads=3\n");
+    caf::actor_system sys{*cfg};
+    CAF_CHECK_EQUAL(sys.scheduler().num_workers(), 3u);
+  }
 }

@@ -15,9 +15,11 @@
 
 namespace sasync {
 
-/// Adds sasync's error category and message types to `cfg` and sends idle
-/// scheduler workers straight to sleep (`work-stealing.moderate-poll-attempts
-/// = 0`: one hop ~15 us instead of ~100 us; a config file may override it)
+/// Adds sasync's error category and message types to `cfg`, gives CAF's
+/// scheduler half the cores, at least one (`scheduler.max-threads`: hops
+/// between threads cost more than the actors' work), sends idle scheduler
+/// workers straight to sleep (`work-stealing.moderate-poll-attempts = 0`:
+/// one hop ~15 us instead of ~100 us); a config file may override both;
 /// and decodes remote messages on the middleman's own thread
 /// (`middleman.workers = 0`: CAF's parallel decoding lost answers under many
 /// client connections).
