@@ -207,13 +207,14 @@ CAF_TEST(writes_go_to_writers_and_reads_to_readers_when_there_are_any) {
 }
 
 CAF_TEST(a_free_connection_takes_a_fair_share_and_stops_at_a_lease) {
+  constexpr auto unknown = qs::job_size::unknown;
   auto s = make(2, 0, with(64));
-  s.submit(niceness(0), write, t0);
-  s.submit(niceness(0), write, t0); // both writers busy
+  s.submit(niceness(0), write, t0, unknown);
+  s.submit(niceness(0), write, t0, unknown); // both writers busy
   auto first = only<qs::run_batch>(s.take_decisions()).at(0).conn;
   std::vector<ticket> ts;
   for (int i = 0; i < 10; ++i)
-    ts.emplace_back(s.submit(niceness(0), write, t0));
+    ts.emplace_back(s.submit(niceness(0), write, t0, unknown));
   s.report(first, qs::report_kind::finished, t0); // ten wait for two
   auto ran = only<qs::run_batch>(s.take_decisions());
   CAF_REQUIRE_EQUAL(ran.size(), 1u);
@@ -221,7 +222,7 @@ CAF_TEST(a_free_connection_takes_a_fair_share_and_stops_at_a_lease) {
   // Seven wait (a lease among them): the share is four, then two, and a
   // batch never reaches past the lease.
   auto lease = s.submit_lease(niceness(0), t0);
-  auto after = s.submit(niceness(1), write, t0);
+  auto after = s.submit(niceness(1), write, t0, unknown);
   s.report(first, qs::report_kind::finished, t0);
   ran = only<qs::run_batch>(s.take_decisions());
   CAF_REQUIRE_EQUAL(ran.size(), 1u);
@@ -236,6 +237,22 @@ CAF_TEST(a_free_connection_takes_a_fair_share_and_stops_at_a_lease) {
   CAF_CHECK(only<qs::lend>(ds)[0].lease == lease);
   CAF_CHECK(s.waiting(lane_kind::writer) == std::vector<ticket>{after});
   CAF_CHECK_EQUAL(s.check_invariants(), "");
+  // Small jobs merge into one statement: while the other writer is busy,
+  // the free one takes them all, up to the lease.
+  auto m = make(2, 0, with(64));
+  m.submit(niceness(0), write, t0);
+  m.submit(niceness(0), write, t0);
+  first = only<qs::run_batch>(m.take_decisions()).at(0).conn;
+  ts.clear();
+  for (int i = 0; i < 10; ++i)
+    ts.emplace_back(m.submit(niceness(0), write, t0));
+  m.submit_lease(niceness(0), t0);
+  m.submit(niceness(0), write, t0);
+  m.report(first, qs::report_kind::finished, t0);
+  ran = only<qs::run_batch>(m.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == ts);
+  CAF_CHECK_EQUAL(m.check_invariants(), "");
 }
 
 CAF_TEST(reads_gather_for_a_running_batch_until_they_waited_twice_its_time) {
@@ -405,11 +422,71 @@ CAF_TEST(closures_of_unknown_cost_never_wait_for_a_batch_nor_go_in_bulk) {
   CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
+// Many small writes on PostgreSQL's default pool (5 + 10 extra): extra
+// writers that open for every backlog split the writes into transactions of
+// two or three, and fifteen server processes then fight over the cores.
+// A batch's end usually serves the front sooner than a new connection.
+CAF_TEST(small_work_opens_an_extra_writer_only_once_it_waited_two_batch_times) {
+  auto cfg = with(64);
+  cfg.can_overflow = true;
+  cfg.max_overflow = 10;
+  auto s = make(2, 0, cfg);
+  s.submit(niceness(0), write, t0);
+  auto first = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  s.report(first, qs::report_kind::finished, t0 + 5ms); // slow: no gathering
+  CAF_CHECK(s.gather_threshold(lane_kind::writer) ==
+            queue_schedule::clock::duration::zero());
+  auto t1 = t0 + 10ms;
+  s.submit(niceness(0), write, t1);
+  s.submit(niceness(0), write, t1); // both writers busy
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 2u);
+  auto c = s.submit(niceness(0), write, t1);
+  auto ds = s.take_decisions();
+  CAF_CHECK(only<qs::open_extra>(ds).empty());
+  CAF_CHECK(s.next_wait_deadline() == t1 + 10ms);
+  // A batch ends in time and takes it: no extra writer.
+  s.report(ran[0].conn, qs::report_kind::finished, t1 + 5ms);
+  ds = s.take_decisions();
+  CAF_CHECK(only<qs::open_extra>(ds).empty());
+  CAF_REQUIRE_EQUAL(only<qs::run_batch>(ds).size(), 1u);
+  CAF_CHECK(only<qs::run_batch>(ds)[0].jobs == std::vector<ticket>{c});
+  // Nothing ends in time for the next: it gets an extra writer then.
+  auto t2 = t1 + 5ms;
+  auto d = s.submit(niceness(0), write, t2);
+  CAF_CHECK(only<qs::open_extra>(s.take_decisions()).empty());
+  s.expire(t2 + 10ms - 1us);
+  CAF_CHECK(s.take_decisions().empty());
+  s.expire(t2 + 10ms);
+  ds = s.take_decisions();
+  CAF_REQUIRE_EQUAL(only<qs::open_extra>(ds).size(), 1u);
+  CAF_REQUIRE_EQUAL(only<qs::run_batch>(ds).size(), 1u);
+  CAF_CHECK(only<qs::run_batch>(ds)[0].conn == only<qs::open_extra>(ds)[0].conn);
+  CAF_CHECK(only<qs::run_batch>(ds)[0].jobs == std::vector<ticket>{d});
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+  // Before any batch was measured, small work waits overflow_wait.
+  auto fresh = make(1, 0, cfg);
+  fresh.submit(niceness(0), write, t0);
+  fresh.submit(niceness(0), write, t0);
+  CAF_CHECK(only<qs::open_extra>(fresh.take_decisions()).empty());
+  CAF_CHECK(fresh.next_wait_deadline() == t0 + cfg.overflow_wait);
+  fresh.expire(t0 + cfg.overflow_wait);
+  CAF_CHECK_EQUAL(only<qs::open_extra>(fresh.take_decisions()).size(), 1u);
+  // A user's transaction of unknown cost gets one at once: slow independent
+  // transactions run side by side.
+  auto users = make(1, 0, cfg);
+  users.submit(niceness(0), write, t0, qs::job_size::unknown);
+  users.submit(niceness(0), write, t0, qs::job_size::unknown);
+  CAF_CHECK_EQUAL(only<qs::open_extra>(users.take_decisions()).size(), 1u);
+  CAF_CHECK_EQUAL(users.check_invariants(), "");
+}
+
 CAF_TEST(extra_writers_open_only_for_a_backlog_and_never_while_backing_off) {
   qs::config cfg;
   cfg.max_batch = 1;
   cfg.max_overflow = 2;
   cfg.can_overflow = true;
+  cfg.overflow_wait = {}; // extra writers open at once
   auto s = make(1, 0, cfg);
   s.submit(niceness(0), write, t0); // the pool's writer
   CAF_CHECK(only<qs::open_extra>(s.take_decisions()).empty());
@@ -468,13 +545,14 @@ CAF_TEST(a_connection_down_while_backing_off_leaves_no_backoff_behind) {
   cfg.max_batch = 1;
   cfg.max_overflow = 1;
   cfg.can_overflow = true;
+  cfg.overflow_wait = {}; // extra writers open at once
   auto s = make(1, 1, cfg);
   auto reader = conn_id{1};
   s.submit(niceness(0), read, t0);
   s.report(reader, qs::report_kind::not_opened_for_now, t0);
   s.take_decisions();
   CAF_REQUIRE(s.connections().at(reader).state == state_kind::backing_off);
-  s.connection_down(reader);
+  s.connection_down(reader, t0);
   auto failed = only<qs::fail>(s.take_decisions());
   CAF_REQUIRE_EQUAL(failed.size(), 1u); // no reader left for it
   CAF_CHECK(failed[0].why == qs::failure::connection_lost);
@@ -485,11 +563,42 @@ CAF_TEST(a_connection_down_while_backing_off_leaves_no_backoff_behind) {
   CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
+// The pool's writer gone and a reader backing off (so no extra writer may
+// open): an extra writer that could not open left its batch waiting in a
+// lane without connections, refused to new work, for good.
+CAF_TEST(work_an_extra_writer_could_not_start_fails_when_no_writer_is_left) {
+  qs::config cfg;
+  cfg.max_batch = 1;
+  cfg.max_overflow = 1;
+  cfg.can_overflow = true;
+  cfg.overflow_wait = {}; // extra writers open at once
+  auto s = make(1, 1, cfg);
+  auto writer = conn_id{0};
+  auto reader = conn_id{1};
+  s.submit(niceness(0), write, t0);
+  auto w = s.submit(niceness(0), write, t0);
+  auto extra = only<qs::open_extra>(s.take_decisions()).at(0).conn;
+  s.connection_down(writer, t0);
+  s.submit(niceness(0), read, t0);
+  s.report(reader, qs::report_kind::not_opened_for_now, t0);
+  s.take_decisions();
+  CAF_REQUIRE(s.connections().at(reader).state == state_kind::backing_off);
+  s.report(extra, qs::report_kind::not_opened_for_now, t0);
+  auto ds = s.take_decisions();
+  CAF_CHECK_EQUAL(only<qs::close_extra>(ds).size(), 1u);
+  auto failed = only<qs::fail>(ds);
+  CAF_REQUIRE_EQUAL(failed.size(), 1u);
+  CAF_CHECK(failed[0].tickets == std::vector<ticket>{w});
+  CAF_CHECK(failed[0].why == qs::failure::connection_lost);
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+}
+
 CAF_TEST(an_idle_extra_writer_retires_unless_it_worked_since) {
   qs::config cfg;
   cfg.max_batch = 1;
   cfg.max_overflow = 1;
   cfg.can_overflow = true;
+  cfg.overflow_wait = {}; // extra writers open at once
   cfg.overflow_idle = 1s;
   auto s = make(1, 0, cfg);
   s.submit(niceness(0), write, t0);
@@ -552,7 +661,8 @@ CAF_TEST_FIXTURE_SCOPE_END()
 // linearly, connections in one map. Random runs feed both the same events;
 // every decision the schedule makes must be one the model allows (and the
 // very batch it computes), and after every step both must hold the same
-// state and the schedule's invariants must hold.
+// state, the schedule's invariants must hold, and no extra writer the rules
+// allow may be left unopened.
 
 namespace {
 
@@ -562,6 +672,7 @@ struct model_job {
   lane_kind lane;
   time_point deadline;
   bool lease;
+  time_point arrived;
 };
 
 bool in_order(const model_job& x, const model_job& y) {
@@ -584,6 +695,7 @@ struct model_conn {
   bool extra = false;
   std::vector<model_job> batch;
   time_point run_deadline;
+  time_point started;
   ticket lease{};
   std::chrono::milliseconds backoff{0}; ///< last delay; zero: none
 };
@@ -605,6 +717,8 @@ struct random_run {
   std::map<conn_id, model_conn> conns;
   bool closing = false;
   std::vector<std::pair<conn_id, std::uint64_t>> retire_timers;
+  /// The writers' batches' moving average run time (zero: none measured).
+  qs::clock::duration writers_typical{0};
   // Expectations of the event under way.
   event ev = event::other;
   std::optional<std::vector<ticket>> expect_answer;
@@ -625,6 +739,7 @@ struct random_run {
     cfg.can_overflow = pick(0, 3) > 0;
     cfg.overflow_idle = std::chrono::milliseconds{pick(0, 1) * pick(10, 100)};
     cfg.max_gather = {}; // the model has no gathering; its own test below
+    cfg.overflow_wait = std::chrono::milliseconds{pick(0, 1) * pick(1, 40)};
     s = qs{cfg};
     auto writers = pick(1, 3);
     auto readers = pick(0, 2);
@@ -684,10 +799,33 @@ struct random_run {
                : lane_kind::writer;
   }
 
+  /// Small work opens an extra writer while writers run batches only once
+  /// it waited, and the last batch ran, two typical batches.
+  bool waited_for_overflow() const {
+    auto front = line(lane_kind::writer).front();
+    auto limit = cfg.overflow_wait.count() == 0 ? qs::clock::duration::zero()
+                 : writers_typical > qs::clock::duration::zero()
+                     ? 2 * writers_typical
+                     : qs::clock::duration{cfg.overflow_wait};
+    std::optional<time_point> last_start;
+    for (auto& [id, c] : conns)
+      if (c.lane == lane_kind::writer && c.state == state_kind::running &&
+          (!last_start || c.started > *last_start))
+        last_start = c.started;
+    return front.lease || !last_start ||
+           now - std::max(front.arrived, *last_start) >= limit;
+  }
+
   bool overflow_allowed() const {
     return !closing && cfg.can_overflow && !line(lane_kind::writer).empty() &&
            !has(lane_kind::writer, state_kind::idle) &&
-           extras() < cfg.max_overflow && !backing_off();
+           extras() < cfg.max_overflow && !backing_off() &&
+           waited_for_overflow();
+  }
+
+  /// After every event: no extra writer is owed.
+  void check_overflow_served() {
+    require(!overflow_allowed(), "no extra writer for a backlog");
   }
 
   void erase_waiting(const std::vector<ticket>& ts) {
@@ -714,7 +852,13 @@ struct random_run {
     if (i == conns.end() || i->second.state != state_kind::idle)
       return fail_with("a batch for a connection that is not idle");
     auto ln = line(i->second.lane);
-    auto n = members(i->second.lane);
+    // Small jobs (all the model's) are shared among the connections free
+    // now: this one and the lane's other idle ones.
+    auto n = static_cast<std::size_t>(std::count_if(
+        conns.begin(), conns.end(), [&](auto& c) {
+          return c.second.lane == i->second.lane &&
+                 c.second.state == state_kind::idle;
+        }));
     auto share = (ln.size() + n - 1) / n;
     auto size = std::min(std::max<std::size_t>(share, 1), cfg.max_batch);
     std::vector<model_job> batch;
@@ -727,6 +871,7 @@ struct random_run {
             "a batch other than the model's");
     erase_waiting(x.jobs);
     i->second.state = state_kind::running;
+    i->second.started = now;
     i->second.batch = batch;
     i->second.run_deadline = now + cfg.run_timeout;
   }
@@ -915,14 +1060,8 @@ struct random_run {
     auto t = lease ? s.submit_lease(prio, now) : s.submit(prio, mode, now);
     auto deadline = cfg.wait_timeout.count() > 0 ? now + cfg.wait_timeout
                                                  : time_point::max();
-    waiting.emplace_back(model_job{t, prio, kind, deadline, lease});
+    waiting.emplace_back(model_job{t, prio, kind, deadline, lease, now});
     settle();
-    // The writers' line was just served: unless a lease there took the
-    // last idle writer, an extra writer opened if the rules allowed one.
-    auto ln = line(lane_kind::writer);
-    if (kind == lane_kind::writer &&
-        std::none_of(ln.begin(), ln.end(), [](auto& j) { return j.lease; }))
-      require(!overflow_allowed(), "no extra writer for a backlog");
   }
 
   template <class Pred> std::optional<conn_id> some_conn(Pred pred) {
@@ -953,6 +1092,12 @@ struct random_run {
       expect_answer = tickets_of(c.batch);
       c.batch.clear();
       c.state = state_kind::idle;
+      if (kind == qs::report_kind::finished && c.lane == lane_kind::writer) {
+        auto took = now - c.started;
+        writers_typical = writers_typical == qs::clock::duration::zero()
+                            ? took
+                            : writers_typical + (took - writers_typical) / 8;
+      }
     }
     s.report(*id, kind, now);
     settle();
@@ -997,7 +1142,7 @@ struct random_run {
     gone = conns.at(*id);
     conns.erase(*id);
     ev = event::down;
-    s.connection_down(*id);
+    s.connection_down(*id, now);
     settle();
     require(!s.may_reconnect(*id), "a lost connection may reconnect");
   }
@@ -1088,6 +1233,7 @@ struct random_run {
       retire();
     else
       time_passes();
+    check_overflow_served();
   }
 };
 
@@ -1096,7 +1242,12 @@ struct random_run {
 CAF_TEST(random_runs_agree_with_the_reference_model) {
   std::size_t decisions_seen = 0;
   std::array<std::size_t, std::variant_size_v<qs::decision>> seen{};
-  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+  // Rare paths need many runs: a timeout that left a lease at the front of
+  // the writers' line first broke a rule in run 136, a backing-off reader
+  // that went down (so extra writers may open again) in run 1,591. 5,000
+  // runs passed when the rules last changed.
+  constexpr std::uint64_t runs = 500;
+  for (std::uint64_t seed = 1; seed <= runs; ++seed) {
     random_run run{seed};
     // Half the runs close near their end and go on a little.
     auto close_at = seed % 2 == 0 ? 4'500 : 0;
@@ -1108,9 +1259,9 @@ CAF_TEST(random_runs_agree_with_the_reference_model) {
     if (!run.error.empty())
       CAF_FAIL("seed " << seed << ": " << run.error);
   }
-  CAF_MESSAGE(decisions_seen
-              << " batches dispatched in 40 runs of 5,000 steps");
-  CAF_CHECK_GREATER(decisions_seen, 10'000u);
+  CAF_MESSAGE(decisions_seen << " batches dispatched in " << runs
+                              << " runs of 5,000 steps");
+  CAF_CHECK_GREATER(decisions_seen, runs * 250);
   // open, run, lend, answer, fail, forget, close, retry, retire, drained
   std::ostringstream kinds;
   for (auto n : seen)

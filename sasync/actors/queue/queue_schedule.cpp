@@ -91,13 +91,20 @@ void queue_schedule::end_burst(time_point now) {
     dispatch(kind, now);
 }
 
-/// Takes jobs from the front of the lane: a fair share of what waits among
-/// the lane's connections (or `all` the small jobs at the front), up to
-/// max_batch, and never past a lease. One connection taking everything
-/// would run in series what its idle neighbours could run beside it.
+/// Takes jobs from the front of the lane: a fair share of what waits (or
+/// `all` the small jobs at the front), up to max_batch, and never past a
+/// lease. One connection taking everything would run in series what its
+/// neighbours could run beside it. Small jobs merge into one statement, so
+/// they are shared among the connections free now (this one and the idle
+/// ones): while the others are busy, one batch takes them all. Jobs of
+/// unknown cost are shared among all the lane's connections, since a busy
+/// one is free again soon.
 std::vector<std::pair<queue_schedule::order_key, queue_schedule::waiting_entry>>
 queue_schedule::take_batch(lane& ln, bool all) {
-  auto connections = std::max<std::size_t>(ln.members.size(), 1);
+  auto connections = std::max<std::size_t>(
+      ln.waiting.begin()->second.small ? ln.idle.size() + 1
+                                       : ln.members.size(),
+      1);
   auto share = all ? ln.waiting.size()
                    : (ln.waiting.size() + connections - 1) / connections;
   auto size = std::min(std::max<std::size_t>(share, 1), cfg_.max_batch);
@@ -117,7 +124,7 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
   bool writers = kind == lane_kind::writer;
   ln.gather_until.reset();
   if (writers)
-    maybe_overflow();
+    maybe_overflow(now);
   while (!ln.waiting.empty() && !ln.idle.empty()) {
     if (!ln.waiting.begin()->second.is_lease && gathering(ln, kind, now))
       break; // the running batch will take it, or another once it waited
@@ -137,25 +144,31 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
       ln.waiting.erase(front);
       leases_.emplace(conn, lease_entry{kind, lease});
       decisions_.emplace_back(lend{conn, lease});
-      continue;
+    } else {
+      run(kind, conn, take_batch(ln, all), now);
     }
-    running_batch batch;
-    batch.lane = kind;
-    batch.jobs = take_batch(ln, all);
-    batch.seq = next_batch_++;
-    batch.deadline = now + cfg_.run_timeout;
-    batch.started = now;
-    run_batch order{conn, {}};
-    for (auto& [key, w] : batch.jobs)
-      order.jobs.emplace_back(ticket{std::get<2>(key)});
-    ++batches_;
-    if (cfg_.run_timeout.count() > 0)
-      running_order_.emplace(batch.seq, conn);
-    in_flight_.emplace(conn, std::move(batch));
-    decisions_.emplace_back(std::move(order));
     if (writers)
-      maybe_overflow();
+      maybe_overflow(now);
   }
+}
+
+void queue_schedule::run(
+    lane_kind kind, conn_id conn,
+    std::vector<std::pair<order_key, waiting_entry>> jobs, time_point now) {
+  running_batch batch;
+  batch.lane = kind;
+  batch.jobs = std::move(jobs);
+  batch.seq = next_batch_++;
+  batch.deadline = now + cfg_.run_timeout;
+  batch.started = now;
+  run_batch order{conn, {}};
+  for (auto& [key, w] : batch.jobs)
+    order.jobs.emplace_back(ticket{std::get<2>(key)});
+  ++batches_;
+  if (cfg_.run_timeout.count() > 0)
+    running_order_.emplace(batch.seq, conn);
+  in_flight_.emplace(conn, std::move(batch));
+  decisions_.emplace_back(std::move(order));
 }
 
 queue_schedule::clock::duration
@@ -164,6 +177,15 @@ queue_schedule::gather_threshold(lane_kind kind) const {
   if (cfg_.max_gather.count() <= 0 || typical > cfg_.max_gather)
     return clock::duration::zero();
   return 2 * typical;
+}
+
+std::optional<queue_schedule::time_point>
+queue_schedule::last_batch_start(lane_kind kind) const {
+  std::optional<time_point> last;
+  for (auto& [conn, batch] : in_flight_)
+    if (batch.lane == kind && (!last || batch.started > *last))
+      last = batch.started;
+  return last;
 }
 
 bool queue_schedule::runs_batch(lane_kind kind) const {
@@ -193,18 +215,43 @@ bool queue_schedule::gathering(lane& ln, lane_kind kind, time_point now) {
       as_urgent_runs = true;
   if (!as_urgent_runs || now - front.arrived >= limit)
     return false;
-  ln.gather_until = front.arrived + limit;
+  hold_until(ln, front.arrived + limit);
   return true;
 }
 
+void queue_schedule::hold_until(lane& ln, time_point when) {
+  if (!ln.gather_until || when < *ln.gather_until)
+    ln.gather_until = when;
+}
+
+queue_schedule::clock::duration queue_schedule::overflow_threshold() const {
+  if (cfg_.overflow_wait.count() <= 0)
+    return clock::duration::zero();
+  if (writers_.typical > clock::duration::zero())
+    return 2 * writers_.typical;
+  return cfg_.overflow_wait;
+}
+
 /// Opens an extra writer when work waits, every writer is busy working (none
-/// is waiting to reconnect), and the overflow allows one more.
-void queue_schedule::maybe_overflow() {
+/// is waiting to reconnect), and the overflow allows one more; for small
+/// work while writers run batches, only once the front has waited, and the
+/// last of those batches has run, twice as long as a batch typically takes:
+/// a batch's end usually takes it all sooner, and batches on a busy server
+/// vary.
+void queue_schedule::maybe_overflow(time_point now) {
   if (closing_ || !cfg_.can_overflow || writers_.waiting.empty() ||
       !writers_.idle.empty() || overflow_.size() >= cfg_.max_overflow)
     return;
   if (!backoff_.empty())
     return; // connections fail to open: more of them would not help
+  auto& front = writers_.waiting.begin()->second;
+  if (auto started = last_batch_start(lane_kind::writer); front.small && started) {
+    auto since = std::max(front.arrived, *started);
+    if (auto limit = overflow_threshold(); now - since < limit) {
+      hold_until(writers_, since + limit);
+      return;
+    }
+  }
   auto conn = conn_id{next_conn_++};
   decisions_.emplace_back(open_extra{conn});
   overflow_.emplace_back(conn);
@@ -334,6 +381,9 @@ void queue_schedule::report(conn_id conn, report_kind kind, time_point now) {
     if (!close_if_extra(conn)) // only the pool keeps trying
       schedule_retry(conn);
     dispatch(batch.lane, now);
+    auto& ln = lane_of(batch.lane);
+    if (ln.members.empty()) // the last extra writer, none in its place
+      fail_waiting(ln, failure::connection_lost);
     return notify_drained();
   }
   answer done;
@@ -345,7 +395,7 @@ void queue_schedule::report(conn_id conn, report_kind kind, time_point now) {
   serve_again(batch.lane, conn, now);
 }
 
-void queue_schedule::connection_down(conn_id conn) {
+void queue_schedule::connection_down(conn_id conn, time_point now) {
   if (auto i = in_flight_.find(conn); i != in_flight_.end()) {
     fail order{{}, failure::connection_lost};
     for (auto& [key, w] : i->second.jobs)
@@ -372,6 +422,9 @@ void queue_schedule::connection_down(conn_id conn) {
     if (ln.members.empty())
       fail_waiting(ln, failure::connection_lost);
   }
+  // An extra writer may open: in its place, or now that no backoff is left.
+  if (!closing_ && !writers_.members.empty())
+    dispatch(lane_kind::writer, now);
   notify_drained();
 }
 
@@ -427,6 +480,8 @@ void queue_schedule::reconnected(conn_id conn, time_point now) {
   if (ln && !closing_) {
     lane_of(*ln).idle.emplace_back(conn);
     dispatch(*ln, now);
+    if (*ln == lane_kind::reader) // no backoff left may let extra writers open
+      dispatch(lane_kind::writer, now);
   }
 }
 
@@ -443,22 +498,28 @@ void queue_schedule::reconnect_failed(conn_id conn, bool retryable,
   backoff_.erase(conn);
   fail_waiting(lane_of(*ln), failure::refused);
   serve_again(*ln, conn, now);
+  if (*ln == lane_kind::reader) // no backoff left may let extra writers open
+    dispatch(lane_kind::writer, now);
 }
 
 void queue_schedule::expire(time_point now) {
   fail order{{}, failure::waited_too_long};
+  auto writers_front_gone = false;
   while (!by_seq_.empty() && by_seq_.begin()->second.deadline <= now) {
     auto entry = by_seq_.begin()->second;
     by_seq_.erase(by_seq_.begin());
+    writers_front_gone |= entry.lane == lane_kind::writer;
     lane_of(entry.lane).waiting.erase(entry.key);
     order.tickets.emplace_back(ticket{std::get<2>(entry.key)});
   }
   if (!order.tickets.empty())
     decisions_.emplace_back(std::move(order));
-  // Work held back for a running batch may go to an idle connection.
+  // Work held back (for a running batch, or from an extra writer) may go
+  // on; a new front of the writers' line may need an extra writer at once.
   for (auto kind : {lane_kind::writer, lane_kind::reader})
     if (auto until = lane_of(kind).gather_until;
-        until && *until <= now && !closing_)
+        !closing_ && ((until && *until <= now) ||
+                      (kind == lane_kind::writer && writers_front_gone)))
       dispatch(kind, now);
   if (!order.tickets.empty())
     notify_drained();
@@ -480,8 +541,11 @@ void queue_schedule::overrun(time_point now) {
     overran_.insert(conn); // busy until it answers
     failed = true;
   }
-  if (failed)
-    notify_drained();
+  if (!failed)
+    return;
+  if (!closing_) // small work no longer waits for that batch's end
+    dispatch(lane_kind::writer, now);
+  notify_drained();
 }
 
 std::vector<conn_id> queue_schedule::close() {

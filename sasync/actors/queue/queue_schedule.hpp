@@ -32,11 +32,17 @@ enum class ticket : std::uint64_t {};
 /// Jobs wait in line by priority, then arrival, for a connection of their
 /// lane: writers take writes (and reads when there are no readers), readers
 /// take reads. A free connection takes a batch from the front of its lane
-/// (a fair share of what waits among the lane's connections, at most
-/// max_batch, never past a lease), or is lent to the lease at the front.
+/// (a fair share of what waits: of small jobs among the connections free
+/// now, of others among all the lane's; at most max_batch, never past a
+/// lease), or is lent to the lease at the front.
 /// While work waits and every writer is busy, up to max_overflow extra
-/// writers open, unless some connection is backing off; an extra writer
-/// closes after overflow_idle without work. Work a connection could not
+/// writers open, unless some connection is backing off; for small work
+/// while writers run batches, only once the front of the line has waited,
+/// and the last of those batches has run, twice as long as the lane's
+/// batches typically take (overflow_wait before one is measured): a batch's
+/// end usually takes it all sooner, and many connections would split a
+/// stream of small writes into many small transactions. An extra writer closes
+/// after overflow_idle without work. Work a connection could not
 /// start goes back in its place in line; the connection then backs off
 /// (50 ms doubling to 5 s), or closes if it is an extra writer. Work fails
 /// after wait_timeout in line, and a batch's jobs after run_timeout on a
@@ -86,6 +92,11 @@ public:
     /// Work gathers only where batches typically take at most this long;
     /// zero: never.
     std::chrono::microseconds max_gather{2'000};
+    /// Small work opens an extra writer while writers run batches only once
+    /// the front of the line has waited, and the last batch has run, twice
+    /// as long as the lane's batches typically take, or this long while
+    /// none has been measured; zero: extra writers open at once.
+    std::chrono::microseconds overflow_wait{2'000};
   };
 
   enum class lane_kind : std::uint8_t { writer, reader };
@@ -194,7 +205,7 @@ public:
 
   /// The connection is gone: its batch and lease end, and its lane's work
   /// fails when it was the lane's last connection.
-  void connection_down(conn_id conn);
+  void connection_down(conn_id conn, time_point now);
 
   /// A lease ended by its lessee.
   void release(conn_id conn, time_point now);
@@ -224,11 +235,11 @@ public:
   std::vector<decision> take_decisions();
 
   /// The first waiting deadline, or when work held back for a running
-  /// batch may go to an idle connection (call expire() then).
+  /// batch may go to an idle connection or an extra writer (call expire()
+  /// then).
   std::optional<time_point> next_wait_deadline() const;
-  /// When work held back for a running batch may go to an idle connection:
-  /// the part of next_wait_deadline() that a batch's end usually meets
-  /// first.
+  /// When work held back for a running batch may go on: the part of
+  /// next_wait_deadline() that a batch's end usually meets first.
   std::optional<time_point> next_gather_deadline() const;
   /// How long work of the lane now waits for a running batch of it (zero:
   /// not at all).
@@ -284,8 +295,8 @@ private:
     /// Moving average of the lane's batches' run times (zero: none
     /// measured).
     clock::duration typical{0};
-    /// When work held back for a running batch may go to an idle
-    /// connection.
+    /// When work held back (for a running batch, or from an extra
+    /// writer) may go on.
     std::optional<time_point> gather_until;
   };
 
@@ -323,9 +334,18 @@ private:
   std::vector<std::pair<order_key, waiting_entry>> take_batch(lane& ln,
                                                               bool all);
   void dispatch(lane_kind kind, time_point now);
+  void run(lane_kind kind, conn_id conn,
+           std::vector<std::pair<order_key, waiting_entry>> jobs,
+           time_point now);
   bool gathering(lane& ln, lane_kind kind, time_point now);
   bool runs_batch(lane_kind kind) const;
-  void maybe_overflow();
+  /// When the lane's most recently started running batch started.
+  std::optional<time_point> last_batch_start(lane_kind kind) const;
+  void maybe_overflow(time_point now);
+  /// How long small work waits before an extra writer opens for it.
+  clock::duration overflow_threshold() const;
+  /// The lane's work held back goes on at `when` at the latest.
+  void hold_until(lane& ln, time_point when);
   void put_back(lane_kind kind, running_batch& batch);
   void fail_waiting(lane& ln, failure why);
   void serve_again(lane_kind kind, conn_id conn, time_point now);

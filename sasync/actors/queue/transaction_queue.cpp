@@ -280,7 +280,7 @@ void down(queue_ptr self, const caf::down_msg& dm) {
   if (auto id = st.id_of(dm.source)) {
     st.connections.erase(*id);
     st.started.erase(*id);
-    st.schedule.connection_down(*id);
+    st.schedule.connection_down(*id, now(self));
     carry_out(self, make_error(errc::database_error,
                                "connection actor terminated: " +
                                    self->system().render(dm.reason)));

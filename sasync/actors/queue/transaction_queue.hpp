@@ -69,8 +69,9 @@ struct queue_config {
   /// Connections that take read jobs only (SQLite WAL readers).
   std::vector<connection_actor> readers;
   /// Up to this many extra writers are opened while work waits and every
-  /// writer is busy (the engine's max_overflow); each is closed once it has
-  /// found nothing to do for `overflow_idle`.
+  /// writer is busy (the engine's max_overflow); for small statements, once
+  /// the oldest has waited twice as long as a batch typically takes. Each is
+  /// closed once it has found nothing to do for `overflow_idle`.
   std::size_t max_overflow = 0;
   /// How long an extra writer stays open without work. Under steady load
   /// the pool is busy again within a batch; closing at once would open a
