@@ -63,6 +63,24 @@ struct fixture {
     return cfg;
   }
 
+  /// One job a batch and one extra writer, opened as soon as all are busy.
+  static qs::config one_extra_writer() {
+    qs::config cfg;
+    cfg.max_batch = 1;
+    cfg.max_overflow = 1;
+    cfg.can_overflow = true;
+    cfg.overflow_wait = {};
+    return cfg;
+  }
+
+  /// The reader cannot open for now, on its first read: it backs off.
+  void reader_backs_off(qs& s, conn_id reader) {
+    s.submit(niceness(0), read, t0);
+    s.report(reader, qs::report_kind::not_opened_for_now, t0);
+    s.take_decisions();
+    CAF_REQUIRE(s.connections().at(reader).state == state_kind::backing_off);
+  }
+
   /// `runs` runs just `running`, and `burst` waits for it: when it is done
   /// at `done`, the burst goes out as one batch.
   static void burst_follows(qs& s, conn_id runs, ticket running,
@@ -541,17 +559,9 @@ CAF_TEST(reconnect_attempts_back_off_from_50ms_to_5s_and_start_over) {
 // A connection that went down while it backed off kept its backoff, and a
 // backoff stops extra writers: the pool never overflowed again.
 CAF_TEST(a_connection_down_while_backing_off_leaves_no_backoff_behind) {
-  qs::config cfg;
-  cfg.max_batch = 1;
-  cfg.max_overflow = 1;
-  cfg.can_overflow = true;
-  cfg.overflow_wait = {}; // extra writers open at once
-  auto s = make(1, 1, cfg);
+  auto s = make(1, 1, one_extra_writer());
   auto reader = conn_id{1};
-  s.submit(niceness(0), read, t0);
-  s.report(reader, qs::report_kind::not_opened_for_now, t0);
-  s.take_decisions();
-  CAF_REQUIRE(s.connections().at(reader).state == state_kind::backing_off);
+  reader_backs_off(s, reader);
   s.connection_down(reader, t0);
   auto failed = only<qs::fail>(s.take_decisions());
   CAF_REQUIRE_EQUAL(failed.size(), 1u); // no reader left for it
@@ -567,22 +577,13 @@ CAF_TEST(a_connection_down_while_backing_off_leaves_no_backoff_behind) {
 // open): an extra writer that could not open left its batch waiting in a
 // lane without connections, refused to new work, for good.
 CAF_TEST(work_an_extra_writer_could_not_start_fails_when_no_writer_is_left) {
-  qs::config cfg;
-  cfg.max_batch = 1;
-  cfg.max_overflow = 1;
-  cfg.can_overflow = true;
-  cfg.overflow_wait = {}; // extra writers open at once
-  auto s = make(1, 1, cfg);
+  auto s = make(1, 1, one_extra_writer());
   auto writer = conn_id{0};
-  auto reader = conn_id{1};
   s.submit(niceness(0), write, t0);
   auto w = s.submit(niceness(0), write, t0);
   auto extra = only<qs::open_extra>(s.take_decisions()).at(0).conn;
   s.connection_down(writer, t0);
-  s.submit(niceness(0), read, t0);
-  s.report(reader, qs::report_kind::not_opened_for_now, t0);
-  s.take_decisions();
-  CAF_REQUIRE(s.connections().at(reader).state == state_kind::backing_off);
+  reader_backs_off(s, conn_id{1});
   s.report(extra, qs::report_kind::not_opened_for_now, t0);
   auto ds = s.take_decisions();
   CAF_CHECK_EQUAL(only<qs::close_extra>(ds).size(), 1u);
@@ -594,11 +595,7 @@ CAF_TEST(work_an_extra_writer_could_not_start_fails_when_no_writer_is_left) {
 }
 
 CAF_TEST(an_idle_extra_writer_retires_unless_it_worked_since) {
-  qs::config cfg;
-  cfg.max_batch = 1;
-  cfg.max_overflow = 1;
-  cfg.can_overflow = true;
-  cfg.overflow_wait = {}; // extra writers open at once
+  auto cfg = one_extra_writer();
   cfg.overflow_idle = 1s;
   auto s = make(1, 0, cfg);
   s.submit(niceness(0), write, t0);

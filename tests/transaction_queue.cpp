@@ -86,10 +86,13 @@ struct fixture : test_coordinator_fixture<system_config> {
   /// fixture's run() would fire them all).
   void settle() { sched.run(); }
 
-  /// Small work waits a batch's time for the busy writers before an extra
-  /// writer opens for it: 2 ms (overflow_wait) until a batch was measured.
+  /// Small work waits two batches' time for the busy writers (and after the
+  /// last batch's start) before an extra writer opens for it: 2 ms
+  /// (overflow_wait) until a batch was measured. 3 ms here, so that the
+  /// batches running meanwhile also take longer than max_gather: nothing
+  /// then waits for a running batch when a connection is free.
   void let_extra_writers_open() {
-    advance_time(std::chrono::milliseconds(2));
+    advance_time(std::chrono::milliseconds(3));
     settle();
   }
 
@@ -317,10 +320,7 @@ CAF_TEST(a_free_connection_takes_all_small_jobs_while_the_others_are_busy) {
   auto q = make_queue(100, 64, false, {}, 1);
   submit(q, 0, niceness(0)); // the pool's writer
   submit(q, 1, niceness(0)); // the extra writer
-  // 3 ms: the extra writer opens, and the pool's batch takes longer than
-  // max_gather, so nothing waits for a running batch.
-  advance_time(std::chrono::milliseconds(3));
-  settle();
+  let_extra_writers_open();
   for (int i = 2; i < 12; ++i)
     submit(q, i, niceness(0));
   CAF_REQUIRE_EQUAL(overflow_logs.size(), 1u);
@@ -600,6 +600,8 @@ CAF_TEST(busy_pool_opens_overflow_connections_and_closes_them_when_idle) {
   CAF_CHECK(overflow_logs.empty());
   submit(q, 1, niceness(0)); // first extra writer
   submit(q, 2, niceness(0)); // second extra writer
+  let_extra_writers_open();
+  CAF_CHECK_EQUAL(overflow_logs.size(), 1u); // 2 waits from its batch's start
   let_extra_writers_open();
   submit(q, 3, niceness(0)); // waits: max_overflow reached
   CAF_REQUIRE_EQUAL(overflow_logs.size(), 2u);
