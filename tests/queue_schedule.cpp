@@ -479,7 +479,8 @@ CAF_TEST(small_work_opens_an_extra_writer_only_once_it_waited_two_batch_times) {
   ds = s.take_decisions();
   CAF_REQUIRE_EQUAL(only<qs::open_extra>(ds).size(), 1u);
   CAF_REQUIRE_EQUAL(only<qs::run_batch>(ds).size(), 1u);
-  CAF_CHECK(only<qs::run_batch>(ds)[0].conn == only<qs::open_extra>(ds)[0].conn);
+  CAF_CHECK(only<qs::run_batch>(ds)[0].conn ==
+            only<qs::open_extra>(ds)[0].conn);
   CAF_CHECK(only<qs::run_batch>(ds)[0].jobs == std::vector<ticket>{d});
   CAF_CHECK_EQUAL(s.check_invariants(), "");
   // Before any batch was measured, small work waits overflow_wait.
@@ -851,8 +852,8 @@ struct random_run {
     auto ln = line(i->second.lane);
     // Small jobs (all the model's) are shared among the connections free
     // now: this one and the lane's other idle ones.
-    auto n = static_cast<std::size_t>(std::count_if(
-        conns.begin(), conns.end(), [&](auto& c) {
+    auto n = static_cast<std::size_t>(
+        std::count_if(conns.begin(), conns.end(), [&](auto& c) {
           return c.second.lane == i->second.lane &&
                  c.second.state == state_kind::idle;
         }));
@@ -1092,8 +1093,8 @@ struct random_run {
       if (kind == qs::report_kind::finished && c.lane == lane_kind::writer) {
         auto took = now - c.started;
         writers_typical = writers_typical == qs::clock::duration::zero()
-                            ? took
-                            : writers_typical + (took - writers_typical) / 8;
+                              ? took
+                              : writers_typical + (took - writers_typical) / 8;
       }
     }
     s.report(*id, kind, now);
@@ -1257,7 +1258,7 @@ CAF_TEST(random_runs_agree_with_the_reference_model) {
       CAF_FAIL("seed " << seed << ": " << run.error);
   }
   CAF_MESSAGE(decisions_seen << " batches dispatched in " << runs
-                              << " runs of 5,000 steps");
+                             << " runs of 5,000 steps");
   CAF_CHECK_GREATER(decisions_seen, runs * 250);
   // open, run, lend, answer, fail, forget, close, retry, retire, drained
   std::ostringstream kinds;

@@ -102,8 +102,7 @@ void queue_schedule::end_burst(time_point now) {
 std::vector<std::pair<queue_schedule::order_key, queue_schedule::waiting_entry>>
 queue_schedule::take_batch(lane& ln, bool all) {
   auto connections = std::max<std::size_t>(
-      ln.waiting.begin()->second.small ? ln.idle.size() + 1
-                                       : ln.members.size(),
+      ln.waiting.begin()->second.small ? ln.idle.size() + 1 : ln.members.size(),
       1);
   auto share = all ? ln.waiting.size()
                    : (ln.waiting.size() + connections - 1) / connections;
@@ -152,9 +151,9 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
   }
 }
 
-void queue_schedule::run(
-    lane_kind kind, conn_id conn,
-    std::vector<std::pair<order_key, waiting_entry>> jobs, time_point now) {
+void queue_schedule::run(lane_kind kind, conn_id conn,
+                         std::vector<std::pair<order_key, waiting_entry>> jobs,
+                         time_point now) {
   running_batch batch;
   batch.lane = kind;
   batch.jobs = std::move(jobs);
@@ -245,7 +244,8 @@ void queue_schedule::maybe_overflow(time_point now) {
   if (!backoff_.empty())
     return; // connections fail to open: more of them would not help
   auto& front = writers_.waiting.begin()->second;
-  if (auto started = last_batch_start(lane_kind::writer); front.small && started) {
+  if (auto started = last_batch_start(lane_kind::writer);
+      front.small && started) {
     auto since = std::max(front.arrived, *started);
     if (auto limit = overflow_threshold(); now - since < limit) {
       hold_until(writers_, since + limit);

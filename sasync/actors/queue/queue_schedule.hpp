@@ -41,8 +41,8 @@ enum class ticket : std::uint64_t {};
 /// and the last of those batches has run, twice as long as the lane's
 /// batches typically take (overflow_wait before one is measured): a batch's
 /// end usually takes it all sooner, and many connections would split a
-/// stream of small writes into many small transactions. An extra writer closes
-/// after overflow_idle without work. Work a connection could not
+/// stream of small writes into many small transactions. An extra writer
+/// closes after overflow_idle without work. Work a connection could not
 /// start goes back in its place in line; the connection then backs off
 /// (50 ms doubling to 5 s), or closes if it is an extra writer. Work fails
 /// after wait_timeout in line, and a batch's jobs after run_timeout on a
