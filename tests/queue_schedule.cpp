@@ -444,7 +444,7 @@ CAF_TEST(closures_of_unknown_cost_never_wait_for_a_batch_nor_go_in_bulk) {
 // writers that open for every backlog split the writes into transactions of
 // two or three, and fifteen server processes then fight over the cores.
 // A batch's end usually serves the front sooner than a new connection.
-CAF_TEST(small_work_opens_an_extra_writer_only_once_it_waited_two_batch_times) {
+CAF_TEST(small_work_waits_two_typical_batches_before_an_extra_writer) {
   auto cfg = with(64);
   cfg.can_overflow = true;
   cfg.max_overflow = 10;
@@ -696,6 +696,7 @@ struct model_conn {
   time_point started;
   ticket lease{};
   std::chrono::milliseconds backoff{0}; ///< last delay; zero: none
+  bool retiring = false; ///< an idle extra writer whose idle time runs
 };
 
 /// What the current event leads the model to expect.
@@ -797,8 +798,8 @@ struct random_run {
                : lane_kind::writer;
   }
 
-  /// Small work opens an extra writer while writers run batches only once
-  /// it waited, and the last batch ran, two typical batches.
+  /// Small work goes to an extra writer while writers run batches only once
+  /// the last of them to start ran two typical batches.
   bool waited_for_overflow() const {
     auto front = line(lane_kind::writer).front();
     auto limit = cfg.overflow_wait.count() == 0 ? qs::clock::duration::zero()
@@ -811,7 +812,20 @@ struct random_run {
           (!last_start || c.started > *last_start))
         last_start = c.started;
     return front.lease || !last_start ||
-           now - std::max(front.arrived, *last_start) >= limit;
+           now - *last_start >= limit;
+  }
+
+  /// Small writes wait for the pool's writers rather than go to an extra
+  /// writer, idle or new.
+  bool held_from_extras() const {
+    return !line(lane_kind::writer).empty() && !waited_for_overflow();
+  }
+
+  bool idle_pool_writer() const {
+    return std::any_of(conns.begin(), conns.end(), [](auto& c) {
+      return c.second.lane == lane_kind::writer && !c.second.extra &&
+             c.second.state == state_kind::idle;
+    });
   }
 
   bool overflow_allowed() const {
@@ -849,13 +863,18 @@ struct random_run {
     auto i = conns.find(x.conn);
     if (i == conns.end() || i->second.state != state_kind::idle)
       return fail_with("a batch for a connection that is not idle");
-    auto ln = line(i->second.lane);
+    auto lane = i->second.lane;
+    auto ln = line(lane);
+    // Small writes held from extra writers go to a pool writer.
+    auto held = lane == lane_kind::writer && held_from_extras();
+    require(!i->second.extra || !idle_pool_writer(),
+            "an extra writer took work while a pool writer was idle");
     // Small jobs (all the model's) are shared among the connections free
-    // now: this one and the lane's other idle ones.
+    // now: this one and the lane's other idle ones it may go to.
     auto n = static_cast<std::size_t>(
         std::count_if(conns.begin(), conns.end(), [&](auto& c) {
-          return c.second.lane == i->second.lane &&
-                 c.second.state == state_kind::idle;
+          return c.second.lane == lane && c.second.state == state_kind::idle &&
+                 !(held && c.second.extra);
         }));
     auto share = (ln.size() + n - 1) / n;
     auto size = std::min(std::max<std::size_t>(share, 1), cfg.max_batch);
@@ -869,6 +888,7 @@ struct random_run {
             "a batch other than the model's");
     erase_waiting(x.jobs);
     i->second.state = state_kind::running;
+    i->second.retiring = false;
     i->second.started = now;
     i->second.batch = batch;
     i->second.run_deadline = now + cfg.run_timeout;
@@ -883,6 +903,7 @@ struct random_run {
             "a lease other than the front of the line");
     erase_waiting({x.lease});
     i->second.state = state_kind::leased;
+    i->second.retiring = false;
     i->second.lease = x.lease;
   }
 
@@ -978,6 +999,8 @@ struct random_run {
                 x.delay == cfg.overflow_idle,
             "an idle timer for a connection that is not an idle extra");
     retire_timers.emplace_back(x.conn, x.mark);
+    if (i != conns.end())
+      i->second.retiring = true;
   }
 
   void on(const qs::drained&) {
@@ -1025,10 +1048,19 @@ struct random_run {
                   " differs from the model's");
       require(s.running(id) == tickets_of(c.batch), "a running batch differs");
     }
-    if (!closing)
-      for (auto kind : {lane_kind::writer, lane_kind::reader})
-        require(!has(kind, state_kind::idle) || line(kind).empty(),
-                "idle connections while work waits");
+    for (auto& [id, c] : conns)
+      require(closing || !c.extra || c.state != state_kind::idle || c.retiring,
+              "an idle extra writer that never retires");
+    if (!closing) {
+      require(!has(lane_kind::reader, state_kind::idle) ||
+                  line(lane_kind::reader).empty(),
+              "idle readers while reads wait");
+      require(line(lane_kind::writer).empty() ||
+                  (held_from_extras() ? !idle_pool_writer()
+                                      : !has(lane_kind::writer,
+                                             state_kind::idle)),
+              "idle writers while writes wait");
+    }
   }
 
   // -- events -----------------------------------------------------------

@@ -608,8 +608,11 @@ CAF_TEST(busy_pool_opens_overflow_connections_and_closes_them_when_idle) {
   CAF_CHECK_EQUAL(flat(*overflow_logs[0]), (std::vector<int>{1}));
   CAF_CHECK_EQUAL(flat(*overflow_logs[1]), (std::vector<int>{2}));
   CAF_CHECK(!outcome[3].has_value());
-  complete(*overflow_logs[0]); // 3 still waits: this one takes it
+  complete(*overflow_logs[0]); // 3 waits for the pool's writer first
   CAF_CHECK(succeeded(1));
+  CAF_CHECK_EQUAL(flat(*overflow_logs[0]), (std::vector<int>{1}));
+  advance_time(std::chrono::milliseconds(6)); // two batches of 3 ms
+  settle();
   CAF_CHECK_EQUAL(flat(*overflow_logs[0]), (std::vector<int>{1, 3}));
   complete(*overflow_logs[1]); // nothing waits: idle, still open
   CAF_CHECK(succeeded(2));

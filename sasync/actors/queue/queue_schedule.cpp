@@ -100,10 +100,9 @@ void queue_schedule::end_burst(time_point now) {
 /// unknown cost are shared among all the lane's connections, since a busy
 /// one is free again soon.
 std::vector<std::pair<queue_schedule::order_key, queue_schedule::waiting_entry>>
-queue_schedule::take_batch(lane& ln, bool all) {
+queue_schedule::take_batch(lane& ln, bool all, std::size_t free_now) {
   auto connections = std::max<std::size_t>(
-      ln.waiting.begin()->second.small ? ln.idle.size() + 1 : ln.members.size(),
-      1);
+      ln.waiting.begin()->second.small ? free_now : ln.members.size(), 1);
   auto share = all ? ln.waiting.size()
                    : (ln.waiting.size() + connections - 1) / connections;
   auto size = std::min(std::max<std::size_t>(share, 1), cfg_.max_batch);
@@ -133,8 +132,25 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
     auto& front_entry = ln.waiting.begin()->second;
     auto all = limit > clock::duration::zero() && !runs_batch(kind) &&
                front_entry.small && now - front_entry.arrived < limit;
-    auto conn = ln.idle.back();
-    ln.idle.pop_back();
+    // Small writes go to an extra writer, idle or new, only once they
+    // waited for the pool's writers (held says until when).
+    auto held = writers && !front_entry.is_lease
+                    ? small_work_held_until(now)
+                    : std::nullopt;
+    auto pool_idle = std::find_if(ln.idle.rbegin(), ln.idle.rend(),
+                                  [&](conn_id c) { return !is_extra(c); });
+    if (held && pool_idle == ln.idle.rend()) {
+      hold_until(ln, *held);
+      break;
+    }
+    auto free_now = !held ? ln.idle.size()
+                          : static_cast<std::size_t>(std::count_if(
+                                ln.idle.begin(), ln.idle.end(),
+                                [&](conn_id c) { return !is_extra(c); }));
+    auto pick = pool_idle != ln.idle.rend() ? std::prev(pool_idle.base())
+                                            : std::prev(ln.idle.end());
+    auto conn = *pick;
+    ln.idle.erase(pick);
     idle_marks_.erase(conn); // busy again: its timer is void
     auto front = ln.waiting.begin();
     if (front->second.is_lease) {
@@ -144,7 +160,7 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
       leases_.emplace(conn, lease_entry{kind, lease});
       decisions_.emplace_back(lend{conn, lease});
     } else {
-      run(kind, conn, take_batch(ln, all), now);
+      run(kind, conn, take_batch(ln, all, free_now), now);
     }
     if (writers)
       maybe_overflow(now);
@@ -231,26 +247,32 @@ queue_schedule::clock::duration queue_schedule::overflow_threshold() const {
   return cfg_.overflow_wait;
 }
 
+std::optional<queue_schedule::time_point>
+queue_schedule::small_work_held_until(time_point now) const {
+  auto& front = writers_.waiting.begin()->second;
+  auto started = last_batch_start(lane_kind::writer);
+  if (!front.small || !started)
+    return std::nullopt;
+  auto until = *started + overflow_threshold();
+  if (now >= until)
+    return std::nullopt;
+  return until;
+}
+
 /// Opens an extra writer when work waits, every writer is busy working (none
 /// is waiting to reconnect), and the overflow allows one more; for small
-/// work while writers run batches, only once the front has waited, and the
-/// last of those batches has run, twice as long as a batch typically takes:
-/// a batch's end usually takes it all sooner, and batches on a busy server
-/// vary.
+/// work while writers run batches, only once the last of them to start has
+/// run twice as long as a batch typically takes: a batch's end usually
+/// takes it all sooner, and batches on a busy server vary.
 void queue_schedule::maybe_overflow(time_point now) {
   if (closing_ || !cfg_.can_overflow || writers_.waiting.empty() ||
       !writers_.idle.empty() || overflow_.size() >= cfg_.max_overflow)
     return;
   if (!backoff_.empty())
     return; // connections fail to open: more of them would not help
-  auto& front = writers_.waiting.begin()->second;
-  if (auto started = last_batch_start(lane_kind::writer);
-      front.small && started) {
-    auto since = std::max(front.arrived, *started);
-    if (auto limit = overflow_threshold(); now - since < limit) {
-      hold_until(writers_, since + limit);
-      return;
-    }
+  if (auto held = small_work_held_until(now)) {
+    hold_until(writers_, *held);
+    return;
   }
   auto conn = conn_id{next_conn_++};
   decisions_.emplace_back(open_extra{conn});
@@ -283,13 +305,13 @@ void queue_schedule::fail_waiting(lane& ln, failure why) {
 }
 
 /// A connection free again (its batch answered, its lease ended) takes what
-/// waits; an extra writer with nothing to do starts its idle time.
+/// waits; an extra writer left idle starts its idle time.
 void queue_schedule::serve_again(lane_kind kind, conn_id conn, time_point now) {
   auto& ln = lane_of(kind);
   ln.idle.emplace_back(conn);
-  if (ln.waiting.empty())
-    close_when_idle(conn);
   dispatch(kind, now);
+  if (contains(ln.idle, conn)) // nothing for it, or small work held from it
+    close_when_idle(conn);
   notify_drained();
 }
 

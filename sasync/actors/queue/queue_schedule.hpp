@@ -37,12 +37,12 @@ enum class ticket : std::uint64_t {};
 /// lease), or is lent to the lease at the front.
 /// While work waits and every writer is busy, up to max_overflow extra
 /// writers open, unless some connection is backing off; for small work
-/// while writers run batches, only once the front of the line has waited,
-/// and the last of those batches has run, twice as long as the lane's
-/// batches typically take (overflow_wait before one is measured): a batch's
-/// end usually takes it all sooner, and many connections would split a
-/// stream of small writes into many small transactions. An extra writer
-/// closes after overflow_idle without work. Work a connection could not
+/// while writers run batches, only once the last of those batches to start
+/// has run twice as long as the lane's batches typically take
+/// (overflow_wait before one is measured): a batch's end usually takes it
+/// all sooner, and many connections would split a stream of small writes
+/// into many small transactions. Small work goes to an idle extra writer
+/// by the same rule. An extra writer closes after overflow_idle idle. Work a connection could not
 /// start goes back in its place in line; the connection then backs off
 /// (50 ms doubling to 5 s), or closes if it is an extra writer. Work fails
 /// after wait_timeout in line, and a batch's jobs after run_timeout on a
@@ -92,10 +92,10 @@ public:
     /// Work gathers only where batches typically take at most this long;
     /// zero: never.
     std::chrono::microseconds max_gather{2'000};
-    /// Small work opens an extra writer while writers run batches only once
-    /// the front of the line has waited, and the last batch has run, twice
-    /// as long as the lane's batches typically take, or this long while
-    /// none has been measured; zero: extra writers open at once.
+    /// Small work goes to an extra writer, new or idle, while writers run
+    /// batches only once the last of them to start has run twice as long
+    /// as the lane's batches typically take, or this long while none has
+    /// been measured; zero: at once.
     std::chrono::microseconds overflow_wait{2'000};
   };
 
@@ -331,8 +331,8 @@ private:
 
   ticket wait_in_line(lane_kind kind, priority prio, bool is_lease,
                       bool small, time_point now);
-  std::vector<std::pair<order_key, waiting_entry>> take_batch(lane& ln,
-                                                              bool all);
+  std::vector<std::pair<order_key, waiting_entry>>
+  take_batch(lane& ln, bool all, std::size_t free_now);
   void dispatch(lane_kind kind, time_point now);
   void run(lane_kind kind, conn_id conn,
            std::vector<std::pair<order_key, waiting_entry>> jobs,
@@ -342,6 +342,9 @@ private:
   /// When the lane's most recently started running batch started.
   std::optional<time_point> last_batch_start(lane_kind kind) const;
   void maybe_overflow(time_point now);
+  /// Until when the small work at the front of the writers' line waits for
+  /// the running batches rather than go to an extra writer (none: it may).
+  std::optional<time_point> small_work_held_until(time_point now) const;
   /// How long small work waits before an extra writer opens for it.
   clock::duration overflow_threshold() const;
   /// The lane's work held back goes on at `when` at the latest.
