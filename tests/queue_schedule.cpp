@@ -811,8 +811,7 @@ struct random_run {
       if (c.lane == lane_kind::writer && c.state == state_kind::running &&
           (!last_start || c.started > *last_start))
         last_start = c.started;
-    return front.lease || !last_start ||
-           now - *last_start >= limit;
+    return front.lease || !last_start || now - *last_start >= limit;
   }
 
   /// Small writes wait for the pool's writers rather than go to an extra
@@ -1056,9 +1055,9 @@ struct random_run {
                   line(lane_kind::reader).empty(),
               "idle readers while reads wait");
       require(line(lane_kind::writer).empty() ||
-                  (held_from_extras() ? !idle_pool_writer()
-                                      : !has(lane_kind::writer,
-                                             state_kind::idle)),
+                  (held_from_extras()
+                       ? !idle_pool_writer()
+                       : !has(lane_kind::writer, state_kind::idle)),
               "idle writers while writes wait");
     }
   }

@@ -134,9 +134,8 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
                front_entry.small && now - front_entry.arrived < limit;
     // Small writes go to an extra writer, idle or new, only once they
     // waited for the pool's writers (held says until when).
-    auto held = writers && !front_entry.is_lease
-                    ? small_work_held_until(now)
-                    : std::nullopt;
+    auto held = writers && !front_entry.is_lease ? small_work_held_until(now)
+                                                 : std::nullopt;
     auto pool_idle = std::find_if(ln.idle.rbegin(), ln.idle.rend(),
                                   [&](conn_id c) { return !is_extra(c); });
     if (held && pool_idle == ln.idle.rend()) {
