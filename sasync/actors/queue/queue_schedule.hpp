@@ -42,11 +42,12 @@ enum class ticket : std::uint64_t {};
 /// (overflow_wait before one is measured): a batch's end usually takes it
 /// all sooner, and many connections would split a stream of small writes
 /// into many small transactions. Small work goes to an idle extra writer
-/// by the same rule. An extra writer closes after overflow_idle idle. Work a
-/// connection could not start goes back in its place in line; the connection
-/// then backs off (50 ms doubling to 5 s), or closes if it is an extra writer.
-/// Work fails after wait_timeout in line, and a batch's jobs after run_timeout
-/// on a connection (which stays busy until it answers).
+/// by the same rule. An extra writer closes after overflow_idle without
+/// work. Work a connection could not start goes back in its place in line;
+/// the connection then backs off (50 ms doubling to 5 s), or closes if it
+/// is an extra writer. Work fails after wait_timeout in line, and a batch's
+/// jobs after run_timeout on a connection (which stays busy until it
+/// answers).
 ///
 /// Small jobs gather: while a connection of a lane runs a batch, a small
 /// job of no higher priority than that batch's waits for it rather than go
