@@ -86,11 +86,11 @@ struct fixture : test_coordinator_fixture<system_config> {
   /// fixture's run() would fire them all).
   void settle() { sched.run(); }
 
-  /// Small work waits two batches' time for the busy writers (and after the
-  /// last batch's start) before an extra writer opens for it: 2 ms
-  /// (overflow_wait) until a batch was measured. 3 ms here, so that the
-  /// batches running meanwhile also take longer than max_gather: nothing
-  /// then waits for a running batch when a connection is free.
+  /// Small work goes to an extra writer once the last batch to start has
+  /// run two typical batches: 2 ms (overflow_wait) until a batch was
+  /// measured. 3 ms here, so that the batches running meanwhile also take
+  /// longer than max_gather: nothing then waits for a running batch when a
+  /// connection is free.
   void let_extra_writers_open() {
     advance_time(std::chrono::milliseconds(3));
     settle();
@@ -601,7 +601,7 @@ CAF_TEST(busy_pool_opens_overflow_connections_and_closes_them_when_idle) {
   submit(q, 1, niceness(0)); // first extra writer
   submit(q, 2, niceness(0)); // second extra writer
   let_extra_writers_open();
-  CAF_CHECK_EQUAL(overflow_logs.size(), 1u); // 2 waits from its batch's start
+  CAF_CHECK_EQUAL(overflow_logs.size(), 1u); // 2 waits: 1's batch started
   let_extra_writers_open();
   submit(q, 3, niceness(0)); // waits: max_overflow reached
   CAF_REQUIRE_EQUAL(overflow_logs.size(), 2u);
