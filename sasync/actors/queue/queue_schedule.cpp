@@ -130,22 +130,21 @@ void queue_schedule::dispatch(lane_kind kind, time_point now) {
     // threshold: the rest would wait for it anyway.
     auto limit = gather_threshold(kind);
     auto& front_entry = ln.waiting.begin()->second;
-    auto all = limit > clock::duration::zero() && !runs_batch(kind) &&
+    auto all = limit > clock::duration::zero() && !last_batch_start(kind) &&
                front_entry.small && now - front_entry.arrived < limit;
     // Small writes go to an extra writer, idle or new, only once they
     // waited for the pool's writers (held says until when).
     auto held = writers && !front_entry.is_lease ? small_work_held_until(now)
                                                  : std::nullopt;
-    auto pool_idle = std::find_if(ln.idle.rbegin(), ln.idle.rend(),
-                                  [&](conn_id c) { return !is_extra(c); });
+    auto in_pool = [this](conn_id c) { return !is_extra(c); };
+    auto pool_idle = std::find_if(ln.idle.rbegin(), ln.idle.rend(), in_pool);
     if (held && pool_idle == ln.idle.rend()) {
       hold_until(ln, *held);
       break;
     }
     auto free_now = !held ? ln.idle.size()
                           : static_cast<std::size_t>(std::count_if(
-                                ln.idle.begin(), ln.idle.end(),
-                                [&](conn_id c) { return !is_extra(c); }));
+                                ln.idle.begin(), ln.idle.end(), in_pool));
     auto pick = pool_idle != ln.idle.rend() ? std::prev(pool_idle.base())
                                             : std::prev(ln.idle.end());
     auto conn = *pick;
@@ -200,13 +199,6 @@ queue_schedule::last_batch_start(lane_kind kind) const {
     if (batch.lane == kind && (!last || batch.started > *last))
       last = batch.started;
   return last;
-}
-
-bool queue_schedule::runs_batch(lane_kind kind) const {
-  for (auto& [conn, batch] : in_flight_)
-    if (batch.lane == kind)
-      return true;
-  return false;
 }
 
 /// True while the front of a lane should wait for a running batch of it:
@@ -501,8 +493,7 @@ void queue_schedule::reconnected(conn_id conn, time_point now) {
   if (ln && !closing_) {
     lane_of(*ln).idle.emplace_back(conn);
     dispatch(*ln, now);
-    if (*ln == lane_kind::reader) // no backoff left may let extra writers open
-      dispatch(lane_kind::writer, now);
+    after_backoff(*ln, now);
   }
 }
 
@@ -519,7 +510,14 @@ void queue_schedule::reconnect_failed(conn_id conn, bool retryable,
   backoff_.erase(conn);
   fail_waiting(lane_of(*ln), failure::refused);
   serve_again(*ln, conn, now);
-  if (*ln == lane_kind::reader) // no backoff left may let extra writers open
+  after_backoff(*ln, now);
+}
+
+/// Any backoff keeps extra writers closed (maybe_overflow): once a reader's
+/// ended, the writers' line may get one (a writer's lane was just
+/// dispatched).
+void queue_schedule::after_backoff(lane_kind kind, time_point now) {
+  if (kind == lane_kind::reader)
     dispatch(lane_kind::writer, now);
 }
 

@@ -335,12 +335,13 @@ private:
   std::vector<std::pair<order_key, waiting_entry>>
   take_batch(lane& ln, bool all, std::size_t free_now);
   void dispatch(lane_kind kind, time_point now);
+  void after_backoff(lane_kind kind, time_point now);
   void run(lane_kind kind, conn_id conn,
            std::vector<std::pair<order_key, waiting_entry>> jobs,
            time_point now);
   bool gathering(lane& ln, lane_kind kind, time_point now);
-  bool runs_batch(lane_kind kind) const;
-  /// When the lane's most recently started running batch started.
+  /// When the lane's most recently started running batch started (none:
+  /// no batch of it runs).
   std::optional<time_point> last_batch_start(lane_kind kind) const;
   void maybe_overflow(time_point now);
   /// Until when the small work at the front of the writers' line waits for
