@@ -144,6 +144,24 @@ CAF_TEST(uncommitted_transaction_rolls_back_when_it_ends) {
   CAF_CHECK_EQUAL(scalar(*conn, "SELECT count(*) FROM t").as_integer(), 1);
 }
 
+// A statement that writes many rows needs a statement journal inside a
+// transaction (a temporary file past 64 KiB) and none alone, so the queue
+// runs a batch that is one such statement outside one.
+CAF_TEST(a_statement_commits_alone_while_no_transaction_is_open) {
+  temp_db db;
+  auto conn = open_connection(db.cfg, access_mode::write);
+  conn->execute_script("CREATE TABLE t (x PRIMARY KEY)");
+  CAF_CHECK(conn->prefers_autocommit());
+  conn->execute("INSERT INTO t VALUES (1), (2)");
+  auto reader = open_connection(db.cfg, access_mode::read);
+  CAF_CHECK_EQUAL(scalar(*reader, "SELECT count(*) FROM t").as_integer(), 2);
+  CAF_CHECK(failure_of([&] { conn->execute("INSERT INTO t VALUES (3), (1)"); })
+                .find("UNIQUE") != std::string::npos);
+  CAF_CHECK_EQUAL(scalar(*reader, "SELECT count(*) FROM t").as_integer(), 2);
+  transaction tx{*conn, access_mode::write};
+  CAF_CHECK(!conn->prefers_autocommit());
+}
+
 CAF_TEST(rollback_to_savepoint_keeps_the_rest_of_the_transaction) {
   auto conn =
       open_connection(engine_config::parse("sqlite://"), access_mode::write);

@@ -45,7 +45,8 @@ public:
 
   /// True when the merged run of `n` such jobs needs no transaction around
   /// it: each statement it runs is whole on its own (one upsert, selects).
-  /// PostgreSQL then commits each by itself, in one round trip, not three.
+  /// The connection then commits each by itself (connection.hpp,
+  /// prefers_autocommit).
   virtual bool merged_run_stands_alone(std::size_t n) const noexcept {
     (void)n;
     return false;

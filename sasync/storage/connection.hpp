@@ -66,13 +66,17 @@ public:
   virtual bool usable() const noexcept = 0;
 
   /// True where a statement run outside a transaction, committing by
-  /// itself, saves round trips (PostgreSQL: BEGIN's and COMMIT's; SQLite has
-  /// none to save) and the connection, idle, still looks open. One the
-  /// server closed meanwhile (a restart) is marked unusable instead, so it
-  /// is opened again before a statement goes out that could be left in
-  /// doubt. Outside a transaction, a lost connection leaves the statement's
-  /// outcome unknown: execute() then throws a failure that is not retryable.
-  virtual bool commits_alone_in_fewer_round_trips() noexcept { return false; }
+  /// itself, costs less than BEGIN, the statement and COMMIT, and the
+  /// connection, idle, still looks open. PostgreSQL saves BEGIN's and
+  /// COMMIT's round trips; SQLite saves their statements and, for a
+  /// statement that writes many rows, the statement journal it needs inside
+  /// a transaction (a temporary file once it outgrows 64 KiB). A PostgreSQL
+  /// connection the server closed meanwhile (a restart) is marked unusable
+  /// instead, so it is opened again before a statement goes out that could
+  /// be left in doubt. Outside a transaction, a lost connection leaves the
+  /// statement's outcome unknown: execute() then throws a failure that is
+  /// not retryable.
+  virtual bool prefers_autocommit() noexcept = 0;
 
   /// How many statements this connection has prepared (cache misses).
   virtual std::size_t prepare_count() const noexcept = 0;

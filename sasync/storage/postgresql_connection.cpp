@@ -299,7 +299,7 @@ public:
     return !broken_ && conn_.is_open();
   }
 
-  bool commits_alone_in_fewer_round_trips() noexcept override {
+  bool prefers_autocommit() noexcept override {
     if (tx_ || !usable())
       return false;
     // An idle connection hears from the server unasked when it goes: a

@@ -316,6 +316,10 @@ public:
 
   void execute_script(std::string_view sql) override { run(std::string{sql}); }
 
+  bool prefers_autocommit() noexcept override {
+    return !in_transaction() && usable();
+  }
+
   bool in_transaction() const noexcept override {
     return !sqlite3_get_autocommit(db_.getHandle());
   }

@@ -266,8 +266,9 @@ standing_runs(const job_batch& jobs) {
 }
 
 /// Runs the batch's merged runs outside a transaction where it may
-/// (standing_runs), each statement committing by itself: one round trip a
-/// run instead of BEGIN, a savepoint round trip a run, and COMMIT. Returns
+/// (standing_runs), each statement committing by itself: one statement (on
+/// PostgreSQL one round trip) a run instead of BEGIN, a savepoint a run,
+/// and COMMIT. Returns
 /// how many jobs from the front it answered in `out`: all, or those of the
 /// runs before one whose statement failed. That statement committed
 /// nothing; its jobs and the rest then run in a transaction, each job
@@ -279,7 +280,7 @@ std::size_t run_standing_alone(connection_state& st, const job_batch& jobs,
   auto runs = standing_runs(jobs);
   if (!runs || !st.conn)
     return 0;
-  if (!st.conn->commits_alone_in_fewer_round_trips()) {
+  if (!st.conn->prefers_autocommit()) {
     if (!st.conn->usable())
       note_lost(st, "the server closed it"); // reopened by begin()
     return 0;
