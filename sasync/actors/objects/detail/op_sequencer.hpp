@@ -2,8 +2,8 @@
 // different keys run side by side.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -68,6 +68,26 @@ public:
   bool idle() const noexcept { return ops_.empty(); }
 
 private:
+  /// The tickets on one key, oldest first: usually one or two, so a vector
+  /// read from `head` (compacted as it drains) rather than a deque, which
+  /// allocates two blocks to hold even one.
+  class fifo {
+  public:
+    void push_back(ticket t) { q_.push_back(t); }
+    ticket front() const { return q_[head_]; }
+    bool empty() const { return head_ == q_.size(); }
+    void pop_front() {
+      if (++head_ * 2 < q_.size())
+        return;
+      q_.erase(q_.begin(), q_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+
+  private:
+    std::vector<ticket> q_;
+    std::size_t head_ = 0;
+  };
+
   struct op {
     std::vector<Key> keys;
     start_fn start;
@@ -86,18 +106,19 @@ private:
       if (!barriers_.empty() && *barriers_.begin() < t)
         return;
       for (auto& k : o.keys)
-        if (lanes_[k].front() != t)
+        if (lanes_.find(k)->second.front() != t)
           return;
     }
     o.started = true;
-    // Copied: start() may finish at once and erase the op.
-    auto start = o.start;
+    // Moved out: start() may finish at once and erase the op, and a started
+    // op never starts again.
+    auto start = std::move(o.start);
     start(t);
   }
 
   ticket next_ = 0;
   std::map<ticket, op> ops_;
-  std::map<Key, std::deque<ticket>> lanes_;
+  std::map<Key, fifo> lanes_;
   std::set<ticket> barriers_;
 };
 
