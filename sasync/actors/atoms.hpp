@@ -87,5 +87,9 @@ using hold_atom = caf::atom_constant<caf::atom("hold")>;
 // Requests batched on the wire: a client's stand-in sends a group actor's
 // waiting requests to the node's entry actor in one relay.
 using relay_atom = caf::atom_constant<caf::atom("relay")>;
+// A request to a stand-in with the bound its requester waits for: the
+// stand-in answers request_timeout once it passed, so the request needs no
+// timer of CAF's clock thread (two wake-ups of it per request).
+using bounded_atom = caf::atom_constant<caf::atom("bounded")>;
 
 } // namespace sasync

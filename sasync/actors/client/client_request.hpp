@@ -5,14 +5,17 @@
 // request and its bound instead of CAF's request_timeout.
 #pragma once
 
+#include "sasync/actors/atoms.hpp"
 #include "sasync/actors/broker.hpp"
 #include "sasync/actors/net/node.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/atom.hpp>
 #include <caf/duration.hpp>
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
+#include <caf/make_message.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <chrono>
@@ -70,6 +73,10 @@ namespace detail {
 /// Whether `x` is a stand-in of a remote node (remote.hpp) or a proxy of a
 /// remote actor.
 bool is_remote(const caf::strong_actor_ptr& x);
+
+/// Whether `x` is a stand-in of a remote node, which bounds a request sent
+/// as `bounded_atom, bound, request` itself (remote.cpp).
+bool is_stand_in(const caf::strong_actor_ptr& x);
 
 /// What kind of actor a request went to, for the answer once it has gone.
 enum class gone_means {
@@ -159,15 +166,34 @@ caf::expected<R> ask(caf::scoped_actor& self, const Handle& dest,
   return receive_answer<R>(self, h);
 }
 
+/// Sends a request with a finite `bound` to `dest`, which is a stand-in
+/// (is_stand_in): the stand-in keeps the bound, so CAF's clock keeps none.
+/// `self` is an event-based or a scoped actor's pointer.
+template <class Self, class Handle, class... Ts>
+auto request_bounded_by_stand_in(Self* self, const Handle& dest,
+                                 caf::duration bound, Ts&&... xs) {
+  return self->request(caf::actor_cast<caf::actor>(dest), caf::infinite,
+                       bounded_atom::value, bound,
+                       caf::make_message(std::forward<Ts>(xs)...));
+}
+
 /// ask() with the helpers' timeout default and answer for a gone actor.
 template <class R, class Handle, class... Ts>
 caf::expected<R> call(caf::scoped_actor& self, const Handle& dest,
                       const client_timeout& timeout, gone_means gone,
                       Ts&&... xs) {
-  auto remote = is_remote(caf::actor_cast<caf::strong_actor_ptr>(dest));
+  auto ptr = caf::actor_cast<caf::strong_actor_ptr>(dest);
+  auto remote = is_remote(ptr);
   auto bound = timeout.resolve(remote);
   auto op = operation_of(xs...);
-  auto got = ask<R>(self, dest, bound, std::forward<Ts>(xs)...);
+  caf::expected<R> got{caf::sec::none};
+  if (remote && bound.valid() && is_stand_in(ptr)) {
+    auto h = request_bounded_by_stand_in(self.ptr(), dest, bound,
+                                         std::forward<Ts>(xs)...);
+    got = receive_answer<R>(self, h);
+  } else {
+    got = ask<R>(self, dest, bound, std::forward<Ts>(xs)...);
+  }
   if (!got)
     return explain<Handle>(std::move(got.error()), remote, gone, bound, op);
   return got;
@@ -179,16 +205,20 @@ template <class Self, class Handle, class OnResult, class OnError, class... Ts>
 void call_then(Self* self, const Handle& dest, const client_timeout& timeout,
                gone_means gone, OnResult on_result, OnError on_error,
                Ts&&... xs) {
-  auto remote = is_remote(caf::actor_cast<caf::strong_actor_ptr>(dest));
+  auto ptr = caf::actor_cast<caf::strong_actor_ptr>(dest);
+  auto remote = is_remote(ptr);
   auto bound = timeout.resolve(remote);
   auto op = operation_of(xs...);
-  self->request(dest, bound, std::forward<Ts>(xs)...)
-      .then(std::move(on_result),
-            [on_error, remote, gone, bound, op](caf::error& err) mutable {
-              auto explained =
-                  explain<Handle>(std::move(err), remote, gone, bound, op);
-              on_error(explained);
-            });
+  auto failed = [on_error, remote, gone, bound, op](caf::error& err) mutable {
+    auto explained = explain<Handle>(std::move(err), remote, gone, bound, op);
+    on_error(explained);
+  };
+  if (remote && bound.valid() && is_stand_in(ptr))
+    request_bounded_by_stand_in(self, dest, bound, std::forward<Ts>(xs)...)
+        .then(std::move(on_result), std::move(failed));
+  else
+    self->request(dest, bound, std::forward<Ts>(xs)...)
+        .then(std::move(on_result), std::move(failed));
 }
 
 } // namespace detail

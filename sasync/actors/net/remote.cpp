@@ -44,6 +44,17 @@ struct held_message {
   std::size_t bytes = 0; ///< in a relay (relay_bytes)
 };
 
+/// When unanswered requests stop waiting (bounded_atom), soonest first.
+using deadline_index =
+    std::multimap<caf::actor_clock::time_point, std::uint64_t>;
+
+/// A request the stand-in answers once its answer comes, or earlier.
+struct pending_request {
+  caf::response_promise rp;
+  /// Its place in the deadlines, when its requester bounded it.
+  std::optional<deadline_index::iterator> deadline;
+};
+
 struct stand_in_state {
   caf::actor target;
   std::string where;
@@ -53,8 +64,12 @@ struct stand_in_state {
   /// entry actor (net/detail/relay.hpp): when the target is another actor
   /// of the entry's node.
   bool relays = false;
-  std::map<std::uint64_t, caf::response_promise> pending;
+  std::map<std::uint64_t, pending_request> pending;
   std::uint64_t next_id = 0;
+  /// The bounded requests' deadlines, and the one the stand-in's own timer
+  /// (one message through CAF's clock for many requests) is set for.
+  deadline_index deadlines;
+  std::optional<caf::actor_clock::time_point> timer_at;
   /// The answers to requests sent on their own, by their id in pending.
   detail::forwarded_answers<std::uint64_t> answers;
   /// Those of them that are per-name requests (below).
@@ -120,13 +135,49 @@ caf::message wrap_handles(stand_in_ptr self, caf::message msg) {
   return msg;
 }
 
-/// Hands the answer to request `id` to its requester.
+/// Hands the answer to request `id` to its requester, unless it stopped
+/// waiting.
 void settle(stand_in_ptr self, std::uint64_t id, caf::message answer) {
-  auto& pending = self->state.pending;
-  if (auto i = pending.find(id); i != pending.end()) {
-    i->second.deliver(std::move(answer));
-    pending.erase(i);
+  auto& st = self->state;
+  if (auto i = st.pending.find(id); i != st.pending.end()) {
+    i->second.rp.deliver(std::move(answer));
+    if (i->second.deadline)
+      st.deadlines.erase(*i->second.deadline);
+    st.pending.erase(i);
   }
+}
+
+/// Sets the stand-in's timer for the soonest deadline unless one is set
+/// for it or sooner already.
+void arm_deadline_timer(stand_in_ptr self) {
+  auto& st = self->state;
+  if (st.deadlines.empty())
+    return;
+  auto soonest = st.deadlines.begin()->first;
+  if (st.timer_at && *st.timer_at <= soonest)
+    return;
+  st.timer_at = soonest;
+  auto now = self->clock().now();
+  self->delayed_send(self, soonest > now ? soonest - now : caf::timespan{0},
+                     bounded_atom::value);
+}
+
+/// The timer went off: requests past their bound get request_timeout, as
+/// CAF's own timer would have answered them; their answers, if they come,
+/// go nowhere.
+void expire_deadlines(stand_in_ptr self) {
+  auto& st = self->state;
+  st.timer_at.reset();
+  auto now = self->clock().now();
+  while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
+    auto id = st.deadlines.begin()->second;
+    st.deadlines.erase(st.deadlines.begin());
+    if (auto i = st.pending.find(id); i != st.pending.end()) {
+      i->second.rp.deliver(caf::make_error(caf::sec::request_timeout));
+      st.pending.erase(i);
+    }
+  }
+  arm_deadline_timer(self);
 }
 
 /// Every answer type of node, items, dict, array, cursor and bulk_insert:
@@ -292,9 +343,10 @@ void fail_and_quit(stand_in_ptr self, const caf::error& reason) {
   // waits: its node bounces those, but its down message may come first.
   if (!reason || reason == caf::exit_reason::normal)
     gone = caf::make_error(caf::sec::request_receiver_down);
-  for (auto& [id, rp] : st.pending)
-    rp.deliver(gone);
+  for (auto& [id, request] : st.pending)
+    request.rp.deliver(gone);
   st.pending.clear();
+  st.deadlines.clear();
   st.held.clear();
   // Peers know this actor by id, so CAF keeps it registered until it
   // quits; the stand-ins handed out through it are linked and go too.
@@ -341,7 +393,18 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
         if (self->current_message_id().is_request()) {
           rp = self->make_response_promise();
           msg.request = st.next_id++;
-          st.pending.emplace(*msg.request, rp);
+          auto& request =
+              st.pending.emplace(*msg.request, pending_request{rp, {}})
+                  .first->second;
+          if (msg.content.match_elements<bounded_atom, caf::duration,
+                                         caf::message>()) {
+            auto deadline = self->clock().now();
+            deadline += msg.content.get_as<caf::duration>(1);
+            request.deadline =
+                st.deadlines.emplace(deadline, *msg.request);
+            msg.content = msg.content.get_as<caf::message>(2);
+            arm_deadline_timer(self);
+          }
           msg.relayable = st.relays && detail::relayable(msg.content);
           if (msg.relayable)
             msg.bytes = detail::relay_bytes(msg.content);
@@ -364,11 +427,15 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
   // Everything real goes through the default handler above; the flush is
   // the stand-in's own.
   return {[self](relay_atom) {
-    if (!detail::sent_by_itself(self))
-      return;
-    self->state.flush_due = false;
-    send_held(self);
-  }};
+            if (!detail::sent_by_itself(self))
+              return;
+            self->state.flush_due = false;
+            send_held(self);
+          },
+          [self](bounded_atom) {
+            if (detail::sent_by_itself(self))
+              expire_deadlines(self);
+          }};
 }
 
 caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
@@ -419,8 +486,12 @@ caf::behavior relay_answers(std::function<void(caf::message)> settle) {
 bool is_remote(const caf::strong_actor_ptr& x) {
   if (!x)
     return false;
-  if (x->node() != x->home_system->node())
-    return true;
+  return x->node() != x->home_system->node() || is_stand_in(x);
+}
+
+bool is_stand_in(const caf::strong_actor_ptr& x) {
+  if (!x || x->node() != x->home_system->node())
+    return false;
   auto actor = dynamic_cast<const caf::monitorable_actor*>(x->get());
   return actor != nullptr &&
          std::strcmp(actor->name(), stand_in_state::name) == 0;
