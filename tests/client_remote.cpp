@@ -104,6 +104,27 @@ std::uint64_t sleeps_of_threads_named(const std::string& name) {
   return total;
 }
 
+/// A client of a node with one items group whose "x" holds "y";
+/// disconnected at the end, so that its actor system can stop.
+struct node_client {
+  client_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  node db;
+  items store;
+
+  node_client(test::daemon_process& daemon, std::int64_t group) {
+    auto connected = connect_node(sys, daemon.host(), daemon.port());
+    CAF_REQUIRE(connected);
+    db = *connected;
+    auto got = items_of(self, db, group);
+    CAF_REQUIRE(got);
+    store = *got;
+    CAF_REQUIRE(set(self, store, "x", std::string{"y"}));
+  }
+  ~node_client() { disconnect_node(db); }
+};
+
 struct fixture {
   test::cli_fixture files{"client-remote"};
   test::daemon_process daemon{files.config()};
@@ -198,19 +219,13 @@ CAF_TEST(requests_through_a_node_have_a_finite_default_timeout) {
 // holds them (one timer for the soonest), so a shorter bound that came
 // later is answered first, each with errc::timeout naming it.
 CAF_TEST(each_request_through_a_stopped_node_fails_at_its_own_bound) {
-  client_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  auto db = connect_node(sys, daemon.host(), daemon.port());
-  CAF_REQUIRE(db);
-  auto store = items_of(self, *db, 17'019);
-  CAF_REQUIRE(store);
-  CAF_REQUIRE(set(self, *store, "x", std::string{"y"}));
+  node_client client{daemon, 17'019};
+  auto& self = client.self;
   frozen stopped{daemon.process()};
   auto start = clock_type::now();
   auto reply = caf::actor{self};
-  auto target = *store;
-  sys.spawn([reply, target](caf::event_based_actor* asker) {
+  auto target = client.store;
+  client.sys.spawn([reply, target](caf::event_based_actor* asker) {
     for (auto bound : {3s, 1s})
       get<std::string>(
           asker, target, "x",
@@ -230,7 +245,7 @@ CAF_TEST(each_request_through_a_stopped_node_fails_at_its_own_bound) {
           auto took = seconds_since(start);
           CAF_MESSAGE("the get bounded by " << bound << " s failed after "
                                             << took << " s: "
-                                            << sys.render(err));
+                                            << client.sys.render(err));
           order.push_back(bound);
           CAF_CHECK(is(err, errc::timeout));
           CAF_CHECK(is_unanswered(err));
@@ -239,7 +254,6 @@ CAF_TEST(each_request_through_a_stopped_node_fails_at_its_own_bound) {
         },
         caf::after(30s) >> [&] { CAF_FAIL("a bounded get was never answered"); });
   CAF_CHECK_EQUAL(order, (std::vector<std::int64_t>{1, 3}));
-  disconnect_node(*db);
 }
 
 // A bounded request through a node needs no timer of CAF's clock thread:
@@ -247,19 +261,13 @@ CAF_TEST(each_request_through_a_stopped_node_fails_at_its_own_bound) {
 // every request, which cost a client a quarter of a core at 30k requests
 // a second.
 CAF_TEST(requests_through_a_node_do_not_wake_the_clock_thread_each) {
-  client_config cfg;
-  caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  auto db = connect_node(sys, daemon.host(), daemon.port());
-  CAF_REQUIRE(db);
-  auto store = items_of(self, *db, 17'020);
-  CAF_REQUIRE(store);
-  CAF_REQUIRE(set(self, *store, "x", std::string{"y"}));
+  node_client client{daemon, 17'020};
+  auto& self = client.self;
   static constexpr int requests = 1'000;
   auto before = sleeps_of_threads_named("caf.clock");
   auto reply = caf::actor{self};
-  auto target = *store;
-  sys.spawn([reply, target](caf::event_based_actor* asker) {
+  auto target = client.store;
+  client.sys.spawn([reply, target](caf::event_based_actor* asker) {
     auto left = std::make_shared<int>(requests);
     auto next = std::make_shared<std::function<void()>>();
     *next = [asker, reply, target, left, next] {
@@ -281,14 +289,13 @@ CAF_TEST(requests_through_a_node_do_not_wake_the_clock_thread_each) {
   self->receive(
       [&](caf::error& err) {
         if (err)
-          CAF_FAIL("a get failed: " << sys.render(err));
+          CAF_FAIL("a get failed: " << client.sys.render(err));
       },
       caf::after(60s) >> [&] { CAF_FAIL("the gets did not end"); });
   auto woken = sleeps_of_threads_named("caf.clock") - before;
   CAF_MESSAGE("the clock thread slept " << woken << " times in " << requests
                                         << " requests");
   CAF_CHECK_LESS(woken, static_cast<std::uint64_t>(requests / 10));
-  disconnect_node(*db);
 }
 
 CAF_TEST(named_parameters_travel_to_a_node_in_sql_execute_and_query) {

@@ -82,7 +82,7 @@ struct cluster_client_state {
   /// Lookups waiting to ask again, by id (look_up).
   std::map<std::uint64_t, std::function<void()>> lookups;
   std::uint64_t next_lookup = 0;
-  // The same name as connect_node's stand-in: the client helpers treat
+  // Starts as connect_node's stand-in's name: the client helpers treat
   // both as remote (their default timeout, unreachable for a gone actor).
   static inline const char* name = "sasync.remote";
 };
@@ -308,7 +308,8 @@ struct group_stand_in_state {
   std::map<std::uint64_t, group_call> again;
   /// Came while the group was looked up again.
   std::map<std::uint64_t, group_call> waiting;
-  // connect_node's name: the helpers treat it as remote.
+  // Starts as connect_node's stand-in's name: the helpers treat it as
+  // remote (and, unlike that one, let CAF bound its requests).
   static inline const char* name = "sasync.remote";
 };
 

@@ -30,6 +30,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <unordered_set>
 
 namespace sasync {
@@ -87,7 +88,9 @@ struct stand_in_state {
   std::map<caf::actor_addr, caf::actor> stand_ins;
   /// The same stand-ins the other way round, to forget one that quit.
   std::map<caf::actor_addr, caf::actor_addr> stands_for;
-  static inline const char* name = "sasync.remote";
+  /// Starts as the cluster's stand-ins' names do ("sasync.remote"): the
+  /// helpers treat both as remote, and only this one bounds requests.
+  static inline const char* name = "sasync.remote.node";
 };
 
 using stand_in_ptr = caf::stateful_actor<stand_in_state>*;
@@ -483,18 +486,29 @@ caf::behavior relay_answers(std::function<void(caf::message)> settle) {
   return relayed(std::move(settle), node_answers{});
 }
 
+/// The name of `x`, an actor of this node (none otherwise).
+const char* local_name(const caf::strong_actor_ptr& x) {
+  if (!x || x->node() != x->home_system->node())
+    return nullptr;
+  auto actor = dynamic_cast<const caf::monitorable_actor*>(x->get());
+  return actor != nullptr ? actor->name() : nullptr;
+}
+
 bool is_remote(const caf::strong_actor_ptr& x) {
   if (!x)
     return false;
-  return x->node() != x->home_system->node() || is_stand_in(x);
+  if (x->node() != x->home_system->node())
+    return true;
+  // connect_node's stand-ins and the cluster client's.
+  constexpr std::string_view stand_ins = "sasync.remote";
+  auto name = local_name(x);
+  return name != nullptr &&
+         std::strncmp(name, stand_ins.data(), stand_ins.size()) == 0;
 }
 
 bool is_stand_in(const caf::strong_actor_ptr& x) {
-  if (!x || x->node() != x->home_system->node())
-    return false;
-  auto actor = dynamic_cast<const caf::monitorable_actor*>(x->get());
-  return actor != nullptr &&
-         std::strcmp(actor->name(), stand_in_state::name) == 0;
+  auto name = local_name(x);
+  return name != nullptr && std::strcmp(name, stand_in_state::name) == 0;
 }
 
 } // namespace detail
