@@ -58,12 +58,14 @@ bool statement_watchdog::disarm() {
 void statement_watchdog::watch() {
   std::unique_lock<std::mutex> lock{mtx_};
   while (!stopping_) {
-    if (target_ == nullptr) {
-      sleeps_until_ = clock::time_point::max();
-      wake_.wait(lock);
-    } else if (clock::now() < deadline_) {
+    if (clock::now() < deadline_) {
+      // Even with no watch: woken late, after the disarm, it must not sleep
+      // until woken, or the next arm wakes it again and so on each batch.
       sleeps_until_ = deadline_;
       wake_.wait_until(lock, deadline_);
+    } else if (target_ == nullptr) {
+      sleeps_until_ = clock::time_point::max();
+      wake_.wait(lock);
     } else {
       // Under the lock: disarm() waits until the interrupt has gone out.
       target_->interrupt();

@@ -41,10 +41,10 @@ private:
   std::condition_variable wake_;
   connection* target_ = nullptr;
   clock::time_point deadline_;
-  /// Until when the thread sleeps (max: until woken); min while it is
-  /// awake. arm() wakes it only for an earlier deadline: every batch is
-  /// watched, and waking the thread for each would cost a thread hand-off
-  /// per batch.
+  /// Until when the thread sleeps (max: until woken); min before it first
+  /// sleeps (it holds the lock whenever it is awake). arm() wakes it only
+  /// for an earlier deadline: every batch is watched, and waking the thread
+  /// for each would cost a thread hand-off per batch.
   clock::time_point sleeps_until_ = clock::time_point::min();
   bool fired_ = false;
   bool stopping_ = false;
