@@ -71,6 +71,9 @@ struct stand_in_state {
   /// (one message through CAF's clock for many requests) is set for.
   deadline_index deadlines;
   std::optional<caf::actor_clock::time_point> timer_at;
+  /// Numbers the timers: one set for a later deadline, then replaced by a
+  /// sooner one, finds that it is not the newest when it goes off.
+  std::uint64_t timer_number = 0;
   /// The answers to requests sent on their own, by their id in pending.
   detail::forwarded_answers<std::uint64_t> answers;
   /// Those of them that are per-name requests (below).
@@ -162,14 +165,17 @@ void arm_deadline_timer(stand_in_ptr self) {
   st.timer_at = soonest;
   auto now = self->clock().now();
   self->delayed_send(self, soonest > now ? soonest - now : caf::timespan{0},
-                     bounded_atom::value);
+                     bounded_atom::value, ++st.timer_number);
 }
 
-/// The timer went off: requests past their bound get request_timeout, as
-/// CAF's own timer would have answered them; their answers, if they come,
-/// go nowhere.
-void expire_deadlines(stand_in_ptr self) {
+/// Timer `number` went off: requests past their bound get request_timeout,
+/// as CAF's own timer would have answered them; their answers, if they
+/// come, go nowhere. A replaced timer does nothing: the newest is still
+/// set.
+void expire_deadlines(stand_in_ptr self, std::uint64_t number) {
   auto& st = self->state;
+  if (number != st.timer_number)
+    return;
   st.timer_at.reset();
   auto now = self->clock().now();
   while (!st.deadlines.empty() && st.deadlines.begin()->first <= now) {
@@ -435,9 +441,9 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
             self->state.flush_due = false;
             send_held(self);
           },
-          [self](bounded_atom) {
+          [self](bounded_atom, std::uint64_t number) {
             if (detail::sent_by_itself(self))
-              expire_deadlines(self);
+              expire_deadlines(self, number);
           }};
 }
 
