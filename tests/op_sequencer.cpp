@@ -86,4 +86,36 @@ CAF_TEST(an_operation_that_finishes_at_once_lets_the_next_one_go) {
   CAF_CHECK_EQUAL(started, (labels{"quick", "a2", "clear"}));
 }
 
+// A hot key: many operations wait on it while earlier ones finish and
+// later ones join; each starts alone and in its turn.
+CAF_TEST(a_long_lane_drains_in_order_while_it_grows) {
+  labels expected;
+  auto label = [](int i) { return "a" + std::to_string(i); };
+  for (int i = 0; i < 10; ++i)
+    submit(label(i), {"a"});
+  for (int i = 0; i < 40; ++i) {
+    expected.push_back(label(i));
+    CAF_REQUIRE_EQUAL(started, expected);
+    finish(label(i));
+    if (i + 10 < 40)
+      submit(label(i + 10), {"a"});
+  }
+  CAF_CHECK(order.idle());
+  // The lane is gone with its last operation: a new one starts at once.
+  submit("again", {"a"});
+  CAF_CHECK_EQUAL(started.back(), "again");
+}
+
+// A key named twice in one operation (a batch that sets it twice) holds
+// its lane until that operation finishes, and only then lets the next go.
+CAF_TEST(a_key_named_twice_in_one_operation_is_held_once_it_runs) {
+  submit("aa", {"a", "a"});
+  submit("a2", {"a"});
+  CAF_CHECK_EQUAL(started, (labels{"aa"}));
+  finish("aa");
+  CAF_CHECK_EQUAL(started, (labels{"aa", "a2"}));
+  finish("a2");
+  CAF_CHECK(order.idle());
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -13,15 +13,29 @@
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <set>
 
 namespace sasync {
 
 namespace {
 
+/// Mixes the three coordinates for the sequencer's lanes (boost's
+/// hash_combine step).
+struct coordinates_hash {
+  std::size_t operator()(const coordinates& c) const noexcept {
+    std::size_t h = 0;
+    for (auto part : {c.x, c.y, c.z})
+      h ^= std::hash<std::int64_t>{}(part) + 0x9e3779b97f4a7c15u + (h << 6) +
+           (h >> 2);
+    return h;
+  }
+};
+
 struct array_state {
   detail::group_config cfg;
-  detail::op_sequencer<coordinates> order;
+  detail::op_sequencer<coordinates, coordinates_hash> order;
   detail::open_requests requests;
   std::set<std::uint64_t> holds; ///< a batch's (group_hold.hpp)
   static inline const char* name = "sasync.array";

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -15,8 +16,10 @@ namespace sasync::detail {
 /// An operation names the keys it touches, or none for "every key" (a
 /// clear). It starts once every earlier operation on one of its keys has
 /// finished; an every-key operation waits for all earlier operations and
-/// holds back all later ones.
-template <class Key> class op_sequencer {
+/// holds back all later ones. `Hash` hashes a Key: the lanes are looked up
+/// three times per operation, and a hash of a name costs less than the
+/// string comparisons of a tree's path.
+template <class Key, class Hash = std::hash<Key>> class op_sequencer {
 public:
   using ticket = std::uint64_t;
   using start_fn = std::function<void(ticket)>;
@@ -31,7 +34,8 @@ public:
     if (o.keys.empty())
       barriers_.insert(t);
     for (auto& k : o.keys)
-      lanes_[k].push_back(t);
+      if (auto [lane, fresh] = lanes_.try_emplace(k, t); !fresh)
+        lane->second.push_back(t);
     try_start(t);
   }
 
@@ -44,11 +48,10 @@ public:
     std::vector<ticket> candidates;
     for (auto& k : keys) {
       auto lane = lanes_.find(k);
-      lane->second.pop_front();
-      if (lane->second.empty())
-        lanes_.erase(lane);
-      else
+      if (lane->second.pop_front())
         candidates.push_back(lane->second.front());
+      else
+        lanes_.erase(lane);
     }
     if (barriers_.erase(t) > 0) {
       // Everything held back up to the next barrier may go now.
@@ -68,23 +71,31 @@ public:
   bool idle() const noexcept { return ops_.empty(); }
 
 private:
-  /// The tickets on one key, oldest first: usually one or two, so a vector
-  /// read from `head` (compacted as it drains) rather than a deque, which
-  /// allocates two blocks to hold even one.
+  /// The tickets on one key, oldest first, never empty (an empty lane is
+  /// erased). Usually there is one, held without an allocation; those
+  /// behind it wait in a vector read from `head_` and compacted as it
+  /// drains.
   class fifo {
   public:
-    void push_back(ticket t) { q_.push_back(t); }
-    ticket front() const { return q_[head_]; }
-    bool empty() const { return head_ == q_.size(); }
-    void pop_front() {
-      if (++head_ * 2 < q_.size())
-        return;
-      q_.erase(q_.begin(), q_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
+    explicit fifo(ticket first) : front_(first) {}
+    void push_back(ticket t) { behind_.push_back(t); }
+    ticket front() const { return front_; }
+    /// Moves the next ticket to the front; false when none is left.
+    bool pop_front() {
+      if (head_ == behind_.size())
+        return false;
+      front_ = behind_[head_++];
+      if (head_ * 2 >= behind_.size()) {
+        behind_.erase(behind_.begin(),
+                      behind_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+      return true;
     }
 
   private:
-    std::vector<ticket> q_;
+    ticket front_;
+    std::vector<ticket> behind_;
     std::size_t head_ = 0;
   };
 
@@ -118,7 +129,7 @@ private:
 
   ticket next_ = 0;
   std::map<ticket, op> ops_;
-  std::map<Key, fifo> lanes_;
+  std::unordered_map<Key, fifo, Hash> lanes_;
   std::set<ticket> barriers_;
 };
 
