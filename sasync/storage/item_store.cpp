@@ -75,7 +75,9 @@ find_items(connection& conn, const std::vector<item_key>& keys) {
   for (std::size_t i = 0; i < keys.size(); ++i)
     groups[keys[i].group].emplace(*keys[i].name, i);
   for (auto& [group, names] : groups) {
-    std::vector<value> params{group};
+    std::vector<value> params;
+    params.reserve(names.size() + 1);
+    params.emplace_back(group);
     for (auto& entry : names)
       params.emplace_back(std::string{entry.first});
     auto rs = conn.execute(values_list("SELECT name, type, value FROM "
