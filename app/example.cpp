@@ -12,9 +12,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -28,6 +33,45 @@ sasync::table_def events_table() {
            {"payload", column_type::integer, true}},
           {{"by_label", {"label"}, false}}};
 }
+
+/// Holds the warm-ups on their connections until main lets them go: the
+/// first once every step waits in line, the others once the steps are
+/// done. One connection then serves the steps one after another, in the
+/// queue's order; steps on several freed connections would run side by
+/// side and start in any order.
+class warm_up_gate {
+public:
+  void arrive() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    ++arrived_;
+    changed_.notify_all();
+  }
+
+  /// Whether `n` warm-ups hold a connection within `bound`.
+  bool all_arrived(std::size_t n, std::chrono::seconds bound) {
+    std::unique_lock<std::mutex> lock{mtx_};
+    return changed_.wait_for(lock, bound, [&] { return arrived_ >= n; });
+  }
+
+  /// Waits until warm-up `index` may go (bounded: never holds forever).
+  void wait_turn(std::size_t index) {
+    std::unique_lock<std::mutex> lock{mtx_};
+    changed_.wait_for(lock, std::chrono::seconds{60},
+                      [&] { return index < let_go_; });
+  }
+
+  void let_go(std::size_t n) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    let_go_ = n;
+    changed_.notify_all();
+  }
+
+private:
+  std::mutex mtx_;
+  std::condition_variable changed_;
+  std::size_t arrived_ = 0;
+  std::size_t let_go_ = 0;
+};
 
 int usage(const char* argv0) {
   std::cerr << "usage: " << argv0
@@ -74,19 +118,23 @@ int main(int argc, char** argv) {
   auto db = sasync::spawn_broker(sys, bc);
   std::cout << "broker on " << engine.display_url() << '\n';
 
-  // Long transactions occupy every writing connection (SQLite has one, a
-  // PostgreSQL pool `pool_size` plus `max_overflow`) while the others queue up;
-  // those then start by priority, not in the order they were sent. Each records
+  // Warm-ups occupy every writing connection (SQLite has one, a PostgreSQL
+  // pool `pool_size` plus `max_overflow`) while the steps queue up; those
+  // then start by priority, not in the order they were sent. Each records
   // when it started.
   auto writers = engine.dialect == sasync::dialect_kind::sqlite
                      ? std::size_t{1}
                      : engine.pool_size + engine.max_overflow;
   auto rows_each = static_cast<int>(20'000 / writers);
   auto started = std::make_shared<std::atomic<int>>(0);
+  auto gate = std::make_shared<warm_up_gate>();
   std::vector<sasync::job_ptr> warm_ups;
   for (std::size_t w = 0; w < writers; ++w)
     warm_ups.emplace_back(sasync::make_job(
-        sasync::access_mode::write, [rows_each](sasync::transaction_scope& c) {
+        sasync::access_mode::write,
+        [rows_each, gate, w](sasync::transaction_scope& c) {
+          gate->arrive();
+          gate->wait_turn(w);
           for (int i = 0; i < rows_each; ++i)
             c.execute("INSERT INTO events (label, priority, payload) "
                       "VALUES (?, ?, ?)",
@@ -104,11 +152,22 @@ int main(int argc, char** argv) {
   using handle =
       decltype(self->request(db, caf::infinite, sasync::transact_atom::value,
                              sasync::job_ptr{}, sasync::do_next));
-  std::vector<handle> pending;
+  std::vector<handle> warm_up_answers;
   for (auto& job : warm_ups)
-    pending.emplace_back(self->request(db, caf::infinite,
-                                       sasync::transact_atom::value, job,
-                                       sasync::niceness(0)));
+    warm_up_answers.emplace_back(self->request(db, caf::infinite,
+                                               sasync::transact_atom::value,
+                                               job, sasync::niceness(0)));
+  int rc = 0;
+  auto on_error = [&](caf::error& err) {
+    std::cerr << "sasync-example: " << sys.render(err) << '\n';
+    rc = 4;
+  };
+  if (!gate->all_arrived(writers, std::chrono::seconds{30})) {
+    std::cerr << "sasync-example: the warm-ups did not all get a connection "
+                 "within 30 s\n";
+    rc = 4;
+  }
+  std::vector<handle> pending;
   for (auto& s : steps) {
     auto work = sasync::make_job(
         sasync::access_mode::write, [s, started](sasync::transaction_scope& c) {
@@ -122,13 +181,31 @@ int main(int argc, char** argv) {
                                        sasync::transact_atom::value,
                                        sasync::job_ptr{work}, s.prio));
   }
-  int rc = 0;
-  auto on_error = [&](caf::error& err) {
-    std::cerr << "sasync-example: " << sys.render(err) << '\n';
-    rc = 4;
+  // Every step waits in line before the first connection frees up.
+  auto waiting = [&] {
+    std::uint64_t n = 0;
+    self->request(db, caf::infinite, sasync::status_atom::value)
+        .receive([&](sasync::broker_status& st) { n = st.queue.waiting; },
+                 [](caf::error&) {});
+    return n;
   };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  while (rc == 0 && waiting() < steps.size()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::cerr << "sasync-example: the steps were not all in line within "
+                   "30 s\n";
+      rc = 4;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
+  gate->let_go(1);
+  warm_up_answers.front().receive([] {}, on_error);
   for (auto& p : pending)
     p.receive([] {}, on_error);
+  gate->let_go(writers);
+  for (std::size_t w = 1; w < warm_up_answers.size(); ++w)
+    warm_up_answers[w].receive([] {}, on_error);
 
   // A read through raw SQL with a bound parameter.
   self->request(db, caf::infinite, sasync::sql_atom::value,
