@@ -181,12 +181,13 @@ int main(int argc, char** argv) {
                                        sasync::transact_atom::value,
                                        sasync::job_ptr{work}, s.prio));
   }
-  // Every step waits in line before the first connection frees up.
+  // Every step waits in line before the first connection frees up. A
+  // status that fails says why and ends the wait (rc = 4).
   auto waiting = [&] {
     std::uint64_t n = 0;
     self->request(db, caf::infinite, sasync::status_atom::value)
         .receive([&](sasync::broker_status& st) { n = st.queue.waiting; },
-                 [](caf::error&) {});
+                 on_error);
     return n;
   };
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};

@@ -397,6 +397,77 @@ CAF_TEST(two_cursors_on_one_transaction_interleave) {
   CAF_CHECK_EQUAL(a, b);
 }
 
+CAF_TEST(rows_read_ahead_reach_fetches_of_any_size_and_statements_between) {
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor(count_to_n, {5000});
+  row_block rows;
+  // Each fetch leaves the next FETCH on its way; a smaller fetch takes
+  // part of its rows, a larger one reads the rest; a statement or another
+  // cursor between them waits for it first.
+  std::vector<size_t> sizes{1000, 10, 990, 2000, 1};
+  std::vector<size_t> got;
+  for (auto n : sizes) {
+    auto before = rows.size();
+    CAF_CHECK(cur->fetch(n, rows));
+    got.push_back(rows.size() - before);
+    auto seven = conn->execute("SELECT 7::bigint").rows.at(0).at(0);
+    CAF_CHECK_EQUAL(seven, value{std::int64_t{7}});
+    auto other = conn->open_cursor(count_to_n, {3});
+    row_block three;
+    CAF_CHECK(!other->fetch(10, three));
+    CAF_CHECK_EQUAL(three.size(), 3u);
+  }
+  CAF_CHECK_EQUAL(got, sizes);
+  CAF_CHECK(!cur->fetch(5000, rows));
+  CAF_REQUIRE_EQUAL(rows.size(), 5000u);
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i][0] != value{static_cast<std::int64_t>(i + 1)})
+      CAF_FAIL("row " << i << " is " << to_display(rows[i][0]));
+  tx.commit(); // the cursor outlives it: it has nothing left to close then
+}
+
+CAF_TEST(an_error_read_ahead_reaches_the_cursor_and_fails_what_comes_between) {
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor(
+      "SELECT x, 1 / (x - 500) FROM generate_series(1, 1000) AS x");
+  row_block rows;
+  CAF_CHECK(cur->fetch(400, rows)); // rows 401 to 800 are on their way
+  std::string code;
+  failure_of([&] { conn->execute("SELECT 1"); }, &code);
+  CAF_CHECK_EQUAL(code, "25P02"); // the transaction failed with them
+  auto msg = failure_of([&] { cur->fetch(400, rows); }, &code);
+  CAF_CHECK_EQUAL(code, "22012");
+  CAF_CHECK_NOT_EQUAL(msg.find("division by zero"), std::string::npos);
+  CAF_CHECK_EQUAL(rows.size(), 400u);
+  CAF_CHECK(conn->usable());
+}
+
+CAF_TEST(a_cursor_closed_early_cancels_a_slow_read_ahead) {
+  {
+    transaction tx{*conn, access_mode::read};
+    // The second row takes a minute: the FETCH read ahead for it is still
+    // on its way when the cursor goes.
+    auto cur = conn->open_cursor("SELECT x, CASE WHEN x > 1 THEN "
+                                 "pg_sleep(60)::text END AS nap "
+                                 "FROM generate_series(1, 3) AS x");
+    row_block rows;
+    CAF_CHECK(cur->fetch(1, rows));
+    CAF_CHECK_EQUAL(rows.size(), 1u);
+    auto t0 = std::chrono::steady_clock::now();
+    cur.reset();
+    auto waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    CAF_MESSAGE("the cursor went after " << waited << " s");
+    CAF_CHECK_LESS(waited, 30.0);
+  }
+  // The connection serves on, and no cancel is left over for later.
+  CAF_CHECK(conn->usable());
+  auto eight =
+      conn->execute("SELECT pg_sleep(0.5), 8::bigint").rows.at(0).at(1);
+  CAF_CHECK_EQUAL(eight, value{std::int64_t{8}});
+}
+
 CAF_TEST(a_watchdog_cancels_a_runaway_statement_and_the_connection_serves_on) {
   statement_watchdog watchdog;
   auto t0 = std::chrono::steady_clock::now();

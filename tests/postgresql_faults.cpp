@@ -239,9 +239,10 @@ CAF_TEST(a_cursor_on_a_frozen_server_ends_with_timeout_and_serves_after) {
   test::frozen_postgresql frozen;
   CAF_REQUIRE(frozen.stopped());
   auto t0 = std::chrono::steady_clock::now();
-  // The rows read ahead come first; then a fetch waits on the server.
+  // The rows read ahead come first (the cursor's two batches, and the
+  // FETCH its connection sent ahead); then a fetch waits on the server.
   caf::error err;
-  for (int i = 0; i < 3 && !err; ++i)
+  for (int i = 0; i < 10 && !err; ++i)
     if (auto more = fetch(self, opened->rows, 10, wait); !more)
       err = more.error();
   auto waited = seconds_since(t0);

@@ -13,9 +13,11 @@
 
 #include <charconv>
 #include <cmath>
+#include <exception>
 #include <list>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace sasync {
 
@@ -126,8 +128,16 @@ value field_value(const pqxx::field& f) {
   case int8_oid:
     return value{f.as<std::int64_t>()};
   case float4_oid:
-  case float8_oid:
+  case float8_oid: {
+    // libpqxx 6 reads a double through a string stream, a tenth of a
+    // scan's time; from_chars also reads NaN and Infinity.
+    double real = 0;
+    auto last = f.c_str() + f.size();
+    if (auto [end, ec] = std::from_chars(f.c_str(), last, real);
+        ec == std::errc{} && end == last)
+      return value{real};
     return value{f.as<double>()};
+  }
   case numeric_oid:
     return numeric_value({f.c_str(), f.size()});
   case bytea_oid: {
@@ -142,7 +152,13 @@ value field_value(const pqxx::field& f) {
 class postgresql_connection;
 
 /// A server-side cursor (DECLARE … NO SCROLL CURSOR) in the connection's
-/// open transaction; each fetch is one FETCH FORWARD round trip.
+/// open transaction. It reads one FETCH FORWARD ahead: the server makes the
+/// next rows while this thread converts the last ones, where a FETCH per
+/// call would leave each side waiting for the other. Anything else the
+/// connection sends first takes that FETCH's rows in (settle()), so
+/// statements and other cursors may still come between fetches; an error
+/// in the rows read ahead then fails the transaction there, and reaches
+/// this cursor at its next fetch.
 class postgresql_cursor final : public row_cursor {
 public:
   postgresql_cursor(postgresql_connection& conn, pqxx::transaction_base& tx,
@@ -156,12 +172,37 @@ public:
 
   bool fetch(size_t n, row_block& out) override;
 
+  /// Waits for the FETCH on its way, if any: its rows become `fetched_`, a
+  /// failure is kept for the next fetch.
+  void settle() noexcept;
+
 private:
+  /// Sends FETCH FORWARD n without waiting for its rows.
+  void send_fetch(size_t n);
+
+  /// Converts up to `n` rows of `fetched_` into `out`; returns how many.
+  size_t take(size_t n, row_block& out);
+
+  /// fetch() inside guarded(): appends `n` rows (fewer at the end), then
+  /// sends the next FETCH.
+  void read(size_t n, row_block& out);
+
   postgresql_connection& conn_;
   pqxx::transaction_base& tx_;
   std::string name_;
   std::string sql_;
   std::vector<std::string> columns_;
+  /// Carries the FETCH on its way, and only then: while it exists, the
+  /// transaction runs nothing else.
+  std::unique_ptr<pqxx::pipeline> pipeline_;
+  pqxx::pipeline::query_id coming_ = 0;
+  size_t coming_rows_ = 0;     ///< what the FETCH on its way asked for
+  std::exception_ptr failure_; ///< of the FETCH read ahead
+  pqxx::result fetched_;       ///< rows in, from fetched_pos_ on
+  size_t fetched_pos_ = 0;
+  bool server_done_ = false; ///< a FETCH came back short: no rows follow
+  /// The connection's transaction the cursor lives in (transactions_).
+  size_t transaction_;
   bool done_ = false;
   bool failed_ = false;
 };
@@ -182,6 +223,7 @@ public:
   void begin(access_mode mode) override {
     if (echo_)
       echo_statement("BEGIN", {});
+    ++transactions_;
     guarded("BEGIN", [&] {
       if (mode == access_mode::read && mode_ == access_mode::read)
         tx_ = std::make_unique<pqxx::read_transaction>(conn_);
@@ -193,6 +235,7 @@ public:
   void commit() override {
     if (echo_)
       echo_statement("COMMIT", {});
+    settle_read_ahead();
     auto tx = std::move(tx_);
     try {
       tx->commit();
@@ -219,6 +262,7 @@ public:
       return;
     if (echo_)
       echo_statement("ROLLBACK", {});
+    settle_read_ahead();
     try {
       tx_->abort();
     } catch (...) {
@@ -329,6 +373,12 @@ public:
   }
 
 private:
+  /// A cursor's FETCH on its way comes in before anything else goes out.
+  void settle_read_ahead() noexcept {
+    if (reading_ahead_)
+      reading_ahead_->settle();
+  }
+
   static pqxx::connection connect(const engine_config& cfg) {
     try {
       return pqxx::connection{cfg.libpq_conninfo()};
@@ -383,6 +433,7 @@ private:
   /// may have committed when the connection was lost.
   template <class F>
   void guarded(std::string_view sql, F&& fn, bool commits_alone = false) {
+    settle_read_ahead();
     try {
       fn();
     } catch (const pqxx::broken_connection& e) {
@@ -509,6 +560,10 @@ private:
   std::vector<std::string> evicted_;
   size_t prepare_count_ = 0;
   size_t cursors_opened_ = 0;
+  /// Transactions begun: a cursor kept past its own finds nothing to close.
+  size_t transactions_ = 0;
+  /// The cursor whose FETCH is on its way, if any (postgresql_cursor).
+  postgresql_cursor* reading_ahead_ = nullptr;
   bool broken_ = false;
 };
 
@@ -516,7 +571,11 @@ postgresql_cursor::postgresql_cursor(postgresql_connection& conn,
                                      pqxx::transaction_base& tx,
                                      std::string name, std::string_view sql,
                                      const std::vector<value>& params)
-    : conn_(conn), tx_(tx), name_(std::move(name)), sql_(sql) {
+    : conn_(conn),
+      tx_(tx),
+      name_(std::move(name)),
+      sql_(sql),
+      transaction_(conn.transactions_) {
   size_t parameters = 0;
   auto declare =
       "DECLARE " + name_ + " NO SCROLL CURSOR FOR " +
@@ -540,15 +599,64 @@ postgresql_cursor::postgresql_cursor(postgresql_connection& conn,
 }
 
 postgresql_cursor::~postgresql_cursor() {
+  if (pipeline_) {
+    // A read-ahead nobody waits for may be a slow one that no watchdog
+    // watches any more: cancel it (ignored if it has ended) and take its
+    // answer off the connection. A cancelled FETCH fails the transaction,
+    // whose rollback follows; CLOSE would fail in it.
+    conn_.interrupt();
+    settle();
+    failed_ = failed_ || failure_ != nullptr;
+  }
   // The transaction's end closes the cursor anyway; closing early frees the
   // server's resources if the transaction goes on.
-  if (failed_ || !conn_.usable())
+  auto in_its_transaction =
+      conn_.tx_ != nullptr && conn_.transactions_ == transaction_;
+  if (failed_ || !conn_.usable() || !in_its_transaction)
     return;
   try {
+    conn_.settle_read_ahead(); // another cursor's
     tx_.exec("CLOSE " + name_);
   } catch (...) {
     // Best effort only.
   }
+}
+
+void postgresql_cursor::send_fetch(size_t n) {
+  // A pipeline that could not send goes at once: guarded() may end the
+  // transaction it is attached to.
+  auto sending = std::make_unique<pqxx::pipeline>(tx_);
+  coming_ = sending->insert("FETCH FORWARD " + std::to_string(n) + " FROM " +
+                            name_);
+  pipeline_ = std::move(sending);
+  coming_rows_ = n;
+  conn_.reading_ahead_ = this;
+}
+
+void postgresql_cursor::settle() noexcept {
+  if (!pipeline_)
+    return;
+  conn_.reading_ahead_ = nullptr;
+  try {
+    fetched_ = pipeline_->retrieve(coming_);
+    fetched_pos_ = 0;
+    server_done_ = fetched_.size() < coming_rows_;
+  } catch (...) {
+    failure_ = std::current_exception();
+  }
+  pipeline_.reset();
+}
+
+size_t postgresql_cursor::take(size_t n, row_block& out) {
+  auto k = std::min(n, fetched_.size() - fetched_pos_);
+  out.reserve(out.size() + k);
+  for (auto i = fetched_pos_; i < fetched_pos_ + k; ++i) {
+    auto cell = out.add_row();
+    for (const auto& f : fetched_[static_cast<pqxx::result::size_type>(i)])
+      *cell++ = field_value(f);
+  }
+  fetched_pos_ += k;
+  return k;
 }
 
 bool postgresql_cursor::fetch(size_t n, row_block& out) {
@@ -557,22 +665,35 @@ bool postgresql_cursor::fetch(size_t n, row_block& out) {
   if (out.empty())
     out = row_block{columns_.size()};
   try {
-    conn_.guarded(sql_, [&] {
-      auto res =
-          tx_.exec("FETCH FORWARD " + std::to_string(n) + " FROM " + name_);
-      out.reserve(out.size() + res.size());
-      for (const auto& r : res) {
-        auto cell = out.add_row();
-        for (const auto& f : r)
-          *cell++ = field_value(f);
-      }
-      done_ = res.size() < n;
-    });
+    conn_.guarded(sql_, [&] { read(n, out); });
   } catch (...) {
     done_ = failed_ = true;
     throw;
   }
   return !done_;
+}
+
+void postgresql_cursor::read(size_t n, row_block& out) {
+  // guarded() took in what was read ahead.
+  if (failure_)
+    std::rethrow_exception(std::exchange(failure_, nullptr));
+  auto wanted = n;
+  while (wanted > 0) {
+    if (fetched_pos_ < fetched_.size()) {
+      wanted -= take(wanted, out);
+      continue;
+    }
+    if (server_done_)
+      break;
+    send_fetch(wanted);
+    settle();
+    if (failure_)
+      std::rethrow_exception(std::exchange(failure_, nullptr));
+  }
+  // Rows left over wait for the next call; only then is more read.
+  if (!server_done_ && fetched_pos_ >= fetched_.size())
+    send_fetch(n);
+  done_ = server_done_ && fetched_pos_ >= fetched_.size();
 }
 
 } // namespace
