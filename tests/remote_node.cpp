@@ -931,16 +931,25 @@ CAF_TEST(a_peer_relays_only_per_name_requests_to_actors_of_the_node) {
        caf::make_message(relay_atom::value, target,
                          answers{caf::make_message(get_atom::value,
                                                    std::string{"a"})}),
-       caf::make_message(get_atom::value, std::string{"a"})});
+       caf::make_message(get_atom::value, std::string{"a"}),
+       // The right atom in the wrong shape, no atom, nothing at all.
+       caf::make_message(get_atom::value, std::int64_t{1}),
+       caf::make_message(std::string{"get"}, std::string{"a"}),
+       caf::make_message(),
+       caf::make_message(get_atom::value, std::string{"a"}, niceness(3))});
   CAF_REQUIRE(got);
-  CAF_REQUIRE_EQUAL(got->size(), 4u);
+  CAF_REQUIRE_EQUAL(got->size(), 8u);
   CAF_CHECK((*got)[0].empty()); // set answers nothing
   CAF_CHECK(unexpected((*got)[1]));
   CAF_CHECK(unexpected((*got)[2]));
-  CAF_REQUIRE((*got)[3].match_elements<caf::optional<stored_value>>());
-  auto value = (*got)[3].get_as<caf::optional<stored_value>>(0);
-  CAF_REQUIRE(value);
-  CAF_CHECK_EQUAL(decode<std::int64_t>(*value), 7);
+  for (auto i : {3u, 7u}) {
+    CAF_REQUIRE((*got)[i].match_elements<caf::optional<stored_value>>());
+    auto value = (*got)[i].get_as<caf::optional<stored_value>>(0);
+    CAF_REQUIRE(value);
+    CAF_CHECK_EQUAL(decode<std::int64_t>(*value), 7);
+  }
+  for (auto i : {4u, 5u, 6u})
+    CAF_CHECK(unexpected((*got)[i]));
   // An empty relay is answered with nothing.
   auto none = relay(target, {});
   CAF_CHECK(none && none->empty());
