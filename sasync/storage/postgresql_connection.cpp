@@ -129,8 +129,9 @@ value field_value(const pqxx::field& f) {
     return value{f.as<std::int64_t>()};
   case float4_oid:
   case float8_oid: {
-    // libpqxx 6 reads a double through a string stream, a tenth of a
-    // scan's time; from_chars also reads NaN and Infinity.
+    // libpqxx 6 reads a double through a string stream, a sixth of the
+    // connection thread's time in a scan; from_chars also reads NaN and
+    // Infinity.
     double real = 0;
     auto last = f.c_str() + f.size();
     if (auto [end, ec] = std::from_chars(f.c_str(), last, real);
