@@ -468,6 +468,27 @@ CAF_TEST(a_cursor_closed_early_cancels_a_slow_read_ahead) {
   CAF_CHECK_EQUAL(eight, value{std::int64_t{8}});
 }
 
+CAF_TEST(a_backend_killed_under_a_read_ahead_fails_the_next_fetch_cleanly) {
+  auto pid = conn->execute("SELECT pg_backend_pid()").rows.at(0).at(0);
+  transaction tx{*conn, access_mode::read};
+  auto cur = conn->open_cursor("SELECT x, CASE WHEN x > 1 THEN "
+                               "pg_sleep(60)::text END AS nap "
+                               "FROM generate_series(1, 3) AS x");
+  row_block rows;
+  CAF_CHECK(cur->fetch(1, rows)); // the FETCH for row 2 is on its way
+  auto admin =
+      open_connection(engine_config::parse(pg_url()), access_mode::write);
+  admin->execute("SELECT pg_terminate_backend(?)", {pid});
+  std::string code;
+  auto msg = failure_of([&] { cur->fetch(1, rows); }, &code);
+  CAF_MESSAGE(msg << " (" << code << ")");
+  CAF_CHECK(!msg.empty());
+  CAF_CHECK_EQUAL(rows.size(), 1u);
+  CAF_CHECK(!conn->usable());
+  CAF_CHECK(!cur->fetch(1, rows)); // ended, and says so again
+  cur.reset();                     // nothing left to touch
+}
+
 CAF_TEST(a_watchdog_cancels_a_runaway_statement_and_the_connection_serves_on) {
   statement_watchdog watchdog;
   auto t0 = std::chrono::steady_clock::now();
