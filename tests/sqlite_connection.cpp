@@ -7,6 +7,8 @@
 #include "echo_capture.hpp"
 #include "portable_kinds.hpp"
 
+#include "sasync/storage/metrics.hpp"
+#include "sasync/storage/sqlite_checkpointer.hpp"
 #include "sasync/storage/statement_watchdog.hpp"
 #include "sasync/storage/storage_failure.hpp"
 #include "sasync/storage/transaction.hpp"
@@ -19,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -536,4 +539,112 @@ CAF_TEST(text_postgresql_cannot_store_exactly_is_refused) {
   conn->execute("INSERT INTO v VALUES (?)", {blob{0, 0xff}});
   conn->execute("INSERT INTO v VALUES (?)", {std::string{"\xe2\x82\xac"}});
   CAF_CHECK_EQUAL(scalar(*conn, "SELECT count(*) FROM v").as_integer(), 2);
+}
+
+namespace {
+
+/// Checkpoints of SQLite logs so far, by the checkpoint thread or by the
+/// writer itself (sqlite_checkpointer.hpp).
+std::uint64_t checkpoints_by(const char* who) {
+  return metrics::counter_of("sasync_sqlite_checkpoints_total", "",
+                             {{"by", who}})
+      .value();
+}
+
+/// Commits `commits` transactions of 8 rows of 1000 bytes from row `first`
+/// on (about 3 pages of log each) and answers the largest size the log file
+/// had after a commit.
+std::uintmax_t write_log(connection& writer, const std::filesystem::path& wal,
+                         int first, int commits) {
+  std::uintmax_t largest = 0;
+  blob bytes(1000, 0x5a);
+  for (int i = 0; i < commits; ++i) {
+    transaction tx{writer, access_mode::write};
+    for (int row = 0; row < 8; ++row)
+      writer.execute("INSERT INTO t VALUES (?, ?)",
+                     {first + i * 8 + row, bytes});
+    tx.commit();
+    largest = std::max(largest, std::filesystem::file_size(wal));
+  }
+  return largest;
+}
+
+/// The log's size in a file holding `frames` pages of 4096 bytes.
+constexpr std::uintmax_t log_bytes(int frames) {
+  return 32 + static_cast<std::uintmax_t>(frames) * (24 + 4096);
+}
+
+} // namespace
+
+CAF_TEST(a_writer_leaves_its_checkpoints_to_a_thread_and_its_log_stays_bounded) {
+  temp_db db{"?synchronous=NORMAL"};
+  auto wal = db.dir / "t.db-wal";
+  auto by_thread = checkpoints_by("thread");
+  {
+    auto writer = open_connection(db.cfg, access_mode::write);
+    writer->execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v)");
+    // 20,000 pages of log: 20 times where SQLite would checkpoint.
+    auto largest = write_log(*writer, wal, 0, 6'000);
+    CAF_MESSAGE("log at most " << largest << " bytes; checkpoints by the "
+                << "thread " << checkpoints_by("thread") - by_thread
+                << ", by the writer " << checkpoints_by("writer"));
+    CAF_CHECK_GREATER(checkpoints_by("thread"), by_thread);
+    CAF_CHECK_LESS_OR_EQUAL(largest,
+                            log_bytes(sqlite_checkpointer::limit_frames + 8));
+    CAF_CHECK_EQUAL(scalar(*writer, "SELECT count(*) FROM t").as_integer(),
+                    48'000);
+  }
+  auto reopened = open_connection(db.cfg, access_mode::write);
+  CAF_CHECK_EQUAL(scalar(*reopened, "PRAGMA integrity_check"), value{"ok"});
+  CAF_CHECK_EQUAL(scalar(*reopened, "SELECT count(*) FROM t").as_integer(),
+                  48'000);
+}
+
+CAF_TEST(a_reader_holding_the_log_keeps_it_only_until_it_lets_go) {
+  temp_db db{"?synchronous=NORMAL"};
+  auto wal = db.dir / "t.db-wal";
+  auto writer = open_connection(db.cfg, access_mode::write);
+  writer->execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v)");
+  write_log(*writer, wal, 0, 10);
+  auto reader = open_connection(db.cfg, access_mode::read);
+  std::optional<transaction> snapshot{std::in_place, *reader,
+                                      access_mode::read};
+  CAF_CHECK_EQUAL(scalar(*reader, "SELECT count(*) FROM t").as_integer(), 80);
+  // No checkpoint may copy what the reader's snapshot still reads from the
+  // file, so the log grows past its limit.
+  auto rows = 80;
+  auto held = write_log(*writer, wal, rows, 3'500);
+  rows += 8 * 3'500;
+  CAF_CHECK_GREATER(held,
+                    log_bytes(sqlite_checkpointer::limit_frames + 1'000));
+  CAF_CHECK_EQUAL(scalar(*reader, "SELECT count(*) FROM t").as_integer(), 80);
+  snapshot.reset();
+  // Let go, the log is copied to its end by the writer at a commit soon
+  // after (at the latest at the limit, which it is past)...
+  auto by_writer = checkpoints_by("writer");
+  auto copied_at = held;
+  for (auto i = 0; i < 100 && checkpoints_by("writer") == by_writer; ++i) {
+    copied_at = std::max(copied_at, write_log(*writer, wal, rows, 1));
+    rows += 8;
+  }
+  CAF_REQUIRE_GREATER(checkpoints_by("writer"), by_writer);
+  // ... and starts again from its beginning: however much more is written,
+  // the file grows no more.
+  auto after = write_log(*writer, wal, rows, 3'500);
+  rows += 8 * 3'500;
+  CAF_MESSAGE("log held: " << held << " bytes, copied at " << copied_at
+                           << ", after: " << after);
+  CAF_CHECK_EQUAL(after, copied_at);
+  CAF_CHECK_EQUAL(scalar(*reader, "SELECT count(*) FROM t").as_integer(),
+                  rows);
+}
+
+CAF_TEST(without_a_log_sqlite_checkpoints_nothing_and_no_thread_runs) {
+  temp_db db{"?journal_mode=DELETE"};
+  auto by_thread = checkpoints_by("thread");
+  auto writer = open_connection(db.cfg, access_mode::write);
+  writer->execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v)");
+  write_log(*writer, db.dir / "t.db", 0, 300);
+  CAF_CHECK_EQUAL(checkpoints_by("thread"), by_thread);
+  CAF_CHECK(!std::filesystem::exists(db.dir / "t.db-wal"));
 }

@@ -4,6 +4,7 @@
 #include "sasync/storage/dialect.hpp"
 #include "sasync/storage/event_log.hpp"
 #include "sasync/storage/portable_text.hpp"
+#include "sasync/storage/sqlite_checkpointer.hpp"
 #include "sasync/storage/storage_failure.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -220,6 +221,8 @@ public:
             failure_kind::connection,
             "SQLite: cannot set journal_mode=" + cfg.journal_mode + " on " +
                 cfg.path + " (still " + got + ")");
+      if (got == "WAL")
+        take_over_checkpoints(cfg);
     }
     run("PRAGMA synchronous=" + cfg.synchronous);
   }
@@ -375,6 +378,18 @@ private:
     }
   }
 
+  void take_over_checkpoints(const engine_config& cfg) {
+    try {
+      checkpointer_ = std::make_unique<sqlite_checkpointer>(
+          db_.getHandle(), cfg.path, cfg.synchronous);
+    } catch (const std::exception& e) {
+      // SQLite's own checkpoints stay: slower commits, the same data.
+      log_event(log_level::warn,
+                std::string{e.what()} +
+                    "; the writer's commits run its checkpoints");
+    }
+  }
+
   void run(const std::string& sql) {
     statement_timer timed{sql};
     if (echo_)
@@ -416,6 +431,8 @@ private:
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
   size_t prepare_count_ = 0;
   bool broken_ = false;
+  /// The writer's, in WAL mode; gone before db_ closes.
+  std::unique_ptr<sqlite_checkpointer> checkpointer_;
 };
 
 } // namespace
