@@ -543,6 +543,12 @@ CAF_TEST(text_postgresql_cannot_store_exactly_is_refused) {
 
 namespace {
 
+/// Counts the checkpoints while it lives (metrics count only when on).
+struct counting_checkpoints {
+  counting_checkpoints() { metrics::enable(true); }
+  ~counting_checkpoints() { metrics::enable(false); }
+};
+
 /// Checkpoints of SQLite logs so far, by the checkpoint thread or by the
 /// writer itself (sqlite_checkpointer.hpp).
 std::uint64_t checkpoints_by(const char* who) {
@@ -577,6 +583,7 @@ constexpr std::uintmax_t log_bytes(int frames) {
 } // namespace
 
 CAF_TEST(a_writer_leaves_its_checkpoints_to_a_thread_and_its_log_stays_bounded) {
+  counting_checkpoints counting;
   temp_db db{"?synchronous=NORMAL"};
   auto wal = db.dir / "t.db-wal";
   auto by_thread = checkpoints_by("thread");
@@ -601,6 +608,7 @@ CAF_TEST(a_writer_leaves_its_checkpoints_to_a_thread_and_its_log_stays_bounded) 
 }
 
 CAF_TEST(a_reader_holding_the_log_keeps_it_only_until_it_lets_go) {
+  counting_checkpoints counting;
   temp_db db{"?synchronous=NORMAL"};
   auto wal = db.dir / "t.db-wal";
   auto writer = open_connection(db.cfg, access_mode::write);
@@ -640,6 +648,7 @@ CAF_TEST(a_reader_holding_the_log_keeps_it_only_until_it_lets_go) {
 }
 
 CAF_TEST(without_a_log_sqlite_checkpoints_nothing_and_no_thread_runs) {
+  counting_checkpoints counting;
   temp_db db{"?journal_mode=DELETE"};
   auto by_thread = checkpoints_by("thread");
   auto writer = open_connection(db.cfg, access_mode::write);

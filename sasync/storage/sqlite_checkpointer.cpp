@@ -100,7 +100,8 @@ void sqlite_checkpointer::committed(sqlite3* db, const char* schema,
     writers_turn_ = false;
   }
   static auto& by_writer = checkpoints_by("writer");
-  by_writer.add();
+  if (metrics::enabled())
+    by_writer.add();
   sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                             nullptr);
 }
@@ -119,7 +120,8 @@ void sqlite_checkpointer::run() {
     while (!stopping_ && !hurry_) {
       lock.unlock();
       int copied = 0;
-      by_thread.add();
+      if (metrics::enabled())
+        by_thread.add();
       auto rc = sqlite3_wal_checkpoint_v2(own_, nullptr,
                                           SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                           &copied);
