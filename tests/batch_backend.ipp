@@ -534,22 +534,24 @@ CAF_TEST(a_batch_whose_dict_is_killed_while_it_waits_is_answered) {
   auto batched = self->request(db, limit, batch_atom::value, ops.ops(),
                                do_next);
   // The dict shuts its gate once the batch's request reached it: its
-  // status is then not answered. Bounded looks; either way the batch must
-  // be answered, this only makes the kill likelier to find it waiting.
-  for (int i = 0; i < 200; ++i) {
-    bool open = false;
+  // status is then not answered. Waiting for that makes the kill likelier
+  // to find the batch waiting for the dict; a batch that got past the dict
+  // before the kill waits for the write connection instead, so that is let
+  // go right after the kill. Either way the batch must be answered.
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  for (bool open = true;
+       open && std::chrono::steady_clock::now() < deadline;) {
+    open = false;
     self->request(cache, std::chrono::milliseconds(10), status_atom::value)
         .receive([&](const dict_status&) { open = true; },
                  [](caf::error&) {});
-    if (!open)
-      break;
   }
   self->send_exit(cache, caf::exit_reason::kill);
+  go->set_value();
   bool ran = false;
   caf::error err;
   batched.receive([&](std::vector<batch_result>&) { ran = true; },
                   [&](caf::error& e) { err = std::move(e); });
-  go->set_value();
   blocked.receive([] {}, [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   CAF_MESSAGE((ran ? std::string{"the batch ran"} : sys.render(err)));
   CAF_CHECK(ran || is(err, errc::unreachable));
