@@ -11,6 +11,7 @@
 #include "sasync/storage/event_log.hpp"
 #include "sasync/storage/metrics.hpp"
 #include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/thread_state.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -29,6 +30,8 @@ using cluster_membership_impl =
                                caf::reacts_to<rejoin_atom, std::string>>;
 
 struct member_state {
+  /// First, so it goes last: after the session has closed.
+  thread_state_release release;
   engine_config engine;
   std::string address;
   std::chrono::milliseconds lease{5000};

@@ -13,6 +13,7 @@
 #include "sasync/storage/event_log.hpp"
 #include "sasync/storage/metrics.hpp"
 #include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/thread_state.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -31,6 +32,8 @@ namespace sasync {
 namespace {
 
 struct ownership_state {
+  /// First, so it goes last: after the connection has closed.
+  thread_state_release release;
   engine_config engine;
   std::chrono::milliseconds lease{5000};
   cluster_membership membership;

@@ -10,6 +10,7 @@
 #include "sasync/storage/savepoint.hpp"
 #include "sasync/storage/statement_watchdog.hpp"
 #include "sasync/storage/storage_failure.hpp"
+#include "sasync/storage/thread_state.hpp"
 #include "sasync/storage/transaction.hpp"
 
 #include <caf/actor_system.hpp>
@@ -27,6 +28,8 @@ namespace sasync {
 namespace {
 
 struct connection_state {
+  /// First, so it goes last: after the connection has closed.
+  thread_state_release release;
   connection_config cfg;
   /// Interrupts work on `conn` that runs past run_timeout.
   statement_watchdog watchdog;
