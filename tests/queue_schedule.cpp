@@ -333,6 +333,86 @@ CAF_TEST(work_submitted_in_a_burst_goes_out_together_at_its_end) {
   CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
+CAF_TEST(bursts_nest_and_a_connection_that_reports_during_one_waits_for_its_end) {
+  auto s = make(1, 0, with(64));
+  auto a = s.submit(niceness(0), write, t0);
+  auto conn = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  s.begin_burst();
+  s.begin_burst();
+  auto b = s.submit(niceness(0), write, t0);
+  s.report(conn, qs::report_kind::finished, t0 + 10us);
+  CAF_CHECK(only<qs::answer>(s.take_decisions()).at(0).jobs ==
+            std::vector<ticket>{a});
+  auto c = s.submit(niceness(0), write, t0 + 20us);
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+  s.end_burst(t0 + 30us);
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  CAF_CHECK(s.in_burst());
+  s.end_burst(t0 + 30us);
+  CAF_CHECK(!s.in_burst());
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == (std::vector<ticket>{b, c}));
+  s.end_burst(t0 + 40us); // none open: nothing happens
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+}
+
+CAF_TEST(a_batchs_requesters_next_jobs_go_out_by_halves_not_first_alone) {
+  auto s = make(1, 0, with(64));
+  s.submit(niceness(0), write, t0);
+  auto writer = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  s.report(writer, qs::report_kind::finished, t0 + 100us); // 100 us a batch
+  auto limit = s.gather_threshold(lane_kind::writer);
+  CAF_REQUIRE(limit == 200us);
+  // Long after the last batch ended, a job goes out at once, alone.
+  auto t1 = t0 + 1ms;
+  auto a = s.submit(niceness(0), write, t1);
+  CAF_CHECK_EQUAL(only<qs::run_batch>(s.take_decisions()).size(), 1u);
+  std::vector<ticket> all;
+  for (int i = 0; i < 64; ++i)
+    all.emplace_back(s.submit(niceness(0), write, t1 + 1us));
+  burst_follows(s, writer, a, all, t1 + 100us);
+  // Its 64 requesters answered, their next jobs arrive one by one: the
+  // first 31 wait for the 32nd, and half of them go together.
+  auto t2 = t1 + 200us;
+  s.report(writer, qs::report_kind::finished, t2);
+  std::vector<ticket> half;
+  for (int i = 0; i < 31; ++i) {
+    half.emplace_back(s.submit(niceness(0), write, t2 + i * 1us));
+    CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+    CAF_CHECK_EQUAL(s.check_invariants(), "");
+  }
+  CAF_CHECK(s.next_wait_deadline() == t2 + limit);
+  half.emplace_back(s.submit(niceness(0), write, t2 + 31us));
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == half);
+  // The other half gathers behind it and goes next, together.
+  std::vector<ticket> rest;
+  for (int i = 32; i < 64; ++i)
+    rest.emplace_back(s.submit(niceness(0), write, t2 + i * 1us));
+  CAF_CHECK(s.running(writer) == half);
+  s.report(writer, qs::report_kind::finished, t2 + 100us);
+  ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == rest);
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+  // Fewer come than half a batch: they wait only the threshold.
+  auto t3 = t2 + 300us;
+  s.report(writer, qs::report_kind::finished, t3);
+  limit = s.gather_threshold(lane_kind::writer); // moved with the batches
+  auto x = s.submit(niceness(0), write, t3 + 1us);
+  auto y = s.submit(niceness(0), write, t3 + 2us);
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  s.expire(t3 + 1us + limit - 1us);
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  s.expire(t3 + 1us + limit);
+  ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == (std::vector<ticket>{x, y}));
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+}
+
 CAF_TEST(a_more_urgent_read_does_not_gather_and_max_gather_zero_turns_it_off) {
   auto s = make(1, 2, with(64));
   s.submit(niceness(0), read, t0);

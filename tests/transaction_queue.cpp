@@ -277,6 +277,32 @@ CAF_TEST(jobs_sent_together_run_together_and_are_answered_each_in_order) {
   CAF_CHECK(is((*answer)[4], errc::invalid_argument));
 }
 
+CAF_TEST(a_report_sends_the_jobs_that_reached_the_queue_with_it_together) {
+  auto q = make_queue(100, 8);
+  submit(q, 0, niceness(0)); // occupies the writer
+  submit(q, 1, niceness(0)); // waits in line
+  // The writer reports, and job 2 reaches the queue before the queue has
+  // handled the report.
+  self->send(writer_fake, complete_atom::value, true,
+             std::vector<caf::error>(1));
+  CAF_REQUIRE(sched.prioritize(writer_fake));
+  sched.run_once();
+  self->send(q, run_atom::value,
+             job_ptr{std::make_shared<tagged_job>(2, access_mode::write)},
+             niceness(0));
+  settle();
+  CAF_CHECK(succeeded(0));
+  CAF_REQUIRE_EQUAL(writer_log->batches.size(), 2u);
+  CAF_CHECK_EQUAL(writer_log->batches[1], (std::vector<int>{1, 2}));
+  complete(*writer_log);
+  CAF_CHECK(succeeded(1));
+  auto answered = false;
+  self->receive([&] { answered = true; },
+                [&](caf::error& err) { CAF_FAIL("job 2 failed: " << err); },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CAF_CHECK(answered);
+}
+
 CAF_TEST(no_jobs_sent_together_are_answered_at_once) {
   auto q = make_queue(100, 8);
   std::optional<std::vector<caf::error>> answer;

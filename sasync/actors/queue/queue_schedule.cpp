@@ -80,13 +80,13 @@ ticket queue_schedule::wait_in_line(lane_kind kind, priority prio,
     by_seq_.emplace(seq, timed_entry{kind, key, w.deadline});
   }
   lane_of(kind).waiting.emplace(key, w);
-  if (!in_burst_)
-    dispatch(kind, now);
+  dispatch(kind, now);
   return ticket{seq};
 }
 
 void queue_schedule::end_burst(time_point now) {
-  in_burst_ = false;
+  if (bursts_ == 0 || --bursts_ > 0)
+    return;
   for (auto kind : {lane_kind::writer, lane_kind::reader})
     dispatch(kind, now);
 }
@@ -118,13 +118,16 @@ queue_schedule::take_batch(lane& ln, bool all, std::size_t free_now) {
 }
 
 void queue_schedule::dispatch(lane_kind kind, time_point now) {
+  if (bursts_ > 0)
+    return; // end_burst() dispatches every lane
   auto& ln = lane_of(kind);
   bool writers = kind == lane_kind::writer;
   ln.gather_until.reset();
   if (writers)
     maybe_overflow(now);
   while (!ln.waiting.empty() && !ln.idle.empty()) {
-    if (!ln.waiting.begin()->second.is_lease && gathering(ln, kind, now))
+    if (!ln.waiting.begin()->second.is_lease &&
+        (gathering(ln, kind, now) || waiting_for_the_rest(ln, kind, now)))
       break; // the running batch will take it, or another once it waited
     // Alone, a connection takes all that has not waited past the
     // threshold: the rest would wait for it anyway.
@@ -174,6 +177,8 @@ void queue_schedule::run(lane_kind kind, conn_id conn,
   batch.seq = next_batch_++;
   batch.deadline = now + cfg_.run_timeout;
   batch.started = now;
+  if (!batch.jobs.empty() && batch.jobs.front().second.small)
+    lane_of(kind).last_small_batch = batch.jobs.size();
   run_batch order{conn, {}};
   for (auto& [key, w] : batch.jobs)
     order.jobs.emplace_back(ticket{std::get<2>(key)});
@@ -220,6 +225,23 @@ bool queue_schedule::gathering(lane& ln, lane_kind kind, time_point now) {
         !(urgency(key) < urgency(batch.jobs.front().first)))
       as_urgent_runs = true;
   if (!as_urgent_runs || now - front.arrived >= limit)
+    return false;
+  hold_until(ln, front.arrived + limit);
+  return true;
+}
+
+/// True when the small job at the front of the lane waits for the rest of
+/// its kind (see the class comment): nothing of the lane runs, its last
+/// batch ended less than the threshold before the front arrived, fewer
+/// than half as many jobs as that batch held wait, and the front has not
+/// yet waited the threshold (then the lane's gather_until says until when).
+bool queue_schedule::waiting_for_the_rest(lane& ln, lane_kind kind,
+                                          time_point now) {
+  auto limit = gather_threshold(kind);
+  auto& front = ln.waiting.begin()->second;
+  if (limit <= clock::duration::zero() || !front.small || !ln.last_end ||
+      front.arrived - *ln.last_end >= limit || now - front.arrived >= limit ||
+      2 * ln.waiting.size() >= ln.last_small_batch || last_batch_start(kind))
     return false;
   hold_until(ln, front.arrived + limit);
   return true;
@@ -383,6 +405,7 @@ void queue_schedule::report(conn_id conn, report_kind kind, time_point now) {
   running_order_.erase(batch.seq);
   in_flight_.erase(i);
   if (kind == report_kind::finished) {
+    lane_of(batch.lane).last_end = now;
     auto took = now - batch.started;
     auto& typical = lane_of(batch.lane).typical;
     typical = typical == clock::duration::zero()

@@ -99,8 +99,8 @@ std::string queue_schedule::check_invariants() const {
       if (!contains(ln.members, conn) ||
           std::count(ln.idle.begin(), ln.idle.end(), conn) != 1)
         return "idle connection " + id(conn) + " is not a member once";
-    auto held = ln.gather_until && !ln.waiting.empty() &&
-                ln.waiting.begin()->second.small;
+    auto held = bursts_ > 0 || (ln.gather_until && !ln.waiting.empty() &&
+                                ln.waiting.begin()->second.small);
     if (!closing_ && !ln.idle.empty() && !ln.waiting.empty() && !held)
       return "a lane has idle connections and waiting work";
     if (ln.members.empty() && !ln.waiting.empty())

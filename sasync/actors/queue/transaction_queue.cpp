@@ -50,6 +50,8 @@ struct queue_state {
   std::vector<done_promise> drained;
   /// Refusing work as overloaded since the log said so.
   bool overloaded = false;
+  /// A report's burst is open until the queue's own dispatch message.
+  bool report_burst = false;
   detail::queue_metrics metrics;
   /// When each running batch was handed to its connection.
   std::map<conn_id, std::chrono::steady_clock::time_point> started;
@@ -247,8 +249,25 @@ void batch_done(queue_ptr self, conn_id id, batch_report& report) {
     if (st.schedule.is_running(id)) // not a batch that overran
       st.last_connect_error = cause;
   }
+  // What already waits in the mailbox (the group actors' next jobs, other
+  // connections' reports) goes to the connection together with what waits
+  // in line: taken now, the connection would run what is in line alone,
+  // and the rest would wait for that batch.
+  if (!st.report_burst && !self->mailbox().empty()) {
+    st.report_burst = true;
+    st.schedule.begin_burst();
+    self->send(self, dispatch_atom::value);
+  }
   st.schedule.report(id, kind, now(self));
   carry_out(self, cause, &report.errors);
+}
+
+/// The messages that waited at a report are handled: what waits goes out.
+void end_report_burst(queue_state& st, clock_type::time_point at) {
+  if (!st.report_burst)
+    return;
+  st.report_burst = false;
+  st.schedule.end_burst(at);
 }
 
 /// The backoff of a connection that could not open is over: reconnect it.
@@ -468,6 +487,11 @@ detail::transaction_queue_impl::behavior_type queue_impl(queue_ptr self,
         return own_timer(self, [&](queue_state& s) {
           if (auto id = s.id_of(conn.address()))
             s.schedule.retire(*id, mark);
+        });
+      },
+      [=](dispatch_atom) {
+        return own_timer(self, [&](queue_state& s) {
+          end_report_burst(s, now(self));
         });
       },
       [=](overrun_atom) {
