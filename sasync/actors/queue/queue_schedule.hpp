@@ -70,8 +70,8 @@ enum class ticket : std::uint64_t {};
 /// run it while the rest pile up behind it, and every requester would then
 /// move in one convoy, the connection and the requesters taking turns
 /// instead of working side by side (seen: a single SQLite writer ran
-/// batches of 0-7 and 56-63 sets in turn for 64 clients, idle half the
-/// time).
+/// batches of under ten and of over fifty sets in turn for 64 clients,
+/// idle half the time).
 ///
 /// Invariants, after every public call (the lanes' rules until close()):
 /// - every waiting ticket is in exactly one lane's `waiting`, under its own
