@@ -50,6 +50,7 @@ std::vector<caf::message> private_messages() {
           caf::make_message(sweep_atom::value),
           caf::make_message(drain_atom::value),
           caf::make_message(overrun_atom::value),
+          caf::make_message(dispatch_atom::value),
           caf::make_message(shutdown_atom::value)};
 }
 

@@ -11,8 +11,6 @@
 #include "sasync/actors/priority.hpp"
 #include "sasync/actors/queue/transaction_queue.hpp"
 
-#include <caf/actor_cast.hpp>
-#include <caf/send.hpp>
 #include <caf/error.hpp>
 
 #include <functional>
@@ -132,7 +130,7 @@ void send_job(Self* self, const transaction_queue& queue, job_ptr work,
       if (self->mailbox().empty())
         return dispatch_jobs(self, queue);
       box.note_dispatch_sent();
-      caf::anon_send(caf::actor_cast<caf::actor>(self), dispatch_atom::value);
+      self->send(self, dispatch_atom::value); // its own: others are refused
       return;
     }
   }

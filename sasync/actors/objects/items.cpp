@@ -338,8 +338,11 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
       [=](release_atom, std::uint64_t ticket) {
         return detail::release_hold(self, ticket);
       },
-      [=](dispatch_atom) {
+      [=](dispatch_atom) -> caf::result<void> {
+        if (!detail::sent_by_itself(self))
+          return detail::refused_private_message();
         detail::dispatch_jobs(self, self->state.cfg.queue);
+        return caf::unit;
       },
   };
 }

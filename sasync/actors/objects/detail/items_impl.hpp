@@ -21,8 +21,8 @@ namespace sasync::detail {
 ///                   once every earlier operation on the names finished;
 ///                   later ones wait until release(ticket) -> void.
 /// dispatch()        its own reminder: sends the point operations gathered
-///                   since (job_outbox.hpp). From anyone else: the same,
-///                   only sooner.
+///                   since (job_outbox.hpp). From anyone else:
+///                   unexpected_message.
 using items_impl = items::extend<
     caf::replies_to<close_atom>::with<void>,
     caf::reacts_to<dict_atom, dict_impl>,
