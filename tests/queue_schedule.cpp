@@ -413,6 +413,24 @@ CAF_TEST(a_batchs_requesters_next_jobs_go_out_by_halves_not_first_alone) {
   CAF_CHECK_EQUAL(s.check_invariants(), "");
 }
 
+CAF_TEST(a_more_urgent_job_does_not_wait_for_the_rest_and_takes_the_held_along) {
+  auto s = make(1, 0, with(64));
+  auto a = s.submit(niceness(0), write, t0);
+  auto writer = only<qs::run_batch>(s.take_decisions()).at(0).conn;
+  std::vector<ticket> ten;
+  for (int i = 0; i < 10; ++i)
+    ten.emplace_back(s.submit(niceness(0), write, t0 + 1us));
+  burst_follows(s, writer, a, ten, t0 + 100us);
+  s.report(writer, qs::report_kind::finished, t0 + 200us);
+  auto held = s.submit(niceness(0), write, t0 + 201us);
+  CAF_CHECK(only<qs::run_batch>(s.take_decisions()).empty());
+  auto urgent = s.submit(niceness(-5), write, t0 + 202us);
+  auto ran = only<qs::run_batch>(s.take_decisions());
+  CAF_REQUIRE_EQUAL(ran.size(), 1u);
+  CAF_CHECK(ran[0].jobs == (std::vector<ticket>{urgent, held}));
+  CAF_CHECK_EQUAL(s.check_invariants(), "");
+}
+
 CAF_TEST(a_more_urgent_read_does_not_gather_and_max_gather_zero_turns_it_off) {
   auto s = make(1, 2, with(64));
   s.submit(niceness(0), read, t0);

@@ -14,6 +14,11 @@ template <class T> bool contains(const std::vector<T>& xs, const T& x) {
   return std::find(xs.begin(), xs.end(), x) != xs.end();
 }
 
+/// A waiting job's priority without its arrival: less is more urgent.
+template <class Key> auto urgency(const Key& k) {
+  return std::make_pair(std::get<0>(k), std::get<1>(k));
+}
+
 template <class T> void erase_all(std::vector<T>& xs, const T& x) {
   xs.erase(std::remove(xs.begin(), xs.end(), x), xs.end());
 }
@@ -177,8 +182,10 @@ void queue_schedule::run(lane_kind kind, conn_id conn,
   batch.seq = next_batch_++;
   batch.deadline = now + cfg_.run_timeout;
   batch.started = now;
-  if (!batch.jobs.empty() && batch.jobs.front().second.small)
+  if (!batch.jobs.empty() && batch.jobs.front().second.small) {
     lane_of(kind).last_small_batch = batch.jobs.size();
+    lane_of(kind).last_small_front = batch.jobs.front().first;
+  }
   run_batch order{conn, {}};
   for (auto& [key, w] : batch.jobs)
     order.jobs.emplace_back(ticket{std::get<2>(key)});
@@ -216,9 +223,6 @@ bool queue_schedule::gathering(lane& ln, lane_kind kind, time_point now) {
   auto& [key, front] = *ln.waiting.begin();
   if (!front.small)
     return false;
-  auto urgency = [](const order_key& k) {
-    return std::make_pair(std::get<0>(k), std::get<1>(k));
-  };
   auto as_urgent_runs = false;
   for (auto& [conn, batch] : in_flight_)
     if (batch.lane == kind && !batch.jobs.empty() &&
@@ -232,14 +236,17 @@ bool queue_schedule::gathering(lane& ln, lane_kind kind, time_point now) {
 
 /// True when the small job at the front of the lane waits for the rest of
 /// its kind (see the class comment): nothing of the lane runs, its last
-/// batch ended less than the threshold before the front arrived, fewer
-/// than half as many jobs as that batch held wait, and the front has not
-/// yet waited the threshold (then the lane's gather_until says until when).
+/// batch ended less than the threshold before the front arrived, the front
+/// is no more urgent than that batch, fewer than half as many jobs as that
+/// batch held wait, and the front has not yet waited the threshold (then
+/// the lane's gather_until says until when).
 bool queue_schedule::waiting_for_the_rest(lane& ln, lane_kind kind,
                                           time_point now) {
   auto limit = gather_threshold(kind);
-  auto& front = ln.waiting.begin()->second;
+  auto& [key, front] = *ln.waiting.begin();
   if (limit <= clock::duration::zero() || !front.small || !ln.last_end ||
+      !ln.last_small_front ||
+      urgency(key) < urgency(*ln.last_small_front) ||
       front.arrived - *ln.last_end >= limit || now - front.arrived >= limit ||
       2 * ln.waiting.size() >= ln.last_small_batch || last_batch_start(kind))
     return false;

@@ -63,10 +63,10 @@ enum class ticket : std::uint64_t {};
 ///
 /// Small jobs also wait for the rest of their kind: when the lane's last
 /// batch ended less than the threshold before the front arrived and
-/// nothing of the lane runs, a small job waits until half as many jobs as
-/// that batch held wait with it, or until the front has waited the
-/// threshold. A batch's requesters send their next jobs one by one as their
-/// answers reach them; an idle connection that took the first alone would
+/// nothing of the lane runs, a small job of no higher priority than that
+/// batch's waits until half as many jobs as that batch held wait with it,
+/// or until the front has waited the threshold. A batch's requesters send
+/// their next jobs one by one as their answers reach them; an idle connection that took the first alone would
 /// run it while the rest pile up behind it, and every requester would then
 /// move in one convoy, the connection and the requesters taking turns
 /// instead of working side by side (seen: a single SQLite writer ran
@@ -314,8 +314,10 @@ private:
     /// When work held back (for a running batch, from an extra writer,
     /// or for the rest of its kind) may go on.
     std::optional<time_point> gather_until;
-    /// Jobs in the lane's last batch of small jobs to start.
+    /// Jobs in the lane's last batch of small jobs to start, and the key
+    /// of its first (the most urgent).
     std::size_t last_small_batch = 0;
+    std::optional<order_key> last_small_front;
     /// When a batch of the lane last ended (none: none has).
     std::optional<time_point> last_end;
   };
