@@ -66,12 +66,12 @@ enum class ticket : std::uint64_t {};
 /// nothing of the lane runs, a small job of no higher priority than that
 /// batch's waits until half as many jobs as that batch held wait with it,
 /// or until the front has waited the threshold. A batch's requesters send
-/// their next jobs one by one as their answers reach them; an idle connection that took the first alone would
-/// run it while the rest pile up behind it, and every requester would then
-/// move in one convoy, the connection and the requesters taking turns
-/// instead of working side by side (seen: a single SQLite writer ran
-/// batches of under ten and of over fifty sets in turn for 64 clients,
-/// idle half the time).
+/// their next jobs one by one as their answers reach them; an idle
+/// connection that took the first alone would run it while the rest pile
+/// up behind it, and every requester would then move in one convoy, the
+/// connection and the requesters taking turns instead of working side by
+/// side (seen: a single SQLite writer ran batches of under ten and of over
+/// fifty sets in turn for 64 clients, idle half the time).
 ///
 /// Invariants, after every public call (the lanes' rules until close()):
 /// - every waiting ticket is in exactly one lane's `waiting`, under its own

@@ -50,8 +50,6 @@ struct queue_state {
   std::vector<done_promise> drained;
   /// Refusing work as overloaded since the log said so.
   bool overloaded = false;
-  /// A report's burst is open until the queue's own dispatch message.
-  bool report_burst = false;
   detail::queue_metrics metrics;
   /// When each running batch was handed to its connection.
   std::map<conn_id, std::chrono::steady_clock::time_point> started;
@@ -252,22 +250,14 @@ void batch_done(queue_ptr self, conn_id id, batch_report& report) {
   // What already waits in the mailbox (the group actors' next jobs, other
   // connections' reports) goes to the connection together with what waits
   // in line: taken now, the connection would run what is in line alone,
-  // and the rest would wait for that batch.
-  if (!st.report_burst && !self->mailbox().empty()) {
-    st.report_burst = true;
+  // and the rest would wait for that batch. Between messages only such a
+  // burst is open (run(jobs) ends its own before it returns).
+  if (!st.schedule.in_burst() && !self->mailbox().empty()) {
     st.schedule.begin_burst();
     self->send(self, dispatch_atom::value);
   }
   st.schedule.report(id, kind, now(self));
   carry_out(self, cause, &report.errors);
-}
-
-/// The messages that waited at a report are handled: what waits goes out.
-void end_report_burst(queue_state& st, clock_type::time_point at) {
-  if (!st.report_burst)
-    return;
-  st.report_burst = false;
-  st.schedule.end_burst(at);
 }
 
 /// The backoff of a connection that could not open is over: reconnect it.
@@ -490,8 +480,10 @@ detail::transaction_queue_impl::behavior_type queue_impl(queue_ptr self,
         });
       },
       [=](dispatch_atom) {
+        // The messages that waited at a report are handled: what waits
+        // goes out (a burst already ended: nothing happens).
         return own_timer(self, [&](queue_state& s) {
-          end_report_burst(s, now(self));
+          s.schedule.end_burst(now(self));
         });
       },
       [=](overrun_atom) {
