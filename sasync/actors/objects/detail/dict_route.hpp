@@ -39,7 +39,8 @@ void run_routed(Self* self, std::shared_ptr<Job> work,
   if (!dict) {
     run_job(
         self, self->state.cfg.queue, work,
-        [self, names, all, done, prio](caf::expected<result_type> x) mutable {
+        [self, names = std::move(names), all, done = std::move(done),
+         prio](caf::expected<result_type> x) mutable {
           // A dict that came while the write ran may have read the name
           // before it committed: it reads it again before the answer.
           auto late = caf::actor_cast<dict_impl>(self->state.dict.lock());
@@ -85,11 +86,15 @@ caf::result<T> routed_job(Self* self, const char* kind,
     return refused(meter, std::move(err));
   auto rp = keep_promise<T>(self).counted_by(meter);
   st.requests.opened();
-  auto names = keys;
+  // Only a write refreshes the dict's entries of its names.
+  auto names = work->mode() == access_mode::write ? keys
+                                                  : std::vector<std::string>{};
   st.order.submit(std::move(keys),
-                  [self, rp, work, names, prio](auto ticket) {
+                  [self, rp, work, names = std::move(names),
+                   prio](auto ticket) mutable {
+                    // Called once (op_sequencer): its captures may go.
                     run_routed(
-                        self, work, names,
+                        self, std::move(work), std::move(names),
                         [self, rp, ticket](caf::expected<T> x) mutable {
                           deliver(rp, x);
                           self->state.order.finish(ticket);

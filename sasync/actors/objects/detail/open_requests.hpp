@@ -27,19 +27,23 @@ public:
   /// `capacity` requests wait (requests on one name wait here for each
   /// other, out of the queue's sight), else none.
   caf::error refusal(const char* kind, std::int64_t group) const {
-    auto what = std::string{kind} + " of group " + std::to_string(group);
     if (fenced_)
       return fenced_;
+    // Spelled only for a refusal: every request asks.
+    auto what = [&] {
+      return std::string{kind} + " of group " + std::to_string(group);
+    };
     if (closing() && hands_over_)
       // Retryable: not executed. A cluster connection's group handle asks
       // a node for the group again and sends it there.
       return make_retryable_error(errc::shutting_down,
-                                  what + " is being handed to another node; "
-                                         "not executed: ask a node again");
+                                  what() + " is being handed to another node; "
+                                           "not executed: ask a node again");
     if (closing())
-      return make_error(errc::shutting_down, what + " is closed");
+      return make_error(errc::shutting_down, what() + " is closed");
     if (capacity_ > 0 && count_ >= capacity_)
-      return make_error(errc::overloaded, what + ": " + std::to_string(count_) +
+      return make_error(errc::overloaded, what() + ": " +
+                                              std::to_string(count_) +
                                               " requests already wait");
     return {};
   }
