@@ -6,7 +6,10 @@
 #include "sasync/storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/policy/work_sharing.hpp>
+#include <caf/policy/work_stealing.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
+#include <caf/scheduler/coordinator.hpp>
 #include <caf/test/unit_test.hpp>
 
 #include <algorithm>
@@ -144,5 +147,20 @@ CAF_TEST(the_scheduler_gets_half_the_cores_unless_the_config_names_a_number) {
     auto cfg = parsed("[scheduler]\nmax-threads=3\n");
     caf::actor_system sys{*cfg};
     CAF_CHECK_EQUAL(sys.scheduler().num_workers(), 3u);
+  }
+}
+
+CAF_TEST(the_scheduler_runs_actors_in_arrival_order_unless_the_config_names_a_policy) {
+  using sharing = caf::scheduler::coordinator<caf::policy::work_sharing>;
+  using stealing = caf::scheduler::coordinator<caf::policy::work_stealing>;
+  {
+    auto cfg = parsed("");
+    caf::actor_system sys{*cfg};
+    CAF_CHECK(dynamic_cast<sharing*>(&sys.scheduler()) != nullptr);
+  }
+  {
+    auto cfg = parsed("[scheduler]\npolicy='stealing'\n");
+    caf::actor_system sys{*cfg};
+    CAF_CHECK(dynamic_cast<stealing*>(&sys.scheduler()) != nullptr);
   }
 }

@@ -17,9 +17,12 @@ namespace sasync {
 
 /// Adds sasync's error category and message types to `cfg`, gives CAF's
 /// scheduler half the cores, at least one (`scheduler.max-threads`: hops
-/// between threads cost more than the actors' work), sends idle scheduler
+/// between threads cost more than the actors' work), runs actors in the
+/// order they became ready (`scheduler.policy = 'sharing'`: a group actor
+/// then finds its clients' operations together and sends them on in one
+/// message), and, should a config pick work stealing, sends its idle
 /// workers straight to sleep (`work-stealing.moderate-poll-attempts = 0`:
-/// one hop ~15 us instead of ~100 us); a config file may override both;
+/// one hop ~15 us instead of ~100 us); a config file may override each;
 /// and decodes remote messages on the middleman's own thread
 /// (`middleman.workers = 0`: CAF's parallel decoding lost answers under many
 /// client connections).
