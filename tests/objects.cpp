@@ -5,6 +5,7 @@
 
 #include "sasync/actors/broker.hpp"
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/system_config.hpp"
 #include "sasync/storage/item_store.hpp"
@@ -171,6 +172,32 @@ CAF_TEST(point_operations_that_arrive_together_reach_the_queue_together) {
   CAF_CHECK_EQUAL(batches() - before, 2u);
   CAF_CHECK_EQUAL(text_under(store, "n0"), "second");
   CAF_CHECK_EQUAL(text_under(store, "n9"), "first 9");
+}
+
+CAF_TEST(a_wave_of_more_than_half_a_batch_reaches_the_queue_in_two_lists) {
+  auto store = items_of(10);
+  CAF_CHECK(call<void>(store, set_atom::value, "warm", encode("up")));
+  auto batches = [&] {
+    auto st = call<broker_status>(db, status_atom::value);
+    CAF_REQUIRE(st);
+    return st->queue.batches;
+  };
+  auto before = batches();
+  // A batch's worth of sets at once: the idle writer starts on the first
+  // half while the second waits, so the two halves' answers come back
+  // apart (one list would have been one batch, answered all at once).
+  auto wave = defaults::max_batch;
+  std::vector<std::optional<caf::error>> answers(wave);
+  for (std::size_t i = 0; i < wave; ++i)
+    test::ask(
+        sys, store, [&answers, i] { answers[i] = caf::error{}; },
+        [&answers, i](caf::error& err) { answers[i] = err; }, set_atom::value,
+        "w" + std::to_string(i), encode(std::string{"x"}));
+  sched.run();
+  for (auto& answer : answers)
+    CAF_CHECK(answer && !*answer);
+  CAF_CHECK_EQUAL(batches() - before, 2u);
+  CAF_CHECK_EQUAL(text_under(store, "w0"), "x");
 }
 
 CAF_TEST(an_idle_actor_is_let_go_and_stops_once_no_handle_is_left) {

@@ -6,6 +6,7 @@
 // line at its own priority, so order and group commit stay as they were.
 #pragma once
 
+#include "sasync/actors/defaults.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/job.hpp"
 #include "sasync/actors/priority.hpp"
@@ -30,9 +31,15 @@ using job_settle = std::function<void(const caf::error&)>;
 /// get never waits for a write's commit, nor a job for one less urgent.
 class job_outbox {
 public:
-  /// Jobs per message at most: a longer list would hold its first answer
-  /// back for more than a batch of the queue (defaults::max_batch).
-  static constexpr std::size_t max_jobs = 64;
+  /// Jobs per message at most: half a batch of the queue
+  /// (defaults::max_batch). The clients a batch answered send their next
+  /// operations together; in one list they would all run in the next
+  /// batch, and connection and scheduler would wait for each other in
+  /// turn. In halves, an idle connection starts on the first while the
+  /// second waits; each half's answers come back on their own, and the
+  /// two halves then take turns: one runs while the other's clients are
+  /// answered (README: Performance, "Arrival order").
+  static constexpr std::size_t max_jobs = defaults::max_batch / 2;
 
   /// Jobs of one access mode and priority (never empty), with their
   /// settles in the same order.
