@@ -8,6 +8,7 @@
 #pragma once
 
 #include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/detail/recycling_allocator.hpp"
 #include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/errc.hpp"
 
@@ -26,7 +27,8 @@ public:
   kept_promise() = default;
 
   explicit kept_promise(caf::typed_response_promise<T> rp)
-      : box_(std::make_shared<box>(std::move(rp))) {}
+      : box_(std::allocate_shared<box>(recycling_allocator<box>{},
+                                       std::move(rp))) {}
 
   /// Answers with a value or an error (none for a default-made promise).
   template <class... Ts> void deliver(Ts&&... xs) const {

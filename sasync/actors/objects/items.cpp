@@ -5,6 +5,7 @@
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/detail/job_outbox.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
+#include "sasync/actors/detail/recycling_allocator.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
 #include "sasync/actors/objects/detail/dict_route.hpp"
@@ -18,8 +19,10 @@
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <memory>
 #include <optional>
 #include <set>
+#include <utility>
 
 namespace sasync {
 
@@ -46,6 +49,13 @@ struct items_self : detail::items_impl::stateful_base<items_state> {
 using items_ptr = items_self*;
 
 constexpr const char* kind = "items";
+
+/// A point operation's job, from the thread's kept blocks: sets and gets
+/// come and go in waves (recycling_allocator.hpp).
+template <class Job, class... Ts> std::shared_ptr<Job> recycled(Ts&&... xs) {
+  return std::allocate_shared<Job>(detail::recycling_allocator<Job>{},
+                                   std::forward<Ts>(xs)...);
+}
 
 caf::error check_page(std::uint32_t limit) {
   if (limit == 0 || limit > max_item_page)
@@ -124,10 +134,10 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     if (auto err = detail::check_stored(&name, x))
       return detail::refused_now(self, std::move(err));
     std::vector<std::string> keys{name};
-    return detail::routed_job<void>(self, kind, std::move(keys),
-                                     std::make_shared<detail::item_set_job>(
-                                         group, std::move(name), std::move(x)),
-                                     prio);
+    return detail::routed_job<void>(
+        self, kind, std::move(keys),
+        recycled<detail::item_set_job>(group, std::move(name), std::move(x)),
+        prio);
   };
   auto get = [=](std::string& name,
                  priority prio) -> caf::result<caf::optional<stored_value>> {
@@ -136,7 +146,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     std::vector<std::string> keys{name};
     return detail::routed_job<caf::optional<stored_value>>(
         self, kind, std::move(keys),
-        std::make_shared<detail::item_get_job>(group, std::move(name)), prio);
+        recycled<detail::item_get_job>(group, std::move(name)), prio);
   };
   auto erase = [=](std::vector<std::string>& names,
                    priority prio) -> caf::result<std::uint64_t> {

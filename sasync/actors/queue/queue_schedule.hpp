@@ -6,6 +6,7 @@
 
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/detail/backoff.hpp"
+#include "sasync/actors/detail/recycling_allocator.hpp"
 #include "sasync/actors/priority.hpp"
 #include "sasync/actors/queue/queue_status.hpp"
 #include "sasync/storage/fwd.hpp"
@@ -307,7 +308,9 @@ private:
   struct lane {
     std::vector<conn_id> members;
     std::vector<conn_id> idle; ///< the last one freed serves first
-    std::map<order_key, waiting_entry> waiting;
+    std::map<order_key, waiting_entry, std::less<order_key>,
+             recycling_allocator<std::pair<const order_key, waiting_entry>>>
+        waiting;
     /// Moving average of the lane's batches' run times (zero: none
     /// measured).
     clock::duration typical{0};
@@ -389,7 +392,9 @@ private:
   std::uint64_t next_seq_ = 0;
   /// Waiting work by arrival, when wait_timeout is set. Every job waits
   /// equally long, so arrival order is deadline order.
-  std::map<std::uint64_t, timed_entry> by_seq_;
+  std::map<std::uint64_t, timed_entry, std::less<std::uint64_t>,
+           recycling_allocator<std::pair<const std::uint64_t, timed_entry>>>
+      by_seq_;
   std::map<conn_id, running_batch> in_flight_;
   /// Running batches by dispatch order, which is deadline order.
   std::map<std::uint64_t, conn_id> running_order_;

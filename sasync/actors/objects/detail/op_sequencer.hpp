@@ -2,6 +2,8 @@
 // different keys run side by side.
 #pragma once
 
+#include "sasync/actors/detail/recycling_allocator.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -127,9 +129,13 @@ private:
     start(t);
   }
 
+  template <class T> using alloc = recycling_allocator<T>;
   ticket next_ = 0;
-  std::map<ticket, op> ops_;
-  std::unordered_map<Key, fifo, Hash> lanes_;
+  std::map<ticket, op, std::less<ticket>, alloc<std::pair<const ticket, op>>>
+      ops_;
+  std::unordered_map<Key, fifo, Hash, std::equal_to<Key>,
+                     alloc<std::pair<const Key, fifo>>>
+      lanes_;
   std::set<ticket> barriers_;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/detail/recycling_allocator.hpp"
 #include "sasync/actors/job.hpp"
 #include "sasync/actors/queue/connection_actor.hpp"
 #include "sasync/actors/queue/queue_schedule.hpp"
@@ -128,7 +129,9 @@ public:
   std::uint64_t failed() const noexcept { return failed_; }
 
 private:
-  std::map<ticket, queue_request> requests_;
+  std::map<ticket, queue_request, std::less<ticket>,
+           recycling_allocator<std::pair<const ticket, queue_request>>>
+      requests_;
   std::uint64_t done_ = 0;
   std::uint64_t failed_ = 0;
 };
