@@ -163,4 +163,16 @@ CAF_TEST(the_scheduler_runs_actors_in_arrival_order_unless_the_config_names_a_po
     caf::actor_system sys{*cfg};
     CAF_CHECK(dynamic_cast<stealing*>(&sys.scheduler()) != nullptr);
   }
+  {
+    // On the command line an atom, like text, needs no quotes (as for CAF).
+    auto cfg = parsed("", {"--scheduler.policy=stealing"});
+    caf::actor_system sys{*cfg};
+    CAF_CHECK(dynamic_cast<stealing*>(&sys.scheduler()) != nullptr);
+  }
+  CAF_CHECK_NOT_EQUAL(refusal("", {"--scheduler.policy=much-too-long"}), "");
+  // CAF would run work stealing for a policy it does not know.
+  CAF_CHECK_EQUAL(refusal("", {"--scheduler.policy=shared"}),
+                  "bad value for scheduler.policy: 'shared' ('sharing' or "
+                  "'stealing')");
+  CAF_CHECK_NOT_EQUAL(refusal("[scheduler]\npolicy='shared'\n"), "");
 }

@@ -2,6 +2,7 @@
 // file and the command line.
 #include "sasync/actors/option_check.hpp"
 
+#include <caf/atom.hpp>
 #include <caf/config_option.hpp>
 #include <caf/config_option_set.hpp>
 #include <caf/config_value.hpp>
@@ -134,6 +135,11 @@ std::string bad_option_value(const caf::config_option_set& opts,
     auto text = arg.substr(eq + 1);
     auto parsed = caf::config_value::parse(text);
     auto x = parsed ? std::move(*parsed) : caf::config_value{text};
+    // An atom needs no quotes either, as CAF takes it (ten characters).
+    constexpr std::size_t max_atom_size = 10;
+    if (type_of(*opt) == "atom" && caf::holds_alternative<std::string>(x) &&
+        text.size() <= max_atom_size)
+      x = caf::config_value{caf::atom_from_string(text)};
     if (key.find('.') == std::string::npos) {
       auto full = opt->full_name();
       key.assign(full.begin(), full.end());

@@ -173,13 +173,28 @@ bool tls_configured(const caf::actor_system_config& cfg) {
          !cfg.openssl_cafile.empty();
 }
 
+namespace {
+
+/// CAF runs work stealing, with a warning on stderr, for a policy it does
+/// not know; a config that names one is refused instead.
+std::string bad_policy(const caf::settings& content) {
+  auto policy = caf::get_or(content, "scheduler.policy", caf::atom("sharing"));
+  if (policy == caf::atom("sharing") || policy == caf::atom("stealing"))
+    return {};
+  return "bad value for scheduler.policy: '" + caf::to_string(policy) +
+         "' ('sharing' or 'stealing')";
+}
+
+} // namespace
+
 std::string system_config::parse_checked(string_list args, std::istream& ini) {
   if (!ini.good()) { // No file: CAF decides whether that is an error.
     if (auto line = bad_option_value(custom_options_, {}, args, bounds);
         !line.empty())
       return line;
-    auto err = parse(std::move(args), ini);
-    return err ? caf::to_string(err) : std::string{};
+    if (auto err = parse(std::move(args), ini))
+      return caf::to_string(err);
+    return bad_policy(content);
   }
   std::string text{std::istreambuf_iterator<char>{ini}, {}};
   std::istringstream raw_in{text};
@@ -194,7 +209,7 @@ std::string system_config::parse_checked(string_list args, std::istream& ini) {
     return caf::to_string(err);
   if (raw)
     widen_whole_numbers(custom_options_, *raw, content);
-  return {};
+  return bad_policy(content);
 }
 
 std::string system_config::parse_checked(int argc, char** argv) {
