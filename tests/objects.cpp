@@ -40,6 +40,23 @@ struct fixture : test_coordinator_fixture<system_config> {
     sched.run(); // late answers still find their lambdas' state
   }
 
+  /// Batches the broker's queue has run so far.
+  std::uint64_t queue_batches() {
+    auto st = call<broker_status>(db, status_atom::value);
+    CAF_REQUIRE(st);
+    return st->queue.batches;
+  }
+
+  /// Sends a set without running anything; its answer (none: done) lands
+  /// in `*answer`.
+  void ask_set(const items& store, std::string name, const std::string& text,
+               std::optional<caf::error>* answer) {
+    test::ask(
+        sys, store, [answer] { *answer = caf::error{}; },
+        [answer](caf::error& err) { *answer = err; }, set_atom::value,
+        std::move(name), encode(text));
+  }
+
   /// Sends a request, runs every message (no timers) and returns the answer.
   template <class R, class Handle, class... Ts>
   caf::expected<R> call(const Handle& dest, Ts... xs) {
@@ -147,29 +164,19 @@ CAF_TEST(items_answer_set_get_delete_names_and_load) {
 CAF_TEST(point_operations_that_arrive_together_reach_the_queue_together) {
   auto store = items_of(9);
   CAF_CHECK(call<void>(store, set_atom::value, "warm", encode("up")));
-  auto batches = [&] {
-    auto st = call<broker_status>(db, status_atom::value);
-    CAF_REQUIRE(st);
-    return st->queue.batches;
-  };
-  auto before = batches();
+  auto before = queue_batches();
   // Ten sets in the items actor's mailbox at once, then a second set of
   // n0, which must wait for the first: the ten commit in one transaction
   // (sent one by one, the first would run alone on the idle writer).
   std::vector<std::optional<caf::error>> answers(11);
-  auto ask_set = [&](std::size_t i, std::string name, std::string text) {
-    test::ask(
-        sys, store, [&answers, i] { answers[i] = caf::error{}; },
-        [&answers, i](caf::error& err) { answers[i] = err; }, set_atom::value,
-        std::move(name), encode(text));
-  };
   for (std::size_t i = 0; i < 10; ++i)
-    ask_set(i, "n" + std::to_string(i), "first " + std::to_string(i));
-  ask_set(10, "n0", "second");
+    ask_set(store, "n" + std::to_string(i), "first " + std::to_string(i),
+            &answers[i]);
+  ask_set(store, "n0", "second", &answers[10]);
   sched.run();
   for (auto& answer : answers)
     CAF_CHECK(answer && !*answer);
-  CAF_CHECK_EQUAL(batches() - before, 2u);
+  CAF_CHECK_EQUAL(queue_batches() - before, 2u);
   CAF_CHECK_EQUAL(text_under(store, "n0"), "second");
   CAF_CHECK_EQUAL(text_under(store, "n9"), "first 9");
 }
@@ -177,26 +184,17 @@ CAF_TEST(point_operations_that_arrive_together_reach_the_queue_together) {
 CAF_TEST(a_wave_of_more_than_half_a_batch_reaches_the_queue_in_two_lists) {
   auto store = items_of(10);
   CAF_CHECK(call<void>(store, set_atom::value, "warm", encode("up")));
-  auto batches = [&] {
-    auto st = call<broker_status>(db, status_atom::value);
-    CAF_REQUIRE(st);
-    return st->queue.batches;
-  };
-  auto before = batches();
+  auto before = queue_batches();
   // A batch's worth of sets at once: the idle writer starts on the first
   // half while the second waits, so the two halves' answers come back
   // apart (one list would have been one batch, answered all at once).
-  auto wave = defaults::max_batch;
-  std::vector<std::optional<caf::error>> answers(wave);
-  for (std::size_t i = 0; i < wave; ++i)
-    test::ask(
-        sys, store, [&answers, i] { answers[i] = caf::error{}; },
-        [&answers, i](caf::error& err) { answers[i] = err; }, set_atom::value,
-        "w" + std::to_string(i), encode(std::string{"x"}));
+  std::vector<std::optional<caf::error>> answers(defaults::max_batch);
+  for (std::size_t i = 0; i < answers.size(); ++i)
+    ask_set(store, "w" + std::to_string(i), "x", &answers[i]);
   sched.run();
   for (auto& answer : answers)
     CAF_CHECK(answer && !*answer);
-  CAF_CHECK_EQUAL(batches() - before, 2u);
+  CAF_CHECK_EQUAL(queue_batches() - before, 2u);
   CAF_CHECK_EQUAL(text_under(store, "w0"), "x");
 }
 
