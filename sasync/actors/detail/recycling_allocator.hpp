@@ -39,11 +39,12 @@ public:
   static block_cache* of_this_thread() noexcept {
 #if defined(__SANITIZE_ADDRESS__)
     return nullptr;
-#endif
+#else
     if (gone)
       return nullptr;
     thread_local block_cache cache;
     return &cache;
+#endif
   }
 
 private:
