@@ -89,8 +89,7 @@ CAF_TEST(containers_use_it_like_the_standard_allocator) {
     CAF_CHECK_EQUAL(m.at(42).b, std::uint64_t(round));
     m.clear();
   }
-  auto shared = std::allocate_shared<entry>(recycling_allocator<entry>{},
-                                            entry{1, 2});
+  auto shared = sasync::detail::make_recycled<entry>(entry{1, 2});
   CAF_CHECK_EQUAL(shared->b, 2u);
   // A container outliving its thread's cache frees to the heap.
   std::thread{[] {

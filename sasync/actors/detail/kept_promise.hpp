@@ -27,8 +27,7 @@ public:
   kept_promise() = default;
 
   explicit kept_promise(caf::typed_response_promise<T> rp)
-      : box_(std::allocate_shared<box>(recycling_allocator<box>{},
-                                       std::move(rp))) {}
+      : box_(make_recycled<box>(std::move(rp))) {}
 
   /// Answers with a value or an error (none for a default-made promise).
   template <class... Ts> void deliver(Ts&&... xs) const {

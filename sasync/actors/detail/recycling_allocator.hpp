@@ -9,7 +9,7 @@
 
 #include <cstddef>
 #include <memory>
-#include <new>
+#include <utility>
 
 namespace sasync::detail {
 
@@ -89,5 +89,11 @@ public:
     return false;
   }
 };
+
+/// std::make_shared with the object and its count from the thread's cache.
+template <class T, class... Ts> std::shared_ptr<T> make_recycled(Ts&&... xs) {
+  return std::allocate_shared<T>(recycling_allocator<T>{},
+                                 std::forward<Ts>(xs)...);
+}
 
 } // namespace sasync::detail

@@ -19,10 +19,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <memory>
 #include <optional>
 #include <set>
-#include <utility>
 
 namespace sasync {
 
@@ -49,13 +47,6 @@ struct items_self : detail::items_impl::stateful_base<items_state> {
 using items_ptr = items_self*;
 
 constexpr const char* kind = "items";
-
-/// A point operation's job, from the thread's kept blocks: sets and gets
-/// come and go in waves (recycling_allocator.hpp).
-template <class Job, class... Ts> std::shared_ptr<Job> recycled(Ts&&... xs) {
-  return std::allocate_shared<Job>(detail::recycling_allocator<Job>{},
-                                   std::forward<Ts>(xs)...);
-}
 
 caf::error check_page(std::uint32_t limit) {
   if (limit == 0 || limit > max_item_page)
@@ -136,7 +127,8 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     std::vector<std::string> keys{name};
     return detail::routed_job<void>(
         self, kind, std::move(keys),
-        recycled<detail::item_set_job>(group, std::move(name), std::move(x)),
+        detail::make_recycled<detail::item_set_job>(group, std::move(name),
+                                                    std::move(x)),
         prio);
   };
   auto get = [=](std::string& name,
@@ -146,7 +138,8 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
     std::vector<std::string> keys{name};
     return detail::routed_job<caf::optional<stored_value>>(
         self, kind, std::move(keys),
-        recycled<detail::item_get_job>(group, std::move(name)), prio);
+        detail::make_recycled<detail::item_get_job>(group, std::move(name)),
+        prio);
   };
   auto erase = [=](std::vector<std::string>& names,
                    priority prio) -> caf::result<std::uint64_t> {
