@@ -27,6 +27,10 @@ namespace sasync {
 
 namespace {
 
+/// CAF's scheduler policies sasync takes: its own default first.
+constexpr auto arrival_order = caf::atom("sharing");
+constexpr auto work_stealing = caf::atom("stealing");
+
 /// CAF's scheduler threads: half the cores, at least one. An operation's
 /// actors each do little; what costs is moving work between threads, and
 /// CAF's own default (the cores, at least four) leaves more workers than
@@ -45,7 +49,7 @@ void configure(caf::actor_system_config& cfg) {
   // group actor woken by each of 64 clients in turn sent each operation to
   // the queue alone; in arrival order it finds them all in its mailbox
   // and sends them in one message (README: Threads).
-  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.policy", arrival_order);
   cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   cfg.set("scheduler.max-threads", scheduler_threads());
   // CAF 0.17's BASP workers deserialise a node's incoming messages on the
@@ -178,8 +182,8 @@ namespace {
 /// CAF runs work stealing, with a warning on stderr, for a policy it does
 /// not know; a config that names one is refused instead.
 std::string bad_policy(const caf::settings& content) {
-  auto policy = caf::get_or(content, "scheduler.policy", caf::atom("sharing"));
-  if (policy == caf::atom("sharing") || policy == caf::atom("stealing"))
+  auto policy = caf::get_or(content, "scheduler.policy", arrival_order);
+  if (policy == arrival_order || policy == work_stealing)
     return {};
   return "bad value for scheduler.policy: '" + caf::to_string(policy) +
          "' ('sharing' or 'stealing')";
