@@ -7,6 +7,7 @@
 #include "sasync/actors/net/remote.hpp"
 
 #include "sasync/actors/errc.hpp"
+#include "sasync/actors/net/detail/relay.hpp"
 #include "sasync/actors/system_config.hpp"
 
 #include "backends.hpp"
@@ -908,48 +909,60 @@ CAF_TEST(a_peer_relays_only_per_name_requests_to_actors_of_the_node) {
       detail::ask<items>(self, *typed, limit, items_atom::value,
                          std::int64_t{3}));
   auto target = caf::actor_cast<caf::actor>(store);
-  using answers = std::vector<caf::message>;
-  auto relay = [&](const caf::actor& to, answers requests) {
+  using detail::relayed_answer;
+  using detail::relayed_op;
+  using detail::relayed_request;
+  using requests = std::vector<relayed_request>;
+  using answers = std::vector<relayed_answer>;
+  auto relay = [&](const caf::actor& to, requests xs) {
     caf::expected<answers> out{caf::sec::none};
-    self->request(entry, limit, relay_atom::value, to, std::move(requests))
-        .receive([&](answers& xs) { out = std::move(xs); },
+    self->request(entry, limit, relay_atom::value, to, std::move(xs))
+        .receive([&](answers& ys) { out = std::move(ys); },
                  [&](caf::error& e) { out = std::move(e); });
     return out;
   };
-  auto unexpected = [](const caf::message& x) {
-    return x.match_elements<caf::error>() &&
-           x.get_as<caf::error>(0) == caf::sec::unexpected_message;
+  auto request = [](relayed_op op, std::string name = "a") {
+    relayed_request x;
+    x.op = static_cast<std::uint8_t>(op);
+    x.name = std::move(name);
+    return x;
   };
-  // Per-name requests are run; anything else in a relay, a relay in it
-  // too, is answered as a message outside the interface.
-  auto got = relay(
-      target,
-      {caf::make_message(set_atom::value, std::string{"a"},
-                         encode(std::int64_t{7})),
-       caf::make_message(sql_atom::value, std::string{"SELECT 1"},
-                         std::vector<value>{}),
-       caf::make_message(relay_atom::value, target,
-                         answers{caf::make_message(get_atom::value,
-                                                   std::string{"a"})}),
-       caf::make_message(get_atom::value, std::string{"a"}),
-       // The right atom in the wrong shape, no atom, nothing at all.
-       caf::make_message(get_atom::value, std::int64_t{1}),
-       caf::make_message(std::string{"get"}, std::string{"a"}),
-       caf::make_message(),
-       caf::make_message(get_atom::value, std::string{"a"}, niceness(3))});
+  auto set = request(relayed_op::set);
+  set.value = encode(std::int64_t{7});
+  auto unknown = request(relayed_op::get);
+  unknown.op = 99;
+  auto too_nice = request(relayed_op::get);
+  too_nice.has_priority = true;
+  too_nice.prio = niceness(21);
+  auto nice_get = request(relayed_op::get);
+  nice_get.has_priority = true;
+  nice_get.prio = niceness(3);
+  auto erase = request(relayed_op::erase, "");
+  erase.names = {"a", "b"};
+  // The group actor answers each as it would the message itself; an op
+  // the node does not know is a message outside the interface.
+  auto got = relay(target, {set, unknown, request(relayed_op::get), too_nice,
+                            request(relayed_op::get, std::string(5000, 'x')),
+                            nice_get, erase, request(relayed_op::get)});
   CAF_REQUIRE(got);
   CAF_REQUIRE_EQUAL(got->size(), 8u);
-  CAF_CHECK((*got)[0].empty()); // set answers nothing
-  CAF_CHECK(unexpected((*got)[1]));
-  CAF_CHECK(unexpected((*got)[2]));
-  for (auto i : {3u, 7u}) {
-    CAF_REQUIRE((*got)[i].match_elements<caf::optional<stored_value>>());
-    auto value = (*got)[i].get_as<caf::optional<stored_value>>(0);
-    CAF_REQUIRE(value);
-    CAF_CHECK_EQUAL(decode<std::int64_t>(*value), 7);
+  auto& xs = *got;
+  CAF_CHECK_EQUAL(xs[0].shape, relayed_answer::nothing); // set
+  CAF_REQUIRE_EQUAL(xs[1].shape, relayed_answer::failure);
+  CAF_CHECK(xs[1].error == caf::sec::unexpected_message);
+  for (auto i : {2u, 5u}) {
+    CAF_REQUIRE_EQUAL(xs[i].shape, relayed_answer::value);
+    CAF_REQUIRE(xs[i].got);
+    CAF_CHECK_EQUAL(decode<std::int64_t>(*xs[i].got), 7);
   }
-  for (auto i : {4u, 5u, 6u})
-    CAF_CHECK(unexpected((*got)[i]));
+  for (auto i : {3u, 4u}) { // a bad priority, a name over the limit
+    CAF_REQUIRE_EQUAL(xs[i].shape, relayed_answer::failure);
+    CAF_CHECK(is(xs[i].error, errc::invalid_argument));
+  }
+  CAF_REQUIRE_EQUAL(xs[6].shape, relayed_answer::count); // items' delete
+  CAF_CHECK_EQUAL(xs[6].deleted, 1u);
+  CAF_REQUIRE_EQUAL(xs[7].shape, relayed_answer::value);
+  CAF_CHECK(!xs[7].got);
   // An empty relay is answered with nothing.
   auto none = relay(target, {});
   CAF_CHECK(none && none->empty());
@@ -957,12 +970,11 @@ CAF_TEST(a_peer_relays_only_per_name_requests_to_actors_of_the_node) {
   auto refused = [&](caf::expected<answers> x) {
     return !x && is(x.error(), errc::invalid_argument);
   };
-  CAF_CHECK(refused(relay(
-      entry, {caf::make_message(get_atom::value, std::string{"a"})})));
-  CAF_CHECK(refused(relay(
-      target,
-      answers(33, caf::make_message(get_atom::value, std::string{"a"})))));
+  CAF_CHECK(refused(relay(entry, {request(relayed_op::get)})));
+  CAF_CHECK(refused(relay(target, requests(33, request(relayed_op::get)))));
   CAF_CHECK(refused(relay(caf::actor{}, {})));
+  // The node still answers after all of them.
+  CAF_CHECK(relay(target, {request(relayed_op::get)}));
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 

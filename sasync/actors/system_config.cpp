@@ -6,6 +6,7 @@
 #include "sasync/actors/cluster/cluster_view.hpp"
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/errc.hpp"
+#include "sasync/actors/net/detail/relay.hpp"
 #include "sasync/actors/priority.hpp"
 #include "sasync/storage/stored_value.hpp"
 #include "sasync/storage/table_def.hpp"
@@ -104,7 +105,10 @@ void configure(caf::actor_system_config& cfg) {
       "std::vector<sasync::member_view>");
   cfg.add_message_type<cluster_view>("sasync::cluster_view");
   // A relay's requests and its answers (net/detail/relay.hpp).
-  cfg.add_message_type<std::vector<caf::message>>("std::vector<@message>");
+  cfg.add_message_type<std::vector<detail::relayed_request>>(
+      "std::vector<sasync::relayed_request>");
+  cfg.add_message_type<std::vector<detail::relayed_answer>>(
+      "std::vector<sasync::relayed_answer>");
   cfg.add_message_type<batch_op>("sasync::batch_op");
   cfg.add_message_type<std::vector<batch_op>>("std::vector<sasync::batch_op>");
   cfg.add_message_type<batch_result>("sasync::batch_result");

@@ -22,12 +22,12 @@ namespace {
 
 /// A relay's answers as they come, delivered together once all are in.
 struct relayed_answers {
-  std::vector<caf::message> answers;
+  std::vector<detail::relayed_answer> answers;
   std::size_t waiting = 0;
   caf::response_promise promise;
 
   void settle(std::size_t i, caf::message answer) {
-    answers[i] = std::move(answer);
+    answers[i] = detail::as_relayed_answer(std::move(answer));
     one_less();
   }
 
@@ -176,11 +176,12 @@ checked_batch(node_ptr self, std::vector<batch_op>& ops, Ts... rest) {
 
 /// Asks the relay's target for each of its requests, in their order, and
 /// answers all of them in one message (net/detail/relay.hpp). A request
-/// that may not travel in a relay is answered unexpected_message.
+/// of an op the node does not know is answered unexpected_message.
 caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
   auto msg = x.move_content_to_message();
   auto target = msg.get_as<caf::actor>(1);
-  auto& requests = msg.get_mutable_as<std::vector<caf::message>>(2);
+  using requests_type = std::vector<detail::relayed_request>;
+  auto& requests = msg.get_mutable_as<requests_type>(2);
   if (requests.size() > detail::max_relayed)
     return refused(self, make_error(errc::invalid_argument,
                                     "a relay of " +
@@ -203,12 +204,13 @@ caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
   batch->waiting = requests.size() + 1;
   batch->promise = self->make_response_promise();
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (!detail::relayable(requests[i])) {
+    auto request = detail::to_message(std::move(requests[i]));
+    if (request.empty()) {
       batch->settle(i, caf::make_message(
                            caf::make_error(caf::sec::unexpected_message)));
       continue;
     }
-    auto sent = self->request(target, caf::infinite, std::move(requests[i]));
+    auto sent = self->request(target, caf::infinite, std::move(request));
     self->add_multiplexed_response_handler(
         sent.id(), self->state.relayed.expect(sent.id(), {batch, i}));
   }
@@ -237,7 +239,7 @@ node::behavior_type node_impl(node_ptr self, node db, node_limits limits,
              caf::message_view& x) -> caf::result<caf::message> {
         if (x.content()
                 .match_elements<relay_atom, caf::actor,
-                                std::vector<caf::message>>())
+                                std::vector<detail::relayed_request>>())
           return relay(self, x);
         if (self->state.ownership)
           return detail::answer_own(self, self->state.ownership,

@@ -270,7 +270,7 @@ void send_alone(stand_in_ptr self, held_message msg) {
 
 /// Sends `requests` to the target through the entry actor in one relay.
 void relay(stand_in_ptr self, std::vector<std::uint64_t> ids,
-           std::vector<caf::message> requests) {
+           std::vector<detail::relayed_request> requests) {
   auto& st = self->state;
   ++st.on_the_way;
   ++st.relays_unanswered;
@@ -278,10 +278,10 @@ void relay(stand_in_ptr self, std::vector<std::uint64_t> ids,
       ->request(st.entry, caf::infinite, relay_atom::value, st.target,
                 std::move(requests))
       .then(
-          [self, ids](std::vector<caf::message>& answers) {
+          [self, ids](std::vector<detail::relayed_answer>& answers) {
             for (std::size_t i = 0; i < ids.size(); ++i) {
               if (i < answers.size())
-                settle(self, ids[i], wrap_handles(self, std::move(answers[i])));
+                settle(self, ids[i], detail::to_message(std::move(answers[i])));
               else
                 settle(self, ids[i],
                        caf::make_message(make_error(
@@ -323,21 +323,28 @@ void send_held(stand_in_ptr self) {
       st.held.pop_front();
       continue;
     }
-    std::vector<std::uint64_t> ids;
-    std::vector<caf::message> requests;
+    // The relayable requests at the front that fit in one relay.
+    std::size_t count = 0;
     std::size_t bytes = 0;
-    while (!st.held.empty() && st.held.front().relayable &&
-           requests.size() < detail::max_relayed &&
-           bytes + st.held.front().bytes <= detail::max_relay_bytes) {
-      bytes += st.held.front().bytes;
-      ids.push_back(*st.held.front().request);
-      requests.push_back(std::move(st.held.front().content));
+    for (auto i = st.held.begin(); i != st.held.end() && i->relayable &&
+                                   count < detail::max_relayed &&
+                                   bytes + i->bytes <= detail::max_relay_bytes;
+         ++i, ++count)
+      bytes += i->bytes;
+    if (count == 1 && st.relays_unanswered == 0) {
+      send_alone(self, std::move(st.held.front()));
+      st.held.pop_front();
+      continue;
+    }
+    std::vector<std::uint64_t> ids;
+    std::vector<detail::relayed_request> requests;
+    for (; count > 0; --count) {
+      auto& next = st.held.front();
+      ids.push_back(*next.request);
+      requests.push_back(detail::as_relayed_request(std::move(next.content)));
       st.held.pop_front();
     }
-    if (requests.size() == 1 && st.relays_unanswered == 0)
-      send_alone(self, held_message{std::move(requests[0]), ids[0], true, 0});
-    else
-      relay(self, std::move(ids), std::move(requests));
+    relay(self, std::move(ids), std::move(requests));
   }
 }
 

@@ -31,14 +31,13 @@ using caf::io::network::default_multiplexer;
 using caf::io::network::native_socket;
 
 /// Type names whose values can hold a message, and so nest: CAF's message,
-/// error (its context), sasync's list of errors and a relay's messages. A message names each
+/// error (its context) and sasync's list of errors. A message names each
 /// level's type again, so the count bounds the depth CAF's decoder recurses
 /// to.
 constexpr std::string_view nesting_types[] = {
     "+@message",
     "+@error",
     "+std::vector<caf::error>",
-    "+std::vector<@message>",
 };
 
 /// CAF's system messages. A peer never sends them: CAF tells a node of a
@@ -51,8 +50,7 @@ constexpr std::string_view system_message_types[] = {
     "+@upstream_msg", "+@open_stream_msg", "+@downstream_msg",
 };
 
-/// More than sasync's messages ever hold (an error answer has one, a
-/// relay's answers at most detail::max_relayed + 1).
+/// More than sasync's messages ever hold (an error answer has one).
 constexpr std::size_t max_nesting_types = 64;
 
 bool starts_with(std::string_view text, std::string_view prefix) {

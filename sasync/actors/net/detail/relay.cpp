@@ -16,8 +16,7 @@ namespace sasync::detail {
 namespace {
 
 /// Whether `request` is `Atom, Ts...` or `Atom, Ts..., priority`.
-template <class Atom, class... Ts>
-bool shaped(const caf::message& request) {
+template <class Atom, class... Ts> bool shaped(const caf::message& request) {
   return request.match_elements<Atom, Ts...>() ||
          request.match_elements<Atom, Ts..., priority>();
 }
@@ -34,9 +33,8 @@ bool relayable(const caf::message& request) {
 }
 
 std::size_t relay_bytes(const caf::message& request) {
-  // The type names ("@<>+@atom+@str+sasync::stored_value+sasync::priority"),
-  // the atom, the priority and the lengths.
-  std::size_t bytes = 96;
+  // The op, the lengths, the flags and the priority.
+  std::size_t bytes = 48;
   if (request.match_element<std::string>(1))
     bytes += request.get_as<std::string>(1).size();
   if (request.match_element<std::vector<std::string>>(1))
@@ -49,10 +47,95 @@ std::size_t relay_bytes(const caf::message& request) {
   return bytes;
 }
 
+relayed_request as_relayed_request(caf::message&& request) {
+  relayed_request out;
+  auto atom = request.get_as<caf::atom_value>(0);
+  if (atom == set_atom::value)
+    out.op = static_cast<std::uint8_t>(relayed_op::set);
+  else if (atom == get_atom::value)
+    out.op = static_cast<std::uint8_t>(relayed_op::get);
+  else if (atom == insert_atom::value)
+    out.op = static_cast<std::uint8_t>(relayed_op::insert);
+  else if (atom == update_atom::value)
+    out.op = static_cast<std::uint8_t>(relayed_op::update);
+  else
+    out.op = static_cast<std::uint8_t>(relayed_op::erase);
+  if (request.match_element<std::string>(1))
+    out.name = std::move(request.get_mutable_as<std::string>(1));
+  else
+    out.names = std::move(request.get_mutable_as<std::vector<std::string>>(1));
+  auto rest = std::size_t{2};
+  if (request.size() > rest && request.match_element<stored_value>(rest))
+    out.value = std::move(request.get_mutable_as<stored_value>(rest++));
+  if (request.size() > rest) {
+    out.has_priority = true;
+    out.prio = request.get_as<priority>(rest);
+  }
+  return out;
+}
+
+caf::message to_message(relayed_request&& request) {
+  auto make = [&](auto... xs) {
+    return request.has_priority
+               ? caf::make_message(std::move(xs)..., request.prio)
+               : caf::make_message(std::move(xs)...);
+  };
+  switch (static_cast<relayed_op>(request.op)) {
+  case relayed_op::set:
+    return make(set_atom::value, std::move(request.name),
+                std::move(request.value));
+  case relayed_op::get:
+    return make(get_atom::value, std::move(request.name));
+  case relayed_op::insert:
+    return make(insert_atom::value, std::move(request.name),
+                std::move(request.value));
+  case relayed_op::update:
+    return make(update_atom::value, std::move(request.name),
+                std::move(request.value));
+  case relayed_op::erase:
+    return make(delete_atom::value, std::move(request.names));
+  }
+  return {};
+}
+
+relayed_answer as_relayed_answer(caf::message&& answer) {
+  relayed_answer out;
+  if (answer.empty())
+    return out;
+  if (answer.match_elements<caf::optional<stored_value>>()) {
+    out.shape = relayed_answer::value;
+    out.got = std::move(answer.get_mutable_as<caf::optional<stored_value>>(0));
+  } else if (answer.match_elements<std::uint64_t>()) {
+    out.shape = relayed_answer::count;
+    out.deleted = answer.get_as<std::uint64_t>(0);
+  } else {
+    out.shape = relayed_answer::failure;
+    out.error = answer.match_elements<caf::error>()
+                    ? std::move(answer.get_mutable_as<caf::error>(0))
+                    : caf::make_error(caf::sec::unexpected_response);
+  }
+  return out;
+}
+
+caf::message to_message(relayed_answer&& answer) {
+  switch (answer.shape) {
+  case relayed_answer::nothing:
+    return {};
+  case relayed_answer::value:
+    return caf::make_message(std::move(answer.got));
+  case relayed_answer::count:
+    return caf::make_message(answer.deleted);
+  case relayed_answer::failure:
+    if (answer.error)
+      return caf::make_message(std::move(answer.error));
+    break;
+  }
+  return caf::make_message(caf::make_error(caf::sec::unexpected_response));
+}
+
 caf::error check_relay_target(const caf::actor& target,
                               const caf::actor_addr& self) {
-  if (!target || target.address() == self ||
-      target->node() != self.node())
+  if (!target || target.address() == self || target->node() != self.node())
     return make_error(errc::invalid_argument,
                       "a relay names no actor of this node");
   return {};
