@@ -159,4 +159,23 @@ CAF_TEST(cut_short_records_are_a_decoding_error) {
   }
 }
 
+// A peer's record may claim any length for its strings and lists: the
+// decoder refuses one longer than the bytes that follow, allocating nothing
+// for it.
+CAF_TEST(a_length_past_the_end_is_a_decoding_error) {
+  for (std::uint8_t op : {std::uint8_t{0}, std::uint8_t{4}}) { // set, delete
+    // The op, no priority, then a length of 2^32 - 1 in CAF's varbyte form.
+    std::vector<char> bytes{static_cast<char>(op), 0, '\xff', '\xff',
+                            '\xff', '\xff', '\x0f', 'a', 'b'};
+    relayed_request x;
+    caf::binary_deserializer source{sys, bytes};
+    CAF_CHECK(source(x));
+  }
+  std::vector<char> answer{static_cast<char>(relayed_answer::value), 1,
+                           '\xff', '\xff', '\xff', '\xff', '\x0f'};
+  relayed_answer y;
+  caf::binary_deserializer source{sys, answer};
+  CAF_CHECK(source(y));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
