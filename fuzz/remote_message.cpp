@@ -2,13 +2,14 @@
 // reading sasync's message types (as BASP does), then the checks the node
 // and the group actors run before any work: the request limits, the
 // stored-value limits, binding :name parameters, an insert spec's
-// validation, a table's DDL and a batch's operations; and on a client, a
-// cursor's batch of rows as a node answers it.
+// validation, a table's DDL, a batch's operations and a relay's records;
+// and on a client, a cursor's batch of rows as a node answers it.
 // Malformed bytes are an error, never a crash, a sanitizer report or an
 // allocation beyond the input's size.
 #include "sasync/actors/batch/batch_check.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/value_limits.hpp"
+#include "sasync/actors/net/detail/relay.hpp"
 #include "sasync/actors/net/node.hpp"
 #include "sasync/actors/net/wire_guard.hpp"
 #include "sasync/actors/query/row_batch.hpp"
@@ -64,10 +65,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
           (void)sasync::check_request(limits, stmt, params);
         });
     break;
-  case 1: // set on items or dict: a name and a stored value
+  case 1: // set on items or dict: a name and a stored value; a relay's
+          // records of such requests, as the node asks its group actor, and
+          // their answers, as a client hands them on
     read_then<std::string, sasync::stored_value>(
         bytes, len, [](auto& name, auto& x) {
           (void)sasync::detail::check_stored(&name, x);
+        });
+    read_then<std::vector<sasync::detail::relayed_request>>(
+        bytes, len, [](auto& requests) {
+          for (auto& request : requests)
+            (void)sasync::detail::to_message(std::move(request));
+        });
+    read_then<std::vector<sasync::detail::relayed_answer>>(
+        bytes, len, [](auto& answers) {
+          for (auto& answer : answers)
+            (void)sasync::detail::to_message(std::move(answer));
         });
     break;
   case 2: // set on an array: coordinates and a stored value
