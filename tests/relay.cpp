@@ -87,6 +87,7 @@ CAF_TEST(only_the_fields_of_a_request_go_on_the_wire) {
   get.op = static_cast<std::uint8_t>(relayed_op::get);
   get.name = "a";
   auto bare = round_trip(get).second;
+  CAF_CHECK_EQUAL(bare, 4u); // the op, the flag, the name's length and "a"
   // A value and names a get does not use stay behind.
   get.value = encode(std::string(1000, 'x'));
   get.names = {"b", "c"};
