@@ -47,8 +47,9 @@ struct fixture {
 
   /// `request` through the wire, as the node asks its group actor.
   caf::message at_node(caf::message request) {
-    CAF_REQUIRE(detail::relayable(request));
-    auto sent = round_trip(detail::as_relayed_request(std::move(request)));
+    auto op = detail::relayed_op_of(request);
+    CAF_REQUIRE(op);
+    auto sent = round_trip(detail::as_relayed_request(*op, std::move(request)));
     return detail::to_message(std::move(sent.first));
   }
 

@@ -41,7 +41,8 @@ namespace {
 struct held_message {
   caf::message content;
   std::optional<std::uint64_t> request; ///< its id in pending; none: a send
-  bool relayable = false;
+  /// The op it travels as in a relay; none: it goes on its own.
+  std::optional<detail::relayed_op> relayed;
   std::size_t bytes = 0; ///< in a relay (relay_bytes)
 };
 
@@ -259,7 +260,7 @@ void send_alone(stand_in_ptr self, held_message msg) {
     self->send(st.target, std::move(msg.content));
     return;
   }
-  if (msg.relayable) {
+  if (msg.relayed) {
     ++st.on_the_way;
     st.per_name_alone.insert(*msg.request);
   }
@@ -306,7 +307,7 @@ void relay(stand_in_ptr self, std::vector<std::uint64_t> ids,
 void send_held(stand_in_ptr self) {
   auto& st = self->state;
   while (!st.held.empty()) {
-    if (!st.held.front().relayable) {
+    if (!st.held.front().relayed) {
       if (st.relays_unanswered > 0)
         return; // the last relay's answer sends the rest
       send_alone(self, std::move(st.held.front()));
@@ -323,10 +324,10 @@ void send_held(stand_in_ptr self) {
       st.held.pop_front();
       continue;
     }
-    // The relayable requests at the front that fit in one relay.
+    // The relayed requests at the front that fit in one relay.
     std::size_t count = 0;
     std::size_t bytes = 0;
-    for (auto i = st.held.begin(); i != st.held.end() && i->relayable &&
+    for (auto i = st.held.begin(); i != st.held.end() && i->relayed &&
                                    count < detail::max_relayed &&
                                    bytes + i->bytes <= detail::max_relay_bytes;
          ++i, ++count)
@@ -341,7 +342,8 @@ void send_held(stand_in_ptr self) {
     for (; count > 0; --count) {
       auto& next = st.held.front();
       ids.push_back(*next.request);
-      requests.push_back(detail::as_relayed_request(std::move(next.content)));
+      requests.push_back(
+          detail::as_relayed_request(*next.relayed, std::move(next.content)));
       st.held.pop_front();
     }
     relay(self, std::move(ids), std::move(requests));
@@ -402,7 +404,7 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
       [self](caf::scheduled_actor*,
              caf::message_view& x) -> caf::result<caf::message> {
         auto& st = self->state;
-        held_message msg{x.move_content_to_message(), std::nullopt, false};
+        held_message msg{x.move_content_to_message(), std::nullopt, {}};
         caf::response_promise rp;
         // A plain send (credit, cancel) is passed on, with nothing to
         // answer.
@@ -421,11 +423,12 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
             msg.content = msg.content.get_as<caf::message>(2);
             arm_deadline_timer(self);
           }
-          msg.relayable = st.relays && detail::relayable(msg.content);
-          if (msg.relayable)
+          if (st.relays)
+            msg.relayed = detail::relayed_op_of(msg.content);
+          if (msg.relayed)
             msg.bytes = detail::relay_bytes(msg.content);
         }
-        if (!msg.relayable && st.held.empty() && st.relays_unanswered == 0) {
+        if (!msg.relayed && st.held.empty() && st.relays_unanswered == 0) {
           send_alone(self, std::move(msg));
         } else {
           // Gathered until the messages in the mailbox before the flush

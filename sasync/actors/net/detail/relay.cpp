@@ -23,13 +23,19 @@ template <class Atom, class... Ts> bool shaped(const caf::message& request) {
 
 } // namespace
 
-bool relayable(const caf::message& request) {
+std::optional<relayed_op> relayed_op_of(const caf::message& request) {
   using name = std::string;
-  return shaped<set_atom, name, stored_value>(request) ||
-         shaped<get_atom, name>(request) ||
-         shaped<insert_atom, name, stored_value>(request) ||
-         shaped<update_atom, name, stored_value>(request) ||
-         shaped<delete_atom, std::vector<name>>(request);
+  if (shaped<set_atom, name, stored_value>(request))
+    return relayed_op::set;
+  if (shaped<get_atom, name>(request))
+    return relayed_op::get;
+  if (shaped<insert_atom, name, stored_value>(request))
+    return relayed_op::insert;
+  if (shaped<update_atom, name, stored_value>(request))
+    return relayed_op::update;
+  if (shaped<delete_atom, std::vector<name>>(request))
+    return relayed_op::erase;
+  return std::nullopt;
 }
 
 std::size_t relay_bytes(const caf::message& request) {
@@ -47,29 +53,22 @@ std::size_t relay_bytes(const caf::message& request) {
   return bytes;
 }
 
-relayed_request as_relayed_request(caf::message&& request) {
+relayed_request as_relayed_request(relayed_op op, caf::message&& request) {
   relayed_request out;
-  auto atom = request.get_as<caf::atom_value>(0);
-  if (atom == set_atom::value)
-    out.op = static_cast<std::uint8_t>(relayed_op::set);
-  else if (atom == get_atom::value)
-    out.op = static_cast<std::uint8_t>(relayed_op::get);
-  else if (atom == insert_atom::value)
-    out.op = static_cast<std::uint8_t>(relayed_op::insert);
-  else if (atom == update_atom::value)
-    out.op = static_cast<std::uint8_t>(relayed_op::update);
-  else
-    out.op = static_cast<std::uint8_t>(relayed_op::erase);
-  if (request.match_element<std::string>(1))
-    out.name = std::move(request.get_mutable_as<std::string>(1));
-  else
+  out.op = static_cast<std::uint8_t>(op);
+  // The atom, the name or names, the value if the op has one; then the
+  // priority, if given.
+  std::size_t fields = 2;
+  if (op == relayed_op::erase) {
     out.names = std::move(request.get_mutable_as<std::vector<std::string>>(1));
-  auto rest = std::size_t{2};
-  if (request.size() > rest && request.match_element<stored_value>(rest))
-    out.value = std::move(request.get_mutable_as<stored_value>(rest++));
-  if (request.size() > rest) {
+  } else {
+    out.name = std::move(request.get_mutable_as<std::string>(1));
+    if (op != relayed_op::get)
+      out.value = std::move(request.get_mutable_as<stored_value>(fields++));
+  }
+  if (request.size() > fields) {
     out.has_priority = true;
-    out.prio = request.get_as<priority>(rest);
+    out.prio = request.get_as<priority>(fields);
   }
   return out;
 }

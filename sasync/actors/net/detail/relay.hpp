@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -115,15 +116,15 @@ typename Inspector::result_type inspect(Inspector& f, relayed_answer& x) {
   }
 }
 
-/// Whether `request` may travel in a relay: one of the relayed_op shapes.
-bool relayable(const caf::message& request);
+/// The op `request` travels as in a relay, if its shape is one of them.
+std::optional<relayed_op> relayed_op_of(const caf::message& request);
 
 /// What `request` adds to a relay on the wire, at most: its strings and
 /// value, and room for the rest.
 std::size_t relay_bytes(const caf::message& request);
 
-/// A relayable `request` as a relay carries it.
-relayed_request as_relayed_request(caf::message&& request);
+/// `request`, of the shape of `op` (relayed_op_of), as a relay carries it.
+relayed_request as_relayed_request(relayed_op op, caf::message&& request);
 
 /// The message the node asks its group actor with; an empty message for
 /// an `op` it does not know.
