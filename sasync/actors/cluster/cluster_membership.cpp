@@ -5,6 +5,7 @@
 #include "sasync/actors/cluster/cluster_membership.hpp"
 
 #include "sasync/actors/detail/private_sender.hpp"
+#include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
@@ -217,13 +218,16 @@ member_impl(member_ptr self, engine_config engine,
       [=](cluster_atom) -> caf::result<cluster_view> {
         auto& st = self->state;
         if (!st.session || !st.session->usable())
-          return make_error(errc::database_error,
-                            "the node has no database session for the "
-                            "cluster now; it is reconnecting");
+          return detail::refused_now(
+              self, make_error(errc::database_error,
+                               "the node has no database session for the "
+                               "cluster now; it is reconnecting"));
         try {
-          return view_of(st);
+          auto view = view_of(st);
+          detail::request_meter::start(self).answered();
+          return view;
         } catch (const storage_failure& f) {
-          return to_error(f);
+          return detail::refused_now(self, to_error(f));
         }
       },
       [=](leave_atom) -> caf::result<void> {
