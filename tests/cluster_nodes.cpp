@@ -131,6 +131,26 @@ struct fixture : test::cluster_fixture {
     };
   }
 
+  /// The address of the node a cluster handle answers through once it has
+  /// failed over from a node that was killed: a request that reached the
+  /// dead node may fail with unreachable (its fate unknown), the next one
+  /// goes through a live node.
+  std::string through_after_failover(const node& db) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto view = cluster_members_of(self, db, bound);
+      if (!view) {
+        CAF_MESSAGE("after the kill: " << sys.render(view.error()));
+        CAF_CHECK(is(view.error(), errc::unreachable));
+        continue;
+      }
+      for (auto& m : view->members)
+        if (m.id == view->self)
+          return m.address;
+      return "member " + std::to_string(view->self) + " not listed";
+    }
+    return "no answer through any node";
+  }
+
   static run_result cli(std::vector<std::string> args) {
     args.insert(args.begin(), {SASYNC_CLI_PATH, "--timeout", "10"});
     return run_to_end(args, bound);
@@ -359,6 +379,63 @@ CAF_TEST(connect_cluster_fails_over_when_its_node_is_killed) {
   auto store = items_of(self, *db, 7, bound);
   CAF_REQUIRE(store);
   CAF_CHECK(set(self, *store, "k", std::string{"v"}, bound));
+  disconnect_node(*db);
+}
+
+// A node that joined after the handle connected, at an address the caller
+// never gave: the handle learns it from the views it passes on, and fails
+// over to it when the only node it was given dies.
+CAF_TEST(connect_cluster_learns_members_from_the_views_it_passes_on) {
+  test::daemon_process a{config("a")};
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a)})));
+  auto db = connect_cluster(sys, {{a.host(), a.port()}}, 10s);
+  CAF_REQUIRE(db);
+  test::daemon_process b{config("b")};
+  auto listed = false;
+  for (auto deadline = clock_type::now() + bound;
+       !listed && clock_type::now() < deadline;) {
+    auto view = cluster_members_of(self, *db, bound);
+    listed = view && alive_in(*view, address(b));
+    if (!listed)
+      std::this_thread::sleep_for(20ms);
+  }
+  CAF_REQUIRE(listed);
+  a.process().signal(SIGKILL);
+  CAF_REQUIRE(a.process().wait(bound));
+  CAF_CHECK_EQUAL(through_after_failover(*db), address(b));
+  disconnect_node(*db);
+}
+
+// The same while the caller asks nothing: the handle asks its node for the
+// members now and then by itself. The test waits for two of those asks
+// after B is alive (A's metrics count them), so the second one's view lists
+// B whatever the first one read.
+CAF_TEST(connect_cluster_learns_members_that_join_while_it_is_idle) {
+  test::daemon_process a{
+      config("a", 2, {}, "enabled=true\nlease=2\n[metrics]\nport=0\n")};
+  auto metrics_port = test::metrics_port_of(a.process(), bound);
+  CAF_REQUIRE_NOT_EQUAL(metrics_port, 0);
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a)})));
+  auto db = connect_cluster(sys, {{a.host(), a.port()}}, 10s);
+  CAF_REQUIRE(db);
+  test::daemon_process b{config("b")};
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a), address(b)})));
+  const std::string views = "sasync_requests_total{kind=\"cluster\","
+                            "result=\"ok\"}";
+  auto before = test::sample(test::scrape_metrics(metrics_port), views);
+  CAF_REQUIRE_GREATER_OR_EQUAL(before, 1);
+  auto asked = false;
+  for (auto deadline = clock_type::now() + bound;
+       !asked && clock_type::now() < deadline;) {
+    asked =
+        test::sample(test::scrape_metrics(metrics_port), views) >= before + 2;
+    if (!asked)
+      std::this_thread::sleep_for(50ms);
+  }
+  CAF_REQUIRE(asked);
+  a.process().signal(SIGKILL);
+  CAF_REQUIRE(a.process().wait(bound));
+  CAF_CHECK_EQUAL(through_after_failover(*db), address(b));
   disconnect_node(*db);
 }
 

@@ -9,6 +9,7 @@
 // and sends there what the old owner never executed.
 #include "sasync/actors/net/remote.hpp"
 
+#include "sasync/actors/detail/private_sender.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/in_words.hpp"
 #include "sasync/actors/net/detail/stand_in.hpp"
@@ -42,6 +43,11 @@ constexpr std::size_t waiting_capacity = 10'000;
 /// for the old owner's lease at most) before its held requests fail.
 constexpr auto lookup_patience = std::chrono::seconds{30};
 
+/// How often the client asks the node in use for the members: a node that
+/// joined since (at an address the caller never gave) is then known when
+/// the nodes the caller gave are gone.
+constexpr auto members_refresh = std::chrono::seconds{2};
+
 /// The first wait before a lookup asks again; it doubles up to the second.
 constexpr auto lookup_delay = std::chrono::milliseconds{20};
 constexpr auto lookup_max_delay = std::chrono::milliseconds{500};
@@ -62,6 +68,9 @@ struct held_request {
 };
 
 struct cluster_client_state {
+  /// The nodes the caller gave, tried first and kept whatever the views say.
+  std::vector<endpoint> seeds;
+  /// The seeds and the other members the last view listed alive.
   std::vector<endpoint> endpoints;
   std::size_t next = 0; ///< the endpoint to try next
   caf::duration connect_timeout;
@@ -72,6 +81,7 @@ struct cluster_client_state {
   /// reason to quit.
   std::set<caf::actor_addr> used;
   bool connecting = false;
+  bool asking_members = false; ///< a refresh is on its way
   std::size_t tried = 0; ///< endpoints tried in this round
   std::string failures;  ///< their reasons, for the error
   std::deque<held_request> waiting;
@@ -93,6 +103,21 @@ void connect_next(client_ptr self);
 
 void relay(client_ptr self, held_request held);
 
+/// The endpoints to try from now on: the seeds, then the other members
+/// `view` lists alive (a dead or departed member's address is dropped, so
+/// restarts at new ports do not pile up).
+void learn_members(client_ptr self, const cluster_view& view) {
+  auto& st = self->state;
+  auto known = st.seeds;
+  for (auto& m : view.members)
+    if (auto at = parse_endpoint(m.address);
+        at && m.alive &&
+        std::find(known.begin(), known.end(), *at) == known.end())
+      known.push_back(std::move(*at));
+  st.endpoints = std::move(known);
+  st.next %= st.endpoints.size();
+}
+
 /// The answer to the relayed request `held`.
 void relay_answered(client_ptr self, held_request held, caf::message answer) {
   auto& st = self->state;
@@ -107,6 +132,9 @@ void relay_answered(client_ptr self, held_request held, caf::message answer) {
       connect_next(self);
     return;
   }
+  // A view on its way to the caller teaches the members too.
+  if (answer.match_elements<cluster_view>())
+    learn_members(self, answer.get_as<cluster_view>(0));
   held.answer(std::move(answer));
 }
 
@@ -128,20 +156,23 @@ void fail_waiting(client_ptr self, const std::string& why) {
   st.waiting.clear();
 }
 
-/// Adds the alive members the node lists to the endpoints to try.
-void learn_members(client_ptr self) {
-  self->request(self->state.current, caf::duration{std::chrono::seconds{10}},
+/// Asks the node in use for the members, unless it is asked already.
+void refresh_members(client_ptr self) {
+  auto& st = self->state;
+  if (!st.current || st.asking_members)
+    return;
+  st.asking_members = true;
+  self->request(st.current, caf::duration{std::chrono::seconds{10}},
                 cluster_atom::value)
       .then(
           [self](cluster_view& view) {
-            auto& known = self->state.endpoints;
-            for (auto& m : view.members)
-              if (auto at = parse_endpoint(m.address);
-                  at && m.alive &&
-                  std::find(known.begin(), known.end(), *at) == known.end())
-                known.push_back(std::move(*at));
+            self->state.asking_members = false;
+            learn_members(self, view);
           },
-          [](caf::error&) { /* not clustered or busy: the list stays */ });
+          [self](caf::error&) {
+            // Not clustered, busy or gone: the list stays.
+            self->state.asking_members = false;
+          });
 }
 
 void use_node(client_ptr self, caf::actor stand_in, std::string where) {
@@ -159,7 +190,7 @@ void use_node(client_ptr self, caf::actor stand_in, std::string where) {
   st.waiting.clear();
   for (auto& h : held)
     relay(self, std::move(h));
-  learn_members(self);
+  refresh_members(self);
 }
 
 /// One failed attempt: the next endpoint, or the end of the round.
@@ -511,11 +542,13 @@ caf::behavior cluster_client_impl(client_ptr self,
   st.in_flight.init(self, [self](held_request held, caf::message answer) {
     relay_answered(self, std::move(held), std::move(answer));
   });
+  st.seeds = endpoints;
   st.endpoints = std::move(endpoints);
   st.connect_timeout = connect_timeout;
   st.tls = tls;
   st.next = (first_index + 1) % st.endpoints.size();
   use_node(self, std::move(first), st.endpoints[first_index].to_string());
+  self->delayed_send(self, members_refresh, tick_atom::value);
   self->set_exit_handler([self](caf::exit_msg& em) {
     auto& st = self->state;
     if (auto i = st.used.find(em.source); i != st.used.end()) {
@@ -575,6 +608,13 @@ caf::behavior cluster_client_impl(client_ptr self,
       });
   return {
       [](sweep_atom) {},
+      // The members' refresh is due.
+      [self](tick_atom) {
+        if (!detail::sent_by_itself(self))
+          return;
+        refresh_members(self);
+        self->delayed_send(self, members_refresh, tick_atom::value);
+      },
       // A lookup's pause has passed: it asks again.
       [self](tick_atom, std::uint64_t id) {
         auto& lookups = self->state.lookups;
