@@ -66,6 +66,9 @@ struct stand_in_state {
   /// entry actor (net/detail/relay.hpp): when the target is another actor
   /// of the entry's node.
   bool relays = false;
+  /// Whether the target lives on another node than the entry's (a group's
+  /// owner in a cluster): its end is not the end of the node at `where`.
+  bool elsewhere = false;
   std::map<std::uint64_t, pending_request> pending;
   std::uint64_t next_id = 0;
   /// The bounded requests' deadlines, and the one the stand-in's own timer
@@ -351,11 +354,16 @@ void send_held(stand_in_ptr self) {
 }
 
 /// Fails every request still waiting with unreachable, then quits.
-void fail_and_quit(stand_in_ptr self, const caf::error& reason) {
+/// `target_down`: the target ended, not the stand-in it came through.
+void fail_and_quit(stand_in_ptr self, const caf::error& reason,
+                   bool target_down) {
   auto& st = self->state;
-  auto gone = make_error(errc::unreachable,
-                         "node " + st.where +
-                             " went away: " + in_words(self->system(), reason));
+  auto who = target_down && st.elsewhere
+                 ? "the actor's node (reached through " + st.where + ")"
+                 : "node " + st.where;
+  auto gone =
+      make_error(errc::unreachable,
+                 who + " went away: " + in_words(self->system(), reason));
   // A target that ended normally while its node stays (a group actor after
   // its close, which answers all it took first) never took what still
   // waits: its node bounces those, but its down message may come first.
@@ -377,7 +385,8 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
   st.target = std::move(target);
   st.where = std::move(where);
   st.entry = entry ? std::move(entry) : st.target;
-  st.relays = st.entry != st.target && st.target->node() == st.entry->node();
+  st.elsewhere = st.target->node() != st.entry->node();
+  st.relays = st.entry != st.target && !st.elsewhere;
   st.answers.init(self, [self](std::uint64_t id, caf::message answer) {
     answered_alone(self, id, std::move(answer));
   });
@@ -385,7 +394,7 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
   // The target ended: a cursor that is done (normal), or the node went
   // away (remote_link_unreachable, which the linked stand-ins follow).
   self->set_down_handler(
-      [self](caf::down_msg& dm) { fail_and_quit(self, dm.reason); });
+      [self](caf::down_msg& dm) { fail_and_quit(self, dm.reason, true); });
   // A stand-in handed out through this one ended: its target did, on this
   // node or on another (a group's owner in a cluster), which is no reason
   // to fail this node's other requests; if this node went away, the down
@@ -398,7 +407,7 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
       return;
     }
     if (em.reason != caf::exit_reason::normal)
-      fail_and_quit(self, em.reason);
+      fail_and_quit(self, em.reason, false);
   });
   self->set_default_handler(
       [self](caf::scheduled_actor*,
