@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -437,6 +438,43 @@ CAF_TEST(connect_cluster_learns_members_that_join_while_it_is_idle) {
   CAF_REQUIRE(a.process().wait(bound));
   CAF_CHECK_EQUAL(through_after_failover(*db), address(b));
   disconnect_node(*db);
+}
+
+// A program that lets go of its node or cluster handle (and the group
+// handles it got through it) without disconnect_node, then ends its actor
+// system: the system stops. CAF waits for every actor, so an actor a handle
+// left running, or a cycle of references between its actors, would hold
+// the program for ever.
+CAF_TEST(handles_let_go_without_disconnect_let_their_system_stop) {
+  test::daemon_process a{config("a")};
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a)})));
+  for (auto cluster : {false, true})
+    for (auto group : {false, true}) {
+      CAF_MESSAGE((cluster ? "connect_cluster" : "connect_node")
+                  << (group ? " and an items handle" : ""));
+      auto stopped = std::make_shared<std::promise<std::string>>();
+      auto done = stopped->get_future();
+      std::thread{[=, host = a.host(), port = a.port()] {
+        std::string outcome = "stopped";
+        {
+          test::cluster_client_config cfg;
+          caf::actor_system sys{cfg};
+          caf::scoped_actor me{sys};
+          auto db = cluster ? connect_cluster(sys, {{host, port}}, 10s)
+                            : connect_node(sys, host, port, 10s);
+          if (!db)
+            outcome = "no connection";
+          else if (group) {
+            auto store = items_of(me, *db, 1, bound);
+            if (!store || !set(me, *store, "k", std::string{"v"}, bound))
+              outcome = "no write through the handle";
+          }
+        }
+        stopped->set_value(outcome);
+      }}.detach();
+      CAF_REQUIRE(done.wait_for(bound) == std::future_status::ready);
+      CAF_CHECK_EQUAL(done.get(), "stopped");
+    }
 }
 
 CAF_TEST(the_cli_with_nodes_skips_a_node_that_is_down) {

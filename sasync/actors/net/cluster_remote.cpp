@@ -10,6 +10,7 @@
 #include "sasync/actors/net/remote.hpp"
 
 #include "sasync/actors/detail/private_sender.hpp"
+#include "sasync/actors/detail/weak_timer.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/in_words.hpp"
 #include "sasync/actors/net/detail/stand_in.hpp"
@@ -87,8 +88,12 @@ struct cluster_client_state {
   std::deque<held_request> waiting;
   /// The requests relayed and not answered yet.
   detail::forwarded_answers<held_request> in_flight;
-  /// The group stand-ins handed out, by (kind, group): one per group.
-  std::map<std::pair<std::int16_t, std::int64_t>, caf::actor> groups;
+  /// The group stand-ins handed out, by (kind, group): one per group while
+  /// its users hold it. Weakly: each holds this actor, which asks for its
+  /// group again when its owner moves.
+  std::map<std::pair<std::int16_t, std::int64_t>, caf::actor_addr> groups;
+  /// The same the other way round, to forget one that ended.
+  std::map<caf::actor_addr, std::pair<std::int16_t, std::int64_t>> group_of;
   /// Lookups waiting to ask again, by id (look_up).
   std::map<std::uint64_t, std::function<void()>> lookups;
   std::uint64_t next_lookup = 0;
@@ -162,17 +167,21 @@ void refresh_members(client_ptr self) {
   if (!st.current || st.asking_members)
     return;
   st.asking_members = true;
-  self->request(st.current, caf::duration{std::chrono::seconds{10}},
-                cluster_atom::value)
-      .then(
-          [self](cluster_view& view) {
-            self->state.asking_members = false;
-            learn_members(self, view);
-          },
-          [self](caf::error&) {
-            // Not clustered, busy or gone: the list stays.
-            self->state.asking_members = false;
-          });
+  auto sent = self->request(st.current, caf::duration{std::chrono::seconds{10}},
+                            cluster_atom::value);
+  auto id = sent.id();
+  std::move(sent).then(
+      [self, id](cluster_view& view) {
+        // CAF's clock would hold this actor until the bound passed,
+        // and the next refresh comes sooner: the handle would never go.
+        self->clock().cancel_request_timeout(self, id);
+        self->state.asking_members = false;
+        learn_members(self, view);
+      },
+      [self](caf::error&) {
+        // Not clustered, busy or gone: the list stays.
+        self->state.asking_members = false;
+      });
 }
 
 void use_node(client_ptr self, caf::actor stand_in, std::string where) {
@@ -489,19 +498,21 @@ caf::behavior group_stand_in_impl(group_ptr self, caf::actor relay,
   return {[](sweep_atom) {}};
 }
 
-/// The stand-in of a group for the caller: the one handed out before, or a
-/// new one in front of `target`.
+/// The stand-in of a group for the caller: the one handed out before while
+/// its users hold it, or a new one in front of `target`.
 caf::actor group_stand_in(client_ptr self, std::int16_t kind,
                           std::int64_t group, caf::actor target) {
-  auto& known = self->state.groups;
+  auto& st = self->state;
   auto key = std::make_pair(kind, group);
-  if (auto i = known.find(key); i != known.end())
-    return i->second;
+  if (auto i = st.groups.find(key); i != st.groups.end())
+    if (auto known = caf::actor_cast<caf::strong_actor_ptr>(i->second))
+      return caf::actor_cast<caf::actor>(std::move(known));
   auto h = self->system().spawn(group_stand_in_impl,
                                 caf::actor_cast<caf::actor>(self), kind, group,
                                 std::move(target));
   self->link_to(h);
-  known.emplace(key, h);
+  st.groups[key] = h.address();
+  st.group_of[h.address()] = key;
   return h;
 }
 
@@ -548,9 +559,19 @@ caf::behavior cluster_client_impl(client_ptr self,
   st.tls = tls;
   st.next = (first_index + 1) % st.endpoints.size();
   use_node(self, std::move(first), st.endpoints[first_index].to_string());
-  self->delayed_send(self, members_refresh, tick_atom::value);
+  detail::send_later_weakly(self, members_refresh,
+                            caf::make_message(tick_atom::value));
   self->set_exit_handler([self](caf::exit_msg& em) {
     auto& st = self->state;
+    // A group stand-in its users let go of (or one that ended with the
+    // connection): the next caller gets a new one.
+    if (auto i = st.group_of.find(em.source); i != st.group_of.end()) {
+      if (auto g = st.groups.find(i->second);
+          g != st.groups.end() && g->second == em.source)
+        st.groups.erase(g);
+      st.group_of.erase(i);
+      return;
+    }
     if (auto i = st.used.find(em.source); i != st.used.end()) {
       st.used.erase(i);
       if (!st.current || em.source != st.current.address())
@@ -613,7 +634,8 @@ caf::behavior cluster_client_impl(client_ptr self,
         if (!detail::sent_by_itself(self))
           return;
         refresh_members(self);
-        self->delayed_send(self, members_refresh, tick_atom::value);
+        detail::send_later_weakly(self, members_refresh,
+                                  caf::make_message(tick_atom::value));
       },
       // A lookup's pause has passed: it asks again.
       [self](tick_atom, std::uint64_t id) {

@@ -7,6 +7,7 @@
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/in_words.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
+#include "sasync/actors/detail/weak_timer.hpp"
 #include "sasync/actors/net/detail/relay.hpp"
 #include "sasync/actors/net/detail/stand_in.hpp"
 #include "sasync/actors/net/refusal.hpp"
@@ -167,9 +168,10 @@ void arm_deadline_timer(stand_in_ptr self) {
   if (st.timer_at && *st.timer_at <= soonest)
     return;
   st.timer_at = soonest;
-  auto now = self->clock().now();
-  self->delayed_send(self, soonest > now ? soonest - now : caf::timespan{0},
-                     bounded_atom::value, ++st.timer_number);
+  // Weakly: a stand-in its users let go of goes, bounded requests or not.
+  detail::send_later_weakly(
+      self, soonest - self->clock().now(),
+      caf::make_message(bounded_atom::value, ++st.timer_number));
 }
 
 /// Timer `number` went off: requests past their bound get request_timeout,
@@ -468,8 +470,12 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
 
 caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
                           std::string where, caf::actor entry) {
-  return sys.spawn(stand_in_impl, std::move(target), std::move(where),
-                   std::move(entry));
+  // Hidden: a stand-in that has talked to its node stays registered for
+  // the node until it quits (disconnect_node, or its node goes away), so a
+  // handle let go without disconnect_node would hold its actor system's
+  // end for ever if CAF waited for it.
+  return sys.spawn<caf::hidden>(stand_in_impl, std::move(target),
+                                std::move(where), std::move(entry));
 }
 
 /// The node's actor at host:port, or why not. CAF's remote_actor waits for
