@@ -132,6 +132,15 @@ struct fixture : test::cluster_fixture {
     };
   }
 
+  /// Asks `holds` every 20 ms until it is true (true) or `bound` has passed.
+  static bool poll_until(const std::function<bool()>& holds) {
+    for (auto deadline = clock_type::now() + bound;
+         clock_type::now() < deadline; std::this_thread::sleep_for(20ms))
+      if (holds())
+        return true;
+    return false;
+  }
+
   /// The address of the node a cluster handle answers through once it has
   /// failed over from a node that was killed: a request that reached the
   /// dead node may fail with unreachable (its fate unknown), the next one
@@ -392,15 +401,10 @@ CAF_TEST(connect_cluster_learns_members_from_the_views_it_passes_on) {
   auto db = connect_cluster(sys, {{a.host(), a.port()}}, 10s);
   CAF_REQUIRE(db);
   test::daemon_process b{config("b")};
-  auto listed = false;
-  for (auto deadline = clock_type::now() + bound;
-       !listed && clock_type::now() < deadline;) {
+  CAF_REQUIRE(poll_until([&] {
     auto view = cluster_members_of(self, *db, bound);
-    listed = view && alive_in(*view, address(b));
-    if (!listed)
-      std::this_thread::sleep_for(20ms);
-  }
-  CAF_REQUIRE(listed);
+    return view && alive_in(*view, address(b));
+  }));
   a.process().signal(SIGKILL);
   CAF_REQUIRE(a.process().wait(bound));
   CAF_CHECK_EQUAL(through_after_failover(*db), address(b));
@@ -425,15 +429,10 @@ CAF_TEST(connect_cluster_learns_members_that_join_while_it_is_idle) {
                             "result=\"ok\"}";
   auto before = test::sample(test::scrape_metrics(metrics_port), views);
   CAF_REQUIRE_GREATER_OR_EQUAL(before, 1);
-  auto asked = false;
-  for (auto deadline = clock_type::now() + bound;
-       !asked && clock_type::now() < deadline;) {
-    asked =
-        test::sample(test::scrape_metrics(metrics_port), views) >= before + 2;
-    if (!asked)
-      std::this_thread::sleep_for(50ms);
-  }
-  CAF_REQUIRE(asked);
+  CAF_REQUIRE(poll_until([&] {
+    return test::sample(test::scrape_metrics(metrics_port), views) >=
+           before + 2;
+  }));
   a.process().signal(SIGKILL);
   CAF_REQUIRE(a.process().wait(bound));
   CAF_CHECK_EQUAL(through_after_failover(*db), address(b));
