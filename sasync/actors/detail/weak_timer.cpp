@@ -12,23 +12,34 @@
 
 namespace sasync::detail {
 
+namespace {
+
+/// Holds `msg` for `delay`, then sends it to `to` as `to`'s own message if
+/// anything still holds `to`, and quits.
+/// (A function with arguments: CAF 0.17 dereferences a null tuple when it
+/// starts one spawned without any, which UBSan reports.)
+caf::behavior weak_timer(caf::event_based_actor* self, caf::actor_addr to,
+                         caf::timespan delay, caf::message msg) {
+  self->delayed_send(self, std::max(delay, caf::timespan{0}),
+                     expire_atom::value);
+  return {[self, to, msg](expire_atom) {
+    if (auto dest = caf::actor_cast<caf::strong_actor_ptr>(to))
+      dest->enqueue(
+          caf::make_mailbox_element(dest, caf::make_message_id(), {}, msg),
+          nullptr);
+    self->quit();
+  }};
+}
+
+} // namespace
+
 void send_later_weakly(caf::local_actor* self, caf::timespan delay,
                        caf::message msg) {
   // A hidden actor of its own holds the message and only the address of
   // `self`: the clock holds the timer actor, and a hidden actor is not
   // waited for when the actor system stops.
-  self->system().spawn<caf::hidden>(
-      [to = self->address(), delay = std::max(delay, caf::timespan{0}),
-       msg = std::move(msg)](caf::event_based_actor* timer) -> caf::behavior {
-        timer->delayed_send(timer, delay, expire_atom::value);
-        return {[=](expire_atom) {
-          if (auto dest = caf::actor_cast<caf::strong_actor_ptr>(to))
-            dest->enqueue(caf::make_mailbox_element(
-                              dest, caf::make_message_id(), {}, msg),
-                          nullptr);
-          timer->quit();
-        }};
-      });
+  self->system().spawn<caf::hidden>(weak_timer, self->address(), delay,
+                                    std::move(msg));
 }
 
 } // namespace sasync::detail
