@@ -467,9 +467,8 @@ CAF_TEST(handles_let_go_without_disconnect_let_their_system_stop) {
           else if (group) {
             auto write = [&] {
               auto store = items_of(me, *db, 1, bound);
-              return store &&
-                     static_cast<bool>(
-                         set(me, *store, "k", std::string{"v"}, bound));
+              return store && static_cast<bool>(set(me, *store, "k",
+                                                    std::string{"v"}, bound));
             };
             // Twice: the first items handle is let go in between, and the
             // handle it came from serves on.
@@ -599,8 +598,8 @@ CAF_TEST(a_takeover_is_logged_and_counted_in_the_metrics) {
                  }());
   CAF_CHECK_GREATER_OR_EQUAL(
       test::sample(text, "sasync_cluster_takeovers_total"), 1);
-  CAF_CHECK_GREATER_OR_EQUAL(
-      test::sample(text, "sasync_cluster_groups_owned"), 1);
+  CAF_CHECK_GREATER_OR_EQUAL(test::sample(text, "sasync_cluster_groups_owned"),
+                             1);
   CAF_CHECK_GREATER_OR_EQUAL(
       test::sample(text, "sasync_cluster_members{state=\"alive\"}"), 1);
   // One line on B's log for the takeover, naming the group and the epoch.
