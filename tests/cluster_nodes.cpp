@@ -444,43 +444,48 @@ CAF_TEST(connect_cluster_learns_members_that_join_while_it_is_idle) {
 // system: the system stops. A group handle let go before leaves the handle
 // it came from serving. CAF waits for every actor, so an actor a handle
 // left running, or a cycle of references between its actors, would hold
-// the program for ever.
+// the program for ever. The same with a node outside cluster mode, which
+// refuses the cluster handle's asks for the members.
 CAF_TEST(handles_let_go_without_disconnect_let_their_system_stop) {
   test::daemon_process a{config("a")};
   CAF_REQUIRE(wait_for_view(a, all_alive({address(a)})));
-  for (auto cluster : {false, true})
-    for (auto group : {false, true}) {
-      CAF_MESSAGE((cluster ? "connect_cluster" : "connect_node")
-                  << (group ? " and an items handle" : ""));
-      auto stopped = std::make_shared<std::promise<std::string>>();
-      auto done = stopped->get_future();
-      std::thread{[=, host = a.host(), port = a.port()] {
-        std::string outcome = "stopped";
-        {
-          test::cluster_client_config cfg;
-          caf::actor_system sys{cfg};
-          caf::scoped_actor me{sys};
-          auto db = cluster ? connect_cluster(sys, {{host, port}}, 10s)
-                            : connect_node(sys, host, port, 10s);
-          if (!db)
-            outcome = "no connection";
-          else if (group) {
-            auto write = [&] {
-              auto store = items_of(me, *db, 1, bound);
-              return store && static_cast<bool>(set(me, *store, "k",
-                                                    std::string{"v"}, bound));
-            };
-            // Twice: the first items handle is let go in between, and the
-            // handle it came from serves on.
-            if (!write() || !write())
-              outcome = "no write through the handle";
+  test::sqlite_file file{"let_go"};
+  test::daemon_process plain{config("plain", 2, file.url(), "enabled=false\n")};
+  for (auto* d : {&a, &plain})
+    for (auto cluster : {false, true})
+      for (auto group : {false, true}) {
+        CAF_MESSAGE((d == &a ? "clustered node, " : "plain node, ")
+                    << (cluster ? "connect_cluster" : "connect_node")
+                    << (group ? " and an items handle" : ""));
+        auto stopped = std::make_shared<std::promise<std::string>>();
+        auto done = stopped->get_future();
+        std::thread{[=, host = d->host(), port = d->port()] {
+          std::string outcome = "stopped";
+          {
+            test::cluster_client_config cfg;
+            caf::actor_system sys{cfg};
+            caf::scoped_actor me{sys};
+            auto db = cluster ? connect_cluster(sys, {{host, port}}, 10s)
+                              : connect_node(sys, host, port, 10s);
+            if (!db)
+              outcome = "no connection";
+            else if (group) {
+              auto write = [&] {
+                auto store = items_of(me, *db, 1, bound);
+                return store && static_cast<bool>(set(me, *store, "k",
+                                                      std::string{"v"}, bound));
+              };
+              // Twice: the first items handle is let go in between, and the
+              // handle it came from serves on.
+              if (!write() || !write())
+                outcome = "no write through the handle";
+            }
           }
-        }
-        stopped->set_value(outcome);
-      }}.detach();
-      CAF_REQUIRE(done.wait_for(bound) == std::future_status::ready);
-      CAF_CHECK_EQUAL(done.get(), "stopped");
-    }
+          stopped->set_value(outcome);
+        }}.detach();
+        CAF_REQUIRE(done.wait_for(bound) == std::future_status::ready);
+        CAF_CHECK_EQUAL(done.get(), "stopped");
+      }
 }
 
 CAF_TEST(the_cli_with_nodes_skips_a_node_that_is_down) {

@@ -169,19 +169,20 @@ void refresh_members(client_ptr self) {
   st.asking_members = true;
   auto sent = self->request(st.current, caf::duration{std::chrono::seconds{10}},
                             cluster_atom::value);
-  auto id = sent.id();
+  // Answered either way, the bound leaves CAF's clock, which would hold
+  // this actor until it passed: the next refresh comes sooner, so the
+  // handle would never go.
+  auto answered = [self, id = sent.id()] {
+    self->clock().cancel_request_timeout(self, id);
+    self->state.asking_members = false;
+  };
   std::move(sent).then(
-      [self, id](cluster_view& view) {
-        // CAF's clock would hold this actor until the bound passed,
-        // and the next refresh comes sooner: the handle would never go.
-        self->clock().cancel_request_timeout(self, id);
-        self->state.asking_members = false;
+      [self, answered](cluster_view& view) {
+        answered();
         learn_members(self, view);
       },
-      [self](caf::error&) {
-        // Not clustered, busy or gone: the list stays.
-        self->state.asking_members = false;
-      });
+      // Not clustered, busy or gone: the list stays.
+      [answered](caf::error&) { answered(); });
 }
 
 void use_node(client_ptr self, caf::actor stand_in, std::string where) {
