@@ -217,17 +217,18 @@ member_impl(member_ptr self, engine_config engine,
       },
       [=](cluster_atom) -> caf::result<cluster_view> {
         auto& st = self->state;
+        auto meter = detail::request_meter::start(self);
         if (!st.session || !st.session->usable())
-          return detail::refused_now(
-              self, make_error(errc::database_error,
-                               "the node has no database session for the "
-                               "cluster now; it is reconnecting"));
+          return detail::refused(
+              meter, make_error(errc::database_error,
+                                "the node has no database session for the "
+                                "cluster now; it is reconnecting"));
         try {
           auto view = view_of(st);
-          detail::request_meter::start(self).answered();
+          meter.answered();
           return view;
         } catch (const storage_failure& f) {
-          return detail::refused_now(self, to_error(f));
+          return detail::refused(meter, to_error(f));
         }
       },
       [=](leave_atom) -> caf::result<void> {
