@@ -161,6 +161,12 @@ void fail_waiting(client_ptr self, const std::string& why) {
   st.waiting.clear();
 }
 
+/// Sets the next refresh of the members (the tick_atom handler).
+void refresh_later(client_ptr self) {
+  detail::send_later_weakly(self, members_refresh,
+                            caf::make_message(tick_atom::value));
+}
+
 /// Asks the node in use for the members, unless it is asked already.
 void refresh_members(client_ptr self) {
   auto& st = self->state;
@@ -560,8 +566,7 @@ caf::behavior cluster_client_impl(client_ptr self,
   st.tls = tls;
   st.next = (first_index + 1) % st.endpoints.size();
   use_node(self, std::move(first), st.endpoints[first_index].to_string());
-  detail::send_later_weakly(self, members_refresh,
-                            caf::make_message(tick_atom::value));
+  refresh_later(self);
   self->set_exit_handler([self](caf::exit_msg& em) {
     auto& st = self->state;
     // A group stand-in its users let go of (or one that ended with the
@@ -635,8 +640,7 @@ caf::behavior cluster_client_impl(client_ptr self,
         if (!detail::sent_by_itself(self))
           return;
         refresh_members(self);
-        detail::send_later_weakly(self, members_refresh,
-                                  caf::make_message(tick_atom::value));
+        refresh_later(self);
       },
       // A lookup's pause has passed: it asks again.
       [self](tick_atom, std::uint64_t id) {
