@@ -120,7 +120,15 @@ void learn_members(client_ptr self, const cluster_view& view) {
         std::find(known.begin(), known.end(), *at) == known.end())
       known.push_back(std::move(*at));
   st.endpoints = std::move(known);
-  st.next %= st.endpoints.size();
+  // The next to try is the one after the node in use: tried first when
+  // that node dies, it could still be in CAF's cache of connections and
+  // fail what waits for the next node.
+  auto in_use = std::find_if(
+      st.endpoints.begin(), st.endpoints.end(),
+      [&](const endpoint& at) { return at.to_string() == st.where; });
+  auto index = static_cast<std::size_t>(in_use - st.endpoints.begin());
+  st.next = in_use == st.endpoints.end() ? 0
+                                         : (index + 1) % st.endpoints.size();
 }
 
 /// The answer to the relayed request `held`.
