@@ -7,6 +7,7 @@
 
 #include "sasync/actors/defaults.hpp"
 #include "sasync/actors/errc.hpp"
+#include "sasync/actors/objects/detail/items_impl.hpp"
 #include "sasync/actors/system_config.hpp"
 #include "sasync/storage/item_store.hpp"
 #include "sasync/storage/value_codec.hpp"
@@ -196,6 +197,75 @@ CAF_TEST(a_wave_of_more_than_half_a_batch_reaches_the_queue_in_two_lists) {
     CAF_CHECK(answer && !*answer);
   CAF_CHECK_EQUAL(queue_batches() - before, 2u);
   CAF_CHECK_EQUAL(text_under(store, "w0"), "x");
+}
+
+CAF_TEST(a_relay_is_answered_as_its_requests_and_committed_together) {
+  using detail::relayed_answer;
+  using detail::relayed_op;
+  using detail::relayed_request;
+  auto store = caf::actor_cast<detail::items_impl>(items_of(11));
+  CAF_CHECK(call<void>(store, set_atom::value, "warm", encode("up")));
+  CAF_CHECK(call<void>(store, set_atom::value, "old", encode("kept")));
+  auto request = [](relayed_op op, std::string name, const char* text = "") {
+    relayed_request x;
+    x.op = static_cast<std::uint8_t>(op);
+    x.name = std::move(name);
+    x.value = encode(std::string{text});
+    return x;
+  };
+  // Twenty sets in one message go to the queue as twenty messages would:
+  // in one list, one batch.
+  std::vector<relayed_request> sets;
+  for (int i = 0; i < 20; ++i)
+    sets.push_back(request(relayed_op::set, "r" + std::to_string(i), "v"));
+  auto before = queue_batches();
+  auto done = call<std::vector<relayed_answer>>(store, relay_atom::value, sets);
+  CAF_REQUIRE(done);
+  CAF_REQUIRE_EQUAL(done->size(), 20u);
+  for (auto& x : *done)
+    CAF_CHECK_EQUAL(x.shape, relayed_answer::nothing);
+  CAF_CHECK_EQUAL(queue_batches() - before, 1u);
+  CAF_CHECK_EQUAL(text_under(caf::actor_cast<items>(store), "r19"), "v");
+  // Each request answered as it would be alone, in order: a get after a
+  // set of its name sees it; a refused insert, an op no handler has, a
+  // name over the limit.
+  auto unknown = request(relayed_op::get, "x");
+  unknown.op = 77;
+  auto got = call<std::vector<relayed_answer>>(
+      store, relay_atom::value,
+      std::vector<relayed_request>{
+          request(relayed_op::set, "x", "new"), request(relayed_op::get, "x"),
+          request(relayed_op::insert, "old", "again"), unknown,
+          request(relayed_op::get, std::string(5000, 'n')),
+          request(relayed_op::update, "old", "changed"),
+          request(relayed_op::get, "old")});
+  CAF_REQUIRE(got);
+  CAF_REQUIRE_EQUAL(got->size(), 7u);
+  auto& xs = *got;
+  CAF_CHECK_EQUAL(xs[0].shape, relayed_answer::nothing);
+  CAF_REQUIRE_EQUAL(xs[1].shape, relayed_answer::value);
+  CAF_REQUIRE(xs[1].got);
+  CAF_CHECK_EQUAL(decode<std::string>(*xs[1].got), "new");
+  CAF_REQUIRE_EQUAL(xs[2].shape, relayed_answer::failure);
+  CAF_CHECK(is(xs[2].error, errc::exists));
+  CAF_REQUIRE_EQUAL(xs[3].shape, relayed_answer::failure);
+  CAF_CHECK(xs[3].error == caf::sec::unexpected_message);
+  CAF_REQUIRE_EQUAL(xs[4].shape, relayed_answer::failure);
+  CAF_CHECK(is(xs[4].error, errc::invalid_argument));
+  CAF_CHECK_EQUAL(xs[5].shape, relayed_answer::nothing);
+  CAF_REQUIRE_EQUAL(xs[6].shape, relayed_answer::value);
+  CAF_REQUIRE(xs[6].got);
+  CAF_CHECK_EQUAL(decode<std::string>(*xs[6].got), "changed");
+  // Empty: answered with nothing; more than a relay holds: refused.
+  auto none = call<std::vector<relayed_answer>>(store, relay_atom::value,
+                                                std::vector<relayed_request>{});
+  CAF_CHECK(none && none->empty());
+  auto many = call<std::vector<relayed_answer>>(
+      store, relay_atom::value,
+      std::vector<relayed_request>(detail::max_relayed + 1,
+                                   request(relayed_op::get, "x")));
+  CAF_REQUIRE(!many);
+  CAF_CHECK(is(many.error(), errc::invalid_argument));
 }
 
 CAF_TEST(an_idle_actor_is_let_go_and_stops_once_no_handle_is_left) {

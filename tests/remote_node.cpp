@@ -895,6 +895,13 @@ CAF_TEST(requests_to_one_group_travel_in_relays_in_the_order_they_were_sent) {
                        << " relays");
   CAF_CHECK_GREATER(relays, 0);
   CAF_CHECK_GREATER(relayed, 2 * relays);
+  // The group actor counts each relayed request as its own kind.
+  auto counted = [&](const char* kind) {
+    return test::sample(text, std::string{"sasync_requests_total{kind=\""} +
+                                  kind + "\",result=\"ok\"}");
+  };
+  CAF_CHECK_GREATER_OR_EQUAL(counted("set"), 2 * sets);
+  CAF_CHECK_EQUAL(counted("relay"), -1);
   disconnect_node(db);
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }

@@ -75,13 +75,20 @@ public:
     return std::move(lists_);
   }
 
-  /// True once a reminder to send is on its way (the actor's own message).
-  bool dispatch_sent() const noexcept { return dispatch_sent_; }
+  /// True once a reminder to send is on its way (the actor's own message),
+  /// or while requests that came in one message are handled (hold()).
+  bool dispatch_sent() const noexcept { return dispatch_sent_ || held_; }
   void note_dispatch_sent() noexcept { dispatch_sent_ = true; }
+
+  /// Requests that came in one message gather until release().
+  void hold() noexcept { held_ = true; }
+  void release() noexcept { held_ = false; }
+  bool empty() const noexcept { return lists_.empty(); }
 
 private:
   std::vector<list> lists_;
   bool dispatch_sent_ = false;
+  bool held_ = false;
 };
 
 /// True when a group actor's state has an outbox.
@@ -118,6 +125,39 @@ void dispatch_jobs(Self* self, const transaction_queue& queue) {
     send_list(self, queue, std::move(l));
 }
 
+/// Sends what the outbox gathered once the messages that wait are handled:
+/// at once when none wait.
+template <class Self>
+void dispatch_soon(Self* self, const transaction_queue& queue) {
+  if (self->mailbox().empty())
+    return dispatch_jobs(self, queue);
+  self->state.outbox.note_dispatch_sent();
+  self->send(self, dispatch_atom::value); // its own: others are refused
+}
+
+/// While it lives, the jobs of the requests that came in one message
+/// gather in the outbox as those of as many messages would; then they go
+/// as send_job sends one: at once, or after the messages that wait.
+template <class Self> class outbox_hold {
+public:
+  outbox_hold(Self* self, transaction_queue queue)
+      : self_(self), queue_(std::move(queue)) {
+    self_->state.outbox.hold();
+  }
+  ~outbox_hold() {
+    auto& box = self_->state.outbox;
+    box.release();
+    if (!box.empty() && !box.dispatch_sent())
+      dispatch_soon(self_, queue_);
+  }
+  outbox_hold(const outbox_hold&) = delete;
+  outbox_hold& operator=(const outbox_hold&) = delete;
+
+private:
+  Self* self_;
+  transaction_queue queue_;
+};
+
 /// Sends `work` to `queue` at `prio`; `settle` gets its error (none:
 /// committed). A job that runs merged with its neighbours (a point
 /// operation) waits in the outbox of a group actor that has one, until the
@@ -131,13 +171,8 @@ void send_job(Self* self, const transaction_queue& queue, job_ptr work,
       auto& box = self->state.outbox;
       if (auto full = box.add(std::move(work), prio, std::move(settle)))
         return send_list(self, queue, std::move(*full));
-      if (box.dispatch_sent())
-        return;
-      // Nothing else to handle first: no reason to wait.
-      if (self->mailbox().empty())
-        return dispatch_jobs(self, queue);
-      box.note_dispatch_sent();
-      self->send(self, dispatch_atom::value); // its own: others are refused
+      if (!box.dispatch_sent())
+        dispatch_soon(self, queue);
       return;
     }
   }

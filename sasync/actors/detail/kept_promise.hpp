@@ -4,10 +4,13 @@
 // its dict) would wait for ever after the actor was killed or threw. Every
 // copy shares one promise; when the last copy goes with the request still
 // unanswered, the requester gets errc::unreachable, as for a request in
-// flight to a node that went away: the request may have run.
+// flight to a node that went away: the request may have run. A request
+// that came gathered with others (gathered_answers.hpp) answers into its
+// slot instead.
 #pragma once
 
 #include "sasync/actors/detail/deliver.hpp"
+#include "sasync/actors/detail/gathered_answers.hpp"
 #include "sasync/actors/detail/recycling_allocator.hpp"
 #include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/errc.hpp"
@@ -29,11 +32,16 @@ public:
   explicit kept_promise(caf::typed_response_promise<T> rp)
       : box_(make_recycled<box>(std::move(rp))) {}
 
+  explicit kept_promise(gathered_slot slot)
+      : box_(make_recycled<box>(std::move(slot))) {}
+
   /// Answers with a value or an error (none for a default-made promise).
   template <class... Ts> void deliver(Ts&&... xs) const {
     if (!box_)
       return;
     box_->count(error_in(xs...));
+    if (box_->slot)
+      return box_->fill(caf::make_message(std::forward<Ts>(xs)...));
     box_->rp.deliver(std::forward<Ts>(xs)...);
   }
 
@@ -42,6 +50,8 @@ public:
     if (!box_)
       return;
     box_->count({});
+    if (box_->slot)
+      return box_->fill(caf::message{});
     sasync::detail::deliver_done(box_->rp);
   }
 
@@ -52,12 +62,12 @@ public:
     return *this;
   }
 
-  bool pending() const {
-    return box_ && box_->rp.pending();
-  }
+  bool pending() const { return box_ && box_->pending(); }
 
   /// Returned from a handler: the answer comes later.
   operator caf::result<T>() const {
+    if (box_->slot)
+      return caf::result<T>{caf::delegated<T>{}};
     return caf::result<T>{box_->rp};
   }
 
@@ -72,30 +82,46 @@ private:
 
   struct box {
     explicit box(caf::typed_response_promise<T> x) : rp(std::move(x)) {}
+    explicit box(gathered_slot x) : slot(std::move(x)) {}
     box(const box&) = delete;
     box& operator=(const box&) = delete;
     ~box() {
-      if (!rp.pending())
+      if (!pending())
         return;
       auto gone = make_error(errc::unreachable,
                              "the actor that took the request stopped "
                              "before it answered; the request may have run");
       count(gone);
-      rp.deliver(std::move(gone));
+      if (slot)
+        fill(caf::make_message(std::move(gone)));
+      else
+        rp.deliver(std::move(gone));
     }
+    bool pending() const { return slot ? !filled : rp.pending(); }
     void count(const caf::error& err) {
       meter.answered(err);
       meter = {};
     }
+    void fill(caf::message answer) {
+      if (filled)
+        return;
+      filled = true;
+      slot.answers->settle(slot.index, std::move(answer));
+    }
     caf::typed_response_promise<T> rp;
+    gathered_slot slot;
+    bool filled = false;
     request_meter meter;
   };
 
   std::shared_ptr<box> box_;
 };
 
-/// A kept promise for the request `self` handles now.
+/// A kept promise for the request `self` handles now: into its slot when
+/// it came gathered with others.
 template <class T, class Self> kept_promise<T> keep_promise(Self* self) {
+  if (auto& slot = current_gathered_slot())
+    return kept_promise<T>{std::exchange(slot, {})};
   return kept_promise<T>{self->template make_response_promise<T>()};
 }
 

@@ -1,5 +1,6 @@
 #include "sasync/actors/detail/request_metrics.hpp"
 
+#include "sasync/actors/detail/gathered_answers.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/storage/metrics.hpp"
 
@@ -51,6 +52,11 @@ request_meter request_meter::start(caf::local_actor* self) {
   request_meter m;
   if (!metrics::enabled())
     return m;
+  if (auto& slot = current_gathered_slot()) {
+    m.kind_ = slot.kind;
+    m.started_ = clock::now();
+    return m;
+  }
   auto* e = self->current_mailbox_element();
   if (e == nullptr)
     return m;

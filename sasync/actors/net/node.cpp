@@ -8,12 +8,14 @@
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/detail/relay.hpp"
 #include "sasync/actors/net/detail/stand_in.hpp"
+#include "sasync/actors/objects/detail/items_impl.hpp"
 #include "sasync/storage/batch_apply.hpp"
 #include "sasync/storage/metrics.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <cstring>
 #include <memory>
 
 namespace sasync {
@@ -174,9 +176,18 @@ checked_batch(node_ptr self, std::vector<batch_op>& ops, Ts... rest) {
                         rest...);
 }
 
-/// Asks the relay's target for each of its requests, in their order, and
-/// answers all of them in one message (net/detail/relay.hpp). A request
-/// of an op the node does not know is answered unexpected_message.
+/// Whether `target` takes a relay in one message (an items actor), or must
+/// be asked for each request.
+bool takes_relays(const caf::actor& target) {
+  auto* a = dynamic_cast<caf::monitorable_actor*>(
+      caf::actor_cast<caf::abstract_actor*>(target));
+  return a != nullptr && std::strcmp(a->name(), detail::items_actor_name) == 0;
+}
+
+/// Hands the relay to its target when it takes relays; else asks it for
+/// each of its requests, in their order, and answers all of them in one
+/// message (net/detail/relay.hpp). A request of an op the node does not
+/// know is answered unexpected_message.
 caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
   auto msg = x.move_content_to_message();
   auto target = msg.get_as<caf::actor>(1);
@@ -199,6 +210,8 @@ caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
     relays.add();
     relayed.add(requests.size());
   }
+  if (takes_relays(target))
+    return self->delegate(target, relay_atom::value, std::move(requests));
   auto batch = std::make_shared<relayed_answers>();
   batch->answers.resize(requests.size());
   batch->waiting = requests.size() + 1;

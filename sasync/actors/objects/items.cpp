@@ -3,6 +3,7 @@
 #include "sasync/actors/objects/items.hpp"
 
 #include "sasync/actors/defaults.hpp"
+#include "sasync/actors/detail/gathered_answers.hpp"
 #include "sasync/actors/detail/job_outbox.hpp"
 #include "sasync/actors/detail/priority_check.hpp"
 #include "sasync/actors/detail/private_sender.hpp"
@@ -12,6 +13,7 @@
 #include "sasync/actors/objects/detail/group_hold.hpp"
 #include "sasync/actors/objects/detail/group_request.hpp"
 #include "sasync/actors/objects/detail/item_jobs.hpp"
+#include "sasync/actors/net/detail/relay.hpp"
 #include "sasync/storage/item_store.hpp"
 #include "sasync/storage/name_range.hpp"
 #include "sasync/storage/versioned_store.hpp"
@@ -34,7 +36,7 @@ struct items_state {
   caf::weak_actor_ptr dict;
   std::set<std::uint64_t> holds; ///< a batch's (group_hold.hpp)
   detail::job_outbox outbox;
-  static inline const char* name = "sasync.items";
+  static inline const char* name = detail::items_actor_name;
 };
 
 /// A type of its own: spelled out, the typed interface is kilobytes
@@ -248,7 +250,83 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
         self, kind, std::move(keys), access_mode::write,
         [=](connection& c) { erase_item_if(c, group, name, expected); }, prio);
   };
+  // A node's relay (net/detail/relay.hpp): each request handled as if it
+  // came alone, all answered in one message.
+  auto relayed = [=](std::vector<detail::relayed_request>& requests)
+      -> caf::result<std::vector<detail::relayed_answer>> {
+    if (requests.size() > detail::max_relayed)
+      return detail::refused_now(
+          self,
+          make_error(errc::invalid_argument,
+                     "a relay of more than " +
+                         std::to_string(detail::max_relayed) + " requests"));
+    auto rp =
+        self->make_response_promise<std::vector<detail::relayed_answer>>();
+    auto answers = std::make_shared<detail::gathered_answers>(
+        requests.size(), [rp](std::vector<caf::message>&& xs) mutable {
+          std::vector<detail::relayed_answer> out;
+          out.reserve(xs.size());
+          for (auto& x : xs)
+            out.push_back(detail::as_relayed_answer(std::move(x)));
+          rp.deliver(std::move(out));
+        });
+    detail::outbox_hold<items_self> hold{self, self->state.cfg.queue};
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      auto& r = requests[i];
+      auto prio_or = [&](priority standard) {
+        return r.has_priority ? r.prio : standard;
+      };
+      // The request's handler answers into slot i: now, or through the
+      // promise it keeps.
+      auto answer = [&](caf::atom_value kind, auto handle) {
+        detail::answering_into into{{answers, i, kind}};
+        auto result = handle();
+        caf::message msg;
+        if (result.flag == caf::rt_delegated) {
+          if (!detail::current_gathered_slot())
+            return; // its promise took the slot
+          msg = caf::make_message(make_error(
+              errc::transaction_error, "a relayed request kept no promise"));
+        } else if (result.flag == caf::rt_error) {
+          msg = caf::make_message(std::move(result.err));
+        } else if constexpr (!std::is_same_v<decltype(result),
+                                             caf::result<void>>) {
+          msg = std::move(result.value);
+        }
+        answers->settle(i, std::move(msg));
+      };
+      switch (static_cast<detail::relayed_op>(r.op)) {
+      case detail::relayed_op::set:
+        answer(set_atom::value,
+               [&] { return set(r.name, r.value, prio_or(writes)); });
+        break;
+      case detail::relayed_op::get:
+        answer(get_atom::value, [&] { return get(r.name, prio_or(reads)); });
+        break;
+      case detail::relayed_op::insert:
+        answer(insert_atom::value,
+               [&] { return insert(r.name, r.value, prio_or(writes)); });
+        break;
+      case detail::relayed_op::update:
+        answer(update_atom::value,
+               [&] { return update(r.name, r.value, prio_or(writes)); });
+        break;
+      case detail::relayed_op::erase:
+        answer(delete_atom::value,
+               [&] { return erase(r.names, prio_or(writes)); });
+        break;
+      default:
+        answers->settle(i, caf::make_message(
+                               caf::make_error(caf::sec::unexpected_message)));
+      }
+    }
+    answers->handed_out();
+    return rp;
+  };
   return {
+      [=](relay_atom, std::vector<detail::relayed_request>& requests) {
+        return relayed(requests);
+      },
       [=](set_atom, std::string& name, stored_value& x) {
         return set(name, x, writes);
       },

@@ -3,7 +3,8 @@
 // network thread), which costs a node more than the operation itself. A
 // client's stand-in for a group actor therefore gathers the small per-name
 // requests waiting to go to it into one relay message to the node's entry
-// actor, which asks the group actor for each and answers them together.
+// actor, which hands it whole to an items actor (it answers them together,
+// gathered_answers.hpp) or asks a dict for each and answers them together.
 // A relay carries them as plain records, not as messages: each message in
 // it would spell its type names again, and decoding those (parsing them,
 // looking each up, making a value per element) cost both sides more than
