@@ -378,8 +378,16 @@ CAF_TEST(a_load_that_fails_part_way_reports_exactly_what_it_stored) {
                                    : errors.substr(at + 1,
                                                    errors.find(' ', at) - at - 1);
   };
+  // What a failing check needs to be understood.
+  auto report = [&](const run_result& load, const run_result& names) {
+    CAF_MESSAGE("failed load said: " << load.errors << " (exit " << load.code
+                                     << "); names then listed "
+                                     << lines_of(names.output) << " (exit "
+                                     << names.code
+                                     << ", stderr: " << names.errors << ")");
+  };
   auto check = [&](const run_result& load, const run_result& names) {
-    CAF_MESSAGE("failed load said: " << load.errors);
+    report(load, names);
     CAF_CHECK_EQUAL(load.code, 1);
     CAF_CHECK_NOT_EQUAL(load.errors.find("line 10:"), std::string::npos);
     CAF_CHECK_EQUAL(loaded_count(load.errors),
@@ -400,6 +408,7 @@ CAF_TEST(a_load_that_fails_part_way_reports_exactly_what_it_stored) {
     }
     auto bad = remote(daemon.port(), {"items", "load", "3", file.string()});
     auto names = remote(daemon.port(), {"items", "names", "3"});
+    report(bad, names);
     CAF_CHECK_EQUAL(bad.code, 1);
     CAF_CHECK_NOT_EQUAL(bad.errors.find("line 700:"), std::string::npos);
     CAF_CHECK_EQUAL(loaded_count(bad.errors), "699");
