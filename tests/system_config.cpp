@@ -3,13 +3,17 @@
 
 #include "sasync/actors/system_config.hpp"
 
+#include "sasync/actors/defaults.hpp"
+#include "sasync/actors/detail/spinning_sharing.hpp"
+
 #include "sasync/storage/storage_failure.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/policy/work_sharing.hpp>
+#include <caf/policy/profiled.hpp>
 #include <caf/policy/work_stealing.hpp>
 #include <caf/scheduler/abstract_coordinator.hpp>
 #include <caf/scheduler/coordinator.hpp>
+#include <caf/scheduler/profiled_coordinator.hpp>
 #include <caf/test/unit_test.hpp>
 
 #include <algorithm>
@@ -115,6 +119,8 @@ CAF_TEST(a_value_its_option_cannot_take_is_refused_alike_from_file_and_args) {
            {"sasync", "dict-cache-capacity", "0", "0",
             "bad value for sasync.dict-cache-capacity: 0 (from 1 to "
             "1000000000000)"},
+           {"sasync", "worker-spin", "10001", "10001",
+            "bad value for sasync.worker-spin: 10001 (from 0 to 10000)"},
            {"sasync", "url", "5", "", // text on the command line
             "bad value for sasync.url: 5 (text in double quotes)"},
            {"work-stealing", "moderate-poll-attempts", "\"x\"", "x",
@@ -151,12 +157,38 @@ CAF_TEST(the_scheduler_gets_half_the_cores_unless_the_config_names_a_number) {
 }
 
 CAF_TEST(the_scheduler_runs_actors_in_arrival_order_unless_the_config_names_a_policy) {
-  using sharing = caf::scheduler::coordinator<caf::policy::work_sharing>;
+  using sharing = caf::scheduler::coordinator<detail::spinning_sharing>;
   using stealing = caf::scheduler::coordinator<caf::policy::work_stealing>;
   {
     auto cfg = parsed("");
     caf::actor_system sys{*cfg};
-    CAF_CHECK(dynamic_cast<sharing*>(&sys.scheduler()) != nullptr);
+    auto* workers = dynamic_cast<sharing*>(&sys.scheduler());
+    CAF_REQUIRE(workers != nullptr);
+    // Idle workers look for work before they sleep, as long as configured.
+    CAF_CHECK_EQUAL(workers->data().spin,
+                    std::chrono::microseconds{defaults::worker_spin_us});
+  }
+  {
+    auto cfg = parsed("[sasync]\nworker-spin=0\n");
+    caf::actor_system sys{*cfg};
+    auto* workers = dynamic_cast<sharing*>(&sys.scheduler());
+    CAF_REQUIRE(workers != nullptr);
+    CAF_CHECK_EQUAL(workers->data().spin.count(), 0);
+  }
+  {
+    auto cfg = parsed("", {"--sasync.worker-spin=150"});
+    caf::actor_system sys{*cfg};
+    auto* workers = dynamic_cast<sharing*>(&sys.scheduler());
+    CAF_REQUIRE(workers != nullptr);
+    CAF_CHECK_EQUAL(workers->data().spin, std::chrono::microseconds{150});
+  }
+  {
+    // CAF's profiling, of either policy, stays available.
+    auto cfg = parsed("[scheduler]\nenable-profiling=true\n");
+    caf::actor_system sys{*cfg};
+    using profiled = caf::scheduler::profiled_coordinator<
+        caf::policy::profiled<detail::spinning_sharing>>;
+    CAF_CHECK(dynamic_cast<profiled*>(&sys.scheduler()) != nullptr);
   }
   {
     auto cfg = parsed("[scheduler]\npolicy='stealing'\n");

@@ -17,6 +17,10 @@ namespace sasync::defaults {
 /// (`sasync.queue-capacity`).
 inline constexpr std::size_t queue_capacity = 10'000;
 
+/// Microseconds an idle scheduler worker looks for work before it sleeps
+/// (`sasync.worker-spin`; 0: sleeps at once).
+inline constexpr std::size_t worker_spin_us = 20;
+
 /// Jobs committed together in one transaction (group commit).
 inline constexpr std::size_t max_batch = 64;
 

@@ -5,6 +5,7 @@
 #include "sasync/actors/broker_status.hpp"
 #include "sasync/actors/cluster/cluster_view.hpp"
 #include "sasync/actors/defaults.hpp"
+#include "sasync/actors/detail/spinning_sharing.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/detail/relay.hpp"
 #include "sasync/actors/priority.hpp"
@@ -17,6 +18,11 @@
 #include <caf/atom.hpp>
 #include <caf/config_option_adder.hpp>
 #include <caf/message.hpp>
+#include <caf/policy/profiled.hpp>
+#include <caf/policy/work_stealing.hpp>
+#include <caf/scheduler/coordinator.hpp>
+#include <caf/scheduler/profiled_coordinator.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
 
 #include <algorithm>
 #include <fstream>
@@ -42,7 +48,40 @@ std::size_t scheduler_threads() {
   return std::max(1u, std::thread::hardware_concurrency() / 2);
 }
 
+/// The scheduler CAF would make for the config's policy, except that in
+/// arrival order idle workers look for work a while before they sleep
+/// (spinning_sharing.hpp). CAF makes its own only when none is given.
+caf::actor_system::module* make_scheduler(caf::actor_system& sys) {
+  using namespace caf::scheduler;
+  using caf::policy::profiled;
+  using caf::policy::work_stealing;
+  auto& cfg = sys.config();
+  auto policy = caf::get_or(cfg, "scheduler.policy", arrival_order);
+  auto profile = caf::get_or(cfg, "scheduler.enable-profiling", false);
+  if (policy == caf::atom("testing"))
+    return new test_coordinator(sys);
+  if (policy == arrival_order)
+    return profile ? static_cast<caf::actor_system::module*>(
+                         new profiled_coordinator<
+                             profiled<detail::spinning_sharing>>(sys))
+                   : new coordinator<detail::spinning_sharing>(sys);
+  return profile ? static_cast<caf::actor_system::module*>(
+                       new profiled_coordinator<profiled<work_stealing>>(sys))
+                 : new coordinator<work_stealing>(sys);
+}
+
 } // namespace
+
+namespace detail {
+
+std::chrono::nanoseconds
+worker_spin_of(caf::scheduler::abstract_coordinator* coordinator) {
+  auto us = caf::get_or(coordinator->system().config(), "sasync.worker-spin",
+                        defaults::worker_spin_us);
+  return std::chrono::microseconds{us};
+}
+
+} // namespace detail
 
 void configure(caf::actor_system_config& cfg) {
   // Actors run in the order they became ready. CAF's default (work
@@ -51,6 +90,7 @@ void configure(caf::actor_system_config& cfg) {
   // the queue alone; in arrival order it finds them all in its mailbox
   // and sends them in one message (README: Threads).
   cfg.set("scheduler.policy", arrival_order);
+  cfg.module_factories.push_back(make_scheduler);
   cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
   cfg.set("scheduler.max-threads", scheduler_threads());
   // CAF 0.17's BASP workers deserialise a node's incoming messages on the
@@ -123,20 +163,20 @@ void add_sasync_options(caf::config_option_set& opts) {
       .add<std::string>("url", "database URL (default sqlite:///sasync.db)")
       .add<std::size_t>("pool-size", defaults::help("connections kept open",
                                                     engine.pool_size))
-      .add<std::size_t>("max-overflow",
-                        defaults::help("extra connections under load",
-                                       engine.max_overflow))
-      .add<double>("pool-timeout",
-                   defaults::help("seconds work may wait for a connection",
-                                  std::chrono::duration_cast<seconds>(
-                                      engine.pool_timeout)
-                                      .count()))
-      .add<double>("run-timeout",
-                   defaults::help("seconds a transaction may run before its "
-                                  "requesters get timeout",
-                                  std::chrono::duration_cast<seconds>(
-                                      engine.run_timeout)
-                                      .count()))
+      .add<std::size_t>(
+          "max-overflow",
+          defaults::help("extra connections under load", engine.max_overflow))
+      .add<double>(
+          "pool-timeout",
+          defaults::help(
+              "seconds work may wait for a connection",
+              std::chrono::duration_cast<seconds>(engine.pool_timeout).count()))
+      .add<double>(
+          "run-timeout",
+          defaults::help(
+              "seconds a transaction may run before its "
+              "requesters get timeout",
+              std::chrono::duration_cast<seconds>(engine.run_timeout).count()))
       .add<bool>("echo", "log every statement with its parameters")
       .add<std::string>("synchronous",
                         "SQLite: OFF, NORMAL, FULL, EXTRA (FULL)")
@@ -147,7 +187,11 @@ void add_sasync_options(caf::config_option_set& opts) {
       .add<std::size_t>("dict-cache-capacity",
                         defaults::help("written entries each dict keeps in "
                                        "memory",
-                                       defaults::dict_cache_capacity));
+                                       defaults::dict_cache_capacity))
+      .add<std::size_t>("worker-spin",
+                        defaults::help("microseconds an idle scheduler worker "
+                                       "looks for work before it sleeps",
+                                       defaults::worker_spin_us));
 }
 
 engine_config engine_from(const caf::actor_system_config& cfg) {

@@ -20,7 +20,10 @@ namespace sasync {
 /// between threads cost more than the actors' work), runs actors in the
 /// order they became ready (`scheduler.policy = 'sharing'`: a group actor
 /// then finds its clients' operations together and sends them on in one
-/// message), and, should a config pick work stealing, sends its idle
+/// message) with idle workers that look for work for `sasync.worker-spin`
+/// microseconds before they sleep (a sleeping worker must be woken for
+/// each answer of a connection's thread), and, should a config pick work
+/// stealing, sends its idle
 /// workers straight to sleep (`work-stealing.moderate-poll-attempts = 0`:
 /// one hop ~15 us instead of ~100 us); a config file may override each;
 /// and decodes remote messages on the middleman's own thread
@@ -31,7 +34,7 @@ void configure(caf::actor_system_config& cfg);
 
 /// Declares the `[sasync]` options of config files and command lines:
 /// url, pool-size, max-overflow, pool-timeout (seconds), echo, synchronous,
-/// journal-mode, queue-capacity, dict-cache-capacity.
+/// journal-mode, queue-capacity, dict-cache-capacity, worker-spin.
 void add_sasync_options(caf::config_option_set& opts);
 
 /// The engine the `[sasync]` options describe: `url` (or the default engine)
@@ -78,6 +81,7 @@ struct system_config : caf::actor_system_config {
       {"sasync.max-overflow", 0, engine_config::max_overflow_limit},
       {"sasync.pool-timeout", 0.001, 86'400},
       {"sasync.run-timeout", 0.001, 86'400},
+      {"sasync.worker-spin", 0, 10'000},
       {"sasync.queue-capacity", 1, 1e12},
       {"sasync.dict-cache-capacity", 1, 1e12}};
 
