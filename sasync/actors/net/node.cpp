@@ -3,6 +3,7 @@
 
 #include "sasync/actors/cluster/detail/group_routing.hpp"
 #include "sasync/actors/batch/batch_check.hpp"
+#include "sasync/actors/detail/gathered_answers.hpp"
 #include "sasync/actors/detail/request_metrics.hpp"
 #include "sasync/actors/detail/statement_policy.hpp"
 #include "sasync/actors/errc.hpp"
@@ -22,25 +23,9 @@ namespace sasync {
 
 namespace {
 
-/// A relay's answers as they come, delivered together once all are in.
-struct relayed_answers {
-  std::vector<detail::relayed_answer> answers;
-  std::size_t waiting = 0;
-  caf::response_promise promise;
-
-  void settle(std::size_t i, caf::message answer) {
-    answers[i] = detail::as_relayed_answer(std::move(answer));
-    one_less();
-  }
-
-  void one_less() {
-    if (--waiting == 0)
-      promise.deliver(std::move(answers));
-  }
-};
-
 /// A relayed request's relay and place in it.
-using relayed_place = std::pair<std::shared_ptr<relayed_answers>, std::size_t>;
+using relayed_place =
+    std::pair<std::shared_ptr<detail::gathered_answers>, std::size_t>;
 
 struct node_state {
   node db;
@@ -193,12 +178,8 @@ caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
   auto target = msg.get_as<caf::actor>(1);
   using requests_type = std::vector<detail::relayed_request>;
   auto& requests = msg.get_mutable_as<requests_type>(2);
-  if (requests.size() > detail::max_relayed)
-    return refused(self, make_error(errc::invalid_argument,
-                                    "a relay of " +
-                                        std::to_string(requests.size()) +
-                                        " requests is more than " +
-                                        std::to_string(detail::max_relayed)));
+  if (auto err = detail::check_relay_size(requests.size()))
+    return refused(self, std::move(err));
   if (auto err = detail::check_relay_target(target, self->address()))
     return refused(self, std::move(err));
   if (metrics::enabled()) {
@@ -212,10 +193,11 @@ caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
   }
   if (takes_relays(target))
     return self->delegate(target, relay_atom::value, std::move(requests));
-  auto batch = std::make_shared<relayed_answers>();
-  batch->answers.resize(requests.size());
-  batch->waiting = requests.size() + 1;
-  batch->promise = self->make_response_promise();
+  auto batch = std::make_shared<detail::gathered_answers>(
+      requests.size(), [rp = self->make_response_promise()](
+                           std::vector<caf::message>&& xs) mutable {
+        rp.deliver(detail::as_relayed_answers(std::move(xs)));
+      });
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto request = detail::to_message(std::move(requests[i]));
     if (request.empty()) {
@@ -227,10 +209,8 @@ caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
     self->add_multiplexed_response_handler(
         sent.id(), self->state.relayed.expect(sent.id(), {batch, i}));
   }
-  // The one extra count keeps an empty relay, or one whose requests were
-  // all refused, from answering before the loop is done.
-  batch->one_less();
-  return batch->promise;
+  batch->handed_out();
+  return caf::delegated<caf::message>{};
 }
 
 node::behavior_type node_impl(node_ptr self, node db, node_limits limits,

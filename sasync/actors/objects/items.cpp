@@ -254,21 +254,13 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
   // came alone, all answered in one message.
   auto relayed = [=](std::vector<detail::relayed_request>& requests)
       -> caf::result<std::vector<detail::relayed_answer>> {
-    if (requests.size() > detail::max_relayed)
-      return detail::refused_now(
-          self,
-          make_error(errc::invalid_argument,
-                     "a relay of more than " +
-                         std::to_string(detail::max_relayed) + " requests"));
+    if (auto err = detail::check_relay_size(requests.size()))
+      return detail::refused_now(self, std::move(err));
     auto rp =
         self->make_response_promise<std::vector<detail::relayed_answer>>();
     auto answers = std::make_shared<detail::gathered_answers>(
         requests.size(), [rp](std::vector<caf::message>&& xs) mutable {
-          std::vector<detail::relayed_answer> out;
-          out.reserve(xs.size());
-          for (auto& x : xs)
-            out.push_back(detail::as_relayed_answer(std::move(x)));
-          rp.deliver(std::move(out));
+          rp.deliver(detail::as_relayed_answers(std::move(xs)));
         });
     detail::outbox_hold<items_self> hold{self, self->state.cfg.queue};
     for (std::size_t i = 0; i < requests.size(); ++i) {

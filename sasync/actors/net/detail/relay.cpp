@@ -116,6 +116,15 @@ relayed_answer as_relayed_answer(caf::message&& answer) {
   return out;
 }
 
+std::vector<relayed_answer>
+as_relayed_answers(std::vector<caf::message>&& answers) {
+  std::vector<relayed_answer> out;
+  out.reserve(answers.size());
+  for (auto& x : answers)
+    out.push_back(as_relayed_answer(std::move(x)));
+  return out;
+}
+
 caf::message to_message(relayed_answer&& answer) {
   switch (answer.shape) {
   case relayed_answer::nothing:
@@ -130,6 +139,14 @@ caf::message to_message(relayed_answer&& answer) {
     break;
   }
   return caf::make_message(caf::make_error(caf::sec::unexpected_response));
+}
+
+caf::error check_relay_size(std::size_t n) {
+  if (n <= max_relayed)
+    return {};
+  return make_error(errc::invalid_argument, "a relay of " + std::to_string(n) +
+                                                " requests is more than " +
+                                                std::to_string(max_relayed));
 }
 
 caf::error check_relay_target(const caf::actor& target,

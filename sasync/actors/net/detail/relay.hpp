@@ -136,8 +136,17 @@ caf::message to_message(relayed_request&& request);
 /// operations has one).
 relayed_answer as_relayed_answer(caf::message&& answer);
 
+/// The answers of a relay's requests, in their order, as the relay's
+/// answer carries them.
+std::vector<relayed_answer>
+as_relayed_answers(std::vector<caf::message>&& answers);
+
 /// The answer as its requester expects it.
 caf::message to_message(relayed_answer&& answer);
+
+/// Why a relay of `n` requests is refused (more than max_relayed), as an
+/// error; none when it is not.
+caf::error check_relay_size(std::size_t n);
 
 /// Why the node refuses to relay to `target` (none, unless it is no actor of
 /// this node or the entry actor `self` itself), as an error.
