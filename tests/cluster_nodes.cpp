@@ -16,6 +16,7 @@
 #include "child_process.hpp"
 #include "cluster_fixture.hpp"
 #include "daemon_process.hpp"
+#include "has_ended.hpp"
 #include "metrics_http.hpp"
 
 #include <caf/actor_system.hpp>
@@ -437,6 +438,29 @@ CAF_TEST(connect_cluster_learns_members_that_join_while_it_is_idle) {
   CAF_REQUIRE(a.process().wait(bound));
   CAF_CHECK_EQUAL(through_after_failover(*db), address(b));
   disconnect_node(*db);
+}
+
+// disconnect_node on a cluster handle returns once it and every stand-in
+// of it have ended, as on a node's (remote.node): an actor system ended
+// right after finds none of them left.
+CAF_TEST(disconnect_node_returns_once_the_cluster_handle_has_ended) {
+  test::daemon_process a{config("a")};
+  CAF_REQUIRE(wait_for_view(a, all_alive({address(a)})));
+  for (int round = 0; round < 10; ++round) {
+    auto db = connect_cluster(sys, {{a.host(), a.port()}}, 10s);
+    CAF_REQUIRE(db);
+    auto store = items_of(self, *db, 3, bound);
+    auto words = dict_of(self, *db, 3, bound);
+    auto cells = array_of(self, *db, 3, bound);
+    CAF_REQUIRE(store && words && cells);
+    CAF_REQUIRE(set(self, *store, "k", std::int64_t{round}, bound));
+    CAF_REQUIRE(sql(self, *db, "SELECT 1", {}, bound));
+    disconnect_node(*db);
+    CAF_CHECK(test::has_ended(*db));
+    CAF_CHECK(test::has_ended(*store));
+    CAF_CHECK(test::has_ended(*words));
+    CAF_CHECK(test::has_ended(*cells));
+  }
 }
 
 // A program that lets go of its node or cluster handle (and the group

@@ -14,6 +14,7 @@
 #include "certificates.hpp"
 #include "child_process.hpp"
 #include "daemon_process.hpp"
+#include "has_ended.hpp"
 #include "metrics_http.hpp"
 #include "sequential_writer.hpp"
 #include "watched.hpp"
@@ -32,6 +33,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <random>
 #include <set>
 #include <sstream>
@@ -394,6 +396,26 @@ CAF_TEST(oversized_requests_from_a_peer_are_refused) {
   auto after = get<std::int64_t>(self, store, "x", limit);
   // The helpers answer a gone stand-in with unreachable.
   CAF_CHECK(!after && is(after.error(), errc::unreachable));
+  CAF_CHECK_EQUAL(daemon.stop(), 0);
+}
+
+CAF_TEST(disconnect_node_returns_once_every_stand_in_has_ended) {
+  // An actor system ended right after disconnect_node finds no stand-in of
+  // it left: CAF, stopping its scheduler, ends an actor still waiting in
+  // its queue without destroying its state, whose memory is then lost.
+  test::daemon_process daemon{config()};
+  for (int round = 0; round < 20; ++round) {
+    auto db = connect(daemon.port());
+    auto store = require(items_of(self, db, 2, limit));
+    auto words = require(dict_of(self, db, 2, limit));
+    auto cells = require(array_of(self, db, 2, limit));
+    require(set(self, store, "x", std::int64_t{round}, limit));
+    disconnect_node(db);
+    CAF_CHECK(test::has_ended(db));
+    CAF_CHECK(test::has_ended(store));
+    CAF_CHECK(test::has_ended(words));
+    CAF_CHECK(test::has_ended(cells));
+  }
   CAF_CHECK_EQUAL(daemon.stop(), 0);
 }
 

@@ -97,6 +97,8 @@ struct cluster_client_state {
   /// Lookups waiting to ask again, by id (look_up).
   std::map<std::uint64_t, std::function<void()>> lookups;
   std::uint64_t next_lookup = 0;
+  /// Why it quits once the stand-ins above have ended (end_after_stand_ins).
+  std::optional<caf::error> ending;
   // Starts as connect_node's stand-in's name: the client helpers treat
   // both as remote (their default timeout, unreachable for a gone actor).
   static inline const char* name = "sasync.remote";
@@ -235,6 +237,8 @@ void attempt_failed(client_ptr self, const std::string& where,
 
 void connect_next(client_ptr self) {
   auto& st = self->state;
+  if (st.ending)
+    return fail_waiting(self, "the cluster connection was closed");
   st.connecting = true;
   auto at = st.endpoints[st.next];
   st.next = (st.next + 1) % st.endpoints.size();
@@ -247,6 +251,8 @@ void connect_next(client_ptr self) {
       .then(
           [self, where](caf::node_id&, caf::strong_actor_ptr& ptr,
                         std::set<std::string>& ifs) {
+            if (self->state.ending)
+              return;
             if (!ptr)
               return attempt_failed(self, where, "no actor published there");
             if (!self->system().assignable<node>(ifs))
@@ -560,6 +566,31 @@ caf::message as_handle(std::int16_t kind, const caf::actor& h) {
   }
 }
 
+/// Quits once its stand-ins have ended, if it is ending.
+void quit_when_alone(client_ptr self) {
+  auto& st = self->state;
+  if (st.ending && st.used.empty() && st.group_of.empty())
+    self->quit(*st.ending);
+}
+
+/// Ends the node and group stand-ins it used and handed out, then itself:
+/// as a node's stand-in does (remote.cpp), so that once it has ended, so
+/// have they.
+void end_after_stand_ins(client_ptr self, const caf::error& reason) {
+  auto& st = self->state;
+  st.ending = reason;
+  st.current = nullptr;
+  auto end = [&](const caf::actor_addr& addr) {
+    if (auto linked = caf::actor_cast<caf::actor>(addr))
+      detail::end_linked(linked, reason);
+  };
+  for (auto& addr : st.used)
+    end(addr);
+  for (auto& [addr, group] : st.group_of)
+    end(addr);
+  quit_when_alone(self);
+}
+
 caf::behavior cluster_client_impl(client_ptr self,
                                   std::vector<endpoint> endpoints,
                                   caf::duration connect_timeout, bool tls,
@@ -584,12 +615,12 @@ caf::behavior cluster_client_impl(client_ptr self,
           g != st.groups.end() && g->second == em.source)
         st.groups.erase(g);
       st.group_of.erase(i);
-      return;
+      return quit_when_alone(self);
     }
     if (auto i = st.used.find(em.source); i != st.used.end()) {
       st.used.erase(i);
       if (!st.current || em.source != st.current.address())
-        return;
+        return quit_when_alone(self);
       // The node went away; its stand-in failed what it was waiting for.
       st.current = nullptr;
       if (!st.connecting)
@@ -598,8 +629,10 @@ caf::behavior cluster_client_impl(client_ptr self,
     }
     if (em.source && em.reason == caf::exit_reason::normal)
       return;
+    if (st.ending)
+      return;
     fail_waiting(self, "the cluster connection was closed");
-    self->quit(em.reason);
+    end_after_stand_ins(self, em.reason);
   });
   self->set_default_handler(
       [self](caf::scheduled_actor*,
@@ -611,6 +644,9 @@ caf::behavior cluster_client_impl(client_ptr self,
             self->send(st.current, std::move(msg));
           return caf::delegated<caf::message>{};
         }
+        // Ending: answered as an actor that has quit would be.
+        if (st.ending)
+          return caf::make_error(caf::sec::request_receiver_down);
         auto rp = self->make_response_promise();
         auto deadline = caf::make_timestamp() + lookup_patience;
         // A group's actor, as a group stand-in; asked again while its owner
@@ -622,6 +658,9 @@ caf::behavior cluster_client_impl(client_ptr self,
                    group = group](caf::expected<caf::actor> x) mutable {
                     if (!x)
                       return rp.deliver(std::move(x.error()));
+                    if (self->state.ending)
+                      return rp.deliver(
+                          caf::make_error(caf::sec::request_receiver_down));
                     rp.deliver(as_handle(
                         kind, group_stand_in(self, kind, group, *x)));
                   });

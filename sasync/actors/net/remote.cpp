@@ -16,6 +16,7 @@
 #include "sasync/actors/system_config.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/after.hpp>
 #include <caf/detail/type_list.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
@@ -96,6 +97,8 @@ struct stand_in_state {
   std::map<caf::actor_addr, caf::actor> stand_ins;
   /// The same stand-ins the other way round, to forget one that quit.
   std::map<caf::actor_addr, caf::actor_addr> stands_for;
+  /// Why it quits once the stand-ins above have ended (end_after_stand_ins).
+  std::optional<caf::error> ending;
   /// Starts as the cluster's stand-ins' names do ("sasync.remote"): the
   /// helpers treat both as remote, and only this one bounds requests.
   static inline const char* name = "sasync.remote.node";
@@ -108,6 +111,10 @@ using stand_in_ptr = caf::stateful_actor<stand_in_state>*;
 /// --remote` (64 clients): 2 made relays of 18 but left a third of the
 /// clients waiting (0.34x in-process), 4 made relays of 10 (0.42x).
 constexpr std::size_t relay_window = 4;
+
+/// How long disconnect_node waits for the stand-ins to end: each only
+/// fails what it holds and passes the exit on.
+constexpr auto stand_ins_end_within = std::chrono::seconds{10};
 
 caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
                           std::string where, caf::actor entry);
@@ -253,7 +260,10 @@ void answered(stand_in_ptr self, bool was_relay) {
 
 /// The answer to request `id`, sent on its own.
 void answered_alone(stand_in_ptr self, std::uint64_t id, caf::message answer) {
-  settle(self, id, wrap_handles(self, std::move(answer)));
+  // Too late (its bound passed, or the stand-in is ending): a handle in it
+  // gets no stand-in.
+  if (self->state.pending.count(id) > 0)
+    settle(self, id, wrap_handles(self, std::move(answer)));
   if (self->state.per_name_alone.erase(id) > 0)
     answered(self, false);
 }
@@ -355,11 +365,35 @@ void send_held(stand_in_ptr self) {
   }
 }
 
+/// Quits once the stand-ins it handed out have ended, if it is ending.
+void quit_when_alone(stand_in_ptr self) {
+  auto& st = self->state;
+  if (st.ending && st.stand_ins.empty())
+    self->quit(*st.ending);
+}
+
+/// Ends the stand-ins it handed out, then itself: once it has ended, so
+/// have they (disconnect_node waits for that). CAF's scheduler, stopping
+/// with an actor still in its queue, ends it without destroying its state,
+/// whose memory is then lost. A normal end (a cursor that is done) leaves
+/// them be, as a link does.
+void end_after_stand_ins(stand_in_ptr self, const caf::error& reason) {
+  auto& st = self->state;
+  if (!reason || reason == caf::exit_reason::normal)
+    return self->quit(reason);
+  st.ending = reason;
+  for (auto& [target, sub] : st.stand_ins)
+    detail::end_linked(sub, reason);
+  quit_when_alone(self);
+}
+
 /// Fails every request still waiting with unreachable, then quits.
 /// `target_down`: the target ended, not the stand-in it came through.
 void fail_and_quit(stand_in_ptr self, const caf::error& reason,
                    bool target_down) {
   auto& st = self->state;
+  if (st.ending)
+    return;
   auto who = target_down && st.elsewhere
                  ? "the actor's node (reached through " + st.where + ")"
                  : "node " + st.where;
@@ -377,8 +411,11 @@ void fail_and_quit(stand_in_ptr self, const caf::error& reason,
   st.deadlines.clear();
   st.held.clear();
   // Peers know this actor by id, so CAF keeps it registered until it
-  // quits; the stand-ins handed out through it are linked and go too.
-  self->quit(reason);
+  // quits. When its node went away, so did the targets of the stand-ins it
+  // handed out: their own down messages end them, with no wait here.
+  if (target_down)
+    return self->quit(reason);
+  end_after_stand_ins(self, reason);
 }
 
 caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
@@ -406,7 +443,7 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
     if (auto i = st.stands_for.find(em.source); i != st.stands_for.end()) {
       st.stand_ins.erase(i->second);
       st.stands_for.erase(i);
-      return;
+      return quit_when_alone(self);
     }
     if (em.reason != caf::exit_reason::normal)
       fail_and_quit(self, em.reason, false);
@@ -415,6 +452,12 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
       [self](caf::scheduled_actor*,
              caf::message_view& x) -> caf::result<caf::message> {
         auto& st = self->state;
+        // Ending: answered as a stand-in that has quit would be.
+        if (st.ending) {
+          if (self->current_message_id().is_request())
+            return caf::make_error(caf::sec::request_receiver_down);
+          return caf::delegated<caf::message>{};
+        }
         held_message msg{x.move_content_to_message(), std::nullopt, {}};
         caf::response_promise rp;
         // A plain send (credit, cancel) is passed on, with nothing to
@@ -513,6 +556,13 @@ caf::actor spawn_node_stand_in(caf::actor_system& sys, caf::actor target,
   return spawn_stand_in(sys, std::move(target), std::move(where), {});
 }
 
+void end_linked(const caf::actor& linked, const caf::error& reason) {
+  // As CAF's anon_send_exit, which takes no error: from the actor itself.
+  linked->enqueue(nullptr, caf::make_message_id(),
+                  caf::make_message(caf::exit_msg{linked.address(), reason}),
+                  nullptr);
+}
+
 caf::behavior relay_answers(std::function<void(caf::message)> settle) {
   return relayed(std::move(settle), node_answers{});
 }
@@ -571,7 +621,13 @@ caf::expected<node> connect_node(caf::actor_system& sys,
 }
 
 void disconnect_node(const node& remote) {
-  caf::anon_send_exit(remote, caf::exit_reason::user_shutdown);
+  if (!remote)
+    return;
+  caf::scoped_actor self{remote.home_system(), true};
+  self->monitor(remote);
+  self->send_exit(remote, caf::exit_reason::user_shutdown);
+  self->receive([](caf::down_msg&) {},
+                caf::after(stand_ins_end_within) >> [] {});
 }
 
 } // namespace sasync

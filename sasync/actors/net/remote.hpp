@@ -32,9 +32,11 @@ caf::expected<node> connect_node(caf::actor_system& sys,
                                  const std::string& host, std::uint16_t port,
                                  client_timeout timeout = {});
 
-/// Ends a connection made by connect_node and every stand-in it handed
-/// out. The actor system cannot shut down while stand-ins of a live node
-/// remain (the node knows them, so CAF keeps them registered).
+/// Ends a connection made by connect_node or connect_cluster and every
+/// stand-in it handed out, failing what they still wait for with
+/// errc::unreachable, and returns once all of them have ended (within 10
+/// s): the actor system may end right after. It waits, so call it from a
+/// thread of its own (main, a test), not from an actor's handler.
 void disconnect_node(const node& remote);
 
 /// Connects to the first reachable node of `endpoints` (the nodes of one

@@ -22,6 +22,10 @@ namespace sasync::detail {
 caf::actor spawn_node_stand_in(caf::actor_system& sys, caf::actor target,
                                std::string where);
 
+/// Ends `linked` for `reason` and keeps the link: CAF unlinks an actor from
+/// the sender of an exit message, so its end would not reach the sender.
+void end_linked(const caf::actor& linked, const caf::error& reason);
+
 /// A response handler for every answer type of a node's handles; `settle`
 /// gets the answer as a message (an error as a message of one error).
 /// A new answer type of node needs adding here (remote.cpp).
