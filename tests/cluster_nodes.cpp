@@ -461,6 +461,20 @@ CAF_TEST(disconnect_node_returns_once_the_cluster_handle_has_ended) {
     CAF_CHECK(test::has_ended(*words));
     CAF_CHECK(test::has_ended(*cells));
   }
+  // A normal exit from no one (no handle of the caller sends one) ends the
+  // handle at once, as before: its node's stand-in ignores a normal exit,
+  // so the handle does not wait for it.
+  auto db = connect_cluster(sys, {{a.host(), a.port()}}, 10s);
+  CAF_REQUIRE(db);
+  CAF_REQUIRE(sql(self, *db, "SELECT 1", {}, bound));
+  self->monitor(*db);
+  caf::actor_cast<caf::actor>(*db)->enqueue(
+      nullptr, caf::make_message_id(),
+      caf::make_message(caf::exit_msg{{}, caf::exit_reason::normal}), nullptr);
+  auto ended = false;
+  self->receive([&](caf::down_msg&) { ended = true; },
+                caf::after(bound) >> [] {});
+  CAF_CHECK(ended);
 }
 
 // A program that lets go of its node or cluster handle (and the group

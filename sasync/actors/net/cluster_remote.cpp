@@ -575,9 +575,12 @@ void quit_when_alone(client_ptr self) {
 
 /// Ends the node and group stand-ins it used and handed out, then itself:
 /// as a node's stand-in does (remote.cpp), so that once it has ended, so
-/// have they.
+/// have they. A normal end leaves them be, as a link does (a node's
+/// stand-in ignores a normal exit, so waiting for it would never end).
 void end_after_stand_ins(client_ptr self, const caf::error& reason) {
   auto& st = self->state;
+  if (!reason || reason == caf::exit_reason::normal)
+    return self->quit(reason);
   st.ending = reason;
   st.current = nullptr;
   auto end = [&](const caf::actor_addr& addr) {
