@@ -23,9 +23,9 @@ namespace sasync {
 /// message) with idle workers that look for work for `sasync.worker-spin`
 /// microseconds before they sleep (a sleeping worker must be woken for
 /// each answer of a connection's thread), and, should a config pick work
-/// stealing, sends its idle
-/// workers straight to sleep (`work-stealing.moderate-poll-attempts = 0`:
-/// one hop ~15 us instead of ~100 us); a config file may override each;
+/// stealing, sends its idle workers straight to sleep
+/// (`work-stealing.moderate-poll-attempts = 0`: one hop ~15 us instead of
+/// ~100 us); a config file may override each;
 /// and decodes remote messages on the middleman's own thread
 /// (`middleman.workers = 0`: CAF's parallel decoding lost answers under many
 /// client connections).
