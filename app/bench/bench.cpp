@@ -227,6 +227,7 @@ workload make_workload(const bench_config& cfg, operation op) {
   w.payload.assign(cfg.value_size, 'v');
   w.encoded = sasync::encode(w.payload);
   w.durable_ops = std::min<std::uint64_t>(cfg.ops, 5'000);
+  w.wave = cfg.concurrency;
   return w;
 }
 

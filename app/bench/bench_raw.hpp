@@ -19,14 +19,17 @@ struct baseline {
 };
 
 /// SQLite (SQLiteCpp, the engine's synchronous and journal_mode):
-/// set: one transaction of prepared inserts (the ceiling) and one
-/// transaction per insert; get: a prepared point select; mixed: both, one
-/// transaction per write. All on one connection in one thread.
+/// set: one transaction of prepared inserts (the ceiling), a transaction
+/// per wave of inserts (one per client: the ceiling when each client waits
+/// for its own commit) and one transaction per insert; get: a prepared
+/// point select; mixed: both, one transaction per write. All on one
+/// connection in one thread.
 std::vector<baseline> sqlite_baselines(const engine_config& engine,
                                        const workload& w);
 
 /// PostgreSQL, one connection: libpqxx with one transaction per operation,
-/// and libpq's pipeline mode (the one-connection ceiling).
+/// and libpq's pipeline mode (the one-connection ceiling); for set also the
+/// pipeline with a commit per wave (one insert per client).
 std::vector<baseline> postgresql_baselines(const engine_config& engine,
                                            const workload& w);
 

@@ -25,6 +25,7 @@ constexpr auto select_sql =
 
 constexpr std::int64_t tx_each_group = 102;
 constexpr std::int64_t pipeline_group = 103;
+constexpr std::int64_t wave_group = 104;
 
 baseline libpqxx_each(const engine_config& engine, const workload& w,
                       const char* name, std::uint64_t ops) {
@@ -75,9 +76,12 @@ void prepare(PGconn* conn, const char* name, const char* sql, int params) {
 }
 
 /// Every operation sent without waiting, a sync point (and so a commit)
-/// after each window; the window is small enough that neither side's socket
-/// buffer fills while the other is still writing.
-baseline libpq_pipeline(const engine_config& engine, const workload& w) {
+/// after each window of `window` operations (0: small enough that neither
+/// side's socket buffer fills while the other is still writing), on the
+/// rows of `group` for sets.
+baseline libpq_pipeline(const engine_config& engine, const workload& w,
+                        std::string name, std::uint64_t window,
+                        std::int64_t group_id, std::uint64_t ops) {
   pg_conn conn{PQconnectdb(engine.libpq_conninfo().c_str()), &PQfinish};
   if (PQstatus(conn.get()) != CONNECTION_OK)
     throw std::runtime_error(std::string{"libpq: "} +
@@ -86,16 +90,16 @@ baseline libpq_pipeline(const engine_config& engine, const workload& w) {
   prepare(c, "insert", insert_sql, 4);
   prepare(c, "upsert", upsert_sql, 4);
   prepare(c, "select", select_sql, 2);
-  auto window = std::clamp<std::uint64_t>(
-      64 * 1024 / (w.encoded.bytes.size() + 200), 1, 1000);
-  auto group =
-      std::to_string(w.op == operation::set ? pipeline_group : sasync_group);
-  baseline out{"raw_libpq_pipeline", {w.ops, 0}, {}};
+  if (window == 0)
+    window = std::clamp<std::uint64_t>(
+        64 * 1024 / (w.encoded.bytes.size() + 200), 1, 1000);
+  auto group = std::to_string(w.op == operation::set ? group_id : sasync_group);
+  baseline out{std::move(name), {ops, 0}, {}};
   measure(out.rate, [&] {
     if (PQenterPipelineMode(c) != 1)
       throw std::runtime_error("libpq: cannot enter pipeline mode");
-    for (std::uint64_t start = 0; start < w.ops; start += window) {
-      auto end = std::min(w.ops, start + window);
+    for (std::uint64_t start = 0; start < ops; start += window) {
+      auto end = std::min(ops, start + window);
       for (auto i = start; i < end; ++i) {
         auto name = w.name(i);
         const char* values[4] = {
@@ -155,7 +159,14 @@ std::vector<baseline> postgresql_baselines(const engine_config& engine,
         libpqxx_each(engine, w, "raw_libpqxx_mixed", w.durable_ops));
     break;
   }
-  out.emplace_back(libpq_pipeline(engine, w));
+  out.emplace_back(libpq_pipeline(engine, w, "raw_libpq_pipeline", 0,
+                                  pipeline_group, w.ops));
+  // A commit per wave of writes, one per client: what any design reaches at
+  // best on one connection when each client waits for its own commit.
+  if (w.op == operation::set)
+    out.emplace_back(libpq_pipeline(engine, w, "raw_libpq_pipeline_per_wave",
+                                    w.wave, wave_group,
+                                    std::min(w.ops, w.durable_ops * w.wave)));
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace sasync::bench {
@@ -22,6 +23,7 @@ constexpr auto select_sql =
 /// Each raw writer's own group, so that its rows are new as sasync's are.
 constexpr std::int64_t one_tx_group = 101;
 constexpr std::int64_t tx_each_group = 102;
+constexpr std::int64_t wave_group = 104;
 
 SQLite::Database open(const engine_config& engine) {
   SQLite::Database db{engine.path, SQLite::OPEN_READWRITE};
@@ -67,6 +69,26 @@ baseline one_tx(const engine_config& engine, const workload& w) {
   return out;
 }
 
+/// Transactions of one wave of inserts each, back to back: what any design
+/// reaches at best when each client waits for its own commit, as no commit
+/// can hold more than one write per client. The gap between it and
+/// raw_one_tx is what those commits cost on this disk.
+baseline tx_per_wave(const engine_config& engine, const workload& w) {
+  auto db = open(engine);
+  SQLite::Statement stmt{db, insert_sql};
+  auto ops = std::min(w.ops, w.durable_ops * w.wave);
+  baseline out{"raw_tx_per_wave", {ops, 0}, {}};
+  measure(out.rate, [&] {
+    for (std::uint64_t start = 0; start < ops; start += w.wave) {
+      SQLite::Transaction tx{db};
+      for (auto i = start; i < std::min(ops, start + w.wave); ++i)
+        write(stmt, wave_group, w, i);
+      tx.commit();
+    }
+  });
+  return out;
+}
+
 /// One operation at a time in autocommit: every write its own transaction.
 baseline each_alone(const engine_config& engine, const workload& w,
                     const char* name, std::uint64_t ops) {
@@ -98,6 +120,7 @@ std::vector<baseline> sqlite_baselines(const engine_config& engine,
   switch (w.op) {
   case operation::set:
     out.emplace_back(one_tx(engine, w));
+    out.emplace_back(tx_per_wave(engine, w));
     out.emplace_back(each_alone(engine, w, "raw_tx_per_insert", w.durable_ops));
     break;
   case operation::get:

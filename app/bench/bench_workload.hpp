@@ -29,6 +29,9 @@ struct workload {
   /// Operations for baselines that commit each operation on its own: they
   /// run at disk-flush speed, so a slice of `ops` measures them.
   std::uint64_t durable_ops = 0;
+  /// One write per client (--concurrency): the most one commit can hold
+  /// when every client waits for its own write's commit before the next.
+  std::uint64_t wave = 1;
 
   /// Mixed runs write every fifth operation and read the rest.
   bool writes(std::uint64_t i) const {
