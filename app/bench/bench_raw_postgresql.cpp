@@ -78,7 +78,7 @@ void prepare(PGconn* conn, const char* name, const char* sql, int params) {
 /// Every operation sent without waiting, a sync point (and so a commit)
 /// after each window of `window` operations (0: small enough that neither
 /// side's socket buffer fills while the other is still writing), on the
-/// rows of `group` for sets.
+/// rows of `group_id` for sets.
 baseline libpq_pipeline(const engine_config& engine, const workload& w,
                         std::string name, std::uint64_t window,
                         std::int64_t group_id, std::uint64_t ops) {
