@@ -165,8 +165,7 @@ std::vector<baseline> postgresql_baselines(const engine_config& engine,
   // best on one connection when each client waits for its own commit.
   if (w.op == operation::set)
     out.emplace_back(libpq_pipeline(engine, w, "raw_libpq_pipeline_per_wave",
-                                    w.wave, wave_group,
-                                    std::min(w.ops, w.durable_ops * w.wave)));
+                                    w.wave, wave_group, w.wave_ops()));
   return out;
 }
 

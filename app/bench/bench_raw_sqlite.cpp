@@ -76,7 +76,7 @@ baseline one_tx(const engine_config& engine, const workload& w) {
 baseline tx_per_wave(const engine_config& engine, const workload& w) {
   auto db = open(engine);
   SQLite::Statement stmt{db, insert_sql};
-  auto ops = std::min(w.ops, w.durable_ops * w.wave);
+  auto ops = w.wave_ops();
   baseline out{"raw_tx_per_wave", {ops, 0}, {}};
   measure(out.rate, [&] {
     for (std::uint64_t start = 0; start < ops; start += w.wave) {

@@ -5,6 +5,7 @@
 #include "sasync/storage/engine_config.hpp"
 #include "sasync/storage/stored_value.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -32,6 +33,9 @@ struct workload {
   /// One write per client (--concurrency): the most one commit can hold
   /// when every client waits for its own write's commit before the next.
   std::uint64_t wave = 1;
+
+  /// Operations for baselines that commit every wave: 5,000 waves at most.
+  std::uint64_t wave_ops() const { return std::min(ops, durable_ops * wave); }
 
   /// Mixed runs write every fifth operation and read the rest.
   bool writes(std::uint64_t i) const {
