@@ -2,6 +2,7 @@
 // SASYNC_PG_URL names the database.
 #define CAF_SUITE actors.broker_postgresql
 
+#include "program_paths.hpp"
 #include "sasync/actors/errc.hpp"
 
 #include "backends.hpp"
@@ -66,7 +67,7 @@ CAF_TEST(a_with_query_whose_part_deletes_commits_the_delete) {
   CAF_REQUIRE(rs);
   CAF_CHECK_EQUAL(rs->rows.at(0).at(0).as_integer(), 2);
   CAF_CHECK_EQUAL(count(db, "orders"), 4);
-  auto cli = run_to_end({SASYNC_CLI_PATH, "--url", url, "sql",
+  auto cli = run_to_end({test::sasync_cli_path(), "--url", url, "sql",
                          "WITH d AS (DELETE FROM orders WHERE amount < 4 "
                          "RETURNING *) SELECT count(*) AS n FROM d"},
                         std::chrono::seconds(60));

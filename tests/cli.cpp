@@ -4,6 +4,7 @@
 
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
+#include "program_paths.hpp"
 #include "runaway_clients.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -174,7 +175,7 @@ CAF_TEST(bad_arguments_exit_1_and_an_unreachable_node_exits_2) {
            {"--url", "", "status"},   // not the node on 4242
            {"--host", "", "status"},
        }) {
-    args.insert(args.begin(), SASYNC_CLI_PATH);
+    args.insert(args.begin(), test::sasync_cli_path());
     auto res = run_to_end(args, bound);
     CAF_CHECK_EQUAL(res.code, 1);
     CAF_CHECK(res.errors.rfind("sasync: ", 0) == 0);
@@ -212,11 +213,11 @@ CAF_TEST(bad_arguments_exit_1_and_an_unreachable_node_exits_2) {
       embedded({"array", "set", "1", "-1", "0", "9223372036854775807", "v"})
           .code,
       0);
-  auto bad_url =
-      run_to_end({SASYNC_CLI_PATH, "--url", "nope://x", "status"}, bound);
+  auto bad_url = run_to_end(
+      {test::sasync_cli_path(), "--url", "nope://x", "status"}, bound);
   CAF_CHECK_EQUAL(bad_url.code, 1);
   auto nul = run_to_end(
-      {SASYNC_CLI_PATH, "--url", "sqlite:///%00x.db", "status"}, bound);
+      {test::sasync_cli_path(), "--url", "sqlite:///%00x.db", "status"}, bound);
   CAF_CHECK_EQUAL(nul.code, 1);
   CAF_CHECK_NOT_EQUAL(nul.errors.find("NUL byte"), std::string::npos);
   // Port 1 on loopback: nobody listens.
@@ -239,10 +240,10 @@ CAF_TEST(a_write_that_times_out_says_it_may_still_commit) {
         open_connection(engine_config::parse(where.url()), access_mode::write);
     holder->begin(access_mode::write);
     holder->execute("DELETE FROM sasync_items WHERE 0", {});
-    auto res =
-        run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(daemon.port()),
-                    "--timeout", "1", "items", "set", "1", "b", "2"},
-                   bound);
+    auto res = run_to_end({test::sasync_cli_path(), "--port",
+                           std::to_string(daemon.port()), "--timeout", "1",
+                           "items", "set", "1", "b", "2"},
+                          bound);
     CAF_MESSAGE("stderr: " << res.errors);
     CAF_CHECK_EQUAL(res.code, 2);
     CAF_CHECK_EQUAL(res.errors, "sasync: no answer to items set within 1 s; "
@@ -281,8 +282,8 @@ CAF_TEST(items_load_shows_progress_on_a_terminal_only) {
       out << "n" << i << "\tv\n";
   }
   // script(1) gives the CLI a terminal; stdout and stderr both reach it.
-  auto command = std::string{SASYNC_CLI_PATH} + " --url " + where.url() +
-                 " items load 1 " + file.string();
+  auto command = std::string{test::sasync_cli_path()} + " --url " +
+                 where.url() + " items load 1 " + file.string();
   auto on_tty = run_to_end(
       {"/usr/bin/script", "-q", "-e", "-c", command, "/dev/null"}, bound);
   CAF_CHECK_EQUAL(on_tty.code, 0);
@@ -306,7 +307,7 @@ CAF_TEST(against_a_node_and_after_kill_9_every_exit_0_write_is_there) {
       for (int k = 0; k < 4; ++k) {
         auto name = "r" + std::to_string(round) + "-" + std::to_string(k);
         batch.push_back(std::make_unique<child_process>(
-            std::vector<std::string>{SASYNC_CLI_PATH, "--port",
+            std::vector<std::string>{test::sasync_cli_path(), "--port",
                                      std::to_string(daemon.port()), "--timeout",
                                      "10", "items", "set", "1", name, "v"}));
         if (written.size() + k == 40)
@@ -510,7 +511,7 @@ CAF_TEST(a_client_killed_mid_query_gives_its_connection_back_at_once) {
   };
   // Four million rows; the test reads only the header, so the client stops
   // with its cursor open, holding a connection.
-  child_process client{{SASYNC_CLI_PATH, "--port",
+  child_process client{{test::sasync_cli_path(), "--port",
                         std::to_string(daemon.port()), "sql",
                         "SELECT a.name, b.name FROM sasync_items a, "
                         "sasync_items b"}};
@@ -659,8 +660,8 @@ CAF_TEST(status_json_says_what_the_text_says_to_a_json_parser) {
   // A database path with a quote and a backslash: the JSON stays valid.
   auto odd = dir / "q\"uo\\te.db";
   auto url = "sqlite:///" + odd.string();
-  auto quoted =
-      run_to_end({SASYNC_CLI_PATH, "--url", url, "status", "--json"}, bound);
+  auto quoted = run_to_end(
+      {test::sasync_cli_path(), "--url", url, "status", "--json"}, bound);
   CAF_REQUIRE_EQUAL(quoted.code, 0);
   auto backend = run_to_end(
       {"/usr/bin/python3", "-c",

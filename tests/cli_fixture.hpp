@@ -5,6 +5,7 @@
 
 #include "backends.hpp"
 #include "child_process.hpp"
+#include "program_paths.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -43,7 +44,7 @@ struct cli_fixture {
 
   /// sasync with `args`, embedded on the fixture's database.
   run_result embedded(std::vector<std::string> args) const {
-    args.insert(args.begin(), {SASYNC_CLI_PATH, "--url", where.url()});
+    args.insert(args.begin(), {sasync_cli_path(), "--url", where.url()});
     return run_to_end(std::move(args), cli_bound);
   }
 
@@ -57,8 +58,8 @@ struct cli_fixture {
   static std::vector<std::string>
   remote_command(std::uint16_t port, std::vector<std::string> args,
                  const std::string& timeout = "10") {
-    args.insert(args.begin(), {SASYNC_CLI_PATH, "--port", std::to_string(port),
-                               "--timeout", timeout});
+    args.insert(args.begin(), {sasync_cli_path(), "--port",
+                               std::to_string(port), "--timeout", timeout});
     return args;
   }
 

@@ -6,6 +6,7 @@
 
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
+#include "program_paths.hpp"
 #include "sanitized.hpp"
 
 #include <caf/test/unit_test.hpp>
@@ -112,9 +113,10 @@ CAF_TEST(a_million_items_load_and_dump_embedded_at_a_steady_rate_in_constant_mem
   auto file = items_file(n);
   // A timeout far shorter than the load: the CLI's expired timeouts must
   // neither pile up nor slow it down.
-  auto load = run_watched({SASYNC_CLI_PATH, "--url", where.url(), "--timeout",
-                           short_timeout, "items", "load", "1", file},
-                          std::chrono::seconds(120));
+  auto load =
+      run_watched({test::sasync_cli_path(), "--url", where.url(), "--timeout",
+                   short_timeout, "items", "load", "1", file},
+                  std::chrono::seconds(120));
   CAF_MESSAGE("embedded load of " << n << " items: " << load.seconds << " s ("
                                   << static_cast<long>(n / load.seconds)
                                   << " items/s), CLI peak RSS "
@@ -122,8 +124,8 @@ CAF_TEST(a_million_items_load_and_dump_embedded_at_a_steady_rate_in_constant_mem
   CAF_REQUIRE_EQUAL(load.code, 0);
   CAF_CHECK_EQUAL(load.first_line, std::to_string(n));
   CAF_CHECK(within_peak_bound(load.peak_kb));
-  auto dump = run_watched({SASYNC_CLI_PATH, "--url", where.url(), "--timeout",
-                           short_timeout, "items", "dump", "1"},
+  auto dump = run_watched({test::sasync_cli_path(), "--url", where.url(),
+                           "--timeout", short_timeout, "items", "dump", "1"},
                           std::chrono::seconds(120));
   CAF_MESSAGE("embedded dump of " << n << " items: " << dump.seconds
                                   << " s, CLI peak RSS "
@@ -140,8 +142,8 @@ CAF_TEST(a_million_items_load_and_dump_through_a_node_in_constant_memory) {
   auto file = items_file(n);
   test::daemon_process daemon{config()};
   auto port = std::to_string(daemon.port());
-  auto load = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", short_timeout,
-                           "items", "load", "1", file},
+  auto load = run_watched({test::sasync_cli_path(), "--port", port, "--timeout",
+                           short_timeout, "items", "load", "1", file},
                           std::chrono::seconds(120), &daemon.process());
   CAF_MESSAGE("load of " << n << " items through a node: " << load.seconds
                          << " s (" << static_cast<long>(n / load.seconds)
@@ -152,8 +154,8 @@ CAF_TEST(a_million_items_load_and_dump_through_a_node_in_constant_memory) {
   CAF_CHECK_EQUAL(load.first_line, std::to_string(n));
   CAF_CHECK(within_peak_bound(load.peak_kb));
   CAF_CHECK(within_peak_bound(load.also_peak_kb));
-  auto dump = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", short_timeout,
-                           "items", "dump", "1"},
+  auto dump = run_watched({test::sasync_cli_path(), "--port", port, "--timeout",
+                           short_timeout, "items", "dump", "1"},
                           std::chrono::seconds(120), &daemon.process());
   CAF_MESSAGE("dump of " << n << " items through a node: " << dump.seconds
                          << " s, peak RSS: CLI " << dump.peak_kb / 1024
@@ -164,8 +166,8 @@ CAF_TEST(a_million_items_load_and_dump_through_a_node_in_constant_memory) {
   CAF_CHECK_EQUAL(dump.last_line, test::item_line(n - 1));
   CAF_CHECK(within_peak_bound(dump.peak_kb));
   CAF_CHECK(within_peak_bound(dump.also_peak_kb));
-  auto names = run_watched({SASYNC_CLI_PATH, "--port", port, "--timeout", short_timeout,
-                            "items", "names", "1"},
+  auto names = run_watched({test::sasync_cli_path(), "--port", port,
+                            "--timeout", short_timeout, "items", "names", "1"},
                            std::chrono::seconds(120));
   CAF_CHECK_EQUAL(names.code, 0);
   CAF_CHECK_EQUAL(names.lines, static_cast<std::size_t>(n));
@@ -187,8 +189,8 @@ CAF_TEST(every_request_of_32_concurrent_clients_is_answered) {
   auto start = [&](int k) {
     auto& c = running[k];
     c.proc = std::make_unique<child_process>(std::vector<std::string>{
-        SASYNC_CLI_PATH, "--port", port, "--timeout", "10", "items", "set",
-        "1", "c" + std::to_string(k) + "-" + std::to_string(c.round),
+        test::sasync_cli_path(), "--port", port, "--timeout", "10", "items",
+        "set", "1", "c" + std::to_string(k) + "-" + std::to_string(c.round),
         "v" + std::to_string(c.round)});
   };
   for (int k = 0; k < clients; ++k)

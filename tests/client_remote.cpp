@@ -6,6 +6,7 @@
 // exits 0.
 #define CAF_SUITE remote.client
 
+#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
@@ -154,10 +155,10 @@ CAF_TEST(connecting_to_a_stopped_node_fails_within_its_timeout) {
 
     // The CLI: exit 2 and one line, within its --timeout.
     start = clock_type::now();
-    auto run =
-        run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(daemon.port()),
-                    "--timeout", "2", "items", "get", "1", "x"},
-                   test::cli_bound);
+    auto run = run_to_end({test::sasync_cli_path(), "--port",
+                           std::to_string(daemon.port()), "--timeout", "2",
+                           "items", "get", "1", "x"},
+                          test::cli_bound);
     took = seconds_since(start);
     CAF_MESSAGE("the CLI against a stopped node exited "
                 << run.code << " after " << took << " s: " << run.errors);

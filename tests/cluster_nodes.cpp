@@ -5,6 +5,7 @@
 // event it names.
 #define CAF_SUITE remote.cluster
 
+#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
@@ -163,7 +164,7 @@ struct fixture : test::cluster_fixture {
   }
 
   static run_result cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {SASYNC_CLI_PATH, "--timeout", "10"});
+    args.insert(args.begin(), {test::sasync_cli_path(), "--timeout", "10"});
     return run_to_end(args, bound);
   }
 
@@ -172,8 +173,8 @@ struct fixture : test::cluster_fixture {
   }
 
   static run_result daemon_to_end(const std::filesystem::path& config) {
-    return run_to_end({SASYNCD_PATH, "--config-file=" + config.string()},
-                      bound);
+    return run_to_end(
+        {test::sasyncd_path(), "--config-file=" + config.string()}, bound);
   }
 };
 
@@ -311,7 +312,7 @@ CAF_TEST(two_nodes_starting_at_once_on_a_cold_database_both_come_up) {
   // Both started before either is waited for (daemon_process waits for
   // its line), so they create the tables at the same moment.
   auto command = [this](const std::string& name) {
-    return std::vector<std::string>{SASYNCD_PATH,
+    return std::vector<std::string>{test::sasyncd_path(),
                                     "--config-file=" + config(name).string()};
   };
   child_process a{command("a")}, b{command("b")};

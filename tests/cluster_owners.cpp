@@ -6,6 +6,7 @@
 // waits for the event it names.
 #define CAF_SUITE remote.cluster_owners
 
+#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
@@ -122,7 +123,7 @@ struct fixture : test::cluster_fixture {
   }
 
   static run_result cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {SASYNC_CLI_PATH, "--timeout", "10"});
+    args.insert(args.begin(), {test::sasync_cli_path(), "--timeout", "10"});
     return run_to_end(args, bound);
   }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "child_process.hpp"
+#include "program_paths.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -47,7 +48,7 @@ private:
   static std::vector<std::string> command(const std::filesystem::path& config,
                                           std::vector<std::string> args) {
     args.insert(args.begin(),
-                {SASYNCD_PATH, "--config-file=" + config.string()});
+                {sasyncd_path(), "--config-file=" + config.string()});
     return args;
   }
 

@@ -4,6 +4,7 @@
 // whose password appears nowhere else (scripts/postgres.sh).
 #define CAF_SUITE remote.node_log
 
+#include "program_paths.hpp"
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/engine_config.hpp"
 
@@ -128,7 +129,8 @@ CAF_TEST(bad_log_settings_exit_1_with_one_line) {
            {"file=\"" + unopenable + "\"\n", unopenable},
        }) {
     auto run = run_to_end(
-        {SASYNCD_PATH, "--config-file=" + node_config(log).string()}, bound);
+        {test::sasyncd_path(), "--config-file=" + node_config(log).string()},
+        bound);
     CAF_MESSAGE(log << " -> " << run.code << " " << run.errors);
     CAF_CHECK_EQUAL(run.code, 1);
     CAF_CHECK_NOT_EQUAL(run.errors.find(says), std::string::npos);

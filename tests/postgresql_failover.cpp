@@ -4,6 +4,7 @@
 // masked.
 #define CAF_SUITE actors.postgresql_failover
 
+#include "program_paths.hpp"
 #include "sasync/actors/broker.hpp"
 
 #include "sasync/actors/errc.hpp"
@@ -181,7 +182,7 @@ CAF_TEST(sasyncd_and_the_cli_take_several_hosts_and_keyword_strings) {
   CAF_CHECK_EQUAL(daemon.stop(), 0);
   // Embedded, a keyword/value string.
   auto embedded = run_to_end(
-      {SASYNC_CLI_PATH, "--url",
+      {test::sasync_cli_path(), "--url",
        "host=127.0.0.1,127.0.0.1 port=" + closed +
            ",5432 dbname=sasync_test user=sasync password=sasync pool_size=1",
        "sql", "SELECT inet_server_port() AS port"},
@@ -190,7 +191,7 @@ CAF_TEST(sasyncd_and_the_cli_take_several_hosts_and_keyword_strings) {
   CAF_CHECK_EQUAL(embedded.code, 0);
   CAF_CHECK_EQUAL(embedded.output, "port\n5432\n");
   // A malformed one: one line, exit 1, no password.
-  auto bad = run_to_end({SASYNC_CLI_PATH, "--url",
+  auto bad = run_to_end({test::sasync_cli_path(), "--url",
                          "host=127.0.0.1 password=hunter2 bogus=1", "status"},
                         test::cli_bound);
   CAF_MESSAGE(bad.errors);

@@ -4,6 +4,7 @@
 // cannot connect never shows the password.
 #define CAF_SUITE storage.postgresql_url
 
+#include "program_paths.hpp"
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/engine_config.hpp"
 #include "sasync/storage/storage_failure.hpp"
@@ -121,8 +122,8 @@ CAF_TEST(the_unix_socket_directory_as_host_opens) {
                    "postgresql:///postgres?host=/var/run/postgresql"
                    "&user=postgres"}) {
     auto res = run_to_end(
-        {"/usr/sbin/runuser", "-u", "postgres", "--", SASYNC_CLI_PATH, "--url",
-         url, "sql",
+        {"/usr/sbin/runuser", "-u", "postgres", "--", test::sasync_cli_path(),
+         "--url", url, "sql",
          "SELECT current_database() || ' over ' ||"
          " coalesce(inet_server_port()::text, 'the socket') AS reached"},
         std::chrono::seconds(60));

@@ -3,6 +3,7 @@
 // local cluster); every wait is bounded.
 #define CAF_SUITE remote.postgresql_faults
 
+#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
@@ -202,9 +203,9 @@ CAF_TEST(connections_refused_for_good_fail_the_cli_and_sasyncd_at_once) {
   for (auto& refused : test::refused_connections()) {
     auto shown = engine_config::parse(refused.url).display_url();
     auto t0 = clock_type::now();
-    auto got = run_to_end(
-        {SASYNC_CLI_PATH, "--url", refused.url, "items", "get", "1", "a"},
-        bound);
+    auto got = run_to_end({test::sasync_cli_path(), "--url", refused.url,
+                           "items", "get", "1", "a"},
+                          bound);
     auto waited = std::chrono::duration<double>(clock_type::now() - t0).count();
     CAF_MESSAGE("sasync --url " << refused.url << ": exit " << got.code
                                 << " after " << waited << " s: " << got.errors);
@@ -219,8 +220,8 @@ CAF_TEST(connections_refused_for_good_fail_the_cli_and_sasyncd_at_once) {
       out << "[sasync]\nurl=\"" << refused.url << "\"\n[node]\nport=0\n";
     }
     t0 = clock_type::now();
-    auto daemon =
-        run_to_end({SASYNCD_PATH, "--config-file=" + path.string()}, bound);
+    auto daemon = run_to_end(
+        {test::sasyncd_path(), "--config-file=" + path.string()}, bound);
     waited = std::chrono::duration<double>(clock_type::now() - t0).count();
     CAF_MESSAGE("sasyncd: exit " << daemon.code << " after " << waited
                                  << " s: " << daemon.errors);

@@ -3,6 +3,7 @@
 // middleman. Every wait is bounded.
 #define CAF_SUITE remote.node
 
+#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/net/remote.hpp"
 
@@ -286,7 +287,7 @@ struct fixture {
 
   /// The exit code and stderr of sasyncd run with `args`.
   run_result daemon_run(std::vector<std::string> args) {
-    args.insert(args.begin(), SASYNCD_PATH);
+    args.insert(args.begin(), test::sasyncd_path());
     return run_to_end(std::move(args), bound);
   }
 };
@@ -743,16 +744,17 @@ CAF_TEST(bad_tls_files_are_refused_at_startup_with_one_line) {
   };
   for (auto& c : cases) {
     auto res =
-        run_to_end({SASYNCD_PATH, "--config-file=" + config().string(),
+        run_to_end({test::sasyncd_path(), "--config-file=" + config().string(),
                     "--openssl.certificate=" + c.cert, "--openssl.key=" + c.key,
                     "--openssl.cafile=" + c.ca},
                    10s);
     CAF_CHECK_EQUAL(res.code, 1);
     CAF_CHECK(one_clear_line(res.errors, c.named));
     CAF_MESSAGE("sasyncd: " << res.errors);
-    auto cli = run_to_end({SASYNC_CLI_PATH, "--port", "1", "--tls-cert", c.cert,
-                           "--tls-key", c.key, "--tls-ca", c.ca, "status"},
-                          10s);
+    auto cli =
+        run_to_end({test::sasync_cli_path(), "--port", "1", "--tls-cert",
+                    c.cert, "--tls-key", c.key, "--tls-ca", c.ca, "status"},
+                   10s);
     if (c.named.find("none.pem") != std::string::npos)
       continue; // the CLI's parser names a missing file itself
     CAF_CHECK_EQUAL(cli.code, 1);
@@ -766,7 +768,7 @@ CAF_TEST(bad_tls_files_are_refused_at_startup_with_one_line) {
 CAF_TEST(the_cli_names_tls_and_max_connections_when_a_node_refuses_it) {
   auto node_args = tls_node();
   auto status = [](std::uint16_t port) {
-    return run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(port),
+    return run_to_end({test::sasync_cli_path(), "--port", std::to_string(port),
                        "--timeout", "10", "status"},
                       bound);
   };

@@ -4,6 +4,7 @@
 
 #include "child_process.hpp"
 #include "daemon_process.hpp"
+#include "program_paths.hpp"
 
 #include <caf/test/unit_test.hpp>
 
@@ -28,7 +29,7 @@ start_runaways(std::uint16_t port, const std::string& query, int n) {
   std::vector<std::unique_ptr<child_process>> out;
   for (int i = 0; i < n; ++i)
     out.push_back(std::make_unique<child_process>(std::vector<std::string>{
-        SASYNC_CLI_PATH, "--port", std::to_string(port), "--timeout", "60",
+        sasync_cli_path(), "--port", std::to_string(port), "--timeout", "60",
         "sql", query}));
   return out;
 }
@@ -41,7 +42,7 @@ inline bool await_lent(std::uint16_t port, int n,
   auto lent = " " + std::to_string(n) + " lent to cursors";
   auto deadline = steady::now() + bound;
   while (steady::now() < deadline) {
-    auto st = run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(port),
+    auto st = run_to_end({sasync_cli_path(), "--port", std::to_string(port),
                           "--timeout", "10", "status"},
                          bound);
     auto line = st.output.find(wanted);
@@ -72,8 +73,8 @@ inline runaway_outcome run_runaways(daemon_process& daemon,
   runaway_outcome out;
   auto port = daemon.port();
   // The items table exists before the readers are taken.
-  CAF_REQUIRE_EQUAL(run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(port),
-                                "items", "names", "1"},
+  CAF_REQUIRE_EQUAL(run_to_end({sasync_cli_path(), "--port",
+                                std::to_string(port), "items", "names", "1"},
                                bound)
                         .code,
                     0);
@@ -81,7 +82,7 @@ inline runaway_outcome run_runaways(daemon_process& daemon,
   auto runaways = start_runaways(port, query, 4);
   CAF_REQUIRE(await_lent(port, 4, bound));
   auto t1 = steady::now();
-  auto get = run_to_end({SASYNC_CLI_PATH, "--port", std::to_string(port),
+  auto get = run_to_end({sasync_cli_path(), "--port", std::to_string(port),
                          "--timeout", "30", "items", "get", "1", "a"},
                         bound);
   out.get_code = get.code;
