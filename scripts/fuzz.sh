@@ -2,8 +2,8 @@
 # Builds the libFuzzer targets (clang, with AddressSanitizer and
 # UndefinedBehaviorSanitizer) into build-fuzz/ and runs each for SECONDS
 # from its seed corpus in fuzz/corpus/NAME; new inputs go to a scratch copy,
-# never into the repository. Fails on the first crash, hang (10 s) or
-# sanitizer report, naming the input that caused it.
+# never into the repository. Fails on any crash, hang (10 s) or sanitizer
+# report, naming the input that caused it; a fuzzer runs on each core.
 #   bash scripts/fuzz.sh [SECONDS=30]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +19,10 @@ fi
 cmake --build "$dir" -- -j"$(nproc)" >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for corpus in fuzz/corpus/*/; do
-  name=$(basename "$corpus")
+# One fuzzer: its figures when it passes; when it fails, the end of its
+# log and its crashing inputs, copied out of the scratch space.
+fuzz_one() {
+  local name=$1 corpus=fuzz/corpus/$1/
   mkdir -p "$work/$name" "$work/$name-crashes"
   echo "fuzz: $name for ${seconds} s"
   if ! "$dir/fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 \
@@ -34,8 +36,23 @@ for corpus in fuzz/corpus/*/; do
       cp "$input" "$dir/crashes/"
       echo "fuzz: $name failed on $dir/crashes/$(basename "$input")" >&2
     done
-    exit 1
+    return 1
   fi
   grep -E '^stat::number_of_executed_units' "$work/$name.log" |
     sed "s/^/fuzz: $name: /"
+}
+# A fuzzer uses one core: as many run at once as there are cores. Each
+# one's status is collected at the end, so every failure is reported.
+pids=()
+for corpus in fuzz/corpus/*/; do
+  while (($(jobs -rp | wc -l) >= $(nproc))); do
+    sleep 1
+  done
+  fuzz_one "$(basename "$corpus")" &
+  pids+=($!)
 done
+failed=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || failed=1
+done
+exit "$failed"
