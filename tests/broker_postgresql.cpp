@@ -2,11 +2,11 @@
 // SASYNC_PG_URL names the database.
 #define CAF_SUITE actors.broker_postgresql
 
-#include "program_paths.hpp"
 #include "sasync/actors/errc.hpp"
 
 #include "backends.hpp"
 #include "child_process.hpp"
+#include "program_paths.hpp"
 
 #include <chrono>
 #include <string>

@@ -6,7 +6,6 @@
 // exits 0.
 #define CAF_SUITE remote.client
 
-#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
@@ -16,6 +15,7 @@
 
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
+#include "program_paths.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>

@@ -5,7 +5,6 @@
 // event it names.
 #define CAF_SUITE remote.cluster
 
-#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
@@ -19,6 +18,7 @@
 #include "daemon_process.hpp"
 #include "has_ended.hpp"
 #include "metrics_http.hpp"
+#include "program_paths.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>

@@ -6,7 +6,6 @@
 // waits for the event it names.
 #define CAF_SUITE remote.cluster_owners
 
-#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
@@ -18,6 +17,7 @@
 #include "child_process.hpp"
 #include "cluster_fixture.hpp"
 #include "daemon_process.hpp"
+#include "program_paths.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>

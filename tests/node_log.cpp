@@ -4,13 +4,13 @@
 // whose password appears nowhere else (scripts/postgres.sh).
 #define CAF_SUITE remote.node_log
 
-#include "program_paths.hpp"
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/engine_config.hpp"
 
 #include "backends.hpp"
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
+#include "program_paths.hpp"
 
 #include <caf/test/unit_test.hpp>
 

@@ -4,7 +4,6 @@
 // masked.
 #define CAF_SUITE actors.postgresql_failover
 
-#include "program_paths.hpp"
 #include "sasync/actors/broker.hpp"
 
 #include "sasync/actors/errc.hpp"
@@ -15,6 +14,7 @@
 #include "loopback_ports.hpp"
 #include "cli_fixture.hpp"
 #include "daemon_process.hpp"
+#include "program_paths.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>

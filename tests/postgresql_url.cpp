@@ -4,7 +4,6 @@
 // cannot connect never shows the password.
 #define CAF_SUITE storage.postgresql_url
 
-#include "program_paths.hpp"
 #include "sasync/storage/connection.hpp"
 #include "sasync/storage/engine_config.hpp"
 #include "sasync/storage/storage_failure.hpp"
@@ -12,6 +11,7 @@
 #include "backends.hpp"
 #include "loopback_ports.hpp"
 #include "child_process.hpp"
+#include "program_paths.hpp"
 
 #include <caf/test/unit_test.hpp>
 

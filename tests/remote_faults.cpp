@@ -3,7 +3,6 @@
 // local cluster); every wait is bounded.
 #define CAF_SUITE remote.postgresql_faults
 
-#include "program_paths.hpp"
 #include "sasync/actors/client.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/net/remote.hpp"
@@ -13,6 +12,7 @@
 
 #include "backends.hpp"
 #include "daemon_process.hpp"
+#include "program_paths.hpp"
 #include "runaway_clients.hpp"
 #include "sequential_writer.hpp"
 #include "watched.hpp"
