@@ -69,17 +69,20 @@ struct cluster_fixture {
   }
 
   /// A node's config file: cluster mode with `lease` seconds, or `cluster`
-  /// instead of the [cluster] section's defaults; `db` instead of url().
+  /// instead of the [cluster] section's defaults; `db` instead of url();
+  /// `sections` (e.g. `[metrics]`) after the rest.
   std::filesystem::path config(const std::string& name, double lease = 2,
                                const std::string& db = {},
-                               const std::string& cluster = {}) {
+                               const std::string& cluster = {},
+                               const std::string& sections = {}) {
     auto path = scratch.path() / (name + ".ini");
     std::ofstream out{path};
     out << "[sasync]\nurl=\"" << (db.empty() ? url() : db)
         << "\"\npool-size=2\n[node]\nport=0\n[cluster]\n"
         << (cluster.empty()
                 ? "enabled=true\nlease=" + std::to_string(lease) + "\n"
-                : cluster);
+                : cluster)
+        << sections;
     return path;
   }
 

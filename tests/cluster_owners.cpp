@@ -12,11 +12,13 @@
 #include "sasync/actors/system_config.hpp"
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
+#include "sasync/storage/value_codec.hpp"
 
 #include "backends.hpp"
 #include "child_process.hpp"
 #include "cluster_fixture.hpp"
 #include "daemon_process.hpp"
+#include "metrics_http.hpp"
 #include "program_paths.hpp"
 
 #include <caf/actor_system.hpp>
@@ -487,6 +489,77 @@ CAF_TEST(a_cluster_client_uses_the_owner_and_asks_again_after_it_died) {
   // may write the two behind at once).
   CAF_CHECK_GREATER_OR_EQUAL(version_of(60, "n"), 2);
   disconnect_node(*cluster);
+}
+
+CAF_TEST(requests_through_a_node_that_is_not_the_owner_travel_in_relays) {
+  auto metrics = std::string{"[metrics]\nport=0\n"};
+  test::daemon_process a{config("a", 2, {}, {}, metrics)},
+      b{config("b", 2, {}, {}, metrics)};
+  std::map<std::string, std::uint16_t> metrics_at;
+  for (auto* d : {&a, &b}) {
+    metrics_at[address(*d)] = test::metrics_port_of(d->process(), bound);
+    CAF_REQUIRE_NOT_EQUAL(metrics_at[address(*d)], 0);
+  }
+  CAF_REQUIRE(all_alive({&a, &b}));
+  auto via_a = connect(a);
+  CAF_REQUIRE(items_of(self, via_a, 70, 10s));
+  auto owner = owner_of(group_kind::items, 70).second;
+  auto& other = address(a) == owner ? b : a;
+  CAF_MESSAGE("items 70 is owned by " << owner << "; asked through "
+                                      << address(other));
+  CAF_REQUIRE_NOT_EQUAL(address(other), owner);
+  auto db = connect(other);
+  auto store = items_of(self, db, 70, 10s);
+  CAF_REQUIRE(store);
+  // 1,000 sets sent at once, of new names and of one name again, and every
+  // 100 a get of that name: a request that may go on its own between
+  // relays and must see the set sent before it.
+  constexpr int sets = 1000;
+  using set_handle = decltype(self->request(*store, bound, set_atom::value,
+                                            std::string{}, stored_value{}));
+  using get_handle =
+      decltype(self->request(*store, bound, get_atom::value, std::string{}));
+  std::vector<set_handle> set_handles;
+  std::vector<std::pair<int, get_handle>> get_handles;
+  for (int i = 0; i < sets; ++i) {
+    set_handles.push_back(self->request(*store, bound, set_atom::value,
+                                        "k" + std::to_string(i),
+                                        encode(std::int64_t{i})));
+    set_handles.push_back(self->request(*store, bound, set_atom::value,
+                                        std::string{"last"},
+                                        encode(std::int64_t{i})));
+    if (i % 100 == 0)
+      get_handles.emplace_back(i, self->request(*store, bound, get_atom::value,
+                                                std::string{"last"}));
+  }
+  int acknowledged = 0;
+  for (auto& h : set_handles)
+    h.receive([&] { ++acknowledged; },
+              [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(acknowledged, 2 * sets);
+  int in_order = 0;
+  for (auto& [i, h] : get_handles)
+    h.receive(
+        [&, i = i](caf::optional<stored_value>& x) {
+          if (x && decode<std::int64_t>(*x) == i)
+            ++in_order;
+        },
+        [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  CAF_CHECK_EQUAL(in_order, static_cast<int>(get_handles.size()));
+  CAF_CHECK_GREATER(version_of(70, "k999"), 0);
+  // The owner's items actor took the relays whole; the node in between
+  // took none (a relay to it would be counted there).
+  auto at_owner = test::scrape_metrics(metrics_at[owner]);
+  auto relays = test::sample(at_owner, "sasync_relays_total");
+  auto relayed = test::sample(at_owner, "sasync_relayed_requests_total");
+  CAF_MESSAGE(2 * sets << " sets through another node: " << relayed
+                       << " of them in " << relays << " relays");
+  CAF_CHECK_GREATER(relays, 0);
+  CAF_CHECK_GREATER(relayed, 2 * relays);
+  auto between = test::scrape_metrics(metrics_at[address(other)]);
+  CAF_CHECK_LESS_OR_EQUAL(test::sample(between, "sasync_relays_total"), 0);
+  disconnect_node(db);
+  disconnect_node(via_a);
 }
 
 // The README: a node whose membership session was cut answers group

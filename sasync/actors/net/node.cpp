@@ -11,7 +11,6 @@
 #include "sasync/actors/net/detail/stand_in.hpp"
 #include "sasync/actors/objects/detail/items_impl.hpp"
 #include "sasync/storage/batch_apply.hpp"
-#include "sasync/storage/metrics.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -182,17 +181,9 @@ caf::result<caf::message> relay(node_ptr self, caf::message_view& x) {
     return refused(self, std::move(err));
   if (auto err = detail::check_relay_target(target, self->address()))
     return refused(self, std::move(err));
-  if (metrics::enabled()) {
-    static auto& relays = metrics::counter_of(
-        "sasync_relays_total",
-        "Relays taken from clients: messages that carry several requests.");
-    static auto& relayed = metrics::counter_of(
-        "sasync_relayed_requests_total", "The requests the relays carried.");
-    relays.add();
-    relayed.add(requests.size());
-  }
-  if (takes_relays(target))
+  if (takes_relays(target)) // which counts it
     return self->delegate(target, relay_atom::value, std::move(requests));
+  detail::count_relay(requests.size());
   auto batch = std::make_shared<detail::gathered_answers>(
       requests.size(), [rp = self->make_response_promise()](
                            std::vector<caf::message>&& xs) mutable {

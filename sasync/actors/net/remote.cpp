@@ -33,6 +33,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 
 namespace sasync {
@@ -64,10 +65,16 @@ struct stand_in_state {
   std::string where;
   /// The node's entry actor, which connect_node's stand-in stands for.
   caf::actor entry;
-  /// Whether per-name requests go to the target in relays through the
-  /// entry actor (net/detail/relay.hpp): when the target is another actor
-  /// of the entry's node.
+  /// Whether per-name requests go to the target in relays
+  /// (net/detail/relay.hpp): through the entry actor when the target is
+  /// another actor of the entry's node, or to the target itself when it is
+  /// an items actor on another node (relays_direct).
   bool relays = false;
+  /// Relays go to the target itself, which takes them whole: a group's
+  /// items actor on its owner in a cluster, reached through the entry's
+  /// node as the requests sent alone reach it (past the entry's checks;
+  /// the items actor checks a relay's requests as it checks theirs).
+  bool relays_direct = false;
   /// Whether the target lives on another node than the entry's (a group's
   /// owner in a cluster): its end is not the end of the node at `where`.
   bool elsewhere = false;
@@ -116,8 +123,11 @@ constexpr std::size_t relay_window = 4;
 /// fails what it holds and passes the exit on.
 constexpr auto stand_ins_end_within = std::chrono::seconds{10};
 
+/// `takes_relays`: the target is an items actor, which takes a relay
+/// whole.
 caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
-                          std::string where, caf::actor entry);
+                          std::string where, caf::actor entry,
+                          bool takes_relays = false);
 
 /// Handles in an answer become stand-ins too, so requests to them are kept
 /// and failed the same way.
@@ -130,7 +140,8 @@ caf::message wrap_handles(stand_in_ptr self, caf::message msg) {
     auto& known = self->state.stand_ins;
     auto i = known.find(target.address());
     if (i == known.end()) {
-      auto sub = spawn_stand_in(sys, target, where, self->state.entry);
+      auto sub = spawn_stand_in(sys, target, where, self->state.entry,
+                                std::is_same_v<handle_type, items>);
       self->link_to(sub);
       self->state.stands_for.emplace(sub.address(), target.address());
       i = known.emplace(target.address(), std::move(sub)).first;
@@ -284,15 +295,19 @@ void send_alone(stand_in_ptr self, held_message msg) {
       sent.id(), st.answers.expect(sent.id(), *msg.request));
 }
 
-/// Sends `requests` to the target through the entry actor in one relay.
+/// Sends `requests` to the target in one relay: through the entry actor,
+/// or to the target itself (relays_direct).
 void relay(stand_in_ptr self, std::vector<std::uint64_t> ids,
            std::vector<detail::relayed_request> requests) {
   auto& st = self->state;
   ++st.on_the_way;
   ++st.relays_unanswered;
-  self
-      ->request(st.entry, caf::infinite, relay_atom::value, st.target,
-                std::move(requests))
+  auto sent = st.relays_direct
+                  ? self->request(st.target, caf::infinite, relay_atom::value,
+                                  std::move(requests))
+                  : self->request(st.entry, caf::infinite, relay_atom::value,
+                                  st.target, std::move(requests));
+  sent
       .then(
           [self, ids](std::vector<detail::relayed_answer>& answers) {
             for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -419,13 +434,15 @@ void fail_and_quit(stand_in_ptr self, const caf::error& reason,
 }
 
 caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
-                            std::string where, caf::actor entry) {
+                            std::string where, caf::actor entry,
+                            bool takes_relays) {
   auto& st = self->state;
   st.target = std::move(target);
   st.where = std::move(where);
   st.entry = entry ? std::move(entry) : st.target;
   st.elsewhere = st.target->node() != st.entry->node();
-  st.relays = st.entry != st.target && !st.elsewhere;
+  st.relays_direct = st.elsewhere && takes_relays;
+  st.relays = st.relays_direct || (st.entry != st.target && !st.elsewhere);
   st.answers.init(self, [self](std::uint64_t id, caf::message answer) {
     answered_alone(self, id, std::move(answer));
   });
@@ -512,13 +529,15 @@ caf::behavior stand_in_impl(stand_in_ptr self, caf::actor target,
 }
 
 caf::actor spawn_stand_in(caf::actor_system& sys, caf::actor target,
-                          std::string where, caf::actor entry) {
+                          std::string where, caf::actor entry,
+                          bool takes_relays) {
   // Hidden: a stand-in that has talked to its node stays registered for
   // the node until it quits (disconnect_node, or its node goes away), so a
   // handle let go without disconnect_node would hold its actor system's
   // end for ever if CAF waited for it.
   return sys.spawn<caf::hidden>(stand_in_impl, std::move(target),
-                                std::move(where), std::move(entry));
+                                std::move(where), std::move(entry),
+                                takes_relays);
 }
 
 /// The node's actor at host:port, or why not. CAF's remote_actor waits for

@@ -256,6 +256,7 @@ detail::items_impl::behavior_type items_behavior(items_ptr self,
       -> caf::result<std::vector<detail::relayed_answer>> {
     if (auto err = detail::check_relay_size(requests.size()))
       return detail::refused_now(self, std::move(err));
+    detail::count_relay(requests.size());
     auto rp =
         self->make_response_promise<std::vector<detail::relayed_answer>>();
     auto answers = std::make_shared<detail::gathered_answers>(

@@ -3,6 +3,7 @@
 #include "sasync/actors/atoms.hpp"
 #include "sasync/actors/errc.hpp"
 #include "sasync/actors/priority.hpp"
+#include "sasync/storage/metrics.hpp"
 #include "sasync/storage/stored_value.hpp"
 
 #include <caf/actor_addr.hpp>
@@ -139,6 +140,18 @@ caf::message to_message(relayed_answer&& answer) {
     break;
   }
   return caf::make_message(caf::make_error(caf::sec::unexpected_response));
+}
+
+void count_relay(std::size_t n) {
+  if (!metrics::enabled())
+    return;
+  static auto& relays = metrics::counter_of(
+      "sasync_relays_total",
+      "Relays taken from clients: messages that carry several requests.");
+  static auto& relayed = metrics::counter_of(
+      "sasync_relayed_requests_total", "The requests the relays carried.");
+  relays.add();
+  relayed.add(n);
 }
 
 caf::error check_relay_size(std::size_t n) {

@@ -144,6 +144,11 @@ as_relayed_answers(std::vector<caf::message>&& answers);
 /// The answer as its requester expects it.
 caf::message to_message(relayed_answer&& answer);
 
+/// Counts a relay of `n` requests taken from a client, for /metrics: by
+/// the group actor that takes it whole, or by the node that asks for each
+/// request.
+void count_relay(std::size_t n);
+
 /// Why a relay of `n` requests is refused (more than max_relayed), as an
 /// error; none when it is not.
 caf::error check_relay_size(std::size_t n);
