@@ -12,13 +12,13 @@
 #include "sasync/actors/system_config.hpp"
 #include "sasync/storage/cluster_store.hpp"
 #include "sasync/storage/connection.hpp"
-#include "sasync/storage/value_codec.hpp"
 
 #include "backends.hpp"
 #include "child_process.hpp"
 #include "cluster_fixture.hpp"
 #include "daemon_process.hpp"
 #include "metrics_http.hpp"
+#include "ordered_burst.hpp"
 #include "program_paths.hpp"
 
 #include <caf/actor_system.hpp>
@@ -511,41 +511,13 @@ CAF_TEST(requests_through_a_node_that_is_not_the_owner_travel_in_relays) {
   auto db = connect(other);
   auto store = items_of(self, db, 70, 10s);
   CAF_REQUIRE(store);
-  // 1,000 sets sent at once, of new names and of one name again, and every
-  // 100 a get of that name: a request that may go on its own between
-  // relays and must see the set sent before it.
   constexpr int sets = 1000;
-  using set_handle = decltype(self->request(*store, bound, set_atom::value,
-                                            std::string{}, stored_value{}));
-  using get_handle =
-      decltype(self->request(*store, bound, get_atom::value, std::string{}));
-  std::vector<set_handle> set_handles;
-  std::vector<std::pair<int, get_handle>> get_handles;
-  for (int i = 0; i < sets; ++i) {
-    set_handles.push_back(self->request(*store, bound, set_atom::value,
-                                        "k" + std::to_string(i),
-                                        encode(std::int64_t{i})));
-    set_handles.push_back(self->request(*store, bound, set_atom::value,
-                                        std::string{"last"},
-                                        encode(std::int64_t{i})));
-    if (i % 100 == 0)
-      get_handles.emplace_back(i, self->request(*store, bound, get_atom::value,
-                                                std::string{"last"}));
-  }
-  int acknowledged = 0;
-  for (auto& h : set_handles)
-    h.receive([&] { ++acknowledged; },
-              [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
-  CAF_CHECK_EQUAL(acknowledged, 2 * sets);
-  int in_order = 0;
-  for (auto& [i, h] : get_handles)
-    h.receive(
-        [&, i = i](caf::optional<stored_value>& x) {
-          if (x && decode<std::int64_t>(*x) == i)
-            ++in_order;
-        },
-        [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
-  CAF_CHECK_EQUAL(in_order, static_cast<int>(get_handles.size()));
+  auto burst =
+      test::send_ordered_burst(self, *store, sets, caf::duration{bound});
+  CAF_CHECK_EQUAL(burst.first_error, "");
+  CAF_CHECK_EQUAL(burst.acknowledged, 2 * sets);
+  CAF_CHECK_EQUAL(burst.in_order, burst.gets);
+  CAF_CHECK_EQUAL(burst.first_misread, "");
   CAF_CHECK_GREATER(version_of(70, "k999"), 0);
   // The owner's items actor took the relays whole; the node in between
   // took none (a relay to it would be counted there).

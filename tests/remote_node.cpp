@@ -16,6 +16,7 @@
 #include "daemon_process.hpp"
 #include "has_ended.hpp"
 #include "metrics_http.hpp"
+#include "ordered_burst.hpp"
 #include "program_paths.hpp"
 #include "sanitized.hpp"
 #include "sequential_writer.hpp"
@@ -873,47 +874,12 @@ CAF_TEST(requests_to_one_group_travel_in_relays_in_the_order_they_were_sent) {
   CAF_REQUIRE_NOT_EQUAL(metrics_port, 0);
   auto db = connect(daemon.port());
   auto store = require(items_of(self, db, 41, limit));
-  // 2,000 sets sent at once, each of a new name and of one name again, and
-  // every 100 a get of that name with its version: a per-name request that
-  // goes on its own (not in a relay) and must see the set sent before it.
   constexpr int sets = 2000;
-  using set_handle = decltype(self->request(store, limit, set_atom::value,
-                                            std::string{}, stored_value{}));
-  using get_handle = decltype(self->request(
-      store, limit, get_atom::value, std::string{}, version_atom::value));
-  std::vector<set_handle> set_handles;
-  std::vector<std::pair<int, get_handle>> get_handles;
-  for (int i = 0; i < sets; ++i) {
-    set_handles.push_back(self->request(store, limit, set_atom::value,
-                                        "k" + std::to_string(i),
-                                        encode(std::int64_t{i})));
-    set_handles.push_back(self->request(store, limit, set_atom::value,
-                                        std::string{"last"},
-                                        encode(std::int64_t{i})));
-    if (i % 100 == 0)
-      get_handles.emplace_back(i, self->request(store, limit, get_atom::value,
-                                                std::string{"last"},
-                                                version_atom::value));
-  }
-  int acknowledged = 0;
-  for (auto& h : set_handles)
-    h.receive([&] { ++acknowledged; },
-              [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
-  CAF_CHECK_EQUAL(acknowledged, 2 * sets);
-  int in_order = 0;
-  for (auto& [i, h] : get_handles)
-    h.receive(
-        [&, i = i](caf::optional<versioned_value>& x) {
-          if (x && decode<std::int64_t>(x->value) == i)
-            ++in_order;
-          else
-            CAF_MESSAGE("the get after set " << i << " saw "
-                                             << (x ? decode<std::int64_t>(
-                                                         x->value)
-                                                   : -1));
-        },
-        [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
-  CAF_CHECK_EQUAL(in_order, static_cast<int>(get_handles.size()));
+  auto burst = test::send_ordered_burst(self, store, sets, limit);
+  CAF_CHECK_EQUAL(burst.first_error, "");
+  CAF_CHECK_EQUAL(burst.acknowledged, 2 * sets);
+  CAF_CHECK_EQUAL(burst.in_order, burst.gets);
+  CAF_CHECK_EQUAL(burst.first_misread, "");
   CAF_CHECK_EQUAL(require(get<std::int64_t>(self, store, "last", limit)),
                   std::optional<std::int64_t>{sets - 1});
   auto text = test::scrape_metrics(metrics_port);
